@@ -1,0 +1,98 @@
+"""The adapter contract: how one partner format becomes canonical records, and back.
+
+An adapter knows nothing of Flask or the database. Inbound, ``parse`` reads a binary stream
+incrementally (memory must not grow with the size of the file) and yields, in file order,
+``Record`` objects (canonical data, not yet checked against the canonical schemas, which the
+pipeline does) and ``RecordError`` objects (a fault confined to one record, with its position).
+A fault that makes the rest of the stream unreadable (a DOCTYPE, a wrong root element, a
+truncated file, an unknown collection year) raises ``FormatError`` instead: the pipeline then
+stores none of the stream's records. Outbound, ``render`` turns canonical records into bytes.
+
+Writing an adapter for your own package::
+
+    class MyAdapter(Adapter):
+        name = "my-format"
+        media_types = ("text/csv",)
+        inbound = True
+
+        def parse(self, stream):
+            for row_number, row in enumerate(read_rows(stream), start=2):
+                yield Record("case", to_canonical(row), Position(row=row_number))
+
+and register it in your package's metadata under the entry-point group ``exchange.adapters``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, BinaryIO, ClassVar
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a record stands in its source: a JSON pointer, an XML line and path, or a CSV cell."""
+
+    pointer: str | None = None
+    line: int | None = None
+    xpath: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    def __str__(self) -> str:
+        if self.pointer is not None:
+            return self.pointer
+        if self.row is not None:
+            return f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        if self.line is not None:
+            return f"line {self.line}" + (f" ({self.xpath})" if self.xpath else "")
+        return self.xpath or ""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One canonical record read from a source. ``kind`` names its schema in ``schemas``."""
+
+    kind: str
+    data: dict[str, Any]
+    position: Position
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """A fault in one record: the record is rejected, the others go on."""
+
+    position: Position
+    code: str
+    message: str
+
+
+class FormatError(Exception):
+    """The stream as a whole cannot be read: nothing from it may be stored."""
+
+    def __init__(self, code: str, message: str, position: Position | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.position = position or Position()
+
+
+class Adapter:
+    """Base class of every adapter; subclasses set the class attributes and override what they serve."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    media_types: ClassVar[tuple[str, ...]] = ()
+    #: media types for which this adapter is chosen when the request names no profile
+    default_for: ClassVar[tuple[str, ...]] = ()
+    inbound: ClassVar[bool] = False
+    outbound: ClassVar[bool] = False
+
+    def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+        raise NotImplementedError(f"{self.name} does not read its format")
+
+    def render(self, records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+        raise NotImplementedError(f"{self.name} does not write its format")

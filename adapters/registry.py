@@ -1,0 +1,53 @@
+"""The adapters installed in this environment, found through the ``exchange.adapters`` entry points."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import entry_points
+
+from adapters.base import Adapter
+
+GROUP = "exchange.adapters"
+
+
+class UnknownProfile(LookupError):
+    """No installed adapter has the requested name (or it does not serve the media type)."""
+
+
+class UnsupportedMediaType(LookupError):
+    """No installed adapter reads the media type."""
+
+
+@cache
+def installed() -> dict[str, type[Adapter]]:
+    """Every installed adapter class by name, sorted by name."""
+    found: dict[str, type[Adapter]] = {}
+    for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        adapter = entry.load()
+        if not (isinstance(adapter, type) and issubclass(adapter, Adapter)) or adapter.name != entry.name:
+            raise TypeError(f"entry point {entry.name!r} is not an Adapter named {entry.name!r}")
+        found[entry.name] = adapter
+    return found
+
+
+def get(name: str) -> Adapter:
+    try:
+        return installed()[name]()
+    except KeyError:
+        raise UnknownProfile(name) from None
+
+
+def select_inbound(media_type: str, profile: str | None) -> Adapter:
+    """The adapter that reads ``media_type``: the one named by ``profile``, else the type's default."""
+    media_type = media_type.lower()
+    if profile:
+        adapter = installed().get(profile)
+        if adapter is None or not adapter.inbound or media_type not in adapter.media_types:
+            raise UnknownProfile(profile)
+        return adapter()
+    for adapter in installed().values():
+        if adapter.inbound and media_type in adapter.default_for:
+            return adapter()
+    if any(media_type in a.media_types for a in installed().values() if a.inbound):
+        raise UnknownProfile("")
+    raise UnsupportedMediaType(media_type)

@@ -1,0 +1,36 @@
+"""Unique Pupil Number checks, as the DfE validation rules 1510-1550 define them."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+
+CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def check_letter(upn: str) -> str:
+    """The check letter for characters 2-13: each weighted by its position (2-13), sum modulo 23."""
+    total = sum(
+        (int(char) if char.isdigit() else CHECK_LETTERS.index(char)) * weight
+        for weight, char in enumerate(upn[1:13], start=2)
+    )
+    return CHECK_LETTERS[total % 23]
+
+
+def upn_faults(upn: str, known_la_codes: Container[str] | None = None) -> list[tuple[str, str]]:
+    """The DfE rule codes and messages that ``upn`` breaks; empty when it is valid."""
+    if len(upn) != 13:
+        return [("1500", "UPN invalid (not 13 characters)")]
+    faults: list[tuple[str, str]] = []
+    if not upn[1:12].isdigit():
+        if not upn[4:12].isdigit():
+            faults.append(("1540", "UPN invalid (characters 5-12 not all numeric)"))
+        if not upn[1:4].isdigit():
+            faults.append(("1530", "UPN invalid (characters 2-4 not a recognised LA code)"))
+    elif known_la_codes is not None and upn[1:4] not in known_la_codes:
+        faults.append(("1530", "UPN invalid (characters 2-4 not a recognised LA code)"))
+    last = upn[12]
+    if not (last.isdigit() or (last in CHECK_LETTERS)):
+        faults.append(("1550", "UPN invalid (character 13 not a recognised value)"))
+    if not faults and upn[0] != check_letter(upn):
+        faults.append(("1510", "UPN invalid (wrong check letter at character 1)"))
+    return faults
