@@ -1,4 +1,4 @@
-"""Unique Pupil Number checks, as the DfE validation rules 1510-1550 define them."""
+"""Unique Pupil Number checks, as the DfE validation rules 1510-1550 define them (length has no DfE id: the XSD enforces it)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def check_letter(upn: str) -> str:
 def upn_faults(upn: str, known_la_codes: Container[str] | None = None) -> list[tuple[str, str]]:
     """The DfE rule codes and messages that ``upn`` breaks; empty when it is valid."""
     if len(upn) != 13:
-        return [("1500", "UPN invalid (not 13 characters)")]
+        return [("upn.length", "UPN invalid (not 13 characters)")]  # the XSD pattern, no DfE rule id
     faults: list[tuple[str, str]] = []
     if not upn[1:12].isdigit():
         if not upn[4:12].isdigit():
