@@ -1,0 +1,36 @@
+# Family Justice Exchange — every target builds its own virtual environment first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider
+
+.PHONY: demo test lint bench reliability clean
+
+$(READY): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (set PYTHON=…)") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(READY)
+
+## make demo: run the service on SQLite with demo organisations and data at http://127.0.0.1:8000
+demo: $(READY)
+	$(BIN)/exchange demo
+
+## make test: the whole suite on SQLite, then again on PostgreSQL when EXCHANGE_TEST_DATABASE_URL is set
+test: $(READY)
+	EXCHANGE_TEST_DATABASE_URL= $(PYTEST)
+	@if [ -n "$$EXCHANGE_TEST_DATABASE_URL" ]; then \
+		echo "--- again on PostgreSQL"; $(PYTEST); fi
+
+## make lint: ruff over the project
+lint: $(READY)
+	$(BIN)/ruff check exchange adapters schemas config tests benchmarks wsgi.py
+
+## make bench: every benchmark, each printing its figure beside a baseline measured in the same run
+bench: $(READY)
+	@for b in benchmarks/[a-z]*.py; do echo "=== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

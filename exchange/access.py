@@ -1,0 +1,29 @@
+"""Object-level access, the one helper every resource uses on every id (deny by default).
+
+An object the caller may not see answers exactly like one that does not exist (404), so ids cannot be
+probed; both are audited, the audit saying which it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from exchange.auth.protect import Principal, current_principal
+from exchange.errors import NotFound
+
+T = TypeVar("T")
+
+
+def visible_or_404(
+    resource_type: str, resource_id: object, obj: T | None, may_see: Callable[[Principal, T], bool]
+) -> T:
+    """``obj`` if it exists and ``may_see(principal, obj)``; otherwise a 404 that is audited."""
+    if obj is not None and may_see(current_principal(), obj):
+        return obj
+    raise NotFound(
+        f"There is no {resource_type.replace('_', ' ')} with that id.",
+        audit_action="access.foreign_object" if obj is not None else "access.unknown_object",
+        resource_type=resource_type,
+        resource_ids=(str(resource_id),),
+    )

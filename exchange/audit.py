@@ -1,0 +1,210 @@
+"""The audit trail (SPEC §7): every authentication, read, write, denial and operator command.
+
+``record`` queues an event on the session; when that session commits, the queued events are chained
+(each stores the SHA-256 of its canonical form and the previous event's hash) under a database-wide
+lock, so the chain follows commit order across processes. ``verify`` recomputes the chain and names
+the first event that was altered, deleted or reordered; ``checkpoint`` signs the head with the
+exchange's key, so a rewrite of the whole chain shows too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, has_request_context
+from joserfc import jws
+from joserfc.errors import JoseError
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from exchange.db import db, serialize, utcnow
+from exchange.models import AuditCheckpoint, AuditEvent, AuditResource
+
+GENESIS = "0" * 64
+CHAIN_LOCK = 7_201_001
+_PENDING = "audit_pending"
+
+
+def record(
+    action: str,
+    outcome: str,
+    *,
+    client_id: str | None = None,
+    org_id: str | None = None,
+    resource_type: str | None = None,
+    resource_ids: Iterable[Any] = (),
+    detail: dict[str, Any] | None = None,
+    session: Session | None = None,
+) -> None:
+    """Queue an event on ``session`` (the request's by default); it is written when the session commits.
+
+    ``detail`` must never hold personal data: ids, codes and counts only.
+    """
+    principal = getattr(g, "principal", None) if has_request_context() else None
+    session = session or db.session()
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "id": str(uuid.uuid4()),
+            "occurred_at": utcnow(),
+            "action": action,
+            "outcome": outcome,
+            "client_id": client_id
+            or (principal.client_id if principal else _request_value("oauth_client_id")),
+            "org_id": org_id or (principal.org_id if principal else None),
+            "resource_type": resource_type,
+            "resource_ids": [str(r) for r in resource_ids],
+            "request_id": _request_value("request_id"),
+            "detail": detail or {},
+        }
+    )
+
+
+def _request_value(name: str) -> str | None:
+    return getattr(g, name, None) if has_request_context() else None
+
+
+def canonical(event_fields: dict[str, Any]) -> bytes:
+    """The bytes an event's hash covers: its fields as sorted, compact JSON."""
+    return json.dumps(event_fields, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "id": str(row.id),
+        "occurred_at": row.occurred_at.isoformat(),
+        "action": row.action,
+        "outcome": row.outcome,
+        "client_id": row.client_id,
+        "org_id": row.org_id,
+        "resource_type": row.resource_type,
+        "resource_ids": list(row.resource_ids or []),
+        "request_id": row.request_id,
+        "detail": row.detail or {},
+        "prev_hash": row.prev_hash,
+    }
+
+
+def event_hash(row: AuditEvent) -> str:
+    return hashlib.sha256(canonical(_hashed_fields(row))).hexdigest()
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    serialize(session, CHAIN_LOCK)
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    for item in pending:
+        seq += 1
+        row = AuditEvent(seq=seq, prev_hash=prev, hash="", **{**item, "id": uuid.UUID(item["id"])})
+        row.hash = prev = event_hash(row)
+        session.add(row)
+        session.flush()
+        session.add_all(
+            AuditResource(event_seq=seq, resource_id=rid) for rid in dict.fromkeys(item["resource_ids"])
+        )
+    session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@dataclass(frozen=True)
+class ChainFault:
+    seq: int
+    event_id: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"event {self.seq}" + (f" ({self.event_id})" if self.event_id else "") + f": {self.problem}"
+
+
+def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session, verify_signature: Any = None) -> tuple[int, ChainFault | None]:
+    """Recompute the chain: (events checked, the first fault or None).
+
+    ``verify_signature(checkpoint) -> bool`` checks each checkpoint's signature when given.
+    """
+    checkpoints = {c.seq: c for c in session.scalars(select(AuditCheckpoint))}
+    expected_seq, prev, count = 1, GENESIS, 0
+    for row in _events(session):
+        if row.seq != expected_seq:
+            return count, ChainFault(expected_seq, None, f"missing (next stored event is {row.seq})")
+        if row.prev_hash != prev:
+            return count, ChainFault(
+                row.seq,
+                str(row.id),
+                "does not follow the event before it (reordered or an earlier one removed)",
+            )
+        if event_hash(row) != row.hash:
+            return count, ChainFault(row.seq, str(row.id), "altered (its hash does not match its content)")
+        checkpoint = checkpoints.pop(row.seq, None)
+        if checkpoint is not None and (
+            checkpoint.head_hash != row.hash or (verify_signature and not verify_signature(checkpoint))
+        ):
+            return count, ChainFault(row.seq, str(row.id), "does not match the signed checkpoint")
+        prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
+    if checkpoints:
+        seq = min(checkpoints)
+        return count, ChainFault(seq, None, "signed by a checkpoint but missing (the chain was truncated)")
+    return count, None
+
+
+def checkpoint(session: Session, sign: Any) -> AuditCheckpoint | None:
+    """Sign the current head (``sign(payload_bytes) -> compact JWS``) unless it is already signed."""
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    if head is None or session.get(AuditCheckpoint, head.seq) is not None:
+        return None
+    signed_at = utcnow()
+    payload = canonical({"seq": head.seq, "head_hash": head.hash, "signed_at": signed_at.isoformat()})
+    row = AuditCheckpoint(seq=head.seq, head_hash=head.hash, signed_at=signed_at, signature=sign(payload))
+    session.add(row)
+    return row
+
+
+def checkpoint_payload_matches(row: AuditCheckpoint, key_set: Any) -> bool:
+    """The checkpoint's signature verifies against ``key_set`` and covers exactly its fields."""
+    try:
+        obj = jws.deserialize_compact(row.signature, key_set, algorithms=["ES256"])
+    except (JoseError, ValueError):
+        return False
+    expected = canonical({"seq": row.seq, "head_hash": row.head_hash, "signed_at": row.signed_at.isoformat()})
+    return obj.payload == expected
+
+
+def events_for(session: Session, resource_id: str, limit: int = 1000) -> list[AuditEvent]:
+    """Every event that touched ``resource_id``, oldest first: "who saw this child's case, when"."""
+    query = (
+        select(AuditEvent)
+        .join(AuditResource, AuditResource.event_seq == AuditEvent.seq)
+        .where(AuditResource.resource_id == resource_id)
+        .order_by(AuditEvent.seq)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,113 @@
+"""Resource protection: every request is authenticated unless its view is public, every view names its scope.
+
+``init_app`` installs an app-wide ``before_request`` that denies by default, on every blueprint: a bearer
+token must verify, and the view must have been declared with ``@requires("scope")`` (or ``@public``); a
+view with neither answers 403 whatever the token holds, so a forgotten declaration fails closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request
+
+from exchange.auth import tokens
+from exchange.db import db
+from exchange.errors import BadRequest, Forbidden, Unauthorized
+from exchange.models import Organisation
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SCOPE_ATTR = "_exchange_scope"
+_PUBLIC = "public"
+#: endpoints of extensions whose views cannot carry the mark (flask-smorest serves the spec from a method)
+PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the client, its organisation and the scopes its token carries."""
+
+    client_id: str
+    org: Organisation
+    scopes: frozenset[str]
+    token: tokens.AccessToken
+
+    @property
+    def org_id(self) -> str:
+        return self.org.id
+
+    @property
+    def kind(self) -> str:
+        return self.org.kind
+
+
+def requires(scope: str) -> Callable[[F], F]:
+    def mark(view: F) -> F:
+        setattr(view, _SCOPE_ATTR, scope)
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    setattr(view, _SCOPE_ATTR, _PUBLIC)
+    return view
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def _declared_scope() -> str | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return _PUBLIC  # routing will answer 404/405
+    handler = view
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        handler = getattr(view_class, request.method.lower(), None) or view
+    return getattr(handler, _SCOPE_ATTR, None)
+
+
+def bearer_token() -> str:
+    if "access_token" in request.args or "access_token" in request.form:
+        raise BadRequest(
+            "Send the access token in the Authorization header only.",
+            headers={"WWW-Authenticate": 'Bearer realm="exchange", error="invalid_request"'},
+            audit_action="auth.token_in_query",
+        )
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "A bearer access token is required.", error="" if not header else "invalid_request"
+        )
+    return token.strip()
+
+
+def authenticate() -> Principal:
+    try:
+        access = tokens.verify(bearer_token())
+    except tokens.InvalidToken as error:
+        raise Unauthorized(f"The access token is not valid: {error.reason}.") from None
+    org = db.session.get(Organisation, access.claims.get("org"))
+    if org is None:
+        raise Unauthorized("The access token is not valid: unknown organisation.")
+    principal = Principal(access.client_id, org, access.scopes, access)
+    g.principal = principal
+    return principal
+
+
+def _guard() -> None:
+    scope = _declared_scope()
+    if scope == _PUBLIC or request.method == "OPTIONS":
+        return
+    principal = authenticate()
+    if scope is None or scope not in principal.scopes:
+        raise Forbidden("The access token does not carry the scope this operation needs.", scope=scope)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_guard)

@@ -1,0 +1,181 @@
+"""The authorization server: Authlib's client-credentials grant with two client authentication methods.
+
+- ``client_secret_basic``: the secret is compared with its stored SHA-256.
+- ``private_key_jwt`` (RFC 7523): an ES256 assertion signed with a key of the client's registered JWK set;
+  ``iat`` is required, the assertion lives at most ``assertion_max_lifetime`` seconds, and its ``jti`` is
+  spent in the database (a primary key), so a replay fails in every process.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidScopeError, grants
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from flask import current_app, g
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy.exc import IntegrityError
+
+from exchange import audit
+from exchange.auth import tokens
+from exchange.db import db
+from exchange.models import OAuthClient, UsedAssertion
+
+CLIENT_AUTH_METHODS = ["client_secret_basic", JWTBearerClientAssertion.CLIENT_AUTH_METHOD]
+MAX_JTI_LENGTH = 200
+
+
+def _settings() -> Any:
+    return current_app.config["EXCHANGE_SETTINGS"]
+
+
+def query_client(client_id: str) -> OAuthClient | None:
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        return None
+    client = db.session.get(OAuthClient, client_id)
+    if client is not None:
+        g.oauth_client_id = client.client_id
+    return client
+
+
+class PrivateKeyJWT(JWTBearerClientAssertion):
+    def get_audiences(self) -> list[str]:
+        issuer = _settings().issuer
+        return [issuer, f"{issuer}/oauth/token"]
+
+    def resolve_client_public_key(self, client: OAuthClient) -> KeySet:
+        if not client.jwks:
+            raise InvalidClientError(description="The client has no registered keys.")
+        return KeySet.import_key_set(client.jwks)
+
+    def process_assertion_claims(self, assertion: str, resolve_key: Any) -> dict[str, Any]:
+        try:
+            token = jwt.decode(assertion, resolve_key, algorithms=["ES256"])
+        except JoseError as error:
+            raise InvalidClientError(description=error.description or "Invalid assertion.") from None
+        self.verify_claims(token.claims)
+        return token.claims
+
+    def verify_claims(self, claims: dict[str, Any]) -> None:
+        iat = claims.get("iat")
+        if not isinstance(iat, int):
+            raise InvalidClientError(description="Missing or invalid claim: 'iat'")
+        now = time.time()
+        lifetime = _settings().assertion_max_lifetime
+        if iat > now + self.leeway or now - iat > lifetime:
+            raise InvalidClientError(description="The assertion is too old or not yet valid.")
+        exp = claims.get("exp")
+        if isinstance(exp, int) and exp - iat > lifetime:
+            raise InvalidClientError(description=f"The assertion may live at most {lifetime} s.")
+        super().verify_claims(claims)
+
+    def validate_jti(self, claims: dict[str, Any], jti: Any) -> bool:
+        if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
+            return False
+        expires = datetime.fromtimestamp(
+            max(claims["exp"], claims["iat"] + _settings().assertion_max_lifetime), UTC
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(UsedAssertion(client_id=claims["sub"], jti=jti, expires_at=expires))
+        except IntegrityError:
+            return False
+        return True
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def validate_requested_scope(self) -> None:
+        requested = set((self.request.payload.scope or "").split())
+        if requested - set(self.request.client.scope.split()):
+            raise InvalidScopeError()
+
+
+def generate_token(
+    grant_type: str,
+    client: OAuthClient,
+    user: Any = None,
+    scope: str | None = None,
+    expires_in: int | None = None,
+    include_refresh_token: bool = False,
+) -> dict[str, Any]:
+    granted = client.get_allowed_scope(scope)
+    access_token, lifetime = tokens.issue(client, granted)
+    return {"token_type": "Bearer", "access_token": access_token, "expires_in": lifetime, "scope": granted}
+
+
+def save_token(token: dict[str, Any], request: Any) -> None:
+    """Tokens are self-contained JWTs: nothing to store but the audit event (and the spent ``jti``)."""
+    client = request.client
+    audit.record(
+        "auth.token_issued",
+        "success",
+        client_id=client.client_id,
+        org_id=client.org_id,
+        detail={"scope": token["scope"]},
+    )
+    db.session.commit()
+
+
+def _query_token(token_string: str, token_type_hint: str | None) -> tokens.AccessToken | None:
+    try:
+        return tokens.verify(token_string)
+    except tokens.InvalidToken:
+        return None
+
+
+class Introspection(IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> tokens.AccessToken | None:
+        return _query_token(token_string, token_type_hint)
+
+    def check_permission(self, token: tokens.AccessToken, client: OAuthClient, request: Any) -> bool:
+        return token.check_client(client)
+
+    def introspect_token(self, token: tokens.AccessToken) -> dict[str, Any]:
+        claims = token.claims
+        return {
+            "active": True,
+            "token_type": "Bearer",
+            **{k: claims[k] for k in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "org")},
+        }
+
+
+class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> tokens.AccessToken | None:
+        return _query_token(token_string, token_type_hint)
+
+    def revoke_token(self, token: tokens.AccessToken, request: Any) -> None:
+        tokens.revoke(token)
+        audit.record(
+            "auth.token_revoked",
+            "success",
+            client_id=request.client.client_id,
+            org_id=request.client.org_id,
+            resource_type="token",
+            resource_ids=[token.jti],
+        )
+        db.session.commit()
+
+
+def create_server() -> AuthorizationServer:
+    server = AuthorizationServer(query_client=query_client, save_token=save_token)
+    server.register_client_auth_method(JWTBearerClientAssertion.CLIENT_AUTH_METHOD, PrivateKeyJWT(leeway=5))
+    server.register_grant(ClientCredentialsGrant)
+    server.register_endpoint(Introspection)
+    server.register_endpoint(Revocation)
+    return server
+
+
+authorization_server = create_server()

@@ -1,0 +1,370 @@
+"""The `exchange` command line (click, through Flask's CLI): exit 0 on success, 1 on failure, 2 on misuse.
+
+Every operator command that changes something is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+
+import config
+from exchange import audit, create_app, migrations
+from exchange.auth.keys import create_key, keyring
+from exchange.auth.receipts import sign_payload
+from exchange.db import db, utcnow
+from exchange.models import AuditEvent, OAuthClient, Organisation, SigningKey
+from exchange.models.oauth import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, hash_secret
+from exchange.models.orgs import KIND_SCOPES, ORG_KINDS
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+def _operator(
+    action: str, resource_type: str, resource_ids: list[str], detail: dict[str, Any] | None = None
+) -> None:
+    audit.record(
+        f"operator.{action}",
+        "success",
+        client_id="operator",
+        resource_type=resource_type,
+        resource_ids=resource_ids,
+        detail=detail or {},
+    )
+
+
+main = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True, help=__doc__)
+
+# --- db -------------------------------------------------------------------------------------------
+db_cli = AppGroup("db", help="Database schema migrations.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations, then make sure the exchange has a signing key."""
+    url = current_app.config["EXCHANGE_SETTINGS"].database_url
+    migrations.upgrade(url, revision)
+    if db.session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
+        key = create_key(db.session)
+        _operator("keys_created", "signing_key", [key.kid])
+    _operator("db_upgrade", "database", [], {"revision": revision})
+    db.session.commit()
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+def db_revision(message: str) -> None:
+    """(Developers) autogenerate a migration from the models."""
+    migrations.revision(current_app.config["EXCHANGE_SETTINGS"].database_url, message)
+
+
+# --- organisations --------------------------------------------------------------------------------
+org_cli = AppGroup("org", help="Partner organisations.")
+
+
+@org_cli.command("add")
+@click.option("--id", "org_id", required=True, help="A short stable id, e.g. camden.")
+@click.option("--kind", required=True, type=click.Choice(ORG_KINDS))
+@click.option("--name", help="Display name (defaults to the id).")
+@click.option("--la-code", help="Local authorities: DfE 3-digit code (England) or ONS W06 code (Wales).")
+@click.option(
+    "--court-code", "court_codes", multiple=True, help="Courts: a FamilyMan court code (repeatable)."
+)
+@click.option("--dfj-area", "dfj_areas", multiple=True, help="Boards: a DFJ area code (repeatable).")
+@click.option("--service", type=click.Choice(["cafcass", "cafcass_cymru"]), help="Cafcass: which service.")
+@click.option("--json", "as_json", is_flag=True, help="Print the organisation as JSON.")
+def org_add(
+    org_id: str,
+    kind: str,
+    name: str | None,
+    la_code: str | None,
+    court_codes: tuple[str, ...],
+    dfj_areas: tuple[str, ...],
+    service: str | None,
+    as_json: bool,
+) -> None:
+    """Register an organisation."""
+    if not 0 < len(org_id) <= 64 or not org_id.replace("-", "").replace("_", "").isalnum():
+        raise click.BadParameter("letters, digits, - and _ only, at most 64", param_hint="--id")
+    if db.session.get(Organisation, org_id) is not None:
+        raise click.BadParameter(f"organisation {org_id!r} exists already", param_hint="--id")
+    if (kind == "local_authority") != bool(la_code):
+        raise click.BadParameter(
+            "a local authority needs --la-code, and only a local authority", param_hint="--la-code"
+        )
+    if la_code and la_code not in config.local_authorities():
+        raise click.BadParameter(f"{la_code!r} is not a known LA code", param_hint="--la-code")
+    if (kind == "court") != bool(court_codes):
+        raise click.BadParameter("a court needs --court-code, and only a court", param_hint="--court-code")
+    unknown = [c for c in court_codes if c not in config.courts()]
+    if unknown:
+        raise click.BadParameter(f"unknown court code(s): {', '.join(unknown)}", param_hint="--court-code")
+    if (kind == "lfjb") != bool(dfj_areas):
+        raise click.BadParameter("a board (lfjb) needs --dfj-area, and only a board", param_hint="--dfj-area")
+    unknown = [a for a in dfj_areas if a not in config.dfj_areas()]
+    if unknown:
+        raise click.BadParameter(f"unknown DFJ area(s): {', '.join(unknown)}", param_hint="--dfj-area")
+    if kind == "cafcass" and not service:
+        raise click.BadParameter("Cafcass needs --service cafcass or cafcass_cymru", param_hint="--service")
+    org = Organisation(
+        id=org_id,
+        kind=kind,
+        name=name or org_id,
+        la_code=la_code,
+        court_codes=list(court_codes),
+        dfj_areas=list(dfj_areas),
+        service=service if kind == "cafcass" else None,
+    )
+    db.session.add(org)
+    _operator("org_add", "organisation", [org_id], {"kind": kind})
+    db.session.commit()
+    _print(org.as_dict(), as_json, f"organisation {org_id} ({kind}) added")
+
+
+@org_cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def org_list(as_json: bool) -> None:
+    """List the organisations."""
+    orgs = [o.as_dict() for o in db.session.scalars(select(Organisation).order_by(Organisation.id))]
+    _print(orgs, as_json, "\n".join(f"{o['id']}\t{o['kind']}\t{o['name']}" for o in orgs))
+
+
+# --- clients --------------------------------------------------------------------------------------
+client_cli = AppGroup("client", help="OAuth clients of the organisations.")
+
+
+def _read_jwks(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+        key_set = KeySet.import_key_set(data)
+    except (OSError, ValueError, JoseError, TypeError, KeyError):
+        raise click.BadParameter("not a readable JWK set", param_hint="--jwks") from None
+    if any(key.is_private for key in key_set.keys):
+        raise click.BadParameter(
+            "the JWK set holds a private key: register public keys only", param_hint="--jwks"
+        )
+    if not key_set.keys or any(key.key_type != "EC" for key in key_set.keys):
+        raise click.BadParameter("register at least one EC P-256 key (ES256)", param_hint="--jwks")
+    return key_set.as_dict(private=False)
+
+
+@client_cli.command("add")
+@click.option("--org", "org_id", required=True, help="The organisation's id.")
+@click.option("--scopes", required=True, help='Space-separated, e.g. "cases:submit cases:read".')
+@click.option(
+    "--jwks",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The client's public JWK set: it authenticates with private_key_jwt (no secret).",
+)
+@click.option("--client-id", help="Choose the id (default: generated).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"client_id", "client_secret"}.')
+def client_add(org_id: str, scopes: str, jwks: Path | None, client_id: str | None, as_json: bool) -> None:
+    """Register a client; its secret is printed once and stored only as a hash."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise click.BadParameter(f"no organisation {org_id!r}", param_hint="--org")
+    requested = set(scopes.split())
+    if not requested or requested - KIND_SCOPES[org.kind]:
+        allowed = " ".join(sorted(KIND_SCOPES[org.kind]))
+        raise click.BadParameter(f"a {org.kind} may hold only: {allowed}", param_hint="--scopes")
+    client_id = client_id or f"{org_id}-{secrets.token_hex(6)}"
+    if db.session.get(OAuthClient, client_id) is not None:
+        raise click.BadParameter(f"client {client_id!r} exists already", param_hint="--client-id")
+    secret = None if jwks else secrets.token_urlsafe(32)
+    db.session.add(
+        OAuthClient(
+            client_id=client_id,
+            org_id=org_id,
+            scope=" ".join(sorted(requested)),
+            auth_method=AUTH_PRIVATE_KEY_JWT if jwks else AUTH_SECRET,
+            secret_hash=hash_secret(secret) if secret else None,
+            jwks=_read_jwks(jwks) if jwks else None,
+        )
+    )
+    _operator("client_add", "client", [client_id], {"org": org_id, "scope": " ".join(sorted(requested))})
+    db.session.commit()
+    result = {"client_id": client_id, "client_secret": secret}
+    _print(
+        result,
+        as_json,
+        f"client_id: {client_id}" + (f"\nclient_secret: {secret}  (shown once)" if secret else ""),
+    )
+
+
+def _client(client_id: str) -> OAuthClient:
+    client = db.session.get(OAuthClient, client_id)
+    if client is None:
+        raise click.BadParameter(f"no client {client_id!r}", param_hint="--client")
+    return client
+
+
+@client_cli.command("rotate")
+@click.option("--client", "client_id", required=True)
+@click.option(
+    "--jwks", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A new public JWK set."
+)
+@click.option("--json", "as_json", is_flag=True)
+def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
+    """Replace a client's secret (or its JWK set); the old one stops working at once."""
+    client = _client(client_id)
+    secret = None
+    if client.auth_method == AUTH_PRIVATE_KEY_JWT:
+        if jwks is None:
+            raise click.BadParameter(
+                "this client uses private_key_jwt: give its new --jwks", param_hint="--jwks"
+            )
+        client.jwks = _read_jwks(jwks)
+    else:
+        secret = secrets.token_urlsafe(32)
+        client.secret_hash = hash_secret(secret)
+    _operator("client_rotate", "client", [client_id])
+    db.session.commit()
+    result = {"client_id": client_id, "client_secret": secret}
+    _print(
+        result,
+        as_json,
+        f"client {client_id} rotated" + (f"\nclient_secret: {secret}  (shown once)" if secret else ""),
+    )
+
+
+@client_cli.command("revoke")
+@click.option("--client", "client_id", required=True)
+def client_revoke(client_id: str) -> None:
+    """Stop a client from obtaining tokens (tokens already issued expire within their lifetime)."""
+    client = _client(client_id)
+    client.revoked_at = client.revoked_at or utcnow()
+    _operator("client_revoke", "client", [client_id])
+    db.session.commit()
+    click.echo(f"client {client_id} revoked")
+
+
+# --- signing keys ---------------------------------------------------------------------------------
+keys_cli = AppGroup("keys", help="The exchange's token-signing keys.")
+
+
+@keys_cli.command("rotate")
+@click.option("--json", "as_json", is_flag=True)
+def keys_rotate(as_json: bool) -> None:
+    """Start signing with a new key; tokens signed by the previous key stay valid until they expire."""
+    key = create_key(db.session)
+    _operator("keys_rotate", "signing_key", [key.kid])
+    db.session.commit()
+    keyring.invalidate()
+    _print({"kid": key.kid}, as_json, f"signing with key {key.kid}")
+
+
+# --- audit ----------------------------------------------------------------------------------------
+audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
+
+
+def _all_keys() -> KeySet:
+    rows = db.session.scalars(select(SigningKey)).all()
+    return KeySet.import_key_set({"keys": [{**r.private_jwk, "kid": r.kid} for r in rows]})
+
+
+@audit_cli.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+def audit_verify(as_json: bool) -> None:
+    """Recompute the chain; exit 1 naming the first altered, deleted or reordered event."""
+    key_set = _all_keys()
+    checked, fault = audit.verify(db.session, lambda cp: audit.checkpoint_payload_matches(cp, key_set))
+    db.session.rollback()
+    _operator("audit_verify", "audit", [], {"checked": checked, "intact": fault is None})
+    db.session.commit()
+    result = {"checked": checked, "intact": fault is None, "first_fault": str(fault) if fault else None}
+    _print(
+        result,
+        as_json,
+        f"audit chain intact: {checked} events" if fault is None else f"audit chain broken at {fault}",
+    )
+    if fault is not None:
+        sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the head of the chain now (the worker does this periodically)."""
+    row = audit.checkpoint(db.session, sign_payload)
+    db.session.commit()
+    click.echo(f"checkpoint at event {row.seq}" if row else "head already signed")
+
+
+@audit_cli.command("show")
+@click.option("--case", "case_id", required=True, help="A case id: who saw or changed it, and when.")
+@click.option("--json", "as_json", is_flag=True)
+def audit_show(case_id: str, as_json: bool) -> None:
+    """Every audit event that touched a case, oldest first."""
+    events = audit.events_for(db.session, case_id)
+    rows = [_event_row(e) for e in events]
+    _operator("audit_show", "case", [case_id], {"events": len(rows)})
+    db.session.commit()
+    text = (
+        "\n".join(
+            f"{r['occurred_at']}  {r['org_id'] or '-':<20} {r['client_id'] or '-':<28} "
+            f"{r['action']} {r['outcome']}"
+            for r in rows
+        )
+        or f"no audit events for {case_id}"
+    )
+    _print(rows, as_json, text)
+
+
+def _event_row(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "occurred_at": e.occurred_at.isoformat(),
+        "org_id": e.org_id,
+        "client_id": e.client_id,
+        "action": e.action,
+        "outcome": e.outcome,
+        "request_id": e.request_id,
+    }
+
+
+# --- adapters -------------------------------------------------------------------------------------
+@click.group("adapters", help="Partner-format adapters installed in this environment.")
+def adapters_cli() -> None:
+    pass
+
+
+@adapters_cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def adapters_list(as_json: bool) -> None:
+    """Every adapter registered under the `exchange.adapters` entry points."""
+    from adapters import registry
+
+    rows = [
+        {
+            "name": name,
+            "inbound": cls.inbound,
+            "outbound": cls.outbound,
+            "media_types": list(cls.media_types),
+            "default_for": list(cls.default_for),
+            "description": cls.description,
+        }
+        for name, cls in registry.installed().items()
+    ]
+    text = "\n".join(
+        f"{r['name']:<16} {'in' if r['inbound'] else '  '}{'/out' if r['outbound'] else '    '}  "
+        f"{', '.join(r['media_types'])}"
+        for r in rows
+    )
+    _print(rows, as_json, text)
+
+
+for group in (db_cli, org_cli, client_cli, keys_cli, audit_cli, adapters_cli):
+    main.add_command(group)

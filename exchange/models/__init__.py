@@ -1,0 +1,24 @@
+"""The exchange's tables, one module per domain; importing this package registers them all."""
+
+from exchange.models.audit import AuditCheckpoint, AuditEvent, AuditResource
+from exchange.models.cases import Case, CaseChild, CaseHearing, CaseVersion
+from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion
+from exchange.models.orgs import Organisation
+from exchange.models.submissions import RawBody, Submission
+
+__all__ = [
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditResource",
+    "Case",
+    "CaseChild",
+    "CaseHearing",
+    "CaseVersion",
+    "OAuthClient",
+    "Organisation",
+    "RawBody",
+    "RevokedToken",
+    "SigningKey",
+    "Submission",
+    "UsedAssertion",
+]

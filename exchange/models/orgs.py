@@ -1,0 +1,47 @@
+"""Organisations: the partners of a local family justice board, each of one kind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exchange.db import Base, UTCDateTime, utcnow
+
+ORG_KINDS = ("local_authority", "court", "cafcass", "lfjb", "fjb")
+
+#: the scopes an organisation of each kind may hold (SPEC §1)
+KIND_SCOPES: dict[str, frozenset[str]] = {
+    "local_authority": frozenset({"cases:submit", "cases:read"}),
+    "court": frozenset({"cases:read", "advice:request"}),
+    "cafcass": frozenset({"cases:read", "feed:read", "advice:respond"}),
+    "lfjb": frozenset({"metrics:read"}),
+    "fjb": frozenset({"metrics:read"}),
+}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    la_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    court_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dfj_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: cafcass organisations: which service it is ("cafcass" England, "cafcass_cymru" Wales)
+    service: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "la_code": self.la_code,
+            "court_codes": list(self.court_codes or []),
+            "dfj_areas": list(self.dfj_areas or []),
+            "service": self.service,
+        }

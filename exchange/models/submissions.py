@@ -1,0 +1,51 @@
+"""Submissions: the raw body (content-addressed), the submission row and its per-record report."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exchange.db import Base, UTCDateTime, new_id, utcnow
+
+STATUSES = ("processing", "accepted", "partially_accepted", "rejected")
+
+
+class RawBody(Base):
+    """A body exactly as received, stored once per SHA-256 whoever sends it again."""
+
+    __tablename__ = "raw_bodies"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("org_id", "idempotency_key", name="uq_submissions_idempotency"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(ForeignKey("raw_bodies.sha256"), index=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    adapter: Mapped[str] = mapped_column(String(64))
+    atomic: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    #: rejected records: [{position, code, message}] (bounded; the counts are always complete)
+    report: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: ids of the records stored, e.g. the case ids created or updated
+    stored_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    receipt: Mapped[str | None] = mapped_column(String(4000))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: worker lease for large submissions processed in the background
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

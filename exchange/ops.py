@@ -1,0 +1,153 @@
+"""Operations: request ids and JSON logs, health checks, Prometheus metrics and the offline API docs page."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+
+import structlog
+import swagger_ui_bundle
+from flask import Blueprint, Flask, Response, g, request, send_from_directory
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from sqlalchemy import text
+
+from exchange.auth.protect import public
+from exchange.db import db
+from exchange.errors import NotFound
+
+REQUESTS = Counter("exchange_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
+LATENCY = Histogram("exchange_http_request_seconds", "HTTP request latency", ["method", "route"])
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+log = structlog.get_logger("exchange.http")
+
+bp = Blueprint("ops", __name__)
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr; Authlib's logger is never below INFO (it would log credentials at DEBUG)."""
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level)
+    logging.getLogger("authlib").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def _start_request() -> None:
+    supplied = request.headers.get("X-Request-ID", "")
+    g.request_id = supplied if REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+    structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+
+def _finish_request(response: Response) -> Response:
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    elapsed = time.perf_counter() - getattr(g, "started", time.perf_counter())
+    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    LATENCY.labels(request.method, route).observe(elapsed)
+    principal = getattr(g, "principal", None)
+    log.info(
+        "request",
+        method=request.method,
+        route=route,
+        status=response.status_code,
+        ms=round(elapsed * 1000, 1),
+        client_id=principal.client_id if principal else None,
+    )
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    structlog.contextvars.clear_contextvars()
+    return response
+
+
+@bp.get("/health/live")
+@public
+def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@bp.get("/health/ready")
+@public
+def ready() -> tuple[dict[str, str], int]:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means not ready
+        db.session.rollback()
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200
+
+
+def _scraper_allowed() -> bool:
+    allowed = os.environ.get("EXCHANGE_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net.strip()) for net in allowed.split(",") if net.strip())
+
+
+@bp.get("/metrics")
+@public
+def prometheus() -> Response:
+    if not _scraper_allowed():
+        raise NotFound()
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        payload = generate_latest(registry)
+    else:
+        payload = generate_latest()
+    return Response(payload, mimetype=CONTENT_TYPE_LATEST)
+
+
+DOCS_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Family Justice Exchange API</title><link rel="stylesheet" href="/docs/static/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/static/swagger-ui-bundle.js"></script>
+<script src="/docs/static/docs.js"></script></body></html>"""
+DOCS_SCRIPT = "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#ui'});"
+
+
+@bp.get("/docs")
+@public
+def docs() -> Response:
+    response = Response(DOCS_PAGE, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+    )
+    return response
+
+
+@bp.get("/docs/static/<path:name>")
+@public
+def docs_static(name: str) -> Response:
+    if name == "docs.js":
+        return Response(DOCS_SCRIPT, mimetype="text/javascript")
+    if name not in {"swagger-ui.css", "swagger-ui-bundle.js"}:
+        raise NotFound()
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=3600)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.register_blueprint(bp)
