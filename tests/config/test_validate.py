@@ -1,0 +1,92 @@
+"""validate() finds what an operator's edit can break; EXCHANGE_CONFIG_DIR selects the operator's copy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import config
+
+
+def _append(path: Path, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+def test_operator_copy_is_read_instead_of_the_shipped_folder(config_copy: Path) -> None:
+    _append(config_copy / "courts.csv", "999,Test Family Court,London,1,CENTRAL_LONDON")
+    assert config.config_dir() == config_copy
+    assert config.courts()["999"].name == "Test Family Court"
+    assert config.validate() == []
+
+
+def test_court_in_unknown_area(config_copy: Path) -> None:
+    _append(config_copy / "courts.csv", "999,Test Family Court,London,1,ATLANTIS")
+    assert config.validate() == ["courts.csv: court 999 is in unknown DFJ area 'ATLANTIS'"]
+
+
+def test_duplicate_codes(config_copy: Path) -> None:
+    _append(config_copy / "courts.csv", "115,Another,London,1,CENTRAL_LONDON")
+    _append(
+        config_copy / "local_authorities.csv", "202,Camden again,England,CENTRAL_LONDON,N,CENTRAL_LONDON,"
+    )
+    _append(config_copy / "dfj_areas.csv", "BRISTOL,Bristol again,Y")
+    assert sorted(config.validate()) == [
+        "courts.csv: duplicate code 115",
+        "dfj_areas.csv: duplicate code BRISTOL",
+        "local_authorities.csv: duplicate code 202",
+    ]
+
+
+def test_la_problems(config_copy: Path) -> None:
+    rows = [
+        "990,Unknown Area LA,England,ATLANTIS,N,ATLANTIS,",
+        "991,Unplaced LA,England,,N,,",
+        "992,Split LA,England,READING,N,READING;MILTON_KEYNES,",
+        "993,Scottish LA,Scotland,READING,N,READING,",
+    ]
+    for row in rows:
+        _append(config_copy / "local_authorities.csv", row)
+    assert config.validate() == [
+        "local_authorities.csv: LA 990 is in unknown DFJ area 'ATLANTIS'",
+        "local_authorities.csv: LA 991 has no DFJ area but is not flagged ambiguous",
+        "local_authorities.csv: LA 992 has several candidate DFJ areas but is not flagged ambiguous",
+        "local_authorities.csv: LA 993: country must be England or Wales",
+    ]
+
+
+def test_letter_code_routing_and_holiday_problems(config_copy: Path) -> None:
+    codes = json.loads((config_copy / "hmcts_la_codes.json").read_text())
+    codes["codes"]["XYZ"] = "000"
+    (config_copy / "hmcts_la_codes.json").write_text(json.dumps(codes))
+    routing = json.loads((config_copy / "routing.json").read_text())
+    routing["advice_recipient"]["by_court"] = {"999": "cafcass", "115": "ofsted"}
+    (config_copy / "routing.json").write_text(json.dumps(routing))
+    holidays = json.loads((config_copy / "bank_holidays.json").read_text())
+    holidays["dates"] += [
+        {"date": "2025-12-25", "title": "again"},
+        {"date": "2025-12-27", "title": "a Saturday"},
+    ]
+    (config_copy / "bank_holidays.json").write_text(json.dumps(holidays))
+    assert config.validate() == [
+        "hmcts_la_codes.json: XYZ maps to unknown LA '000'",
+        "routing.json: unknown recipient 'ofsted'",
+        "routing.json: unknown court 999",
+        "bank_holidays.json: duplicate date 2025-12-25",
+        "bank_holidays.json: 2025-12-27 is a weekend",
+    ]
+
+
+def test_missing_file_is_one_problem_not_a_crash(config_copy: Path) -> None:
+    (config_copy / "routing.json").unlink()
+    assert config.validate() == ["routing.json: cannot be read (FileNotFoundError)"]
+
+
+def test_malformed_files_are_reported_without_their_path(config_copy: Path) -> None:
+    (config_copy / "bank_holidays.json").write_text('{"dates": [\n')
+    assert config.validate() == ["bank_holidays.json: not valid JSON (line 2)"]
+    config.reload()
+    (config_copy / "bank_holidays.json").write_text('{"dates": [{"date": "2025-02-30"}]}')
+    [problem] = config.validate()
+    assert problem.startswith("configuration data is malformed: ValueError")
+    assert str(config_copy) not in problem
