@@ -4,7 +4,8 @@ from exchange.models.audit import AuditCheckpoint, AuditEvent, AuditResource
 from exchange.models.cases import Case, CaseChild, CaseHearing, CaseVersion
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion
 from exchange.models.orgs import Organisation
-from exchange.models.submissions import RawBody, Submission
+from exchange.models.returns import CinEpisode, LegalStatusEpisode, PreProceedings, ReturnChild
+from exchange.models.submissions import RawBody, StagedRecord, Submission
 
 __all__ = [
     "AuditCheckpoint",
@@ -14,11 +15,16 @@ __all__ = [
     "CaseChild",
     "CaseHearing",
     "CaseVersion",
+    "CinEpisode",
+    "LegalStatusEpisode",
     "OAuthClient",
     "Organisation",
+    "PreProceedings",
     "RawBody",
+    "ReturnChild",
     "RevokedToken",
     "SigningKey",
+    "StagedRecord",
     "Submission",
     "UsedAssertion",
 ]

@@ -39,6 +39,8 @@ class Case(Base):
     #: the earliest final outcome of any child (final order, refusal, withdrawal, no order)
     first_disposal_date: Mapped[date | None] = mapped_column(Date)
     closed_date: Mapped[date | None] = mapped_column(Date)
+    #: when the latest progression event happened: an older event is out of order
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -55,7 +57,7 @@ class CaseChild(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    la_child_id: Mapped[str] = mapped_column(String(64))
+    la_child_id: Mapped[str] = mapped_column(String(64), index=True)
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(1))
     outcome: Mapped[str | None] = mapped_column(String(32))

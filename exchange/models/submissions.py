@@ -6,10 +6,21 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base, UTCDateTime, new_id, utcnow
+from exchange.models.audit import SequenceId
 
 STATUSES = ("processing", "accepted", "partially_accepted", "rejected")
 
@@ -34,6 +45,7 @@ class Submission(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(ForeignKey("raw_bodies.sha256"), index=True)
     media_type: Mapped[str] = mapped_column(String(100))
+    #: the adapter chosen for the body (its profile name)
     adapter: Mapped[str] = mapped_column(String(64))
     atomic: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -49,3 +61,26 @@ class Submission(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: worker lease for large submissions processed in the background
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the HTTP status of the first answer (201 or 202), repeated to an idempotent replay
+    answer_status: Mapped[int] = mapped_column(Integer, default=201)
+
+    #: set (not stored) on the submission ``pipeline.submit`` returns for a repeated Idempotency-Key
+    replayed = False
+
+
+class StagedRecord(Base):
+    """A validated record of a large submission, kept until the whole stream has been read.
+
+    The worker stages records in short transactions (so progress is visible and memory stays flat)
+    and applies them in one final transaction, so a fault late in the stream stores nothing.
+    """
+
+    __tablename__ = "staged_records"
+    __table_args__ = (Index("ix_staged_records_submission", "submission_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(SequenceId, primary_key=True, autoincrement=True)
+    submission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    position: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
