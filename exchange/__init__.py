@@ -31,7 +31,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         EXCHANGE_SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
-        RATELIMIT_DEFAULT=settings.rate_limit,
         RATELIMIT_HEADERS_ENABLED=True,
         API_TITLE="Family Justice Exchange",
         API_VERSION="v1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -20,4 +20,9 @@ def _rate_key() -> str:
     return f"addr:{get_remote_address()}"
 
 
-limiter = Limiter(key_func=_rate_key, headers_enabled=True)
+def _default_limit() -> str:
+    return current_app.config["EXCHANGE_SETTINGS"].rate_limit
+
+
+# limits are read from the current app on every request: one Limiter serves every app the process builds
+limiter = Limiter(key_func=_rate_key, default_limits=[_default_limit], headers_enabled=True)

@@ -35,6 +35,16 @@ log = structlog.get_logger("exchange.http")
 bp = Blueprint("ops", __name__)
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written (a test harness or a supervisor may swap it)."""
+
+    def write(self, text: str) -> None:
+        sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str) -> None:
     """JSON lines on stderr; Authlib's logger is never below INFO (it would log credentials at DEBUG)."""
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level)
@@ -47,7 +57,7 @@ def configure_logging(level: str) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_Stderr()),
         cache_logger_on_first_use=True,
     )
 

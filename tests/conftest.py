@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 
 from exchange import create_app, migrations
 from exchange.auth.keys import create_key, keyring
+from exchange.cli import main
 from exchange.db import Base, db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,9 +92,16 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+class ExchangeRunner(FlaskCliRunner):
+    """Invokes the `exchange` command line (not the app's bare ``flask`` group) against the test app."""
+
+    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:
+        return super().invoke(cli or main, args, **kwargs)
+
+
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
-    return app.test_cli_runner()
+    return ExchangeRunner(app)
 
 
 @dataclass

@@ -6,6 +6,10 @@ something an attacker (or a stale client) would send, and every one must fail cl
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import threading
 import time
 import uuid
@@ -18,7 +22,7 @@ from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from joserfc import jws, jwt
-from joserfc.jwk import ECKey, OctKey
+from joserfc.jwk import ECKey
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -143,14 +147,31 @@ def _forge(key: Any, header: dict[str, Any], **overrides: Any) -> str:
     return jwt.encode(header, claims, key, algorithms=[header["alg"]])
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def _raw_jws(header: dict[str, Any], claims: dict[str, Any], signature: bytes) -> str:
-    import base64
-    import json
+    return ".".join([_b64(json.dumps(header).encode()), _b64(json.dumps(claims).encode()), _b64(signature)])
 
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
-    return ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(signature)])
+def _hmac_with_public_key(key: ECKey) -> str:
+    """The algorithm-confusion attack: HS256 keyed with the server's public key (libraries refuse to make it)."""
+    now = int(time.time())
+    header = {"alg": "HS256", "typ": "at+jwt", "kid": key.kid}
+    claims = {
+        "iss": ISSUER,
+        "aud": "https://family-justice-exchange/api",
+        "org": "owner-org",
+        "client_id": "c",
+        "iat": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+        "scope": "cases:read",
+    }
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}".encode()
+    signature = hmac.new(key.as_pem(private=False), signing_input, hashlib.sha256).digest()
+    return f"{signing_input.decode()}.{_b64(signature)}"
 
 
 BAD_TOKENS: dict[str, Callable[[ECKey], str]] = {
@@ -176,9 +197,7 @@ BAD_TOKENS: dict[str, Callable[[ECKey], str]] = {
         },
         b"",
     ),
-    "hs256_with_public_key": lambda key: _forge(
-        OctKey.import_key(key.as_pem(private=False)), {"alg": "HS256", "typ": "at+jwt", "kid": key.kid}
-    ),
+    "hs256_with_public_key": lambda key: _hmac_with_public_key(key),
     "missing_typ": lambda key: _forge(key, {"alg": "ES256", "kid": key.kid}),
     "unknown_key": lambda key: _forge(
         ECKey.generate_key("P-256", auto_kid=True),
@@ -271,7 +290,8 @@ def test_client_assertion_cannot_be_replayed(
     "claims",
     [
         {"iat": int(time.time()) - 301, "exp": int(time.time()) + 60},  # issued more than 300 s ago
-        {"iat": int(time.time()), "exp": int(time.time()) + 3600},  # asks to live an hour
+        {"iat": int(time.time()) - 400, "exp": int(time.time()) + 3600},  # a long exp does not extend it
+        {"iat": int(time.time()) + 120, "exp": int(time.time()) + 300},  # issued in the future
         {"aud": "https://somewhere-else/oauth/token"},
     ],
 )

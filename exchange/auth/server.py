@@ -2,8 +2,9 @@
 
 - ``client_secret_basic``: the secret is compared with its stored SHA-256.
 - ``private_key_jwt`` (RFC 7523): an ES256 assertion signed with a key of the client's registered JWK set;
-  ``iat`` is required, the assertion lives at most ``assertion_max_lifetime`` seconds, and its ``jti`` is
-  spent in the database (a primary key), so a replay fails in every process.
+  ``iat`` is required and the assertion is accepted for at most ``assertion_max_lifetime`` seconds after it
+  (whatever longer ``exp`` a client library puts in it), and its ``jti`` is spent in the database (a
+  primary key), so a replay fails in every process.
 """
 
 from __future__ import annotations
@@ -70,17 +71,17 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         now = time.time()
         lifetime = _settings().assertion_max_lifetime
         if iat > now + self.leeway or now - iat > lifetime:
-            raise InvalidClientError(description="The assertion is too old or not yet valid.")
-        exp = claims.get("exp")
-        if isinstance(exp, int) and exp - iat > lifetime:
-            raise InvalidClientError(description=f"The assertion may live at most {lifetime} s.")
+            raise InvalidClientError(
+                description=f"The assertion is older than {lifetime} s or not yet valid."
+            )
         super().verify_claims(claims)
 
     def validate_jti(self, claims: dict[str, Any], jti: Any) -> bool:
         if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
             return False
+        # kept past the last moment the assertion could be accepted
         expires = datetime.fromtimestamp(
-            max(claims["exp"], claims["iat"] + _settings().assertion_max_lifetime), UTC
+            claims["iat"] + _settings().assertion_max_lifetime + self.leeway, UTC
         )
         try:
             with db.session.begin_nested():

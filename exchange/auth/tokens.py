@@ -1,5 +1,4 @@
-"""RFC 9068 JWT access tokens: issued ES256 with a ``kid``, verified strictly, revocable everywhere at once.
-"""
+"""RFC 9068 JWT access tokens: issued ES256 with a ``kid``, verified strictly, revocable everywhere at once."""
 
 from __future__ import annotations
 
@@ -50,6 +49,12 @@ class AccessToken:
 
     def expires_at(self) -> datetime:
         return datetime.fromtimestamp(self.claims["exp"], UTC)
+
+    def is_expired(self) -> bool:
+        return self.claims["exp"] < time.time()
+
+    def is_revoked(self) -> bool:
+        return False  # a revoked token never becomes an AccessToken: ``verify`` refuses it
 
     def check_client(self, client: OAuthClient) -> bool:
         return client.client_id == self.client_id
