@@ -156,7 +156,7 @@ def _raw_jws(header: dict[str, Any], claims: dict[str, Any], signature: bytes) -
 
 
 def _hmac_with_public_key(key: ECKey) -> str:
-    """The algorithm-confusion attack: HS256 keyed with the server's public key (libraries refuse to make it)."""
+    """The algorithm-confusion attack: HS256 keyed with the public key (libraries refuse to make it)."""
     now = int(time.time())
     header = {"alg": "HS256", "typ": "at+jwt", "kid": key.kid}
     claims = {

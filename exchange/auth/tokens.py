@@ -1,4 +1,4 @@
-"""RFC 9068 JWT access tokens: issued ES256 with a ``kid``, verified strictly, revocable everywhere at once."""
+"""RFC 9068 JWT access tokens: issued ES256 with a ``kid``, verified strictly, revocable at once."""
 
 from __future__ import annotations
 
