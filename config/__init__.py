@@ -1,4 +1,4 @@
-"""The exchange's editable configuration data: courts, DFJ areas, local authorities, routing, bank holidays.
+"""The exchange's editable configuration data: courts, DFJ areas, LAs, routing, field policy, bank holidays.
 
 The data files beside this module are the operator's copies (origin, licence and how to edit them:
 ``config/README.txt``). Each is read once and cached; ``EXCHANGE_CONFIG_DIR`` points the exchange at
@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from typing import Any, Literal
 CONFIG_DIR_ENV = "EXCHANGE_CONFIG_DIR"
 ADVICE_RECIPIENTS = ("cafcass", "cafcass_cymru")
 AdviceRecipient = Literal["cafcass", "cafcass_cymru"]
+RECIPIENT_KINDS = ("local_authority", "court", "cafcass")
+FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(\[\]\.[a-z][a-z0-9_]*)*")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,19 @@ class LocalAuthority:
     country: str
     dfj_area: str | None
     ambiguous: bool
+
+
+@dataclass(frozen=True)
+class FieldPolicy:
+    """Need to know: the case field paths each recipient kind may see, and who sees a confidential address.
+
+    A path is a case field (``court``) or a field of each element of a list (``children[].upn``).
+    """
+
+    fields: Mapping[str, frozenset[str]]
+    confidential_flag: str
+    confidential_fields: frozenset[str]
+    confidential_visible_to: frozenset[str]
 
 
 def config_dir() -> Path:
@@ -145,6 +161,19 @@ def advice_recipient(court_code: str) -> AdviceRecipient:
 
 
 @cache
+def field_policy() -> FieldPolicy:
+    """The field policy in ``field_policy.json``."""
+    doc = _json("field_policy.json")
+    confidential = doc["confidential_address"]
+    return FieldPolicy(
+        fields=MappingProxyType({kind: frozenset(paths) for kind, paths in doc["kinds"].items()}),
+        confidential_flag=confidential["flag"],
+        confidential_fields=frozenset(confidential["fields"]),
+        confidential_visible_to=frozenset(confidential["visible_to"]),
+    )
+
+
+@cache
 def bank_holidays() -> frozenset[date]:
     """The England and Wales bank holidays shipped in ``bank_holidays.json``."""
     return frozenset(date.fromisoformat(d["date"]) for d in _json("bank_holidays.json")["dates"])
@@ -163,6 +192,7 @@ _CACHED: tuple[Callable[[], Any], ...] = (
     local_authorities,
     _hmcts_la_codes,
     _routing,
+    field_policy,
     bank_holidays,
 )
 
@@ -228,9 +258,31 @@ def _problems() -> list[str]:
     targets = [rules["default"], *rules["by_region_id"].values(), *rules["by_court"].values()]
     problems += [f"routing.json: unknown recipient {t!r}" for t in targets if t not in ADVICE_RECIPIENTS]
     problems += [f"routing.json: unknown court {c}" for c in rules["by_court"] if c not in courts()]
+    problems += _field_policy_problems(_json("field_policy.json"))
     holidays = _json("bank_holidays.json")["dates"]
     problems += [
         f"bank_holidays.json: duplicate date {d}" for d in _duplicates([h["date"] for h in holidays])
     ]
     problems += [f"bank_holidays.json: {d} is a weekend" for d in bank_holidays() if d.weekday() >= 5]
+    return problems
+
+
+def _field_policy_problems(doc: Mapping[str, Any]) -> list[str]:
+    problems = [f"field_policy.json: unknown kind {k!r}" for k in doc["kinds"] if k not in RECIPIENT_KINDS]
+    for kind, paths in doc["kinds"].items():
+        problems += [
+            f"field_policy.json: {kind}: malformed field {p!r}" for p in paths if not FIELD_PATH.fullmatch(p)
+        ]
+        problems += [f"field_policy.json: {kind}: duplicate field {p}" for p in _duplicates(paths)]
+        lists = {p.rsplit("[].", 1)[0] for p in paths if "[]." in p}
+        problems += [
+            f"field_policy.json: {kind}: {p} is listed whole and by its fields"
+            for p in sorted(lists & set(paths))
+        ]
+    confidential = doc["confidential_address"]
+    problems += [
+        f"field_policy.json: confidential_address: unknown kind {k!r}"
+        for k in confidential["visible_to"]
+        if k not in RECIPIENT_KINDS
+    ]
     return problems

@@ -90,3 +90,17 @@ def test_malformed_files_are_reported_without_their_path(config_copy: Path) -> N
     [problem] = config.validate()
     assert problem.startswith("configuration data is malformed: ValueError")
     assert str(config_copy) not in problem
+
+
+def test_field_policy_problems(config_copy: Path) -> None:
+    policy = json.loads((config_copy / "field_policy.json").read_text())
+    policy["kinds"]["lfjb"] = ["id"]
+    policy["kinds"]["court"] += ["court", "children[]upn"]
+    policy["confidential_address"]["visible_to"] = ["court", "police"]
+    (config_copy / "field_policy.json").write_text(json.dumps(policy))
+    assert config.validate() == [
+        "field_policy.json: unknown kind 'lfjb'",
+        "field_policy.json: court: malformed field 'children[]upn'",
+        "field_policy.json: court: duplicate field court",
+        "field_policy.json: confidential_address: unknown kind 'police'",
+    ]
