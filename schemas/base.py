@@ -1,0 +1,189 @@
+"""The building blocks of every canonical schema: a strict base schema and bounded, strictly typed fields.
+
+Every schema rejects unknown fields; every string and every list has a maximum length; dates are ISO 8601
+calendar dates (``2025-01-31``); instants are RFC 3339 date-times that carry an offset (``Z`` or
+``+01:00``), never naive; booleans and integers must be JSON booleans and integers, not look-alikes such as
+``"yes"`` or ``1.0``. A ``Fault`` is one broken rule with a stable code and a JSON pointer, and
+``validation_faults`` turns a marshmallow ``ValidationError`` into faults of the same shape.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from schemas import code_lists
+
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+# RFC 3339 section 5.6 date-time; fractions limited to microseconds, which is what Python keeps
+INSTANT_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# C0 control characters other than tab, line feed and carriage return have no place in case data
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One broken rule: where (a JSON pointer relative to the record), a stable code, and a message."""
+
+    pointer: str
+    code: str
+    message: str
+
+
+class StrictSchema(Schema):
+    """Base of every canonical schema: unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class BoundedString(fields.String):
+    """A string with a maximum length (always) and no control characters."""
+
+    default_error_messages = {"control": "Must not contain control characters."}
+
+    def __init__(self, max_length: int, *, min_length: int = 1, **kwargs: Any) -> None:
+        validators = [
+            validate.Length(min=min_length, max=max_length),
+            *_as_list(kwargs.pop("validate", None)),
+        ]
+        super().__init__(validate=validators, **kwargs)
+        self.max_length = max_length
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if CONTROL_CHARACTERS.search(text):
+            raise self.make_error("control")
+        return text
+
+
+def bounded_string(max_length: int, *, min_length: int = 1, **kwargs: Any) -> BoundedString:
+    """A string field of at most ``max_length`` characters (at least ``min_length``, default 1)."""
+    return BoundedString(max_length, min_length=min_length, **kwargs)
+
+
+def bounded_list(inner: fields.Field, max_length: int, *, min_length: int = 0, **kwargs: Any) -> fields.List:
+    """A list field of at most ``max_length`` items (at least ``min_length``, default 0)."""
+    validators = [validate.Length(min=min_length, max=max_length), *_as_list(kwargs.pop("validate", None))]
+    return fields.List(inner, validate=validators, **kwargs)
+
+
+def code(list_name: str, **kwargs: Any) -> BoundedString:
+    """A string that must be one of the codes of the code list ``list_name``."""
+    allowed = sorted(code_lists.codes(list_name))
+    return BoundedString(
+        max(len(c) for c in allowed),
+        validate=validate.OneOf(allowed, error=f"Not a code of the {list_name} code list."),
+        metadata={"code_list": list_name},
+        **kwargs,
+    )
+
+
+class Date(fields.Date):
+    """An ISO 8601 calendar date in its extended form, ``YYYY-MM-DD`` (no week dates, no basic form)."""
+
+    default_error_messages = {"form": "Not an ISO 8601 date (YYYY-MM-DD)."}
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> date:
+        if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+            raise self.make_error("form")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Instant(fields.AwareDateTime):
+    """An RFC 3339 date-time with an offset; a naive date-time is rejected."""
+
+    default_error_messages = {"form": "Not an RFC 3339 date-time with an offset (2025-01-31T10:00:00Z)."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> datetime:
+        if not isinstance(value, str) or not INSTANT_PATTERN.fullmatch(value):
+            raise self.make_error("form")
+        return super()._deserialize(value.upper(), attr, data, **kwargs)
+
+
+class Uuid(fields.UUID):
+    """A UUID in its canonical lower-case hyphenated form only."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> uuid.UUID:
+        if isinstance(value, uuid.UUID):
+            return value
+        if not isinstance(value, str) or not UUID_PATTERN.fullmatch(value):
+            raise self.make_error("invalid_uuid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean only (``"yes"``, ``1`` and ``"true"`` are refused)."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def strict_integer(minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:
+    """A JSON integer (not a float, not a string) between ``minimum`` and ``maximum`` inclusive."""
+    return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+
+_CODES_BY_MESSAGE = {
+    fields.Field.default_error_messages["required"]: "schema.required",
+    fields.Field.default_error_messages["null"]: "schema.null",
+    Schema._default_error_messages["unknown"]: "schema.unknown_field",
+    Schema._default_error_messages["type"]: "schema.type",
+}
+
+
+def validation_faults(error: ValidationError, prefix: str = "") -> list[Fault]:
+    """One fault per message of a marshmallow error, with a JSON pointer under ``prefix`` (RFC 6901).
+
+    Codes: ``schema.required``, ``schema.null``, ``schema.unknown_field``, ``schema.type`` (not an object),
+    else ``schema.invalid``.
+    """
+    faults: list[Fault] = []
+
+    def walk(messages: Any, pointer: str) -> None:
+        if isinstance(messages, Mapping):
+            for key, inner in messages.items():
+                # marshmallow files whole-schema errors under "_schema": they belong to the object itself
+                walk(inner, pointer if key == "_schema" else f"{pointer}/{_escape(str(key))}")
+        elif isinstance(messages, list):
+            for message in messages:
+                walk(message, pointer)
+        else:
+            faults.append(
+                Fault(pointer, _CODES_BY_MESSAGE.get(str(messages), "schema.invalid"), str(messages))
+            )
+
+    walk(error.messages, prefix)
+    return faults
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _as_list(validators: Any) -> list[Any]:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, list | tuple) else [validators]
