@@ -1,0 +1,291 @@
+"""The hmcts-fpl-ccd adapter on the HMCTS fixtures and the variants derived from them (samples/README.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.base import FormatError, Record, RecordError
+from adapters.hmcts_fpl_ccd import HmctsFplCcdAdapter
+
+REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
+SAMPLES = Path(__file__).resolve().parent / "samples" / "hmcts-fpl-ccd"
+VALID = ("case-management", "epo", "confidential-address", "progressed", "bare-case-data")
+
+
+def parse(body: bytes) -> list[Record | RecordError]:
+    return list(HmctsFplCcdAdapter().parse(io.BytesIO(body)))
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / f"{name}.json").read_bytes()
+
+
+def only_record(name: str) -> dict[str, Any]:
+    [result] = parse(sample(name))
+    assert isinstance(result, Record), result
+    return result.data
+
+
+PERSONAL = {
+    "firstName",
+    "lastName",
+    "dateOfBirth",
+    "placeOfBirth",
+    "AddressLine1",
+    "AddressLine2",
+    "PostCode",
+}
+
+
+def personal(value: Any, key: str = "") -> set[str]:
+    """Every name, birth date, place and address line in a CCD case."""
+    if isinstance(value, dict):
+        return set().union(set(), *(personal(v, k) for k, v in value.items()))
+    if isinstance(value, list):
+        return set().union(set(), *(personal(v, key) for v in value))
+    return {value} if key in PERSONAL and isinstance(value, str) and value else set()
+
+
+@pytest.mark.parametrize("fixture", ["caseWithHearingDetails", "caseWithEPO"])
+def test_hmcts_template_placeholder_date_is_a_record_fault(fixture: str) -> None:
+    body = (REFERENCE / "hmcts" / f"fpl-ccd-caseData-{fixture}.json").read_bytes()
+    [error] = parse(body)
+    assert isinstance(error, RecordError)
+    assert error.code == "hmcts.date_submitted"
+    assert error.position.pointer == "/caseData/dateSubmitted"
+    assert "TO BE FILLED" not in error.message
+
+
+def test_case_management_maps_every_field() -> None:
+    assert only_record("case-management") == {
+        "reference": "1700000000000001",
+        "court_case_number": "SA25C50001",
+        "law": "public",
+        "application_type": "C110A",
+        "orders_sought": ["CARE_ORDER"],
+        "applicant_la": "W06000011",  # SA: Swansea
+        "court": "344",
+        "date_received": "2025-06-02",
+        "date_issued": "2025-06-04",
+        "hearing_urgency": "SAME_DAY",
+        "threshold_reasons": ["noCare"],
+        "state": "PREPARE_FOR_HEARING",
+        "children": [
+            {"sex": "M", "date_of_birth": "2015-08-01"},
+            {"sex": "M", "date_of_birth": "2016-09-02"},
+            {"sex": "M", "date_of_birth": "2017-10-01"},
+            {"sex": "F", "date_of_birth": "2010-05-02"},
+        ],
+        "respondents": [
+            {
+                "role": "respondent",
+                "first_name": "Joe",
+                "last_name": "Bloggs",
+                "relationship_to_child": "Uncle",
+                "address_confidential": False,
+                "address": {
+                    "line1": "Flat 2",
+                    "line2": "Caversham House 15-17",
+                    "line3": "Church Road",
+                    "town": "Reading",
+                    "postcode": "RG4 7AA",
+                    "country": "United Kingdom",
+                },
+            }
+        ],
+        "hearings": [
+            {
+                "type": "FURTHER_CASE_MANAGEMENT",
+                "starts_at": "2050-01-01T15:15:00+00:00",
+                "ends_at": "2050-01-02T16:30:00+00:00",
+                "status": "listed",
+            },
+            {
+                "type": "CASE_MANAGEMENT",
+                "starts_at": "2012-11-03T13:34:00+00:00",
+                "ends_at": "2012-11-03T14:34:00+00:00",
+                "status": "held",
+            },
+        ],
+        "orders_made": [],
+    }
+
+
+def test_epo_application() -> None:
+    case = only_record("epo")
+    assert case["state"] == "Gatekeeping"  # the fixture's GATEKEEPING, as CCD spells the state
+    assert case["orders_sought"] == ["EMERGENCY_PROTECTION_ORDER"]
+    assert (case["court"], case["applicant_la"]) == ("117", "W06000011")
+    assert case["hearing_urgency"] == "STANDARD"
+    assert case["threshold_reasons"] == ["beyondControl", "noCare"]
+    assert case["children"] == [
+        {"sex": "F", "date_of_birth": "2000-04-12", "living_situation": "Living with other family or friends"}
+    ]
+    assert "address" not in case["respondents"][0]  # the fixture's respondent address is empty
+
+
+def test_confidential_address_is_flagged_for_the_field_policy() -> None:
+    [respondent] = only_record("confidential-address")["respondents"]
+    assert respondent["address_confidential"] is True
+
+
+def test_progressed_case_hearings_orders_and_risks() -> None:
+    case = only_record("progressed")
+    assert case["state"] == "FINAL_HEARING"
+    assert [(h["type"], h["status"], h.get("cancellation_reason")) for h in case["hearings"]] == [
+        ("FURTHER_CASE_MANAGEMENT", "listed", None),
+        ("CASE_MANAGEMENT", "held", None),
+        ("FINAL", "adjourned", "HM3"),  # given by its label
+        ("ISSUE_RESOLUTION", "vacated", "LA7"),
+    ]
+    # British Summer Time: the CCD wall time carries +01:00
+    assert case["hearings"][3]["starts_at"] == "2025-10-06T10:00:00+01:00"
+    # the blank order (C21) is not an order the canonical model records
+    assert case["orders_made"] == [{"type": "INTERIM_CARE_ORDER", "interim": True, "made_on": "2025-06-05"}]
+    assert case["risks"] == ["NEGLECT", "EMOTIONAL_HARM"]
+
+
+def test_bare_case_data_is_referenced_by_its_familyman_number() -> None:
+    case = only_record("bare-case-data")
+    assert case["reference"] == "SA25C50001"
+    assert "state" not in case
+
+
+def test_a_list_yields_one_result_per_case_in_order() -> None:
+    results = parse(sample("list"))
+    assert [type(r).__name__ for r in results] == ["Record", "Record", "RecordError"]
+    assert [r.data["reference"] for r in results[:2]] == ["1700000000000001", "1700000000000002"]  # type: ignore[union-attr]
+    assert results[0].position.pointer == "/0"
+    assert (results[2].code, results[2].position.pointer) == ("hmcts.court", "/2/caseData/court/code")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "pointer"),
+    [
+        ("fault-missing-court", "hmcts.court", "/caseData/court/code"),
+        ("fault-unknown-la", "hmcts.local_authority", "/caseData/caseLocalAuthority"),
+    ],
+)
+def test_fault_variants(name: str, code: str, pointer: str) -> None:
+    [error] = parse(sample(name))
+    assert isinstance(error, RecordError)
+    assert (error.code, error.position.pointer) == (code, pointer)
+
+
+def strings_in(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+
+
+def _patched(path: list[str | int], value: Any) -> bytes:
+    case = json.loads(sample("case-management"))
+    node = case
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return json.dumps(case).encode()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "code"),
+    [
+        (
+            ["caseData", "children1", 0, "value", "party", "dateOfBirth"],
+            "01/08/2015",
+            "hmcts.child_date_of_birth",
+        ),
+        (["caseData", "children1", 1, "value", "party", "gender"], "Robot", "hmcts.child_gender"),
+        (["caseData", "orders", "orderType"], ["PARKING_FINE"], "hmcts.order_type"),
+        (["caseData", "hearingDetails", 0, "value", "type"], "PICNIC", "hmcts.hearing_type"),
+        (["caseData", "hearingDetails", 0, "value", "startDate"], "soon", "hmcts.hearing_date"),
+        (["caseData", "hearingDetails", 0, "value", "status"], "POSTPONED", "hmcts.hearing_status"),
+        (
+            ["caseData", "hearingDetails", 0, "value", "cancellationReason"],
+            "XX9",
+            "hmcts.cancellation_reason",
+        ),
+        (["caseData", "court", "code"], "999", "hmcts.court"),
+        (["caseData", "dateOfIssue"], "2025-02-30", "hmcts.date_of_issue"),
+        (["state"], "PENDING", "hmcts.state"),
+        (["caseData", "respondents1"], {"not": "a list"}, "hmcts.collection"),
+    ],
+)
+def test_unmappable_values_are_record_faults_that_never_echo_the_data(
+    path: list, value: Any, code: str
+) -> None:
+    body = _patched(path, value)
+    [error] = parse(body)
+    assert isinstance(error, RecordError)
+    assert error.code == code
+    assert error.position.pointer.startswith("/" + "/".join(map(str, path[:2])))
+    assert not any(text in error.message for text in personal(json.loads(body)) | set(strings_in(value)))
+
+
+def test_messages_never_carry_personal_data_for_any_fault_variant() -> None:
+    for name in ("fault-missing-court", "fault-unknown-la", "list"):
+        body = sample(name)
+        for result in parse(body):
+            if isinstance(result, RecordError):
+                assert not any(text in result.message for text in personal(json.loads(body)))
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'[{"caseData": {"dateSubmitted": "2025-06-02"', "hmcts.malformed_json"),
+        (b'{"caseData": {}} {"caseData": {}}', "hmcts.malformed_json"),
+        (b'"a string"', "hmcts.not_a_case"),
+        (b"", "hmcts.not_a_case"),
+        (b"  \n ", "hmcts.not_a_case"),
+    ],
+)
+def test_unreadable_bodies_raise_format_error(body: bytes, code: str) -> None:
+    with pytest.raises(FormatError) as raised:
+        parse(body)
+    assert raised.value.code == code
+    assert "dateSubmitted" not in raised.value.message  # ijson's message would quote the body
+
+
+def test_a_non_object_in_a_list_is_a_record_fault() -> None:
+    results = parse(b"[" + sample("epo") + b', 42, "x"]')
+    assert isinstance(results[0], Record)
+    assert [(r.code, r.position.pointer) for r in results[1:]] == [  # type: ignore[union-attr]
+        ("hmcts.not_an_object", "/1"),
+        ("hmcts.not_an_object", "/2"),
+    ]
+
+
+def test_whitespace_and_bom_before_the_body_are_skipped() -> None:
+    [result] = parse(b"\xef\xbb\xbf \n\t" + sample("epo"))
+    assert isinstance(result, Record)
+
+
+class CountingStream(io.RawIOBase):
+    """A raw stream over ``data`` that counts the bytes handed out."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.given = data, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.data[self.given : self.given + min(len(buffer), 8192)]
+        buffer[: len(chunk)] = chunk
+        self.given += len(chunk)
+        return len(chunk)
+
+
+def test_a_list_is_streamed_case_by_case() -> None:
+    case = sample("epo")
+    body = b"[" + b",".join([case] * 500) + b"]"
+    stream = CountingStream(body)
+    results = HmctsFplCcdAdapter().parse(stream)  # type: ignore[arg-type]
+    first = next(results)
+    assert isinstance(first, Record)
+    assert stream.given < len(body) / 10  # the first case came before most of the body was read
+    assert sum(1 for _ in results) == 499
