@@ -1,0 +1,1 @@
+"""Metrics for the family justice boards."""
