@@ -88,7 +88,7 @@ ADDRESS_KEYS = {
     "AddressLine1": "line1",
     "AddressLine2": "line2",
     "AddressLine3": "line3",
-    "PostTown": "town",
+    "PostTown": "post_town",
     "County": "county",
     "PostCode": "postcode",
     "Country": "country",
@@ -170,14 +170,16 @@ def to_canonical(case: Any, pointer: str = "") -> dict[str, Any]:
         "orders_sought": _orders_sought(data, at),
         "applicant_la": _applicant_la(data, at),
         "court": _court(data, at),
-        "children": [_child(c, p) for c, p in _elements(data, "children1", at)],
-        "respondents": [_respondent(r, p) for r, p in _elements(data, "respondents1", at)],
+        "children": [_child(i, c, p) for i, c, p in _elements(data, "children1", at)],
+        "respondents": [_respondent(r, p) for _, r, p in _elements(data, "respondents1", at)],
         "hearings": [
-            *(_hearing(h, p) for h, p in _elements(data, "hearingDetails", at)),
-            *(_hearing(h, p) for h, p in _elements(data, "cancelledHearingDetails", at)),
+            *(_hearing(h, p) for _, h, p in _elements(data, "hearingDetails", at)),
+            *(_hearing(h, p) for _, h, p in _elements(data, "cancelledHearingDetails", at)),
         ],
-        "orders_made": [o for o in (_order(o, p) for o, p in _elements(data, "orderCollection", at)) if o],
     }
+    child_ids = [child["la_child_id"] for child in canonical["children"]]
+    orders = (_order(o, p, child_ids) for _, o, p in _elements(data, "orderCollection", at))
+    canonical["orders_made"] = [order for order in orders if order]
     optional = {
         "court_case_number": _text(data.get("familyManCaseNumber")),
         "date_issued": _date(data.get("dateOfIssue"), f"{at}/dateOfIssue", "hmcts.date_of_issue"),
@@ -317,8 +319,8 @@ def _state(envelope: dict[str, Any], pointer: str) -> str | None:
     return STATES[state.upper()]
 
 
-def _elements(data: dict[str, Any], key: str, at: str) -> Iterator[tuple[dict[str, Any], str]]:
-    """The ``value`` of each CCD collection element with its pointer; a malformed element is a fault."""
+def _elements(data: dict[str, Any], key: str, at: str) -> Iterator[tuple[str | None, dict[str, Any], str]]:
+    """Each CCD collection element's ``id``, ``value`` and pointer; a malformed element is a fault."""
     elements = data.get(key)
     if elements is None:
         return
@@ -330,19 +332,24 @@ def _elements(data: dict[str, Any], key: str, at: str) -> Iterator[tuple[dict[st
             raise _Fault(
                 f"{at}/{key}/{n}", "hmcts.collection", "a CCD collection element needs a 'value' object"
             )
-        yield value, f"{at}/{key}/{n}/value"
+        yield _text(element.get("id")), value, f"{at}/{key}/{n}/value"
 
 
-def _child(child: dict[str, Any], at: str) -> dict[str, Any]:
+def _child(element_id: str | None, child: dict[str, Any], at: str) -> dict[str, Any]:
+    """A child; its CCD element id is the submitter's id for it (``la_child_id``)."""
+    if element_id is None:
+        raise _Fault(at.removesuffix("/value"), "hmcts.child_id", "a child needs its CCD element id")
     party = child.get("party") if isinstance(child.get("party"), dict) else {}
     gender = _text(party.get("gender"))
     sex = SEX.get(gender.lower()) if gender else "U"
     if sex is None:
         raise _Fault(f"{at}/party/gender", "hmcts.child_gender", "not an HMCTS child gender")
-    result: dict[str, Any] = {"sex": sex}
     born = _date(party.get("dateOfBirth"), f"{at}/party/dateOfBirth", "hmcts.child_date_of_birth")
-    if born:
-        result["date_of_birth"] = born
+    if born is None:
+        raise _Fault(
+            f"{at}/party/dateOfBirth", "hmcts.child_date_of_birth", "a child's dateOfBirth is required"
+        )
+    result: dict[str, Any] = {"la_child_id": element_id, "date_of_birth": born, "sex": sex}
     living = _text(party.get("livingSituation"))
     if living:
         if living not in code_lists.codes("living_situations"):
@@ -411,8 +418,12 @@ def _hearing(hearing: dict[str, Any], at: str) -> dict[str, Any]:
     return result
 
 
-def _order(order: dict[str, Any], at: str) -> dict[str, Any] | None:
-    """An order made, or None for an order type outside ``ORDERS_MADE`` (procedural orders)."""
+def _order(order: dict[str, Any], at: str, case_child_ids: list[str]) -> dict[str, Any] | None:
+    """An order made, or None for an order type outside ``ORDERS_MADE`` (procedural orders).
+
+    It concerns the children its ``children`` collection names by CCD element id, or every child of the
+    case when it names none.
+    """
     mapped = ORDERS_MADE.get(order.get("orderType"))  # type: ignore[arg-type]
     if mapped is None:
         return None
@@ -424,4 +435,8 @@ def _order(order: dict[str, Any], at: str) -> dict[str, Any] | None:
     if made_on is None:
         raise _Fault(f"{at}/approvalDate", "hmcts.order_date", "an order made needs its approval date")
     result["made_on"] = made_on
+    named = [child_id for child_id, _, _ in _elements(order, "children", at)]
+    if any(child_id not in case_child_ids for child_id in named):
+        raise _Fault(f"{at}/children", "hmcts.order_child", "an order names a child the case does not have")
+    result["child_ids"] = named or list(case_child_ids)
     return result

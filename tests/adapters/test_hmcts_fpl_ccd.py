@@ -11,6 +11,7 @@ import pytest
 
 from adapters.base import FormatError, Record, RecordError
 from adapters.hmcts_fpl_ccd import HmctsFplCcdAdapter
+from schemas.case import CaseInputSchema
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 SAMPLES = Path(__file__).resolve().parent / "samples" / "hmcts-fpl-ccd"
@@ -76,10 +77,26 @@ def test_case_management_maps_every_field() -> None:
         "threshold_reasons": ["noCare"],
         "state": "PREPARE_FOR_HEARING",
         "children": [
-            {"sex": "M", "date_of_birth": "2015-08-01"},
-            {"sex": "M", "date_of_birth": "2016-09-02"},
-            {"sex": "M", "date_of_birth": "2017-10-01"},
-            {"sex": "F", "date_of_birth": "2010-05-02"},
+            {
+                "la_child_id": "5c578fcc-7e41-45b0-82f7-46c38a769cb3",
+                "sex": "M",
+                "date_of_birth": "2015-08-01",
+            },
+            {
+                "la_child_id": "cc792469-47f1-4cc8-8979-6b36bcf6b0a6",
+                "sex": "M",
+                "date_of_birth": "2016-09-02",
+            },
+            {
+                "la_child_id": "d56b23ee-ca80-42cc-bf9f-2e65cec00985",
+                "sex": "M",
+                "date_of_birth": "2017-10-01",
+            },
+            {
+                "la_child_id": "2135caa3-62d1-4692-99a9-3524397c6b05",
+                "sex": "F",
+                "date_of_birth": "2010-05-02",
+            },
         ],
         "respondents": [
             {
@@ -92,7 +109,7 @@ def test_case_management_maps_every_field() -> None:
                     "line1": "Flat 2",
                     "line2": "Caversham House 15-17",
                     "line3": "Church Road",
-                    "town": "Reading",
+                    "post_town": "Reading",
                     "postcode": "RG4 7AA",
                     "country": "United Kingdom",
                 },
@@ -124,7 +141,12 @@ def test_epo_application() -> None:
     assert case["hearing_urgency"] == "STANDARD"
     assert case["threshold_reasons"] == ["beyondControl", "noCare"]
     assert case["children"] == [
-        {"sex": "F", "date_of_birth": "2000-04-12", "living_situation": "Living with other family or friends"}
+        {
+            "la_child_id": "8a77f413-2e2e-403f-b7ed-af8b7d830010",
+            "sex": "F",
+            "date_of_birth": "2000-04-12",
+            "living_situation": "Living with other family or friends",
+        }
     ]
     assert "address" not in case["respondents"][0]  # the fixture's respondent address is empty
 
@@ -146,8 +168,28 @@ def test_progressed_case_hearings_orders_and_risks() -> None:
     # British Summer Time: the CCD wall time carries +01:00
     assert case["hearings"][3]["starts_at"] == "2025-10-06T10:00:00+01:00"
     # the blank order (C21) is not an order the canonical model records
-    assert case["orders_made"] == [{"type": "INTERIM_CARE_ORDER", "interim": True, "made_on": "2025-06-05"}]
+    assert case["orders_made"] == [
+        {
+            "type": "INTERIM_CARE_ORDER",
+            "interim": True,
+            "made_on": "2025-06-05",
+            "child_ids": ["5c578fcc-7e41-45b0-82f7-46c38a769cb3"],
+        }
+    ]
     assert case["risks"] == ["NEGLECT", "EMOTIONAL_HARM"]
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_every_produced_case_loads_through_the_canonical_input_schema(name: str) -> None:
+    case = only_record(name)
+    assert CaseInputSchema().load(case)["reference"] == case["reference"]
+
+
+def test_an_order_naming_no_children_concerns_every_child() -> None:
+    body = json.loads(sample("progressed"))
+    del body["caseData"]["orderCollection"][0]["value"]["children"]
+    [result] = parse(json.dumps(body).encode())
+    assert len(result.data["orders_made"][0]["child_ids"]) == 4  # type: ignore[union-attr]
 
 
 def test_bare_case_data_is_referenced_by_its_familyman_number() -> None:
@@ -178,7 +220,8 @@ def test_fault_variants(name: str, code: str, pointer: str) -> None:
 
 
 def strings_in(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, str)]
 
 
 def _patched(path: list[str | int], value: Any) -> bytes:
@@ -199,6 +242,8 @@ def _patched(path: list[str | int], value: Any) -> bytes:
             "hmcts.child_date_of_birth",
         ),
         (["caseData", "children1", 1, "value", "party", "gender"], "Robot", "hmcts.child_gender"),
+        (["caseData", "children1", 2, "value", "party", "dateOfBirth"], None, "hmcts.child_date_of_birth"),
+        (["caseData", "children1", 3, "id"], None, "hmcts.child_id"),
         (["caseData", "orders", "orderType"], ["PARKING_FINE"], "hmcts.order_type"),
         (["caseData", "hearingDetails", 0, "value", "type"], "PICNIC", "hmcts.hearing_type"),
         (["caseData", "hearingDetails", 0, "value", "startDate"], "soon", "hmcts.hearing_date"),
