@@ -146,3 +146,28 @@ def test_operator_policy_applies(
         "respondents": [{"address": ADDRESS}, {}],
     }
     assert config.validate() == ["field_policy.json: cafcass: children is listed whole and by its fields"]
+
+
+def _paths(schema: Any, prefix: str = "") -> set[str]:
+    """Every field path of a marshmallow schema, in the policy's notation."""
+    from marshmallow import fields
+
+    out: set[str] = set()
+    for name, field in schema.fields.items():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested) and isinstance(field, fields.List):
+            out |= _paths(inner.schema, f"{prefix}{name}[].")
+        else:
+            out.add(prefix + name)
+    return out
+
+
+def test_the_local_authority_sees_every_field_of_the_canonical_case_and_no_kind_names_unknown_fields() -> (
+    None
+):
+    from schemas.case import CaseSchema
+
+    canonical = _paths(CaseSchema())
+    policy = config.field_policy().fields
+    assert policy["local_authority"] == canonical
+    assert policy["court"] <= canonical and policy["cafcass"] <= canonical
