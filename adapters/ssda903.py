@@ -1,0 +1,442 @@
+"""SSDA903 (children looked after) inbound: the DfE CSV tables and the EXPSSDA903 XML, as canonical records.
+
+The format is told from the first non-blank byte: ``<`` is XML, anything else is one CSV table.
+
+CSV. The table is recognised by its header row: exactly the column names of one table of
+``schemas/ssda903_tables.json`` (derived from the liia-tools-pipeline 2017 schema and its yearly diffs), each
+once, in any order (the DfE tool's uasc table puts SEX before DOB, the liia schema after). A header that is no
+table's, or a table's with a column missing, added or repeated, refuses the whole file
+(``FormatError`` ``csv.header`` / ``csv.columns``): every row would be read wrongly. Rows are read one at a
+time (memory stays flat); a UTF-8 BOM is dropped; rows whose cells are all blank (spreadsheet exports end with
+them) are skipped; row numbers are what a spreadsheet shows (the header is row 1). A row with the wrong number
+of cells, or a cell that breaks its column's definition, is rejected alone (``RecordError``, one per faulty
+cell, coded with the 903 rule id the fault is, else ``ssda903.*``). Text that is not UTF-8, a CSV syntax
+fault or a line over 1 MiB refuses the file. A cell starting ``= + - @`` is plain data (escaped on output).
+
+XML. One ``EXPSSDA903`` document, read with lxml ``iterparse`` under the secure settings; a DOCTYPE (so any
+entity declaration or external DTD), a processing instruction, a wrong root or a syntax fault (a truncated
+file) refuses the stream. Each ``CHILD`` is detached from the tree when it ends and validated on its own
+against the shipped XSD, so line numbers stay and memory stays flat; an invalid child yields one
+``RecordError`` per schema fault and no records. The groups of a valid child become the rows of the CSV
+tables (``PL`` is ``PLACE``; ``UASC``/``DUC`` make a ``uasc`` row) and go through the same cell checks.
+
+Records (field lists in ``schemas/ssda903.py``): ``header`` rows become ``looked_after_child``, ``episodes``
+rows ``legal_status_episode``, every other table ``ssda903_row`` (``table``, ``child_id``, ``fields``).
+Data minimisation: postcodes (``HOME_POST``, ``PL_POST``) and the placement's Ofsted ``URN`` are checked but
+never carried (they locate a child); ``DOB`` and ``SEX`` are carried once, on ``looked_after_child``. Sex is
+given as ``M``/``F``/``U`` (the pre-2025 codes 1 and 2 are M and F). Dates become ISO 8601.
+
+Codes: the CSV carries no collection year, so by default a code valid in any year 2017-2026 is accepted;
+``Ssda903Adapter(collection_year=2025)`` checks against that year's lists and tables instead.
+Messages never repeat a cell's value: it may be a child's id, a date of birth or a postcode.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from schemas.ssda903 import ROW_NOT_CARRIED, TABLES, integer_bounds
+
+XSD_PATH = files("schemas").joinpath("xsd/ssda903/CLA_EXPSSDA903_2021_v3.3.0.xsd")
+ROOT = "EXPSSDA903"
+MAX_LINE = 1 << 20
+SNIFF = 512
+
+#: table -> (record kind, column -> canonical field) for the tables with a kind of their own
+KINDS: dict[str, tuple[str, dict[str, str]]] = {
+    "header": (
+        "looked_after_child",
+        {
+            "CHILD": "child_id",
+            "SEX": "sex",
+            "DOB": "date_of_birth",
+            "ETHNIC": "ethnicity",
+            "UPN": "upn",
+            "MOTHER": "mother",
+            "MC_DOB": "mother_child_dob",
+        },
+    ),
+    "episodes": (
+        "legal_status_episode",
+        {
+            "CHILD": "child_id",
+            "DECOM": "start_date",
+            "RNE": "reason_new_episode",
+            "LS": "legal_status",
+            "CIN": "cin",
+            "PLACE": "placement",
+            "PLACE_PROVIDER": "placement_provider",
+            "DEC": "end_date",
+            "REC": "reason_episode_ceased",
+            "REASON_PLACE_CHANGE": "reason_place_change",
+        },
+    ),
+}
+SEX_CODES = {"1": "M", "2": "F"}
+
+#: XML groups under HEADER that are rows of a table: (table, repeated element or None for HEADER's own cells)
+XML_GROUPS: tuple[tuple[str, str | None], ...] = (
+    ("uasc", None),
+    ("ad1", None),
+    ("oc3", None),
+    ("missing", "AMISSING"),
+    ("reviews", "AREVIEW"),
+    ("prev_perm", "PERMANENCE"),
+    ("oc2", "OC2"),
+    ("placed_adoption", "AD_PLACED"),
+)
+XML_TAGS = {"CHILD": "CHILDID", "PLACE": "PL"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table, as the derived schema defines it for one collection year (or all)."""
+
+    name: str
+    type: str
+    required: bool
+    rule: str | None
+    codes: frozenset[str] | None
+    pattern: re.Pattern[str] | None
+    bounds: tuple[int, int]  # read for integer columns only
+
+
+class CellFault(ValueError):
+    """A cell breaks its column's definition; ``kind`` names the exchange's code when no 903 rule applies."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@cache
+def columns(table: str, year: int | None) -> dict[str, Column]:
+    """The columns of ``table`` in header order, with the codes of ``year`` (every year's when None)."""
+    result = {}
+    for name, spec in TABLES[table]["columns"].items():
+        codes = None
+        if "codes" in spec:
+            lists = spec["codes"]
+            if year is None:
+                codes = frozenset(code for codes_of_year in lists.values() for code in codes_of_year)
+            else:
+                codes = frozenset(lists[max((y for y in lists if int(y) <= year), default=min(lists))])
+        result[name] = Column(
+            name=name,
+            type=spec["type"],
+            required=spec["required"],
+            rule=spec.get("rule"),
+            codes=codes,
+            pattern=re.compile(spec["pattern"]) if "pattern" in spec else None,
+            bounds=integer_bounds(spec),
+        )
+    return result
+
+
+def clean_cell(column: Column, raw: str) -> Any:
+    """The canonical value of one cell (None when blank), or ``CellFault``; the message names no value."""
+    value = raw.strip()
+    if not value:
+        if column.required:
+            raise CellFault("required", f"{column.name} is blank but must be given")
+        return None
+    if column.type == "date":
+        try:
+            return datetime.strptime(value, "%d/%m/%Y").date().isoformat()
+        except ValueError:
+            raise CellFault("date", f"{column.name} is not a date in the form dd/mm/yyyy") from None
+    if column.type == "integer":
+        if not value.isascii() or not value.isdigit():
+            raise CellFault("integer", f"{column.name} is not a whole number")
+        number, (low, high) = int(value), column.bounds
+        if not low <= number <= high:
+            raise CellFault("integer", f"{column.name} is outside {low}-{high}")
+        return number
+    if column.codes is not None:
+        if value not in column.codes:
+            raise CellFault("code", f"{column.name} is not a code of its SSDA903 list")
+        return SEX_CODES.get(value, value) if column.name == "SEX" else value
+    if column.pattern is not None and not column.pattern.fullmatch(value):
+        raise CellFault("pattern", f"{column.name} does not have the form the SSDA903 return requires")
+    return value
+
+
+def check_row(
+    table: str,
+    values: dict[str, str],
+    year: int | None,
+    position: Position,
+    cell_position: Callable[[str], Position],
+) -> Iterator[Record | RecordError]:
+    """The record made of one row of ``table`` (only the columns given), or one error per faulty cell."""
+    definitions = columns(table, year)
+    clean: dict[str, Any] = {}
+    faults = []
+    for name, raw in values.items():
+        try:
+            clean[name] = clean_cell(definitions[name], raw)
+        except CellFault as fault:
+            code = definitions[name].rule or f"ssda903.{fault.kind}"
+            faults.append(RecordError(cell_position(name), code, fault.message))
+    if faults:
+        yield from faults
+    else:
+        yield make_record(table, clean, position)
+
+
+def make_record(table: str, clean: dict[str, Any], position: Position) -> Record:
+    if table in KINDS:
+        kind, fields = KINDS[table]
+        data = {field: clean[column] for column, field in fields.items()}
+        if kind == "looked_after_child" and data["mother"] is not None:
+            data["mother"] = data["mother"] == "1"
+        return Record(kind, data, position)
+    carried = {name.lower(): value for name, value in clean.items() if name not in ROW_NOT_CARRIED}
+    return Record("ssda903_row", {"table": table, "child_id": clean["CHILD"], "fields": carried}, position)
+
+
+class Rewound(io.RawIOBase):
+    """A binary stream whose first bytes, read to tell the format, are read again before the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class Ssda903Adapter(Adapter):
+    """Reads the SSDA903 CSV tables and the EXPSSDA903 XML (see the module docstring for every decision)."""
+
+    name = "ssda903"
+    description = (
+        "DfE SSDA903 children-looked-after return: CSV tables (header, episodes, ...) or EXPSSDA903 XML"
+    )
+    media_types = ("text/csv", "application/xml")
+    default_for = ("text/csv",)
+    inbound = True
+
+    def __init__(self, collection_year: int | None = None) -> None:
+        self.collection_year = collection_year
+
+    def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+        head = stream.read(SNIFF)
+        whole = io.BufferedReader(Rewound(head, stream))
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+            return self.parse_xml(whole)
+        return self.parse_csv(whole)
+
+    # CSV
+
+    def parse_csv(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+        row_number = 0  # the last row read: a fault while reading is in the next one
+        try:
+            rows = csv.reader(decoded_lines(stream), strict=True)
+            header = next(rows, None)
+            table = self.table_of(header)
+            row_number = 1
+            width = len(header)
+            for row_number, cells in enumerate(rows, start=2):
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) != width:
+                    yield RecordError(
+                        Position(row=row_number),
+                        "csv.cells",
+                        f"the row has {len(cells)} cells where the {table} table has {width} columns",
+                    )
+                    continue
+                yield from check_row(
+                    table,
+                    dict(zip(header, cells, strict=True)),
+                    self.collection_year,
+                    Position(row=row_number),
+                    lambda column, row=row_number: Position(row=row, column=column),
+                )
+        except UnicodeDecodeError:
+            raise FormatError(
+                "csv.encoding", "the file is not UTF-8 text", Position(row=row_number + 1)
+            ) from None
+        except csv.Error:
+            raise FormatError(
+                "csv.syntax", "the CSV quoting is broken", Position(row=row_number + 1)
+            ) from None
+
+    def table_of(self, header: list[str] | None) -> str:
+        """The table whose header row this is, else ``FormatError`` saying what differs (no cell's value)."""
+        if not header:
+            raise FormatError("csv.header", "the file is empty", Position(row=1))
+        for table, spec in TABLES.items():
+            if len(set(header)) == len(header) and set(header) == set(spec["columns"]):
+                if self.collection_year is not None and spec["since"] > self.collection_year:
+                    raise FormatError(
+                        "csv.header",
+                        f"the {table} table is not part of the {self.collection_year} return",
+                        Position(row=1),
+                    )
+                return table
+        nearest = max(TABLES, key=lambda table: len(set(header) & set(TABLES[table]["columns"])))
+        expected = list(TABLES[nearest]["columns"])
+        # a header sharing half its table's columns or fewer is no table's (DoLo, a header-less file)
+        if 2 * len(set(header) & set(expected)) <= len(expected):
+            raise FormatError("csv.header", "the header row is not that of an SSDA903 table", Position(row=1))
+        missing = [name for name in expected if name not in header]
+        # positions, not names: an unknown header cell may be a data value of a file without its header row
+        extra = [str(number) for number, name in enumerate(header, start=1) if name not in expected]
+        problems = []
+        if missing:
+            problems.append(f"lacks column(s) {', '.join(missing)}")
+        if extra:
+            problems.append(f"has unknown column(s) at position(s) {', '.join(extra)}")
+        if not problems:
+            problems.append("has a column repeated")
+        raise FormatError("csv.columns", f"the {nearest} table {' and '.join(problems)}", Position(row=1))
+
+    # XML
+
+    def parse_xml(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+        events = etree.iterparse(
+            stream,
+            events=("start", "end", "pi"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+        )
+        root = None
+        children = 0
+        try:
+            for event, element in events:
+                if event == "pi":
+                    raise FormatError(
+                        "xml.processing_instruction",
+                        "processing instructions are not accepted",
+                        Position(line=element.sourceline),
+                    )
+                if root is None:
+                    root = element
+                    docinfo = element.getroottree().docinfo
+                    if docinfo.doctype or docinfo.system_url or docinfo.public_id:
+                        raise FormatError("xml.doctype", "a DOCTYPE is not accepted", Position(line=1))
+                    if element.tag != ROOT:
+                        raise FormatError(
+                            "xml.root", f"the root element is not {ROOT}", Position(line=element.sourceline)
+                        )
+                elif event == "end" and element.getparent() is root:
+                    children += 1
+                    yield from self.child(element, children)
+        except etree.XMLSyntaxError as error:
+            raise FormatError(
+                "xml.syntax", "the XML is not well-formed or is truncated", Position(line=error.lineno)
+            ) from None
+        if root is None:
+            raise FormatError("xml.syntax", "the file is empty", Position(line=1))
+        if children == 0:
+            raise FormatError(
+                "xml.empty", f"{ROOT} holds no CHILD", Position(line=root.sourceline, xpath=f"/{ROOT}")
+            )
+
+    def child(self, element: etree._Element, index: int) -> Iterator[Record | RecordError]:
+        """The records of one CHILD, detached from the document (freeing it) and validated on its own."""
+        xpath = f"/{ROOT}/{element.tag}[{index}]"
+        alone = etree.Element(ROOT)
+        alone.append(element)
+        schema = xml_schema()
+        if not schema.validate(alone):
+            for fault in schema.error_log:
+                path = fault.path.replace(f"/{ROOT}/{element.tag}", xpath, 1)
+                yield RecordError(
+                    Position(line=fault.line, xpath=path),
+                    "xml.schema",
+                    f"{path.rsplit('/', 1)[-1]} breaks the SSDA903 schema ({schema_reason(fault.type_name)})",
+                )
+            return
+        header = element.find("HEADER")
+        child_id = header.findtext("CHILDID", "")
+        yield from self.xml_row("header", header, f"{xpath}/HEADER", child_id, skip=frozenset())
+        for table, tag in XML_GROUPS:
+            if tag is None:
+                if (table == "uasc" and header.findtext("UASC", "").strip() == "1") or any(
+                    header.findtext(name, "").strip() for name in carried_columns(table)
+                ):
+                    yield from self.xml_row(table, header, f"{xpath}/HEADER", child_id)
+                continue
+            for number, group in enumerate(header.iterfind(tag), start=1):
+                yield from self.xml_row(table, group, f"{xpath}/HEADER/{tag}[{number}]", child_id)
+        for number, episode in enumerate(element.iterfind("EPISODE"), start=1):
+            yield from self.xml_row("episodes", episode, f"{xpath}/EPISODE[{number}]", child_id)
+
+    def xml_row(
+        self,
+        table: str,
+        group: etree._Element,
+        xpath: str,
+        child_id: str,
+        skip: frozenset[str] = ROW_NOT_CARRIED,
+    ) -> Iterator[Record | RecordError]:
+        """One table row from the cells under ``group`` (an absent optional element is a blank cell)."""
+        cells = {
+            name: group.find(XML_TAGS.get(name, name)) for name in columns(table, None) if name not in skip
+        }
+        values = {name: "" if cell is None else cell.text or "" for name, cell in cells.items()}
+        values["CHILD"] = child_id
+
+        def cell_position(name: str) -> Position:
+            cell = cells.get(name)
+            tag = XML_TAGS.get(name, name)
+            return Position(line=(group if cell is None else cell).sourceline, xpath=f"{xpath}/{tag}")
+
+        yield from check_row(
+            table, values, self.collection_year, Position(line=group.sourceline, xpath=xpath), cell_position
+        )
+
+
+def decoded_lines(stream: BinaryIO) -> Iterable[str]:
+    """The stream's lines as text, the BOM dropped; a line over ``MAX_LINE`` bytes refuses the file."""
+    first = True
+    while line := stream.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE:
+            raise FormatError("csv.line_length", "a line is longer than 1 MiB")
+        text = line.decode("utf-8")
+        yield text.removeprefix("\ufeff") if first else text
+        first = False
+
+
+def carried_columns(table: str) -> list[str]:
+    return [name for name in TABLES[table]["columns"] if name not in ROW_NOT_CARRIED]
+
+
+def schema_reason(type_name: str) -> str:
+    """libxml2's fault kind without its message, which can quote the value (a date of birth, an id)."""
+    return type_name.removeprefix("SCHEMAV_").lower().replace("_", "-")
+
+
+@cache
+def xml_schema() -> etree.XMLSchema:
+    """The SSDA903 XSD shipped in ``schemas/xsd/ssda903``, loaded once."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    with XSD_PATH.open("rb") as source:
+        return etree.XMLSchema(etree.parse(source, parser))
