@@ -29,8 +29,9 @@ lint: $(READY)
 	$(BIN)/ruff check exchange adapters schemas config tests benchmarks wsgi.py
 
 ## make bench: every benchmark, each printing its figure beside a baseline measured in the same run
+BENCHMARKS := token
 bench: $(READY)
-	@for b in benchmarks/[a-z]*.py; do echo "=== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in $(BENCHMARKS); do echo "=== benchmarks/$$b.py"; $(BIN)/python -m benchmarks.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

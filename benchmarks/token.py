@@ -13,7 +13,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from _harness import exchange, postgres_available, report
+from benchmarks._harness import exchange, postgres_available, report
 from joserfc import jwt
 from joserfc.jwk import ECKey
 

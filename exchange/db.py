@@ -59,6 +59,8 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None  # let the begin hook below open transactions
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL with NORMAL survives any process crash; only a power cut can lose the last commits
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()

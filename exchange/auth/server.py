@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -22,7 +24,8 @@ from flask import current_app, g
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from exchange import audit
 from exchange.auth import tokens
@@ -46,6 +49,12 @@ def query_client(client_id: str) -> OAuthClient | None:
     return client
 
 
+@lru_cache(maxsize=1024)
+def _key_set(jwks_json: str) -> KeySet:
+    """Parsed once per distinct JWK set (keyed by content, so a rotated set is parsed afresh)."""
+    return KeySet.import_key_set(json.loads(jwks_json))
+
+
 class PrivateKeyJWT(JWTBearerClientAssertion):
     def get_audiences(self) -> list[str]:
         issuer = _settings().issuer
@@ -54,7 +63,7 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
     def resolve_client_public_key(self, client: OAuthClient) -> KeySet:
         if not client.jwks:
             raise InvalidClientError(description="The client has no registered keys.")
-        return KeySet.import_key_set(client.jwks)
+        return _key_set(json.dumps(client.jwks, sort_keys=True))
 
     def process_assertion_claims(self, assertion: str, resolve_key: Any) -> dict[str, Any]:
         try:
@@ -83,12 +92,13 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         expires = datetime.fromtimestamp(
             claims["iat"] + _settings().assertion_max_lifetime + self.leeway, UTC
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(UsedAssertion(client_id=claims["sub"], jti=jti, expires_at=expires))
-        except IntegrityError:
-            return False
-        return True
+        insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        table = UsedAssertion.__table__
+        statement = insert(table).values(client_id=claims["sub"], jti=jti, expires_at=expires)
+        # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
+        return (
+            db.session.execute(statement.on_conflict_do_nothing().returning(table.c.jti)).first() is not None
+        )
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
