@@ -1,0 +1,304 @@
+"""Pre-aggregation: every write to a case replaces what that case contributes to ``metric_counts``.
+
+Plain row scans are too slow for a board's ten-year pack (DOMAIN.md), so each case's contribution is
+kept up to date as it is written. A session listener sees every ``Case`` the session flushes (new,
+changed or deleted, whichever code wrote it through the ORM), works out the case's facts (``facts_of``),
+and when they differ from the facts stored for it adds the difference of the two contributions
+(``contributions``) to the counts, in the same transaction. ``rebuild`` recomputes everything from the
+cases (after a bulk load that bypassed the ORM, or to check the counts).
+
+Definitions (SPEC §6, DOMAIN.md): duration in whole weeks from issue to the first final disposal; within
+26 weeks means at most 182 days; a case is open at a month's end when issued on or before it and not
+disposed by it; PLO hearings are late when the latest hearing of the type (not vacated) is more than
+24 / 140 / 182 days after issue, or when there is none and the case is already older than that.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from exchange.metrics.periods import month_end, month_of
+from exchange.metrics.tables import MetricCaseFacts, MetricCount
+from exchange.models import Case
+
+NATIONAL = "national"
+WITHIN_26_WEEKS_DAYS = 182
+OVER_100_WEEKS_DAYS = 700
+#: open-case age bands: (category, the largest age in days that still falls in it)
+AGE_BANDS: tuple[tuple[str, int | None], ...] = (
+    ("up_to_26_weeks", 182),
+    ("26_to_52_weeks", 364),
+    ("52_to_78_weeks", 546),
+    ("78_to_100_weeks", OVER_100_WEEKS_DAYS),
+    ("over_100_weeks", None),
+)
+#: PLO milestones: (measure, hearing type, the last day from issue that is on time)
+PLO_MILESTONES: tuple[tuple[str, str, int], ...] = (
+    ("plo_late_cmh", "CASE_MANAGEMENT", 24),
+    ("plo_late_irh", "ISSUE_RESOLUTION", 140),
+    ("plo_late_final", "FINAL", 182),
+)
+HEARINGS_TAKEN_PLACE = frozenset({"held", "adjourned"})
+NOT_RECORDED = "NotRecorded"
+FLOW_MEASURES = ("started", "disposed", "hearings", "vacated", "final_order")
+STOCK_MEASURES = ("open", "open_age", *(m for m, _, _ in PLO_MILESTONES))
+_LONDON = ZoneInfo("Europe/London")
+_DELTAS = "metric_deltas"
+Key = tuple[str, str, str, int, str, int]  # scope, law, measure, month, category, weeks
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the measures need of one case; dates are local (Europe/London) calendar dates."""
+
+    area: str
+    law: str
+    issued: date | None
+    disposed: date | None
+    children: int
+    hearings_taken_place: int
+    plo_hearings: tuple[date | None, ...]  # the latest of each PLO milestone's type, in PLO_MILESTONES order
+    final_order: date | None
+    vacated: tuple[tuple[date, str], ...]  # (hearing date, agency blamed)
+
+    def as_json(self) -> dict[str, Any]:
+        return json_ready(asdict(self))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CaseFacts:
+        day = _parse_day
+        return cls(
+            area=data["area"],
+            law=data["law"],
+            issued=day(data["issued"]),
+            disposed=day(data["disposed"]),
+            children=data["children"],
+            hearings_taken_place=data["hearings_taken_place"],
+            plo_hearings=tuple(day(d) for d in data["plo_hearings"]),
+            final_order=day(data["final_order"]),
+            vacated=tuple((date.fromisoformat(d), agency) for d, agency in data["vacated"]),
+        )
+
+
+def json_ready(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    return value
+
+
+def _parse_day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def facts_of(case: Case) -> CaseFacts:
+    """The facts of a case as its columns and child and hearing rows hold them now."""
+    hearing_days = [(h, h.starts_at.astimezone(_LONDON).date()) for h in case.hearings if h.starts_at]
+    latest = []
+    for _, hearing_type, _ in PLO_MILESTONES:
+        days = [d for h, d in hearing_days if h.type == hearing_type and h.status != "vacated"]
+        latest.append(max(days, default=None))
+    final_orders = [c.outcome_date for c in case.children if c.outcome == "FINAL_ORDER" and c.outcome_date]
+    return CaseFacts(
+        area=case.dfj_area or "",
+        law=case.law,
+        issued=case.date_issued,
+        disposed=case.first_disposal_date,
+        children=len(case.children),
+        hearings_taken_place=sum(1 for h in case.hearings if h.status in HEARINGS_TAKEN_PLACE),
+        plo_hearings=tuple(latest),
+        final_order=min(final_orders, default=None),
+        vacated=tuple(
+            sorted(
+                (d, h.cancellation_agency or NOT_RECORDED) for h, d in hearing_days if h.status == "vacated"
+            )
+        ),
+    )
+
+
+def age_band(days: int) -> str:
+    for category, upper in AGE_BANDS:
+        if upper is None or days <= upper:
+            return category
+    raise AssertionError("the last band is open-ended")
+
+
+def _open_states(facts: CaseFacts, month: int) -> set[tuple[str, str]]:
+    """The (measure, category) stock states of a case open at the end of ``month``."""
+    assert facts.issued is not None
+    age = (month_end(month) - facts.issued).days
+    states = {("open", ""), ("open_age", age_band(age))}
+    for (measure, _, limit), held in zip(PLO_MILESTONES, facts.plo_hearings, strict=True):
+        if ((held - facts.issued).days if held else age) > limit:
+            states.add((measure, ""))
+    return states
+
+
+def _stock_changes(facts: CaseFacts) -> Iterator[tuple[int, str, str, int]]:
+    """(month, measure, category, +1/-1): the case entering and leaving each stock state, month by month.
+
+    After ``OVER_100_WEEKS_DAYS`` every state is fixed, so an open case's changes end there.
+    """
+    assert facts.issued is not None
+    first = month_of(facts.issued)
+    leaves = month_of(facts.disposed) if facts.disposed else None
+    settled = month_of(facts.issued + timedelta(days=OVER_100_WEEKS_DAYS + 1))
+    stop = settled + 1 if leaves is None else min(leaves, settled + 1)
+    before: set[tuple[str, str]] = set()
+    for month in range(first, stop):
+        now = _open_states(facts, month)
+        for measure, category in before - now:
+            yield month, measure, category, -1
+        for measure, category in now - before:
+            yield month, measure, category, 1
+        before = now
+    if leaves is not None and leaves >= first:
+        for measure, category in before:
+            yield leaves, measure, category, -1
+
+
+def contributions(facts: CaseFacts | None) -> Counter[tuple[Key, str]]:
+    """What one case adds to ``metric_counts``: {(key, "n" or "total"): amount}, for its area and national."""
+    out: Counter[tuple[Key, str]] = Counter()
+    if facts is None or facts.issued is None:
+        return out
+    scopes = [s for s in (facts.area, NATIONAL) if s]
+    law, issued = facts.law, facts.issued
+
+    def add(measure: str, month: int, n: int, total: int = 0, category: str = "", weeks: int = 0) -> None:
+        for scope in scopes:
+            key = (scope, law, measure, month, category, weeks)
+            out[key, "n"] += n
+            out[key, "total"] += total
+
+    add("started", month_of(issued), 1, facts.children)
+    if law == "private":
+        if facts.final_order:
+            days = max(0, (facts.final_order - issued).days)
+            add("final_order", month_of(facts.final_order), 1, weeks=days // 7)
+        return out
+    if facts.disposed:
+        days = max(0, (facts.disposed - issued).days)
+        add("disposed", month_of(facts.disposed), 1, int(days <= WITHIN_26_WEEKS_DAYS), weeks=days // 7)
+        add("hearings", month_of(facts.disposed), facts.hearings_taken_place)
+    for day, agency in facts.vacated:
+        add("vacated", month_of(day), 1, category=agency)
+    for month, measure, category, change in _stock_changes(facts):
+        add(measure, month, change, category=category)
+    return out
+
+
+def _rows(deltas: Counter[tuple[Key, str]]) -> list[dict[str, Any]]:
+    merged: dict[Key, dict[str, int]] = {}
+    for (key, field), amount in deltas.items():
+        if amount:
+            merged.setdefault(key, {"n": 0, "total": 0})[field] = amount
+    # sorted, so that concurrent writers on PostgreSQL lock the rows in one order and never deadlock
+    return [
+        dict(zip(("scope", "law", "measure", "month", "category", "weeks"), key, strict=True), **amounts)
+        for key, amounts in sorted(merged.items())
+    ]
+
+
+def add_counts(connection: Connection, deltas: Counter[tuple[Key, str]]) -> None:
+    """Add ``deltas`` to ``metric_counts`` (an upsert: SQLite and PostgreSQL share the ON CONFLICT form)."""
+    rows = _rows(deltas)
+    if not rows:
+        return
+    table = MetricCount.__table__
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"n": table.c.n + statement.excluded.n, "total": table.c.total + statement.excluded.total},
+    )
+    connection.execute(statement, rows)
+
+
+def _subtract(new: Counter[tuple[Key, str]], old: Counter[tuple[Key, str]]) -> Counter[tuple[Key, str]]:
+    difference = Counter(new)
+    for key, amount in old.items():
+        difference[key] -= amount
+    return difference
+
+
+@event.listens_for(Session, "before_flush")
+def _track_cases(session: Session, _context: Any, _instances: Any) -> None:
+    changed = [o for o in session.new if isinstance(o, Case)]
+    changed += [o for o in session.dirty if isinstance(o, Case) and session.is_modified(o)]
+    deleted = [o for o in session.deleted if isinstance(o, Case)]
+    if not changed and not deleted:
+        return
+    deltas: Counter[tuple[Key, str]] = session.info.setdefault(_DELTAS, Counter())
+    with session.no_autoflush:
+        for case in changed + deleted:
+            stored = None if case in session.new else session.get(MetricCaseFacts, case.id)
+            old = CaseFacts.from_json(stored.facts) if stored is not None else None
+            new = None if case in deleted else facts_of(case)
+            if old == new:
+                continue
+            deltas.update(_subtract(contributions(new), contributions(old)))
+            if new is None:
+                continue  # the facts row goes with the case (ON DELETE CASCADE)
+            if stored is None:
+                session.add(MetricCaseFacts(case=case, facts=new.as_json()))
+            else:
+                stored.facts = new.as_json()
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _apply_deltas(session: Session, _context: Any) -> None:
+    deltas = session.info.pop(_DELTAS, None)
+    if deltas:
+        add_counts(session.connection(), deltas)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_deltas(session: Session) -> None:
+    session.info.pop(_DELTAS, None)
+
+
+def rebuild(session: Session, batch: int = 2000) -> int:
+    """Recompute every case's facts and all the counts from the cases; the number of cases read."""
+    connection = session.connection()
+    connection.execute(delete(MetricCount))
+    connection.execute(delete(MetricCaseFacts))
+    totals: Counter[tuple[Key, str]] = Counter()
+    seen = 0
+    for cases in _batches(session, batch):
+        facts_rows = []
+        for case in cases:
+            facts = facts_of(case)
+            totals.update(contributions(facts))
+            facts_rows.append({"case_id": case.id, "facts": facts.as_json()})
+        connection.execute(MetricCaseFacts.__table__.insert(), facts_rows)
+        seen += len(cases)
+        session.expunge_all()
+    add_counts(connection, totals)
+    return seen
+
+
+def _batches(session: Session, size: int) -> Iterable[list[Case]]:
+    last = None
+    while True:
+        query = select(Case).order_by(Case.id).limit(size)
+        if last is not None:
+            query = query.where(Case.id > last)
+        cases = list(session.scalars(query))
+        if not cases:
+            return
+        yield cases
+        last = cases[-1].id
