@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from exchange.api import cases, code_lists, submissions
+
 
 def register_api(app: Flask) -> Api:
     api = Api(app)
@@ -12,6 +14,6 @@ def register_api(app: Flask) -> Api:
         "oauth2",
         {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}}},
     )
-    for blueprint in ():
+    for blueprint in (submissions.blp, cases.blp, code_lists.blp):
         api.register_blueprint(blueprint)
     return api

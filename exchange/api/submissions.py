@@ -1,0 +1,183 @@
+"""`POST /v1/submissions` and `GET /v1/submissions/{id}`: intake over HTTP (the work: ``exchange.pipeline``).
+
+The body is read whole within ``max_body_bytes`` (413 beyond); a ``Content-Encoding: gzip`` body is
+inflated incrementally under the same cap, so a gzip bomb answers 413 without being inflated. The answer
+is 201 with the result (inline), 202 with ``Location`` (the worker's), or, when every record was
+rejected, a 422 problem whose ``errors`` are the report and whose ``submission`` is the receipt. A
+repeated ``Idempotency-Key`` gets the first answer again with ``Idempotent-Replayed: true``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zlib
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields
+from werkzeug.http import parse_options_header
+
+from exchange import audit, pipeline
+from exchange.access import visible_or_404
+from exchange.auth.protect import current_principal, requires
+from exchange.db import db
+from exchange.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from exchange.models import Submission
+from exchange.store import submissions as store
+
+blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+INFLATE_CHUNK = 64 * 1024
+
+
+class SubmitQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    atomic = fields.Boolean(
+        load_default=False, metadata={"description": "Store nothing unless every record is valid."}
+    )
+
+
+class FaultSchema(Schema):
+    position = fields.Dict(
+        metadata={"description": "pointer (JSON), line and xpath (XML), or row and column (CSV)"}
+    )
+    code = fields.String(metadata={"description": "A stable rule code."})
+    message = fields.String()
+
+
+class SubmissionSchema(Schema):
+    id = fields.UUID()
+    sha256 = fields.String()
+    received_at = fields.AwareDateTime()
+    completed_at = fields.AwareDateTime(allow_none=True)
+    status = fields.String(metadata={"enum": ["processing", "accepted", "partially_accepted", "rejected"]})
+    adapter = fields.String()
+    atomic = fields.Boolean()
+    records = fields.Integer(metadata={"description": "Records read so far (all of them once finished)."})
+    accepted = fields.Integer()
+    rejected = fields.Integer()
+    report = fields.List(fields.Nested(FaultSchema), metadata={"description": "At most 1000 faults."})
+    stored_ids = fields.List(
+        fields.String(), metadata={"description": "Ids of what was stored (at most 1000)."}
+    )
+    receipt = fields.String(
+        metadata={"description": "Compact JWS over the receipt fields; verify with /oauth/jwks."}
+    )
+
+
+def _body() -> bytes:
+    raw = request.get_data(cache=False)
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding != "gzip":
+        raise UnsupportedMediaType("Only gzip content encoding is accepted.")
+    limit = current_app.config["EXCHANGE_SETTINGS"].max_body_bytes
+    inflater = zlib.decompressobj(wbits=31)
+    out = bytearray()
+    pending = raw
+    try:
+        while pending and not inflater.eof:
+            out += inflater.decompress(pending, INFLATE_CHUNK)
+            if len(out) > limit:
+                raise PayloadTooLarge("The body is over the size limit once decompressed.")
+            pending = inflater.unconsumed_tail
+        if not inflater.eof:
+            raise BadRequest("The gzip body is truncated.")
+    except zlib.error:
+        raise BadRequest("The body is not valid gzip.") from None
+    return bytes(out)
+
+
+def representation(submission: Submission) -> dict[str, Any]:
+    return {
+        "id": submission.id,
+        "sha256": submission.sha256,
+        "received_at": submission.received_at,
+        "completed_at": submission.completed_at,
+        "status": submission.status,
+        "adapter": submission.adapter,
+        "atomic": submission.atomic,
+        "records": submission.records,
+        "accepted": submission.accepted,
+        "rejected": submission.rejected,
+        "report": submission.report,
+        "stored_ids": submission.stored_ids,
+        "receipt": submission.receipt,
+    }
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(SubmitQuerySchema, location="query", unknown=RAISE)
+@blp.response(201, SubmissionSchema, description="Processed inline.")
+@blp.alt_response(202, schema=SubmissionSchema, description="Stored; the worker processes it (see Location).")
+@blp.alt_response(409, description="Idempotency-Key reused with another body.")
+@blp.alt_response(413, description="Body (or inflated body) over the limit.")
+@blp.alt_response(415, description="No adapter for the Content-Type.")
+@blp.alt_response(422, description="Every record rejected, or an unknown profile.")
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/xml": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+    parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200}}],
+)
+@requires("cases:submit")
+def submit(query: dict[str, Any]) -> Any:
+    """Submit one case, a batch or a statutory return; the adapter follows Content-Type and its profile."""
+    media_type, options = parse_options_header(request.headers.get("Content-Type", ""))
+    if not media_type:
+        raise UnsupportedMediaType("A Content-Type is required.")
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationFailed(
+            "The Idempotency-Key is not valid.",
+            errors=[
+                {"pointer": "/headers/Idempotency-Key", "code": "invalid", "message": "1-200 visible ASCII."}
+            ],
+        )
+    pipeline.select_adapter(media_type, options.get("profile"))  # 415/422 before reading the body
+    principal = current_principal()
+    submission = pipeline.submit(
+        principal.org,
+        principal.client_id,
+        _body(),
+        media_type,
+        options.get("profile"),
+        idempotency_key=key,
+        atomic=query["atomic"],
+    )
+    headers = {"Location": url_for("submissions.show", submission_id=submission.id)}
+    if submission.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    if submission.answer_status == 422:
+        raise ValidationFailed(
+            "The submission was rejected: no record was stored.",
+            errors=[{"pointer": f["position"].get("pointer", ""), **f} for f in submission.report],
+            headers=headers,
+            submission=SubmissionSchema().dump(representation(submission)),
+        )
+    return representation(submission), submission.answer_status, headers
+
+
+@blp.route("/<submission_id>", endpoint="show", methods=["GET"])
+@blp.response(200, SubmissionSchema)
+@requires("cases:submit")
+def show(submission_id: str) -> Any:
+    """A submission's status, counts, progress and per-record report (the submitting organisation only)."""
+    try:
+        found = store.get(db.session(), uuid.UUID(submission_id))
+    except ValueError:
+        found = None
+    submission = visible_or_404("submission", submission_id, found, lambda p, s: s.org_id == p.org_id)
+    audit.record("submission.read", "success", resource_type="submission", resource_ids=[submission.id])
+    db.session.commit()
+    return representation(submission)

@@ -1,0 +1,383 @@
+"""Durable, idempotent intake: a body in a partner's format becomes stored canonical records and a report.
+
+Callers (the HTTP API, ``exchange import``, the demo loader) use two functions, inside an app context:
+
+``submit(org, client_id, body, media_type, profile, *, idempotency_key=None, atomic=False) -> Submission``
+    Chooses the adapter (``UnsupportedMediaType`` 415 / ``ValidationFailed`` 422 ``unknown_profile``),
+    then commits the raw body (content-addressed by SHA-256), the submission row and the audit event in
+    one transaction before anything else. A repeated ``idempotency_key`` with the same body returns the
+    original submission (``replayed`` is True); with another body it raises ``Conflict`` (409). A body of
+    at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left ``processing``
+    for the worker (``answer_status`` 202).
+
+``process_next_submission() -> bool``
+    What ``exchange worker`` calls in its loop: lease one submission still ``processing`` (SKIP LOCKED on
+    PostgreSQL), read it while staging its valid records in short transactions (progress shows in
+    ``records``), then store them all in one transaction. False when there was nothing to do.
+
+Processing reads the adapter's stream record by record: each record is checked against
+``schemas.RECORD_SCHEMAS[kind]`` (cases also against ``schemas.rules.case_faults``) and the rules only the
+exchange can check (the submitting LA is the applicant LA; a reference appears once per submission; a
+return's header names the submitter's LA), then stored. A rejected record goes in the report with its
+position, a stable code and a message (never a value); the others are kept unless ``atomic``. A
+``FormatError`` (or a return from another LA) stores nothing from the stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adapters import registry
+from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from exchange import audit
+from exchange.auth.receipts import sign_claims
+from exchange.db import db, utcnow
+from exchange.errors import Conflict, UnsupportedMediaType, ValidationFailed
+from exchange.models import Organisation, Submission
+from exchange.store import cases as case_store
+from exchange.store import returns as return_store
+from exchange.store import submissions as store
+from schemas import RECORD_SCHEMAS, rules
+from schemas.base import validation_faults
+
+#: the report keeps this many faults; the counts always cover every record
+REPORT_LIMIT = 1000
+STORED_IDS_LIMIT = 1000
+STAGE_BATCH = 500
+
+
+def select_adapter(media_type: str, profile: str | None) -> Adapter:
+    """The inbound adapter for a media type and optional profile, or the problem to answer."""
+    try:
+        return registry.select_inbound(media_type, profile)
+    except registry.UnsupportedMediaType:
+        raise UnsupportedMediaType("No adapter reads this media type.") from None
+    except registry.UnknownProfile:
+        raise ValidationFailed(
+            "The profile names no adapter for this media type.",
+            errors=[{"pointer": "/profile", "code": "unknown_profile", "message": "Unknown profile."}],
+        ) from None
+
+
+def submit(
+    org: Organisation,
+    client_id: str,
+    body: bytes,
+    media_type: str,
+    profile: str | None = None,
+    *,
+    idempotency_key: str | None = None,
+    atomic: bool = False,
+) -> Submission:
+    """Record a submission durably, then process it inline or leave it to the worker (module docstring)."""
+    adapter = select_adapter(media_type, profile)
+    session = db.session()
+    sha256 = hashlib.sha256(body).hexdigest()
+    if idempotency_key:
+        earlier = store.by_idempotency_key(session, org.id, idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, sha256)
+    inline = len(body) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    now = utcnow()
+    submission = Submission(
+        id=uuid.uuid4(),
+        org_id=org.id,
+        client_id=client_id,
+        idempotency_key=idempotency_key,
+        sha256=sha256,
+        media_type=media_type.lower(),
+        adapter=adapter.name,
+        atomic=atomic,
+        status="processing",
+        records=0,
+        accepted=0,
+        rejected=0,
+        report=[],
+        stored_ids=[],
+        received_at=now,
+        # the request processes an inline body itself; the worker takes it over only if the request dies
+        lease_until=now + store.LEASE if inline else None,
+        answer_status=201 if inline else 202,
+    )
+    submission.receipt = _receipt(submission)
+    store.store_body(session, sha256, body)
+    session.add(submission)
+    audit.record(
+        "submission.received",
+        "success",
+        client_id=client_id,
+        org_id=org.id,
+        resource_type="submission",
+        resource_ids=[submission.id],
+        detail={"sha256": sha256, "bytes": len(body), "adapter": adapter.name, "atomic": atomic},
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = store.by_idempotency_key(session, org.id, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return _replay(earlier, sha256)
+    if inline:
+        _process_inline(session, org, submission, adapter, body)
+    return submission
+
+
+def _replay(earlier: Submission, sha256: str) -> Submission:
+    if earlier.sha256 != sha256:
+        raise Conflict(
+            "This Idempotency-Key was used with another body.",
+            audit_action="submission.idempotency_conflict",
+            resource_type="submission",
+            resource_ids=(str(earlier.id),),
+        )
+    earlier.replayed = True
+    return earlier
+
+
+def _receipt(submission: Submission) -> str:
+    return sign_claims(
+        {
+            "id": str(submission.id),
+            "sha256": submission.sha256,
+            "received_at": submission.received_at.isoformat(),
+            "status": submission.status,
+            "records": submission.records,
+            "accepted": submission.accepted,
+            "rejected": submission.rejected,
+        }
+    )
+
+
+# --- reading and checking a stream ---------------------------------------------------------------
+class Refused(Exception):
+    """The whole stream is refused (a FormatError, or a return from another LA): nothing is stored."""
+
+    def __init__(self, code: str, message: str, position: Position) -> None:
+        super().__init__(message)
+        self.code, self.message, self.position = code, message, position
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A record that passed its schema and rules: JSON-ready canonical data."""
+
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    position: Position
+
+
+@dataclass
+class Report:
+    records: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    stored_ids: list[str] = field(default_factory=list)
+
+    def reject(self, position: Position, faults: list[tuple[str, str, str]]) -> None:
+        """One rejected record, with its (pointer suffix, code, message) faults."""
+        self.rejected += 1
+        for suffix, code, message in faults:
+            if len(self.faults) >= REPORT_LIMIT:
+                return
+            where = position.as_dict()
+            if suffix and position.pointer is not None:
+                where["pointer"] = position.pointer.rstrip("/") + suffix
+            self.faults.append({"position": where, "code": code, "message": message})
+
+    def stored(self, record_id: str) -> None:
+        self.accepted += 1
+        if len(self.stored_ids) < STORED_IDS_LIMIT and record_id not in self.stored_ids:
+            self.stored_ids.append(record_id)
+
+
+def _schema_faults(
+    kind: str, data: dict[str, Any]
+) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
+    schema = RECORD_SCHEMAS.get(kind)
+    if schema is None:
+        return None, [("", "unknown_record_kind", "The adapter produced a record of no known kind.")]
+    try:
+        loaded = schema.load(data)
+    except ValidationError as error:
+        return None, [(f.pointer, f.code, f.message) for f in validation_faults(error)]
+    if kind == "case":
+        faults = [(f.pointer, f.code, f.message) for f in rules.case_faults(loaded, today=date.today())]
+        if faults:
+            return None, faults
+    return schema.dump(loaded), []
+
+
+def _checked(adapter: Adapter, raw: bytes, org: Organisation, report: Report) -> Iterator[Checked]:
+    """The stream's valid records; the invalid go to ``report``. Raises ``Refused``."""
+    references: set[str] = set()
+    try:
+        for item in adapter.parse(io.BytesIO(raw)):
+            report.records += 1
+            if isinstance(item, RecordError):
+                report.reject(item.position, [("", item.code, item.message)])
+                continue
+            data, faults = _schema_faults(item.kind, item.data)
+            if data is not None:
+                faults = _exchange_rules(item, data, org, references)
+            if faults:
+                report.reject(item.position, faults)
+                continue
+            yield Checked(report.records, item.kind, data, item.position)  # type: ignore[arg-type]
+    except FormatError as error:
+        raise Refused(error.code, error.message, error.position) from None
+
+
+def _exchange_rules(
+    item: Record, data: dict[str, Any], org: Organisation, references: set[str]
+) -> list[tuple[str, str, str]]:
+    """The rules that need to know the submitter or the rest of the submission."""
+    if item.kind == "case":
+        if data["applicant_la"] != org.la_code:
+            return [
+                ("/applicant_la", "applicant_la_not_submitter", "The applicant LA must be the submitter.")
+            ]
+        if data["reference"] in references:
+            return [("/reference", "duplicate_reference", "The reference appears twice in this submission.")]
+        references.add(data["reference"])
+        return []
+    if return_store.is_header(item.kind) and return_store.header_la(data) != org.la_code:
+        raise Refused(
+            "la_not_submitter", "The return is for another local authority than the submitter.", item.position
+        )
+    return []
+
+
+def _apply(
+    session: Session, org: Organisation, submission_id: uuid.UUID, record: Checked, report: Report
+) -> None:
+    try:
+        if record.kind == "case":
+            report.stored(str(case_store.store_submitted(session, org, record.data).id))
+        else:
+            report.stored(return_store.apply(session, org, submission_id, record.kind, record.data))
+    except case_store.CaseFault as fault:
+        report.reject(record.position, [(fault.pointer, fault.code, fault.message)])
+
+
+# --- processing ----------------------------------------------------------------------------------
+def _process_inline(
+    session: Session, org: Organisation, submission: Submission, adapter: Adapter, raw: bytes
+) -> None:
+    report = Report()
+    try:
+        for record in _checked(adapter, raw, org, report):
+            _apply(session, org, submission.id, record, report)
+    except Refused as refused:
+        session.rollback()
+        _finish(session, submission, report, refused)
+        return
+    if submission.atomic and report.rejected:
+        session.rollback()
+    _finish(session, submission, report)
+
+
+def process_next_submission() -> bool:
+    """Lease and process one large submission; False if none is waiting (the worker then sleeps)."""
+    session = db.session()
+    submission = store.claim_next(session)
+    if submission is None:
+        session.rollback()
+        return False
+    session.commit()
+    org = session.get(Organisation, submission.org_id)
+    adapter = registry.get(submission.adapter)
+    raw = store.body(session, submission.sha256)
+    store.drop_staged(session, submission.id)  # what a dead worker staged before its lease ran out
+    report = Report()
+    batch: list[dict[str, Any]] = []
+    try:
+        for record in _checked(adapter, raw, org, report):  # type: ignore[arg-type]
+            batch.append(
+                {
+                    "seq": record.seq,
+                    "kind": record.kind,
+                    "position": record.position.as_dict(),
+                    "data": record.data,
+                }
+            )
+            if len(batch) >= STAGE_BATCH:
+                _stage(session, submission, batch, report)
+        _stage(session, submission, batch, report)
+    except Refused as refused:
+        session.rollback()
+        store.drop_staged(session, submission.id)
+        _finish(session, submission, report, refused)
+        return True
+    for staged in store.staged(session, submission.id):
+        record = Checked(staged.seq, staged.kind, staged.data, Position(**staged.position))
+        _apply(session, org, submission.id, record, report)  # type: ignore[arg-type]
+    if submission.atomic and report.rejected:
+        session.rollback()
+    store.drop_staged(session, submission.id)
+    _finish(session, submission, report)
+    return True
+
+
+def _stage(session: Session, submission: Submission, batch: list[dict[str, Any]], report: Report) -> None:
+    store.stage(session, submission.id, batch)
+    store.renew(session, submission.id, report.records)
+    session.commit()
+    batch.clear()
+
+
+def _finish(session: Session, submission: Submission, report: Report, refused: Refused | None = None) -> None:
+    """Record the outcome, re-sign the receipt and commit (with what was stored, unless rolled back)."""
+    if refused is not None:
+        report.faults = [
+            {"position": refused.position.as_dict(), "code": refused.code, "message": refused.message}
+        ]
+    elif not report.records:
+        report.faults = [{"position": {}, "code": "no_records", "message": "The body holds no record."}]
+    kept = refused is None and not (submission.atomic and report.rejected)
+    submission.records = report.records
+    submission.accepted = report.accepted if kept else 0
+    submission.rejected = report.rejected if kept else report.records
+    submission.status = (
+        "accepted"
+        if kept and report.accepted and not report.rejected
+        else "partially_accepted"
+        if kept and report.accepted
+        else "rejected"
+    )
+    submission.report = report.faults
+    submission.stored_ids = report.stored_ids if kept else []
+    submission.completed_at = utcnow()
+    submission.lease_until = None
+    if submission.status == "rejected" and submission.answer_status == 201:
+        submission.answer_status = 422
+    submission.receipt = _receipt(submission)
+    audit.record(
+        "submission.processed",
+        submission.status,
+        client_id=submission.client_id,
+        org_id=submission.org_id,
+        resource_type="submission",
+        resource_ids=[submission.id, *submission.stored_ids],
+        detail={
+            "records": submission.records,
+            "accepted": submission.accepted,
+            "rejected": submission.rejected,
+        },
+    )
+    session.add(submission)
+    session.commit()

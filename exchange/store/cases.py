@@ -1,0 +1,349 @@
+"""Cases: the output document built from canonical input, who may see it, its versions and its queries.
+
+A case is stored as its current output document (exchange ids on the case, children, parties, hearings
+and orders; ``dfj_area`` and ``region`` from ``config.courts()``; ``version``; ``updated_at``) beside the
+columns and rows the board metrics query. ``save`` is the only writer: it bumps the version only when a
+recipient would see a difference (compared through the field policy of every recipient kind), appends a
+``CaseVersion`` and sends ``signals.case_changed``. ``feed_seq`` is assigned when the transaction commits,
+under the audit chain's lock, so the feed follows commit order across processes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, event, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+import config
+from exchange import field_policy, signals
+from exchange.audit import CHAIN_LOCK
+from exchange.db import new_id, serialize, utcnow
+from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
+from schemas import code_lists
+
+CLOSED_STATE = "CLOSED"
+FINAL_OUTCOMES = frozenset({"FINAL_ORDER", "REFUSAL", "WITHDRAWN", "NO_ORDER"})
+#: every kind of organisation that may be shown a case (the others never see one)
+RECIPIENT_KINDS = ("local_authority", "court", "cafcass")
+WALES = "Wales"
+#: Children and Families Act 2014: care proceedings end within 26 weeks of issue unless extended
+STATUTORY_TIMETABLE = timedelta(weeks=26)
+_PENDING = "case_versions_pending"
+
+
+class CaseFault(Exception):
+    """A rule a write breaks: a stable ``code``, a message without personal data, a JSON pointer."""
+
+    def __init__(self, code: str, message: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.code, self.message, self.pointer = code, message, pointer
+
+
+# --- who may see a case -----------------------------------------------------------------------------
+def may_see(org: Organisation, case: Case) -> bool:
+    """SPEC §1: the applicant LA, the case's court, and the Cafcass service of its country."""
+    if org.kind == "local_authority":
+        return case.applicant_la == org.la_code
+    if org.kind == "court":
+        return case.court in (org.court_codes or [])
+    if org.kind == "cafcass":
+        return (case.region == WALES) == (org.service == "cafcass_cymru")
+    return False
+
+
+def visible_to(org: Organisation) -> ColumnElement[bool]:
+    """``may_see`` as a SQL condition on ``cases``."""
+    if org.kind == "local_authority":
+        return Case.applicant_la == org.la_code if org.la_code else false()
+    if org.kind == "court":
+        return Case.court.in_(org.court_codes) if org.court_codes else false()
+    if org.kind == "cafcass":
+        return Case.region == WALES if org.service == "cafcass_cymru" else Case.region != WALES
+    return false()
+
+
+def view(case_document: dict[str, Any], org: Organisation) -> dict[str, Any]:
+    """The document as ``org`` may receive it (need to know: the field policy of its kind)."""
+    return field_policy.filter_case(case_document, org.kind)
+
+
+def etag(case: Case, org: Organisation) -> str:
+    """A strong validator of the representation ``org`` gets: its version as seen by its kind."""
+    return hashlib.sha256(f"{case.id}:{case.version}:{org.kind}".encode()).hexdigest()[:32]
+
+
+# --- reading ----------------------------------------------------------------------------------------
+def get(session: Session, case_id: uuid.UUID) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def by_reference(session: Session, org_id: str, reference: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.org_id == org_id, Case.reference == reference))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    state: str | None = None
+    court: str | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+
+
+class BadCursor(ValueError):
+    """The cursor was not issued by this listing."""
+
+
+def _encode_cursor(case: Case) -> str:
+    raw = json.dumps([case.created_at.isoformat(), str(case.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(created), uuid.UUID(case_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise BadCursor(cursor) from None
+
+
+def page(
+    session: Session, org: Organisation, where: CaseFilter, limit: int, cursor: str | None = None
+) -> tuple[Sequence[Case], str | None]:
+    """One page of the cases ``org`` may see, oldest first, and the cursor of the next page (or None)."""
+    query = select(Case).where(visible_to(org))
+    if where.state:
+        query = query.where(Case.state == where.state)
+    if where.court:
+        query = query.where(Case.court == where.court)
+    if where.issued_from:
+        query = query.where(Case.date_issued >= where.issued_from)
+    if where.issued_to:
+        query = query.where(Case.date_issued <= where.issued_to)
+    if cursor:
+        created, case_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(Case.created_at > created, and_(Case.created_at == created, Case.id > case_id))
+        )
+    rows = session.scalars(query.order_by(Case.created_at, Case.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (_encode_cursor(rows[-1]) if more and rows else None)
+
+
+def versions(session: Session, case: Case, limit: int, after: int = 0) -> Sequence[CaseVersion]:
+    query = (
+        select(CaseVersion)
+        .where(CaseVersion.case_id == case.id, CaseVersion.version > after)
+        .order_by(CaseVersion.version)
+        .limit(limit)
+    )
+    return session.scalars(query).all()
+
+
+def version(session: Session, case: Case, number: int) -> CaseVersion | None:
+    return session.scalar(
+        select(CaseVersion).where(CaseVersion.case_id == case.id, CaseVersion.version == number)
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------------
+def _matched_ids(items: list[dict[str, Any]], previous: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+    """Give each item an exchange id: its own when it names a known one, else the id of the previous
+    item with the same natural ``key``, else the previous item at the same position, else a new one."""
+    known = {p["id"] for p in previous}
+    by_key = {tuple(p.get(k) for k in key): p["id"] for p in previous if all(p.get(k) for k in key)}
+    taken: set[str] = set()
+    for n, item in enumerate(items):
+        candidates = [
+            item.get("id") if item.get("id") in known else None,
+            by_key.get(tuple(item.get(k) for k in key)) if all(item.get(k) for k in key) else None,
+            previous[n]["id"] if n < len(previous) else None,
+        ]
+        item["id"] = next((c for c in candidates if c and c not in taken), None) or str(new_id())
+        taken.add(item["id"])
+
+
+def build_document(
+    case_id: uuid.UUID, data: dict[str, Any], previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The output document (without ``version`` and ``updated_at``) of canonical input ``data``."""
+    court = config.courts().get(data["court"])
+    if court is None:
+        raise CaseFault("court_unknown", "The court code is not a known FamilyMan court.", "/court")
+    before = previous or {}
+    document = {**data, "id": str(case_id), "dfj_area": court.dfj_area, "region": court.region}
+    for field, key in (
+        ("children", ("la_child_id",)),
+        ("respondents", ("role", "first_name", "last_name")),
+        ("hearings", ("type", "starts_at")),
+        ("orders_made", ("type", "made_on")),
+    ):
+        document[field] = [dict(item) for item in data.get(field, [])]
+        _matched_ids(document[field], before.get(field, []), key)
+    child_ids = {c["id"] for c in document["children"]}
+    by_la_id = {c["la_child_id"]: c["id"] for c in document["children"] if c.get("la_child_id")}
+    for n, order in enumerate(document["orders_made"]):
+        mapped = [by_la_id.get(ref, ref) for ref in order.get("child_ids", [])]
+        if any(ref not in child_ids for ref in mapped):
+            raise CaseFault(
+                "order_child_unknown",
+                "An order names a child that is not in the case.",
+                f"/orders_made/{n}/child_ids",
+            )
+        if "child_ids" in order:
+            order["child_ids"] = mapped
+    issued = _date(document.get("date_issued"))
+    for child in document["children"]:
+        if issued and not child.get("timetable_deadline"):
+            child["timetable_deadline"] = (issued + STATUTORY_TIMETABLE).isoformat()
+    return document
+
+
+@cache
+def _agencies() -> dict[str, str]:
+    """Cancellation reason code -> the agency it blames (``LocalAuthority``, ``Cafcass``, ``HMCTS``, …)."""
+    return {entry["code"]: entry["agency"] for entry in code_lists.get("cancellation_reasons")}
+
+
+def _visible_difference(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    if old is None:
+        return True
+    strip = ("version", "updated_at")
+    old_core = {k: v for k, v in old.items() if k not in strip}
+    new_core = {k: v for k, v in new.items() if k not in strip}
+    return any(
+        field_policy.filter_case(old_core, kind) != field_policy.filter_case(new_core, kind)
+        for kind in RECIPIENT_KINDS
+    )
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+
+
+def _instant(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _fill_columns(case: Case, document: dict[str, Any]) -> None:
+    """The query columns and the child and hearing rows the metrics read, from the document."""
+    case.reference = document["reference"]
+    case.applicant_la = document["applicant_la"]
+    case.court = document["court"]
+    case.dfj_area = document["dfj_area"]
+    case.region = document["region"]
+    case.law = document["law"]
+    case.application_type = document["application_type"]
+    case.state = document.get("state") or "Submitted"
+    case.date_received = _date(document.get("date_received"))
+    case.date_issued = _date(document.get("date_issued"))
+    case.closed_date = _date(document.get("closed_date"))
+    disposals = [
+        _date(c.get("outcome_date"))
+        for c in document["children"]
+        if c.get("outcome") in FINAL_OUTCOMES and c.get("outcome_date")
+    ]
+    case.first_disposal_date = min(disposals) if disposals else None
+    case.children = [
+        CaseChild(
+            id=uuid.UUID(c["id"]),
+            la_child_id=c.get("la_child_id") or "",
+            date_of_birth=_date(c.get("date_of_birth")),
+            sex=c.get("sex"),
+            outcome=c.get("outcome"),
+            outcome_date=_date(c.get("outcome_date")),
+        )
+        for c in document["children"]
+    ]
+    case.hearings = [
+        CaseHearing(
+            id=uuid.UUID(h["id"]),
+            type=h["type"],
+            starts_at=_instant(h.get("starts_at")),
+            status=h.get("status") or "listed",
+            cancellation_reason=h.get("cancellation_reason"),
+            cancellation_agency=_agencies().get(h.get("cancellation_reason") or ""),
+        )
+        for h in document["hearings"]
+    ]
+
+
+def save(
+    session: Session,
+    case: Case,
+    document: dict[str, Any],
+    event_type: str,
+    event_at: datetime | None = None,
+) -> bool:
+    """Store ``document`` as the case's new state; True if a recipient sees a change (a new version).
+
+    ``case`` is new (not yet in the session) or loaded. A change no recipient sees (a date only the
+    metrics read, say) is stored without a new version; no change at all writes nothing.
+    """
+    if not _visible_difference(case.document if case.version else None, document):
+        kept = {**document, "version": case.version, "updated_at": case.document["updated_at"]}
+        if kept != case.document:
+            case.document = kept
+            _fill_columns(case, kept)
+        return False
+    now = utcnow()
+    case.version = (case.version or 0) + 1
+    case.updated_at = now
+    case.last_event_at = max(filter(None, (case.last_event_at, event_at)), default=None)
+    document = {**document, "version": case.version, "updated_at": now.isoformat()}
+    # SQLAlchemy's JSON type sees a change only when the attribute is assigned a new object
+    case.document = document
+    _fill_columns(case, document)
+    session.add(case)
+    row = CaseVersion(case_id=case.id, version=case.version, event_type=event_type, document=document)
+    session.info.setdefault(_PENDING, []).append(row)
+    signals.case_changed.send(session=session, case=case, version=row)
+    return True
+
+
+def new_case(org: Organisation) -> Case:
+    """An empty case of ``org``, to be filled by ``save``."""
+    return Case(id=new_id(), org_id=org.id, version=0, created_at=utcnow())
+
+
+@event.listens_for(Session, "before_commit")
+def _number_versions(session: Session) -> None:
+    """Give the transaction's new versions the next feed numbers, in commit order across processes."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()  # the cases the versions belong to
+    serialize(session, CHAIN_LOCK)
+    head = session.scalar(select(func.coalesce(func.max(CaseVersion.feed_seq), 0)).where(true()))
+    for row in pending:
+        head += 1
+        row.feed_seq = head
+        session.add(row)
+    session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def store_submitted(session: Session, org: Organisation, data: dict[str, Any]) -> Case:
+    """Create or update ``org``'s case with the submitted ``data`` (its reference says which)."""
+    case = by_reference(session, org.id, data["reference"]) or new_case(org)
+    previous = case.document if case.version else None
+    document = build_document(case.id, data, previous)
+    if previous is not None:
+        # what progression events added that a resubmission does not carry is kept
+        document = {**{k: v for k, v in previous.items() if k not in ("version", "updated_at")}, **document}
+    save(session, case, document, "case.submitted")
+    return case

@@ -1,0 +1,95 @@
+"""Submissions: raw bodies stored once per SHA-256, intake rows, worker leases and staged records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from exchange.db import utcnow
+from exchange.models import RawBody, StagedRecord, Submission
+
+#: a worker that has not renewed its lease for this long is presumed dead; another takes over
+LEASE = timedelta(minutes=5)
+
+
+def store_body(session: Session, sha256: str, content: bytes) -> None:
+    """Insert the body unless a body with the same SHA-256 is stored already (by anyone, concurrently)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(RawBody)
+        .values(sha256=sha256, size=len(content), content=content)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+
+
+def body(session: Session, sha256: str) -> bytes:
+    return session.scalars(select(RawBody.content).where(RawBody.sha256 == sha256)).one()
+
+
+def by_idempotency_key(session: Session, org_id: str, key: str) -> Submission | None:
+    return session.scalar(
+        select(Submission).where(Submission.org_id == org_id, Submission.idempotency_key == key)
+    )
+
+
+def get(session: Session, submission_id: uuid.UUID) -> Submission | None:
+    return session.get(Submission, submission_id)
+
+
+def claim_next(session: Session, now: datetime | None = None) -> Submission | None:
+    """Lease the oldest submission still processing whose lease is free or expired (SKIP LOCKED on PG)."""
+    now = now or utcnow()
+    query = (
+        select(Submission)
+        .where(
+            Submission.status == "processing",
+            or_(Submission.lease_until.is_(None), Submission.lease_until < now),
+        )
+        .order_by(Submission.received_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    submission = session.scalar(query)
+    if submission is not None:
+        submission.lease_until = now + LEASE
+    return submission
+
+
+def renew(session: Session, submission_id: uuid.UUID, records: int) -> None:
+    """Extend the lease and show the records read so far."""
+    session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id)
+        .values(lease_until=utcnow() + LEASE, records=records)
+    )
+
+
+def stage(session: Session, submission_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
+    """Keep validated records (``seq``, ``kind``, ``position``, ``data``) until the stream is read."""
+    session.add_all(StagedRecord(submission_id=submission_id, **row) for row in rows)
+
+
+def staged(session: Session, submission_id: uuid.UUID, batch: int = 500) -> Iterator[StagedRecord]:
+    """The staged records in stream order, read a batch at a time."""
+    last = -1
+    while True:
+        rows = session.scalars(
+            select(StagedRecord)
+            .where(StagedRecord.submission_id == submission_id, StagedRecord.seq > last)
+            .order_by(StagedRecord.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def drop_staged(session: Session, submission_id: uuid.UUID) -> None:
+    session.execute(delete(StagedRecord).where(StagedRecord.submission_id == submission_id))
