@@ -1,4 +1,4 @@
-"""Issue 3's end-to-end: an LA submits a care case with two children, reads it, progresses it; others cannot see it."""
+"""Issue 3 end to end: an LA submits a two-child care case, reads and progresses it; no one else sees it."""
 
 from __future__ import annotations
 
@@ -40,7 +40,11 @@ def test_care_case_from_submission_to_final_order(client, camden, greenwich, sub
 
     held = client.post(
         f"/v1/cases/{case_id}/events",
-        json={"type": "hearing.held", "occurred_at": "2025-01-21T12:00:00+00:00", "hearing_id": hearing["id"]},
+        json={
+            "type": "hearing.held",
+            "occurred_at": "2025-01-21T12:00:00+00:00",
+            "hearing_id": hearing["id"],
+        },
         headers=headers,
     )
     assert held.get_json()["hearings"][0]["status"] == "held"
@@ -51,7 +55,12 @@ def test_care_case_from_submission_to_final_order(client, camden, greenwich, sub
         json={
             "type": "order.made",
             "occurred_at": "2025-01-21T12:30:00+00:00",
-            "order": {"type": "INTERIM_CARE_ORDER", "child_ids": children, "made_on": "2025-01-21", "interim": True},
+            "order": {
+                "type": "INTERIM_CARE_ORDER",
+                "child_ids": children,
+                "made_on": "2025-01-21",
+                "interim": True,
+            },
         },
         headers=headers,
     )

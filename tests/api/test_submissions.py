@@ -1,0 +1,170 @@
+"""`/v1/submissions`: durable, idempotent intake, signed receipts, per-record reports, the worker."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import uuid
+
+from joserfc import jws
+from joserfc.jwk import KeySet
+from sqlalchemy import func, select
+
+from exchange import pipeline
+from exchange.db import db
+from exchange.models import AuditEvent, Case, LegalStatusEpisode, RawBody, StagedRecord, Submission
+from tests.api.conftest import care_case
+
+
+def batch(*cases: dict) -> dict:
+    return {"cases": list(cases)}
+
+
+def test_receipt_is_a_jws_verifiable_with_the_published_key_set(client, camden, submit):
+    answer = submit(camden, batch(care_case()))
+    assert answer.status_code == 201
+    body = answer.get_json()
+    key_set = KeySet.import_key_set(client.get("/oauth/jwks").get_json())
+    claims = json.loads(jws.deserialize_compact(body["receipt"], key_set, algorithms=["ES256"]).payload)
+    assert claims == {
+        key: body[key] for key in ("id", "sha256", "received_at", "status", "records", "accepted", "rejected")
+    }
+    assert answer.headers["Location"] == f"/v1/submissions/{body['id']}"
+
+
+def test_body_submission_and_audit_event_are_stored(app, camden, submit):
+    raw = json.dumps(batch(care_case())).encode()
+    body = submit(camden, raw).get_json()
+    stored = db.session.get(RawBody, body["sha256"])
+    assert stored is not None and stored.content == raw
+    assert db.session.get(Submission, uuid.UUID(body["id"])).client_id.startswith("camden")
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert {"submission.received", "submission.processed"} <= set(actions)
+
+
+def test_same_idempotency_key_and_body_replays_the_first_answer(camden, submit):
+    key = {"Idempotency-Key": "camden-2025-01-06-0001"}
+    first = submit(camden, batch(care_case()), headers=key)
+    again = submit(camden, batch(care_case()), headers=key)
+    assert again.status_code == first.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_same_idempotency_key_with_another_body_is_409(camden, submit):
+    key = {"Idempotency-Key": "camden-key-1"}
+    submit(camden, batch(care_case()), headers=key)
+    other = submit(camden, batch(care_case(reference="CAM-2025-0002")), headers=key)
+    assert other.status_code == 409
+    assert other.mimetype == "application/problem+json"
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_one_bad_record_does_not_fail_the_others(camden, submit, client, auth_headers):
+    bad = care_case(reference="CAM-BAD", court="999")
+    answer = submit(camden, batch(care_case(), bad))
+    body = answer.get_json()
+    assert answer.status_code == 201
+    assert (body["status"], body["records"], body["accepted"], body["rejected"]) == (
+        "partially_accepted",
+        2,
+        1,
+        1,
+    )
+    assert body["report"] == [
+        {
+            "position": {"pointer": "/cases/1/court"},
+            "code": "case.court_unknown",
+            "message": "The court code is not a known family court.",
+        }
+    ]
+    shown = client.get(f"/v1/submissions/{body['id']}", headers=auth_headers(camden)).get_json()
+    assert shown["report"] == body["report"] and shown["status"] == "partially_accepted"
+
+
+def test_atomic_stores_nothing_when_a_record_is_bad(camden, submit):
+    bad = care_case(reference="CAM-BAD", court="999")
+    answer = submit(camden, batch(care_case(), bad), query="?atomic=true")
+    assert answer.status_code == 422
+    problem = answer.get_json()
+    assert problem["submission"]["status"] == "rejected" and problem["submission"]["accepted"] == 0
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_resubmitting_a_reference_updates_the_case_and_an_unchanged_one_bumps_nothing(camden, submit):
+    submit(camden, batch(care_case()))
+    submit(camden, batch(care_case()))
+    case = db.session.scalar(select(Case))
+    assert case.version == 1
+    submit(camden, batch(care_case(date_issued="2025-01-08")))
+    db.session.refresh(case)
+    assert case.version == 2 and str(case.date_issued) == "2025-01-08"
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_gzip_body_is_inflated(camden, submit):
+    answer = submit(
+        camden, gzip.compress(json.dumps(batch(care_case())).encode()), headers={"Content-Encoding": "gzip"}
+    )
+    assert answer.status_code == 201 and answer.get_json()["accepted"] == 1
+
+
+def test_submission_of_another_organisation_is_404(client, camden, greenwich, submit, auth_headers):
+    body = submit(camden, batch(care_case())).get_json()
+    assert client.get(f"/v1/submissions/{body['id']}", headers=auth_headers(greenwich)).status_code == 404
+    assert client.get("/v1/submissions/not-a-uuid", headers=auth_headers(camden)).status_code == 404
+
+
+def test_large_body_is_left_to_the_worker_which_shows_progress(
+    app, client, camden, submit, auth_headers, monkeypatch
+):
+    settings = app.config["EXCHANGE_SETTINGS"]
+    app.config["EXCHANGE_SETTINGS"] = dataclasses.replace(settings, inline_submission_bytes=100)
+    monkeypatch.setattr(pipeline, "STAGE_BATCH", 1)
+    cases = [care_case(reference=f"CAM-{n}") for n in range(3)]
+    answer = submit(camden, batch(*cases, care_case(reference="CAM-BAD", court="999")))
+    assert answer.status_code == 202
+    body = answer.get_json()
+    assert body["status"] == "processing" and answer.headers["Location"] == f"/v1/submissions/{body['id']}"
+
+    seen: list[tuple[str, int]] = []
+    staged = pipeline._stage
+
+    def watch(*args):
+        staged(*args)
+        with db.transaction() as other:  # another connection: what a GET would see meanwhile
+            row = other.get(Submission, uuid.UUID(body["id"]))
+            seen.append((row.status, row.records))
+
+    monkeypatch.setattr(pipeline, "_stage", watch)
+    assert pipeline.process_next_submission() is True
+    assert pipeline.process_next_submission() is False
+    assert seen == [("processing", 1), ("processing", 2), ("processing", 3), ("processing", 4)]
+
+    done = client.get(f"/v1/submissions/{body['id']}", headers=auth_headers(camden)).get_json()
+    assert (done["status"], done["records"], done["accepted"], done["rejected"]) == (
+        "partially_accepted",
+        4,
+        3,
+        1,
+    )
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 3
+    assert db.session.scalar(select(func.count()).select_from(StagedRecord)) == 0
+
+
+def test_episodes_become_legal_status_history_matched_to_the_care_case(camden, submit):
+    submit(camden, batch(care_case()))
+    csv = (
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "SYN-C-0001,08/01/2025,S,C1,N1,U1,PR1,,,,,,\n"
+        "SYN-X-0009,08/01/2025,S,V2,N1,U1,PR1,,,,,,\n"
+    )
+    answer = submit(camden, csv.encode(), content_type="text/csv; profile=ssda903")
+    assert answer.status_code == 201, answer.get_json()
+    episodes = {e.la_child_id: e for e in db.session.scalars(select(LegalStatusEpisode))}
+    case = db.session.scalar(select(Case))
+    assert episodes["SYN-C-0001"].case_id == case.id and episodes["SYN-C-0001"].legal_status == "C1"
+    assert episodes["SYN-X-0009"].case_id is None
