@@ -231,6 +231,12 @@ def _checked(adapter: Adapter, raw: bytes, org: Organisation, report: Report) ->
             if isinstance(item, RecordError):
                 report.reject(item.position, [("", item.code, item.message)])
                 continue
+            if return_store.is_header(item.kind) and return_store.header_la(item.data) != org.la_code:
+                raise Refused(
+                    "la_not_submitter",
+                    "The return is for another local authority than the submitter.",
+                    item.position,
+                )
             data, faults = _schema_faults(item.kind, item.data)
             if data is not None:
                 faults = _exchange_rules(item, data, org, references)
@@ -245,20 +251,14 @@ def _checked(adapter: Adapter, raw: bytes, org: Organisation, report: Report) ->
 def _exchange_rules(
     item: Record, data: dict[str, Any], org: Organisation, references: set[str]
 ) -> list[tuple[str, str, str]]:
-    """The rules that need to know the submitter or the rest of the submission."""
-    if item.kind == "case":
-        if data["applicant_la"] != org.la_code:
-            return [
-                ("/applicant_la", "applicant_la_not_submitter", "The applicant LA must be the submitter.")
-            ]
-        if data["reference"] in references:
-            return [("/reference", "duplicate_reference", "The reference appears twice in this submission.")]
-        references.add(data["reference"])
+    """The rules on a case that need to know the submitter or the rest of the submission."""
+    if item.kind != "case":
         return []
-    if return_store.is_header(item.kind) and return_store.header_la(data) != org.la_code:
-        raise Refused(
-            "la_not_submitter", "The return is for another local authority than the submitter.", item.position
-        )
+    if data["applicant_la"] != org.la_code:
+        return [("/applicant_la", "applicant_la_not_submitter", "The applicant LA must be the submitter.")]
+    if data["reference"] in references:
+        return [("/reference", "duplicate_reference", "The reference appears twice in this submission.")]
+    references.add(data["reference"])
     return []
 
 
