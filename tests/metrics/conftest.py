@@ -15,8 +15,8 @@ from exchange.db import db
 from exchange.metrics import tables  # noqa: F401 - registers the metrics tables (PostgreSQL truncation)
 from exchange.models import Case, CaseChild, CaseHearing, Organisation
 
-#: two courts in two DFJ areas
-CENTRAL, WEST = "115", "117"
+#: courts in three DFJ areas
+CENTRAL, WEST, EAST = "115", "117", "121"
 
 
 def area_of(court: str) -> str:

@@ -1,0 +1,191 @@
+"""``/v1/metrics`` [metrics:read]: the boards' disclosure-controlled measures, as JSON, CSV or the pack.
+
+An LFJB sees its own DFJ area(s) and national; the FJB every area. Asking for an area the caller may not
+see answers 404, exactly like an unknown object (SPEC §1: ids cannot be probed), and is audited; an area
+code that is not a DFJ area at all is a 422. Every pull is audited with the areas, periods and measures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+from werkzeug.exceptions import NotAcceptable
+
+import config
+from exchange import audit
+from exchange.auth.protect import current_principal, requires
+from exchange.db import db
+from exchange.errors import NotFound
+from exchange.metrics import pack, report
+from exchange.metrics.aggregates import NATIONAL
+from exchange.metrics.measures import MEASURES, scopes
+from exchange.metrics.periods import (
+    MONTHS_IN,
+    PERIOD_KINDS,
+    month_of,
+    parse_month,
+    parse_quarter,
+    periods_between,
+)
+from schemas.base import StrictSchema, bounded_string
+
+bp = Blueprint(
+    "metrics", __name__, url_prefix="/v1/metrics", description="Board metrics (disclosure-controlled)."
+)
+MAX_PERIODS = 60
+CSV_TYPE, HTML_TYPE, PDF_TYPE = "text/csv", "text/html", "application/pdf"
+#: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _month(text: str) -> None:
+    try:
+        parse_month(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def _quarter(text: str) -> None:
+    try:
+        parse_quarter(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def _area(text: str) -> None:
+    if text not in scopes():
+        raise ValidationError("Not a DFJ area code (see /v1/metrics/areas) or 'national'.")
+
+
+class MetricsQuery(StrictSchema):
+    area = bounded_string(64, validate=_area)
+    from_ = bounded_string(7, data_key="from", validate=_month)
+    to = bounded_string(7, validate=_month)
+    period = fields.String(load_default="quarter", validate=validate.OneOf(PERIOD_KINDS))
+    measure = bounded_string(1000)
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **_: Any) -> None:
+        for name in (data.get("measure") or "").split(","):
+            if name and name not in MEASURES:
+                raise ValidationError("Not a measure (see the metrics documentation).", "measure")
+        first, last = _range(data)
+        if first > last:
+            raise ValidationError("'from' must not be after 'to'.", "from")
+        if (last - first) // MONTHS_IN[data["period"]] + 1 > MAX_PERIODS:
+            raise ValidationError(f"At most {MAX_PERIODS} periods in one request.", "to")
+
+
+class PackQuery(StrictSchema):
+    area = bounded_string(64, required=True, validate=_area)
+    quarter = bounded_string(6, required=True, validate=_quarter)
+
+
+def _range(data: dict[str, Any]) -> tuple[int, int]:
+    """The months asked for; by default the four quarters before this one."""
+    this_quarter_start = month_of(date.today()) // 3 * 3
+    last = parse_month(data["to"]) if data.get("to") else this_quarter_start - 1
+    first = parse_month(data["from_"]) if data.get("from_") else last - 11
+    return first, last
+
+
+def _allowed_areas(asked: str | None) -> list[str]:
+    """The areas to answer: the one asked (if the caller may see it) or every one it may see, and national."""
+    mine = report.visible_areas(current_principal().org)
+    if asked is None:
+        return [*mine, NATIONAL]
+    if asked != NATIONAL and asked not in mine:
+        raise NotFound(
+            "There are no metrics for that area.",
+            audit_action="metrics.foreign_area",
+            resource_type="dfj_area",
+            resource_ids=(asked,),
+        )
+    return [asked]
+
+
+def _audit(action: str, areas: list[str], detail: dict[str, Any]) -> None:
+    audit.record(action, "success", resource_type="dfj_area", resource_ids=areas, detail=detail)
+    db.session.commit()
+
+
+def _csv_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _as_csv(cells: list[dict[str, Any]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(report.COLUMNS)
+    writer.writerows([_csv_safe(c[name]) for name in report.COLUMNS] for c in cells)
+    return Response(out.getvalue(), mimetype=CSV_TYPE)
+
+
+@bp.route("")
+@bp.arguments(MetricsQuery, location="query", as_kwargs=True, unknown=RAISE)
+@requires("metrics:read")
+def metrics(
+    period: str, area: str | None = None, measure: str | None = None, **months: str
+) -> ResponseReturnValue:
+    """Disclosure-controlled cells ``{"cells": [...]}``; CSV with ``Accept: text/csv``."""
+    areas = _allowed_areas(area)
+    first, last = _range({"period": period, **months})
+    periods = periods_between(period, first, last)  # type: ignore[arg-type]
+    names = [m for m in (measure or "").split(",") if m] or list(MEASURES)
+    cells = report.cells(db.session, periods, areas, names)
+    as_csv = request.accept_mimetypes.best_match(["application/json", CSV_TYPE]) == CSV_TYPE
+    _audit(
+        "metrics.read",
+        areas,
+        {"period": period, "from": periods[0].label, "to": periods[-1].label, "measures": len(names),
+         "format": "csv" if as_csv else "json"},
+    )  # fmt: skip
+    return _as_csv(cells) if as_csv else jsonify({"cells": cells})
+
+
+@bp.route("/areas")
+@requires("metrics:read")
+def areas() -> ResponseReturnValue:
+    """The DFJ areas the caller may pull, and national: ``{"items": [...], "next_cursor": null}``."""
+    names = config.dfj_areas()
+    board = config.board_areas()
+    items = [
+        {"code": code, "name": names[code], "board_area": code in board}
+        for code in report.visible_areas(current_principal().org)
+    ]
+    items.append({"code": NATIONAL, "name": "England and Wales", "board_area": False})
+    _audit("metrics.areas", [i["code"] for i in items], {})
+    return jsonify({"items": items, "next_cursor": None})
+
+
+@bp.route("/pack")
+@bp.arguments(PackQuery, location="query", as_kwargs=True, unknown=RAISE)
+@requires("metrics:read")
+def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
+    """The quarterly performance pack: HTML (``Accept: text/html``, the default) or PDF."""
+    if area == NATIONAL:
+        raise NotFound("A pack is made for a DFJ area; national figures are in every pack.")
+    _allowed_areas(area)
+    wanted = (
+        request.accept_mimetypes.best_match([HTML_TYPE, PDF_TYPE]) if request.accept_mimetypes else HTML_TYPE
+    )
+    if wanted is None:
+        raise NotAcceptable("The pack is served as text/html or application/pdf.")
+    html = pack.render_html(db.session, area, parse_quarter(quarter))
+    _audit(
+        "metrics.pack",
+        [area, NATIONAL],
+        {"quarter": quarter, "format": "pdf" if wanted == PDF_TYPE else "html"},
+    )
+    if wanted == PDF_TYPE:
+        return Response(pack.render_pdf(html), mimetype=PDF_TYPE)
+    return Response(html, mimetype=HTML_TYPE)
