@@ -1,0 +1,78 @@
+"""`GET /v1/cases[/{id}]`: who sees which case (SPEC §1), the field policy, filters, cursors and ETags."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import care_case
+
+
+@pytest.fixture
+def case_id(camden, submit) -> str:
+    return submit(camden, {"cases": [care_case()]}).get_json()["stored_ids"][0]
+
+
+def test_court_and_cafcass_see_the_case_through_the_field_policy(client, case_id, make_partner, auth_headers):
+    court = make_partner("court", options=("--court-code", "115"))
+    cafcass = make_partner("cafcass", options=("--service", "cafcass"))
+    for partner in (court, cafcass):
+        case = client.get(f"/v1/cases/{case_id}", headers=auth_headers(partner)).get_json()
+        assert case["id"] == case_id
+        assert "reference" not in case and "la_child_id" not in case["children"][0]
+        assert (
+            case["respondents"][0]["address"]["postcode"] == "ZZ1 1ZZ"
+        )  # C8 address: court and Cafcass only
+
+
+def test_others_get_404(client, case_id, make_partner, auth_headers):
+    for partner in (
+        make_partner("court", options=("--court-code", "117")),
+        make_partner("cafcass", options=("--service", "cafcass_cymru")),
+    ):
+        assert client.get(f"/v1/cases/{case_id}", headers=auth_headers(partner)).status_code == 404
+    board = make_partner("lfjb")
+    assert client.get(f"/v1/cases/{case_id}", headers=auth_headers(board)).status_code == 403
+
+
+def test_an_id_that_is_not_a_uuid_is_404(client, camden, auth_headers):
+    answer = client.get("/v1/cases/not-a-uuid", headers=auth_headers(camden))
+    assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
+
+
+def test_etag_and_if_none_match(client, case_id, camden, auth_headers):
+    headers = auth_headers(camden)
+    first = client.get(f"/v1/cases/{case_id}", headers=headers)
+    again = client.get(f"/v1/cases/{case_id}", headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_list_pages_with_an_opaque_cursor_and_filters(client, camden, submit, auth_headers):
+    submit(camden, {"cases": [care_case(reference=f"CAM-{n}") for n in range(5)]})
+    submit(
+        camden,
+        {"cases": [care_case(reference="CAM-LATE", date_received="2025-03-01", date_issued="2025-03-03")]},
+    )
+    headers = auth_headers(camden)
+    seen, cursor = [], None
+    while True:
+        page = client.get(
+            "/v1/cases", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})}, headers=headers
+        )
+        body = page.get_json()
+        seen += [c["reference"] for c in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted([f"CAM-{n}" for n in range(5)] + ["CAM-LATE"]) and len(seen) == 6
+    late = client.get("/v1/cases", query_string={"issued_from": "2025-02-01"}, headers=headers).get_json()
+    assert [c["reference"] for c in late["items"]] == ["CAM-LATE"]
+    other_court = client.get("/v1/cases", query_string={"court": "117"}, headers=headers).get_json()
+    assert other_court["items"] == []
+
+
+@pytest.mark.parametrize(
+    "query", [{"colour": "blue"}, {"limit": 1000}, {"cursor": "not-a-cursor"}, {"issued_from": "01/02/2025"}]
+)
+def test_bad_list_queries_are_422(client, camden, auth_headers, query):
+    answer = client.get("/v1/cases", query_string=query, headers=auth_headers(camden))
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
