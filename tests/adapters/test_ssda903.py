@@ -1,0 +1,601 @@
+"""The SSDA903 adapter: every reference sample, CSV header and cell faults, hostile XML, and flat memory.
+
+``large_episodes_csv(rows)`` and ``large_return_xml(children)`` build arbitrarily large valid inputs as
+streams that never hold the whole file: the contract suite can use them for its own memory checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+import tracemalloc
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pytest
+from lxml import etree
+
+from adapters import registry
+from adapters.base import FormatError, Position, Record, RecordError
+from adapters.ssda903 import Ssda903Adapter
+from schemas.ssda903 import SCHEMAS, TABLES
+
+HERE = Path(__file__).resolve().parent
+REFERENCE = HERE.parents[1] / ".." / "shared" / "reference" / "ssda903"
+SAMPLES = REFERENCE / "samples"
+OWN_SAMPLES = HERE / "samples" / "ssda903"
+
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
+EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+CHILD_XML = (
+    "<CHILD><HEADER><CHILDID>{id}</CHILDID><UPN>UN1</UPN><SEX>2</SEX><DOB>01/02/2012</DOB><ETHNIC>WBRI</ETHNIC>"
+    "<UASC /><MOTHER /><MC_DOB /></HEADER><EPISODE><DECOM>01/04/2020</DECOM><RNE>S</RNE><LS>C2</LS>"
+    "<CIN>N1</CIN><PL>U1</PL><PLACE_PROVIDER>PR1</PLACE_PROVIDER><DEC /><REC /></EPISODE></CHILD>\n"
+)
+
+
+class ChunkStream(io.RawIOBase):
+    """A binary stream read from an iterator of chunks: the whole content never exists at once."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, b"")
+            if not self._pending:
+                return 0
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def large_episodes_csv(rows: int) -> BinaryIO:
+    """A valid episodes table of ``rows`` synthetic rows, generated while it is read."""
+
+    def chunks() -> Iterator[bytes]:
+        yield EPISODES.encode() + b"\r\n"
+        for number in range(rows):
+            row = f"C{number:08d},01/04/2020,S,C2,N1,U1,PR1,02/05/2021,E11,,AB1 2CD,AB3 4EF,SC123456\r\n"
+            yield row.encode()
+
+    return io.BufferedReader(ChunkStream(chunks()))
+
+
+def large_return_xml(children: int) -> BinaryIO:
+    """A valid EXPSSDA903 document of ``children`` synthetic children, generated while it is read."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b'<?xml version="1.0" encoding="utf-8"?>\n<EXPSSDA903>\n'
+        for number in range(children):
+            yield CHILD_XML.format(id=f"C{number:08d}").encode()
+        yield b"</EXPSSDA903>\n"
+
+    return io.BufferedReader(ChunkStream(chunks()))
+
+
+def parse(data: bytes | BinaryIO, **options: Any) -> list[Record | RecordError]:
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    return list(Ssda903Adapter(**options).parse(stream))
+
+
+def records(items: list[Record | RecordError]) -> list[Record]:
+    return [item for item in items if isinstance(item, Record)]
+
+
+def errors(items: list[Record | RecordError]) -> list[RecordError]:
+    return [item for item in items if isinstance(item, RecordError)]
+
+
+def csv_faults(items: list[Record | RecordError]) -> list[tuple[int | None, str | None, str]]:
+    return [(e.position.row, e.position.column, e.code) for e in errors(items)]
+
+
+def refusal(data: bytes, **options: Any) -> FormatError:
+    with pytest.raises(FormatError) as caught:
+        parse(data, **options)
+    return caught.value
+
+
+def table_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as source:
+        return list(csv.DictReader(source))
+
+
+def bad_upn(upn: str) -> bool:
+    """Rule 168 as the reference validator states it, written independently of the adapter."""
+    well_formed = (
+        len(upn) == 13
+        and upn[0] not in "IOS"
+        and upn[0].isupper()
+        and upn[1:12].isdigit()
+        and (upn[12].isdigit() or upn[12].isupper())
+    )
+    return not (well_formed or re.fullmatch(r"UN[1-5]", upn))
+
+
+# every reference sample
+
+
+SMALL_SAMPLES = {
+    # file: (records by kind, exact faults as (row, column, code))
+    "ad1.csv": ({"ssda903_row": 29}, []),
+    "missing.csv": ({"ssda903_row": 43}, []),
+    "uasc.csv": ({"ssda903_row": 132}, []),
+    "oc3.csv": ({"ssda903_row": 51}, [(2, "ACCOM", "133"), (47, "ACCOM", "133")]),
+    "placed_for_adoption.csv": ({}, [(row, "REASON_PLACED_CEASED", "120") for row in range(2, 31)]),
+    "placed_for_adoption_errors.csv": ({}, [(row, "REASON_PLACED_CEASED", "120") for row in range(2, 32)]),
+    "sw_episodes.csv": ({}, [(2, "SW_REASON", "SW13STG1")]),
+    "liia_SSDA903_2020_header.csv": (
+        {},
+        [(2, "UPN", "168"), (3, "UPN", "168"), (4, "UPN", "168"), (5, "UPN", "168")]
+        + [(6, "ETHNIC", "103"), (6, "UPN", "168")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_SAMPLES))
+def test_small_samples_give_exactly_the_expected_records_and_faults(name: str) -> None:
+    kinds, faults = SMALL_SAMPLES[name]
+    items = parse((SAMPLES / name).read_bytes())
+    assert Counter(r.kind for r in records(items)) == Counter(kinds)
+    assert csv_faults(items) == faults
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        (
+            "liia_SSDA903_2020_episodes.csv",
+            "csv.columns",
+            "the episodes table has unknown column(s) at position(s) 14",
+        ),
+        (
+            "liia_SSDA903_episodes_for_testing_fixes_INPUT.csv",
+            "csv.columns",
+            "the episodes table has unknown column(s) at position(s) 14, 15",
+        ),
+        ("DoLo.csv", "csv.header", "the header row is not that of an SSDA903 table"),
+    ],
+)
+def test_samples_with_foreign_headers_are_refused_whole(name: str, code: str, message: str) -> None:
+    error = refusal((SAMPLES / name).read_bytes())
+    assert (error.code, error.message, error.position) == (code, message, Position(row=1))
+    assert "TEST_COLUMN" not in error.message  # an unknown header cell may be data: never echoed
+
+
+def test_large_header_table_rejects_exactly_the_rows_breaking_rules_168_and_165() -> None:
+    path = SAMPLES / "d2i_fake_large" / "header.csv"
+    rows = table_rows(path)
+    expected = [(n, "UPN", "168") for n, row in enumerate(rows, start=2) if bad_upn(row["UPN"])]
+    expected += [
+        (n, "MOTHER", "165") for n, row in enumerate(rows, start=2) if row["MOTHER"] not in ("", "0", "1")
+    ]
+    items = parse(path.read_bytes())
+    assert sorted(csv_faults(items)) == sorted(expected)
+    assert len(expected) == 297  # 296 UPNs starting I, O or S and one MOTHER of "1.0"
+    assert len(records(items)) == len(rows) - len({row for row, _, _ in expected}) == 2378
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "count"),
+    [
+        ("episodes.csv", "legal_status_episode", 5050),
+        ("oc2.csv", "ssda903_row", 2675),
+        ("previous_permanence.csv", "ssda903_row", 2675),
+        ("reviews.csv", "ssda903_row", 12582),
+    ],
+)
+def test_large_tables_are_read_whole_without_faults(name: str, kind: str, count: int) -> None:
+    items = parse((SAMPLES / "d2i_fake_large" / name).read_bytes())
+    assert errors(items) == []
+    assert Counter(r.kind for r in records(items)) == {kind: count}
+    assert [r.position.row for r in records(items)] == list(range(2, count + 2))
+
+
+def test_fake_xml_return_gives_every_child_and_exactly_the_faulty_records() -> None:
+    path = SAMPLES / "d2i_fake_large" / "fake_903.xml"
+    tree = etree.parse(str(path))
+    children = tree.getroot().findall("CHILD")
+    bad = {n for n, child in enumerate(children, start=1) if bad_upn(child.findtext("HEADER/UPN"))}
+    items = parse(path.read_bytes())
+    assert [e.position.xpath for e in errors(items) if e.code == "168"] == [
+        f"/EXPSSDA903/CHILD[{n}]/HEADER/UPN" for n in sorted(bad)
+    ]
+    assert Counter(e.code for e in errors(items)) == {"168": 40, "120": 3, "133": 1}
+    kinds = Counter(r.kind for r in records(items))
+    assert kinds["looked_after_child"] == len(children) - len(bad) == 213
+    assert kinds["legal_status_episode"] == len(tree.getroot().findall("CHILD/EPISODE")) == 459
+    reviews = [r for r in records(items) if r.kind == "ssda903_row" and r.data["table"] == "reviews"]
+    assert len(reviews) == len(tree.getroot().findall("CHILD/HEADER/AREVIEW"))
+    assert all(e.position.line for e in errors(items))
+
+
+def test_no_message_repeats_the_faulty_cell() -> None:
+    for path in sorted(SAMPLES.glob("*.csv")) + [SAMPLES / "d2i_fake_large" / "header.csv"]:
+        try:
+            items = parse(path.read_bytes())
+        except FormatError:
+            continue
+        rows = table_rows(path)
+        for error in errors(items):
+            value = rows[error.position.row - 2][error.position.column].strip()
+            assert not value or value not in error.message, (path.name, error)
+            assert rows[error.position.row - 2]["CHILD"] not in error.message
+
+
+# CSV header and rows
+
+
+def test_bom_is_dropped_and_the_table_found_either_way() -> None:
+    data = (SAMPLES / "sw_episodes.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert csv_faults(parse(data)) == csv_faults(parse(data[3:])) == [(2, "SW_REASON", "SW13STG1")]
+
+
+def test_columns_in_another_order_are_read_by_name() -> None:
+    items = parse(b"DUC,SEX,DOB,CHILD\n01/01/2030,1,02/02/2012,K7\n")
+    assert [r.data for r in records(items)] == [
+        {"table": "uasc", "child_id": "K7", "fields": {"duc": "2030-01-01"}}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "code", "message"),
+    [
+        ("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER", "csv.columns", "the header table lacks column(s) MC_DOB"),
+        (
+            "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB,NHS_NUMBER",
+            "csv.columns",
+            "the header table has unknown column(s) at position(s) 8",
+        ),
+        (
+            "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOBB",
+            "csv.columns",
+            "the header table lacks column(s) MC_DOB and has unknown column(s) at position(s) 7",
+        ),
+        (
+            "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB,DOB",
+            "csv.columns",
+            "the header table has a column repeated",
+        ),
+        (
+            "child,sex,dob,ethnic,upn,mother,mc_dob",
+            "csv.header",
+            "the header row is not that of an SSDA903 table",
+        ),
+        (
+            "566910,2,27/03/2008,WROM,D051910639385,,",
+            "csv.header",
+            "the header row is not that of an SSDA903 table",
+        ),
+        ("", "csv.header", "the file is empty"),
+    ],
+)
+def test_a_wrong_header_refuses_the_file(header: str, code: str, message: str) -> None:
+    error = refusal(f"{header}\n689661,1,11/07/2015,WBRI,UN1,,\n".encode() if header else b"")
+    assert (error.code, error.message, error.position) == (code, message, Position(row=1))
+
+
+def test_header_only_file_has_no_records() -> None:
+    assert parse(f"{EPISODES}\r\n".encode()) == []
+
+
+def test_header_row_becomes_a_looked_after_child() -> None:
+    [record] = parse(f"{HEADER}\nK7,2,11/07/2009,BAFR,A123456789012,1,03/04/2024\n".encode())
+    assert record == Record(
+        "looked_after_child",
+        {
+            "child_id": "K7",
+            "sex": "F",
+            "date_of_birth": "2009-07-11",
+            "ethnicity": "BAFR",
+            "upn": "A123456789012",
+            "mother": True,
+            "mother_child_dob": "2024-04-03",
+        },
+        Position(row=2),
+    )
+
+
+def test_episode_row_becomes_a_legal_status_episode_without_postcodes_or_urn() -> None:
+    [record] = parse(f"{EPISODES}\nK7,01/04/2020,S,C2,N1,K3,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n".encode())
+    assert record.data == {
+        "child_id": "K7",
+        "start_date": "2020-04-01",
+        "reason_new_episode": "S",
+        "legal_status": "C2",
+        "cin": "N1",
+        "placement": "K3",
+        "placement_provider": "PR1",
+        "end_date": None,
+        "reason_episode_ceased": None,
+        "reason_place_change": None,
+    }
+
+
+def test_each_faulty_cell_is_reported_with_its_rule_and_the_good_rows_kept() -> None:
+    data = (
+        f"{EPISODES}\n"
+        "K1,31/02/2020,S,C9,N1,U1,PR1,,,,AB1 2CD,NOT A POSTCODE,\n"
+        "K2,01/04/2020,S,C2,N1,U1,PR1,,,,,,\n"
+        "K3,01/04/2020,S,C2,N1\n"
+        ",,,,,,,,,,,,\n"
+        "K4,,S,C2,N1,U1,PR1,,,,,,\n"
+    ).encode()
+    items = parse(data)
+    assert csv_faults(items) == [
+        (2, "DECOM", "141"),
+        (2, "LS", "144"),
+        (2, "PL_POST", "ssda903.pattern"),
+        (4, None, "csv.cells"),
+        (6, "DECOM", "141"),
+    ]
+    assert [r.position.row for r in records(items)] == [3]
+    assert errors(items)[0].message == "DECOM is not a date in the form dd/mm/yyyy"
+    assert errors(items)[3].message == "the row has 5 cells where the episodes table has 13 columns"
+    assert errors(items)[4].message == "DECOM is blank but must be given"
+
+
+def test_columns_without_a_903_rule_get_the_exchange_codes() -> None:
+    data = (
+        b"CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED,HEALTH_CHECK,IMMUNISATIONS,TEETH_CHECK,HEALTH_ASSESSMENT,"
+    )
+    data += b"SUBSTANCE_MISUSE,INTERVENTION_RECEIVED,INTERVENTION_OFFERED\n"
+    data += b"K1,2012-01-01,41,,2,,,,,,,\nK2,01/01/2012,x,,,,,,,,,\n"
+    assert csv_faults(parse(data)) == [
+        (2, "DOB", "ssda903.date"),
+        (2, "SDQ_SCORE", "180"),
+        (2, "CONVICTED", "ssda903.code"),
+        (3, "SDQ_SCORE", "180"),
+    ]
+
+
+def test_a_quoted_line_break_stays_in_one_spreadsheet_row() -> None:
+    data = f'{HEADER}\n"K\n1",1,01/01/2010,WBRI,UN1,,\nK2,1,99/01/2010,WBRI,UN1,,\n'.encode()
+    items = parse(data)
+    assert records(items)[0].data["child_id"] == "K\n1"
+    assert csv_faults(items) == [(3, "DOB", "102")]
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://x")', "+44 20", "-1+1", "@SUM(A1:A2)", "=1,2"])
+def test_formula_like_cells_are_plain_data(value: str) -> None:
+    quoted = '"' + value.replace('"', '""') + '"'
+    items = parse(f"{HEADER}\n{quoted},1,01/01/2010,WBRI,UN1,,\nK2,1,{quoted},WBRI,UN1,,\n".encode())
+    assert records(items)[0].data["child_id"] == value
+    [error] = errors(items)
+    assert (error.position, error.code) == (Position(row=3, column="DOB"), "102")
+    assert value not in error.message
+
+
+def test_text_that_is_not_utf8_refuses_the_file_at_its_row() -> None:
+    data = f"{HEADER}\nK1,1,01/01/2010,WBRI,UN1,,\n".encode() + "K2é,1,01/01/2010,WBRI,UN1,,\n".encode(
+        "cp1252"
+    )
+    error = refusal(data)
+    assert (error.code, error.position) == ("csv.encoding", Position(row=3))
+
+
+def test_broken_quoting_and_overlong_lines_refuse_the_file() -> None:
+    assert refusal(f'{HEADER}\n"K1,1,01/01/2010,WBRI,UN1,,\n'.encode()).code == "csv.syntax"
+    assert refusal(HEADER.encode() + b"\n" + b"x" * (1 << 21)).code == "csv.line_length"
+
+
+def test_collection_year_checks_that_years_codes_and_tables() -> None:
+    header = f"{HEADER}\nK1,1,01/01/2010,WBRI,UN1,,\nK2,M,01/01/2010,WBRI,UN1,,\n".encode()
+    assert csv_faults(parse(header)) == []
+    assert csv_faults(parse(header, collection_year=2024)) == [(3, "SEX", "101")]
+    assert csv_faults(parse(header, collection_year=2025)) == [(2, "SEX", "101")]
+    episode = f"{EPISODES}\nK1,01/04/2020,S,C2,N1,Z11,PR1,,,,,,\n".encode()
+    assert csv_faults(parse(episode, collection_year=2025)) == [(2, "PLACE", "146")]
+    assert csv_faults(parse(episode, collection_year=2026)) == []
+    social_worker = (SAMPLES / "sw_episodes.csv").read_bytes()
+    error = refusal(social_worker, collection_year=2023)
+    assert (error.code, error.message) == (
+        "csv.header",
+        "the social_worker table is not part of the 2023 return",
+    )
+
+
+def test_table_definitions_name_only_real_903_rules() -> None:
+    with (REFERENCE / "rules" / "903_2024_25_rule_info.csv").open(encoding="utf-8") as source:
+        known = {row["Rule code"] for row in csv.DictReader(source)}
+    rules = {c["rule"] for t in TABLES.values() for c in t["columns"].values() if "rule" in c}
+    assert rules <= known
+    assert ",".join(TABLES["header"]["columns"]) == HEADER
+    assert ",".join(TABLES["episodes"]["columns"]) == EPISODES
+
+
+# XML
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("xxe_file.xml", "xml.doctype"),
+        ("xxe_network.xml", "xml.doctype"),
+        ("billion_laughs.xml", "xml.doctype"),
+        ("external_dtd.xml", "xml.doctype"),
+        ("doctype.xml", "xml.doctype"),
+        ("processing_instruction.xml", "xml.processing_instruction"),
+        ("processing_instruction_inside.xml", "xml.processing_instruction"),
+        ("wrong_root.xml", "xml.root"),
+        ("no_child.xml", "xml.empty"),
+        ("truncated.xml", "xml.syntax"),
+    ],
+)
+def test_hostile_or_broken_xml_is_refused(name: str, code: str) -> None:
+    error = refusal((OWN_SAMPLES / name).read_bytes())
+    assert error.code == code
+    assert error.position.line is not None
+
+
+def test_refusals_come_before_any_record() -> None:
+    stream = Ssda903Adapter().parse(io.BytesIO((OWN_SAMPLES / "doctype.xml").read_bytes()))
+    with pytest.raises(FormatError):
+        next(stream)
+
+
+def test_undeclared_entity_is_a_syntax_fault() -> None:
+    data = CHILD_XML.format(id="&secret;").encode()
+    assert refusal(b"<EXPSSDA903>" + data + b"</EXPSSDA903>").code == "xml.syntax"
+
+
+def test_an_invalid_child_is_rejected_alone_with_its_line_and_no_value() -> None:
+    bad = CHILD_XML.format(id="K2").replace("01/02/2012", "2012-02-01").replace("<LS>C2</LS>", "")
+    data = f"<EXPSSDA903>\n{CHILD_XML.format(id='K1')}{bad}{CHILD_XML.format(id='K3')}</EXPSSDA903>".encode()
+    items = parse(data)
+    assert [(e.position.line, e.position.xpath, e.code) for e in errors(items)] == [
+        (3, "/EXPSSDA903/CHILD[2]/HEADER/DOB", "xml.schema"),
+        (3, "/EXPSSDA903/CHILD[2]/EPISODE/CIN", "xml.schema"),
+    ]
+    assert all("2012" not in e.message and "K2" not in e.message for e in errors(items))
+    assert [r.data["child_id"] for r in records(items) if r.kind == "looked_after_child"] == ["K1", "K3"]
+
+
+def test_xml_and_csv_give_the_same_records() -> None:
+    xml = (
+        "<EXPSSDA903><CHILD><HEADER><CHILDID>K7</CHILDID><UPN>A123456789012</UPN><SEX>1</SEX><DOB>11/07/2009</DOB>"
+        "<ETHNIC>BAFR</ETHNIC><UASC>1</UASC><DUC>11/07/2027</DUC><AREVIEW><REVIEW>01/06/2020</REVIEW>"
+        "<REVIEW_CODE>PN1</REVIEW_CODE></AREVIEW><MOTHER>0</MOTHER><MC_DOB /></HEADER><EPISODE>"
+        "<DECOM>01/04/2020</DECOM><RNE>S</RNE><LS>C2</LS><CIN>N1</CIN><PL>U1</PL><PL_POST>AB1 2CD</PL_POST>"
+        "<PLACE_PROVIDER>PR1</PLACE_PROVIDER><DEC>02/05/2021</DEC><REC>E11</REC></EPISODE></CHILD></EXPSSDA903>"
+    )
+    from_xml = [(r.kind, r.data) for r in records(parse(xml.encode()))]
+    from_csv = [
+        (r.kind, r.data)
+        for table in (
+            f"{HEADER}\nK7,1,11/07/2009,BAFR,A123456789012,0,\n",
+            "CHILD,DOB,SEX,DUC\nK7,11/07/2009,1,11/07/2027\n",
+            "CHILD,DOB,REVIEW,REVIEW_CODE\nK7,11/07/2009,01/06/2020,PN1\n",
+            f"{EPISODES}\nK7,01/04/2020,S,C2,N1,U1,PR1,02/05/2021,E11,,,AB1 2CD,\n",
+        )
+        for r in records(parse(table.encode()))
+    ]
+    assert from_xml == from_csv
+    assert [r.position.xpath for r in records(parse(xml.encode()))] == [
+        "/EXPSSDA903/CHILD[1]/HEADER",
+        "/EXPSSDA903/CHILD[1]/HEADER",
+        "/EXPSSDA903/CHILD[1]/HEADER/AREVIEW[1]",
+        "/EXPSSDA903/CHILD[1]/EPISODE[1]",
+    ]
+
+
+def test_xml_code_faults_point_at_the_element() -> None:
+    data = f"<EXPSSDA903>\n{CHILD_XML.format(id='K1').replace('<LS>C2</LS>', '<LS>Q9</LS>')}</EXPSSDA903>"
+    [error] = errors(parse(data.encode()))
+    assert (error.position, error.code) == (
+        Position(line=2, xpath="/EXPSSDA903/CHILD[1]/EPISODE[1]/LS"),
+        "144",
+    )
+
+
+# schemas, registry, memory
+
+
+def test_every_sample_record_passes_its_schema_unchanged() -> None:
+    paths = [*sorted(SAMPLES.glob("*.csv")), *sorted((SAMPLES / "d2i_fake_large").glob("*"))]
+    checked = Counter()
+    for path in paths:
+        try:
+            items = parse(path.read_bytes())
+        except FormatError:
+            continue
+        for record in records(items):
+            schema = SCHEMAS[record.kind]()
+            assert schema.dump(schema.load(record.data)) == record.data
+            checked[record.kind] += 1
+    assert set(checked) == set(SCHEMAS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        ("ssda903_row", {"table": "oc2", "child_id": "K1", "fields": {"sdq_score": 41}}),
+        ("ssda903_row", {"table": "header", "child_id": "K1", "fields": {}}),
+        ("ssda903_row", {"table": "reviews", "child_id": "K1", "fields": {"review": "2020-01-01"}}),
+        (
+            "legal_status_episode",
+            {"child_id": "K1", "start_date": "2020-01-01", "legal_status": "C2", "x": 1},
+        ),
+        (
+            "looked_after_child",
+            {"child_id": "K1", "sex": "1", "date_of_birth": "2010-01-01", "ethnicity": "WBRI", "upn": "UN1"},
+        ),
+    ],
+)
+def test_schemas_are_strict(kind: str, data: dict[str, Any]) -> None:
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError):
+        SCHEMAS[kind]().load(data)
+
+
+def test_registered_as_the_csv_default_and_the_xml_profile() -> None:
+    assert isinstance(registry.get("ssda903"), Ssda903Adapter)
+    assert isinstance(registry.select_inbound("application/xml", "ssda903"), Ssda903Adapter)
+    assert Ssda903Adapter.default_for == ("text/csv",)
+
+
+def peak_bytes(stream: BinaryIO) -> tuple[int, int]:
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in Ssda903Adapter().parse(stream))
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_csv_memory_does_not_grow_with_the_rows() -> None:
+    small_count, small = peak_bytes(large_episodes_csv(2_000))
+    large_count, large = peak_bytes(large_episodes_csv(20_000))
+    assert (small_count, large_count) == (2_000, 20_000)
+    assert large < 1.5 * small
+
+
+def test_xml_memory_does_not_grow_with_the_children() -> None:
+    small_count, small = peak_bytes(large_return_xml(500))
+    large_count, large = peak_bytes(large_return_xml(5_000))
+    assert (small_count, large_count) == (1_000, 10_000)
+    assert large < 1.5 * small
+
+
+RSS_PROBE = """
+import resource, sys
+sys.path.insert(0, {tests!r})
+from test_ssda903 import Ssda903Adapter, large_return_xml
+count = sum(1 for _ in Ssda903Adapter().parse(large_return_xml({children})))
+print(count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_xml_process_memory_does_not_grow_with_the_children() -> None:
+    """lxml allocates outside Python (tracemalloc cannot see it): compare whole-process peaks instead."""
+    peaks = []
+    for children in (1_000, 20_000):
+        script = RSS_PROBE.format(tests=str(HERE), children=children)
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=HERE.parents[1]
+        )
+        count, peak = map(int, done.stdout.split())
+        assert count == 2 * children
+        peaks.append(peak)
+    assert peaks[1] < 1.3 * peaks[0]
+
+
+def test_derived_definitions_are_json_with_their_source() -> None:
+    document = json.loads((HERE.parents[1] / "schemas" / "ssda903_tables.json").read_text(encoding="utf-8"))
+    assert "liia-tools-pipeline" in document["source"] and "MIT" in document["source"]
+    readme = (HERE.parents[1] / "schemas" / "xsd" / "ssda903" / "README.md").read_text(encoding="utf-8")
+    assert "MIT" in readme and "csc-data-synthesizer" in readme
