@@ -1,0 +1,487 @@
+"""Inbound adapter ``cin-census``: the DfE Children in Need census XML, every collection year 2017-2026.
+
+Clients send ``application/xml; profile=cin-census`` (or ``text/xml``). The file is read with lxml
+``iterparse`` one ``Child`` at a time, and each element is cleared once used, so memory stays flat
+whatever the file's size. Order of work:
+
+1. Security, before any schema validation: a DOCTYPE (so any entity declaration, internal or external
+   DTD), an entity reference or a processing instruction raises ``FormatError``; so do an encoding other
+   than UTF-8, bytes that are not UTF-8, a truncated or malformed file and a root other than ``Message``.
+2. The envelope ``Message/Header/Children/Child`` is checked in code. The header's
+   ``CollectionDetails/Year`` chooses the XSD (``schemas/xsd/cin/``); a year outside 2017-2026 or a
+   header that breaks it raises ``FormatError``. The header becomes one ``Record("cin_header", ...)``.
+3. Each ``Child`` is validated on its own against that year's schema (derived once per process from the
+   shipped copy and the exchange's overlays, see ``schemas/xsd/cin/README.md``), then against the DfE
+   rules that need nothing but the child: UPN 1510/1530/1540/1550 and unborn child's sex 8750.
+   A valid child becomes one ``Record("cin_child", ...)``; an invalid one becomes one ``RecordError``
+   (the first fault's position and code, every fault in the message) and reading goes on.
+
+Codes: ``xml.*`` (the file), ``cin.*`` (the envelope and header), ``xsd.*`` (a child against the XSD),
+and ``cin.<DfE rule id>`` (``cin.1510``, ``cin.8750``) as in ``schemas.rules``. Messages name elements and
+never repeat a value (a UPN, a name, a date of birth).
+
+Normalisation: yes/no as ``0/1/true/false/TRUE/FALSE`` becomes a boolean; ``GenderCurrent`` (before
+2025) 1/2/0/9 becomes ``sex`` M/F/U/U (0 "not recorded or unborn" and 9 "indeterminate" both have no
+M/F meaning, and ``Sex`` from 2025 has only U for both); dates are ISO ``YYYY-MM-DD`` strings.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from functools import cache
+from importlib.resources import files
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from schemas import code_lists
+from schemas.upn import upn_faults
+
+YEARS = range(2017, 2027)
+#: the first collection year whose children carry ``Sex`` (M/F/U) instead of ``GenderCurrent``
+SEX_FROM_YEAR = 2025
+#: the overlays applied, in order, to each year's copy of the schema (``schemas/xsd/cin/README.md``)
+OVERLAYS = {
+    year: ("exchange_overlay_all_years.xsd",)
+    + (("exchange_overlay_2026_preproceedings.xsd",) if year == 2026 else ())
+    for year in YEARS
+}
+GENDER_TO_SEX = {"1": "M", "2": "F", "0": "U", "9": "U"}
+YES_NO = {"1": True, "true": True, "TRUE": True, "0": False, "false": False, "FALSE": False}
+SECURE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+ENVELOPE = ("Message", "Header", "Children", "Child")
+XS = "{http://www.w3.org/2001/XMLSchema}"
+
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
+_LIBXML_FAULTS = {
+    etree.ErrorTypes.ERR_INVALID_ENCODING: ("xml.encoding", "The file is not valid UTF-8."),
+    etree.ErrorTypes.ERR_INVALID_CHAR: ("xml.encoding", "The file holds a character XML does not allow."),
+    etree.ErrorTypes.ERR_TAG_NOT_FINISHED: ("xml.truncated", "The file ends before its elements are closed."),
+    etree.ErrorTypes.ERR_DOCUMENT_END: ("xml.truncated", "The file ends before its elements are closed."),
+    etree.ErrorTypes.ERR_DOCUMENT_EMPTY: ("xml.truncated", "The file is empty."),
+    etree.ErrorTypes.ERR_UNDECLARED_ENTITY: ("xml.entity", "Entity references are not allowed."),
+}
+#: libxml2 schema fault types -> the exchange's code and a message that cannot carry a value
+_XSD_FAULTS = {
+    "SCHEMAV_CVC_ENUMERATION_VALID": ("xsd.code", "is not one of the codes allowed"),
+    "SCHEMAV_CVC_PATTERN_VALID": ("xsd.pattern", "does not have the required form"),
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": ("xsd.datatype", "is not a valid value of its type"),
+    "SCHEMAV_CVC_MINLENGTH_VALID": ("xsd.length", "is too short"),
+    "SCHEMAV_CVC_MAXLENGTH_VALID": ("xsd.length", "is too long"),
+    "SCHEMAV_CVC_MININCLUSIVE_VALID": ("xsd.range", "is below the allowed range"),
+    "SCHEMAV_ELEMENT_CONTENT": ("xsd.structure", "is missing, misplaced or not expected here"),
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": ("xsd.text", "holds text where only elements are allowed"),
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_4": ("xsd.structure", "is missing, misplaced or not expected here"),
+    "SCHEMAV_CVC_ELT_1": ("xsd.structure", "is not an element of this schema"),
+}
+#: a child's message lists at most this many faults
+MESSAGE_FAULTS = 10
+
+
+class CinCensusAdapter(Adapter):
+    name = "cin-census"
+    description = (
+        "DfE Children in Need census XML, collection years 2017-2026 (with the 2026-27 pre-proceedings)"
+    )
+    media_types = ("application/xml", "text/xml")
+    inbound = True
+
+    def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+        reader = _Census()
+        events = etree.iterparse(
+            _utf8_only(stream), events=("start", "end", "pi"), tag=ENVELOPE, remove_comments=True, **SECURE
+        )
+        try:
+            for event, element in events:
+                if not reader.prolog_checked:
+                    reader.check_prolog(element)
+                if event == "pi":
+                    raise FormatError(
+                        "xml.processing_instruction", "Processing instructions are not allowed."
+                    )
+                if event == "start":
+                    yield from reader.start(element)
+                else:
+                    yield from reader.end(element)
+        except etree.XMLSyntaxError as error:
+            code, message = _LIBXML_FAULTS.get(
+                error.code, ("xml.malformed", "The file is not well-formed XML.")
+            )
+            raise FormatError(code, message, Position(line=error.lineno or None)) from None
+        if not reader.prolog_checked and events.root is not None:
+            reader.check_prolog(events.root)
+        reader.finish()
+
+
+class _Census:
+    """The state of one file being read: where in the envelope we are and the header's choices."""
+
+    def __init__(self) -> None:
+        self.prolog_checked = False
+        self.message: Any = None
+        self.header: Any = None
+        self.children: Any = None
+        self.current: Any = None  # the Header or Child being read: envelope tags inside it are its content
+        self.count = 0
+        self.year = 0
+        self.la_code = ""
+        self.schema: etree.XMLSchema | None = None
+        self.known_la_numbers = code_lists.codes("upn_la_numbers")
+
+    def check_prolog(self, element: Any) -> None:
+        info = element.getroottree().docinfo
+        if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
+            raise FormatError("xml.doctype", "A DOCTYPE (DTD or entity declaration) is not allowed.")
+        self.prolog_checked = True
+
+    def start(self, element: Any) -> Iterator[RecordError]:
+        tag = element.tag
+        if self.current is not None:
+            return
+        if tag == "Message":
+            if self.message is not None or element.getparent() is not None:
+                raise _envelope("Message must be the root element and appear once.", element)
+            self.message = element
+        elif self.message is None:
+            raise FormatError(
+                "cin.root", "The root element must be Message.", Position(line=element.sourceline)
+            )
+        elif tag == "Header":
+            if element.getparent() is not self.message or element.getprevious() is not None:
+                raise _envelope("Header must be the first element of Message.", element)
+            self.current = element
+        elif tag == "Children":
+            if (
+                self.header is None
+                or element.getparent() is not self.message
+                or element.getprevious() is not self.header
+            ):
+                raise _envelope("Children must follow the Header in Message.", element)
+            self.children = element
+        elif self.children is None or element.getparent() is not self.children:  # a Child out of place
+            raise _envelope("Child must be inside Message/Children.", element)
+        else:
+            yield from self._strays(element.getprevious())
+            self.current = element
+
+    def end(self, element: Any) -> Iterator[Record | RecordError]:
+        if self.current is not None and element is not self.current:
+            return
+        self.current = None
+        tag = element.tag
+        if tag == "Header":
+            self.header = element
+            yield self._header(element)
+            element.clear()
+        elif tag == "Child":
+            self.count += 1
+            yield self._child(element)
+            element.clear()
+            while element.getprevious() is not None:  # what is read is dropped: memory stays flat
+                del self.children[0]
+        elif tag == "Children" and element is self.children:
+            yield from self._strays(element[-1] if len(element) else None)
+            if not self.count:
+                raise _envelope("Children must hold at least one Child.", element)
+        elif tag == "Message" and self.children is not None and self.children.getnext() is not None:
+            raise _envelope("Nothing may follow Children in Message.", self.children.getnext())
+
+    def finish(self) -> None:
+        if self.message is None:
+            raise FormatError("cin.root", "The root element must be Message.")
+        if self.children is None:
+            raise _envelope("Message must hold a Header and then Children.", self.message)
+
+    def _strays(self, element: Any) -> Iterator[RecordError]:
+        """Elements other than Child inside Children, from ``element`` backwards: each one is rejected."""
+        strays = []
+        while element is not None and element.tag != "Child":
+            strays.append(element)
+            element = element.getprevious()
+        for stray in reversed(strays):
+            yield RecordError(
+                Position(line=stray.sourceline, xpath=f"/Message/Children/{stray.tag}"),
+                "xsd.structure",
+                f"{stray.tag} is not expected in Children (only Child is).",
+            )
+            self.children.remove(stray)
+
+    def _header(self, element: Any) -> Record:
+        position = Position(line=element.sourceline, xpath="/Message/Header")
+        year_text = (element.findtext("CollectionDetails/Year") or "").strip()
+        if not (year_text.isdigit() and int(year_text) in YEARS):
+            raise FormatError(
+                "cin.unknown_year",
+                f"Header/CollectionDetails/Year must be a collection year from {YEARS[0]} to {YEARS[-1]}.",
+                position,
+            )
+        self.year = int(year_text)
+        self.schema = year_schema(self.year)
+        if not self.schema.validate(element):
+            faults = _xsd_faults(self.schema.error_log, "/Message/Header")
+            raise FormatError(
+                "cin.header", "The header breaks the CIN census schema: " + _summary(faults), position
+            )
+        self.la_code = (element.findtext("Source/LEA") or "").strip()
+        if not self.la_code:
+            raise FormatError("cin.header", "Header/Source/LEA (the LA's code) is required.", position)
+        return Record(
+            "cin_header",
+            {
+                "la_code": self.la_code,
+                "collection_year": self.year,
+                "reference_date": _date(element.findtext("CollectionDetails/ReferenceDate")),
+                "collection": _text(element.findtext("CollectionDetails/Collection")),
+            },
+            position,
+        )
+
+    def _child(self, element: Any) -> Record | RecordError:
+        xpath = f"/Message/Children/Child[{self.count}]"
+        assert self.schema is not None  # a Child is only read after its Header
+        if not self.schema.validate(element):
+            faults = _xsd_faults(self.schema.error_log, xpath)
+            line, where, code, _ = faults[0]
+            return RecordError(Position(line=line, xpath=where), code, _summary(faults))
+        identifiers = {part.tag: (part.text or "").strip() for part in element[0]}
+        rule_faults = self._rule_faults(identifiers)
+        if rule_faults:
+            return RecordError(
+                Position(line=element.sourceline, xpath=xpath),
+                rule_faults[0][0],
+                "; ".join(f"ChildIdentifiers: {message}" for _, message in rule_faults),
+            )
+        return Record(
+            "cin_child",
+            _child_data(element, identifiers, self.la_code),
+            Position(line=element.sourceline, xpath=xpath),
+        )
+
+    def _rule_faults(self, identifiers: dict[str, str]) -> list[tuple[str, str]]:
+        """The DfE rules that need only the child's identifiers (the XSD has already checked the rest)."""
+        faults = upn_faults(identifiers["UPN"], self.known_la_numbers) if "UPN" in identifiers else []
+        unborn = "PersonBirthDate" not in identifiers and "ExpectedPersonBirthDate" in identifiers
+        if unborn and self.year >= SEX_FROM_YEAR and identifiers["Sex"] != "U":
+            faults.append(("8750", "Sex must equal U for an unborn child"))
+        elif unborn and self.year < SEX_FROM_YEAR and identifiers["GenderCurrent"] != "0":
+            faults.append(("8750", "Gender must equal 0 for an unborn child"))
+        # the same codes as schemas.rules: cin.<DfE rule id>
+        return [(f"cin.{rule}" if rule.isdigit() else rule, message) for rule, message in faults]
+
+
+def _envelope(message: str, element: Any) -> FormatError:
+    return FormatError("cin.envelope", message, Position(line=element.sourceline))
+
+
+def _xsd_faults(log: Any, xpath: str) -> list[tuple[int, str, str, str]]:
+    """(line, xpath, code, message) for each schema fault of one validated element."""
+    faults = []
+    for entry in log:
+        code, problem = _XSD_FAULTS.get(entry.type_name, ("xsd.invalid", "does not match the schema"))
+        # the log's path starts at the validated element: /Child/ChildIdentifiers/UPN
+        inner = (entry.path or "").split("/", 2)[2:]
+        where = f"{xpath}/{inner[0]}" if inner else xpath
+        faults.append((entry.line, where, code, f"line {entry.line}: {where.split('/', 3)[3]} {problem}"))
+    return faults
+
+
+def _summary(faults: list[tuple[int, str, str, str]]) -> str:
+    shown = "; ".join(message for *_, message in faults[:MESSAGE_FAULTS])
+    more = len(faults) - MESSAGE_FAULTS
+    return shown + (f"; and {more} more faults" if more > 0 else "")
+
+
+def _text(value: str | None) -> str | None:
+    value = value.strip() if value else None
+    return value or None
+
+
+def _date(value: str | None) -> str | None:
+    """An ISO date; an xs:date's optional time zone (``2025-03-31Z``) is dropped, as a date has none."""
+    return value.strip()[:10] if value else None
+
+
+def _texts(element: Any) -> dict[str, str | None]:
+    """The text of each child element by name (one pass: faster than a findtext per field)."""
+    return {part.tag: part.text for part in element}
+
+
+def _child_data(element: Any, identifiers: dict[str, str], la_code: str) -> dict[str, Any]:
+    characteristics = element[1]
+    sex = identifiers["Sex"] if "Sex" in identifiers else GENDER_TO_SEX[identifiers["GenderCurrent"]]
+    disabilities = characteristics[1] if len(characteristics) > 1 else ()
+    return {
+        "la_code": la_code,
+        "la_child_id": identifiers["LAchildID"],
+        "upn": identifiers.get("UPN") or None,
+        "former_upn": identifiers.get("FormerUPN") or None,
+        "upn_unknown": identifiers.get("UPNunknown") or None,
+        "date_of_birth": _date(identifiers.get("PersonBirthDate")),
+        "expected_date_of_birth": _date(identifiers.get("ExpectedPersonBirthDate")),
+        "sex": sex,
+        "date_of_death": _date(identifiers.get("PersonDeathDate")),
+        "ethnicity": _text(characteristics[0].text),
+        "disabilities": [_text(d.text) for d in disabilities],
+        "cin_episodes": [_episode(details) for details in element.iterchildren("CINdetails")],
+    }
+
+
+def _episode(details: Any) -> dict[str, Any]:
+    values: dict[str, str | None] = {}
+    assessments, plans, enquiries, protection_plans = [], [], [], []
+    pre_proceedings = None
+    for part in details:
+        tag = part.tag
+        if tag == "Assessments":
+            assessment = _texts(part)
+            factors = part.find("FactorsIdentifiedAtAssessment")
+            assessments.append(
+                {
+                    "start_date": _date(assessment.get("AssessmentActualStartDate")),
+                    "internal_review_date": _date(assessment.get("AssessmentInternalReviewDate")),
+                    "authorisation_date": _date(assessment.get("AssessmentAuthorisationDate")),
+                    "factors": [_text(f.text) for f in factors] if factors is not None else [],
+                }
+            )
+        elif tag == "CINPlanDates":
+            plan = _texts(part)
+            plans.append(
+                {
+                    "start_date": _date(plan.get("CINPlanStartDate")),
+                    "end_date": _date(plan.get("CINPlanEndDate")),
+                }
+            )
+        elif tag == "Section47":
+            enquiry = _texts(part)
+            enquiries.append(
+                {
+                    "start_date": _date(enquiry.get("S47ActualStartDate")),
+                    "initial_cpc_target": _date(enquiry.get("InitialCPCtarget")),
+                    "date_of_initial_cpc": _date(enquiry.get("DateOfInitialCPC")),
+                    "icpc_not_required": YES_NO[(enquiry.get("ICPCnotRequired") or "").strip()],
+                }
+            )
+        elif tag == "ChildProtectionPlans":
+            plan = _texts(part)
+            reviews = part.find("Reviews")
+            protection_plans.append(
+                {
+                    "start_date": _date(plan.get("CPPstartDate")),
+                    "end_date": _date(plan.get("CPPendDate")),
+                    "initial_category_of_abuse": _text(plan.get("InitialCategoryOfAbuse")),
+                    "latest_category_of_abuse": _text(plan.get("LatestCategoryOfAbuse")),
+                    "number_of_previous_cpp": int(plan.get("NumberOfPreviousCPP") or 0),
+                    "reviews": [_date(r.text) for r in reviews] if reviews is not None else [],
+                }
+            )
+        elif tag == "PreProceedingsandFGDM":
+            pre_proceedings = _pre_proceedings(_texts(part))
+        else:
+            values[tag] = part.text
+    return {
+        "referral_date": _date(values.get("CINreferralDate")),
+        "referral_source": _text(values.get("ReferralSource")),
+        "primary_need": _text(values.get("PrimaryNeedCode")),
+        "closure_date": _date(values.get("CINclosureDate")),
+        "reason_for_closure": _text(values.get("ReasonForClosure")),
+        "date_of_initial_cpc": _date(values.get("DateOfInitialCPC")),
+        "referral_nfa": YES_NO[(values.get("ReferralNFA") or "").strip()],
+        "assessments": assessments,
+        "cin_plans": plans,
+        "section47_enquiries": enquiries,
+        "child_protection_plans": protection_plans,
+        "pre_proceedings": pre_proceedings,
+    }
+
+
+def _pre_proceedings(block: dict[str, str | None]) -> dict[str, Any]:
+    count = _text(block.get("ReviewMeetingsCount"))
+    return {
+        "pp_start_date": _date(block.get("PPStartDate")),
+        "lbp_sent_date": _date(block.get("LBPSentDate")),
+        "fgdm_meeting_offer": _text(block.get("FGDMMeetingOffer")),
+        "fgdm_meeting_facilitated": _text(block.get("FGDMMeetingFac")),
+        "initial_pp_meeting_date": _date(block.get("InitialPPMeetingDate")),
+        "review_meetings_count": int(count) if count is not None else None,
+        "step_decision_date": _date(block.get("StepDecisionDate")),
+        "pp_outcome": _text(block.get("PPOutcome")),
+        "court_application_date": _date(block.get("CourtAppDate")),
+        "letter_init_cp_date": _date(block.get("LetterInitCPDate")),
+    }
+
+
+# --- the schemas ------------------------------------------------------------------------------------
+
+_compiled = threading.local()
+
+
+def year_schema(year: int) -> etree.XMLSchema:
+    """One collection year's validator, compiled once per thread (a validator keeps its own error log)."""
+    schemas = getattr(_compiled, "by_year", None)
+    if schemas is None:
+        schemas = _compiled.by_year = {}
+    if year not in schemas:
+        schemas[year] = etree.XMLSchema(etree.fromstring(derived_xsd(year), etree.XMLParser(**SECURE)))
+    return schemas[year]
+
+
+@cache
+def derived_xsd(year: int) -> bytes:
+    """That year's shipped schema with the exchange's overlays merged in (read from the package once)."""
+    if year not in YEARS:
+        raise KeyError(year)
+    base = _read_xsd(f"CIN_schema_{year}.xsd")
+    for name in OVERLAYS[year]:
+        _overlay(base, _read_xsd(name))
+    return etree.tostring(base)
+
+
+def _read_xsd(name: str) -> Any:
+    data = files("schemas").joinpath("xsd", "cin", name).read_bytes()
+    return etree.fromstring(data, etree.XMLParser(remove_comments=True, **SECURE))
+
+
+def _overlay(base: Any, overlay: Any) -> None:
+    """Each top-level component of ``overlay`` replaces the same-named one of ``base``, or is added."""
+    existing = {(c.tag, c.get("name")): c for c in base}
+    for component in list(overlay):
+        if not component.tag.startswith(XS):
+            continue
+        old = existing.get((component.tag, component.get("name")))
+        if old is not None:
+            base.replace(old, component)
+        else:
+            base.append(component)
+
+
+def _utf8_only(stream: BinaryIO) -> _Replayed:
+    """The stream, refused unless it is UTF-8: no UTF-16/32 byte order mark, no other declared encoding."""
+    head = stream.read(1024)
+    if not head:
+        raise FormatError("xml.truncated", "The file is empty.")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:1] == b"\x00" or head[1:2] == b"\x00":
+        raise FormatError("xml.encoding", "The file must be encoded in UTF-8.")
+    declared = _DECLARED_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        raise FormatError("xml.encoding", "The file must be encoded in UTF-8.")
+    return _Replayed(head, stream)
+
+
+class _Replayed:
+    """A binary stream whose first bytes were read ahead and are given back first."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._head:
+            return self._rest.read(size)
+        if size is None or size < 0:
+            data, self._head = self._head + self._rest.read(), b""
+        else:
+            data, self._head = self._head[:size], self._head[size:]
+        return data
