@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from exchange.api import cases, code_lists, submissions
+from exchange.api import advice, cases, code_lists, feed, metrics, submissions
 
 
 def register_api(app: Flask) -> Api:
@@ -14,6 +14,6 @@ def register_api(app: Flask) -> Api:
         "oauth2",
         {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}}},
     )
-    for blueprint in (submissions.blp, cases.blp, code_lists.blp):
+    for blueprint in (advice.bp, feed.bp, submissions.blp, cases.blp, code_lists.blp, metrics.bp):
         api.register_blueprint(blueprint)
     return api

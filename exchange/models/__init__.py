@@ -1,13 +1,17 @@
 """The exchange's tables, one module per domain; importing this package registers them all."""
 
+from exchange.models.advice import Advice, AdviceRequest
 from exchange.models.audit import AuditCheckpoint, AuditEvent, AuditResource
 from exchange.models.cases import Case, CaseChild, CaseHearing, CaseVersion
+from exchange.models.delivery import Delivery, WebhookSubscription
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion
 from exchange.models.orgs import Organisation
 from exchange.models.returns import CinEpisode, LegalStatusEpisode, PreProceedings, ReturnChild
 from exchange.models.submissions import RawBody, StagedRecord, Submission
 
 __all__ = [
+    "Advice",
+    "AdviceRequest",
     "AuditCheckpoint",
     "AuditEvent",
     "AuditResource",
@@ -16,6 +20,7 @@ __all__ = [
     "CaseHearing",
     "CaseVersion",
     "CinEpisode",
+    "Delivery",
     "LegalStatusEpisode",
     "OAuthClient",
     "Organisation",
@@ -27,4 +32,5 @@ __all__ = [
     "StagedRecord",
     "Submission",
     "UsedAssertion",
+    "WebhookSubscription",
 ]

@@ -1,0 +1,250 @@
+"""Advice requests from a court to Cafcass: the lifecycle, due dates in working days, routing, and the
+outbox event every change writes in its own transaction.
+
+Lifecycle (an action on a status it does not start from raises ``Conflict``, 409)::
+
+    received --route--> routed --acknowledge--> acknowledged --answer--> answered
+                          |  \\__________________answer_____________________/^
+                          |        (routed or acknowledged) --mark_overdue--> overdue --answer--^
+                          +-- withdraw (from any open status) --> withdrawn
+
+An overdue request may still be acknowledged (it stays overdue: the lateness is the fact that matters)
+and answered. ``answered`` and ``withdrawn`` are final.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import config
+from exchange import audit
+from exchange.db import utcnow
+from exchange.delivery import outbox
+from exchange.errors import Conflict
+from exchange.models import Advice, AdviceRequest, Organisation
+from exchange.working_days import add_working_days
+
+LONDON = ZoneInfo("Europe/London")
+OPEN_STATUSES = ("received", "routed", "acknowledged", "overdue")
+
+#: action -> {from status: to status}
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "route": {"received": "routed"},
+    "acknowledge": {"routed": "acknowledged", "overdue": "overdue"},
+    "answer": {"routed": "answered", "acknowledged": "answered", "overdue": "answered"},
+    "withdraw": {s: "withdrawn" for s in OPEN_STATUSES},
+    "mark_overdue": {"routed": "overdue", "acknowledged": "overdue"},
+}
+EVENTS = {
+    "route": "advice.requested",
+    "acknowledge": "advice.acknowledged",
+    "answer": "advice.answered",
+    "withdraw": "advice.withdrawn",
+    "mark_overdue": "advice.overdue",
+}
+PAST = {
+    "route": "routed",
+    "acknowledge": "acknowledged",
+    "answer": "answered",
+    "withdraw": "withdrawn",
+    "mark_overdue": "marked overdue",
+}
+#: who is told of each action: the Cafcass side, the court side, or both
+AUDIENCE = {
+    "route": ("cafcass",),
+    "acknowledge": ("court",),
+    "answer": ("court",),
+    "withdraw": ("cafcass",),
+    "mark_overdue": ("cafcass", "court"),
+}
+
+
+class AdviceFault(ValueError):
+    """A request the rules refuse (422): a stable ``code``, a message without personal data, a pointer."""
+
+    def __init__(self, code: str, message: str, pointer: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.pointer = code, message, pointer
+
+
+def today() -> date:
+    """The date in England and Wales, which is what working days and due dates count in."""
+    return datetime.now(LONDON).date()
+
+
+@cache
+def _defaults() -> dict[str, dict[str, int]]:
+    with open(config.config_dir() / "advice_defaults.json", encoding="utf-8") as f:
+        return json.load(f)["types"]
+
+
+def due_date(advice_type: str, hearing_date: date | None, given: date | None, on: date) -> date:
+    """When the advice is due: the court's date if it gave one, else the configured default for the type.
+
+    A safeguarding letter is due the configured number of working days (3) before the first hearing; if
+    that day has already passed the letter is due ``on`` the day of the request.
+    """
+    if given is not None:
+        return given
+    rule = _defaults()[advice_type]
+    if "working_days_before_hearing" in rule:
+        if hearing_date is None:
+            raise AdviceFault(
+                "hearing_date_required",
+                "A safeguarding letter needs the first hearing's date or a due date.",
+                "/hearing_date",
+            )
+        return max(on, add_working_days(hearing_date, -rule["working_days_before_hearing"]))
+    return add_working_days(on, rule["working_days_after_request"])
+
+
+def recipient_for(court_code: str) -> str:
+    """The Cafcass service that answers a court's requests (``config/routing.json``)."""
+    try:
+        return config.advice_recipient(court_code)
+    except KeyError:
+        raise AdviceFault("unknown_court", "The court is not a known family court.", "/case/court") from None
+
+
+def may_see(org: Organisation, request: AdviceRequest) -> bool:
+    """Each side sees only its own: the requesting court, and the Cafcass service it was routed to."""
+    if org.kind == "court":
+        return request.court_org_id == org.id
+    if org.kind == "cafcass":
+        return request.routed_to == org.service
+    return False
+
+
+def _audience(session: Session, request: AdviceRequest, action: str) -> list[str]:
+    org_ids: list[str] = []
+    if "cafcass" in AUDIENCE[action]:
+        org_ids += session.scalars(
+            select(Organisation.id).where(
+                Organisation.kind == "cafcass", Organisation.service == request.routed_to
+            )
+        ).all()
+    if "court" in AUDIENCE[action]:
+        org_ids.append(request.court_org_id)
+    return org_ids
+
+
+def _check(request: AdviceRequest, action: str) -> str:
+    target = TRANSITIONS[action].get(request.status)
+    if target is None or (action == "acknowledge" and request.acknowledged_at is not None):
+        raise Conflict(
+            f"An advice request that is {request.status} cannot be {PAST[action]}.",
+            audit_action=f"advice.{action}",
+            resource_type="advice_request",
+            resource_ids=(str(request.id),),
+        )
+    return target
+
+
+def transition(session: Session, request: AdviceRequest, action: str, now: datetime | None = None) -> None:
+    """Apply ``action`` or raise ``Conflict``; write its outbox event in the same session."""
+    request.status = _check(request, action)
+    now = now or utcnow()
+    request.updated_at = now
+    stamp = {"acknowledge": "acknowledged_at", "mark_overdue": "overdue_at", "withdraw": "withdrawn_at"}
+    if action in stamp:
+        setattr(request, stamp[action], now)
+    session.flush()
+    outbox.enqueue(
+        session,
+        _audience(session, request, action),
+        EVENTS[action],
+        as_dict(request),
+        [request.id, *([request.case_id] if request.case_id else [])],
+    )
+
+
+def answer(session: Session, request: AdviceRequest, advice: Advice) -> None:
+    """Attach Cafcass's advice and move the request to ``answered`` (``Conflict`` if it cannot be)."""
+    _check(request, "answer")
+    request.advice = advice
+    transition(session, request, "answer", advice.answered_at)
+
+
+def open_request(session: Session, request: AdviceRequest) -> AdviceRequest:
+    """Store a new request (status ``received``) and route it to its Cafcass service at once."""
+    request.status = "received"
+    request.routed_to = recipient_for(request.court)
+    session.add(request)
+    session.flush()
+    transition(session, request, "route")
+    return request
+
+
+def mark_overdue(session: Session, on: date | None = None) -> list[uuid.UUID]:
+    """Flag every open request whose due date has passed by ``on`` (today) and tell both sides."""
+    on = on or today()
+    due = session.scalars(
+        select(AdviceRequest)
+        .where(AdviceRequest.status.in_(tuple(TRANSITIONS["mark_overdue"])), AdviceRequest.due_date < on)
+        .order_by(AdviceRequest.due_date, AdviceRequest.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for request in due:
+        transition(session, request, "mark_overdue")
+        audit.record(
+            "advice.overdue",
+            "success",
+            client_id="worker",
+            org_id=request.court_org_id,
+            resource_type="advice_request",
+            resource_ids=[request.id, *([request.case_id] if request.case_id else [])],
+            detail={"due_date": request.due_date.isoformat(), "type": request.type},
+            session=session,
+        )
+    return [r.id for r in due]
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def as_dict(request: AdviceRequest) -> dict[str, Any]:
+    """The request as both sides see it (SPEC §2), with its advice once answered."""
+    advice = request.advice
+    return {
+        "id": str(request.id),
+        "case_id": str(request.case_id) if request.case_id else None,
+        "case": request.case_details,
+        "court": request.court,
+        "type": request.type,
+        "question": request.question,
+        "hearing_date": _iso(request.hearing_date),
+        "due_date": _iso(request.due_date),
+        "urgent": request.urgent,
+        "status": request.status,
+        "routed_to": request.routed_to,
+        "created_at": _iso(request.created_at),
+        "updated_at": _iso(request.updated_at),
+        "acknowledged_at": _iso(request.acknowledged_at),
+        "advice": None
+        if advice is None
+        else {
+            "request_id": str(request.id),
+            "summary": advice.summary,
+            "recommendation": advice.recommendation,
+            "risk_identified": advice.risk_identified,
+            "recommended_next_hearing": advice.recommended_next_hearing,
+            "answered_at": _iso(advice.answered_at),
+            "attachment": None
+            if advice.attachment_sha256 is None
+            else {
+                "media_type": "application/pdf",
+                "size": advice.attachment_size,
+                "sha256": advice.attachment_sha256,
+                "href": f"/v1/advice-requests/{request.id}/advice/attachment",
+            },
+        },
+    }

@@ -1,0 +1,359 @@
+"""``/v1/advice-requests``: courts ask Cafcass for advice, Cafcass acknowledges and answers (SPEC §2, §3).
+
+A court [advice:request] asks about a case at one of its courts (``case_id``; any other case answers 404)
+or, for a private-law case not held here, gives the minimal ``case`` details. ``Idempotency-Key`` makes a
+retry safe: the same key with the same body answers the original request, with another body 409. Cafcass
+[advice:respond] acknowledges and answers the requests routed to its service; the court may withdraw.
+Each side lists and reads only its own requests (everyone else gets 404).
+
+The advice's optional PDF travels inside the JSON body, base64-encoded (``attachment.content``): one
+body, one schema and one idempotent write, at the cost of a third more bytes on the wire. It is limited
+to ``ADVICE_ATTACHMENT_MAX_BYTES`` decoded (413) and must start with ``%PDF-`` (415).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from marshmallow import ValidationError, fields, validate, validates_schema
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from exchange import advice as lifecycle
+from exchange import audit
+from exchange.access import visible_or_404
+from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
+from exchange.auth.protect import Principal, current_principal, requires
+from exchange.db import db, utcnow
+from exchange.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from exchange.models import Advice, AdviceRequest, Case
+from exchange.store import cases as case_store
+from schemas.base import Date, StrictBoolean, StrictSchema, Uuid, bounded_list, bounded_string, code
+
+bp = Blueprint(
+    "advice",
+    __name__,
+    url_prefix="/v1/advice-requests",
+    description="Advice requests from courts to Cafcass.",
+)
+DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+PDF_MAGIC = b"%PDF-"
+
+
+class ChildDetails(StrictSchema):
+    date_of_birth = Date(required=True)
+    sex = code("sexes", required=True)
+
+
+class CaseDetails(StrictSchema):
+    """A private-law case not held here: just enough for Cafcass to start its checks."""
+
+    law = bounded_string(8, required=True, validate=validate.OneOf(["private"]))
+    court = bounded_string(8, required=True)
+    application_type = code("application_types", required=True)
+    children = bounded_list(fields.Nested(ChildDetails), 20, min_length=1, required=True)
+
+
+class AdviceRequestIn(StrictSchema):
+    case_id = Uuid()
+    case = fields.Nested(CaseDetails)
+    type = code("advice_request_types", required=True)
+    question = bounded_string(4000)
+    hearing_date = Date()
+    due_date = Date()
+    urgent = StrictBoolean(load_default=False)
+
+    @validates_schema
+    def _one_case(self, data: dict[str, Any], **_: Any) -> None:
+        if ("case_id" in data) == ("case" in data):
+            raise ValidationError("Give either case_id or case, not both.", "case_id")
+
+
+class AttachmentIn(StrictSchema):
+    filename = bounded_string(200)
+    #: base64; bounded by the body limit and checked against the attachment limit once decoded (413)
+    content = fields.String(required=True)
+
+
+class AdviceIn(StrictSchema):
+    summary = bounded_string(20000, required=True)
+    recommendation = bounded_string(20000)
+    risk_identified = StrictBoolean(required=True)
+    recommended_next_hearing = bounded_string(100)
+    attachment = fields.Nested(AttachmentIn)
+
+
+class ListQuery(StrictSchema):
+    status = code("advice_request_statuses")
+    cursor = bounded_string(300)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def _require_advice_scope(principal: Principal) -> None:
+    if not principal.scopes & {"advice:request", "advice:respond"}:
+        raise Forbidden(
+            "Reading advice requests needs advice:request or advice:respond.", scope="advice:request"
+        )
+
+
+def _load(request_id: uuid.UUID, lock: bool = False) -> AdviceRequest:
+    obj = db.session.get(AdviceRequest, request_id, with_for_update=lock)
+    return visible_or_404("advice_request", request_id, obj, lambda p, r: lifecycle.may_see(p.org, r))
+
+
+def _record(action: str, obj: AdviceRequest, detail: dict[str, Any] | None = None) -> None:
+    audit.record(
+        f"advice.{action}",
+        "success",
+        resource_type="advice_request",
+        resource_ids=[obj.id, *([obj.case_id] if obj.case_id else [])],
+        detail=detail or {},
+    )
+
+
+def _invalid(pointer: str, code_: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        "The request is not valid.", errors=[{"pointer": pointer, "code": code_, "message": message}]
+    )
+
+
+def _created(obj: AdviceRequest, replayed: bool = False) -> ResponseReturnValue:
+    response = jsonify(lifecycle.as_dict(obj))
+    response.status_code = 201
+    response.headers["Location"] = f"/v1/advice-requests/{obj.id}"
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnValue | None:
+    earlier = db.session.scalar(
+        select(AdviceRequest).where(
+            AdviceRequest.court_org_id == principal.org_id, AdviceRequest.idempotency_key == key
+        )
+    )
+    if earlier is None:
+        return None
+    if earlier.body_sha256 != body_sha256:
+        raise Conflict(
+            "This Idempotency-Key was used with another body.",
+            audit_action="advice.idempotency_conflict",
+            resource_type="advice_request",
+            resource_ids=(str(earlier.id),),
+        )
+    _record("request_replayed", earlier)
+    db.session.commit()
+    return _created(earlier, replayed=True)
+
+
+@bp.route("", methods=["POST"])
+@bp.arguments(AdviceRequestIn)
+@requires("advice:request")
+def create(data: dict[str, Any]) -> ResponseReturnValue:
+    """Ask Cafcass for advice on a case at one of the caller's courts (201, or the original on a retry)."""
+    principal = current_principal()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= 200:
+        raise _invalid("/headers/Idempotency-Key", "invalid", "An Idempotency-Key has 1 to 200 characters.")
+    body_sha256 = hashlib.sha256(request.get_data()).hexdigest()
+    if key and (earlier := _replay(principal, key, body_sha256)) is not None:
+        return earlier
+    today = lifecycle.today()
+    for field in ("hearing_date", "due_date"):
+        if field in data and data[field] < today:
+            raise _invalid(f"/{field}", "date_in_past", "The date is in the past.")
+    if "case_id" in data:
+        case = visible_or_404(
+            "case",
+            data["case_id"],
+            db.session.get(Case, data["case_id"]),
+            lambda p, c: case_store.may_see(p.org, c),
+        )
+        court, details = case.court, None
+    else:
+        details = CaseDetails().dump(data["case"])
+        court = details["court"]
+        if court not in (principal.org.court_codes or []):
+            raise _invalid("/case/court", "not_your_court", "The case must be at one of your courts.")
+    try:
+        due = lifecycle.due_date(data["type"], data.get("hearing_date"), data.get("due_date"), today)
+        now = utcnow()
+        obj = lifecycle.open_request(
+            db.session,
+            AdviceRequest(
+                court_org_id=principal.org_id,
+                client_id=principal.client_id,
+                idempotency_key=key,
+                body_sha256=body_sha256,
+                case_id=data.get("case_id"),
+                case_details=details,
+                court=court,
+                type=data["type"],
+                question=data.get("question"),
+                hearing_date=data.get("hearing_date"),
+                due_date=due,
+                urgent=data["urgent"],
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+    except lifecycle.AdviceFault as fault:
+        raise _invalid(fault.pointer, fault.code, fault.message) from None
+    _record("request", obj, {"type": obj.type, "routed_to": obj.routed_to})
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key, committed concurrently: answer as the retry it is
+        db.session.rollback()
+        replay = _replay(principal, key or "", body_sha256) if key else None
+        if replay is None:
+            raise
+        return replay
+    return _created(obj)
+
+
+def _visible_to(principal: Principal) -> Any:
+    org = principal.org
+    if org.kind == "court":
+        return AdviceRequest.court_org_id == org.id
+    if org.kind == "cafcass":
+        return AdviceRequest.routed_to == org.service
+    return false()
+
+
+@bp.route("", methods=["GET"])
+@bp.arguments(ListQuery, location="query", as_kwargs=True)
+@requires("cases:read")
+def list_requests(limit: int, status: str | None = None, cursor: str | None = None) -> ResponseReturnValue:
+    """The caller's own requests, oldest first: ``{"items", "next_cursor"}``."""
+    principal = current_principal()
+    _require_advice_scope(principal)
+    query = select(AdviceRequest).where(_visible_to(principal))
+    if status:
+        query = query.where(AdviceRequest.status == status)
+    if cursor:
+        created, last_id = decode_cursor("a", cursor, 2)
+        try:
+            created_at, after_id = datetime.fromisoformat(str(created)), uuid.UUID(str(last_id))
+        except ValueError:
+            raise bad_cursor() from None
+        query = query.where(
+            or_(
+                AdviceRequest.created_at > created_at,
+                and_(AdviceRequest.created_at == created_at, AdviceRequest.id > after_id),
+            )
+        )
+    rows = (
+        db.session.scalars(query.order_by(AdviceRequest.created_at, AdviceRequest.id).limit(limit + 1))
+        .unique()
+        .all()
+    )
+    more, rows = len(rows) > limit, rows[:limit]
+    audit.record(
+        "advice.list",
+        "success",
+        resource_type="advice_request",
+        resource_ids=[r.id for r in rows],
+        detail={"items": len(rows)},
+    )
+    db.session.commit()
+    next_cursor = encode_cursor("a", rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else None
+    return jsonify({"items": [lifecycle.as_dict(r) for r in rows], "next_cursor": next_cursor})
+
+
+@bp.route("/<uuid:request_id>", methods=["GET"])
+@requires("cases:read")
+def get_request(request_id: uuid.UUID) -> ResponseReturnValue:
+    """One request, as either side sees it."""
+    _require_advice_scope(current_principal())
+    obj = _load(request_id)
+    _record("read", obj)
+    db.session.commit()
+    return jsonify(lifecycle.as_dict(obj))
+
+
+def _act(request_id: uuid.UUID, action: str) -> ResponseReturnValue:
+    obj = _load(request_id, lock=True)
+    lifecycle.transition(db.session, obj, action)
+    _record(action, obj)
+    db.session.commit()
+    return jsonify(lifecycle.as_dict(obj))
+
+
+@bp.route("/<uuid:request_id>/acknowledge", methods=["POST"])
+@requires("advice:respond")
+def acknowledge(request_id: uuid.UUID) -> ResponseReturnValue:
+    """Cafcass has the request in hand (409 unless routed, or overdue and not yet acknowledged)."""
+    return _act(request_id, "acknowledge")
+
+
+@bp.route("/<uuid:request_id>/withdraw", methods=["POST"])
+@requires("advice:request")
+def withdraw(request_id: uuid.UUID) -> ResponseReturnValue:
+    """The court no longer needs the advice (409 once answered or withdrawn)."""
+    return _act(request_id, "withdraw")
+
+
+def _attachment(data: dict[str, Any]) -> bytes:
+    try:
+        content = base64.b64decode(data["content"], validate=True)
+    except (binascii.Error, ValueError):
+        raise _invalid("/attachment/content", "invalid_base64", "Not base64.") from None
+    limit = current_app.config.get("ADVICE_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"The attachment is larger than {limit} bytes.")
+    if not content.startswith(PDF_MAGIC):
+        raise UnsupportedMediaType("The attachment must be a PDF.")
+    return content
+
+
+@bp.route("/<uuid:request_id>/advice", methods=["POST"])
+@bp.arguments(AdviceIn)
+@requires("advice:respond")
+def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnValue:
+    """Cafcass's advice, with an optional PDF (409 if withdrawn or already answered)."""
+    principal = current_principal()
+    obj = _load(request_id, lock=True)
+    content = _attachment(data["attachment"]) if "attachment" in data else None
+    advice = Advice(
+        request_id=obj.id,
+        answered_by_org_id=principal.org_id,
+        summary=data["summary"],
+        recommendation=data.get("recommendation"),
+        risk_identified=data["risk_identified"],
+        recommended_next_hearing=data.get("recommended_next_hearing"),
+        answered_at=utcnow(),
+        attachment=content,
+        attachment_size=len(content) if content is not None else None,
+        attachment_sha256=hashlib.sha256(content).hexdigest() if content is not None else None,
+    )
+    lifecycle.answer(db.session, obj, advice)
+    _record("answer", obj, {"attachment": content is not None, "risk_identified": advice.risk_identified})
+    db.session.commit()
+    response = jsonify(lifecycle.as_dict(obj))
+    response.status_code = 201
+    return response
+
+
+@bp.route("/<uuid:request_id>/advice/attachment", methods=["GET"])
+@requires("cases:read")
+def attachment(request_id: uuid.UUID) -> ResponseReturnValue:
+    """The advice's PDF, to either side of the request."""
+    _require_advice_scope(current_principal())
+    obj = _load(request_id)
+    if obj.advice is None or obj.advice.attachment_sha256 is None:
+        visible_or_404("advice_attachment", request_id, None, lambda p, r: False)
+    _record("attachment_read", obj)
+    db.session.commit()
+    return Response(
+        obj.advice.attachment,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="advice-{obj.id}.pdf"'},
+    )

@@ -1,0 +1,106 @@
+"""``GET /v1/feed`` [feed:read]: every case version the caller may see, in commit order (SPEC §3).
+
+Cafcass reads English cases, Cafcass Cymru Welsh ones (``store.cases.visible_to``); each version's
+document passes through the field policy for the caller's kind. Versions are ordered by
+``CaseVersion.feed_seq``, which the case store assigns at commit under a database-wide lock, so a
+version with a lower number is always committed before one with a higher number is: a reader that asks
+for "after N" never skips one, across pages and restarts.
+
+The cursor is opaque to clients but not secret: base64url of ``["f", feed_seq]``. Forging one only
+moves the caller within its own feed (every row is filtered by what it may see), so it carries no MAC.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from exchange import audit
+from exchange.auth.protect import current_principal, requires
+from exchange.db import db
+from exchange.errors import ValidationFailed
+from exchange.models import Case, CaseVersion
+from exchange.store import cases as case_store
+from schemas.base import StrictSchema, bounded_string
+
+bp = Blueprint("feed", __name__, url_prefix="/v1/feed", description="The change feed of case versions.")
+MAX_LIMIT = 500
+
+
+def encode_cursor(kind: str, *values: Any) -> str:
+    """An opaque page cursor: base64url of ``[kind, *values]`` as JSON."""
+    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def bad_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        "The cursor was not issued by this listing.",
+        errors=[{"pointer": "/cursor", "code": "invalid_cursor", "message": "Not a cursor of this list."}],
+    )
+
+
+def decode_cursor(kind: str, cursor: str, arity: int) -> list[Any]:
+    """The values of a cursor made by ``encode_cursor(kind, …)``; 422 for anything else."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        decoded = None
+    if not isinstance(decoded, list) or len(decoded) != arity + 1 or decoded[0] != kind:
+        raise bad_cursor()
+    return decoded[1:]
+
+
+class FeedQuery(StrictSchema):
+    cursor = bounded_string(200)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+
+@bp.route("")
+@bp.arguments(FeedQuery, location="query", as_kwargs=True)
+@requires("feed:read")
+def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
+    """Case versions after the cursor, oldest first: ``{"items", "next_cursor"}``."""
+    principal = current_principal()
+    after = 0
+    if cursor:
+        (after,) = decode_cursor("f", cursor, 1)
+        if type(after) is not int or after < 0:
+            raise bad_cursor()
+    rows = db.session.execute(
+        select(CaseVersion, Case)
+        .join(Case, Case.id == CaseVersion.case_id)
+        .where(CaseVersion.feed_seq > after, case_store.visible_to(principal.org))
+        .order_by(CaseVersion.feed_seq)
+        .limit(limit)
+    ).all()
+    items = [
+        {
+            "case_id": str(version.case_id),
+            "version": version.version,
+            "event_type": version.event_type,
+            "committed_at": version.committed_at.isoformat(),
+            "case": case_store.view(version.document, principal.org),
+        }
+        for version, _case in rows
+    ]
+    # a full page may have more behind it; a short one ends the feed for now, and the caller resumes
+    # from the same cursor later, so the last cursor is returned either way once anything was read
+    last = rows[-1][0].feed_seq if rows else after
+    audit.record(
+        "feed.read",
+        "success",
+        resource_type="case",
+        resource_ids=[str(v.case_id) for v, _ in rows],
+        detail={"items": len(items)},
+    )
+    db.session.commit()
+    return jsonify({"items": items, "next_cursor": encode_cursor("f", last)})

@@ -1,0 +1,45 @@
+"""``case.changed`` deliveries: a receiver of ``signals.case_changed`` that writes outbox rows in the sender's
+session, one per subscribed organisation entitled to see the case (``store.cases.may_see``), each payload
+filtered by the field policy for that organisation's kind (a confidential address never reaches another
+party).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange.delivery import outbox
+from exchange.models import Case, CaseVersion, Organisation, WebhookSubscription
+from exchange.signals import case_changed
+from exchange.store import cases as case_store
+
+EVENT = "case.changed"
+
+
+def _on_case_changed(_sender: Any, *, session: Session, case: Case, version: CaseVersion, **_: Any) -> None:
+    subscribed = session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.id.in_(
+                select(WebhookSubscription.org_id).where(WebhookSubscription.disabled_at.is_(None))
+            )
+        )
+        .order_by(Organisation.id)
+    )
+    data_by_org = {
+        org.id: {
+            "case_id": str(case.id),
+            "version": version.version,
+            "event_type": version.event_type,
+            "case": case_store.view(version.document, org),
+        }
+        for org in subscribed
+        if case_store.may_see(org, case)
+    }
+    outbox.enqueue_each(session, data_by_org, EVENT, [case.id])
+
+
+case_changed.connect(_on_case_changed)
