@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -55,6 +55,8 @@ from schemas.base import validation_faults
 REPORT_LIMIT = 1000
 STORED_IDS_LIMIT = 1000
 STAGE_BATCH = 500
+#: ``progress(records_read, bytes_read)``
+Progress = Callable[[int, int], None]
 
 
 def select_adapter(media_type: str, profile: str | None) -> Adapter:
@@ -79,8 +81,14 @@ def submit(
     *,
     idempotency_key: str | None = None,
     atomic: bool = False,
+    inline: bool | None = None,
+    progress: Progress | None = None,
 ) -> Submission:
-    """Record a submission durably, then process it inline or leave it to the worker (module docstring)."""
+    """Record a submission durably, then process it inline or leave it to the worker (module docstring).
+
+    ``inline`` True processes now whatever the size (the CLI and the demo loader do); ``progress(records,
+    bytes_read)`` is called after each record read inline.
+    """
     adapter = select_adapter(media_type, profile)
     session = db.session()
     sha256 = hashlib.sha256(body).hexdigest()
@@ -88,7 +96,8 @@ def submit(
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
             return _replay(earlier, sha256)
-    inline = len(body) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    if inline is None:
+        inline = len(body) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
     now = utcnow()
     submission = Submission(
         id=uuid.uuid4(),
@@ -131,7 +140,7 @@ def submit(
             raise
         return _replay(earlier, sha256)
     if inline:
-        _process_inline(session, org, submission, adapter, body)
+        _process_inline(session, org, submission, adapter, body, progress)
     return submission
 
 
@@ -145,6 +154,25 @@ def _replay(earlier: Submission, sha256: str) -> Submission:
         )
     earlier.replayed = True
     return earlier
+
+
+def summary(submission: Submission) -> dict[str, Any]:
+    """What a submitter is told: the receipt fields, the signed receipt, the report and what was stored."""
+    return {
+        "id": submission.id,
+        "sha256": submission.sha256,
+        "received_at": submission.received_at,
+        "completed_at": submission.completed_at,
+        "status": submission.status,
+        "adapter": submission.adapter,
+        "atomic": submission.atomic,
+        "records": submission.records,
+        "accepted": submission.accepted,
+        "rejected": submission.rejected,
+        "report": submission.report,
+        "stored_ids": submission.stored_ids,
+        "receipt": submission.receipt,
+    }
 
 
 def _receipt(submission: Submission) -> str:
@@ -222,12 +250,17 @@ def _schema_faults(
     return schema.dump(loaded), []
 
 
-def _checked(adapter: Adapter, raw: bytes, org: Organisation, report: Report) -> Iterator[Checked]:
+def _checked(
+    adapter: Adapter, raw: bytes, org: Organisation, report: Report, progress: Progress | None = None
+) -> Iterator[Checked]:
     """The stream's valid records; the invalid go to ``report``. Raises ``Refused``."""
     references: set[str] = set()
+    stream = io.BytesIO(raw)
     try:
-        for item in adapter.parse(io.BytesIO(raw)):
+        for item in adapter.parse(stream):
             report.records += 1
+            if progress is not None:
+                progress(report.records, stream.tell())
             if isinstance(item, RecordError):
                 report.reject(item.position, [("", item.code, item.message)])
                 continue
@@ -276,11 +309,16 @@ def _apply(
 
 # --- processing ----------------------------------------------------------------------------------
 def _process_inline(
-    session: Session, org: Organisation, submission: Submission, adapter: Adapter, raw: bytes
+    session: Session,
+    org: Organisation,
+    submission: Submission,
+    adapter: Adapter,
+    raw: bytes,
+    progress: Progress | None = None,
 ) -> None:
     report = Report()
     try:
-        for record in _checked(adapter, raw, org, report):
+        for record in _checked(adapter, raw, org, report, progress):
             _apply(session, org, submission.id, record, report)
     except Refused as refused:
         session.rollback()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from schemas import ssda903
+from schemas import cin, ssda903
 from schemas.case import CaseInputSchema
 
 RECORD_SCHEMAS: dict[str, Schema] = {
     "case": CaseInputSchema(),
+    **cin.SCHEMAS,
     **{kind: schema() for kind, schema in ssda903.SCHEMAS.items()},
 }

@@ -24,7 +24,6 @@ from exchange.access import visible_or_404
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
 from exchange.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from exchange.models import Submission
 from exchange.store import submissions as store
 
 blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
@@ -93,24 +92,6 @@ def _body() -> bytes:
     return bytes(out)
 
 
-def representation(submission: Submission) -> dict[str, Any]:
-    return {
-        "id": submission.id,
-        "sha256": submission.sha256,
-        "received_at": submission.received_at,
-        "completed_at": submission.completed_at,
-        "status": submission.status,
-        "adapter": submission.adapter,
-        "atomic": submission.atomic,
-        "records": submission.records,
-        "accepted": submission.accepted,
-        "rejected": submission.rejected,
-        "report": submission.report,
-        "stored_ids": submission.stored_ids,
-        "receipt": submission.receipt,
-    }
-
-
 @blp.route("", methods=["POST"])
 @blp.arguments(SubmitQuerySchema, location="query", unknown=RAISE)
 @blp.response(201, SubmissionSchema, description="Processed inline.")
@@ -163,9 +144,9 @@ def submit(query: dict[str, Any]) -> Any:
             "The submission was rejected: no record was stored.",
             errors=[{"pointer": f["position"].get("pointer", ""), **f} for f in submission.report],
             headers=headers,
-            submission=SubmissionSchema().dump(representation(submission)),
+            submission=SubmissionSchema().dump(pipeline.summary(submission)),
         )
-    return representation(submission), submission.answer_status, headers
+    return pipeline.summary(submission), submission.answer_status, headers
 
 
 @blp.route("/<submission_id>", endpoint="show", methods=["GET"])
@@ -180,4 +161,4 @@ def show(submission_id: str) -> Any:
     submission = visible_or_404("submission", submission_id, found, lambda p, s: s.org_id == p.org_id)
     audit.record("submission.read", "success", resource_type="submission", resource_ids=[submission.id])
     db.session.commit()
-    return representation(submission)
+    return pipeline.summary(submission)
