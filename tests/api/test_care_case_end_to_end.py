@@ -8,7 +8,7 @@ from tests.api.conftest import care_case
 def test_care_case_from_submission_to_final_order(client, camden, greenwich, submit, auth_headers):
     headers = auth_headers(camden)
 
-    submitted = submit(camden, {"cases": [care_case()]})
+    submitted = submit(camden, care_case())
     assert submitted.status_code == 201, submitted.get_json()
     receipt = submitted.get_json()
     assert receipt["status"] == "accepted" and (receipt["records"], receipt["accepted"]) == (1, 1)
