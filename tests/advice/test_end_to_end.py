@@ -14,7 +14,7 @@ import pytest
 import config
 from exchange import advice
 from exchange.working_days import add_working_days
-from tests.delivery.helpers import Receiver, case_data, make_worker, save_case, subscribe
+from tests.delivery.helpers import Receiver, case_data, make_worker, submit_case, subscribe
 
 PDF = b"%PDF-1.4\n% synthetic advice\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -46,7 +46,7 @@ def parties(make_partner, runner, receivers):  # type: ignore[no-untyped-def]
 def test_court_asks_cafcass_answers_and_every_webhook_is_signed(client, auth_headers, parties, receivers):
     court_rx, cafcass_rx, cymru_rx = receivers
     la, court, cafcass, cymru, secrets = parties
-    case = save_case(la.org_id, case_data(court="115"))
+    case_id = submit_case(client, auth_headers(la), case_data(court="115"))
     worker = make_worker()
     court_h, cafcass_h = auth_headers(court), auth_headers(cafcass)
     hearing = date.today() + timedelta(days=30)
@@ -54,7 +54,7 @@ def test_court_asks_cafcass_answers_and_every_webhook_is_signed(client, auth_hea
     created = client.post(
         "/v1/advice-requests",
         json={
-            "case_id": str(case.id),
+            "case_id": case_id,
             "type": "case_management_advice",
             "question": "Q?",
             "hearing_date": str(hearing),

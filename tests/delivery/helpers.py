@@ -5,6 +5,7 @@ case store, webhook subscriptions registered through the CLI, and a worker whose
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from standardwebhooks.webhooks import Webhook
 
 from exchange.db import db, utcnow
@@ -50,14 +51,14 @@ class Receiver:
     ``hold`` (cleared) makes every request wait inside the handler until it is set again.
     """
 
-    def __init__(self, answer: Callable[[int], int] = lambda n: 200) -> None:
+    def __init__(self, answer: Callable[[int], int] = lambda n: 200, port: int = 0) -> None:
         self.answer = answer
         self.received: list[Received] = []
         self.arrived = threading.Event()
         self.hold = threading.Event()
         self.hold.set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread: threading.Thread | None = None
@@ -108,6 +109,13 @@ class Receiver:
         return list(seen.values())
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (connections to it are refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def subscribe(runner: FlaskCliRunner, org_id: str, url: str, events: str) -> str:
     """Register a webhook through the CLI; its signing secret."""
     result = runner.invoke(
@@ -127,27 +135,33 @@ def case_data(
         "court": court,
         "law": law,
         "application_type": "C110A" if law == "public" else "C100",
+        "orders_sought": ["CARE_ORDER"] if law == "public" else [],
         "date_received": "2026-01-05",
         "children": [
             {
                 "la_child_id": f"{reference}-C1",
-                "upn": "A202123456789",
                 "date_of_birth": "2020-02-02",
                 "sex": "F",
             }
         ],
         "respondents": [
             {
-                "role": "RESPONDENT",
+                "role": "respondent",
                 "first_name": "Synthetic",
                 "last_name": "Parent",
                 "address": {"line1": "1 Synthetic Street", "postcode": "ZZ1 1ZZ"},
                 "address_confidential": True,
             }
         ],
-        "hearings": [],
         **extra,
     }
+
+
+def submit_case(client: FlaskClient, headers: dict[str, str], data: dict[str, Any]) -> str:
+    """Submit one canonical case through ``POST /v1/submissions``; the id of the case stored."""
+    response = client.post("/v1/submissions", json={"cases": [data]}, headers=headers)
+    assert response.status_code == 201 and response.get_json()["accepted"] == 1, response.get_json()
+    return response.get_json()["stored_ids"][0]
 
 
 def save_case(org_id: str, data: dict[str, Any], case: Case | None = None) -> Case:
@@ -164,11 +178,11 @@ def make_worker(policy: RetryPolicy = TEST_POLICY) -> Worker:
     return Worker(sender=Sender(policy=policy))
 
 
-def run_hours(worker: Worker, hours: int, start: datetime | None = None) -> None:
-    """One worker pass per simulated hour: long enough for any backoff of ``TEST_POLICY``."""
+def run_hours(sender: Sender, hours: int, start: datetime | None = None) -> None:
+    """One sending pass per simulated hour: longer than any backoff of ``TEST_POLICY``."""
     start = start or utcnow()
     for hour in range(hours):
-        worker.sender.deliver_due(start + hour * HOUR)
+        sender.deliver_due(start + hour * HOUR)
 
 
 @pytest.fixture(autouse=True)
