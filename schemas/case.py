@@ -41,10 +41,11 @@ REFERENCE_LENGTH = 64
 NAME_LENGTH = 100
 TEXT_LENGTH = 500
 
-LA_CODE = validate.Regexp(r"\d{3}|W06\d{6}", error="Not a DfE 3-digit or ONS W06 local authority code.")
-COURT_CODE = validate.Regexp(r"\d{3}", error="Not a FamilyMan 3-digit court code.")
+LA_CODE = validate.Regexp(r"(\d{3}|W06\d{6})\Z", error="Not a DfE 3-digit or ONS W06 local authority code.")
+COURT_CODE = validate.Regexp(r"\d{3}\Z", error="Not a FamilyMan 3-digit court code.")
+# validate.Regexp anchors only at the start, hence each \Z
 # FamilyMan case numbers: court letters, year, case type letter, serial (LV22P70768)
-COURT_CASE_NUMBER = validate.Regexp(r"[A-Z]{2}\d{2}[A-Z]\d{5}", error="Not a FamilyMan case number.")
+COURT_CASE_NUMBER = validate.Regexp(r"[A-Z]{2}\d{2}[A-Z]\d{5}\Z", error="Not a FamilyMan case number.")
 
 
 class AddressSchema(StrictSchema):

@@ -130,6 +130,6 @@ def load_event(data: Any) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise ValidationError({"_schema": ["Invalid input type."]})
     name = data.get("type")
-    if name not in EVENT_SCHEMAS:
+    if not isinstance(name, str) or name not in EVENT_SCHEMAS:
         raise ValidationError({"type": [f"Not an event type; one of: {', '.join(EVENT_TYPES)}."]})
     return EVENT_SCHEMAS[name]().load(data)
