@@ -377,3 +377,7 @@ for command in DELIVERY_COMMANDS:
 from exchange.cli_import import import_file  # noqa: E402 - a command of its own module
 
 main.add_command(import_file)
+
+from exchange.cli_demo import demo_command  # noqa: E402 - a command of its own module
+
+main.add_command(demo_command)

@@ -1,0 +1,288 @@
+"""Synthetic national data for the demo: SYNTHETIC cases shaped by published figures, loaded through the
+public pipeline (canonical-json batches submitted by each local authority's organisation).
+
+Nothing here is real: organisations are named "(synthetic)", references start ``SYN-``, children have no
+names or UPNs. Shapes (SPEC §8, DOMAIN.md): about 16,000 care and 50,000 private-law cases a year across
+the DFJ areas (``scale`` takes a fraction of the care cases and a fifth of that fraction of the private-law
+ones, so that a demo's area figures are not all suppressed), children per care case 1..4 with P .62/.22/.10/.06,
+care durations lognormal with median 35 weeks and sigma 0.45 (about 30% within 26 weeks) times an area
+effect of about ±6 weeks, private law 30% ending at the first hearing and the rest lognormal around 40
+weeks, hearings per care case 1 + Poisson(4.5) with about a third of cases having one vacated (the agency
+from the HMCTS cancellation codes), monthly seasonality of ±10% with December lower. The same seed and
+end date give the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import secrets
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import config
+from exchange import audit, pipeline
+from exchange.metrics.periods import month_of, month_start
+from exchange.models import OAuthClient, Organisation
+from exchange.models.oauth import AUTH_SECRET, hash_secret
+from exchange.models.orgs import KIND_SCOPES
+from schemas import code_lists
+
+PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
+PRIVATE_SHARE_OF_SCALE = 0.2
+CHILDREN_WEIGHTS = (0.62, 0.22, 0.10, 0.06)
+AGE_BANDS_YEARS = ((0, 1, 0.23), (1, 5, 0.22), (5, 10, 0.23), (10, 15, 0.22), (15, 18, 0.10))
+CARE_MEDIAN_WEEKS, CARE_SIGMA, AREA_SIGMA = 35.0, 0.45, 0.16
+PRIVATE_MEDIAN_WEEKS, PRIVATE_EARLY_SHARE = 40.0, 0.30
+VACATED_SHARE = 1 / 3
+OUTCOMES = (("FINAL_ORDER", 0.88), ("WITHDRAWN", 0.06), ("NO_ORDER", 0.04), ("REFUSAL", 0.02))
+BATCH_BYTES = 900_000  # under the inline limit, so every batch is processed in the request
+DEMO_PREFIX = "demo-"
+SYNTHETIC = "(synthetic)"
+
+
+@dataclass(frozen=True)
+class Client:
+    org_id: str
+    kind: str
+    client_id: str
+    client_secret: str
+    scopes: str
+
+
+def _seasonality(month: int) -> float:
+    """±10% over the year, December lowest."""
+    number = month % 12 + 1
+    return 0.85 if number == 12 else 1.0 + 0.1 * math.sin(2 * math.pi * (number - 3) / 12)
+
+
+def _weighted(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
+    return rng.choices([p[0] for p in pairs], [p[1] for p in pairs])[0]
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def demo_areas() -> dict[str, tuple[str, str]]:
+    """Each board's DFJ area -> (one LA of it, one court of it): the LA that submits the area's cases."""
+    courts: dict[str, str] = {}
+    for code, court in sorted(config.courts().items()):
+        courts.setdefault(court.dfj_area, code)
+    las: dict[str, str] = {}
+    for code, la in sorted(config.local_authorities().items()):
+        if la.dfj_area and not la.ambiguous:
+            las.setdefault(la.dfj_area, code)
+    return {
+        area: (las[area], courts[area]) for area in config.board_areas() if area in las and area in courts
+    }
+
+
+def _cancellation_reasons() -> list[str]:
+    return [e["code"] for e in code_lists.get("cancellation_reasons")]
+
+
+class Generator:
+    """Deterministic synthetic cases for the months ``first_month``..``last_month``, ending before ``today``."""
+
+    def __init__(self, seed: int, years: int, today: date, scale: float) -> None:
+        self.rng = random.Random(seed)
+        self.today = today
+        self.last_month = month_of(today) - 1
+        self.first_month = self.last_month - 12 * years + 1
+        self.scale = scale
+        self.areas = demo_areas()
+        # area sizes and duration effects: fixed per seed
+        self.weights = {a: self.rng.lognormvariate(0, 0.5) for a in self.areas}
+        self.effect = {a: self.rng.lognormvariate(0, AREA_SIGMA) for a in self.areas}
+        self.reasons = _cancellation_reasons()
+        self.serial = 0
+
+    def _day_in(self, month: int) -> date:
+        start = month_start(month)
+        days = (month_start(month + 1) - start).days
+        return start + timedelta(days=self.rng.randrange(days))
+
+    def _children(self, issued: date, outcome: str, disposed: date | None) -> list[dict[str, Any]]:
+        count = self.rng.choices((1, 2, 3, 4), CHILDREN_WEIGHTS)[0]
+        children = []
+        for n in range(count):
+            low, high, _ = self.rng.choices(AGE_BANDS_YEARS, [b[2] for b in AGE_BANDS_YEARS])[0]
+            born = issued - timedelta(days=int(self.rng.uniform(low, high) * 365.25))
+            child = {
+                "la_child_id": f"SYN-C{self.serial:07d}-{n}",
+                "date_of_birth": born.isoformat(),
+                "sex": self.rng.choice("MF"),
+            }
+            if disposed:
+                child |= {"outcome": outcome, "outcome_date": disposed.isoformat()}
+            children.append(child)
+        return children
+
+    def _hearings(self, issued: date, ends: date, count: int, vacate: bool) -> list[dict[str, Any]]:
+        """A case management hearing at day 12-30, then further hearings, the IRH and the final hearing."""
+        span = max((ends - issued).days, 2)
+        first = min(self.rng.randint(12, 30), span)
+        middle = sorted(self.rng.randint(first, span) for _ in range(count - 2))
+        days = [first, *middle, span][:count]
+        types = ["CASE_MANAGEMENT", *["FURTHER_CASE_MANAGEMENT"] * (count - 3), "ISSUE_RESOLUTION", "FINAL"]
+        types = types if count >= 3 else ["CASE_MANAGEMENT", "FINAL"][:count]
+        vacated = self.rng.randrange(count) if vacate else -1
+        hearings = []
+        for n, (kind, day) in enumerate(zip(types, days, strict=True)):
+            when = issued + timedelta(days=day)
+            hearing = {
+                "type": kind,
+                "starts_at": datetime.combine(when, time(10), UTC).isoformat(),
+                "status": "held" if when < self.today else "listed",
+            }
+            if n == vacated:
+                hearing |= {"status": "vacated", "cancellation_reason": self.rng.choice(self.reasons)}
+            hearings.append(hearing)
+        return hearings
+
+    def _case(self, area: str, law: str, issued: date) -> dict[str, Any]:
+        la, court = self.areas[area]
+        self.serial += 1
+        if law == "public":
+            weeks = self.rng.lognormvariate(math.log(CARE_MEDIAN_WEEKS * self.effect[area]), CARE_SIGMA)
+        elif self.rng.random() < PRIVATE_EARLY_SHARE:
+            weeks = self.rng.uniform(6, 12)
+        else:
+            weeks = self.rng.lognormvariate(math.log(PRIVATE_MEDIAN_WEEKS), CARE_SIGMA)
+        ends = issued + timedelta(days=int(weeks * 7))
+        disposed = ends if ends < self.today else None
+        outcome = _weighted(self.rng, OUTCOMES)
+        hearings = 1 + _poisson(self.rng, 4.5 if law == "public" else 1.5)
+        case = {
+            "reference": f"SYN-{law[:3].upper()}-{self.serial:08d}",
+            "law": law,
+            "application_type": "C110A" if law == "public" else "C100",
+            "orders_sought": ["CARE_ORDER"] if law == "public" else ["childArrangementsOrder"],
+            "applicant_la": la,
+            "court": court,
+            "date_received": (issued - timedelta(days=self.rng.randint(0, 2))).isoformat(),
+            "date_issued": issued.isoformat(),
+            "children": self._children(issued, outcome, disposed),
+            "hearings": self._hearings(issued, ends, hearings, self.rng.random() < VACATED_SHARE),
+            "state": "CLOSED" if disposed else "PREPARE_FOR_HEARING",
+        }
+        if disposed:
+            case["closed_date"] = disposed.isoformat()
+        return case
+
+    def cases(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(DFJ area, canonical case) for every synthetic case, month by month."""
+        areas = sorted(self.areas)
+        weights = [self.weights[a] for a in areas]
+        for month in range(self.first_month, self.last_month + 1):
+            for law, per_year in (
+                ("public", PUBLIC_PER_YEAR),
+                ("private", PRIVATE_PER_YEAR * PRIVATE_SHARE_OF_SCALE),
+            ):
+                count = round(per_year / 12 * _seasonality(month) * self.scale)
+                for area in self.rng.choices(areas, weights, k=count):
+                    issued = self._day_in(month)
+                    if issued < self.today:
+                        yield area, self._case(area, law, issued)
+
+
+def _add_org(session: Session, org_id: str, kind: str, name: str, **fields: Any) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        org = Organisation(id=org_id, kind=kind, name=f"{name} {SYNTHETIC}", **fields)
+        session.add(org)
+        audit.record("operator.org_add", "success", client_id="operator", resource_type="organisation",
+                     resource_ids=[org_id], detail={"kind": kind, "demo": True}, session=session)  # fmt: skip
+    return org
+
+
+def _add_client(session: Session, org: Organisation) -> Client:
+    """A new client_secret_basic client with every scope its kind may hold (the secret is shown once)."""
+    scopes = " ".join(sorted(KIND_SCOPES[org.kind]))
+    client_id, secret = f"{org.id}-{secrets.token_hex(4)}", secrets.token_urlsafe(32)
+    session.add(
+        OAuthClient(client_id=client_id, org_id=org.id, scope=scopes, auth_method=AUTH_SECRET,
+                    secret_hash=hash_secret(secret))
+    )  # fmt: skip
+    audit.record("operator.client_add", "success", client_id="operator", resource_type="client",
+                 resource_ids=[client_id], detail={"org": org.id, "demo": True}, session=session)  # fmt: skip
+    return Client(org.id, org.kind, client_id, secret, scopes)
+
+
+def create_partners(session: Session) -> tuple[list[Client], dict[str, tuple[Organisation, Client]]]:
+    """Demo organisations with one client each: one of every kind to try, and each area's submitting LA."""
+    las = config.local_authorities()
+    submitters: dict[str, tuple[Organisation, Client]] = {}
+    for area, (la, _) in sorted(demo_areas().items()):
+        org = _add_org(session, f"{DEMO_PREFIX}la-{la.lower()}", "local_authority", las[la].name, la_code=la)
+        submitters[area] = (org, _add_client(session, org))
+    showcase = [
+        submitters["CENTRAL_LONDON"],
+        *(
+            (org, _add_client(session, org))
+            for org in (
+                _add_org(
+                    session, f"{DEMO_PREFIX}court", "court", "Central Family Court", court_codes=["115"]
+                ),
+                _add_org(session, f"{DEMO_PREFIX}cafcass", "cafcass", "Cafcass", service="cafcass"),
+                _add_org(
+                    session,
+                    f"{DEMO_PREFIX}cafcass-cymru",
+                    "cafcass",
+                    "Cafcass Cymru",
+                    service="cafcass_cymru",
+                ),
+                _add_org(
+                    session, f"{DEMO_PREFIX}lfjb", "lfjb", "Central London LFJB", dfj_areas=["CENTRAL_LONDON"]
+                ),
+                _add_org(session, f"{DEMO_PREFIX}fjb", "fjb", "Family Justice Board"),
+            )
+        ),
+    ]
+    session.commit()
+    return [client for _, client in showcase], submitters
+
+
+def _batches(cases: list[dict[str, Any]]) -> Iterator[bytes]:
+    batch: list[bytes] = []
+    size = 0
+    for case in cases:
+        encoded = json.dumps(case, separators=(",", ":")).encode()
+        if batch and (size + len(encoded) > BATCH_BYTES or len(batch) >= 1000):
+            yield b'{"cases":[' + b",".join(batch) + b"]}"
+            batch, size = [], 0
+        batch.append(encoded)
+        size += len(encoded) + 1
+    if batch:
+        yield b'{"cases":[' + b",".join(batch) + b"]}"
+
+
+def load(
+    submitters: dict[str, tuple[Organisation, Client]], *, seed: int, years: int, today: date, scale: float
+) -> dict[str, int]:
+    """Generate the cases and submit them through the pipeline, batch by batch per LA; the counts."""
+    by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for area, case in Generator(seed, years, today, scale).cases():
+        by_area[area].append(case)
+    totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
+    for area, cases in sorted(by_area.items()):
+        org, client = submitters[area]
+        for body in _batches(cases):
+            submission = pipeline.submit(org, client.client_id, body, "application/json")
+            totals["submissions"] += 1
+            totals["cases"] += submission.records
+            totals["accepted"] += submission.accepted
+            totals["rejected"] += submission.rejected
+    return totals
