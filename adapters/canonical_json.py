@@ -83,6 +83,9 @@ def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
         parser.close()
     except ijson.JSONError as error:
         raise _format_error(str(error)) from None
+    except UnicodeDecodeError:
+        # yajl lets some invalid sequences through (overlong forms); Python's decoder does not
+        raise FormatError("json.invalid_utf8", "The body is not valid UTF-8.") from None
     yield from events
 
 
