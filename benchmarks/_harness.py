@@ -110,9 +110,9 @@ class Exchange:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 try:
-                    if requests.get(f"{self.url}/health/ready", timeout=1).status_code == 200:
+                    if requests.get(f"{self.url}/health/ready", timeout=5).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except requests.RequestException:
                     time.sleep(0.2)
             else:
                 raise RuntimeError("gunicorn did not become ready")
