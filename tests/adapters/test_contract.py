@@ -192,8 +192,15 @@ def test_parse_memory_does_not_grow_with_the_input(name: str) -> None:
 @pytest.mark.parametrize("name", INBOUND)
 @pytest.mark.parametrize(
     "body",
-    [b"", b"\x00\xff\xfe garbage \x80", b"<" * 10, b"{" * 10, b"\xef\xbb\xbf"],
-    ids=["empty", "binary", "angles", "braces", "bom-only"],
+    [
+        b"",
+        b"\x00\xff\xfe garbage \x80",
+        b"<" * 10,
+        b"{" * 10,
+        b"\xef\xbb\xbf",
+        b'{"\xc0\xaf": "\xed\xa0\x80"}\n<a \xc0\xaf="\xed\xa0\x80"/>\nA,\xc0\xaf\n',
+    ],
+    ids=["empty", "binary", "angles", "braces", "bom-only", "overlong-utf8-and-surrogate"],
 )
 def test_garbage_is_a_format_error_or_record_errors_never_a_crash(name: str, body: bytes) -> None:
     try:
