@@ -18,6 +18,7 @@ A body that is not well-formed JSON, or whose top level is neither an object nor
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -114,7 +115,7 @@ class HmctsFplCcdAdapter(Adapter):
         first = _first_byte(reader)
         if first == b"[":
             items: Iterator[Any] = ijson.items(reader, "item", use_float=True)
-            pointers: Iterator[str] = (f"/{n}" for n in _count())
+            pointers: Iterator[str] = (f"/{n}" for n in itertools.count())
         elif first == b"{":
             items, pointers = ijson.items(reader, "", use_float=True), iter([""])
         else:
@@ -125,13 +126,8 @@ class HmctsFplCcdAdapter(Adapter):
         except ijson.JSONError:
             # ijson's own message quotes the body, which may hold personal data
             raise FormatError("hmcts.malformed_json", "the body is not well-formed JSON") from None
-
-
-def _count() -> Iterator[int]:
-    n = 0
-    while True:
-        yield n
-        n += 1
+        except UnicodeDecodeError:
+            raise FormatError("hmcts.invalid_utf8", "the body is not valid UTF-8") from None
 
 
 def _first_byte(reader: Any) -> bytes:
@@ -149,9 +145,9 @@ def _first_byte(reader: Any) -> bytes:
 
 def _record(item: Any, pointer: str) -> Record | RecordError:
     try:
-        return Record("case", to_canonical(item, pointer), Position(pointer=pointer or "/"))
+        return Record("case", to_canonical(item, pointer), Position(pointer=pointer))
     except _Fault as fault:
-        return RecordError(Position(pointer=fault.pointer or "/"), fault.code, fault.message)
+        return RecordError(Position(pointer=fault.pointer), fault.code, fault.message)
 
 
 def to_canonical(case: Any, pointer: str = "") -> dict[str, Any]:
@@ -219,7 +215,7 @@ def _reference(envelope: dict[str, Any], data: dict[str, Any], pointer: str) -> 
     if number:
         return number
     raise _Fault(
-        pointer or "/",
+        pointer,
         "hmcts.reference",
         "the case has neither a CCD case id (envelope 'id') nor a familyManCaseNumber",
     )

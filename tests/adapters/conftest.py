@@ -126,13 +126,13 @@ def _canonical_json_large(n: int) -> bytes:
 
 
 def _hmcts_fpl_ccd_large(n: int) -> bytes:
-    case = (SAMPLES / "hmcts-fpl-ccd" / "case-management.json").read_bytes()
+    case = (SAMPLES / "hmcts-fpl-ccd" / "valid-case-management.json").read_bytes()
     return b"[" + b",".join([case] * n) + b"]"
 
 
 def _cin_census_large(n: int) -> bytes:
     """The 2026 sample with its first child n times (the header is one more record)."""
-    document = (SAMPLES / "cin-census" / "census_2026_preproceedings.xml").read_bytes()
+    document = (SAMPLES / "cin-census" / "valid-census-2026-preproceedings.xml").read_bytes()
     start, end = document.index(b"<Child>"), document.index(b"</Child>") + len(b"</Child>")
     tail = document.rindex(b"</Child>") + len(b"</Child>")
     return document[:start] + document[start:end] * n + document[tail:]

@@ -24,7 +24,7 @@ from schemas.case import CaseInputSchema, CaseSchema
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 SAMPLES = Path(__file__).resolve().parent / "samples"
-VARIANTS = ("case-management", "epo", "confidential-address", "progressed", "bare-case-data", "list")
+VARIANTS = ("valid-case-management", "epo", "confidential-address", "progressed", "bare-case-data", "list")
 RESPONSE_SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
@@ -80,7 +80,7 @@ def test_round_trip_validates_against_the_cafcass_api_schema(name: str) -> None:
 
 
 def test_case_management_rendering() -> None:
-    case = output_of("case-management")
+    case = output_of("valid-case-management")
     [rendered] = render([case])["cases"]
     assert rendered["id"] == 1700000000000001  # the CCD case id comes back
     assert rendered["exchangeId"] == case["id"]
@@ -137,13 +137,13 @@ def test_a_reason_the_schema_has_no_label_for_is_left_out() -> None:
     ],
 )
 def test_states_take_the_schema_spelling(state: str | None, rendered: str) -> None:
-    case = output_of("case-management")
+    case = output_of("valid-case-management")
     case["state"] = state
     assert render([case])["cases"][0]["state"] == rendered
 
 
 def test_cases_the_live_api_never_returns_are_left_out() -> None:
-    kept = output_of("case-management")
+    kept = output_of("valid-case-management")
     left_out = [
         {**kept, "state": "Open"},
         {**kept, "state": "RETURNED"},
@@ -156,7 +156,7 @@ def test_cases_the_live_api_never_returns_are_left_out() -> None:
 
 
 def test_ids_without_a_ccd_reference_are_safe_integers_from_the_uuid() -> None:
-    case = output_of("case-management")
+    case = output_of("valid-case-management")
     del case["reference"]  # the field policy keeps the submitter's reference from Cafcass
     rendered = render([case])["cases"][0]
     assert rendered["id"] == uuid.UUID(case["id"]).int >> 75
@@ -164,7 +164,7 @@ def test_ids_without_a_ccd_reference_are_safe_integers_from_the_uuid() -> None:
 
 
 def test_an_la_without_a_letter_code_renders_null() -> None:
-    case = output_of("case-management")
+    case = output_of("valid-case-management")
     case["applicant_la"] = "420"  # Isles of Scilly: no HMCTS letter code
     response = render([case])
     jsonschema.validate(response, RESPONSE_SCHEMA)
@@ -183,7 +183,7 @@ def test_a_confidential_address_is_never_rendered() -> None:
 
 
 def test_an_address_without_a_confidentiality_flag_is_not_rendered() -> None:
-    case = output_of("case-management")
+    case = output_of("valid-case-management")
     del case["respondents"][0]["address_confidential"]
     respondent = render([case])["cases"][0]["caseData"]["respondents"][0]
     assert "address" not in respondent

@@ -172,7 +172,7 @@ def test_upn_rules_reject_the_child_without_repeating_the_upn() -> None:
 
 
 def test_the_2026_pre_proceedings_block_is_read() -> None:
-    items = parse((SAMPLES / "census_2026_preproceedings.xml").read_bytes())
+    items = parse((SAMPLES / "valid-census-2026-preproceedings.xml").read_bytes())
     assert faults(items) == [] and accepted(items) == ["DfEX0000001", "child_fails_assessments"]
     assert items[1].data["cin_episodes"][0]["pre_proceedings"] == {
         "pp_start_date": "2026-09-09",
@@ -200,7 +200,7 @@ def test_the_2026_pre_proceedings_block_is_read() -> None:
     ],
 )
 def test_the_pre_proceedings_block_is_checked(old: bytes, new: bytes, where: str, code: str) -> None:
-    data = (SAMPLES / "census_2026_preproceedings.xml").read_bytes().replace(old, new)
+    data = (SAMPLES / "valid-census-2026-preproceedings.xml").read_bytes().replace(old, new)
     block = "/Message/Children/Child[1]/CINdetails/PreProceedingsandFGDM"
     found = faults(parse(data))
     assert len(found) == 1 and found[0][0].startswith(block + where) and found[0][1] == code
@@ -208,7 +208,7 @@ def test_the_pre_proceedings_block_is_checked(old: bytes, new: bytes, where: str
 
 def test_the_pre_proceedings_block_is_refused_before_2026() -> None:
     data = (
-        (SAMPLES / "census_2026_preproceedings.xml")
+        (SAMPLES / "valid-census-2026-preproceedings.xml")
         .read_bytes()
         .replace(b"<Year>2026</Year>", b"<Year>2025</Year>")
     )

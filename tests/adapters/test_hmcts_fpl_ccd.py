@@ -15,7 +15,7 @@ from schemas.case import CaseInputSchema
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 SAMPLES = Path(__file__).resolve().parent / "samples" / "hmcts-fpl-ccd"
-VALID = ("case-management", "epo", "confidential-address", "progressed", "bare-case-data")
+VALID = ("valid-case-management", "epo", "confidential-address", "progressed", "bare-case-data")
 
 
 def parse(body: bytes) -> list[Record | RecordError]:
@@ -63,7 +63,7 @@ def test_hmcts_template_placeholder_date_is_a_record_fault(fixture: str) -> None
 
 
 def test_case_management_maps_every_field() -> None:
-    assert only_record("case-management") == {
+    assert only_record("valid-case-management") == {
         "reference": "1700000000000001",
         "court_case_number": "SA25C50001",
         "law": "public",
@@ -225,7 +225,7 @@ def strings_in(value: Any) -> list[str]:
 
 
 def _patched(path: list[str | int], value: Any) -> bytes:
-    case = json.loads(sample("case-management"))
+    case = json.loads(sample("valid-case-management"))
     node = case
     for key in path[:-1]:
         node = node[key]

@@ -26,7 +26,7 @@ def test_import_of_a_case_file_prints_the_receipt(runner, camden, tmp_path):
 
 def test_import_of_a_cin_census_stores_children_and_pre_proceedings(runner, make_partner):
     make_partner("local_authority", org_id="city", options=("--la-code", "201"))
-    path = ROOT / "tests" / "adapters" / "samples" / "cin-census" / "census_2026_preproceedings.xml"
+    path = ROOT / "tests" / "adapters" / "samples" / "cin-census" / "valid-census-2026-preproceedings.xml"
     result = runner.invoke(args=["import", str(path), "--org", "city", "--profile", "cin-census"])
     assert result.exit_code == 0, result.output
     receipt = json.loads(result.stdout)
