@@ -1,4 +1,6 @@
-"""What every benchmark shares (run each as `python -m benchmarks.NAME` from the project root): a real exchange under gunicorn on a fresh database, and one way to report.
+"""What every benchmark shares: a real exchange under gunicorn on a fresh database, and one way to report.
+
+Run each benchmark as `python -m benchmarks.NAME` from the project root (`make bench` runs them all).
 
 A benchmark prints its figure beside a baseline measured in the same run, and their ratio, so that
 the number means something on whatever machine runs it.

@@ -5,20 +5,13 @@ Baseline, measured in the same run on the same server (``floor_app``: the exchan
 route): an authenticated request that does one INSERT and one COMMIT. Aim: at least half the floor.
 """
 
-# ruff: noqa: E402 - the standard library must be imported before benchmarks/ is back on the path
-
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# benchmarks/ (sys.path[0] when run as a script) holds token.py, which shadows the standard library's token
-BENCHMARKS = sys.path.pop(0)
 
 import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +19,7 @@ from contextlib import contextmanager
 
 import requests
 
-sys.path += [BENCHMARKS, str(Path(BENCHMARKS).parent)]
-from _harness import BIN, ROOT, Exchange, exchange, free_port, postgres_available, report
-
+from benchmarks._harness import BIN, ROOT, Exchange, exchange, free_port, postgres_available, report
 from tests.api.conftest import care_case  # the synthetic case the API tests use
 
 REQUESTS = 1500
