@@ -66,7 +66,9 @@ class Worker:
 
     def checkpoint(self, now: datetime, force: bool = False) -> int:
         """Sign the audit head when ``checkpoint_every`` events or ``CHECKPOINT_INTERVAL`` have passed."""
-        with db.transaction() as session:
+        # the app's session, not a transaction of its own: the key ring reads the signing key through it
+        session = db.session()
+        try:
             head = session.scalar(select(func.max(AuditEvent.seq))) or 0
             last = session.execute(
                 select(AuditCheckpoint.seq, AuditCheckpoint.signed_at)
@@ -78,7 +80,11 @@ class Worker:
             due = unsigned >= self.checkpoint_every or (
                 unsigned > 0 and (force or signed_at is None or now - signed_at >= CHECKPOINT_INTERVAL)
             )
-            return int(due and audit.checkpoint(session, sign_payload) is not None)
+            signed = int(due and audit.checkpoint(session, sign_payload) is not None)
+            session.commit()
+            return signed
+        finally:
+            db.session.remove()
 
     def run_once(self, now: datetime | None = None, today: date | None = None) -> Tick:
         """One pass over every kind of work (``now`` defaults to the clock at each step)."""

@@ -250,11 +250,9 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
                 and_(AdviceRequest.created_at == created_at, AdviceRequest.id > after_id),
             )
         )
-    rows = (
-        db.session.scalars(query.order_by(AdviceRequest.created_at, AdviceRequest.id).limit(limit + 1))
-        .unique()
-        .all()
-    )
+    rows = db.session.scalars(
+        query.order_by(AdviceRequest.created_at, AdviceRequest.id).limit(limit + 1)
+    ).all()
     more, rows = len(rows) > limit, rows[:limit]
     audit.record(
         "advice.list",

@@ -59,7 +59,7 @@ class AdviceRequest(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    advice: Mapped[Advice | None] = relationship(lazy="joined", uselist=False)
+    advice: Mapped[Advice | None] = relationship(lazy="selectin", uselist=False)
 
 
 class Advice(Base):
