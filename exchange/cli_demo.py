@@ -1,4 +1,4 @@
-"""`exchange demo`: a working exchange on SQLite with SYNTHETIC data, every kind of partner, and how to call it.
+"""`exchange demo`: a working exchange on SQLite with SYNTHETIC data, partners of every kind, how to call it.
 
 It migrates the database, creates demo organisations and clients of every kind, loads a synthetic national
 data set through the intake pipeline (``exchange.demo``), prints each client's credentials and a curl line
@@ -36,22 +36,50 @@ def _instructions(clients: list[demo.Client], base: str, quarter: str) -> str:
     )
     by_kind = {(c.kind, c.org_id): c for c in clients}
     flows = [
-        ("local_authority", "submit a case", f"curl -s -X POST -H \"Authorization: Bearer $TOKEN\" "
-         f"-H 'Content-Type: application/json' --data @case.json {base}/v1/submissions"),
-        ("local_authority", "read its cases", f"curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/cases"),
-        ("court", "read its court's cases", f"curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/cases"),
-        ("court", "ask Cafcass for advice", f"curl -s -X POST -H \"Authorization: Bearer $TOKEN\" "
-         f"-H 'Content-Type: application/json' --data @advice-request.json {base}/v1/advice-requests"),
-        ("cafcass", "read the change feed", f"curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/feed"),
-        ("cafcass", "list advice requests", f"curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/advice-requests"),
-        ("lfjb", "pull its metrics as CSV", f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: text/csv' "
-         f"'{base}/v1/metrics?area=CENTRAL_LONDON&period=quarter'"),
-        ("lfjb", "its quarterly pack (HTML)", f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: text/html' "
-         f"'{base}/v1/metrics/pack?area=CENTRAL_LONDON&quarter={quarter}' -o pack.html"),
-        ("lfjb", "the same pack as PDF", f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: application/pdf' "
-         f"'{base}/v1/metrics/pack?area=CENTRAL_LONDON&quarter={quarter}' -o pack.pdf"),
-        ("fjb", "every area's metrics", f"curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/v1/metrics?period=year'"),
-    ]  # fmt: skip
+        (
+            "local_authority",
+            "submit a case",
+            f'curl -s -X POST -H "Authorization: Bearer $TOKEN" '
+            f"-H 'Content-Type: application/json' --data @case.json {base}/v1/submissions",
+        ),
+        ("local_authority", "read its cases", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/cases'),
+        ("court", "read its court's cases", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/cases'),
+        (
+            "court",
+            "ask Cafcass for advice",
+            f'curl -s -X POST -H "Authorization: Bearer $TOKEN" '
+            f"-H 'Content-Type: application/json' --data @advice-request.json {base}/v1/advice-requests",
+        ),
+        ("cafcass", "read the change feed", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/feed'),
+        (
+            "cafcass",
+            "list advice requests",
+            f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/advice-requests',
+        ),
+        (
+            "lfjb",
+            "pull its metrics as CSV",
+            f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: text/csv' "
+            f"'{base}/v1/metrics?area=CENTRAL_LONDON&period=quarter'",
+        ),
+        (
+            "lfjb",
+            "its quarterly pack (HTML)",
+            f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: text/html' "
+            f"'{base}/v1/metrics/pack?area=CENTRAL_LONDON&quarter={quarter}' -o pack.html",
+        ),
+        (
+            "lfjb",
+            "the same pack as PDF",
+            f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: application/pdf' "
+            f"'{base}/v1/metrics/pack?area=CENTRAL_LONDON&quarter={quarter}' -o pack.pdf",
+        ),
+        (
+            "fjb",
+            "every area's metrics",
+            f"curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/v1/metrics?period=year'",
+        ),
+    ]
     lines += ["", "Then, with a token of the client of that kind:"]
     for kind, what, curl in flows:
         client = next(c for (k, _), c in by_kind.items() if k == kind)
@@ -66,9 +94,12 @@ def _instructions(clients: list[demo.Client], base: str, quarter: str) -> str:
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="The same seed gives the same data.")
 @click.option(
-    "--scale", default=DEFAULT_SCALE, show_default=True, type=click.FloatRange(0.001, 1.0),
+    "--scale",
+    default=DEFAULT_SCALE,
+    show_default=True,
+    type=click.FloatRange(0.001, 1.0),
     help="Share of the national 16,000 care cases a year to load (of the 50,000 private-law: a fifth of it).",
-)  # fmt: skip
+)
 @click.option("--no-serve", is_flag=True, help="Load and print, then exit instead of serving.")
 @click.option("--json", "as_json", is_flag=True, help="Print the clients and the load summary as JSON.")
 @click.pass_context
@@ -88,8 +119,9 @@ def demo_command(
         click.echo(json.dumps({"clients": [c.__dict__ for c in clients], "loaded": loaded}, indent=2))
     else:
         click.echo(
-            f"SYNTHETIC data loaded through the pipeline: {loaded['accepted']:,} of {loaded['cases']:,} cases "
-            f"in {loaded['submissions']} submissions, {loaded['seconds']} s (scale {scale}, {years} years, seed {seed})"
+            f"SYNTHETIC data loaded through the pipeline: {loaded['accepted']:,} of {loaded['cases']:,} "
+            f"cases in {loaded['submissions']} submissions, {loaded['seconds']} s "
+            f"(scale {scale}, {years} years, seed {seed})"
         )
         click.echo(_instructions(clients, f"http://{HOST}:{PORT}", quarter))
     if not no_serve:

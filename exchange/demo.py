@@ -4,7 +4,8 @@ public pipeline (canonical-json batches submitted by each local authority's orga
 Nothing here is real: organisations are named "(synthetic)", references start ``SYN-``, children have no
 names or UPNs. Shapes (SPEC §8, DOMAIN.md): about 16,000 care and 50,000 private-law cases a year across
 the DFJ areas (``scale`` takes a fraction of the care cases and a fifth of that fraction of the private-law
-ones, so that a demo's area figures are not all suppressed), children per care case 1..4 with P .62/.22/.10/.06,
+ones, so that a demo's area figures are not all suppressed), children per care case 1..4 with P
+.62/.22/.10/.06,
 care durations lognormal with median 35 weeks and sigma 0.45 (about 30% within 26 weeks) times an area
 effect of about ±6 weeks, private law 30% ending at the first hearing and the rest lognormal around 40
 weeks, hearings per care case 1 + Poisson(4.5) with about a third of cases having one vacated (the agency
@@ -94,10 +95,13 @@ def _cancellation_reasons() -> list[str]:
 
 
 class Generator:
-    """Deterministic synthetic cases for the months ``first_month``..``last_month``, ending before ``today``."""
+    """Deterministic synthetic cases, month by month for ``years`` up to the month before ``today``."""
 
-    def __init__(self, seed: int, years: int, today: date, scale: float) -> None:
+    def __init__(
+        self, seed: int, years: int, today: date, scale: float, private_share: float = PRIVATE_SHARE_OF_SCALE
+    ) -> None:
         self.rng = random.Random(seed)
+        self.private_share = private_share
         self.today = today
         self.last_month = month_of(today) - 1
         self.first_month = self.last_month - 12 * years + 1
@@ -189,7 +193,7 @@ class Generator:
         for month in range(self.first_month, self.last_month + 1):
             for law, per_year in (
                 ("public", PUBLIC_PER_YEAR),
-                ("private", PRIVATE_PER_YEAR * PRIVATE_SHARE_OF_SCALE),
+                ("private", PRIVATE_PER_YEAR * self.private_share),
             ):
                 count = round(per_year / 12 * _seasonality(month) * self.scale)
                 for area in self.rng.choices(areas, weights, k=count):
@@ -203,8 +207,15 @@ def _add_org(session: Session, org_id: str, kind: str, name: str, **fields: Any)
     if org is None:
         org = Organisation(id=org_id, kind=kind, name=f"{name} {SYNTHETIC}", **fields)
         session.add(org)
-        audit.record("operator.org_add", "success", client_id="operator", resource_type="organisation",
-                     resource_ids=[org_id], detail={"kind": kind, "demo": True}, session=session)  # fmt: skip
+        audit.record(
+            "operator.org_add",
+            "success",
+            client_id="operator",
+            resource_type="organisation",
+            resource_ids=[org_id],
+            detail={"kind": kind, "demo": True},
+            session=session,
+        )
     return org
 
 
@@ -213,11 +224,23 @@ def _add_client(session: Session, org: Organisation) -> Client:
     scopes = " ".join(sorted(KIND_SCOPES[org.kind]))
     client_id, secret = f"{org.id}-{secrets.token_hex(4)}", secrets.token_urlsafe(32)
     session.add(
-        OAuthClient(client_id=client_id, org_id=org.id, scope=scopes, auth_method=AUTH_SECRET,
-                    secret_hash=hash_secret(secret))
-    )  # fmt: skip
-    audit.record("operator.client_add", "success", client_id="operator", resource_type="client",
-                 resource_ids=[client_id], detail={"org": org.id, "demo": True}, session=session)  # fmt: skip
+        OAuthClient(
+            client_id=client_id,
+            org_id=org.id,
+            scope=scopes,
+            auth_method=AUTH_SECRET,
+            secret_hash=hash_secret(secret),
+        )
+    )
+    audit.record(
+        "operator.client_add",
+        "success",
+        client_id="operator",
+        resource_type="client",
+        resource_ids=[client_id],
+        detail={"org": org.id, "demo": True},
+        session=session,
+    )
     return Client(org.id, org.kind, client_id, secret, scopes)
 
 

@@ -146,9 +146,14 @@ def metrics(
     _audit(
         "metrics.read",
         areas,
-        {"period": period, "from": periods[0].label, "to": periods[-1].label, "measures": len(names),
-         "format": "csv" if as_csv else "json"},
-    )  # fmt: skip
+        {
+            "period": period,
+            "from": periods[0].label,
+            "to": periods[-1].label,
+            "measures": len(names),
+            "format": "csv" if as_csv else "json",
+        },
+    )
     return _as_csv(cells) if as_csv else jsonify({"cells": cells})
 
 

@@ -147,15 +147,21 @@ def _flows(session: Session, periods: Sequence[Period], table: _Table) -> None:
     p = _period_key(t.c.month, kind).label("p")
     query = (
         select(
-            t.c.scope, t.c.law, t.c.measure, t.c.category, p,
-            func.sum(t.c.n), func.sum(t.c.total), func.sum(t.c.n * t.c.weeks),
+            t.c.scope,
+            t.c.law,
+            t.c.measure,
+            t.c.category,
+            p,
+            func.sum(t.c.n),
+            func.sum(t.c.total),
+            func.sum(t.c.n * t.c.weeks),
         )
         .where(
             t.c.measure.in_(("started", "disposed", "hearings", "vacated", "final_order")),
             t.c.month.between(periods[0].first_month, periods[-1].last_month),
         )
         .group_by(t.c.scope, t.c.law, t.c.measure, t.c.category, p)
-    )  # fmt: skip
+    )
     for scope, law, measure, category, key, n, total, weeks in session.execute(query):
         table.add((f"{law}:{measure}", scope, Period(kind, key).label, category), n, total, weeks)
 

@@ -13,7 +13,7 @@ from exchange.api.metrics import _csv_safe
 from exchange.db import db
 from exchange.metrics.report import COLUMNS
 from exchange.models import AuditEvent
-from tests.metrics.conftest import CENTRAL, EAST, WEST
+from tests.metrics.conftest import EAST, WEST
 
 Q1 = {"from": "2025-01", "to": "2025-03", "period": "quarter"}
 
@@ -24,15 +24,18 @@ def twelve_cases(add_case):
     London, 1 in West London."""
     for n in range(12):
         add_case(date(2024, 7, 15) + timedelta(days=n), date(2025, 1, 13) + timedelta(days=n))
-    for n in range(7):
+    for _ in range(7):
         add_case(date(2024, 7, 15), date(2025, 1, 20), court=EAST)
     add_case(date(2024, 7, 15), date(2025, 1, 20), court=WEST)
 
 
 def test_a_board_sees_its_area_and_national_only(client, make_partner, auth_headers, twelve_cases):
     board = make_partner("lfjb")  # CENTRAL_LONDON
-    response = client.get("/v1/metrics", query_string={**Q1, "measure": "care_cases_disposed,care_mean_weeks"},
-                          headers=auth_headers(board))  # fmt: skip
+    response = client.get(
+        "/v1/metrics",
+        query_string={**Q1, "measure": "care_cases_disposed,care_mean_weeks"},
+        headers=auth_headers(board),
+    )
     assert response.status_code == 200
     cells = response.get_json()["cells"]
     assert {c["area"] for c in cells} == {"CENTRAL_LONDON", "national"}
@@ -40,9 +43,15 @@ def test_a_board_sees_its_area_and_national_only(client, make_partner, auth_head
     by = {(c["measure"], c["area"]): c for c in cells}
     assert by["care_cases_disposed", "CENTRAL_LONDON"]["value"] == 12
     assert by["care_mean_weeks", "CENTRAL_LONDON"] | {} == {
-        "measure": "care_mean_weeks", "category": None, "area": "CENTRAL_LONDON", "period": "2025Q1",
-        "value": 26.0, "numerator": 312, "denominator": 12, "status": "published",
-    }  # fmt: skip
+        "measure": "care_mean_weeks",
+        "category": None,
+        "area": "CENTRAL_LONDON",
+        "period": "2025Q1",
+        "value": 26.0,
+        "numerator": 312,
+        "denominator": 12,
+        "status": "published",
+    }
     # West London's 1 is hidden, then East London's 7 (the smallest other part), so national 20 may stay
     assert by["care_cases_disposed", "national"]["value"] == 20
     pulls = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "metrics.read")).all()
@@ -59,15 +68,19 @@ def test_another_boards_area_is_404_and_audited(client, make_partner, auth_heade
     assert "WEST_LONDON" not in response.get_data(as_text=True)
     denied = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "metrics.foreign_area")).all()
     assert [d.resource_ids for d in denied] == [["WEST_LONDON"]]
-    pack = client.get("/v1/metrics/pack", query_string={"area": "WEST_LONDON", "quarter": "2025Q1"},
-                      headers=auth_headers(board))  # fmt: skip
+    pack = client.get(
+        "/v1/metrics/pack",
+        query_string={"area": "WEST_LONDON", "quarter": "2025Q1"},
+        headers=auth_headers(board),
+    )
     assert pack.status_code == 404
 
 
 def test_the_national_board_sees_every_area(client, make_partner, auth_headers, twelve_cases):
     fjb = make_partner("fjb")
-    cells = client.get("/v1/metrics", query_string={**Q1, "measure": "care_cases_started"},
-                       headers=auth_headers(fjb)).get_json()["cells"]  # fmt: skip
+    cells = client.get(
+        "/v1/metrics", query_string={**Q1, "measure": "care_cases_started"}, headers=auth_headers(fjb)
+    ).get_json()["cells"]
     assert len({c["area"] for c in cells}) == 45  # 43 DFJ areas, the High Court and national
     areas = client.get("/v1/metrics/areas", headers=auth_headers(fjb)).get_json()
     assert len(areas["items"]) == 45 and areas["next_cursor"] is None
@@ -97,8 +110,15 @@ def test_csv_has_the_same_columns_and_cells(client, make_partner, auth_headers, 
 
 def test_csv_text_cannot_start_a_formula():
     assert [_csv_safe(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "green", -3, None)] == [
-        "'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "green", -3, "",
-    ]  # fmt: skip
+        "'=1+1",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "green",
+        -3,
+        "",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -126,13 +146,20 @@ def test_pack_as_html_and_pdf(client, make_partner, auth_headers, twelve_cases):
     html = client.get("/v1/metrics/pack", query_string=query, headers={**headers, "Accept": "text/html"})
     assert html.status_code == 200 and html.mimetype == "text/html"
     page = html.get_data(as_text=True)
-    for chart in ("trend-mean-weeks", "trend-within-26-weeks", "trend-cases", "duration-band",
-                  "open-age-profile", "vacated-by-agency"):  # fmt: skip
+    for chart in (
+        "trend-mean-weeks",
+        "trend-within-26-weeks",
+        "trend-cases",
+        "duration-band",
+        "open-age-profile",
+        "vacated-by-agency",
+    ):
         assert f'data-chart="{chart}"' in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     pdf = client.get("/v1/metrics/pack", query_string=query, headers={**headers, "Accept": "application/pdf"})
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF-")
-    bad = client.get("/v1/metrics/pack", query_string={"area": "CENTRAL_LONDON", "quarter": "2025Q5"},
-                     headers=headers)  # fmt: skip
+    bad = client.get(
+        "/v1/metrics/pack", query_string={"area": "CENTRAL_LONDON", "quarter": "2025Q5"}, headers=headers
+    )
     assert bad.status_code == 422

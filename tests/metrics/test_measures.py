@@ -57,8 +57,13 @@ def test_moj_median_of_an_odd_count_is_the_largest_value_of_the_lower_half(add_c
 
 def test_duration_bands():
     assert [duration_band(w) for w in (26.0, 26.49, 26.5, 29.4, 29.5, 41)] == [
-        "green", "green", "amber", "amber", "red", "red",
-    ]  # fmt: skip
+        "green",
+        "green",
+        "amber",
+        "amber",
+        "red",
+        "red",
+    ]
 
 
 def test_month_quarter_and_year_boundaries(add_case):

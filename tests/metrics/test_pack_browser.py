@@ -13,8 +13,14 @@ from tests.metrics.conftest import EAST, WEST
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHARTS = ("trend-mean-weeks", "trend-within-26-weeks", "trend-cases", "duration-band",
-          "open-age-profile", "vacated-by-agency")  # fmt: skip
+CHARTS = (
+    "trend-mean-weeks",
+    "trend-within-26-weeks",
+    "trend-cases",
+    "duration-band",
+    "open-age-profile",
+    "vacated-by-agency",
+)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
 pytestmark = [
@@ -34,9 +40,16 @@ def quarter_of_cases(add_case):
             issued,
             disposed if disposed < date(2025, 3, 31) else None,
             children=1 + n % 3,
-            hearings=(("CASE_MANAGEMENT", issued + timedelta(days=20), "vacated", ("Cafcass", "LocalAuthority")[n % 2]),
-                      ("CASE_MANAGEMENT", issued + timedelta(days=26), "held")),
-        )  # fmt: skip
+            hearings=(
+                (
+                    "CASE_MANAGEMENT",
+                    issued + timedelta(days=20),
+                    "vacated",
+                    ("Cafcass", "LocalAuthority")[n % 2],
+                ),
+                ("CASE_MANAGEMENT", issued + timedelta(days=26), "held"),
+            ),
+        )
     for n in range(40):
         add_case(
             start + timedelta(days=9 * n), start + timedelta(days=9 * n + 240), court=(EAST, WEST)[n % 2]
@@ -56,9 +69,17 @@ def test_the_pack_renders_offline_in_chromium(client, make_partner, auth_headers
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-extensions",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-extensions",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
+            ],
+        )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -67,7 +88,8 @@ def test_the_pack_renders_offline_in_chromium(client, make_partner, auth_headers
             page.set_content(html, wait_until="load")
             drawn = page.eval_on_selector_all(
                 "svg[data-chart]",
-                "els => els.map(e => [e.dataset.chart, e.getBoundingClientRect().width, e.querySelectorAll('*').length])",
+                "els => els.map(e => [e.dataset.chart, e.getBoundingClientRect().width,"
+                " e.querySelectorAll('*').length])",
             )
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "performance-pack.png"), full_page=True)

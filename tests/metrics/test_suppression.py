@@ -27,8 +27,13 @@ def mixed_cases(add_case):
         days = int(rng.lognormvariate(5.5, 0.45))
         disposed = issued + timedelta(days=days)
         vacated = (("FINAL", issued + timedelta(days=30), "vacated", rng.choice(("Cafcass", "HMCTS"))),)
-        add_case(issued, disposed if disposed < date(2025, 3, 31) else None, court=court,
-                 children=rng.choice((1, 1, 2, 3)), hearings=vacated if rng.random() < 0.4 else ())  # fmt: skip
+        add_case(
+            issued,
+            disposed if disposed < date(2025, 3, 31) else None,
+            court=court,
+            children=rng.choice((1, 1, 2, 3)),
+            hearings=vacated if rng.random() < 0.4 else (),
+        )
 
 
 def _pull(client, headers, **extra):
