@@ -179,3 +179,69 @@ def test_private_law(add_case):
     assert (mean.value, mean.numerator, mean.denominator) == (12.5, 25, 2)
     [care] = raw([Q1_2025], "care_cases_started")
     assert care.value == 0
+
+
+def test_advice_requests_and_pre_proceedings(la_org):
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from exchange.models import Advice, AdviceRequest, Organisation, PreProceedings
+
+    court = Organisation(
+        id="court-115", kind="court", name="Central Family Court (synthetic)", court_codes=["115"]
+    )
+    db.session.add(court)
+    db.session.flush()
+
+    def request(received: date, due: date, answered: date | None, status: str = "answered") -> None:
+        row = AdviceRequest(
+            court_org_id=court.id,
+            client_id="c",
+            body_sha256="0" * 64,
+            court=CENTRAL,
+            type="safeguarding_letter",
+            due_date=due,
+            status=status,
+            routed_to="cafcass",
+            created_at=datetime.combine(received, datetime.min.time(), UTC),
+        )
+        db.session.add(row)
+        db.session.flush()
+        if answered:
+            db.session.add(
+                Advice(
+                    request_id=row.id,
+                    answered_by_org_id=la_org.id,
+                    summary="s",
+                    answered_at=datetime.combine(answered, datetime.max.time(), UTC),
+                )
+            )
+
+    request(date(2024, 12, 20), date(2025, 1, 10), date(2025, 1, 10))  # received Q4, due Q1, on its due day
+    request(date(2025, 1, 5), date(2025, 1, 20), date(2025, 1, 21))  # late
+    request(date(2025, 2, 1), date(2025, 3, 31), None, "overdue")  # due in Q1, unanswered
+    request(date(2025, 2, 2), date(2025, 3, 1), None, "withdrawn")  # withdrawn: not due
+    request(date(2025, 3, 1), date(2025, 4, 2), None, "routed")  # due Q2
+    for n, (started, court_date) in enumerate(
+        [(date(2025, 1, 3), date(2025, 3, 1)), (date(2025, 2, 3), None), (date(2025, 3, 31), None)]
+    ):
+        db.session.add(
+            PreProceedings(
+                org_id=la_org.id,
+                la_code="202",
+                la_child_id=f"P{n}",
+                start_date=started,
+                court_application_date=court_date,
+                submission_id=uuid4(),
+            )
+        )
+    db.session.commit()
+    [received] = raw([Q1_2025], "advice_requests")
+    assert received.value == 4
+    [on_time] = raw([Q1_2025], "advice_on_time_pct")
+    # due in Q1 and not withdrawn: 3; answered by the due date: 1
+    assert (on_time.value, on_time.numerator, on_time.denominator) == (33.3, 1, 3)
+    [pre] = raw([Q1_2025], "pre_proceedings_started")
+    assert pre.value == 3  # Camden (202) is in Central London
+    [to_court] = raw([Q1_2025], "pre_proceedings_to_court_pct")
+    assert (to_court.numerator, to_court.denominator) == (1, 3)
