@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import structlog
 from sqlalchemy import func, select
 
 from exchange import advice, audit
@@ -22,6 +23,7 @@ from exchange.delivery.sender import Sender
 from exchange.models import AuditCheckpoint, AuditEvent
 from exchange.pipeline import process_next_submission
 
+log = structlog.get_logger("exchange.worker")
 #: sign the audit head at least this often while events keep arriving
 CHECKPOINT_INTERVAL = timedelta(minutes=5)
 
@@ -106,7 +108,17 @@ class Worker:
         return total
 
     def run(self, idle_seconds: float = 1.0) -> None:
-        """Work until ``stop`` is set (SIGTERM, SIGINT), resting ``idle_seconds`` when nothing was due."""
+        """Work until ``stop`` is set (SIGTERM, SIGINT), resting ``idle_seconds`` when nothing was due.
+
+        A pass that fails (the database restarting, say) is logged and the next one tried after a rest:
+        whatever it had claimed stays leased until its lease expires, then any worker takes it up.
+        """
         while not self.stop.is_set():
-            if not self.run_once().busy:
+            try:
+                busy = self.run_once().busy
+            except Exception as error:  # noqa: BLE001 - one failed pass must not end the worker
+                log.error("worker_pass_failed", error_type=type(error).__name__, worker=self.sender.worker_id)
+                db.session.remove()
+                busy = False
+            if not busy:
                 self.stop.wait(idle_seconds)

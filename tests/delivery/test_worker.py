@@ -21,6 +21,7 @@ from exchange.db import db, utcnow
 from exchange.delivery import outbox, secret_store
 from exchange.delivery.sender import Sender
 from exchange.models import AuditCheckpoint, Delivery, WebhookSubscription
+from exchange.worker import Worker
 from tests.delivery.helpers import TEST_POLICY, Receiver, subscribe
 
 EXCHANGE = Path(sys.executable).parent / "exchange"
@@ -135,3 +136,19 @@ def test_webhooks_add_refuses_bad_urls_and_unknown_events(runner, cafcass, url, 
 def test_webhooks_add_refuses_an_unknown_organisation(runner):
     args = ["webhooks", "add", "--org", "nobody", "--url", "https://x.example/h", "--events", "case.changed"]
     assert runner.invoke(args=args).exit_code == 2
+
+
+def test_a_failed_pass_is_logged_and_the_worker_carries_on(app, monkeypatch):
+    worker = Worker(sender=Sender(policy=TEST_POLICY))
+    calls: list[int] = []
+
+    def deliver_due(now=None):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("database restarting")
+        worker.stop.set()
+        return 0
+
+    monkeypatch.setattr(worker.sender, "deliver_due", deliver_due)
+    worker.run(idle_seconds=0)
+    assert len(calls) == 2
