@@ -15,7 +15,8 @@
     anything else                                      → 500, logged with the request id, never shown
 
 No stack trace, SQL, file path or personal data is ever put in a problem: details are fixed texts or
-codes, and validation messages name fields, never their values.
+codes, and validation messages name fields, never their values. ``ProblemSchema`` documents the shape
+in /openapi.json.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, g, json
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from exchange import audit
@@ -115,6 +117,34 @@ class ValidationFailed(Problem):
 
 class TooManyRequests(Problem):
     status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
+class ProblemErrorSchema(Schema):
+    """One validation fault; a submission's faults also carry their ``position``."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    pointer = fields.String(required=True, metadata={"description": "JSON pointer (RFC 6901)."})
+    code = fields.String(required=True, metadata={"description": "A stable rule code."})
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details; extension members (e.g. OAuth's ``error``) may follow."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True, metadata={"format": "uri-reference"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True, metadata={"minimum": 400, "maximum": 599})
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(ProblemErrorSchema))
+
+
+#: how an ``alt_response`` documents a problem answer in /openapi.json
+PROBLEM_DOC: dict[str, Any] = {"schema": ProblemSchema, "content_type": PROBLEM_JSON}
 
 
 _BY_STATUS = {cls.status: cls for cls in Problem.__subclasses__()}

@@ -21,7 +21,7 @@ from exchange import audit
 from exchange.access import visible_or_404
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
-from exchange.errors import Conflict, ValidationFailed
+from exchange.errors import PROBLEM_DOC, Conflict, ValidationFailed
 from exchange.models import Case
 from exchange.store import cases as store
 from exchange.store.events import EventInvalid, apply_event
@@ -164,8 +164,8 @@ def versions(query: dict[str, Any], case_id: str) -> Any:
 @blp.route("/<case_id>/events", methods=["POST"])
 @blp.arguments(EventSchema, unknown="include", description="One progression event (schemas.events).")
 @blp.response(200, case_schemas.CaseSchema, description="The case after the event.")
-@blp.alt_response(409, description="The event is not allowed in the case's state.")
-@blp.alt_response(412, description="If-Match does not match the case's ETag.")
+@blp.alt_response(409, **PROBLEM_DOC, description="The event is not allowed in the case's state.")
+@blp.alt_response(412, **PROBLEM_DOC, description="If-Match does not match the case's ETag.")
 @requires("cases:submit")
 def post_event(_envelope: dict[str, Any], case_id: str) -> Any:
     """Record a progression event; the case's new version is answered."""

@@ -35,6 +35,7 @@ class CodeListSchema(CodeListSummarySchema):
 
 @blp.route("", methods=["GET"])
 @blp.response(200, CodeListPageSchema)
+@blp.doc(security=[])
 @public
 def index() -> dict[str, Any]:
     """Every code list, with where it comes from and its licence."""
@@ -44,6 +45,7 @@ def index() -> dict[str, Any]:
 
 @blp.route("/<name>", methods=["GET"])
 @blp.response(200, CodeListSchema)
+@blp.doc(security=[])
 @public
 def show(name: str) -> dict[str, Any]:
     """One code list's entries, in its source's order."""

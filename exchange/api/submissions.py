@@ -23,7 +23,13 @@ from exchange import audit, pipeline
 from exchange.access import visible_or_404
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
-from exchange.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from exchange.errors import (
+    PROBLEM_DOC,
+    BadRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from exchange.store import submissions as store
 
 blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
@@ -96,10 +102,10 @@ def _body() -> bytes:
 @blp.arguments(SubmitQuerySchema, location="query", unknown=RAISE)
 @blp.response(201, SubmissionSchema, description="Processed inline.")
 @blp.alt_response(202, schema=SubmissionSchema, description="Stored; the worker processes it (see Location).")
-@blp.alt_response(409, description="Idempotency-Key reused with another body.")
-@blp.alt_response(413, description="Body (or inflated body) over the limit.")
-@blp.alt_response(415, description="No adapter for the Content-Type.")
-@blp.alt_response(422, description="Every record rejected, or an unknown profile.")
+@blp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
+@blp.alt_response(413, **PROBLEM_DOC, description="Body (or inflated body) over the limit.")
+@blp.alt_response(415, **PROBLEM_DOC, description="No adapter for the Content-Type.")
+@blp.alt_response(422, **PROBLEM_DOC, description="Every record rejected, or an unknown profile.")
 @blp.doc(
     requestBody={
         "required": True,
