@@ -154,3 +154,16 @@ def test_two_workers_never_hold_the_same_delivery_and_an_expired_lease_is_taken_
 def test_overdue_marking_writes_no_delivery_without_subscribers_and_is_safe_to_repeat(app):
     assert advice.mark_overdue(db.session) == []
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_concurrent_claims_skip_rows_locked_by_another_worker(app, runner, cafcass, receiver):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time; SKIP LOCKED is PostgreSQL's")
+    subscribe(runner, cafcass.org_id, receiver.url, "advice.requested")
+    _enqueue(cafcass.org_id, 6)
+    small = RetryPolicy(batch=4)
+    now = utcnow()
+    with db.transaction() as first, db.transaction() as second:  # both open at once, neither committed
+        a = {d.seq for d in Sender(policy=small).claim(first, now)}
+        b = {d.seq for d in Sender(policy=small).claim(second, now)}
+    assert len(a) == 4 and len(b) == 2 and not a & b
