@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 from typing import Any
 
 from flask import current_app
@@ -55,6 +56,8 @@ from schemas.base import validation_faults
 REPORT_LIMIT = 1000
 STORED_IDS_LIMIT = 1000
 STAGE_BATCH = 500
+#: checked records are stored this many at a time (return records in one multi-row upsert per table)
+APPLY_BATCH = 1000
 #: ``progress(records_read, bytes_read)``
 Progress = Callable[[int, int], None]
 
@@ -232,6 +235,10 @@ class Report:
         if len(self.stored_ids) < STORED_IDS_LIMIT and record_id not in self.stored_ids:
             self.stored_ids.append(record_id)
 
+    def stored_many(self, record_ids: list[str]) -> None:
+        for record_id in record_ids:
+            self.stored(record_id)
+
 
 def _schema_faults(
     kind: str, data: dict[str, Any]
@@ -296,15 +303,21 @@ def _exchange_rules(
 
 
 def _apply(
-    session: Session, org: Organisation, submission_id: uuid.UUID, record: Checked, report: Report
+    session: Session, org: Organisation, submission_id: uuid.UUID, records: list[Checked], report: Report
 ) -> None:
-    try:
-        if record.kind == "case":
-            report.stored(str(case_store.store_submitted(session, org, record.data).id))
-        else:
-            report.stored(return_store.apply(session, org, submission_id, record.kind, record.data))
-    except case_store.CaseFault as fault:
-        report.reject(record.position, [(fault.pointer, fault.code, fault.message)])
+    """Store checked records in stream order: a case at a time, a run of return records in bulk."""
+    for is_case, run in groupby(records, key=lambda record: record.kind == "case"):
+        if not is_case:
+            report.stored_many(
+                return_store.apply_many(session, org, submission_id, [(r.kind, r.data) for r in run])
+            )
+            continue
+        for record in run:
+            try:
+                report.stored(str(case_store.store_submitted(session, org, record.data).id))
+            except case_store.CaseFault as fault:
+                report.reject(record.position, [(fault.pointer, fault.code, fault.message)])
+    records.clear()
 
 
 # --- processing ----------------------------------------------------------------------------------
@@ -317,9 +330,13 @@ def _process_inline(
     progress: Progress | None = None,
 ) -> None:
     report = Report()
+    pending: list[Checked] = []
     try:
         for record in _checked(adapter, raw, org, report, progress):
-            _apply(session, org, submission.id, record, report)
+            pending.append(record)
+            if len(pending) >= APPLY_BATCH:
+                _apply(session, org, submission.id, pending, report)
+        _apply(session, org, submission.id, pending, report)
     except Refused as refused:
         session.rollback()
         _finish(session, submission, report, refused)
@@ -361,9 +378,12 @@ def process_next_submission() -> bool:
         store.drop_staged(session, submission.id)
         _finish(session, submission, report, refused)
         return True
+    pending: list[Checked] = []
     for staged in store.staged(session, submission.id):
-        record = Checked(staged.seq, staged.kind, staged.data, Position(**staged.position))
-        _apply(session, org, submission.id, record, report)  # type: ignore[arg-type]
+        pending.append(Checked(staged.seq, staged.kind, staged.data, Position(**staged.position)))
+        if len(pending) >= APPLY_BATCH:
+            _apply(session, org, submission.id, pending, report)  # type: ignore[arg-type]
+    _apply(session, org, submission.id, pending, report)  # type: ignore[arg-type]
     if submission.atomic and report.rejected:
         session.rollback()
     store.drop_staged(session, submission.id)
