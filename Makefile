@@ -29,7 +29,7 @@ lint: $(READY)
 	$(BIN)/ruff check exchange adapters schemas config tests benchmarks wsgi.py
 
 ## make bench: every benchmark, each printing its figure beside a baseline measured in the same run
-BENCHMARKS := token submit
+BENCHMARKS := token submit deliver
 bench: $(READY)
 	@for b in $(BENCHMARKS); do echo "=== benchmarks/$$b.py"; $(BIN)/python -m benchmarks.$$b || exit 1; done
 
