@@ -1,0 +1,211 @@
+"""CIN census ingest end to end (parse, validate, transform, store) beside the bare parse-and-validate floor.
+
+For synthetic censuses of 10,000 and 50,000 children valid against the 2026 schema
+(``benchmarks.cin_files``), on SQLite and, when it answers, PostgreSQL (``EXCHANGE_BENCH_DATABASE_URL``):
+
+- **end to end**: ``exchange.pipeline.submit(..., inline=True)`` of the whole file as an LA of the file's
+  code, as ``exchange import`` does; children per second (every child must be accepted);
+- **floor**, same run, same file: lxml ``iterparse`` under the secure settings plus validating each ``Child``
+  against ``adapters.cin_census.year_schema(2026)`` (the adapter's own derived schema), and nothing else;
+- **peak memory**: the resident set size (``ru_maxrss``) of the subprocess doing each, for both sizes;
+- **the peer validator** ``csc-validator-be-cin`` 0.1.13 on the same 10,000-child file, installed into a
+  throwaway venv under this run's temporary directory and run with a time limit (wall time of
+  ``python -m cin_validator run``, including its start-up).
+
+Each measurement runs in a subprocess of this module (``--measure floor|ingest FILE``), timed inside it, so
+start-up is not counted and its peak memory is its own. ``--sizes`` and ``--no-peer`` shorten a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._harness import ROOT, exchange, postgres_available, report
+from benchmarks.cin_files import write_census
+
+SIZES = (10_000, 50_000)
+YEAR = 2026
+LA_CODE = "202"
+PEER = "csc-validator-be-cin==0.1.13"
+PEER_RULESET = "cin2026_27"
+PEER_LIMIT = 600  # seconds: the peer "did not finish" beyond this
+INSTALL_LIMIT = 600
+
+
+# --- what each subprocess measures -------------------------------------------------------------------
+def measure_floor(path: Path) -> dict[str, float]:
+    """iterparse + per-Child validation against the adapter's derived schema, memory kept flat likewise."""
+    from lxml import etree
+
+    from adapters.cin_census import SECURE, year_schema
+
+    schema = year_schema(YEAR)
+    started = time.perf_counter()
+    children = invalid = 0
+    for _, child in etree.iterparse(str(path), events=("end",), tag="Child", **SECURE):
+        children += 1
+        invalid += not schema.validate(child)
+        child.clear()
+        while child.getprevious() is not None:
+            del child.getparent()[0]
+    elapsed = time.perf_counter() - started
+    if invalid:
+        raise RuntimeError(f"{invalid} synthetic children are invalid: the generator and schema disagree")
+    return {"children": children, "seconds": elapsed}
+
+
+def measure_ingest(path: Path) -> dict[str, float]:
+    """The whole intake of the file through ``exchange.pipeline.submit`` inline, as ``exchange import``."""
+    from sqlalchemy import select
+
+    from exchange import create_app, pipeline
+    from exchange.db import db
+    from exchange.models import Organisation
+
+    app = create_app()
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.la_code == LA_CODE))
+        body = path.read_bytes()
+        started = time.perf_counter()
+        submission = pipeline.submit(org, "operator", body, "application/xml", "cin-census", inline=True)
+        elapsed = time.perf_counter() - started
+        counts = {"records": submission.records, "accepted": submission.accepted}
+    if counts["accepted"] != counts["records"]:
+        raise RuntimeError(f"not every synthetic record was accepted: {counts}")
+    return {"children": counts["accepted"] - 1, "seconds": elapsed}  # less the header record
+
+
+def in_subprocess(what: str, path: Path, env: dict[str, str] | None = None) -> tuple[dict[str, float], float]:
+    """Run ``--measure what path`` in a fresh interpreter: its result and its own peak RSS in MiB."""
+    out = path.with_suffix(f".{what}.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ingest", "--measure", what, str(path), "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"--measure {what} failed: {done.stderr.decode()[-2000:]}")
+    result = json.loads(out.read_text())
+    return result, result["maxrss_kib"] / 1024
+
+
+# --- the peer validator --------------------------------------------------------------------------------
+def peer_python(workdir: Path) -> Path | None:
+    """A throwaway venv with the peer validator (it pins pandas<2; numpy<2 and pytest it needs too)."""
+    venv = workdir / "peer-venv"
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", PEER, "numpy<2", "pytest"],
+            check=True,
+            capture_output=True,
+            timeout=INSTALL_LIMIT,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as failure:
+        detail = getattr(failure, "stderr", b"") or b""
+        print(f"peer validator {PEER}: could not be installed ({detail.decode()[-300:].strip()!r})")
+        return None
+    return venv / "bin" / "python"
+
+
+def run_peer(python: Path, path: Path) -> float | None:
+    """Seconds the peer takes to validate the file, or None when it does not finish within the limit."""
+    started = time.perf_counter()
+    try:
+        subprocess.run(
+            [str(python), "-m", "cin_validator", "run", str(path), "--ruleset", PEER_RULESET],
+            check=True,
+            capture_output=True,
+            timeout=PEER_LIMIT,
+            cwd=path.parent,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return time.perf_counter() - started
+
+
+# --- the run -------------------------------------------------------------------------------------------
+def bench_database(kind: str, files: dict[int, Path]) -> dict[int, float]:
+    """End to end against the floor for each file, each on a fresh database; children/s by size."""
+    rates: dict[int, float] = {}
+    memory: dict[int, tuple[float, float]] = {}
+    for size, path in files.items():
+        with exchange(kind) as ex:
+            ex.cli("org", "add", "--id", "bench-la", "--kind", "local_authority", "--la-code", LA_CODE)
+            floor, floor_rss = in_subprocess("floor", path)
+            ingest, ingest_rss = in_subprocess("ingest", path, ex.env)
+        rates[size] = ingest["children"] / ingest["seconds"]
+        report(
+            f"CIN ingest end to end, {size:,} children, {kind}",
+            rates[size],
+            "children/s",
+            "iterparse + per-Child XSD validation",
+            floor["children"] / floor["seconds"],
+        )
+        memory[size] = (ingest_rss, floor_rss)
+    for size, (ingest_rss, floor_rss) in memory.items():
+        megabytes = files[size].stat().st_size / 2**20
+        print(
+            f"peak RSS, {size:,} children ({megabytes:.0f} MiB file), {kind}: end to end {ingest_rss:.0f} MiB"
+            f"  |  floor {floor_rss:.0f} MiB"
+        )
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--no-peer", action="store_true", help="skip the peer validator")
+    parser.add_argument("--measure", choices=("floor", "ingest"), help=argparse.SUPPRESS)
+    parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        import resource
+
+        result = (measure_floor if args.measure == "floor" else measure_ingest)(args.file)
+        result["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        args.out.write_text(json.dumps(result))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        workdir = Path(tmp)
+        files = {}
+        for size in args.sizes:
+            files[size] = workdir / f"census-{size}.xml"
+            write_census(files[size], size, year=YEAR, seed=size, la_code=LA_CODE)
+        print("SYNTHETIC data: benchmarks.cin_files, collection year 2026 (with pre-proceedings blocks)")
+        rates = bench_database("sqlite", files)
+        if postgres_available():
+            bench_database("postgresql", files)
+        else:
+            print("PostgreSQL: not available (EXCHANGE_BENCH_DATABASE_URL), skipped")
+        peer_size = min(files)
+        if args.no_peer:
+            return
+        python = peer_python(workdir)
+        if python is None:
+            return
+        seconds = run_peer(python, files[peer_size])
+        if seconds is None:
+            print(f"peer {PEER} on {peer_size:,} children: did not finish in {PEER_LIMIT} s")
+            return
+        report(
+            f"CIN ingest end to end (SQLite), {peer_size:,} children, vs the peer validator",
+            rates[peer_size],
+            "children/s",
+            f"{PEER} run --ruleset {PEER_RULESET}, wall time",
+            peer_size / seconds,
+        )
+
+
+if __name__ == "__main__":
+    main()
