@@ -99,8 +99,9 @@ def submit(
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
             return _replay(earlier, sha256)
+    small = len(body) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
     if inline is None:
-        inline = len(body) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+        inline = small
     now = utcnow()
     submission = Submission(
         id=uuid.uuid4(),
@@ -119,7 +120,7 @@ def submit(
         stored_ids=[],
         received_at=now,
         # the request processes an inline body itself; the worker takes it over only if the request dies
-        lease_until=now + store.LEASE if inline else None,
+        lease_until=now + (store.SHORT_LEASE if small else store.LEASE) if inline else None,
         answer_status=201 if inline else 202,
     )
     submission.receipt = _receipt(submission)
@@ -357,7 +358,11 @@ def process_next_submission() -> bool:
     org = session.get(Organisation, submission.org_id)
     adapter = registry.get(submission.adapter)
     raw = store.body(session, submission.sha256)
+    if len(raw) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes:
+        # a small body (typically one whose request died) takes seconds: if this worker dies, don't wait long
+        store.renew(session, submission.id, 0, store.SHORT_LEASE)
     store.drop_staged(session, submission.id)  # what a dead worker staged before its lease ran out
+    session.commit()
     report = Report()
     batch: list[dict[str, Any]] = []
     try:

@@ -152,7 +152,10 @@ def submit(query: dict[str, Any]) -> Any:
             headers=headers,
             submission=SubmissionSchema().dump(pipeline.summary(submission)),
         )
-    return pipeline.summary(submission), submission.answer_status, headers
+    # a replay of a submission still processing (its first request died mid-way, or is still running)
+    # is 202: the worker finishes it, and Location says where to look
+    status = 202 if submission.status == "processing" else submission.answer_status
+    return pipeline.summary(submission), status, headers
 
 
 @blp.route("/<submission_id>", endpoint="show", methods=["GET"])

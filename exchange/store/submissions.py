@@ -16,6 +16,9 @@ from exchange.models import RawBody, StagedRecord, Submission
 
 #: a worker that has not renewed its lease for this long is presumed dead; another takes over
 LEASE = timedelta(minutes=5)
+#: the lease of a small body (at most ``inline_submission_bytes``): its request runs within gunicorn's 30 s
+#: timeout, so past this the process handling it is dead and a worker takes it over without a long wait
+SHORT_LEASE = timedelta(seconds=60)
 
 
 def store_body(session: Session, sha256: str, content: bytes) -> None:
@@ -42,7 +45,7 @@ def get(session: Session, submission_id: uuid.UUID) -> Submission | None:
     return session.get(Submission, submission_id)
 
 
-def claim_next(session: Session, now: datetime | None = None) -> Submission | None:
+def claim_next(session: Session, now: datetime | None = None, lease: timedelta = LEASE) -> Submission | None:
     """Lease the oldest submission still processing whose lease is free or expired (SKIP LOCKED on PG)."""
     now = now or utcnow()
     query = (
@@ -57,16 +60,16 @@ def claim_next(session: Session, now: datetime | None = None) -> Submission | No
     )
     submission = session.scalar(query)
     if submission is not None:
-        submission.lease_until = now + LEASE
+        submission.lease_until = now + lease
     return submission
 
 
-def renew(session: Session, submission_id: uuid.UUID, records: int) -> None:
-    """Extend the lease and show the records read so far."""
+def renew(session: Session, submission_id: uuid.UUID, records: int, lease: timedelta = LEASE) -> None:
+    """Extend (or set) the lease and show the records read so far."""
     session.execute(
         update(Submission)
         .where(Submission.id == submission_id)
-        .values(lease_until=utcnow() + LEASE, records=records)
+        .values(lease_until=utcnow() + lease, records=records)
     )
 
 
