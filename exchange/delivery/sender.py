@@ -13,12 +13,14 @@ therefore at least once, and receivers drop repeats by ``webhook-id``.
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from sqlalchemy import or_, select, update
@@ -29,6 +31,7 @@ from exchange.db import db, utcnow
 from exchange.delivery import secret_store
 from exchange.delivery.signing import signed_headers
 from exchange.models import Delivery, WebhookSubscription
+from exchange.settings import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,27 @@ class RetryPolicy:
     timeout_seconds: float = 10.0
     batch: int = 32
     parallel: int = 8
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
+        """The defaults, but ``EXCHANGE_WEBHOOK_TIMEOUT`` (seconds per post, at most 60) and
+        ``EXCHANGE_WEBHOOK_BATCH`` (deliveries claimed at once) when set: together they bound how long
+        the claims of a worker that died stay leased (``lease``) before another worker sends them."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, key, kind, upper in (
+            ("timeout_seconds", "EXCHANGE_WEBHOOK_TIMEOUT", float, 60),
+            ("batch", "EXCHANGE_WEBHOOK_BATCH", int, 1000),
+        ):
+            if key not in environ:
+                continue
+            try:
+                values[name] = kind(environ[key])
+            except ValueError:
+                values[name] = 0
+            if not 0 < values[name] <= upper:
+                raise ConfigurationError(f"{key} must be a number above 0 and at most {upper}")
+        return cls(**values)
 
     @property
     def lease(self) -> timedelta:
@@ -78,7 +102,7 @@ class Sender:
     """One worker's sending side: its id (for leases), its retry policy and its HTTP session."""
 
     worker_id: str = field(default_factory=lambda: f"worker-{uuid.uuid4().hex[:12]}")
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    policy: RetryPolicy = field(default_factory=RetryPolicy.from_environ)
     http: requests.Session = field(default_factory=requests.Session)
 
     def claim(self, session: Session, now: datetime) -> list[Delivery]:
