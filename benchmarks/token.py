@@ -13,9 +13,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from benchmarks._harness import exchange, postgres_available, report
 from joserfc import jwt
 from joserfc.jwk import ECKey
+
+from benchmarks._harness import exchange, postgres_available, report
 
 TOKENS = 2000
 THREADS = 8
