@@ -39,7 +39,7 @@ class CaseListQuerySchema(Schema):
         unknown = RAISE
 
     state = fields.String(validate=validate.OneOf(sorted(code_lists.codes("case_states"))))
-    court = fields.String(validate=validate.Regexp(r"\d{3}"))
+    court = fields.String(validate=validate.Regexp(r"\d{3}\Z"))
     issued_from = fields.Date()
     issued_to = fields.Date()
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
@@ -51,7 +51,7 @@ class PageQuerySchema(Schema):
         unknown = RAISE
 
     limit = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
-    cursor = fields.String(validate=validate.Regexp(r"\d{1,9}"))
+    cursor = fields.String(validate=validate.Regexp(r"\d{1,9}\Z"))
 
 
 class CasePageSchema(Schema):
