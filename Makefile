@@ -33,5 +33,10 @@ BENCHMARKS := token submit deliver
 bench: $(READY)
 	@for b in $(BENCHMARKS); do echo "=== benchmarks/$$b.py"; $(BIN)/python -m benchmarks.$$b || exit 1; done
 
+## make reliability: the crash test (ten SIGKILLs of gunicorn and the workers; PostgreSQL only, from
+## EXCHANGE_TEST_DATABASE_URL, else skipped) and the soak (EXCHANGE_SOAK_SECONDS, default 600): the slow tests
+reliability: $(READY)
+	$(PYTEST) -s -m slow tests/reliability
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
