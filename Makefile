@@ -20,6 +20,9 @@ demo: $(READY)
 
 ## make test: the whole suite on SQLite, then again on PostgreSQL when EXCHANGE_TEST_DATABASE_URL is set
 test: $(READY)
+	@# the performance pack is checked in Debian's headless Chromium; install it where we may
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; fi
 	EXCHANGE_TEST_DATABASE_URL= $(PYTEST)
 	@if [ -n "$$EXCHANGE_TEST_DATABASE_URL" ]; then \
 		echo "--- again on PostgreSQL"; $(PYTEST); fi
@@ -29,7 +32,7 @@ lint: $(READY)
 	$(BIN)/ruff check exchange adapters schemas config tests benchmarks wsgi.py
 
 ## make bench: every benchmark, each printing its figure beside a baseline measured in the same run
-BENCHMARKS := token submit deliver
+BENCHMARKS := token submit deliver ingest metrics
 bench: $(READY)
 	@for b in $(BENCHMARKS); do echo "=== benchmarks/$$b.py"; $(BIN)/python -m benchmarks.$$b || exit 1; done
 

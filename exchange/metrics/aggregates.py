@@ -28,8 +28,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from exchange.metrics.periods import month_end, month_of
-from exchange.metrics.tables import MetricCaseFacts, MetricCount
 from exchange.models import Case
+from exchange.models.metrics import MetricCaseFacts, MetricCount
 
 NATIONAL = "national"
 WITHIN_26_WEEKS_DAYS = 182

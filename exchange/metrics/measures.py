@@ -22,8 +22,8 @@ from sqlalchemy.sql import ColumnElement
 import config
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.periods import MONTHS_IN, Period, PeriodKind
-from exchange.metrics.tables import MetricCount
 from exchange.models import Advice, AdviceRequest, PreProceedings
+from exchange.models.metrics import MetricCount
 
 Kind = Literal["count", "mean", "median", "percent", "ratio", "band"]
 

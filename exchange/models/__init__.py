@@ -4,6 +4,7 @@ from exchange.models.advice import Advice, AdviceRequest
 from exchange.models.audit import AuditCheckpoint, AuditEvent, AuditResource
 from exchange.models.cases import Case, CaseChild, CaseHearing, CaseVersion
 from exchange.models.delivery import Delivery, WebhookSubscription
+from exchange.models.metrics import MetricCaseFacts, MetricCount
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion
 from exchange.models.orgs import Organisation
 from exchange.models.returns import CinEpisode, LegalStatusEpisode, PreProceedings, ReturnChild
@@ -22,6 +23,8 @@ __all__ = [
     "CinEpisode",
     "Delivery",
     "LegalStatusEpisode",
+    "MetricCaseFacts",
+    "MetricCount",
     "OAuthClient",
     "Organisation",
     "PreProceedings",

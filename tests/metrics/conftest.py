@@ -12,7 +12,6 @@ from flask import Flask
 
 import config
 from exchange.db import db
-from exchange.metrics import tables  # noqa: F401 - registers the metrics tables (PostgreSQL truncation)
 from exchange.models import Case, CaseChild, CaseHearing, Organisation
 
 #: courts in three DFJ areas

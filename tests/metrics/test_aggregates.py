@@ -9,8 +9,8 @@ from sqlalchemy import select
 import config
 from exchange.db import db
 from exchange.metrics.aggregates import rebuild
-from exchange.metrics.tables import MetricCount
 from exchange.models import CaseChild
+from exchange.models.metrics import MetricCount
 from tests.metrics.conftest import WEST
 
 

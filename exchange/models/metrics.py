@@ -17,7 +17,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.db import Base
-from exchange.models import Case
+from exchange.models.cases import Case
 
 
 class MetricCount(Base):
