@@ -11,6 +11,7 @@ workers have drained, the counts are printed and checked against the database.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -28,6 +29,10 @@ from standardwebhooks.webhooks import Webhook
 
 from benchmarks._harness import Exchange
 from benchmarks.load import Credentials, Tokens
+from exchange import pipeline
+from exchange.db import db, utcnow
+from exchange.models import Submission
+from exchange.store import submissions as store
 from tests.api.conftest import care_case
 from tests.delivery.helpers import Receiver
 from tests.reliability.conftest import Server, on_postgresql, worker
@@ -269,3 +274,35 @@ def test_two_kills_lose_nothing(pg_exchange: Exchange, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_ten_kills_lose_nothing(pg_exchange: Exchange, tmp_path: Path) -> None:
     crash_run(pg_exchange, tmp_path, kills=10, submitters=40, per_thread=200)
+
+
+class Died(Exception):
+    """The request's process dying between storing the submission and processing it."""
+
+
+def test_a_submission_whose_request_died_is_replayed_as_202_and_finished_by_a_worker(
+    client, make_partner, auth_headers, monkeypatch
+):  # type: ignore[no-untyped-def]
+    la = make_partner("local_authority", org_id="camden", options=("--la-code", "202"))
+    headers = {**auth_headers(la), "Content-Type": "application/json", "Idempotency-Key": "k-1"}
+    body = json.dumps(care_case(reference="DIED-1")).encode()
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_process_inline", lambda *_: (_ for _ in ()).throw(Died()))
+        with contextlib.suppress(Died):
+            client.post("/v1/submissions", data=body, headers=headers)
+    db.session.remove()
+    (orphan,) = db.session.query(Submission).all()
+    assert orphan.status == "processing"
+    assert orphan.lease_until - orphan.received_at == store.SHORT_LEASE
+
+    again = client.post("/v1/submissions", data=body, headers=headers)
+    assert again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"].endswith(str(orphan.id)) and again.get_json()["status"] == "processing"
+
+    assert not pipeline.process_next_submission()  # its lease still stands
+    orphan.lease_until = utcnow()  # a minute later
+    db.session.commit()
+    assert pipeline.process_next_submission()
+    done = client.post("/v1/submissions", data=body, headers=headers)
+    assert done.status_code == 201 and done.get_json()["status"] == "accepted"
+    assert done.get_json()["id"] == str(orphan.id)
