@@ -24,6 +24,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+REDIS_URL = "redis://127.0.0.1:6379"
 PG_URL = os.environ.get("EXCHANGE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -40,6 +41,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def redis_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def postgres_available() -> bool:
@@ -64,6 +73,9 @@ class Exchange:
             "EXCHANGE_RATE_LIMIT": "1000000 per minute",
             "EXCHANGE_TOKEN_RATE_LIMIT": "1000000 per minute",
         }
+        if redis_available():
+            # as in production: counters shared by every worker (in-memory counters are per process)
+            self.env["EXCHANGE_RATE_LIMIT_STORAGE"] = REDIS_URL
         self.workdir = workdir
         self.url = ""
 
