@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from exchange.delivery import outbox
 from exchange.models import Case, CaseVersion, Organisation, WebhookSubscription
@@ -17,18 +17,38 @@ from exchange.signals import case_changed
 from exchange.store import cases as case_store
 
 EVENT = "case.changed"
+_SUBSCRIBED = "case_changed_subscribers"
 
 
-def _on_case_changed(_sender: Any, *, session: Session, case: Case, version: CaseVersion, **_: Any) -> None:
-    subscribed = session.scalars(
-        select(Organisation)
-        .where(
-            Organisation.id.in_(
-                select(WebhookSubscription.org_id).where(WebhookSubscription.disabled_at.is_(None))
+def _subscribed(session: Session) -> list[Organisation]:
+    """The organisations with an active subscription, read once per transaction and without a flush:
+    a batch of cases then costs one query, not one query and one flush per case."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_SUBSCRIBED)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
+    with session.no_autoflush:
+        organisations = list(
+            session.scalars(
+                select(Organisation)
+                .where(
+                    Organisation.id.in_(
+                        select(WebhookSubscription.org_id).where(WebhookSubscription.disabled_at.is_(None))
+                    )
+                )
+                .order_by(Organisation.id)
             )
         )
-        .order_by(Organisation.id)
-    )
+    session.info[_SUBSCRIBED] = (transaction, organisations)
+    return organisations
+
+
+def _on_case_changed(
+    _sender: Any, *, session: Session | scoped_session[Session], case: Case, version: CaseVersion, **_: Any
+) -> None:
+    if isinstance(session, scoped_session):
+        session = session()
+    subscribed = _subscribed(session)
     data_by_org = {
         org.id: {
             "case_id": str(case.id),
