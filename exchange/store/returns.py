@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,8 @@ CHILD_KEY = ("org_id", "la_child_id")
 EPISODE_KEY = ("org_id", "la_child_id", "referral_date")
 STATUS_KEY = ("org_id", "la_child_id", "start_date")
 PRE_PROCEEDINGS_KEY = ("org_id", "la_child_id", "start_date")
+#: rows per multi-row INSERT: psycopg re-parses a long statement's text on every execute, a short one once
+PAGE_ROWS = 20
 
 
 def is_header(kind: str) -> bool:
@@ -64,16 +66,18 @@ class _Batch:
         self.pre_proceedings: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.statuses: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def row(self, rows: dict[tuple[Any, ...], dict[str, Any]], key: tuple[str, ...], **values: Any) -> tuple:
+    def row(self, table: str, key: tuple[str, ...], **values: Any) -> tuple[str, tuple]:
+        """Add a row to ``table`` (an attribute); ``(table, the row's key)``."""
         values.update(org_id=self.org.id, submission_id=self.submission_id)
         found = tuple(values[name] for name in key)
+        rows = getattr(self, table)
         rows.pop(found, None)  # re-inserted last: rows are written in the order they were last seen
         rows[found] = values
-        return found
+        return table, found
 
-    def child(self, data: dict[str, Any]) -> tuple:
+    def child(self, data: dict[str, Any]) -> tuple[str, tuple]:
         return self.row(
-            self.children,
+            "children",
             CHILD_KEY,
             la_child_id=data["la_child_id"],
             la_code=self.org.la_code,
@@ -83,7 +87,7 @@ class _Batch:
             updated_at=utcnow(),
         )
 
-    def cin_child(self, data: dict[str, Any]) -> tuple:
+    def cin_child(self, data: dict[str, Any]) -> tuple[str, tuple]:
         """A CIN census child, its episodes and, from 2026-27, each episode's pre-proceedings."""
         child_id = data["la_child_id"]
         for episode in data.get("cin_episodes") or []:
@@ -91,7 +95,7 @@ class _Batch:
             if referral is None:
                 continue
             self.row(
-                self.episodes,
+                "episodes",
                 EPISODE_KEY,
                 la_child_id=child_id,
                 referral_date=referral,
@@ -102,7 +106,7 @@ class _Batch:
             start = _date(pre.get("pp_start_date"))
             if start is not None:
                 self.row(
-                    self.pre_proceedings,
+                    "pre_proceedings",
                     PRE_PROCEEDINGS_KEY,
                     la_child_id=child_id,
                     start_date=start,
@@ -113,12 +117,12 @@ class _Batch:
                 )
         return self.child({key: value for key, value in data.items() if key != "cin_episodes"})
 
-    def looked_after_child(self, data: dict[str, Any]) -> tuple:
+    def looked_after_child(self, data: dict[str, Any]) -> tuple[str, tuple]:
         return self.child({**data, "la_child_id": data["child_id"]})
 
-    def legal_status(self, data: dict[str, Any]) -> tuple:
+    def legal_status(self, data: dict[str, Any]) -> tuple[str, tuple]:
         return self.row(
-            self.statuses,
+            "statuses",
             STATUS_KEY,
             la_child_id=data["child_id"],
             start_date=_date(data["start_date"]),
@@ -146,34 +150,34 @@ def matching_cases(session: Session, la_code: str | None, la_child_ids: set[str]
 
 def _upsert_many(
     session: Session, model: type[Any], key: tuple[str, ...], rows: list[dict[str, Any]]
-) -> None:
-    """Insert the rows, or update the row already holding each key (its id kept), in one executemany."""
+) -> dict[tuple, str]:
+    """Insert the rows, or update the row already holding each key (its id kept); the id of each key's row.
+
+    With RETURNING, SQLAlchemy sends the rows as multi-row INSERTs ("insertmanyvalues") rather than one
+    statement per row; the returned key columns say which id each row has, so their order does not matter.
+    """
     if not rows:
-        return
+        return {}
     table: Table = model.__table__
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table)
-    updated = [name for name in rows[0] if name not in key]
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[name] for name in key],
-        set_={name: statement.excluded[name] for name in updated},
+    statement = (
+        statement.on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={name: statement.excluded[name] for name in rows[0] if name not in key},
+        )
+        .returning(table.c.id, *(table.c[name] for name in key))
+        .execution_options(insertmanyvalues_page_size=PAGE_ROWS)
     )
-    session.execute(statement, [{"id": uuid.uuid4(), **row} for row in rows])
+    written = session.execute(statement, [{"id": uuid.uuid4(), **row} for row in rows])
+    return {tuple(values): str(row_id) for row_id, *values in written}
 
 
-def _ids(session: Session, model: type[Any], key: tuple[str, ...], keys: list[tuple]) -> dict[tuple, str]:
-    """The id of the row holding each key (read back after the upsert: an existing row keeps its id)."""
-    columns = [getattr(model, name) for name in key]
-    found = session.execute(select(model.id, *columns).where(tuple_(*columns).in_(keys)))
-    return {tuple(values): str(row_id) for row_id, *values in found}
-
-
-#: how each kind is added to a batch, and the table whose row id a stored record reports; None: not copied
-KINDS: dict[str, tuple[Callable[[_Batch, dict[str, Any]], tuple], type[Any], tuple[str, ...]] | None] = {
-    "cin_child": (_Batch.cin_child, ReturnChild, CHILD_KEY),
-    "looked_after_child": (_Batch.looked_after_child, ReturnChild, CHILD_KEY),
-    "legal_status_episode": (_Batch.legal_status, LegalStatusEpisode, STATUS_KEY),
-    # the other SSDA903 tables: kept in the raw body only
+#: how each kind is added to a batch; None: not copied (the other SSDA903 tables stay in the raw body only)
+KINDS: dict[str, Callable[[_Batch, dict[str, Any]], tuple[str, tuple]] | None] = {
+    "cin_child": _Batch.cin_child,
+    "looked_after_child": _Batch.looked_after_child,
+    "legal_status_episode": _Batch.legal_status,
     "ssda903_row": None,
     "cin_header": None,
 }
@@ -187,28 +191,18 @@ def apply_many(
 ) -> list[str]:
     """Store checked ``(kind, data)`` records; for each, the id of the row written (or the submission's)."""
     batch = _Batch(org, submission_id)
-    written: list[tuple[type[Any], tuple[str, ...], tuple] | None] = []
+    written: list[tuple[str, tuple] | None] = []
     for kind, data in records:
-        how = KINDS[kind]
-        if how is None:
-            written.append(None)
-            continue
-        add, model, key = how
-        written.append((model, key, add(batch, data)))
+        add = KINDS[kind]
+        written.append(None if add is None else add(batch, data))
     if batch.statuses:
         cases = matching_cases(session, org.la_code, {row["la_child_id"] for row in batch.statuses.values()})
         for row in batch.statuses.values():
             row["case_id"] = cases.get(row["la_child_id"])
     _upsert_many(session, CinEpisode, EPISODE_KEY, list(batch.episodes.values()))
     _upsert_many(session, PreProceedings, PRE_PROCEEDINGS_KEY, list(batch.pre_proceedings.values()))
-    _upsert_many(session, ReturnChild, CHILD_KEY, list(batch.children.values()))
-    _upsert_many(session, LegalStatusEpisode, STATUS_KEY, list(batch.statuses.values()))
     ids = {
-        model: _ids(session, model, key, list(rows))
-        for model, key, rows in (
-            (ReturnChild, CHILD_KEY, batch.children),
-            (LegalStatusEpisode, STATUS_KEY, batch.statuses),
-        )
-        if rows
+        "children": _upsert_many(session, ReturnChild, CHILD_KEY, list(batch.children.values())),
+        "statuses": _upsert_many(session, LegalStatusEpisode, STATUS_KEY, list(batch.statuses.values())),
     }
-    return [str(submission_id) if w is None else ids[w[0]][w[2]] for w in written]
+    return [str(submission_id) if w is None else ids[w[0]][w[1]] for w in written]
