@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -18,14 +19,51 @@ from flask.cli import with_appcontext
 from exchange import demo
 from exchange.cli import db_upgrade
 from exchange.db import db
+from exchange.settings import DEFAULT_INSTANCE
 
 HOST, PORT = "127.0.0.1", 8000
+SHOWCASE_AREA = "CENTRAL_LONDON"
 #: the share of the national care volume loaded by default (private law: a fifth of it): the pipeline
 #: stores about 150 cases a second on SQLite, so three years of the whole nation would take over 20 minutes
 DEFAULT_SCALE = 0.08
 
 
-def _instructions(clients: list[demo.Client], base: str, quarter: str) -> str:
+def _write_examples(folder: Path, today: date) -> tuple[Path, Path]:
+    """Example request bodies for the curl lines: a care case of the showcase LA at its area's court, and a
+    private-law safeguarding-letter request for that court, its first hearing in five weeks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    la_code, court = demo.demo_areas()[SHOWCASE_AREA]
+    case = {
+        "reference": f"DEMO-{today:%Y%m%d}-0001",
+        "law": "public",
+        "application_type": "C110A",
+        "orders_sought": ["CARE_ORDER", "INTERIM_CARE_ORDER"],
+        "applicant_la": la_code,
+        "court": court,
+        "date_received": (today - timedelta(days=2)).isoformat(),
+        "date_issued": (today - timedelta(days=1)).isoformat(),
+        "children": [
+            {"la_child_id": "DEMO-CHILD-1", "date_of_birth": "2019-04-02", "sex": "F"},
+            {"la_child_id": "DEMO-CHILD-2", "date_of_birth": "2021-09-15", "sex": "M"},
+        ],
+    }
+    advice = {
+        "case": {
+            "law": "private",
+            "court": "115",
+            "application_type": "C100",
+            "children": [{"date_of_birth": "2017-06-01", "sex": "M"}],
+        },
+        "type": "safeguarding_letter",
+        "hearing_date": (today + timedelta(weeks=5)).isoformat(),
+    }
+    paths = folder / "case.json", folder / "advice-request.json"
+    for path, body in zip(paths, (case, advice), strict=True):
+        path.write_text(json.dumps(body, indent=2) + "\n")
+    return paths
+
+
+def _instructions(clients: list[demo.Client], base: str, quarter: str, examples: tuple[Path, Path]) -> str:
     lines = ["", "Demo clients (SYNTHETIC data; secrets shown once):"]
     lines += [f"  {c.kind:<16} {c.org_id:<22} {c.client_id}  {c.client_secret}" for c in clients]
     lines += ["", "Get a token (client_secret_basic), e.g. for the first client:"]
@@ -40,7 +78,7 @@ def _instructions(clients: list[demo.Client], base: str, quarter: str) -> str:
             "local_authority",
             "submit a case",
             f'curl -s -X POST -H "Authorization: Bearer $TOKEN" '
-            f"-H 'Content-Type: application/json' --data @case.json {base}/v1/submissions",
+            f"-H 'Content-Type: application/json' --data @{examples[0]} {base}/v1/submissions",
         ),
         ("local_authority", "read its cases", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/cases'),
         ("court", "read its court's cases", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/cases'),
@@ -48,7 +86,7 @@ def _instructions(clients: list[demo.Client], base: str, quarter: str) -> str:
             "court",
             "ask Cafcass for advice",
             f'curl -s -X POST -H "Authorization: Bearer $TOKEN" '
-            f"-H 'Content-Type: application/json' --data @advice-request.json {base}/v1/advice-requests",
+            f"-H 'Content-Type: application/json' --data @{examples[1]} {base}/v1/advice-requests",
         ),
         ("cafcass", "read the change feed", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/feed'),
         (
@@ -123,7 +161,8 @@ def demo_command(
             f"cases in {loaded['submissions']} submissions, {loaded['seconds']} s "
             f"(scale {scale}, {years} years, seed {seed})"
         )
-        click.echo(_instructions(clients, f"http://{HOST}:{PORT}", quarter))
+        examples = _write_examples(DEFAULT_INSTANCE / "demo", today)
+        click.echo(_instructions(clients, f"http://{HOST}:{PORT}", quarter, examples))
     if not no_serve:
         from werkzeug.serving import run_simple
 
