@@ -30,7 +30,7 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -99,9 +99,9 @@ def submit(
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
             return _replay(earlier, sha256)
-    small = len(body) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    small = current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
     if inline is None:
-        inline = small
+        inline = len(body) <= small
     now = utcnow()
     submission = Submission(
         id=uuid.uuid4(),
@@ -120,7 +120,7 @@ def submit(
         stored_ids=[],
         received_at=now,
         # the request processes an inline body itself; the worker takes it over only if the request dies
-        lease_until=now + (store.SHORT_LEASE if small else store.LEASE) if inline else None,
+        lease_until=now + store.lease_for(len(body), small) if inline else None,
         answer_status=201 if inline else 202,
     )
     submission.receipt = _receipt(submission)
@@ -350,7 +350,8 @@ def _process_inline(
 def process_next_submission() -> bool:
     """Lease and process one large submission; False if none is waiting (the worker then sleeps)."""
     session = db.session()
-    submission = store.claim_next(session)
+    small = current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    submission = store.claim_next(session, small)
     if submission is None:
         session.rollback()
         return False
@@ -358,11 +359,8 @@ def process_next_submission() -> bool:
     org = session.get(Organisation, submission.org_id)
     adapter = registry.get(submission.adapter)
     raw = store.body(session, submission.sha256)
-    if len(raw) <= current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes:
-        # a small body (typically one whose request died) takes seconds: if this worker dies, don't wait long
-        store.renew(session, submission.id, 0, store.SHORT_LEASE)
+    lease = store.lease_for(len(raw), small)
     store.drop_staged(session, submission.id)  # what a dead worker staged before its lease ran out
-    session.commit()
     report = Report()
     batch: list[dict[str, Any]] = []
     try:
@@ -376,8 +374,8 @@ def process_next_submission() -> bool:
                 }
             )
             if len(batch) >= STAGE_BATCH:
-                _stage(session, submission, batch, report)
-        _stage(session, submission, batch, report)
+                _stage(session, submission, batch, report, lease)
+        _stage(session, submission, batch, report, lease)
     except Refused as refused:
         session.rollback()
         store.drop_staged(session, submission.id)
@@ -396,9 +394,11 @@ def process_next_submission() -> bool:
     return True
 
 
-def _stage(session: Session, submission: Submission, batch: list[dict[str, Any]], report: Report) -> None:
+def _stage(
+    session: Session, submission: Submission, batch: list[dict[str, Any]], report: Report, lease: timedelta
+) -> None:
     store.stage(session, submission.id, batch)
-    store.renew(session, submission.id, report.records)
+    store.renew(session, submission.id, report.records, lease)
     session.commit()
     batch.clear()
 

@@ -45,22 +45,30 @@ def get(session: Session, submission_id: uuid.UUID) -> Submission | None:
     return session.get(Submission, submission_id)
 
 
-def claim_next(session: Session, now: datetime | None = None, lease: timedelta = LEASE) -> Submission | None:
-    """Lease the oldest submission still processing whose lease is free or expired (SKIP LOCKED on PG)."""
+def lease_for(size: int, small: int) -> timedelta:
+    """``SHORT_LEASE`` for a body of at most ``small`` bytes (seconds of work), else ``LEASE``."""
+    return SHORT_LEASE if size <= small else LEASE
+
+
+def claim_next(session: Session, small: int, now: datetime | None = None) -> Submission | None:
+    """Lease the oldest submission still processing whose lease is free or expired (SKIP LOCKED on PG),
+    for ``lease_for`` its body's size: a worker that dies holding a small one is not waited for long."""
     now = now or utcnow()
-    query = (
-        select(Submission)
+    row = session.execute(
+        select(Submission, RawBody.size)
+        .join(RawBody, RawBody.sha256 == Submission.sha256)
         .where(
             Submission.status == "processing",
             or_(Submission.lease_until.is_(None), Submission.lease_until < now),
         )
         .order_by(Submission.received_at)
         .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    submission = session.scalar(query)
-    if submission is not None:
-        submission.lease_until = now + lease
+        .with_for_update(skip_locked=True, of=Submission)
+    ).first()
+    if row is None:
+        return None
+    submission, size = row
+    submission.lease_until = now + lease_for(size, small)
     return submission
 
 
