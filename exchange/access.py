@@ -6,6 +6,7 @@ probed; both are audited, the audit saying which it was.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,6 +14,18 @@ from exchange.auth.protect import Principal, current_principal
 from exchange.errors import NotFound
 
 T = TypeVar("T")
+MAX_AUDITED_ID = 64  # audit_resources.resource_id is a VARCHAR(64)
+
+
+def audited_id(resource_id: object) -> str:
+    """The id as the audit trail keeps it: as given if short and printable, else its ``sha256:`` digest.
+
+    A probe's id is chosen by the caller: PostgreSQL refuses a NUL byte, and a megabyte bloats the trail.
+    """
+    text = str(resource_id)
+    if len(text) <= MAX_AUDITED_ID and text.isprintable():
+        return text
+    return ("sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())[:MAX_AUDITED_ID]
 
 
 def visible_or_404(
@@ -25,5 +38,5 @@ def visible_or_404(
         f"There is no {resource_type.replace('_', ' ')} with that id.",
         audit_action="access.foreign_object" if obj is not None else "access.unknown_object",
         resource_type=resource_type,
-        resource_ids=(str(resource_id),),
+        resource_ids=(audited_id(resource_id),),
     )
