@@ -86,6 +86,12 @@ def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
     except UnicodeDecodeError:
         # yajl lets some invalid sequences through (overlong forms); Python's decoder does not
         raise FormatError("json.invalid_utf8", "The body is not valid UTF-8.") from None
+    except SystemError as error:
+        # yajl's C callback cannot hand Python an integer longer than it converts (sys.int_info):
+        # the ValueError surfaces wrapped, as the context of a SystemError
+        if not isinstance(error.__context__, ValueError):
+            raise
+        raise FormatError("json.number_out_of_range", "A number in the body is too long to read.") from None
     yield from events
 
 

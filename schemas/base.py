@@ -71,10 +71,23 @@ def bounded_string(max_length: int, *, min_length: int = 1, **kwargs: Any) -> Bo
     return BoundedString(max_length, min_length=min_length, **kwargs)
 
 
-def bounded_list(inner: fields.Field, max_length: int, *, min_length: int = 0, **kwargs: Any) -> fields.List:
+class BoundedList(fields.List):
+    """A list whose length is checked before its items are: an oversized list costs nothing to refuse."""
+
+    def __init__(self, inner: fields.Field, max_length: int, **kwargs: Any) -> None:
+        super().__init__(inner, **kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        if isinstance(value, list) and len(value) > self.max_length:
+            raise ValidationError(f"Longer than maximum length {self.max_length}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def bounded_list(inner: fields.Field, max_length: int, *, min_length: int = 0, **kwargs: Any) -> BoundedList:
     """A list field of at most ``max_length`` items (at least ``min_length``, default 0)."""
     validators = [validate.Length(min=min_length, max=max_length), *_as_list(kwargs.pop("validate", None))]
-    return fields.List(inner, validate=validators, **kwargs)
+    return BoundedList(inner, max_length, validate=validators, **kwargs)
 
 
 def code(list_name: str, **kwargs: Any) -> BoundedString:

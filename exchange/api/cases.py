@@ -13,12 +13,12 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import Response, jsonify, request
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import PreconditionFailed
 
 from exchange import audit
 from exchange.access import visible_or_404
+from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
 from exchange.errors import PROBLEM_DOC, Conflict, ValidationFailed

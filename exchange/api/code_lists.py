@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import public
 from exchange.errors import NotFound
 from schemas import code_lists

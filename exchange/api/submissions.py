@@ -15,12 +15,12 @@ import zlib
 from typing import Any
 
 from flask import current_app, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 from werkzeug.http import parse_options_header
 
 from exchange import audit, pipeline
 from exchange.access import visible_or_404
+from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
 from exchange.errors import (
