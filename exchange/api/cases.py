@@ -76,9 +76,9 @@ class EventSchema(Schema):
     occurred_at = fields.AwareDateTime(required=True)
 
 
-def _case(case_id: str) -> Case:
+def _case(case_id: str, *, for_update: bool = False) -> Case:
     try:
-        found = store.get(db.session(), uuid.UUID(case_id))
+        found = store.get(db.session(), uuid.UUID(case_id), for_update=for_update)
     except ValueError:
         found = None
     return visible_or_404("case", case_id, found, lambda p, c: store.may_see(p.org, c))
@@ -169,7 +169,7 @@ def versions(query: dict[str, Any], case_id: str) -> Any:
 @requires("cases:submit")
 def post_event(_envelope: dict[str, Any], case_id: str) -> Any:
     """Record a progression event; the case's new version is answered."""
-    case = _case(case_id)
+    case = _case(case_id, for_update=True)
     org = current_principal().org
     if request.if_match and not request.if_match.contains(store.etag(case, org)):
         raise PreconditionFailed("The case has changed since the ETag given in If-Match.")

@@ -83,12 +83,18 @@ def etag(case: Case, org: Organisation) -> str:
 
 
 # --- reading ----------------------------------------------------------------------------------------
-def get(session: Session, case_id: uuid.UUID) -> Case | None:
-    return session.get(Case, case_id)
+def get(session: Session, case_id: uuid.UUID, *, for_update: bool = False) -> Case | None:
+    """The case; ``for_update`` holds its row until the transaction ends, so concurrent writers take turns."""
+    return session.get(Case, case_id, with_for_update=for_update or None)
 
 
 def by_reference(session: Session, org_id: str, reference: str) -> Case | None:
     return session.scalar(select(Case).where(Case.org_id == org_id, Case.reference == reference))
+
+
+def _reference_lock(org_id: str, reference: str) -> int:
+    """A database lock id for one partner reference (63 bits of its SHA-256)."""
+    return int.from_bytes(hashlib.sha256(f"{org_id}\x00{reference}".encode()).digest()[:8], "big") >> 1
 
 
 @dataclass(frozen=True)
@@ -339,6 +345,8 @@ def _drop_pending(session: Session) -> None:
 
 def store_submitted(session: Session, org: Organisation, data: dict[str, Any]) -> Case:
     """Create or update ``org``'s case with the submitted ``data`` (its reference says which)."""
+    # concurrent submissions of one reference take turns: the second then updates what the first created
+    serialize(session, _reference_lock(org.id, data["reference"]))
     case = by_reference(session, org.id, data["reference"]) or new_case(org)
     previous = case.document if case.version else None
     document = build_document(case.id, data, previous)
