@@ -8,7 +8,9 @@ recorded on the child itself. ``CaseBatchInputSchema`` is ``{"cases": [...]}``.
 
 Output (``CaseSchema`` and its parts): the input fields plus the exchange's UUIDs on the case, children,
 parties, hearings and orders, the derived ``dfj_area`` and ``region``, ``version`` and ``updated_at``; an
-order's ``child_ids`` then hold the children's exchange ``id``.
+order's ``child_ids`` then hold the children's exchange ``id``. Every answer passes the field policy
+(``config/field_policy.json``) first, so an output field is required only if every kind the policy names sees
+it: the court and Cafcass are not shown the LA's ``reference`` or a child's ``la_child_id``.
 
 Codes are checked against ``schemas.code_lists``. Rules that look at more than one field (dates in order,
 children referenced by orders, UPN check letters, LA and court existence) are in ``schemas.rules``, which
@@ -146,6 +148,7 @@ class CaseBatchInputSchema(StrictSchema):
 
 class ChildSchema(ChildInputSchema):
     id = Uuid(required=True)
+    la_child_id = bounded_string(REFERENCE_LENGTH)  # the field policy keeps it from courts and Cafcass
 
 
 class PartySchema(PartyInputSchema):
@@ -167,6 +170,7 @@ class CaseSchema(CaseInputSchema):
     """A case as the API returns it: the input plus the exchange's ids and derived fields."""
 
     id = Uuid(required=True)
+    reference = bounded_string(REFERENCE_LENGTH)  # the field policy keeps it from courts and Cafcass
     dfj_area = bounded_string(NAME_LENGTH, required=True)
     region = bounded_string(NAME_LENGTH, required=True)
     version = strict_integer(1, 2**31 - 1, required=True)
