@@ -23,7 +23,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +33,14 @@ from exchange.access import visible_or_404
 from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
 from exchange.db import db, utcnow
-from exchange.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from exchange.errors import (
+    PROBLEM_DOC,
+    Conflict,
+    Forbidden,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from exchange.models import Advice, AdviceRequest, Case
 from exchange.store import cases as case_store
 from schemas.base import Date, StrictBoolean, StrictSchema, Uuid, bounded_list, bounded_string, code
@@ -46,6 +53,7 @@ bp = Blueprint(
 )
 DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
+PDF_TYPE = "application/pdf"
 
 
 class ChildDetails(StrictSchema):
@@ -89,6 +97,52 @@ class AdviceIn(StrictSchema):
     risk_identified = StrictBoolean(required=True)
     recommended_next_hearing = bounded_string(100)
     attachment = fields.Nested(AttachmentIn)
+
+
+class AdviceAttachmentSchema(Schema):
+    """Where to fetch the advice's PDF, and what to expect there."""
+
+    media_type = fields.String(required=True, metadata={"enum": ["application/pdf"]})
+    size = fields.Integer(required=True, metadata={"description": "Bytes."})
+    sha256 = fields.String(required=True)
+    href = fields.String(required=True, metadata={"format": "uri-reference"})
+
+
+class AdviceSchema(Schema):
+    """Cafcass's answer (``exchange.advice.as_dict``)."""
+
+    request_id = fields.UUID(required=True)
+    summary = fields.String(required=True)
+    recommendation = fields.String(required=True, allow_none=True)
+    risk_identified = fields.Boolean(required=True)
+    recommended_next_hearing = fields.String(required=True, allow_none=True)
+    answered_at = fields.AwareDateTime(required=True)
+    attachment = fields.Nested(AdviceAttachmentSchema, required=True, allow_none=True)
+
+
+class AdviceRequestSchema(Schema):
+    """A request as both sides see it (``exchange.advice.as_dict``): every key, ``null`` when unset."""
+
+    id = fields.UUID(required=True)
+    case_id = fields.UUID(required=True, allow_none=True)
+    case = fields.Nested(CaseDetails, required=True, allow_none=True)
+    court = fields.String(required=True)
+    type = code("advice_request_types", required=True)
+    question = fields.String(required=True, allow_none=True)
+    hearing_date = fields.Date(required=True, allow_none=True)
+    due_date = fields.Date(required=True)
+    urgent = fields.Boolean(required=True)
+    status = code("advice_request_statuses", required=True)
+    routed_to = fields.String(required=True, metadata={"enum": ["cafcass", "cafcass_cymru"]})
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    acknowledged_at = fields.AwareDateTime(required=True, allow_none=True)
+    advice = fields.Nested(AdviceSchema, required=True, allow_none=True)
+
+
+class AdviceRequestPageSchema(Schema):
+    items = fields.List(fields.Nested(AdviceRequestSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class ListQuery(StrictSchema):
@@ -156,6 +210,8 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 
 @bp.route("", methods=["POST"])
 @bp.arguments(AdviceRequestIn)
+@bp.response(201, AdviceRequestSchema, description="Made, or the original request again on a retry.")
+@bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
 @requires("advice:request")
 def create(data: dict[str, Any]) -> ResponseReturnValue:
     """Ask Cafcass for advice on a case at one of the caller's courts (201, or the original on a retry)."""
@@ -230,6 +286,7 @@ def _visible_to(principal: Principal) -> Any:
 
 @bp.route("", methods=["GET"])
 @bp.arguments(ListQuery, location="query", as_kwargs=True)
+@bp.response(200, AdviceRequestPageSchema)
 @requires("cases:read")
 def list_requests(limit: int, status: str | None = None, cursor: str | None = None) -> ResponseReturnValue:
     """The caller's own requests, oldest first: ``{"items", "next_cursor"}``."""
@@ -267,6 +324,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
 
 
 @bp.route("/<uuid:request_id>", methods=["GET"])
+@bp.response(200, AdviceRequestSchema)
 @requires("cases:read")
 def get_request(request_id: uuid.UUID) -> ResponseReturnValue:
     """One request, as either side sees it."""
@@ -286,6 +344,8 @@ def _act(request_id: uuid.UUID, action: str) -> ResponseReturnValue:
 
 
 @bp.route("/<uuid:request_id>/acknowledge", methods=["POST"])
+@bp.response(200, AdviceRequestSchema)
+@bp.alt_response(409, **PROBLEM_DOC, description="Not in a state that can be acknowledged.")
 @requires("advice:respond")
 def acknowledge(request_id: uuid.UUID) -> ResponseReturnValue:
     """Cafcass has the request in hand (409 unless routed, or overdue and not yet acknowledged)."""
@@ -293,6 +353,8 @@ def acknowledge(request_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.route("/<uuid:request_id>/withdraw", methods=["POST"])
+@bp.response(200, AdviceRequestSchema)
+@bp.alt_response(409, **PROBLEM_DOC, description="Already answered or withdrawn.")
 @requires("advice:request")
 def withdraw(request_id: uuid.UUID) -> ResponseReturnValue:
     """The court no longer needs the advice (409 once answered or withdrawn)."""
@@ -314,6 +376,10 @@ def _attachment(data: dict[str, Any]) -> bytes:
 
 @bp.route("/<uuid:request_id>/advice", methods=["POST"])
 @bp.arguments(AdviceIn)
+@bp.response(201, AdviceRequestSchema, description="The request, answered.")
+@bp.alt_response(409, **PROBLEM_DOC, description="Withdrawn or already answered.")
+@bp.alt_response(413, **PROBLEM_DOC, description="The attachment is over the limit.")
+@bp.alt_response(415, **PROBLEM_DOC, description="The attachment is not a PDF.")
 @requires("advice:respond")
 def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnValue:
     """Cafcass's advice, with an optional PDF (409 if withdrawn or already answered)."""
@@ -341,6 +407,7 @@ def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnVa
 
 
 @bp.route("/<uuid:request_id>/advice/attachment", methods=["GET"])
+@bp.response(200, {"type": "string", "format": "binary"}, content_type=PDF_TYPE, description="The PDF.")
 @requires("cases:read")
 def attachment(request_id: uuid.UUID) -> ResponseReturnValue:
     """The advice's PDF, to either side of the request."""
@@ -352,6 +419,6 @@ def attachment(request_id: uuid.UUID) -> ResponseReturnValue:
     db.session.commit()
     return Response(
         obj.advice.attachment,
-        mimetype="application/pdf",
+        mimetype=PDF_TYPE,
         headers={"Content-Disposition": f'attachment; filename="advice-{obj.id}.pdf"'},
     )
