@@ -20,7 +20,7 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from exchange import audit
@@ -30,6 +30,7 @@ from exchange.errors import ValidationFailed
 from exchange.models import Case, CaseVersion
 from exchange.store import cases as case_store
 from schemas.base import StrictSchema, bounded_string
+from schemas.case import CaseSchema
 
 bp = Blueprint("feed", __name__, url_prefix="/v1/feed", description="The change feed of case versions.")
 MAX_LIMIT = 500
@@ -64,8 +65,26 @@ class FeedQuery(StrictSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIMIT))
 
 
+class FeedItemSchema(Schema):
+    """One committed case version; ``case`` as the field policy shows it to the caller's kind."""
+
+    case_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    event_type = fields.String(required=True)
+    committed_at = fields.AwareDateTime(required=True)
+    case = fields.Nested(CaseSchema, required=True)
+
+
+class FeedPageSchema(Schema):
+    items = fields.List(fields.Nested(FeedItemSchema), required=True)
+    next_cursor = fields.String(
+        required=True, metadata={"description": "Where to resume, also once the feed is read to its end."}
+    )
+
+
 @bp.route("")
 @bp.arguments(FeedQuery, location="query", as_kwargs=True)
+@bp.response(200, FeedPageSchema)
 @requires("feed:read")
 def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
     """Case versions after the cursor, oldest first: ``{"items", "next_cursor"}``."""
