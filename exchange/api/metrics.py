@@ -15,16 +15,17 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
-from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import NotAcceptable
 
 import config
 from exchange import audit
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
-from exchange.errors import NotFound
+from exchange.errors import PROBLEM_DOC, NotFound
 from exchange.metrics import pack, report
 from exchange.metrics.aggregates import NATIONAL
+from exchange.metrics.disclosure import HIDDEN, PUBLISHED, SUPPRESSED, WITHHELD
 from exchange.metrics.measures import MEASURES, scopes
 from exchange.metrics.periods import (
     MONTHS_IN,
@@ -88,6 +89,41 @@ class PackQuery(StrictSchema):
     quarter = bounded_string(6, required=True, validate=_quarter)
 
 
+class CellSchema(Schema):
+    """One disclosure-controlled cell (``exchange.metrics.report``); the CSV has the same columns."""
+
+    measure = fields.String(required=True, metadata={"enum": sorted(MEASURES)})
+    category = fields.String(required=True, allow_none=True)
+    area = fields.String(required=True, metadata={"description": "A DFJ area code or 'national'."})
+    period = fields.String(required=True)
+    # a count, a rate or a band label, or HIDDEN where suppressed
+    value = fields.Raw(required=True, metadata={"type": ["number", "string"]})
+    numerator = fields.Raw(required=True, allow_none=True, metadata={"type": ["integer", "string"]})
+    denominator = fields.Raw(required=True, allow_none=True, metadata={"type": ["integer", "string"]})
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": [PUBLISHED, SUPPRESSED, WITHHELD],
+            "description": f"A suppressed or withheld figure reads '{HIDDEN}'.",
+        },
+    )
+
+
+class CellsSchema(Schema):
+    cells = fields.List(fields.Nested(CellSchema), required=True)
+
+
+class AreaSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    board_area = fields.Boolean(required=True, metadata={"description": "Has its own local board."})
+
+
+class AreaPageSchema(Schema):
+    items = fields.List(fields.Nested(AreaSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True, metadata={"description": "Always null."})
+
+
 def _range(data: dict[str, Any]) -> tuple[int, int]:
     """The months asked for; by default the four quarters before this one."""
     this_quarter_start = month_of(date.today()) // 3 * 3
@@ -132,6 +168,9 @@ def _as_csv(cells: list[dict[str, Any]]) -> Response:
 
 @bp.route("")
 @bp.arguments(MetricsQuery, location="query", as_kwargs=True, unknown=RAISE)
+# the lowest decorator's description of a status wins when flask-smorest merges their media types
+@bp.alt_response(200, schema={"type": "string"}, content_type=CSV_TYPE, success=True)
+@bp.response(200, CellsSchema, description="The cells as JSON, or as CSV with Accept: text/csv.")
 @requires("metrics:read")
 def metrics(
     period: str, area: str | None = None, measure: str | None = None, **months: str
@@ -158,6 +197,7 @@ def metrics(
 
 
 @bp.route("/areas")
+@bp.response(200, AreaPageSchema)
 @requires("metrics:read")
 def areas() -> ResponseReturnValue:
     """The DFJ areas the caller may pull, and national: ``{"items": [...], "next_cursor": null}``."""
@@ -174,6 +214,9 @@ def areas() -> ResponseReturnValue:
 
 @bp.route("/pack")
 @bp.arguments(PackQuery, location="query", as_kwargs=True, unknown=RAISE)
+@bp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=PDF_TYPE, success=True)
+@bp.response(200, {"type": "string"}, content_type=HTML_TYPE, description="HTML, or PDF on request.")
+@bp.alt_response(406, **PROBLEM_DOC, description="Neither text/html nor application/pdf is acceptable.")
 @requires("metrics:read")
 def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     """The quarterly performance pack: HTML (``Accept: text/html``, the default) or PDF."""
