@@ -28,23 +28,6 @@ CHECKS = [
     schemathesis.checks.content_type_conformance,
     schemathesis.checks.response_schema_conformance,
 ]
-UNDOCUMENTED_SUCCESS = (
-    "its success answer is not documented (only 'default', i.e. a problem), so its 2xx body fails "
-    "response_schema_conformance; document it with @bp.response(...) in {file}"
-)
-FILTERED_CASE = (
-    "a case as the field policy shows it to a court or Cafcass lacks fields (la_child_id, ...) that the "
-    "documented Case/Child schema marks required; the output schemas in schemas/case.py must not require "
-    "what the field policy may remove"
-)
-#: operations whose documentation is wrong in files owned by others and that the generated requests reach
-#: (every advice, feed and metrics operation lacks its 2xx documentation; these are the ones that show it)
-KNOWN_GAPS = {
-    "GET /v1/advice-requests": UNDOCUMENTED_SUCCESS.format(file="exchange/api/advice.py"),
-    "GET /v1/feed": UNDOCUMENTED_SUCCESS.format(file="exchange/api/feed.py"),
-    "GET /v1/metrics/areas": UNDOCUMENTED_SUCCESS.format(file="exchange/api/metrics.py"),
-    "GET /v1/cases": FILTERED_CASE,
-}
 
 
 def _documented_operations() -> list[str]:
@@ -55,19 +38,7 @@ def _documented_operations() -> list[str]:
     return sorted(f"{m.upper()} {p}" for p, ops in paths.items() for m in ops if m != "parameters")
 
 
-def _params() -> list[Any]:
-    return [
-        pytest.param(
-            label,
-            marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[label]),
-        )
-        if label in KNOWN_GAPS
-        else label
-        for label in _documented_operations()
-    ]
-
-
-@pytest.mark.parametrize("label", _params())
+@pytest.mark.parametrize("label", _documented_operations())
 def test_operation_conforms_to_its_documentation(world: World, app: Flask, label: str) -> None:
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     method, path = label.split(" ", 1)
