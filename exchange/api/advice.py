@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from exchange import advice as lifecycle
 from exchange import audit
 from exchange.access import visible_or_404
+from exchange.api.blueprint import Blueprint
 from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
 from exchange.db import db, utcnow

@@ -152,28 +152,7 @@ def test_xml_attacks_on_submissions_are_refused_without_storing_a_record(world: 
         assert (response.get_json().get("submission") or {}).get("accepted", 0) == 0, label
 
 
-#: defects this corpus found in files owned by others, kept honest as strict xfails (docs/security.md)
-JSON_PARSER_CRASH = (
-    "flask-smorest's shared webargs FlaskParser lets json.loads' RecursionError (deep nesting) and "
-    "ValueError (an integer over 4300 digits) escape as 500 on POST /v1/advice-requests, "
-    "/v1/advice-requests/{id}/advice and /v1/cases/{id}/events; expected 400 problem+json"
-)
-HUGE_INTEGER_CRASH = (
-    JSON_PARSER_CRASH + "; and POST /v1/submissions (canonical-json adapter, adapters/canonical_json.py:78) "
-    "answers 500 (SystemError) for an integer over 4300 digits; expected 422"
-)
-MALFORMED = [
-    pytest.param(label, marks=pytest.mark.xfail(strict=True, reason=reason))
-    if (
-        reason := {
-            "deep_array": JSON_PARSER_CRASH,
-            "deep_object": JSON_PARSER_CRASH,
-        }.get(label)
-    )
-    or (reason := {"huge_number": HUGE_INTEGER_CRASH}.get(label))
-    else label
-    for label in sorted(corpus.MALFORMED_JSON)
-]
+MALFORMED = sorted(corpus.MALFORMED_JSON)
 
 
 @pytest.mark.parametrize("label", MALFORMED)
