@@ -1,4 +1,7 @@
-"""Unique Pupil Number checks, as the DfE validation rules 1510-1550 define them (length has no DfE id: the XSD enforces it)."""
+"""Unique Pupil Number checks, as the DfE validation rules 1510-1550 define them.
+
+Length has no DfE rule id (the XSD pattern enforces it), so its fault carries the exchange's own code.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Start-up validation: a wrong setting or inconsistent configuration data stops the app with a clear message."""
+"""Start-up validation: a wrong setting or inconsistent configuration stops the app with a clear message."""
 
 from __future__ import annotations
 
