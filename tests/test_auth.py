@@ -289,9 +289,9 @@ def test_client_assertion_cannot_be_replayed(
 @pytest.mark.parametrize(
     "claims",
     [
-        {"iat": int(time.time()) - 301, "exp": int(time.time()) + 60},  # issued more than 300 s ago
-        {"iat": int(time.time()) - 400, "exp": int(time.time()) + 3600},  # a long exp does not extend it
-        {"iat": int(time.time()) + 120, "exp": int(time.time()) + 300},  # issued in the future
+        {"iat": -301, "exp": 60},  # issued more than 300 s ago
+        {"iat": -400, "exp": 3600},  # a long exp does not extend it
+        {"iat": 120, "exp": 300},  # issued in the future
         {"aud": "https://somewhere-else/oauth/token"},
     ],
 )
@@ -299,6 +299,8 @@ def test_stale_or_misdirected_assertions_are_refused(
     client: FlaskClient, make_partner: Callable[..., Partner], claims: dict[str, Any]
 ) -> None:
     partner = make_partner("cafcass", private_key_jwt=True)
+    now = int(time.time())  # times are offsets from the moment the test runs, not from collection
+    claims = {name: now + value if name in ("iat", "exp") else value for name, value in claims.items()}
     response = request_token(client, partner, **claims)
     assert response.status_code in (400, 401)
     assert response.get_json()["error"] == "invalid_client"
