@@ -24,6 +24,7 @@ and register it in your package's metadata under the entry-point group ``exchang
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, ClassVar
@@ -96,3 +97,29 @@ class Adapter:
 
     def render(self, records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
         raise NotImplementedError(f"{self.name} does not write its format")
+
+
+def rewound(head: bytes, rest: BinaryIO) -> BinaryIO:
+    """``rest`` read again from its start, when ``head`` is what was read ahead of it to tell the format."""
+    return io.BufferedReader(_Rewound(head, rest))
+
+
+class _Rewound(io.RawIOBase):
+    """A binary stream whose first bytes, read to tell the format, are read again before the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from adapters.base import Adapter, FormatError, Position, Record, RecordError, rewound
 from schemas import code_lists
 from schemas.upn import upn_faults
 
@@ -457,7 +457,7 @@ def _overlay(base: Any, overlay: Any) -> None:
             base.append(component)
 
 
-def _utf8_only(stream: BinaryIO) -> _Replayed:
+def _utf8_only(stream: BinaryIO) -> BinaryIO:
     """The stream, refused unless it is UTF-8: no UTF-16/32 byte order mark, no other declared encoding."""
     head = stream.read(1024)
     if not head:
@@ -467,21 +467,4 @@ def _utf8_only(stream: BinaryIO) -> _Replayed:
     declared = _DECLARED_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
     if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
         raise FormatError("xml.encoding", "The file must be encoded in UTF-8.")
-    return _Replayed(head, stream)
-
-
-class _Replayed:
-    """A binary stream whose first bytes were read ahead and are given back first."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = head
-        self._rest = rest
-
-    def read(self, size: int = -1) -> bytes:
-        if not self._head:
-            return self._rest.read(size)
-        if size is None or size < 0:
-            data, self._head = self._head + self._rest.read(), b""
-        else:
-            data, self._head = self._head[:size], self._head[size:]
-        return data
+    return rewound(head, stream)

@@ -34,7 +34,6 @@ Messages never repeat a cell's value: it may be a child's id, a date of birth or
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from adapters.base import Adapter, FormatError, Position, Record, RecordError, rewound
 from schemas.ssda903 import ROW_NOT_CARRIED, TABLES, integer_bounds
 
 XSD_PATH = files("schemas").joinpath("xsd/ssda903/CLA_EXPSSDA903_2021_v3.3.0.xsd")
@@ -207,27 +206,6 @@ def make_record(table: str, clean: dict[str, Any], position: Position) -> Record
     return Record("ssda903_row", {"table": table, "child_id": clean["CHILD"], "fields": carried}, position)
 
 
-class Rewound(io.RawIOBase):
-    """A binary stream whose first bytes, read to tell the format, are read again before the rest."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            count = min(len(buffer), len(self._head))
-            buffer[:count] = self._head[:count]
-            self._head = self._head[count:]
-            return count
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 class Ssda903Adapter(Adapter):
     """Reads the SSDA903 CSV tables and the EXPSSDA903 XML (see the module docstring for every decision)."""
 
@@ -244,7 +222,7 @@ class Ssda903Adapter(Adapter):
 
     def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
         head = stream.read(SNIFF)
-        whole = io.BufferedReader(Rewound(head, stream))
+        whole = rewound(head, stream)
         if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
             return self.parse_xml(whole)
         return self.parse_csv(whole)
