@@ -22,7 +22,7 @@ app = create_app()
 def floor() -> tuple[str, int]:
     body = request.get_data()
     sha256 = hashlib.sha256(body + uuid.uuid4().bytes).hexdigest()
-    db.session.add(RawBody(sha256=sha256, size=len(body), content=body))
+    db.session.add(RawBody(sha256=sha256, size=len(body)))
     db.session.commit()
     return "", 204
 

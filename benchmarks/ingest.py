@@ -3,8 +3,9 @@
 For synthetic censuses of 10,000 and 50,000 children valid against the 2026 schema
 (``benchmarks.cin_files``), on SQLite and, when it answers, PostgreSQL (``EXCHANGE_BENCH_DATABASE_URL``):
 
-- **end to end**: ``exchange.pipeline.submit(..., inline=True)`` of the whole file as an LA of the file's
-  code, as ``exchange import`` does; children per second (every child must be accepted);
+- **end to end**: ``exchange.pipeline.submit(..., inline=True)`` of the file (hashed, stored in chunks and
+  read in place) as an LA of the file's code, as ``exchange import`` does; children per second (every
+  child must be accepted);
 - **floor**, same run, same file: lxml ``iterparse`` under the secure settings plus validating each ``Child``
   against ``adapters.cin_census.year_schema(2026)`` (the adapter's own derived schema), and nothing else;
 - **peak memory**: the resident set size (``ru_maxrss``) of the subprocess doing each, for both sizes, and
@@ -70,15 +71,18 @@ def measure_ingest(path: Path, inline: bool = True) -> dict[str, float]:
     from sqlalchemy import select
 
     from exchange import create_app, pipeline
+    from exchange.bodies import Body
     from exchange.db import db
     from exchange.models import Organisation
 
     app = create_app()
     with app.app_context():
         org = db.session.scalar(select(Organisation).where(Organisation.la_code == LA_CODE))
-        body = path.read_bytes()
         started, cpu = time.perf_counter(), time.process_time()
-        submission = pipeline.submit(org, "operator", body, "application/xml", "cin-census", inline=inline)
+        with Body.from_path(path) as body:
+            submission = pipeline.submit(
+                org, "operator", body, "application/xml", "cin-census", inline=inline
+            )
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         counts = {"records": submission.records, "accepted": submission.accepted}
     if inline and (counts["accepted"] != counts["records"] or not counts["records"]):

@@ -1,9 +1,10 @@
 """`exchange import FILE --org ID [--profile P]`: a file through the intake pipeline, as its organisation.
 
 The file is recorded and processed exactly as `POST /v1/submissions` would (raw body, submission row and
-audit event first), but always at once, whatever its size; a progress bar on stderr follows the bytes
-read, and the receipt (with the per-record report) is printed as JSON on stdout. Exit status: 0 when at
-least one record was stored, 1 when the file was rejected, 2 on misuse.
+audit event first), but always at once, whatever its size, and read in place, never whole into memory; a
+progress bar on stderr follows the bytes read, and the receipt (with the per-record report) is printed as
+JSON on stdout. Exit status: 0 when at least one record was stored, 1 when the file was rejected, 2 on
+misuse.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from exchange import pipeline
+from exchange.bodies import Body
 from exchange.db import db
 from exchange.errors import Problem
 from exchange.models import Organisation
@@ -43,7 +45,6 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
     media_type = media_type or MEDIA_TYPES.get(file.suffix.lower())
     if media_type is None:
         raise click.BadParameter("give --media-type: the extension does not say", param_hint="FILE")
-    body = file.read_bytes()
     console = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),
@@ -52,8 +53,8 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
         TextColumn("{task.fields[records]:,} records"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(file.name, total=len(body), records=0)
+    with Body.from_path(file) as body, Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(file.name, total=body.size, records=0)
         try:
             submission = pipeline.submit(
                 org,
@@ -67,6 +68,6 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
             )
         except Problem as problem:
             raise click.UsageError(problem.detail) from None
-        bar.update(task, completed=len(body))
+        bar.update(task, completed=body.size)
     click.echo(json.dumps(pipeline.summary(submission), indent=2, default=str))
     sys.exit(1 if submission.status == "rejected" else 0)

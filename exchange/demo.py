@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 import config
 from exchange import audit, pipeline
+from exchange.bodies import Body
 from exchange.metrics.periods import month_of, month_start
 from exchange.models import OAuthClient, Organisation
 from exchange.models.oauth import AUTH_SECRET, hash_secret
@@ -302,8 +303,9 @@ def load(
     totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
     for area, cases in sorted(by_area.items()):
         org, client = submitters[area]
-        for body in _batches(cases):
-            submission = pipeline.submit(org, client.client_id, body, "application/json")
+        for content in _batches(cases):
+            with Body.of(content) as body:
+                submission = pipeline.submit(org, client.client_id, body, "application/json")
             totals["submissions"] += 1
             totals["cases"] += submission.records
             totals["accepted"] += submission.accepted

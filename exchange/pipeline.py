@@ -4,7 +4,8 @@ Callers (the HTTP API, ``exchange import``, the demo loader) use two functions, 
 
 ``submit(org, client_id, body, media_type, profile, *, idempotency_key=None, atomic=False) -> Submission``
     Chooses the adapter (``UnsupportedMediaType`` 415 / ``ValidationFailed`` 422 ``unknown_profile``),
-    then commits the raw body (content-addressed by SHA-256), the submission row and the audit event in
+    then commits the raw body (an ``exchange.bodies.Body``: content-addressed by SHA-256, stored in
+    chunks, never read whole into memory), the submission row and the audit event in
     one transaction before anything else. A repeated ``idempotency_key`` with the same body returns the
     original submission (``replayed`` is True); with another body it raises ``Conflict`` (409). A body of
     at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left ``processing``
@@ -25,14 +26,12 @@ position, a stable code and a message (never a value); the others are kept unles
 
 from __future__ import annotations
 
-import hashlib
-import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -43,6 +42,7 @@ from adapters import registry
 from adapters.base import Adapter, FormatError, Position, Record, RecordError
 from exchange import audit
 from exchange.auth.receipts import sign_claims
+from exchange.bodies import Body
 from exchange.db import db, utcnow
 from exchange.errors import Conflict, UnsupportedMediaType, ValidationFailed
 from exchange.models import Organisation, Submission
@@ -78,7 +78,7 @@ def select_adapter(media_type: str, profile: str | None) -> Adapter:
 def submit(
     org: Organisation,
     client_id: str,
-    body: bytes,
+    body: Body,
     media_type: str,
     profile: str | None = None,
     *,
@@ -94,14 +94,14 @@ def submit(
     """
     adapter = select_adapter(media_type, profile)
     session = db.session()
-    sha256 = hashlib.sha256(body).hexdigest()
+    sha256 = body.sha256
     if idempotency_key:
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
             return _replay(earlier, sha256)
     small = current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
     if inline is None:
-        inline = len(body) <= small
+        inline = body.size <= small
     now = utcnow()
     submission = Submission(
         id=uuid.uuid4(),
@@ -120,11 +120,11 @@ def submit(
         stored_ids=[],
         received_at=now,
         # the request processes an inline body itself; the worker takes it over only if the request dies
-        lease_until=now + store.lease_for(len(body), small) if inline else None,
+        lease_until=now + store.lease_for(body.size, small) if inline else None,
         answer_status=201 if inline else 202,
     )
     submission.receipt = _receipt(submission)
-    store.store_body(session, sha256, body)
+    store.store_body(session, body)
     session.add(submission)
     audit.record(
         "submission.received",
@@ -133,7 +133,7 @@ def submit(
         org_id=org.id,
         resource_type="submission",
         resource_ids=[submission.id],
-        detail={"sha256": sha256, "bytes": len(body), "adapter": adapter.name, "atomic": atomic},
+        detail={"sha256": sha256, "bytes": body.size, "adapter": adapter.name, "atomic": atomic},
     )
     try:
         session.commit()
@@ -144,7 +144,7 @@ def submit(
             raise
         return _replay(earlier, sha256)
     if inline:
-        _process_inline(session, org, submission, adapter, body, progress)
+        _process_inline(session, org, submission, adapter, body.open(), progress)
     return submission
 
 
@@ -259,11 +259,10 @@ def _schema_faults(
 
 
 def _checked(
-    adapter: Adapter, raw: bytes, org: Organisation, report: Report, progress: Progress | None = None
+    adapter: Adapter, stream: BinaryIO, org: Organisation, report: Report, progress: Progress | None = None
 ) -> Iterator[Checked]:
     """The stream's valid records; the invalid go to ``report``. Raises ``Refused``."""
     references: set[str] = set()
-    stream = io.BytesIO(raw)
     try:
         for item in adapter.parse(stream):
             report.records += 1
@@ -327,13 +326,14 @@ def _process_inline(
     org: Organisation,
     submission: Submission,
     adapter: Adapter,
-    raw: bytes,
+    stream: BinaryIO,
     progress: Progress | None = None,
 ) -> None:
     report = Report()
     pending: list[Checked] = []
+    store.hold(session, submission.id)  # a long import outlives its lease: no worker may take it over
     try:
-        for record in _checked(adapter, raw, org, report, progress):
+        for record in _checked(adapter, stream, org, report, progress):
             pending.append(record)
             if len(pending) >= APPLY_BATCH:
                 _apply(session, org, submission.id, pending, report)
@@ -358,13 +358,13 @@ def process_next_submission() -> bool:
     session.commit()
     org = session.get(Organisation, submission.org_id)
     adapter = registry.get(submission.adapter)
-    raw = store.body(session, submission.sha256)
-    lease = store.lease_for(len(raw), small)
+    lease = store.lease_for(store.body_size(session, submission.sha256), small)
     store.drop_staged(session, submission.id)  # what a dead worker staged before its lease ran out
     report = Report()
     batch: list[dict[str, Any]] = []
     try:
-        for record in _checked(adapter, raw, org, report):  # type: ignore[arg-type]
+        stream = store.open_body(session, submission.sha256)
+        for record in _checked(adapter, stream, org, report):  # type: ignore[arg-type]
             batch.append(
                 {
                     "seq": record.seq,
@@ -405,6 +405,7 @@ def _stage(
 
 def _finish(session: Session, submission: Submission, report: Report, refused: Refused | None = None) -> None:
     """Record the outcome, re-sign the receipt and commit (with what was stored, unless rolled back)."""
+    store.hold(session, submission.id)
     if refused is not None:
         report.faults = [
             {"position": refused.position.as_dict(), "code": refused.code, "message": refused.message}

@@ -31,3 +31,27 @@ def test_downgrade_to_nothing_and_back(tmp_path) -> None:  # noqa: ANN001
     migrations.upgrade(url)
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_bodies_stored_before_chunks_keep_their_bytes_both_ways(tmp_path) -> None:  # noqa: ANN001
+    from alembic import command
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'bodies.db'}"
+    migrations.upgrade(url, "0005")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO raw_bodies (sha256, size, content) VALUES ('ab', 5, :content)"),
+            {"content": b"hello"},
+        )
+    migrations.upgrade(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT seq, data FROM raw_body_chunks WHERE sha256 = 'ab'")).all() == [
+            (0, b"hello")
+        ]
+        assert "content" not in {column["name"] for column in inspect(conn).get_columns("raw_bodies")}
+    command.downgrade(migrations.alembic_config(url), "0005")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT content FROM raw_bodies WHERE sha256 = 'ab'")).scalar() == b"hello"
+    engine.dispose()

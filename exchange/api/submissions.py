@@ -1,10 +1,11 @@
 """`POST /v1/submissions` and `GET /v1/submissions/{id}`: intake over HTTP (the work: ``exchange.pipeline``).
 
-The body is read whole within ``max_body_bytes`` (413 beyond); a ``Content-Encoding: gzip`` body is
-inflated incrementally under the same cap, so a gzip bomb answers 413 without being inflated. The answer
-is 201 with the result (inline), 202 with ``Location`` (the worker's), or, when every record was
-rejected, a 422 problem whose ``errors`` are the report and whose ``submission`` is the receipt. A
-repeated ``Idempotency-Key`` gets the first answer again with ``Idempotent-Replayed: true``.
+The body is spooled (memory, then a temporary file) and hashed as it is read, within ``max_body_bytes``
+(413 beyond); a ``Content-Encoding: gzip`` body is inflated incrementally under the same cap, so a gzip
+bomb answers 413 without being inflated. The answer is 201 with the result (inline), 202 with
+``Location`` (the worker's), or, when every record was rejected, a 422 problem whose ``errors`` are the
+report and whose ``submission`` is the receipt. A repeated ``Idempotency-Key`` gets the first answer again
+with ``Idempotent-Replayed: true``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import re
 import uuid
 import zlib
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from flask import current_app, request, url_for
 from marshmallow import RAISE, Schema, fields
@@ -22,6 +24,7 @@ from exchange import audit, pipeline
 from exchange.access import visible_or_404
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
+from exchange.bodies import Body, TooLarge
 from exchange.db import db
 from exchange.errors import (
     PROBLEM_DOC,
@@ -34,7 +37,7 @@ from exchange.store import submissions as store
 
 blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
-INFLATE_CHUNK = 64 * 1024
+READ_CHUNK = 64 * 1024
 
 
 class SubmitQuerySchema(Schema):
@@ -74,28 +77,37 @@ class SubmissionSchema(Schema):
     )
 
 
-def _body() -> bytes:
-    raw = request.get_data(cache=False)
-    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding in ("", "identity"):
-        return raw
-    if encoding != "gzip":
-        raise UnsupportedMediaType("Only gzip content encoding is accepted.")
+def _body() -> Body:
+    """The request body spooled (memory, then a temporary file) and hashed as it is read."""
     limit = current_app.config["EXCHANGE_SETTINGS"].max_body_bytes
-    inflater = zlib.decompressobj(wbits=31)
-    out = bytearray()
-    pending = raw
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity", "gzip"):
+        raise UnsupportedMediaType("Only gzip content encoding is accepted.")
+    chunks = _received(request.stream)
     try:
-        while pending and not inflater.eof:
-            out += inflater.decompress(pending, INFLATE_CHUNK)
-            if len(out) > limit:
-                raise PayloadTooLarge("The body is over the size limit once decompressed.")
-            pending = inflater.unconsumed_tail
+        return Body.spool(_inflated(chunks) if encoding == "gzip" else chunks, limit)
+    except TooLarge:
+        raise PayloadTooLarge("The body is over the size limit (once decompressed, if gzip).") from None
+
+
+def _received(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(READ_CHUNK):
+        yield chunk
+
+
+def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The gzip stream inflated ``READ_CHUNK`` at a time, so a bomb stops at the limit, not in memory."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        for chunk in chunks:
+            pending = chunk
+            while pending and not inflater.eof:
+                yield inflater.decompress(pending, READ_CHUNK)
+                pending = inflater.unconsumed_tail
         if not inflater.eof:
             raise BadRequest("The gzip body is truncated.")
     except zlib.error:
         raise BadRequest("The body is not valid gzip.") from None
-    return bytes(out)
 
 
 @blp.route("", methods=["POST"])
@@ -133,15 +145,16 @@ def submit(query: dict[str, Any]) -> Any:
         )
     pipeline.select_adapter(media_type, options.get("profile"))  # 415/422 before reading the body
     principal = current_principal()
-    submission = pipeline.submit(
-        principal.org,
-        principal.client_id,
-        _body(),
-        media_type,
-        options.get("profile"),
-        idempotency_key=key,
-        atomic=query["atomic"],
-    )
+    with _body() as body:
+        submission = pipeline.submit(
+            principal.org,
+            principal.client_id,
+            body,
+            media_type,
+            options.get("profile"),
+            idempotency_key=key,
+            atomic=query["atomic"],
+        )
     headers = {"Location": url_for("submissions.show", submission_id=submission.id)}
     if submission.replayed:
         headers["Idempotent-Replayed"] = "true"

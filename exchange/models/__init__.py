@@ -8,7 +8,7 @@ from exchange.models.metrics import MetricCaseFacts, MetricCount
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion
 from exchange.models.orgs import Organisation
 from exchange.models.returns import CinEpisode, LegalStatusEpisode, PreProceedings, ReturnChild
-from exchange.models.submissions import RawBody, StagedRecord, Submission
+from exchange.models.submissions import RawBody, RawBodyChunk, StagedRecord, Submission
 
 __all__ = [
     "Advice",
@@ -29,6 +29,7 @@ __all__ = [
     "Organisation",
     "PreProceedings",
     "RawBody",
+    "RawBodyChunk",
     "ReturnChild",
     "RevokedToken",
     "SigningKey",

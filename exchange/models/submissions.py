@@ -26,13 +26,23 @@ STATUSES = ("processing", "accepted", "partially_accepted", "rejected")
 
 
 class RawBody(Base):
-    """A body exactly as received, stored once per SHA-256 whoever sends it again."""
+    """A body exactly as received, stored once per SHA-256 whoever sends it again; its bytes are in
+    ``RawBodyChunk`` rows, so neither storing nor reading it needs the whole body in memory."""
 
     __tablename__ = "raw_bodies"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RawBodyChunk(Base):
+    """One piece of a raw body; the pieces in ``seq`` order are the body."""
+
+    __tablename__ = "raw_body_chunks"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("raw_bodies.sha256", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Submission(Base):

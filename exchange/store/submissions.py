@@ -1,18 +1,20 @@
-"""Submissions: raw bodies stored once per SHA-256, intake rows, worker leases and staged records."""
+"""Submissions: raw bodies (once per SHA-256, in chunks), intake rows, worker leases, staged records."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from exchange.bodies import CHUNK, Body
 from exchange.db import utcnow
-from exchange.models import RawBody, StagedRecord, Submission
+from exchange.models import RawBody, RawBodyChunk, StagedRecord, Submission
 
 #: a worker that has not renewed its lease for this long is presumed dead; another takes over
 LEASE = timedelta(minutes=5)
@@ -21,18 +23,53 @@ LEASE = timedelta(minutes=5)
 SHORT_LEASE = timedelta(seconds=60)
 
 
-def store_body(session: Session, sha256: str, content: bytes) -> None:
-    """Insert the body unless a body with the same SHA-256 is stored already (by anyone, concurrently)."""
+def store_body(session: Session, body: Body) -> None:
+    """Insert the body, a chunk at a time, unless a body with the same SHA-256 is stored already (by
+    anyone, concurrently: the one whose row went in writes the chunks, in the same transaction)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(
+    inserted = session.execute(
         dialect.insert(RawBody)
-        .values(sha256=sha256, size=len(content), content=content)
+        .values(sha256=body.sha256, size=body.size)
         .on_conflict_do_nothing(index_elements=["sha256"])
-    )
+        .returning(RawBody.sha256)
+    ).first()
+    if inserted is None:
+        return
+    for seq, chunk in enumerate(body.chunks()):
+        session.execute(insert(RawBodyChunk).values(sha256=body.sha256, seq=seq, data=chunk))
 
 
-def body(session: Session, sha256: str) -> bytes:
-    return session.scalars(select(RawBody.content).where(RawBody.sha256 == sha256)).one()
+def open_body(session: Session, sha256: str) -> BinaryIO:
+    """A stored body as a readable binary file that fetches one chunk at a time through ``session``."""
+    return io.BufferedReader(_StoredBody(session, sha256), buffer_size=CHUNK)
+
+
+class _StoredBody(io.RawIOBase):
+    def __init__(self, session: Session, sha256: str) -> None:
+        self._session, self._sha256 = session, sha256
+        self._seq, self._chunk, self._offset = 0, b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._offset >= len(self._chunk):
+            chunk = self._session.scalar(
+                select(RawBodyChunk.data).where(
+                    RawBodyChunk.sha256 == self._sha256, RawBodyChunk.seq == self._seq
+                )
+            )
+            if chunk is None:
+                return 0
+            self._seq, self._chunk, self._offset = self._seq + 1, chunk, 0
+        size = min(len(buffer), len(self._chunk) - self._offset)
+        buffer[:size] = self._chunk[self._offset : self._offset + size]
+        self._offset += size
+        return size
+
+
+def body_size(session: Session, sha256: str) -> int:
+    return session.scalars(select(RawBody.size).where(RawBody.sha256 == sha256)).one()
 
 
 def by_idempotency_key(session: Session, org_id: str, key: str) -> Submission | None:
@@ -70,6 +107,13 @@ def claim_next(session: Session, small: int, now: datetime | None = None) -> Sub
     submission, size = row
     submission.lease_until = now + lease_for(size, small)
     return submission
+
+
+def hold(session: Session, submission_id: uuid.UUID) -> None:
+    """Lock the submission's row until this transaction ends, so no worker claims it meanwhile whatever
+    its lease says (PostgreSQL: ``claim_next`` skips locked rows; SQLite: the open write transaction
+    already keeps every other writer out). Inline processing holds it from its first write to its outcome."""
+    session.execute(select(Submission.id).where(Submission.id == submission_id).with_for_update())
 
 
 def renew(session: Session, submission_id: uuid.UUID, records: int, lease: timedelta = LEASE) -> None:

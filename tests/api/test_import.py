@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
-from exchange.db import db
-from exchange.models import PreProceedings, ReturnChild
+from benchmarks.cin_files import write_census
+from exchange import pipeline
+from exchange.bodies import Body
+from exchange.db import db, utcnow
+from exchange.models import Organisation, PreProceedings, ReturnChild
+from exchange.store import submissions as store
 from tests.api.conftest import REFERENCE, care_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +64,55 @@ def test_import_needs_a_known_local_authority(runner, tmp_path):
     path = tmp_path / "cases.json"
     path.write_text("{}")
     assert runner.invoke(args=["import", str(path), "--org", "nobody"]).exit_code == 2
+
+
+def test_import_memory_does_not_grow_with_the_file(runner, make_partner, tmp_path, monkeypatch):
+    # the file is hashed, stored in chunks and parsed in place: never held whole (the adapters' own
+    # native memory is tested in tests/adapters/test_cin_census.py)
+    make_partner("local_authority", org_id="city", options=("--la-code", "201"))
+    monkeypatch.setattr(pipeline, "APPLY_BATCH", 100)  # both files span many batches
+
+    def python_peak(children: int) -> tuple[int, int]:
+        path = tmp_path / f"census-{children}.xml"
+        write_census(path, children, la_code="201", seed=children)
+        tracemalloc.start()
+        try:
+            result = runner.invoke(args=["import", str(path), "--org", "city", "--profile", "cin-census"])
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert json.loads(result.stdout)["accepted"] == children + 1, result.output  # and the header
+        return path.stat().st_size, peak
+
+    python_peak(50)  # schemas compiled, caches warm
+    small_size, small_peak = python_peak(1_200)
+    large_size, large_peak = python_peak(3_600)
+    assert large_peak - small_peak < (large_size - small_size) / 4, (small_peak, large_peak, large_size)
+
+
+def test_no_worker_takes_over_an_import_that_outlives_its_lease(app, make_partner, tmp_path):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: the import's open write transaction keeps every writer out")
+    make_partner("local_authority", org_id="city", options=("--la-code", "201"))
+    path = tmp_path / "census.xml"
+    write_census(path, 20, la_code="201")
+    small = app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    claims = []
+
+    def a_worker_a_day_later(records: int, _read: int) -> None:
+        if records == 10:
+            with db.transaction() as other:
+                claims.append(store.claim_next(other, small, now=utcnow() + timedelta(days=1)))
+
+    with Body.from_path(path) as body:
+        submission = pipeline.submit(
+            db.session.get(Organisation, "city"),
+            "operator",
+            body,
+            "application/xml",
+            "cin-census",
+            inline=True,
+            progress=a_worker_a_day_later,
+        )
+    assert claims == [None]
+    assert (submission.status, submission.accepted) == ("accepted", 21)

@@ -11,9 +11,18 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 from sqlalchemy import func, select
 
-from exchange import pipeline
+from exchange import bodies, pipeline
 from exchange.db import db
-from exchange.models import AuditEvent, Case, LegalStatusEpisode, RawBody, StagedRecord, Submission
+from exchange.models import (
+    AuditEvent,
+    Case,
+    LegalStatusEpisode,
+    RawBody,
+    RawBodyChunk,
+    StagedRecord,
+    Submission,
+)
+from exchange.store import submissions as store
 from tests.api.conftest import care_case
 
 
@@ -37,7 +46,8 @@ def test_body_submission_and_audit_event_are_stored(app, camden, submit):
     raw = json.dumps(batch(care_case())).encode()
     body = submit(camden, raw).get_json()
     stored = db.session.get(RawBody, body["sha256"])
-    assert stored is not None and stored.content == raw
+    assert stored is not None and stored.size == len(raw)
+    assert store.open_body(db.session, body["sha256"]).read() == raw
     assert db.session.get(Submission, uuid.UUID(body["id"])).client_id.startswith("camden")
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert {"submission.received", "submission.processed"} <= set(actions)
@@ -168,3 +178,28 @@ def test_episodes_become_legal_status_history_matched_to_the_care_case(camden, s
     case = db.session.scalar(select(Case))
     assert episodes["SYN-C-0001"].case_id == case.id and episodes["SYN-C-0001"].legal_status == "C1"
     assert episodes["SYN-X-0009"].case_id is None
+
+
+def test_a_body_is_stored_in_chunks_and_the_worker_reads_it_across_them(
+    app, client, camden, submit, auth_headers, monkeypatch
+):
+    settings = app.config["EXCHANGE_SETTINGS"]
+    app.config["EXCHANGE_SETTINGS"] = dataclasses.replace(settings, inline_submission_bytes=100)
+    monkeypatch.setattr(bodies, "CHUNK", 64)
+    raw = json.dumps(batch(*(care_case(reference=f"CAM-{n}") for n in range(3)))).encode()
+    answer = submit(camden, raw)
+    assert answer.status_code == 202
+    sha256 = answer.get_json()["sha256"]
+    chunks = db.session.scalars(
+        select(RawBodyChunk.data).where(RawBodyChunk.sha256 == sha256).order_by(RawBodyChunk.seq)
+    ).all()
+    assert len(chunks) == -(-len(raw) // 64) and b"".join(chunks) == raw
+    assert store.open_body(db.session, sha256).read() == raw
+
+    assert pipeline.process_next_submission() is True
+    done = client.get(answer.headers["Location"], headers=auth_headers(camden)).get_json()
+    assert (done["status"], done["accepted"]) == ("accepted", 3)
+    # the same body again (another key, so a new submission) stores no second copy of its chunks
+    again = submit(camden, raw, headers={"Idempotency-Key": "camden-again"})
+    assert again.get_json()["sha256"] == sha256
+    assert db.session.scalar(select(func.count()).select_from(RawBodyChunk)) == len(chunks)
