@@ -1,8 +1,8 @@
 """`exchange demo`: a working exchange on SQLite with SYNTHETIC data, partners of every kind, how to call it.
 
 It migrates the database, creates demo organisations and clients of every kind, loads a synthetic national
-data set through the intake pipeline (``exchange.demo``), prints each client's credentials and a curl line
-for each flow, then serves on http://127.0.0.1:8000 unless ``--no-serve``.
+data set through the intake pipeline (``exchange.demo``; a progress bar on stderr), prints each client's
+credentials and a curl line for each flow, then serves on http://127.0.0.1:8000 unless ``--no-serve``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from exchange import demo
 from exchange.cli import db_upgrade
@@ -150,7 +152,22 @@ def demo_command(
     clients, submitters = demo.create_partners(db.session)
     started = time.perf_counter()
     today = date.today()
-    loaded = demo.load(submitters, seed=seed, years=years, today=today, scale=scale)
+    with Progress(
+        TextColumn("loading SYNTHETIC cases"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task("load", total=None)
+        loaded = demo.load(
+            submitters,
+            seed=seed,
+            years=years,
+            today=today,
+            scale=scale,
+            progress=lambda done, in_all: bar.update(task, completed=done, total=in_all),
+        )
     loaded["seconds"] = round(time.perf_counter() - started, 1)
     quarter = f"{today.year - (today.month <= 3)}Q{(today.month - 1) // 3 or 4}"
     if as_json:

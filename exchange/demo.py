@@ -20,7 +20,7 @@ import math
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -294,12 +294,20 @@ def _batches(cases: list[dict[str, Any]]) -> Iterator[bytes]:
 
 
 def load(
-    submitters: dict[str, tuple[Organisation, Client]], *, seed: int, years: int, today: date, scale: float
+    submitters: dict[str, tuple[Organisation, Client]],
+    *,
+    seed: int,
+    years: int,
+    today: date,
+    scale: float,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Generate the cases and submit them through the pipeline, batch by batch per LA; the counts."""
+    """Generate the cases and submit them through the pipeline, batch by batch per LA; the counts.
+    ``progress(cases_submitted, cases_in_all)`` is called after each submission."""
     by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for area, case in Generator(seed, years, today, scale).cases():
         by_area[area].append(case)
+    in_all = sum(len(cases) for cases in by_area.values())
     totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
     for area, cases in sorted(by_area.items()):
         org, client = submitters[area]
@@ -310,4 +318,6 @@ def load(
             totals["cases"] += submission.records
             totals["accepted"] += submission.accepted
             totals["rejected"] += submission.rejected
+            if progress is not None:
+                progress(totals["cases"], in_all)
     return totals

@@ -19,7 +19,7 @@ from exchange.metrics.periods import month_of, periods_between
 from exchange.models import Organisation
 
 
-def run_demo(database: Path) -> tuple[dict, list[dict], list[str]]:
+def run_demo(database: Path) -> tuple[dict, list[dict], list[str], str]:
     app = create_app({"database_url": f"sqlite:///{database}", "rate_limit": "100000 per minute"})
     keyring.invalidate()
     result = CliRunner().invoke(
@@ -28,20 +28,22 @@ def run_demo(database: Path) -> tuple[dict, list[dict], list[str]]:
         obj=ScriptInfo(create_app=lambda: app),
     )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output[result.output.index("{") :])
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
     with app.app_context():
         last = month_of(date.today()) - 1
         figures = report.protected_table(db.session, periods_between("quarter", last - 11, last))
         names = [o.name for o in db.session.query(Organisation)]
         db.session.remove()
     db.engine.dispose()
-    return summary, figures, names
+    return summary, figures, names, result.stderr
 
 
 def test_the_same_seed_gives_the_same_figures(tmp_path):
-    first, first_figures, names = run_demo(tmp_path / "first.db")
-    second, second_figures, _ = run_demo(tmp_path / "second.db")
+    first, first_figures, names, progress = run_demo(tmp_path / "first.db")
+    second, second_figures, _, _ = run_demo(tmp_path / "second.db")
     assert first["loaded"]["accepted"] == first["loaded"]["cases"] == second["loaded"]["cases"] > 500
+    cases = first["loaded"]["cases"]
+    assert "loading SYNTHETIC cases" in progress and f"{cases}/{cases}" in progress  # the bar, finished
     assert first_figures == second_figures
     national = [c for c in first_figures if c["area"] == "national" and c["measure"] == "care_cases_started"]
     assert all(c["status"] == "published" and c["value"] > 0 for c in national)
