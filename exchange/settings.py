@@ -34,6 +34,8 @@ class Settings:
     token_lifetime: int = 300
     assertion_max_lifetime: int = 300
     max_body_bytes: int = 10 * 1024 * 1024
+    #: POST /v1/submissions only (raw and inflated): a statutory return is spooled to disk, never held whole
+    max_submission_bytes: int = 256 * 1024 * 1024
     inline_submission_bytes: int = 1024 * 1024
     rate_limit: str = "600 per minute"
     token_rate_limit: str = "120 per minute"  # noqa: S105 - a rate, not a secret
@@ -67,6 +69,7 @@ class Settings:
             ("token_lifetime", 900),
             ("assertion_max_lifetime", 300),
             ("max_body_bytes", None),
+            ("max_submission_bytes", None),
             ("inline_submission_bytes", None),
             ("checkpoint_every", None),
         ):

@@ -1,11 +1,12 @@
 """`POST /v1/submissions` and `GET /v1/submissions/{id}`: intake over HTTP (the work: ``exchange.pipeline``).
 
-The body is spooled (memory, then a temporary file) and hashed as it is read, within ``max_body_bytes``
-(413 beyond); a ``Content-Encoding: gzip`` body is inflated incrementally under the same cap, so a gzip
-bomb answers 413 without being inflated. The answer is 201 with the result (inline), 202 with
-``Location`` (the worker's), or, when every record was rejected, a 422 problem whose ``errors`` are the
-report and whose ``submission`` is the receipt. A repeated ``Idempotency-Key`` gets the first answer again
-with ``Idempotent-Replayed: true``.
+The body is spooled (memory, then a temporary file) and hashed as it is read, within
+``max_submission_bytes`` (413 beyond), a limit of its own, larger than other routes' ``max_body_bytes``, so
+that a whole statutory return fits; a ``Content-Encoding: gzip`` body is inflated incrementally under the
+same cap, so a gzip bomb answers 413 without being inflated. The answer is 201 with the result (inline),
+202 with ``Location`` (the worker's), or, when every record was rejected, a 422 problem whose ``errors``
+are the report and whose ``submission`` is the receipt. A repeated ``Idempotency-Key`` gets the first
+answer again with ``Idempotent-Replayed: true``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from marshmallow import RAISE, Schema, fields
 from werkzeug.http import parse_options_header
 
@@ -33,6 +34,7 @@ from exchange.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from exchange.ops import large_body
 from exchange.store import submissions as store
 
 blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
@@ -79,7 +81,7 @@ class SubmissionSchema(Schema):
 
 def _body() -> Body:
     """The request body spooled (memory, then a temporary file) and hashed as it is read."""
-    limit = current_app.config["EXCHANGE_SETTINGS"].max_body_bytes
+    limit = request.max_content_length  # this route's own (exchange.ops.large_body)
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity", "gzip"):
         raise UnsupportedMediaType("Only gzip content encoding is accepted.")
@@ -130,6 +132,7 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
     parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200}}],
 )
 @requires("cases:submit")
+@large_body
 def submit(query: dict[str, Any]) -> Any:
     """Submit one case, a batch or a statutory return; the adapter follows Content-Type and its profile."""
     media_type, options = parse_options_header(request.headers.get("Content-Type", ""))

@@ -72,7 +72,9 @@ def _declared_scope() -> str | None:
 
 
 def bearer_token() -> str:
-    if "access_token" in request.args or "access_token" in request.form:
+    # a form body is only parsed when it is one: any other body is left unread for the view (and its limit)
+    in_form = request.mimetype == "application/x-www-form-urlencoded" and "access_token" in request.form
+    if "access_token" in request.args or in_form:
         raise BadRequest(
             "Send the access token in the Authorization header only.",
             headers={"WWW-Authenticate": 'Bearer realm="exchange", error="invalid_request"'},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 
@@ -60,13 +61,33 @@ def test_unknown_profile(camden, submit):
     assert codes(answer) == ["unknown_profile"]
 
 
+def limits(app, body: int, submission: int) -> None:
+    settings = app.config["EXCHANGE_SETTINGS"]
+    app.config["MAX_CONTENT_LENGTH"] = body
+    app.config["EXCHANGE_SETTINGS"] = dataclasses.replace(
+        settings, max_body_bytes=body, max_submission_bytes=submission
+    )
+
+
 def test_body_over_the_limit_is_413(app, camden, submit):
-    app.config["MAX_CONTENT_LENGTH"] = 2048
+    limits(app, body=1024, submission=2048)
     rejected(submit(camden, {"cases": [care_case(reference=f"R{n}") for n in range(10)]}), 413)
 
 
+def test_submissions_take_a_larger_body_than_other_routes(app, client, camden, submit, auth_headers):
+    limits(app, body=1024, submission=64 * 1024)
+    cases = {"cases": [care_case(reference=f"R{n}") for n in range(10)]}
+    assert len(json.dumps(cases)) > 1024
+    answer = submit(camden, cases)
+    assert answer.status_code == 201 and answer.get_json()["accepted"] == 10
+    case_id = db.session.scalar(select(Case.id))
+    event = {"type": "hearing.listed", "occurred_at": "2025-02-01T10:00:00+00:00", "note": "x" * 2048}
+    too_large = client.post(f"/v1/cases/{case_id}/events", json=event, headers=auth_headers(camden))
+    assert too_large.status_code == 413 and too_large.mimetype == PROBLEM
+
+
 def test_gzip_bomb_is_413_without_inflating_it_all(app, camden, submit):
-    app.config["MAX_CONTENT_LENGTH"] = 1 << 20
+    limits(app, body=1 << 20, submission=1 << 20)
     bomb = gzip.compress(b" " * (64 << 20))  # 64 MiB of spaces in about 64 KiB
     assert len(bomb) < 1 << 20
     rejected(submit(camden, bomb, headers={"Content-Encoding": "gzip"}), 413)
