@@ -19,10 +19,14 @@ demo: $(READY)
 	$(BIN)/exchange demo
 
 ## make test: the whole suite on SQLite, then again on PostgreSQL when EXCHANGE_TEST_DATABASE_URL is set
+## Debian packages the tests use, installed where we may (root on Debian): Chromium renders the pack and /docs,
+## pdftoppm reads the pack's PDF back, and WeasyPrint subsets fonts with HarfBuzz's subsetter
+TEST_DEBS := chromium poppler-utils libharfbuzz-subset0
+
 test: $(READY)
-	@# the performance pack is checked in Debian's headless Chromium; install it where we may
-	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; fi
+	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 	EXCHANGE_TEST_DATABASE_URL= $(PYTEST)
 	@if [ -n "$$EXCHANGE_TEST_DATABASE_URL" ]; then \
 		echo "--- again on PostgreSQL"; $(PYTEST); fi

@@ -30,7 +30,6 @@ from exchange.cli import main
 from exchange.db import Base, db
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 PG_URL = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
 ISSUER = "http://exchange.test"
 TOKEN_URL = f"{ISSUER}/oauth/token"

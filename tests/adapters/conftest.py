@@ -16,13 +16,11 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from schemas.upn import check_letter
+from tests.fixtures import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 # a fixed namespace, so the synthetic ids are the same in every run
 SYNTHETIC = uuid.UUID("5d1c3a52-9b7e-4c1e-8f51-0f6d2c2b9a10")
 

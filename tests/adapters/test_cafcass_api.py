@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -21,9 +20,10 @@ from adapters.cafcass_api import SCHEMA_FILE, CafcassApiAdapter, case_schema
 from adapters.hmcts_fpl_ccd import HmctsFplCcdAdapter
 from exchange.field_policy import filter_case
 from schemas.case import CaseInputSchema, CaseSchema
+from tests.fixtures import FIXTURES, SAMPLES
 
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
-SAMPLES = Path(__file__).resolve().parent / "samples"
+REFERENCE = FIXTURES
+
 VARIANTS = ("valid-case-management", "epo", "confidential-address", "progressed", "bare-case-data", "list")
 RESPONSE_SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 

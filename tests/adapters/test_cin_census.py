@@ -15,10 +15,12 @@ from adapters.base import FormatError, Record, RecordError
 from adapters.cin_census import YEARS, CinCensusAdapter, derived_xsd
 from benchmarks.cin_files import census_chunks, synthetic_upn, write_census
 from schemas.cin import SCHEMAS
+from tests.fixtures import FIXTURES
+from tests.fixtures import SAMPLES as OWN
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / ".." / "shared" / "reference" / "cin" / "samples"
-SAMPLES = Path(__file__).parent / "samples" / "cin-census"
+REFERENCE = FIXTURES / "cin" / "samples"
+SAMPLES = OWN / "cin-census"
 
 
 def parse(data: bytes) -> list[Record | RecordError]:

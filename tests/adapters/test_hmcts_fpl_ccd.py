@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +11,11 @@ import pytest
 from adapters.base import FormatError, Record, RecordError
 from adapters.hmcts_fpl_ccd import HmctsFplCcdAdapter
 from schemas.case import CaseInputSchema
+from tests.fixtures import FIXTURES
+from tests.fixtures import SAMPLES as OWN
 
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
-SAMPLES = Path(__file__).resolve().parent / "samples" / "hmcts-fpl-ccd"
+REFERENCE = FIXTURES
+SAMPLES = OWN / "hmcts-fpl-ccd"
 VALID = ("valid-case-management", "epo", "confidential-address", "progressed", "bare-case-data")
 
 

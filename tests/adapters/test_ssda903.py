@@ -25,11 +25,13 @@ from adapters import registry
 from adapters.base import FormatError, Position, Record, RecordError
 from adapters.ssda903 import Ssda903Adapter
 from schemas.ssda903 import SCHEMAS, TABLES
+from tests.fixtures import FIXTURES
+from tests.fixtures import SAMPLES as OWN
 
 HERE = Path(__file__).resolve().parent
-REFERENCE = HERE.parents[1] / ".." / "shared" / "reference" / "ssda903"
+REFERENCE = FIXTURES / "ssda903"
 SAMPLES = REFERENCE / "samples"
-OWN_SAMPLES = HERE / "samples" / "ssda903"
+OWN_SAMPLES = OWN / "ssda903"
 
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
 EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
+from tests.fixtures import FIXTURES
+
+REFERENCE = FIXTURES
 
 CARE_CASE: dict[str, Any] = {
     "reference": "CAM-2025-0001",

@@ -17,6 +17,7 @@ from exchange.db import db, utcnow
 from exchange.models import Organisation, PreProceedings, ReturnChild
 from exchange.store import submissions as store
 from tests.api.conftest import REFERENCE, care_case
+from tests.fixtures import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +34,7 @@ def test_import_of_a_case_file_prints_the_receipt(runner, camden, tmp_path):
 
 def test_import_of_a_cin_census_stores_children_and_pre_proceedings(runner, make_partner):
     make_partner("local_authority", org_id="city", options=("--la-code", "201"))
-    path = ROOT / "tests" / "adapters" / "samples" / "cin-census" / "valid-census-2026-preproceedings.xml"
+    path = SAMPLES / "cin-census" / "valid-census-2026-preproceedings.xml"
     result = runner.invoke(args=["import", str(path), "--org", "city", "--profile", "cin-census"])
     assert result.exit_code == 0, result.output
     receipt = json.loads(result.stdout)

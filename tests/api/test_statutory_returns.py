@@ -36,6 +36,7 @@ from exchange.models import (
     Submission,
 )
 from tests.api.conftest import REFERENCE
+from tests.fixtures import SAMPLES
 
 CIN = "application/xml; profile=cin-census"
 SSDA903_CSV = "text/csv; profile=ssda903"
@@ -43,7 +44,7 @@ SSDA903_XML = "application/xml; profile=ssda903"
 PROBLEM = "application/problem+json"
 CIN_SAMPLES = REFERENCE / "cin" / "samples"
 SSDA903_SAMPLES = REFERENCE / "ssda903" / "samples"
-OWN_SSDA903 = Path(__file__).resolve().parents[1] / "adapters" / "samples" / "ssda903"
+OWN_SSDA903 = SAMPLES / "ssda903"
 TABLES = (ReturnChild, CinEpisode, PreProceedings, LegalStatusEpisode)
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
 #: a request taking longer than this is a hang, reported as a failure instead of blocking the suite

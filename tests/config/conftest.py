@@ -1,4 +1,4 @@
-"""Fixtures for the configuration tests: the shared reference folder, and a clean cache around each test."""
+"""Fixtures for the configuration tests: the reference fixtures, and a clean cache around each test."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 import config
+from tests.fixtures import FIXTURES
 
 
 @pytest.fixture
 def reference() -> Path:
-    """The shared reference data the configuration was derived from."""
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
+    """The public reference data the configuration was derived from."""
+    return FIXTURES
 
 
 @pytest.fixture(autouse=True)

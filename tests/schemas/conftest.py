@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
+from tests.fixtures import FIXTURES
+
+REFERENCE = FIXTURES
 
 # A202000000100: characters 2-13 weighted 2..13 give 2*2 + 2*4 + 1*11 = 23, and 23 mod 23 = 0 -> "A"
 VALID_UPN = "A202000000100"
