@@ -11,7 +11,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as configuration
 from exchange import errors, ops
 from exchange.auth import protect
-from exchange.auth.routes import bp as oauth_bp
 from exchange.auth.server import authorization_server, generate_token
 from exchange.db import db as database
 from exchange.extensions import limiter
@@ -55,7 +54,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     authorization_server.register_token_generator("default", generate_token)
     ops.init_app(app)
     protect.init_app(app)
-    app.register_blueprint(oauth_bp)
     from exchange.api import register_api
 
     register_api(app)

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from exchange import advice as lifecycle
 from exchange import audit
 from exchange.access import visible_or_404
-from exchange.api.blueprint import Blueprint
+from exchange.api.blueprint import OAUTH2, Blueprint
 from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
 from exchange.db import db, utcnow
@@ -151,6 +151,12 @@ class ListQuery(StrictSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+#: who may read advice requests: cases:read with either side's advice scope (``_require_advice_scope``)
+ADVICE_READERS = {
+    "security": [{OAUTH2: ["cases:read", "advice:request"]}, {OAUTH2: ["cases:read", "advice:respond"]}]
+}
+
+
 def _require_advice_scope(principal: Principal) -> None:
     if not principal.scopes & {"advice:request", "advice:respond"}:
         raise Forbidden(
@@ -211,6 +217,7 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 @bp.route("", methods=["POST"])
 @bp.arguments(AdviceRequestIn)
 @bp.response(201, AdviceRequestSchema, description="Made, or the original request again on a retry.")
+@bp.alt_response(404, **PROBLEM_DOC, description="case_id names no case at the caller's courts.")
 @bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
 @requires("advice:request")
 def create(data: dict[str, Any]) -> ResponseReturnValue:
@@ -287,6 +294,7 @@ def _visible_to(principal: Principal) -> Any:
 @bp.route("", methods=["GET"])
 @bp.arguments(ListQuery, location="query", as_kwargs=True)
 @bp.response(200, AdviceRequestPageSchema)
+@bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def list_requests(limit: int, status: str | None = None, cursor: str | None = None) -> ResponseReturnValue:
     """The caller's own requests, oldest first: ``{"items", "next_cursor"}``."""
@@ -325,6 +333,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
 
 @bp.route("/<uuid:request_id>", methods=["GET"])
 @bp.response(200, AdviceRequestSchema)
+@bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def get_request(request_id: uuid.UUID) -> ResponseReturnValue:
     """One request, as either side sees it."""
@@ -408,6 +417,7 @@ def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnVa
 
 @bp.route("/<uuid:request_id>/advice/attachment", methods=["GET"])
 @bp.response(200, {"type": "string", "format": "binary"}, content_type=PDF_TYPE, description="The PDF.")
+@bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def attachment(request_id: uuid.UUID) -> ResponseReturnValue:
     """The advice's PDF, to either side of the request."""

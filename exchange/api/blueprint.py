@@ -1,7 +1,14 @@
-"""The flask-smorest blueprint every API resource uses, with a request parser that fails safe.
+"""The flask-smorest blueprint every documented resource uses: a request parser that fails safe, and each
+operation's access and shared error answers documented from what the exchange enforces.
 
 JSON that the grammar allows but Python cannot hold (nesting deeper than the interpreter's recursion limit,
 an integer longer than ``sys.int_info`` allows) is the client's error: a 400 problem, never a 500.
+
+In /openapi.json every operation gets, beside what its decorators document: ``security`` from the scope its
+view declares (``exchange.auth.protect``: ``[]`` for a public one, else the OAuth 2.0 scope it needs, which
+``@blp.doc(security=...)`` may refine), 401 and 403 when it needs a token, 404 when its path names an object,
+413 when it takes a body, and 429 (every route is rate limited). The answers are the shared problem+json
+responses of ``exchange.api.ExchangeApi``.
 """
 
 from __future__ import annotations
@@ -12,7 +19,11 @@ from typing import Any
 import flask_smorest
 from webargs.flaskparser import FlaskParser
 
+from exchange.auth.protect import PUBLIC, scope_of
 from exchange.errors import BadRequest
+
+#: the OAuth 2.0 security scheme of /openapi.json
+OAUTH2 = "oauth2"
 
 
 class SafeJsonParser(FlaskParser):
@@ -29,3 +40,33 @@ class SafeJsonParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = SafeJsonParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_access_doc)
+
+    def add_url_rule(
+        self, rule: str, endpoint: str | None = None, view_func: Any = None, **kwargs: Any
+    ) -> None:
+        super().add_url_rule(rule, endpoint, view_func, **kwargs)
+        documented = self._docs[self._endpoints[-1]]  # flask-smorest's (unique) name for this endpoint
+        for method, info in documented.items():
+            if method != "parameters":
+                info["access"] = {"scope": scope_of(view_func), "names_object": "<" in rule}
+
+    @staticmethod
+    def _prepare_access_doc(doc: dict[str, Any], doc_info: dict[str, Any], **_: Any) -> dict[str, Any]:
+        access = doc_info["access"]
+        responses = doc.setdefault("responses", {})
+        if access["scope"] == PUBLIC:
+            doc["security"] = []
+        else:
+            doc["security"] = [{OAUTH2: [access["scope"]] if access["scope"] else []}]
+            responses["401"] = "UNAUTHORIZED"
+            responses["403"] = "FORBIDDEN"
+        if access["names_object"]:
+            responses.setdefault("404", "NOT_FOUND")
+        if "requestBody" in doc or "requestBody" in doc_info.get("manual_doc", {}):
+            responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+        responses["429"] = "TOO_MANY_REQUESTS"
+        return doc

@@ -3,16 +3,14 @@ request leaving the page; a screenshot is kept in ``test-artifacts/``."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
+from tests.browser import BROWSER, open_page, screenshot
 from tests.metrics.conftest import EAST, WEST
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+pytestmark = BROWSER
 CHARTS = (
     "trend-mean-weeks",
     "trend-within-26-weeks",
@@ -21,12 +19,6 @@ CHARTS = (
     "open-age-profile",
     "vacated-by-agency",
 )
-
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
 
 
 @pytest.fixture
@@ -64,39 +56,16 @@ def test_the_pack_renders_offline_in_chromium(client, make_partner, auth_headers
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    requests: list[str] = []
-    errors: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-extensions",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-dev-shm-usage",
-            ],
+    with open_page() as (page, seen):
+        page.set_content(html, wait_until="load")
+        drawn = page.eval_on_selector_all(
+            "svg[data-chart]",
+            "els => els.map(e => [e.dataset.chart, e.getBoundingClientRect().width,"
+            " e.querySelectorAll('*').length])",
         )
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
-            page.set_content(html, wait_until="load")
-            drawn = page.eval_on_selector_all(
-                "svg[data-chart]",
-                "els => els.map(e => [e.dataset.chart, e.getBoundingClientRect().width,"
-                " e.querySelectorAll('*').length])",
-            )
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "performance-pack.png"), full_page=True)
-        finally:
-            browser.close()
+        shot = screenshot(page, "performance-pack.png")
     assert [name for name, _, _ in drawn] == list(CHARTS)
     assert all(width > 100 and shapes > 5 for _, width, shapes in drawn)
-    assert requests == []
-    assert errors == []
-    assert (ARTIFACTS / "performance-pack.png").stat().st_size > 10_000
+    assert seen.refused == []
+    assert seen.errors == []
+    assert shot.stat().st_size > 10_000
