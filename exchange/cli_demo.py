@@ -12,6 +12,7 @@ else on stdout), then serves on the address it took, unless ``--no-serve``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shlex
@@ -56,13 +57,22 @@ class Flow:
 
 def _listen(host: str, port: int) -> socket.socket:
     """The demo's listening socket, taken before anything is loaded; a port in use is one line, exit 1."""
+    listener = socket.socket(select_address_family(host, port), socket.SOCK_STREAM)
     try:
-        return socket.create_server((host, port), family=select_address_family(host, port))
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server would
+        listener.bind((host, port))
+        listener.listen()
     except OSError as error:
-        raise click.ClickException(
-            f"cannot serve on {host}:{port} ({error.strerror or error}): is a demo running already? Stop "
-            "it, or choose another port (exchange demo --port 8001, make demo DEMO_PORT=8001)"
-        ) from None
+        listener.close()
+        hint = (
+            "is a demo running already? Stop it, or choose another port (exchange demo --port 8001, "
+            "make demo DEMO_PORT=8001)"
+            if error.errno == errno.EADDRINUSE
+            else "choose another address (exchange demo --host 127.0.0.1, make demo DEMO_HOST=127.0.0.1)"
+        )
+        reason = error.strerror or error
+        raise click.ClickException(f"cannot serve on {host}:{port} ({reason}): {hint}") from None
+    return listener
 
 
 def _shell_name(client: demo.Client) -> str:

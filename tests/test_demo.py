@@ -117,7 +117,7 @@ def test_an_occupied_port_stops_the_demo_in_one_line_before_it_loads_anything(tm
         _, result = invoke_demo(tmp_path / "exchange.db", tmp_path / "instance", "--port", str(port))
     assert result.exit_code == 1
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
-    assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr and "is a demo running already?" in result.stderr
     assert "Traceback" not in result.output and "loading" not in result.output
     engine = create_engine(f"sqlite:///{tmp_path / 'exchange.db'}")
     assert inspect(engine).get_table_names() == []  # not even migrated
