@@ -51,10 +51,8 @@ main = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True, he
 db_cli = AppGroup("db", help="Database schema migrations.")
 
 
-@db_cli.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
-def db_upgrade(revision: str) -> None:
-    """Apply the migrations, then make sure the exchange has a signing key."""
+def upgrade_database(revision: str = "head") -> None:
+    """Apply the migrations, then make sure the exchange has a signing key (`exchange db upgrade`)."""
     url = current_app.config["EXCHANGE_SETTINGS"].database_url
     migrations.upgrade(url, revision)
     if db.session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
@@ -62,6 +60,13 @@ def db_upgrade(revision: str) -> None:
         _operator("keys_created", "signing_key", [key.kid])
     _operator("db_upgrade", "database", [], {"revision": revision})
     db.session.commit()
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations, then make sure the exchange has a signing key."""
+    upgrade_database(revision)
     click.echo(f"database at {revision}")
 
 

@@ -247,26 +247,16 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
         if court not in (principal.org.court_codes or []):
             raise _invalid("/case/court", "not_your_court", "The case must be at one of your courts.")
     try:
-        due = lifecycle.due_date(data["type"], data.get("hearing_date"), data.get("due_date"), today)
-        now = utcnow()
-        obj = lifecycle.open_request(
+        obj = lifecycle.ask(
             db.session,
-            AdviceRequest(
-                court_org_id=principal.org_id,
-                client_id=principal.client_id,
-                idempotency_key=key,
-                body_sha256=body_sha256,
-                case_id=data.get("case_id"),
-                case_details=details,
-                court=court,
-                type=data["type"],
-                question=data.get("question"),
-                hearing_date=data.get("hearing_date"),
-                due_date=due,
-                urgent=data["urgent"],
-                created_at=now,
-                updated_at=now,
-            ),
+            principal.org_id,
+            principal.client_id,
+            data,
+            court=court,
+            case_details=details,
+            body_sha256=body_sha256,
+            idempotency_key=key,
+            on=today,
         )
     except lifecycle.AdviceFault as fault:
         raise _invalid(fault.pointer, fault.code, fault.message) from None

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from benchmarks.cin_files import write_census
 from exchange import pipeline
 from exchange.bodies import Body
 from exchange.db import db, utcnow
 from exchange.models import Organisation, PreProceedings, ReturnChild
 from exchange.store import submissions as store
+from exchange.synthetic_cin import write_census
 from tests.api.conftest import REFERENCE, care_case
 from tests.fixtures import SAMPLES
 
