@@ -34,12 +34,12 @@ $(VENV)/.ready: $(call ready,bench)
 demo: $(call ready,demo)
 	$(BIN)/exchange demo --host $(DEMO_HOST) --port $(DEMO_PORT)
 
-## make test: the whole suite on SQLite, then again on PostgreSQL when EXCHANGE_TEST_DATABASE_URL is set
 ## Debian packages the tests use, installed where we may (root on Debian): Chromium renders the pack and /docs,
 ## pdftoppm reads the pack's PDF back, WeasyPrint subsets fonts with HarfBuzz's subsetter, and the demo's
 ## test runs the curl lines the demo prints
 TEST_DEBS := chromium poppler-utils libharfbuzz-subset0 curl
 
+## make test: the whole suite on SQLite, then again on PostgreSQL when EXCHANGE_TEST_DATABASE_URL is set
 test: $(call ready,test)
 	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
