@@ -26,6 +26,7 @@ from exchange.db import db, utcnow
 from exchange.models import AuditEvent, OAuthClient, Organisation, SigningKey
 from exchange.models.oauth import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, hash_secret
 from exchange.models.orgs import KIND_SCOPES, ORG_KINDS
+from exchange.settings import sqlite_file
 
 
 def _print(data: Any, as_json: bool, text: str) -> None:
@@ -54,6 +55,9 @@ db_cli = AppGroup("db", help="Database schema migrations.")
 def upgrade_database(revision: str = "head") -> None:
     """Apply the migrations, then make sure the exchange has a signing key (`exchange db upgrade`)."""
     url = current_app.config["EXCHANGE_SETTINGS"].database_url
+    database_file = sqlite_file(url)
+    if database_file is not None:
+        database_file.parent.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(url, revision)
     if db.session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
         key = create_key(db.session)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskCliRunner
 from joserfc.jwk import ECKey
 
+from exchange.cli import main
+from exchange.delivery import secret_store
 from tests.conftest import cli
 
 
@@ -84,3 +88,39 @@ def test_adapters_list_shows_the_installed_adapters(runner: FlaskCliRunner) -> N
 def test_db_upgrade_is_idempotent_and_keeps_one_signing_key(runner: FlaskCliRunner) -> None:
     assert "database at head" in cli(runner, "db", "upgrade")
     assert "database at head" in cli(runner, "db", "upgrade")
+
+
+@pytest.mark.parametrize("setting", ["EXCHANGE_INSTANCE_PATH", "EXCHANGE_DATABASE_URL"])
+def test_instance_files_go_where_the_settings_say_never_into_the_working_directory(
+    setting: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance, cwd = tmp_path / "data" / "exchange", tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.delenv(secret_store.KEY_ENV, raising=False)  # the key file, then
+    secret_store.reset()
+    value = str(instance) if setting == "EXCHANGE_INSTANCE_PATH" else f"sqlite:///{instance / 'exchange.db'}"
+    env = {"EXCHANGE_INSTANCE_PATH": None, "EXCHANGE_DATABASE_URL": None, setting: value}
+    for args in (
+        ["db", "upgrade"],
+        ["org", "add", "--id", "cafcass", "--kind", "cafcass", "--service", "cafcass"],
+        [
+            "webhooks",
+            "add",
+            "--org",
+            "cafcass",
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--events",
+            "advice.requested",
+        ],
+    ):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 0, result.output
+    secret_store.reset()
+    assert sorted(p.name for p in instance.iterdir() if not p.name.startswith("exchange.db-")) == [
+        "exchange.db",
+        "webhook-secrets.key",
+    ]
+    assert (instance / "webhook-secrets.key").stat().st_mode & 0o777 == 0o600
+    assert list(cwd.iterdir()) == []
