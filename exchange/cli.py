@@ -1,9 +1,9 @@
 """The `exchange` command line (click, through Flask's CLI): exit 0 on success, 1 on failure, 2 on misuse.
 
 Every operator command that changes something is written to the audit trail. Every error is one line on
-stderr, never a traceback: a wrong ``EXCHANGE_*`` setting (exit 2), a value the exchange refuses (exit 2),
+stderr, never a traceback: a wrong `EXCHANGE_*` setting (exit 2), a value the exchange refuses (exit 2),
 a database that is missing or not migrated (exit 1, "run `exchange db upgrade`"), anything unexpected (exit
-1, naming the error's class; ``exchange --traceback …`` shows the traceback, for a bug report).
+1, naming the error's class; `exchange --traceback …` shows the traceback, for a bug report).
 """
 
 from __future__ import annotations
