@@ -3,10 +3,10 @@
 Every route comes from ``app.url_map``, so a new endpoint is attacked as soon as it exists. For every
 answer: no 5xx; an error is ``application/problem+json`` with a 4xx status and no stack trace, SQL or
 file content in it; nothing injected reaches a response header; each answer comes within
-``ANSWER_SECONDS`` of CPU time (a hang detector); and the Python heap (tracemalloc peak) of the XML attacks and the
-oversized bodies, each family run as a whole, stays under ``MEMORY_BOUND``: an expanded billion laughs
-or quadratic blowup, or a body read past its limit, would take a gigabyte. (tracemalloc slows the app
-threefold, so the other families are timed without it.)
+``ANSWER_SECONDS`` of CPU time (a hang detector); and the Python heap (tracemalloc peak) of the XML
+attacks and the oversized bodies, each family run as a whole, stays under ``MEMORY_BOUND``: an expanded
+billion laughs or quadratic blowup, or a body read past its limit, would take a gigabyte. (tracemalloc
+slows the app threefold, so the other families are timed without it.)
 """
 
 from __future__ import annotations
