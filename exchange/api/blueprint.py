@@ -10,8 +10,9 @@ adapter's code and message (``json.malformed``, ``json.truncated``, ``json.too_d
 In /openapi.json every operation gets, beside what its decorators document: ``security`` from the scope its
 view declares (``exchange.auth.protect``: ``[]`` for a public one, else the OAuth 2.0 scope it needs, which
 ``@blp.doc(security=...)`` may refine), 401 and 403 when it needs a token, 404 when its path names an object,
-413 when it takes a body, and 429 (every route is rate limited). The answers are the shared problem+json
-responses of ``exchange.api.ExchangeApi``.
+413 and 415 when it takes a body (422 too when that may be JSON), and 429 (every route is rate limited),
+each unless the operation documents its own. The answers are the shared problem+json responses of
+``exchange.api.ExchangeApi``.
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ class Blueprint(flask_smorest.Blueprint):
     def _prepare_access_doc(doc: dict[str, Any], doc_info: dict[str, Any], **_: Any) -> dict[str, Any]:
         access = doc_info["access"]
         responses = doc.setdefault("responses", {})
+
+        def unless_documented(status: int, name: str) -> None:  # flask-smorest keys its answers by int
+            if status not in responses and str(status) not in responses:
+                responses[str(status)] = name
+
         if access["scope"] == PUBLIC:
             doc["security"] = []
         else:
@@ -91,8 +97,12 @@ class Blueprint(flask_smorest.Blueprint):
             responses["401"] = "UNAUTHORIZED"
             responses["403"] = "FORBIDDEN"
         if access["names_object"]:
-            responses.setdefault("404", "NOT_FOUND")
-        if "requestBody" in doc or "requestBody" in doc_info.get("manual_doc", {}):
-            responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+            unless_documented(404, "NOT_FOUND")
+        body = doc.get("requestBody") or doc_info.get("manual_doc", {}).get("requestBody")
+        if body:
+            unless_documented(413, "REQUEST_ENTITY_TOO_LARGE")
+            unless_documented(415, "UNSUPPORTED_MEDIA_TYPE")
+            if any(is_json(media_type.split(";")[0]) for media_type in body.get("content", {})):
+                unless_documented(422, "UNPROCESSABLE_ENTITY")
         responses["429"] = "TOO_MANY_REQUESTS"
         return doc
