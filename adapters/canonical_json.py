@@ -33,11 +33,21 @@ MAX_RECORD_UNITS = 2_000_000
 MAX_SAFE_INTEGER = 2**53 - 1
 BOM = b"\xef\xbb\xbf"
 
-# ijson passes on yajl's messages, which quote the input; these substrings pick a message that does not
+#: a body that cannot be read as JSON at all, by code; the API's other JSON bodies are refused with the same
+#: codes and messages (``exchange.api.blueprint``)
+JSON_FAULTS = {
+    "json.empty": "The body is empty.",
+    "json.invalid_utf8": "The body is not valid UTF-8.",
+    "json.truncated": "The JSON text ends before it is complete.",
+    "json.trailing_data": "There is more data after the JSON value.",
+    "json.malformed": "The body is not well-formed JSON.",
+    "json.number_out_of_range": "A number in the body is too long to read.",
+}
+# ijson passes on yajl's messages, which quote the input; these substrings pick a code, whose message does not
 _PARSER_FAULTS = (
-    ("invalid bytes in UTF8", "json.invalid_utf8", "The body is not valid UTF-8."),
-    ("premature EOF", "json.truncated", "The JSON text ends before it is complete."),
-    ("trailing garbage", "json.trailing_data", "There is more data after the JSON value."),
+    ("invalid bytes in UTF8", "json.invalid_utf8"),
+    ("premature EOF", "json.truncated"),
+    ("trailing garbage", "json.trailing_data"),
 )
 
 
@@ -79,27 +89,28 @@ def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
             yield from events
             del events[:]
         if first:
-            raise FormatError("json.empty", "The body is empty.")
+            raise _fault("json.empty")
         parser.close()
     except ijson.JSONError as error:
-        raise _format_error(str(error)) from None
+        raise _fault(_parser_fault(str(error))) from None
     except UnicodeDecodeError:
         # yajl lets some invalid sequences through (overlong forms); Python's decoder does not
-        raise FormatError("json.invalid_utf8", "The body is not valid UTF-8.") from None
+        raise _fault("json.invalid_utf8") from None
     except SystemError as error:
         # yajl's C callback cannot hand Python an integer longer than it converts (sys.int_info):
         # the ValueError surfaces wrapped, as the context of a SystemError
         if not isinstance(error.__context__, ValueError):
             raise
-        raise FormatError("json.number_out_of_range", "A number in the body is too long to read.") from None
+        raise _fault("json.number_out_of_range") from None
     yield from events
 
 
-def _format_error(detail: str) -> FormatError:
-    for marker, code, message in _PARSER_FAULTS:
-        if marker in detail:
-            return FormatError(code, message)
-    return FormatError("json.malformed", "The body is not well-formed JSON.")
+def _parser_fault(detail: str) -> str:
+    return next((code for marker, code in _PARSER_FAULTS if marker in detail), "json.malformed")
+
+
+def _fault(code: str) -> FormatError:
+    return FormatError(code, JSON_FAULTS[code])
 
 
 class _CaseReader:

@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if problems:
         raise ConfigurationError("the configuration in config/ is not valid: " + "; ".join(problems))
     ops.configure_logging(settings.log_level)
-    app = Flask(__name__, static_folder=None)
+    app = Flask(__name__, static_folder=None, instance_path=settings.instance_path)
     app.config.update(
         EXCHANGE_SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

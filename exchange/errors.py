@@ -6,6 +6,8 @@
           ├── Unauthorized            401  + WWW-Authenticate: Bearer error=…  (RFC 6750)
           ├── Forbidden               403  insufficient_scope
           ├── NotFound                404  also another organisation's object (never 403: ids can't be probed)
+          ├── MethodNotAllowed        405  + Allow
+          ├── NotAcceptable           406
           ├── Conflict                409
           ├── PayloadTooLarge         413
           ├── UnsupportedMediaType    415
@@ -99,6 +101,14 @@ class NotFound(Problem):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
+
+
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
 
@@ -161,13 +171,14 @@ def _from_http_exception(error: HTTPException) -> Problem:
     if error.code == 422 and "messages" in data:
         return ValidationFailed("The request is not valid.", errors=pointer_errors(data["messages"]))
     cls = _BY_STATUS.get(error.code or 500, Problem)
-    problem = cls(error.description if cls is not Problem else None)
+    problem = cls(error.description)  # werkzeug's fixed texts, or the one the view raised
     problem.status = error.code or 500
     if cls is Problem:
         problem.title = error.name
         problem.slug = error.name.lower().replace(" ", "-")
     if error.code == 405 and error.valid_methods:
         problem.headers["Allow"] = ", ".join(error.valid_methods)
+        problem.detail = f"This URL answers {', '.join(sorted(set(error.valid_methods) - {'OPTIONS'}))} only."
     return problem
 
 

@@ -3,7 +3,8 @@
 Callers (the HTTP API, ``exchange import``, the demo loader) use two functions, inside an app context:
 
 ``submit(org, client_id, body, media_type, profile, *, idempotency_key=None, atomic=False) -> Submission``
-    Chooses the adapter (``UnsupportedMediaType`` 415 / ``ValidationFailed`` 422 ``unknown_profile``),
+    Chooses the adapter (``UnsupportedMediaType`` 415 / ``ValidationFailed`` 422 ``unknown_profile`` or
+    ``profile_required``, listing the ``profiles`` that read the media type),
     then commits the raw body (an ``exchange.bodies.Body``: content-addressed by SHA-256, stored in
     chunks, never read whole into memory), the submission row and the audit event in
     one transaction before anything else. A repeated ``idempotency_key`` with the same body returns the
@@ -67,11 +68,21 @@ def select_adapter(media_type: str, profile: str | None) -> Adapter:
     try:
         return registry.select_inbound(media_type, profile)
     except registry.UnsupportedMediaType:
-        raise UnsupportedMediaType("No adapter reads this media type.") from None
-    except registry.UnknownProfile:
+        readable = sorted({t for a in registry.installed().values() if a.inbound for t in a.media_types})
+        raise UnsupportedMediaType(
+            f"No adapter reads this media type; they read {', '.join(readable)}."
+        ) from None
+    except registry.UnknownProfile as unknown:
+        choice = " or ".join(unknown.profiles)
+        if unknown.profile:
+            code, detail = "unknown_profile", f"The profile names no adapter that reads {media_type}."
+        else:
+            code, detail = "profile_required", f"A body of {media_type} needs a profile."
+        message = f"Choose the profile: {choice}."
         raise ValidationFailed(
-            "The profile names no adapter for this media type.",
-            errors=[{"pointer": "/profile", "code": "unknown_profile", "message": "Unknown profile."}],
+            f"{detail} {message}",
+            errors=[{"pointer": "/profile", "code": code, "message": message}],
+            profiles=list(unknown.profiles),
         ) from None
 
 

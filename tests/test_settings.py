@@ -12,6 +12,8 @@ import config
 from exchange import create_app
 from exchange.settings import ConfigurationError, Settings
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture
 def config_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -51,3 +53,26 @@ def test_inconsistent_area_mapping_stops_the_app(config_copy: Path, database_url
     courts.write_text(courts.read_text().replace(",SWANSEA\n", ",ATLANTIS\n", 1))
     with pytest.raises(ConfigurationError, match="ATLANTIS"):
         create_app({"database_url": database_url})
+
+
+def test_the_instance_folder_is_configured_or_beside_the_database_never_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    chosen = Settings.load(
+        environ={"EXCHANGE_INSTANCE_PATH": "/srv/exchange", "EXCHANGE_DATABASE_URL": "sqlite:///x.db"}
+    )
+    assert chosen.instance_path == "/srv/exchange" and chosen.database_url == "sqlite:///x.db"
+    beside = Settings.load(environ={"EXCHANGE_DATABASE_URL": "sqlite:////var/lib/exchange/exchange.db"})
+    assert beside.instance_path == "/var/lib/exchange"
+    on_postgresql = Settings.load(environ={"EXCHANGE_DATABASE_URL": "postgresql+psycopg://db/exchange"})
+    default = Settings.load(environ={})
+    # unset: Flask's instance folder of the package, in a checkout its instance/, whatever the directory
+    assert default.instance_path == on_postgresql.instance_path == str(ROOT / "instance")
+    assert default.database_url == f"sqlite:///{Path(default.instance_path) / 'exchange.db'}"
+    assert list(tmp_path.iterdir()) == []  # loading the settings creates nothing
+
+
+def test_the_app_s_instance_path_is_the_setting(database_url: str, tmp_path: Path) -> None:
+    app = create_app({"database_url": database_url, "instance_path": str(tmp_path / "files")})
+    assert app.instance_path == str(tmp_path / "files")

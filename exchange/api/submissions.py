@@ -120,7 +120,12 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
 @blp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
 @blp.alt_response(413, **PROBLEM_DOC, description="Body (or inflated body) over the limit.")
 @blp.alt_response(415, **PROBLEM_DOC, description="No adapter for the Content-Type.")
-@blp.alt_response(422, **PROBLEM_DOC, description="Every record rejected, or an unknown profile.")
+@blp.alt_response(
+    422,
+    **PROBLEM_DOC,
+    description="Every record rejected (a body that is not JSON is one fault), or the profile missing or "
+    "unknown (``profiles`` names those that read the media type).",
+)
 @blp.doc(
     requestBody=SUBMISSION_BODY,
     parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200}}],

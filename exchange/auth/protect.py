@@ -113,8 +113,12 @@ def _guard() -> None:
     if scope == PUBLIC or request.method == "OPTIONS":
         return
     principal = authenticate()
-    if scope is None or scope not in principal.scopes:
-        raise Forbidden("The access token does not carry the scope this operation needs.", scope=scope)
+    if scope is None:
+        raise Forbidden("This operation declares no scope, so no access token may call it.")
+    if scope not in principal.scopes:
+        raise Forbidden(
+            f"This operation needs the scope {scope}, which the access token does not carry.", scope=scope
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -16,14 +16,13 @@ from exchange.api.blueprint import Blueprint
 from exchange.auth.keys import keyring
 from exchange.auth.protect import public
 from exchange.auth.server import authorization_server
+from exchange.bodies import refuse_other_media_types
 from exchange.db import db
 from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema, problem_response
 from exchange.extensions import limiter
 from exchange.models.orgs import KIND_SCOPES
 
-bp = Blueprint(
-    "oauth", __name__, description="The OAuth 2.0 authorization server (client credentials)."
-)
+bp = Blueprint("oauth", __name__, description="The OAuth 2.0 authorization server (client credentials).")
 FORM = "application/x-www-form-urlencoded"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: the security scheme of the client's own authentication at the token, introspection and revocation endpoints
@@ -134,9 +133,11 @@ OAUTH_PROBLEM = {"schema": OAuthProblemSchema, "content_type": PROBLEM_JSON}
 
 
 @bp.before_request
-def _no_query_parameters() -> None:
+def _form_bodies_only() -> None:
     if request.path.startswith("/oauth/") and request.query_string:
         raise BadRequest("The OAuth endpoints take no query-string parameters.")
+    if request.method == "POST":  # RFC 6749 §3.2: the parameters are a form, whatever else is sent
+        refuse_other_media_types(request, FORM.__eq__, FORM, error="invalid_request")
 
 
 def _as_problem(response: Response, action: str) -> Response:

@@ -3,7 +3,8 @@
 Each subscription's secret is encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``)
 under a key-encryption key that never enters the database: ``EXCHANGE_WEBHOOK_SECRETS_KEY`` (a Fernet key;
 set it in production, the same in every web and worker process), or else a key file
-``instance/webhook-secrets.key`` created once with mode 0600 for a single-machine deployment. A copy of
+``webhook-secrets.key`` in the instance folder (``Settings.instance_path``), created once with mode 0600,
+for a single-machine deployment. A copy of
 the database alone therefore discloses no secret. Rotating the key-encryption key means decrypting with
 the old key and encrypting with the new one (not automated yet).
 """
@@ -17,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
 
 KEY_ENV = "EXCHANGE_WEBHOOK_SECRETS_KEY"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
@@ -27,7 +29,7 @@ class SecretUnavailable(RuntimeError):
 
 
 def _key_file() -> Path:
-    return Path.cwd() / "instance" / "webhook-secrets.key"
+    return Path(current_app.config["EXCHANGE_SETTINGS"].instance_path) / "webhook-secrets.key"
 
 
 @cache
@@ -36,7 +38,7 @@ def _fernet() -> Fernet:
     if not key:
         path = _key_file()
         if not path.exists():
-            path.parent.mkdir(exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(Fernet.generate_key())

@@ -67,6 +67,14 @@ def test_import_needs_a_known_local_authority(runner, tmp_path):
     assert runner.invoke(args=["import", str(path), "--org", "nobody"]).exit_code == 2
 
 
+def test_import_of_xml_without_a_profile_names_the_profiles_in_one_line(runner, camden):
+    path = REFERENCE / "cin" / "samples" / "d2i_CIN_Census_2026.xml"
+    result = runner.invoke(args=["import", str(path), "--org", "camden"])
+    assert result.exit_code == 2 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert "needs a profile" in line and "cin-census or ssda903" in line
+
+
 def test_import_memory_does_not_grow_with_the_file(runner, make_partner, tmp_path, monkeypatch):
     # the file is hashed, stored in chunks and parsed in place: never held whole (the adapters' own
     # native memory is tested in tests/adapters/test_cin_census.py)
