@@ -198,7 +198,8 @@ def test_hostile_or_broken_cin_census_is_refused_and_stores_nothing(camden_with_
     problem = refused(submit(camden_with_a_census, body, CIN), code)
     assert stored() == before
     text = str(problem)
-    assert "root:" not in text and "passwd" not in text and "lol" not in text  # nothing resolved or echoed
+    # nothing resolved or echoed (an expanded entity repeats "lol"; a random id may hold it once by chance)
+    assert "root:" not in text and "passwd" not in text and "lollol" not in text
 
 
 @pytest.mark.parametrize(
