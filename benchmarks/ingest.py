@@ -81,7 +81,14 @@ def measure_ingest(path: Path, inline: bool = True) -> dict[str, float]:
         started, cpu = time.perf_counter(), time.process_time()
         with Body.from_path(path) as body:
             submission = pipeline.submit(
-                org, "operator", body, "application/xml", "cin-census", inline=inline
+                org,
+                "operator",
+                body,
+                "application/xml",
+                "cin-census",
+                session=db.session(),
+                settings=app.config["EXCHANGE_SETTINGS"],
+                inline=inline,
             )
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         counts = {"records": submission.records, "accepted": submission.accepted}

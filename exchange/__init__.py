@@ -9,7 +9,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as configuration
-from exchange import errors, ops
+from exchange import audit, delivery, metrics, ops
+from exchange.api.problems import register as register_problems
 from exchange.auth import protect
 from exchange.auth.routes import bp as oauth_bp
 from exchange.auth.server import authorization_server, generate_token
@@ -50,6 +51,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     database.init_app(app)
+    # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
+    # changes and the metric pre-aggregates follow every session's commits, from requests, workers or scripts
+    audit.init_app(app, actor=protect.request_actor)
+    delivery.init_app(app)
+    metrics.init_app(app)
     limiter.init_app(app)
     authorization_server.init_app(app)
     authorization_server.register_token_generator("default", generate_token)
@@ -59,5 +65,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from exchange.api import register_api
 
     register_api(app)
-    errors.register(app)  # last: replaces flask-smorest's handler so every error has one shape
+    register_problems(app)  # last: replaces flask-smorest's handler so every error has one shape
     return app

@@ -1,7 +1,7 @@
 """Advice requests from a court to Cafcass: the lifecycle, due dates in working days, routing, and the
 outbox event every change writes in its own transaction.
 
-Lifecycle (an action on a status it does not start from raises ``Conflict``, 409)::
+Lifecycle (an action on a status it does not start from raises a ``DomainError`` conflict, 409)::
 
     received --route--> routed --acknowledge--> acknowledged --answer--> answered
                           |  \\__________________answer_____________________/^
@@ -28,7 +28,7 @@ import config
 from exchange import audit
 from exchange.db import utcnow
 from exchange.delivery import outbox
-from exchange.errors import Conflict
+from exchange.errors import DomainError
 from exchange.models import Advice, AdviceRequest, Organisation
 from exchange.working_days import add_working_days
 
@@ -67,12 +67,8 @@ AUDIENCE = {
 }
 
 
-class AdviceFault(ValueError):
+class AdviceFault(DomainError):
     """A request the rules refuse (422): a stable ``code``, a message without personal data, a pointer."""
-
-    def __init__(self, code: str, message: str, pointer: str) -> None:
-        super().__init__(message)
-        self.code, self.message, self.pointer = code, message, pointer
 
 
 def today() -> date:
@@ -139,8 +135,10 @@ def _audience(session: Session, request: AdviceRequest, action: str) -> list[str
 def _check(request: AdviceRequest, action: str) -> str:
     target = TRANSITIONS[action].get(request.status)
     if target is None or (action == "acknowledge" and request.acknowledged_at is not None):
-        raise Conflict(
+        raise DomainError(
+            "advice_status",
             f"An advice request that is {request.status} cannot be {PAST[action]}.",
+            kind="conflict",
             audit_action=f"advice.{action}",
             resource_type="advice_request",
             resource_ids=(str(request.id),),
@@ -149,7 +147,7 @@ def _check(request: AdviceRequest, action: str) -> str:
 
 
 def transition(session: Session, request: AdviceRequest, action: str, now: datetime | None = None) -> None:
-    """Apply ``action`` or raise ``Conflict``; write its outbox event in the same session."""
+    """Apply ``action`` or raise a conflict; write its outbox event in the same session."""
     request.status = _check(request, action)
     now = now or utcnow()
     request.updated_at = now
@@ -167,7 +165,7 @@ def transition(session: Session, request: AdviceRequest, action: str, now: datet
 
 
 def answer(session: Session, request: AdviceRequest, advice: Advice) -> None:
-    """Attach Cafcass's advice and move the request to ``answered`` (``Conflict`` if it cannot be)."""
+    """Attach Cafcass's advice and move the request to ``answered`` (a conflict if it cannot be)."""
     _check(request, "answer")
     request.advice = advice
     transition(session, request, "answer", advice.answered_at)

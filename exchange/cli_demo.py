@@ -162,6 +162,8 @@ def demo_command(
         task = bar.add_task("load", total=None)
         loaded = demo.load(
             submitters,
+            session=db.session(),
+            settings=current_app.config["EXCHANGE_SETTINGS"],
             seed=seed,
             years=years,
             today=today,

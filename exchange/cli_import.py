@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,7 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from exchange import pipeline
 from exchange.bodies import Body
 from exchange.db import db
-from exchange.errors import Problem
+from exchange.errors import DomainError
 from exchange.models import Organisation
 
 #: the media type a file's extension implies; ``--media-type`` overrides
@@ -62,12 +63,14 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
                 body,
                 media_type,
                 profile,
+                session=db.session(),
+                settings=current_app.config["EXCHANGE_SETTINGS"],
                 atomic=atomic,
                 inline=True,
                 progress=lambda records, read: bar.update(task, completed=read, records=records),
             )
-        except Problem as problem:
-            raise click.UsageError(problem.detail) from None
+        except DomainError as error:
+            raise click.UsageError(error.detail or error.message) from None
         bar.update(task, completed=body.size)
     click.echo(json.dumps(pipeline.summary(submission), indent=2, default=str))
     sys.exit(1 if submission.status == "rejected" else 0)

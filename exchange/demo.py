@@ -34,6 +34,7 @@ from exchange.metrics.periods import month_of, month_start
 from exchange.models import OAuthClient, Organisation
 from exchange.models.oauth import AUTH_SECRET, hash_secret
 from exchange.models.orgs import KIND_SCOPES
+from exchange.settings import Settings
 from schemas import code_lists
 
 PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
@@ -296,6 +297,8 @@ def _batches(cases: list[dict[str, Any]]) -> Iterator[bytes]:
 def load(
     submitters: dict[str, tuple[Organisation, Client]],
     *,
+    session: Session,
+    settings: Settings,
     seed: int,
     years: int,
     today: date,
@@ -313,7 +316,9 @@ def load(
         org, client = submitters[area]
         for content in _batches(cases):
             with Body.of(content) as body:
-                submission = pipeline.submit(org, client.client_id, body, "application/json")
+                submission = pipeline.submit(
+                    org, client.client_id, body, "application/json", session=session, settings=settings
+                )
             totals["submissions"] += 1
             totals["cases"] += submission.records
             totals["accepted"] += submission.accepted

@@ -1,17 +1,19 @@
 """Durable, idempotent intake: a body in a partner's format becomes stored canonical records and a report.
 
-Callers (the HTTP API, ``exchange import``, the demo loader) use two functions, inside an app context:
+Callers (the HTTP API, ``exchange import``, the demo loader, the worker) use two functions, each given the
+session to work in and the settings; neither needs a request or an app context:
 
-``submit(org, client_id, body, media_type, profile, *, idempotency_key=None, atomic=False) -> Submission``
-    Chooses the adapter (``UnsupportedMediaType`` 415 / ``ValidationFailed`` 422 ``unknown_profile``),
+``submit(org, client_id, body, media_type, profile, *, session, settings, idempotency_key=None,
+atomic=False) -> Submission``
+    Chooses the adapter (``DomainError`` of kind unsupported, 415, or invalid ``unknown_profile``, 422),
     then commits the raw body (an ``exchange.bodies.Body``: content-addressed by SHA-256, stored in
     chunks, never read whole into memory), the submission row and the audit event in
     one transaction before anything else. A repeated ``idempotency_key`` with the same body returns the
-    original submission (``replayed`` is True); with another body it raises ``Conflict`` (409). A body of
-    at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left ``processing``
-    for the worker (``answer_status`` 202).
+    original submission (``replayed`` is True); with another body it raises a ``DomainError`` conflict
+    (409). A body of at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left
+    ``processing`` for the worker (``answer_status`` 202).
 
-``process_next_submission() -> bool``
+``process_next_submission(session, settings) -> bool``
     What ``exchange worker`` calls in its loop: lease one submission still ``processing`` (SKIP LOCKED on
     PostgreSQL), read it while staging its valid records in short transactions (progress shows in
     ``records``), then store them all in one transaction. False when there was nothing to do.
@@ -33,7 +35,6 @@ from datetime import date, timedelta
 from itertools import groupby
 from typing import Any, BinaryIO
 
-from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,9 +44,10 @@ from adapters.base import Adapter, FormatError, Position, Record, RecordError
 from exchange import audit
 from exchange.auth.receipts import sign_claims
 from exchange.bodies import Body
-from exchange.db import db, utcnow
-from exchange.errors import Conflict, UnsupportedMediaType, ValidationFailed
+from exchange.db import utcnow
+from exchange.errors import DomainError
 from exchange.models import Organisation, Submission
+from exchange.settings import Settings
 from exchange.store import cases as case_store
 from exchange.store import returns as return_store
 from exchange.store import submissions as store
@@ -67,11 +69,15 @@ def select_adapter(media_type: str, profile: str | None) -> Adapter:
     try:
         return registry.select_inbound(media_type, profile)
     except registry.UnsupportedMediaType:
-        raise UnsupportedMediaType("No adapter reads this media type.") from None
+        raise DomainError(
+            "unsupported_media_type", "No adapter reads this media type.", kind="unsupported"
+        ) from None
     except registry.UnknownProfile:
-        raise ValidationFailed(
-            "The profile names no adapter for this media type.",
-            errors=[{"pointer": "/profile", "code": "unknown_profile", "message": "Unknown profile."}],
+        raise DomainError(
+            "unknown_profile",
+            "Unknown profile.",
+            "/profile",
+            detail="The profile names no adapter for this media type.",
         ) from None
 
 
@@ -82,6 +88,8 @@ def submit(
     media_type: str,
     profile: str | None = None,
     *,
+    session: Session,
+    settings: Settings,
     idempotency_key: str | None = None,
     atomic: bool = False,
     inline: bool | None = None,
@@ -93,13 +101,12 @@ def submit(
     bytes_read)`` is called after each record read inline.
     """
     adapter = select_adapter(media_type, profile)
-    session = db.session()
     sha256 = body.sha256
     if idempotency_key:
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
             return _replay(earlier, sha256)
-    small = current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    small = settings.inline_submission_bytes
     if inline is None:
         inline = body.size <= small
     now = utcnow()
@@ -134,6 +141,7 @@ def submit(
         resource_type="submission",
         resource_ids=[submission.id],
         detail={"sha256": sha256, "bytes": body.size, "adapter": adapter.name, "atomic": atomic},
+        session=session,
     )
     try:
         session.commit()
@@ -150,8 +158,10 @@ def submit(
 
 def _replay(earlier: Submission, sha256: str) -> Submission:
     if earlier.sha256 != sha256:
-        raise Conflict(
+        raise DomainError(
+            "idempotency_conflict",
             "This Idempotency-Key was used with another body.",
+            kind="conflict",
             audit_action="submission.idempotency_conflict",
             resource_type="submission",
             resource_ids=(str(earlier.id),),
@@ -347,10 +357,9 @@ def _process_inline(
     _finish(session, submission, report)
 
 
-def process_next_submission() -> bool:
+def process_next_submission(session: Session, settings: Settings) -> bool:
     """Lease and process one large submission; False if none is waiting (the worker then sleeps)."""
-    session = db.session()
-    small = current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    small = settings.inline_submission_bytes
     submission = store.claim_next(session, small)
     if submission is None:
         session.rollback()
@@ -442,6 +451,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
             "accepted": submission.accepted,
             "rejected": submission.rejected,
         },
+        session=session,
     )
     session.add(submission)
     session.commit()

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from marshmallow import RAISE, Schema, fields
 from werkzeug.http import parse_options_header
 
@@ -155,6 +155,8 @@ def submit(query: dict[str, Any]) -> Any:
             body,
             media_type,
             options.get("profile"),
+            session=db.session(),
+            settings=current_app.config["EXCHANGE_SETTINGS"],
             idempotency_key=key,
             atomic=query["atomic"],
         )

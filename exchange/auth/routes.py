@@ -7,11 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, json, request
 
 from exchange import audit
+from exchange.api.problems import problem_response
 from exchange.auth.keys import keyring
 from exchange.auth.protect import public
 from exchange.auth.server import authorization_server
 from exchange.db import db
-from exchange.errors import BadRequest, Problem, problem_response
+from exchange.errors import BadRequest, Problem
 from exchange.extensions import limiter
 from exchange.models.orgs import KIND_SCOPES
 

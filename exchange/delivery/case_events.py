@@ -62,4 +62,6 @@ def _on_case_changed(
     outbox.enqueue_each(session, data_by_org, EVENT, [case.id])
 
 
-case_changed.connect(_on_case_changed)
+def connect() -> None:
+    """Send ``case.changed`` deliveries for every case change from now on (``exchange.delivery.init_app``)."""
+    case_changed.connect(_on_case_changed)

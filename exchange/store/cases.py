@@ -28,6 +28,7 @@ import config
 from exchange import field_policy, signals
 from exchange.audit import CHAIN_LOCK
 from exchange.db import new_id, serialize, utcnow
+from exchange.errors import DomainError
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
 from schemas import code_lists
 
@@ -41,12 +42,8 @@ STATUTORY_TIMETABLE = timedelta(weeks=26)
 _PENDING = "case_versions_pending"
 
 
-class CaseFault(Exception):
+class CaseFault(DomainError):
     """A rule a write breaks: a stable ``code``, a message without personal data, a JSON pointer."""
-
-    def __init__(self, code: str, message: str, pointer: str = "") -> None:
-        super().__init__(message)
-        self.code, self.message, self.pointer = code, message, pointer
 
 
 # --- who may see a case -----------------------------------------------------------------------------
