@@ -31,6 +31,7 @@ from exchange.delivery import outbox
 from exchange.errors import DomainError
 from exchange.models import Advice, AdviceRequest, Organisation
 from exchange.working_days import add_working_days
+from schemas import error_codes as codes
 
 LONDON = ZoneInfo("Europe/London")
 OPEN_STATUSES = ("received", "routed", "acknowledged", "overdue")
@@ -94,7 +95,7 @@ def due_date(advice_type: str, hearing_date: date | None, given: date | None, on
     if "working_days_before_hearing" in rule:
         if hearing_date is None:
             raise AdviceFault(
-                "hearing_date_required",
+                codes.HEARING_DATE_REQUIRED,
                 "A safeguarding letter needs the first hearing's date or a due date.",
                 "/hearing_date",
             )
@@ -107,7 +108,9 @@ def recipient_for(court_code: str) -> str:
     try:
         return config.advice_recipient(court_code)
     except KeyError:
-        raise AdviceFault("unknown_court", "The court is not a known family court.", "/case/court") from None
+        raise AdviceFault(
+            codes.CASE_COURT_UNKNOWN, "The court is not a known family court.", "/case/court"
+        ) from None
 
 
 def may_see(org: Organisation, request: AdviceRequest) -> bool:
@@ -136,7 +139,7 @@ def _check(request: AdviceRequest, action: str) -> str:
     target = TRANSITIONS[action].get(request.status)
     if target is None or (action == "acknowledge" and request.acknowledged_at is not None):
         raise DomainError(
-            "advice_status",
+            codes.ADVICE_STATUS,
             f"An advice request that is {request.status} cannot be {PAST[action]}.",
             kind="conflict",
             audit_action=f"advice.{action}",

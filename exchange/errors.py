@@ -1,8 +1,8 @@
 """Every error the exchange answers with: the domain's one error, and the RFC 9457 problems it becomes.
 
-Below the HTTP layer every refusal is a ``DomainError(code, message, pointer, kind)``: ``code`` is declared
-once in ``exchange.codes``, ``kind`` says what sort of refusal it is, and ``STATUS`` maps each kind to the
-HTTP status ``as_problem`` gives it (``exchange.api.problems`` answers it as problem+json).
+Below the HTTP layer every refusal is a ``DomainError(code, message, pointer, kind)``: ``code`` is
+declared once in ``schemas.error_codes``, ``kind`` says what sort of refusal it is, and ``STATUS`` maps
+each kind to the HTTP status ``as_problem`` gives it (``exchange.api.problems`` answers problem+json).
 
     Exception
      ├── DomainError                  code, message, pointer, kind  (no HTTP: services, stores, the CLI)
@@ -29,6 +29,8 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields
+
+from schemas import error_codes as codes
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -130,7 +132,7 @@ STATUS = {
 class DomainError(Exception):
     """A rule of the exchange refused what was asked (no HTTP here; ``as_problem`` makes the answer).
 
-    ``code`` is one of ``exchange.codes``; ``message`` never holds a value from the request, only names;
+    ``code`` is one of ``schemas.error_codes``; ``message`` never holds a value from the request, only names;
     ``pointer`` is the JSON pointer (RFC 6901) of what is at fault, "" for the whole; ``kind`` is a key of
     ``STATUS``. ``detail`` replaces the problem's generic detail; ``audit_action`` and the resource name
     the audit event a refusal that must be audited records.
@@ -205,7 +207,7 @@ def as_problem(error: DomainError) -> Problem:
     return cls(error.detail or error.message, **audit)
 
 
-def pointer_errors(messages: Any, pointer: str = "", code: str = "invalid") -> list[dict[str, Any]]:
+def pointer_errors(messages: Any, pointer: str = "", code: str = codes.INVALID) -> list[dict[str, Any]]:
     """Flatten marshmallow/webargs messages into [{pointer, code, message}] with JSON pointers."""
     if isinstance(messages, dict):
         out: list[dict[str, Any]] = []
@@ -227,7 +229,7 @@ def pointer_errors(messages: Any, pointer: str = "", code: str = "invalid") -> l
 
 def _code_for(message: str, default: str) -> str:
     if message == "Unknown field.":
-        return "unknown_field"
+        return codes.UNKNOWN_FIELD
     if message.startswith("Missing data"):
-        return "required"
+        return codes.REQUIRED
     return default

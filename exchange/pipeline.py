@@ -52,6 +52,7 @@ from exchange.store import cases as case_store
 from exchange.store import returns as return_store
 from exchange.store import submissions as store
 from schemas import RECORD_SCHEMAS, rules
+from schemas import error_codes as codes
 from schemas.base import validation_faults
 
 #: the report keeps this many faults; the counts always cover every record
@@ -70,11 +71,11 @@ def select_adapter(media_type: str, profile: str | None) -> Adapter:
         return registry.select_inbound(media_type, profile)
     except registry.UnsupportedMediaType:
         raise DomainError(
-            "unsupported_media_type", "No adapter reads this media type.", kind="unsupported"
+            codes.UNSUPPORTED_MEDIA_TYPE, "No adapter reads this media type.", kind="unsupported"
         ) from None
     except registry.UnknownProfile:
         raise DomainError(
-            "unknown_profile",
+            codes.UNKNOWN_PROFILE,
             "Unknown profile.",
             "/profile",
             detail="The profile names no adapter for this media type.",
@@ -159,7 +160,7 @@ def submit(
 def _replay(earlier: Submission, sha256: str) -> Submission:
     if earlier.sha256 != sha256:
         raise DomainError(
-            "idempotency_conflict",
+            codes.IDEMPOTENCY_CONFLICT,
             "This Idempotency-Key was used with another body.",
             kind="conflict",
             audit_action="submission.idempotency_conflict",
@@ -256,7 +257,7 @@ def _schema_faults(
 ) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
     schema = RECORD_SCHEMAS.get(kind)
     if schema is None:
-        return None, [("", "unknown_record_kind", "The adapter produced a record of no known kind.")]
+        return None, [("", codes.UNKNOWN_RECORD_KIND, "The adapter produced a record of no known kind.")]
     try:
         loaded = schema.load(data)
     except ValidationError as error:
@@ -283,7 +284,7 @@ def _checked(
                 continue
             if return_store.is_header(item.kind) and return_store.header_la(item.data) != org.la_code:
                 raise Refused(
-                    "la_not_submitter",
+                    codes.LA_NOT_SUBMITTER,
                     "The return is for another local authority than the submitter.",
                     item.position,
                 )
@@ -305,9 +306,11 @@ def _exchange_rules(
     if item.kind != "case":
         return []
     if data["applicant_la"] != org.la_code:
-        return [("/applicant_la", "applicant_la_not_submitter", "The applicant LA must be the submitter.")]
+        return [
+            ("/applicant_la", codes.APPLICANT_LA_NOT_SUBMITTER, "The applicant LA must be the submitter.")
+        ]
     if data["reference"] in references:
-        return [("/reference", "duplicate_reference", "The reference appears twice in this submission.")]
+        return [("/reference", codes.DUPLICATE_REFERENCE, "The reference appears twice in this submission.")]
     references.add(data["reference"])
     return []
 
@@ -420,7 +423,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
             {"position": refused.position.as_dict(), "code": refused.code, "message": refused.message}
         ]
     elif not report.records:
-        report.faults = [{"position": {}, "code": "no_records", "message": "The body holds no record."}]
+        report.faults = [{"position": {}, "code": codes.NO_RECORDS, "message": "The body holds no record."}]
     kept = refused is None and not (submission.atomic and report.rejected)
     submission.records = report.records
     submission.accepted = report.accepted if kept else 0

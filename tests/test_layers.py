@@ -32,7 +32,8 @@ HTTP_EXCEPTIONS = {
 
 
 def _modules(*folders: str) -> list[Path]:
-    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts)
+    paths = (p for folder in folders for p in (ROOT / folder).rglob("*.py"))
+    return sorted(p for p in paths if "migrations" not in p.parts)
 
 
 def _imports(path: Path) -> set[str]:

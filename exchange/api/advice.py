@@ -43,6 +43,7 @@ from exchange.errors import (
 )
 from exchange.models import Advice, AdviceRequest, Case
 from exchange.store import cases as case_store
+from schemas import error_codes as codes
 from schemas.base import Date, StrictBoolean, StrictSchema, Uuid, bounded_list, bounded_string, code
 
 bp = Blueprint(
@@ -218,14 +219,16 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
     principal = current_principal()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 0 < len(key) <= 200:
-        raise _invalid("/headers/Idempotency-Key", "invalid", "An Idempotency-Key has 1 to 200 characters.")
+        raise _invalid(
+            "/headers/Idempotency-Key", codes.INVALID, "An Idempotency-Key has 1 to 200 characters."
+        )
     body_sha256 = hashlib.sha256(request.get_data()).hexdigest()
     if key and (earlier := _replay(principal, key, body_sha256)) is not None:
         return earlier
     today = lifecycle.today()
     for field in ("hearing_date", "due_date"):
         if field in data and data[field] < today:
-            raise _invalid(f"/{field}", "date_in_past", "The date is in the past.")
+            raise _invalid(f"/{field}", codes.DATE_IN_PAST, "The date is in the past.")
     if "case_id" in data:
         case = visible_or_404(
             "case",
@@ -238,7 +241,7 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
         details = CaseDetails().dump(data["case"])
         court = details["court"]
         if court not in (principal.org.court_codes or []):
-            raise _invalid("/case/court", "not_your_court", "The case must be at one of your courts.")
+            raise _invalid("/case/court", codes.NOT_YOUR_COURT, "The case must be at one of your courts.")
     try:
         due = lifecycle.due_date(data["type"], data.get("hearing_date"), data.get("due_date"), today)
         now = utcnow()
@@ -365,7 +368,7 @@ def _attachment(data: dict[str, Any]) -> bytes:
     try:
         content = base64.b64decode(data["content"], validate=True)
     except (binascii.Error, ValueError):
-        raise _invalid("/attachment/content", "invalid_base64", "Not base64.") from None
+        raise _invalid("/attachment/content", codes.INVALID_BASE64, "Not base64.") from None
     limit = current_app.config.get("ADVICE_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
     if len(content) > limit:
         raise PayloadTooLarge(f"The attachment is larger than {limit} bytes.")

@@ -27,6 +27,7 @@ from exchange.store import cases as store
 from exchange.store.events import EventInvalid, apply_event
 from schemas import case as case_schemas
 from schemas import code_lists
+from schemas import error_codes as codes
 from schemas.base import validation_faults
 from schemas.events import EVENT_TYPES, load_event
 
@@ -110,7 +111,7 @@ def list_cases(query: dict[str, Any]) -> Any:
             errors=[
                 {
                     "pointer": "/query/cursor",
-                    "code": "invalid_cursor",
+                    "code": codes.INVALID_CURSOR,
                     "message": "Not a cursor of this list.",
                 }
             ],

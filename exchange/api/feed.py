@@ -29,6 +29,7 @@ from exchange.db import db
 from exchange.errors import ValidationFailed
 from exchange.models import Case, CaseVersion
 from exchange.store import cases as case_store
+from schemas import error_codes as codes
 from schemas.base import StrictSchema, bounded_string
 from schemas.case import CaseSchema
 
@@ -45,7 +46,9 @@ def encode_cursor(kind: str, *values: Any) -> str:
 def bad_cursor() -> ValidationFailed:
     return ValidationFailed(
         "The cursor was not issued by this listing.",
-        errors=[{"pointer": "/cursor", "code": "invalid_cursor", "message": "Not a cursor of this list."}],
+        errors=[
+            {"pointer": "/cursor", "code": codes.INVALID_CURSOR, "message": "Not a cursor of this list."}
+        ],
     )
 
 

@@ -36,6 +36,7 @@ from exchange.errors import (
 )
 from exchange.ops import large_body
 from exchange.store import submissions as store
+from schemas import error_codes as codes
 
 blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -143,7 +144,11 @@ def submit(query: dict[str, Any]) -> Any:
         raise ValidationFailed(
             "The Idempotency-Key is not valid.",
             errors=[
-                {"pointer": "/headers/Idempotency-Key", "code": "invalid", "message": "1-200 visible ASCII."}
+                {
+                    "pointer": "/headers/Idempotency-Key",
+                    "code": codes.INVALID,
+                    "message": "1-200 visible ASCII.",
+                }
             ],
         )
     pipeline.select_adapter(media_type, options.get("profile"))  # 415/422 before reading the body

@@ -31,6 +31,7 @@ from exchange.db import new_id, serialize, utcnow
 from exchange.errors import DomainError
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
 from schemas import code_lists
+from schemas import error_codes as codes
 
 CLOSED_STATE = "CLOSED"
 FINAL_OUTCOMES = frozenset({"FINAL_ORDER", "REFUSAL", "WITHDRAWN", "NO_ORDER"})
@@ -182,7 +183,7 @@ def build_document(
     """The output document (without ``version`` and ``updated_at``) of canonical input ``data``."""
     court = config.courts().get(data["court"])
     if court is None:
-        raise CaseFault("court_unknown", "The court code is not a known FamilyMan court.", "/court")
+        raise CaseFault(codes.CASE_COURT_UNKNOWN, "The court code is not a known FamilyMan court.", "/court")
     before = previous or {}
     document = {**data, "id": str(case_id), "dfj_area": court.dfj_area, "region": court.region}
     for field, key in (
@@ -199,7 +200,7 @@ def build_document(
         mapped = [by_la_id.get(ref, ref) for ref in order.get("child_ids", [])]
         if any(ref not in child_ids for ref in mapped):
             raise CaseFault(
-                "order_child_unknown",
+                codes.ORDER_UNKNOWN_CHILD,
                 "An order names a child that is not in the case.",
                 f"/orders_made/{n}/child_ids",
             )
