@@ -27,8 +27,7 @@ from zoneinfo import ZoneInfo
 
 import ijson
 
-import config
-from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from adapters.base import Adapter, FormatError, Places, Position, Record, RecordError
 from schemas import code_lists
 from schemas import error_codes as codes
 
@@ -125,7 +124,7 @@ class HmctsFplCcdAdapter(Adapter):
             )
         try:
             for item, pointer in zip(items, pointers, strict=False):
-                yield _record(item, pointer)
+                yield _record(item, pointer, self.places)
         except ijson.JSONError:
             # ijson's own message quotes the body, which may hold personal data
             raise FormatError(codes.HMCTS_MALFORMED_JSON, "the body is not well-formed JSON") from None
@@ -146,14 +145,14 @@ def _first_byte(reader: Any) -> bytes:
         reader.read(skipped)
 
 
-def _record(item: Any, pointer: str) -> Record | RecordError:
+def _record(item: Any, pointer: str, places: Places) -> Record | RecordError:
     try:
-        return Record("case", to_canonical(item, pointer), Position(pointer=pointer))
+        return Record("case", to_canonical(item, places, pointer), Position(pointer=pointer))
     except _Fault as fault:
         return RecordError(Position(pointer=fault.pointer), fault.code, fault.message)
 
 
-def to_canonical(case: Any, pointer: str = "") -> dict[str, Any]:
+def to_canonical(case: Any, places: Places, pointer: str = "") -> dict[str, Any]:
     """One canonical case (SPEC §2 input shape) from one CCD case; raises ``_Fault`` on the first fault."""
     if not isinstance(case, dict):
         raise _Fault(pointer, codes.HMCTS_NOT_AN_OBJECT, "a case must be a JSON object")
@@ -167,8 +166,8 @@ def to_canonical(case: Any, pointer: str = "") -> dict[str, Any]:
         "law": "public",
         "application_type": "C1" if data.get("c1Application") == "Yes" else "C110A",
         "orders_sought": _orders_sought(data, at),
-        "applicant_la": _applicant_la(data, at),
-        "court": _court(data, at),
+        "applicant_la": _applicant_la(data, at, places),
+        "court": _court(data, at, places),
         "children": [_child(i, c, p) for i, c, p in _elements(data, "children1", at)],
         "respondents": [_respondent(r, p) for _, r, p in _elements(data, "respondents1", at)],
         "hearings": [
@@ -235,13 +234,13 @@ def _orders_sought(data: dict[str, Any], at: str) -> list[str]:
     return list(dict.fromkeys(types))
 
 
-def _applicant_la(data: dict[str, Any], at: str) -> str:
+def _applicant_la(data: dict[str, Any], at: str, places: Places) -> str:
     letters = _text(data.get("caseLocalAuthority"))
     if letters is None:
         raise _Fault(
             f"{at}/caseLocalAuthority", codes.HMCTS_LOCAL_AUTHORITY, "caseLocalAuthority is required"
         )
-    code = config.hmcts_la_code(letters)
+    code = places.hmcts_la_code(letters)
     if code is None:
         raise _Fault(
             f"{at}/caseLocalAuthority",
@@ -251,7 +250,7 @@ def _applicant_la(data: dict[str, Any], at: str) -> str:
     return code
 
 
-def _court(data: dict[str, Any], at: str) -> str:
+def _court(data: dict[str, Any], at: str, places: Places) -> str:
     court = data.get("court")
     code = court.get("code") if isinstance(court, dict) else None
     code = str(code) if isinstance(code, int) and not isinstance(code, bool) else _text(code)
@@ -259,7 +258,7 @@ def _court(data: dict[str, Any], at: str) -> str:
         raise _Fault(
             f"{at}/court/code", codes.HMCTS_COURT, "the court's FamilyMan code (court.code) is required"
         )
-    if code not in config.courts():
+    if code not in places.courts:
         raise _Fault(
             f"{at}/court/code", codes.HMCTS_COURT, "court.code is not a family court the exchange knows"
         )

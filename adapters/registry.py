@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import entry_points
 
-from adapters.base import Adapter
+from adapters.base import Adapter, Places
 
 GROUP = "exchange.adapters"
 
@@ -30,24 +30,24 @@ def installed() -> dict[str, type[Adapter]]:
     return found
 
 
-def get(name: str) -> Adapter:
+def get(name: str, places: Places) -> Adapter:
     try:
-        return installed()[name]()
+        return installed()[name](places)
     except KeyError:
         raise UnknownProfile(name) from None
 
 
-def select_inbound(media_type: str, profile: str | None) -> Adapter:
+def select_inbound(media_type: str, profile: str | None, places: Places) -> Adapter:
     """The adapter that reads ``media_type``: the one named by ``profile``, else the type's default."""
     media_type = media_type.lower()
     if profile:
         adapter = installed().get(profile)
         if adapter is None or not adapter.inbound or media_type not in adapter.media_types:
             raise UnknownProfile(profile)
-        return adapter()
+        return adapter(places)
     for adapter in installed().values():
         if adapter.inbound and media_type in adapter.default_for:
-            return adapter()
+            return adapter(places)
     if any(media_type in a.media_types for a in installed().values() if a.inbound):
         raise UnknownProfile("")
     raise UnsupportedMediaType(media_type)

@@ -44,7 +44,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from adapters.base import Adapter, FormatError, Position, Record, RecordError, rewound
+from adapters.base import Adapter, FormatError, Places, Position, Record, RecordError, rewound
 from schemas import error_codes as codes
 from schemas.ssda903 import ROW_NOT_CARRIED, TABLES, integer_bounds
 
@@ -218,7 +218,8 @@ class Ssda903Adapter(Adapter):
     default_for = ("text/csv",)
     inbound = True
 
-    def __init__(self, collection_year: int | None = None) -> None:
+    def __init__(self, places: Places, collection_year: int | None = None) -> None:
+        super().__init__(places)
         self.collection_year = collection_year
 
     def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:

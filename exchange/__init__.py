@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import config as configuration
 from exchange import audit, delivery, metrics, ops
 from exchange.api.problems import register as register_problems
 from exchange.auth import protect
@@ -16,7 +15,7 @@ from exchange.auth.routes import bp as oauth_bp
 from exchange.auth.server import authorization_server, generate_token
 from exchange.db import db as database
 from exchange.extensions import limiter
-from exchange.settings import ConfigurationError, Settings
+from exchange.settings import Settings
 
 API_DESCRIPTION = (
     "Validated, audited case-progression data between Cafcass, the family courts and local authorities. "
@@ -25,11 +24,12 @@ API_DESCRIPTION = (
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings from ``EXCHANGE_*`` variables, then ``config`` (tests), validated first."""
+    """Build the app: settings from ``EXCHANGE_*`` variables, then ``config`` (tests), validated first.
+
+    The settings carry the reference data (``settings.reference``), read from ``EXCHANGE_CONFIG_DIR`` or the
+    shipped copy and checked as a whole: a fault in either stops the app before it is built.
+    """
     settings = Settings.load(config)
-    problems = configuration.validate()
-    if problems:
-        raise ConfigurationError("the configuration in config/ is not valid: " + "; ".join(problems))
     ops.configure_logging(settings.log_level)
     app = Flask(__name__, static_folder=None)
     app.config.update(

@@ -14,22 +14,20 @@ and answered. ``answered`` and ``withdrawn`` are final.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import config
 from exchange import audit
 from exchange.db import utcnow
 from exchange.delivery import outbox
 from exchange.errors import DomainError
 from exchange.models import Advice, AdviceRequest, Organisation
+from exchange.reference import Reference
 from exchange.working_days import add_working_days
 from schemas import error_codes as codes
 
@@ -77,13 +75,9 @@ def today() -> date:
     return datetime.now(LONDON).date()
 
 
-@cache
-def _defaults() -> dict[str, dict[str, int]]:
-    with open(config.config_dir() / "advice_defaults.json", encoding="utf-8") as f:
-        return json.load(f)["types"]
-
-
-def due_date(advice_type: str, hearing_date: date | None, given: date | None, on: date) -> date:
+def due_date(
+    advice_type: str, hearing_date: date | None, given: date | None, on: date, reference: Reference
+) -> date:
     """When the advice is due: the court's date if it gave one, else the configured default for the type.
 
     A safeguarding letter is due the configured number of working days (3) before the first hearing; if
@@ -91,7 +85,8 @@ def due_date(advice_type: str, hearing_date: date | None, given: date | None, on
     """
     if given is not None:
         return given
-    rule = _defaults()[advice_type]
+    rule = reference.advice_due[advice_type]
+    holidays = reference.bank_holidays
     if "working_days_before_hearing" in rule:
         if hearing_date is None:
             raise AdviceFault(
@@ -99,14 +94,14 @@ def due_date(advice_type: str, hearing_date: date | None, given: date | None, on
                 "A safeguarding letter needs the first hearing's date or a due date.",
                 "/hearing_date",
             )
-        return max(on, add_working_days(hearing_date, -rule["working_days_before_hearing"]))
-    return add_working_days(on, rule["working_days_after_request"])
+        return max(on, add_working_days(hearing_date, -rule["working_days_before_hearing"], holidays))
+    return add_working_days(on, rule["working_days_after_request"], holidays)
 
 
-def recipient_for(court_code: str) -> str:
-    """The Cafcass service that answers a court's requests (``config/routing.json``)."""
+def recipient_for(court_code: str, reference: Reference) -> str:
+    """The Cafcass service that answers a court's requests (``routing.json`` of the reference data)."""
     try:
-        return config.advice_recipient(court_code)
+        return reference.advice_recipient(court_code)
     except KeyError:
         raise AdviceFault(
             codes.CASE_COURT_UNKNOWN, "The court is not a known family court.", "/case/court"
@@ -174,10 +169,10 @@ def answer(session: Session, request: AdviceRequest, advice: Advice) -> None:
     transition(session, request, "answer", advice.answered_at)
 
 
-def open_request(session: Session, request: AdviceRequest) -> AdviceRequest:
+def open_request(session: Session, request: AdviceRequest, reference: Reference) -> AdviceRequest:
     """Store a new request (status ``received``) and route it to its Cafcass service at once."""
     request.status = "received"
-    request.routed_to = recipient_for(request.court)
+    request.routed_to = recipient_for(request.court, reference)
     session.add(request)
     session.flush()
     transition(session, request, "route")

@@ -34,7 +34,7 @@ def _write_examples(folder: Path, today: date) -> tuple[Path, Path]:
     """Example request bodies for the curl lines: a care case of the showcase LA at its area's court, and a
     private-law safeguarding-letter request for that court, its first hearing in five weeks."""
     folder.mkdir(parents=True, exist_ok=True)
-    la_code, court = demo.demo_areas()[SHOWCASE_AREA]
+    la_code, court = demo.demo_areas(current_app.config["EXCHANGE_SETTINGS"].reference)[SHOWCASE_AREA]
     case = {
         "reference": f"DEMO-{today:%Y%m%d}-0001",
         "law": "public",
@@ -149,7 +149,7 @@ def demo_command(
 ) -> None:
     """Run the exchange with SYNTHETIC demo partners and data (what `make demo` runs)."""
     ctx.invoke(db_upgrade, revision="head")
-    clients, submitters = demo.create_partners(db.session)
+    clients, submitters = demo.create_partners(db.session, current_app.config["EXCHANGE_SETTINGS"].reference)
     started = time.perf_counter()
     today = date.today()
     with Progress(

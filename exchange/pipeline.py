@@ -47,6 +47,7 @@ from exchange.bodies import Body
 from exchange.db import utcnow
 from exchange.errors import DomainError
 from exchange.models import Organisation, Submission
+from exchange.reference import Reference
 from exchange.settings import Settings
 from exchange.store import cases as case_store
 from exchange.store import returns as return_store
@@ -65,10 +66,10 @@ APPLY_BATCH = 1000
 Progress = Callable[[int, int], None]
 
 
-def select_adapter(media_type: str, profile: str | None) -> Adapter:
+def select_adapter(media_type: str, profile: str | None, reference: Reference) -> Adapter:
     """The inbound adapter for a media type and optional profile, or the problem to answer."""
     try:
-        return registry.select_inbound(media_type, profile)
+        return registry.select_inbound(media_type, profile, reference)
     except registry.UnsupportedMediaType:
         raise DomainError(
             codes.UNSUPPORTED_MEDIA_TYPE, "No adapter reads this media type.", kind="unsupported"
@@ -101,7 +102,7 @@ def submit(
     ``inline`` True processes now whatever the size (the CLI and the demo loader do); ``progress(records,
     bytes_read)`` is called after each record read inline.
     """
-    adapter = select_adapter(media_type, profile)
+    adapter = select_adapter(media_type, profile, settings.reference)
     sha256 = body.sha256
     if idempotency_key:
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
@@ -153,7 +154,7 @@ def submit(
             raise
         return _replay(earlier, sha256)
     if inline:
-        _process_inline(session, org, submission, adapter, body.open(), progress)
+        _process_inline(session, org, submission, adapter, body.open(), settings.reference, progress)
     return submission
 
 
@@ -253,7 +254,7 @@ class Report:
 
 
 def _schema_faults(
-    kind: str, data: dict[str, Any]
+    kind: str, data: dict[str, Any], reference: Reference
 ) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
     schema = RECORD_SCHEMAS.get(kind)
     if schema is None:
@@ -263,14 +264,22 @@ def _schema_faults(
     except ValidationError as error:
         return None, [(f.pointer, f.code, f.message) for f in validation_faults(error)]
     if kind == "case":
-        faults = [(f.pointer, f.code, f.message) for f in rules.case_faults(loaded, today=date.today())]
+        faults = [
+            (f.pointer, f.code, f.message)
+            for f in rules.case_faults(loaded, today=date.today(), courts=reference.courts)
+        ]
         if faults:
             return None, faults
     return schema.dump(loaded), []
 
 
 def _checked(
-    adapter: Adapter, stream: BinaryIO, org: Organisation, report: Report, progress: Progress | None = None
+    adapter: Adapter,
+    stream: BinaryIO,
+    org: Organisation,
+    report: Report,
+    reference: Reference,
+    progress: Progress | None = None,
 ) -> Iterator[Checked]:
     """The stream's valid records; the invalid go to ``report``. Raises ``Refused``."""
     references: set[str] = set()
@@ -288,7 +297,7 @@ def _checked(
                     "The return is for another local authority than the submitter.",
                     item.position,
                 )
-            data, faults = _schema_faults(item.kind, item.data)
+            data, faults = _schema_faults(item.kind, item.data, reference)
             if data is not None:
                 faults = _exchange_rules(item, data, org, references)
             if faults:
@@ -316,7 +325,12 @@ def _exchange_rules(
 
 
 def _apply(
-    session: Session, org: Organisation, submission_id: uuid.UUID, records: list[Checked], report: Report
+    session: Session,
+    org: Organisation,
+    submission_id: uuid.UUID,
+    records: list[Checked],
+    report: Report,
+    reference: Reference,
 ) -> None:
     """Store checked records in stream order: a case at a time, a run of return records in bulk."""
     for is_case, run in groupby(records, key=lambda record: record.kind == "case"):
@@ -327,7 +341,7 @@ def _apply(
             continue
         for record in run:
             try:
-                report.stored(str(case_store.store_submitted(session, org, record.data).id))
+                report.stored(str(case_store.store_submitted(session, org, record.data, reference).id))
             except case_store.CaseFault as fault:
                 report.reject(record.position, [(fault.pointer, fault.code, fault.message)])
     records.clear()
@@ -340,17 +354,18 @@ def _process_inline(
     submission: Submission,
     adapter: Adapter,
     stream: BinaryIO,
+    reference: Reference,
     progress: Progress | None = None,
 ) -> None:
     report = Report()
     pending: list[Checked] = []
     store.hold(session, submission.id)  # a long import outlives its lease: no worker may take it over
     try:
-        for record in _checked(adapter, stream, org, report, progress):
+        for record in _checked(adapter, stream, org, report, reference, progress):
             pending.append(record)
             if len(pending) >= APPLY_BATCH:
-                _apply(session, org, submission.id, pending, report)
-        _apply(session, org, submission.id, pending, report)
+                _apply(session, org, submission.id, pending, report, reference)
+        _apply(session, org, submission.id, pending, report, reference)
     except Refused as refused:
         session.rollback()
         _finish(session, submission, report, refused)
@@ -369,14 +384,15 @@ def process_next_submission(session: Session, settings: Settings) -> bool:
         return False
     session.commit()
     org = session.get(Organisation, submission.org_id)
-    adapter = registry.get(submission.adapter)
+    reference = settings.reference
+    adapter = registry.get(submission.adapter, reference)
     lease = store.lease_for(store.body_size(session, submission.sha256), small)
     store.drop_staged(session, submission.id)  # what a dead worker staged before its lease ran out
     report = Report()
     batch: list[dict[str, Any]] = []
     try:
         stream = store.open_body(session, submission.sha256)
-        for record in _checked(adapter, stream, org, report):  # type: ignore[arg-type]
+        for record in _checked(adapter, stream, org, report, reference):  # type: ignore[arg-type]
             batch.append(
                 {
                     "seq": record.seq,
@@ -397,8 +413,8 @@ def process_next_submission(session: Session, settings: Settings) -> bool:
     for staged in store.staged(session, submission.id):
         pending.append(Checked(staged.seq, staged.kind, staged.data, Position(**staged.position)))
         if len(pending) >= APPLY_BATCH:
-            _apply(session, org, submission.id, pending, report)  # type: ignore[arg-type]
-    _apply(session, org, submission.id, pending, report)  # type: ignore[arg-type]
+            _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
+    _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
     if submission.atomic and report.rejected:
         session.rollback()
     store.drop_staged(session, submission.id)

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from exchange import reference as reference_data
+from exchange.reference import Reference, ReferenceDataError
+
 DEFAULT_INSTANCE = Path.cwd() / "instance"
 
 
@@ -43,6 +46,10 @@ class Settings:
     proxy_fix: int = 0
     log_level: str = "INFO"
     checkpoint_every: int = 1000
+    #: EXCHANGE_CONFIG_DIR: an operator's copy of the reference data files; empty means the shipped copy
+    config_dir: str = ""
+    #: the reference data read from ``config_dir`` by ``load`` (courts, areas, routing, field policy, …)
+    reference: Reference = field(default_factory=reference_data.load, compare=False, repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -53,7 +60,7 @@ class Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name == "extra":
+            if f.name in ("extra", "reference"):
                 continue
             env_name = f"EXCHANGE_{f.name.upper()}"
             if env_name in environ:
@@ -95,6 +102,11 @@ class Settings:
         for name in ("issuer", "audience"):
             if name in values and not str(values[name]).startswith(("http://", "https://")):
                 problems.append(f"EXCHANGE_{name.upper()} must be an http(s) URL")
+        if "reference" not in values:
+            try:
+                values["reference"] = reference_data.load(values.get("config_dir") or None)
+            except ReferenceDataError as error:
+                problems.append(f"the reference data (EXCHANGE_CONFIG_DIR) is not valid: {error}")
         if problems:
             raise ConfigurationError("; ".join(problems))
         return cls(**values, extra=extra)

@@ -13,11 +13,10 @@ change meaning; a new rule gets a new code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
-import config
 from schemas import code_lists
 from schemas import error_codes as codes
 from schemas.base import Fault
@@ -26,11 +25,12 @@ from schemas.upn import upn_faults
 __all__ = ["Fault", "case_faults", "event_faults"]
 
 
-def case_faults(case: Mapping[str, Any], *, today: date) -> list[Fault]:
+def case_faults(case: Mapping[str, Any], *, today: date, courts: Collection[str]) -> list[Fault]:
     """Every rule ``case`` breaks, in field order; pointers are relative to the case (``/children/0/upn``).
 
     ``case`` is a submitted case as ``CaseInputSchema`` loads it (orders name children by
-    ``la_child_id``); dates may be ``date`` objects or ISO strings.
+    ``la_child_id``); dates may be ``date`` objects or ISO strings. ``courts`` holds the known FamilyMan
+    court codes (the reference data's ``courts``).
     """
     faults: list[Fault] = []
     issued = _date(case.get("date_issued"))
@@ -49,7 +49,7 @@ def case_faults(case: Mapping[str, Any], *, today: date) -> list[Fault]:
                 "The application type is not for this law.",
             )
         )
-    if case["court"] not in config.courts():
+    if case["court"] not in courts:
         faults.append(
             Fault("/court", codes.CASE_COURT_UNKNOWN, "The court code is not a known family court.")
         )

@@ -3,7 +3,9 @@
 Only the HTTP layer (``exchange/api/``, ``exchange/auth/routes.py`` and the app factory) may import Flask
 or werkzeug; services, stores, adapters, schemas, metrics computation, delivery and audit must not, so
 they run the same from a request, a worker or a script. Adapters and schemas read bytes and check
-records: they never touch the database layer.
+records: they never touch the database layer. The reference data is read once, by the settings that
+``create_app`` loads (``exchange/settings.py`` calls ``exchange.reference.load``), and passed on: no other
+module reads the data files, and ``config/`` holds no Python but gunicorn's settings.
 """
 
 from __future__ import annotations
@@ -86,3 +88,41 @@ def test_the_checks_see_an_offence(tmp_path):
     module.write_text("from flask import current_app\nfrom exchange.db import db\nimport sqlalchemy.orm\n")
     assert _uses(_imports(module), HTTP) == ["flask", "flask.current_app"]
     assert _uses(_imports(module), DATABASE) == ["exchange.db", "exchange.db.db", "sqlalchemy.orm"]
+
+
+#: the only modules that may read the reference data files: the loader, and the settings create_app loads
+REFERENCE_READERS = ("exchange/reference/", "exchange/settings.py")
+
+
+def _reads_reference(path: Path) -> list[str]:
+    """Where a module reads the reference data itself: ``import config``, or a call of ``reference.load``."""
+    found = _uses(_imports(path), ("config", "exchange.reference.load", "exchange.reference.files"))
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "load"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in ("reference", "reference_data")
+        ):
+            found.append(f"line {node.lineno}: {node.func.value.id}.load()")
+    return found
+
+
+def test_only_the_app_factory_reads_the_reference_data():
+    offenders = {
+        name: found
+        for path in _modules("exchange", "adapters", "schemas")
+        if not (name := _relative(path)).startswith(REFERENCE_READERS) and (found := _reads_reference(path))
+    }
+    assert offenders == {}
+
+
+def test_config_holds_data_and_gunicorn_settings_only():
+    assert sorted(p.name for p in (ROOT / "config").glob("*.py")) == ["gunicorn.conf.py"]
+
+
+def test_the_reference_check_sees_an_offence(tmp_path):
+    module = tmp_path / "service.py"
+    module.write_text("import config\nfrom exchange import reference\ncourts = reference.load().courts\n")
+    assert _reads_reference(module) == ["config", "line 3: reference.load()"]

@@ -20,7 +20,7 @@ import json, sys
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 import exchange.api, exchange.delivery, exchange.metrics.aggregates, exchange.store.cases  # every module
-from exchange import create_app
+from exchange import create_app, reference as reference_data
 from exchange.db import make_engine
 from exchange.models import Delivery, Organisation
 from exchange.models.metrics import MetricCount
@@ -31,13 +31,14 @@ url, org_id, data = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 def write(reference):
     with Session(engine) as session:
         org = session.get(Organisation, org_id)
-        case_store.store_submitted(session, org, {**data, "reference": reference})
+        case_store.store_submitted(session, org, {**data, "reference": reference}, places)
         session.commit()
         deliveries = session.scalar(select(func.count()).select_from(Delivery))
         counts = session.scalar(select(func.coalesce(func.sum(MetricCount.n), 0)))
     return deliveries, counts
 
 engine = make_engine(url)
+places = reference_data.load()
 before = write("SCRIPT-1")
 create_app({"database_url": url, "issuer": "https://exchange.test"})
 after = write("SCRIPT-2")

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from exchange import advice as lifecycle
 from exchange import audit
 from exchange.access import visible_or_404
+from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
@@ -243,7 +244,10 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
         if court not in (principal.org.court_codes or []):
             raise _invalid("/case/court", codes.NOT_YOUR_COURT, "The case must be at one of your courts.")
     try:
-        due = lifecycle.due_date(data["type"], data.get("hearing_date"), data.get("due_date"), today)
+        reference = context.reference()
+        due = lifecycle.due_date(
+            data["type"], data.get("hearing_date"), data.get("due_date"), today, reference
+        )
         now = utcnow()
         obj = lifecycle.open_request(
             db.session,
@@ -263,6 +267,7 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
                 created_at=now,
                 updated_at=now,
             ),
+            reference,
         )
     except lifecycle.AdviceFault as fault:
         raise _invalid(fault.pointer, fault.code, fault.message) from None

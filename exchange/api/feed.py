@@ -23,6 +23,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from exchange import audit
+from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
@@ -104,13 +105,14 @@ def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
         .order_by(CaseVersion.feed_seq)
         .limit(limit)
     ).all()
+    policy = context.reference().field_policy
     items = [
         {
             "case_id": str(version.case_id),
             "version": version.version,
             "event_type": version.event_type,
             "committed_at": version.committed_at.isoformat(),
-            "case": case_store.view(version.document, principal.org),
+            "case": case_store.view(version.document, principal.org, policy),
         }
         for version, _case in rows
     ]

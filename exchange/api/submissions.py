@@ -17,12 +17,13 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from marshmallow import RAISE, Schema, fields
 from werkzeug.http import parse_options_header
 
 from exchange import audit, pipeline
 from exchange.access import visible_or_404
+from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.bodies import Body, TooLarge
@@ -151,7 +152,8 @@ def submit(query: dict[str, Any]) -> Any:
                 }
             ],
         )
-    pipeline.select_adapter(media_type, options.get("profile"))  # 415/422 before reading the body
+    # 415/422 before reading the body
+    pipeline.select_adapter(media_type, options.get("profile"), context.reference())
     principal = current_principal()
     with _body() as body:
         submission = pipeline.submit(
@@ -161,7 +163,7 @@ def submit(query: dict[str, Any]) -> Any:
             media_type,
             options.get("profile"),
             session=db.session(),
-            settings=current_app.config["EXCHANGE_SETTINGS"],
+            settings=context.settings(),
             idempotency_key=key,
             atomic=query["atomic"],
         )

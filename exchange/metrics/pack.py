@@ -16,12 +16,12 @@ from flask import render_template
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-import config
 from exchange.metrics import charts, report
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.measures import AGENCIES, MEASURES
 from exchange.metrics.periods import Period
 from exchange.models import Organisation
+from exchange.reference import Reference
 
 HISTORY = 4  # the previous quarters shown beside the quarter
 DEMO_ORG_PREFIX = "demo-"
@@ -42,11 +42,11 @@ def _number(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
+def context(session: Session, area: str, quarter: Period, reference: Reference) -> dict[str, Any]:
     """Everything the pack template shows, every figure already disclosure-controlled."""
     periods = [quarter.shifted(-n) for n in range(HISTORY, -1, -1)]
     labels = [p.label for p in periods]
-    cells = report.cells(session, periods, [area, NATIONAL])
+    cells = report.cells(session, periods, [area, NATIONAL], reference)
     by_key = {(c["measure"], c["area"], c["period"], c["category"]): c for c in cells}
 
     def value(
@@ -68,7 +68,7 @@ def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
         for m, m_def in MEASURES.items()
         if not m_def.categories
     ]
-    area_name = config.dfj_areas().get(area, area)
+    area_name = reference.dfj_areas.get(area, area)
     figures = {
         "trend_duration": charts.trend(
             "trend-mean-weeks",
@@ -126,8 +126,8 @@ def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
     }
 
 
-def render_html(session: Session, area: str, quarter: Period) -> str:
-    return render_template("pack.html", **context(session, area, quarter))
+def render_html(session: Session, area: str, quarter: Period, reference: Reference) -> str:
+    return render_template("pack.html", **context(session, area, quarter, reference))
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

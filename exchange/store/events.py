@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from exchange.models import Case
+from exchange.reference import FieldPolicy
 from exchange.store.cases import CLOSED_STATE, STATUTORY_TIMETABLE, CaseFault, save
 from schemas import error_codes as codes
 from schemas import rules
@@ -153,7 +154,7 @@ class EventInvalid(Exception):
         self.faults = faults
 
 
-def apply_event(session: Session, case: Case, event: Document) -> bool:
+def apply_event(session: Session, case: Case, event: Document, policy: FieldPolicy) -> bool:
     """Apply one loaded event; True if it made a new version.
 
     Raises ``CaseFault`` for a transition the case's state forbids (checked first: a conflict), then
@@ -170,4 +171,4 @@ def apply_event(session: Session, case: Case, event: Document) -> bool:
     faults = rules.event_faults(event, case.document, today=date.today())
     if faults:
         raise EventInvalid(faults)
-    return save(session, case, document, event["type"], event_at=event["occurred_at"])
+    return save(session, case, document, event["type"], policy, event_at=event["occurred_at"])
