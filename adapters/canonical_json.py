@@ -34,11 +34,21 @@ MAX_RECORD_UNITS = 2_000_000
 MAX_SAFE_INTEGER = 2**53 - 1
 BOM = b"\xef\xbb\xbf"
 
-# ijson passes on yajl's messages, which quote the input; these substrings pick a message that does not
+#: a body that cannot be read as JSON at all, by code; the API's other JSON bodies are refused with the same
+#: codes and messages (``exchange.api.blueprint``)
+JSON_FAULTS = {
+    codes.JSON_EMPTY: "The body is empty.",
+    codes.JSON_INVALID_UTF8: "The body is not valid UTF-8.",
+    codes.JSON_TRUNCATED: "The JSON text ends before it is complete.",
+    codes.JSON_TRAILING_DATA: "There is more data after the JSON value.",
+    codes.JSON_MALFORMED: "The body is not well-formed JSON.",
+    codes.JSON_NUMBER_OUT_OF_RANGE: "A number in the body is too long to read.",
+}
+# ijson passes on yajl's messages, which quote the input; these substrings pick a code, whose message does not
 _PARSER_FAULTS = (
-    ("invalid bytes in UTF8", codes.JSON_INVALID_UTF8, "The body is not valid UTF-8."),
-    ("premature EOF", "json.truncated", "The JSON text ends before it is complete."),
-    ("trailing garbage", "json.trailing_data", "There is more data after the JSON value."),
+    ("invalid bytes in UTF8", codes.JSON_INVALID_UTF8),
+    ("premature EOF", codes.JSON_TRUNCATED),
+    ("trailing garbage", codes.JSON_TRAILING_DATA),
 )
 
 
@@ -80,29 +90,28 @@ def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
             yield from events
             del events[:]
         if first:
-            raise FormatError(codes.JSON_EMPTY, "The body is empty.")
+            raise _fault(codes.JSON_EMPTY)
         parser.close()
     except ijson.JSONError as error:
-        raise _format_error(str(error)) from None
+        raise _fault(_parser_fault(str(error))) from None
     except UnicodeDecodeError:
         # yajl lets some invalid sequences through (overlong forms); Python's decoder does not
-        raise FormatError(codes.JSON_INVALID_UTF8, "The body is not valid UTF-8.") from None
+        raise _fault(codes.JSON_INVALID_UTF8) from None
     except SystemError as error:
         # yajl's C callback cannot hand Python an integer longer than it converts (sys.int_info):
         # the ValueError surfaces wrapped, as the context of a SystemError
         if not isinstance(error.__context__, ValueError):
             raise
-        raise FormatError(
-            codes.JSON_NUMBER_OUT_OF_RANGE, "A number in the body is too long to read."
-        ) from None
+        raise _fault(codes.JSON_NUMBER_OUT_OF_RANGE) from None
     yield from events
 
 
-def _format_error(detail: str) -> FormatError:
-    for marker, code, message in _PARSER_FAULTS:
-        if marker in detail:
-            return FormatError(code, message)
-    return FormatError(codes.JSON_MALFORMED, "The body is not well-formed JSON.")
+def _parser_fault(detail: str) -> str:
+    return next((code for marker, code in _PARSER_FAULTS if marker in detail), codes.JSON_MALFORMED)
+
+
+def _fault(code: str) -> FormatError:
+    return FormatError(code, JSON_FAULTS[code])
 
 
 class _CaseReader:

@@ -11,7 +11,13 @@ GROUP = "exchange.adapters"
 
 
 class UnknownProfile(LookupError):
-    """No installed adapter has the requested name (or it does not serve the media type)."""
+    """No installed adapter has the requested name (or it does not serve the media type), or none was
+    named where the media type has no default; ``profiles`` names the inbound adapters that read it."""
+
+    def __init__(self, profile: str, profiles: tuple[str, ...] = ()) -> None:
+        super().__init__(profile)
+        self.profile = profile
+        self.profiles = profiles
 
 
 class UnsupportedMediaType(LookupError):
@@ -38,16 +44,17 @@ def get(name: str, places: Places) -> Adapter:
 
 
 def select_inbound(media_type: str, profile: str | None, places: Places) -> Adapter:
-    """The adapter that reads ``media_type``: the one named by ``profile``, else the type's default."""
+    """The adapter that reads ``media_type``: the one named by ``profile``, else the type's default;
+    ``UnsupportedMediaType`` when none reads it, ``UnknownProfile`` when the profile is missing or wrong."""
     media_type = media_type.lower()
+    readers = tuple(name for name, a in installed().items() if a.inbound and media_type in a.media_types)
+    if not readers:
+        raise UnsupportedMediaType(media_type)
     if profile:
-        adapter = installed().get(profile)
-        if adapter is None or not adapter.inbound or media_type not in adapter.media_types:
-            raise UnknownProfile(profile)
-        return adapter(places)
+        if profile not in readers:
+            raise UnknownProfile(profile, readers)
+        return installed()[profile](places)
     for adapter in installed().values():
         if adapter.inbound and media_type in adapter.default_for:
             return adapter(places)
-    if any(media_type in a.media_types for a in installed().values() if a.inbound):
-        raise UnknownProfile("")
-    raise UnsupportedMediaType(media_type)
+    raise UnknownProfile("", readers)

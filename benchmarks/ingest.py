@@ -1,7 +1,7 @@
 """CIN census ingest end to end (parse, validate, transform, store) beside the bare parse-and-validate floor.
 
 For synthetic censuses of 10,000 and 50,000 children valid against the 2026 schema
-(``benchmarks.cin_files``), on SQLite and, when it answers, PostgreSQL (``EXCHANGE_BENCH_DATABASE_URL``):
+(``exchange.synthetic_cin``), on SQLite and, when it answers, PostgreSQL (``EXCHANGE_BENCH_DATABASE_URL``):
 
 - **end to end**: ``exchange.pipeline.submit(..., inline=True)`` of the file (hashed, stored in chunks and
   read in place) as an LA of the file's code, as ``exchange import`` does; children per second (every
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from benchmarks._harness import ROOT, exchange, postgres_available, report
-from benchmarks.cin_files import write_census
+from exchange.synthetic_cin import write_census
 
 SIZES = (10_000, 50_000)
 YEAR = 2026
@@ -202,7 +202,7 @@ def main() -> None:
         for size in args.sizes:
             files[size] = workdir / f"census-{size}.xml"
             write_census(files[size], size, year=YEAR, seed=size, la_code=LA_CODE)
-        print("SYNTHETIC data: benchmarks.cin_files, collection year 2026 (with pre-proceedings blocks)")
+        print("SYNTHETIC data: exchange.synthetic_cin, collection year 2026 (with pre-proceedings blocks)")
         rates = bench_database("sqlite", files)
         if postgres_available():
             bench_database("postgresql", files)

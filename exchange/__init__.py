@@ -11,7 +11,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from exchange import audit, delivery, metrics, ops
 from exchange.api.problems import register as register_problems
 from exchange.auth import protect
-from exchange.auth.routes import bp as oauth_bp
 from exchange.auth.server import authorization_server, generate_token
 from exchange.db import db as database
 from exchange.extensions import limiter
@@ -31,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     settings = Settings.load(config)
     ops.configure_logging(settings.log_level)
-    app = Flask(__name__, static_folder=None)
+    app = Flask(__name__, static_folder=None, instance_path=settings.instance_path)
     app.config.update(
         EXCHANGE_SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -61,7 +60,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     authorization_server.register_token_generator("default", generate_token)
     ops.init_app(app)
     protect.init_app(app)
-    app.register_blueprint(oauth_bp)
     from exchange.api import register_api
 
     register_api(app)

@@ -15,6 +15,7 @@ and answered. ``answered`` and ``withdrawn`` are final.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -177,6 +178,44 @@ def open_request(session: Session, request: AdviceRequest, reference: Reference)
     session.flush()
     transition(session, request, "route")
     return request
+
+
+def ask(
+    session: Session,
+    court_org_id: str,
+    client_id: str,
+    data: Mapping[str, Any],
+    *,
+    court: str,
+    case_details: dict[str, Any] | None,
+    body_sha256: str,
+    idempotency_key: str | None = None,
+    on: date,
+    reference: Reference,
+) -> AdviceRequest:
+    """A court's new request (``data``: the loaded ``POST /v1/advice-requests`` body, about ``court``): its
+    due date by ``reference``'s rules, stored and routed at once (``AdviceFault`` if the rules refuse it)."""
+    now = utcnow()
+    return open_request(
+        session,
+        AdviceRequest(
+            court_org_id=court_org_id,
+            client_id=client_id,
+            idempotency_key=idempotency_key,
+            body_sha256=body_sha256,
+            case_id=data.get("case_id"),
+            case_details=case_details,
+            court=court,
+            type=data["type"],
+            question=data.get("question"),
+            hearing_date=data.get("hearing_date"),
+            due_date=due_date(data["type"], data.get("hearing_date"), data.get("due_date"), on, reference),
+            urgent=data.get("urgent", False),
+            created_at=now,
+            updated_at=now,
+        ),
+        reference,
+    )
 
 
 def mark_overdue(session: Session, on: date | None = None) -> list[uuid.UUID]:

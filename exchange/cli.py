@@ -1,6 +1,9 @@
 """The `exchange` command line (click, through Flask's CLI): exit 0 on success, 1 on failure, 2 on misuse.
 
-Every operator command that changes something is written to the audit trail.
+Every operator command that changes something is written to the audit trail. Every error is one line on
+stderr, never a traceback: a wrong `EXCHANGE_*` setting (exit 2), a value the exchange refuses (exit 2),
+a database that is missing or not migrated (exit 1, "run `exchange db upgrade`"), anything unexpected (exit
+1, naming the error's class; `exchange --traceback …` shows the traceback, for a bug report).
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
@@ -25,6 +28,79 @@ from exchange.db import db, utcnow
 from exchange.models import AuditEvent, OAuthClient, Organisation, SigningKey
 from exchange.models.oauth import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, hash_secret
 from exchange.models.orgs import KIND_SCOPES, ORG_KINDS
+from exchange.settings import ConfigurationError, sqlite_file
+
+#: commands that work without a migrated database (by path below `exchange`; a group covers its commands):
+#: every other command checks the database before it runs
+NO_DATABASE = frozenset({"db upgrade", "demo", "adapters", "routes", "shell", "openapi", "limiter"})
+
+
+class InputError(click.BadParameter):
+    """A value that parses but that the exchange refuses (an id taken, a code unknown): one line, exit 2.
+    (click's own usage errors, found while parsing, still show the usage.)"""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+#: errors whose message says what to do: a wrong setting or configuration file (exit 2), a database that is
+#: not ready (exit 1)
+EXPLAINED = (ConfigurationError, migrations.NotReady)
+
+
+def _one_line(error: Exception) -> click.ClickException:
+    """What the operator sees of an error that is not the command's own: one line, never a traceback."""
+    if isinstance(error, EXPLAINED):
+        message, exit_code = str(error), 1 if isinstance(error, migrations.NotReady) else 2
+    else:
+        message = (
+            f"the command failed unexpectedly ({type(error).__name__}); "
+            "run it again as `exchange --traceback …` to see where"
+        )
+        exit_code = 1
+    failure = click.ClickException(message)
+    failure.exit_code = exit_code
+    return failure
+
+
+def _command_path(ctx: click.Context) -> str:
+    """The command's names below `exchange`, e.g. "org add" ("" for `exchange` itself)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+def _app_for_command() -> Flask:
+    """The app of a command; one that needs the database first checks that it is there and migrated."""
+    app = create_app()
+    path = _command_path(click.get_current_context())
+    if path and path not in NO_DATABASE and path.split()[0] not in NO_DATABASE:
+        migrations.check(app.config["EXCHANGE_SETTINGS"].database_url)
+    return app
+
+
+class Exchange(FlaskGroup):
+    """Flask's command group with the exchange's errors (one line each) and version."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:  # Flask prints a traceback when the app cannot be built: say why, and list the rest
+            ctx.ensure_object(ScriptInfo).load_app()
+        except Exception as error:  # noqa: BLE001 - whatever it is, the help is still shown
+            click.echo(f"Error: {_one_line(error).format_message()}", err=True)
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
+            raise  # click shows these itself (end of input at a prompt is "Aborted!")
+        except Exception as error:
+            if ctx.params.get("traceback") and not isinstance(error, EXPLAINED):
+                raise
+            raise _one_line(error) from None
 
 
 def _print(data: Any, as_json: bool, text: str) -> None:
@@ -44,23 +120,46 @@ def _operator(
     )
 
 
-main = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True, help=__doc__)
+main = Exchange(
+    create_app=_app_for_command,
+    add_default_commands=True,
+    add_version_option=False,
+    params=[
+        click.Option(
+            ["--traceback"],
+            is_flag=True,
+            help="On an unexpected error, print the Python traceback (for a bug report), not one line.",
+        )
+    ],
+    help=__doc__,
+)
+click.version_option(
+    package_name="family-justice-exchange", prog_name="exchange", message="%(prog)s %(version)s"
+)(main)
 
 # --- db -------------------------------------------------------------------------------------------
 db_cli = AppGroup("db", help="Database schema migrations.")
 
 
-@db_cli.command("upgrade")
-@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
-def db_upgrade(revision: str) -> None:
-    """Apply the migrations, then make sure the exchange has a signing key."""
+def upgrade_database(revision: str = "head") -> None:
+    """Apply the migrations, then make sure the exchange has a signing key (`exchange db upgrade`)."""
     url = current_app.config["EXCHANGE_SETTINGS"].database_url
+    database_file = sqlite_file(url)
+    if database_file is not None:
+        database_file.parent.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(url, revision)
     if db.session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
         key = create_key(db.session)
         _operator("keys_created", "signing_key", [key.kid])
     _operator("db_upgrade", "database", [], {"revision": revision})
     db.session.commit()
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations, then make sure the exchange has a signing key."""
+    upgrade_database(revision)
     click.echo(f"database at {revision}")
 
 
@@ -98,28 +197,31 @@ def org_add(
 ) -> None:
     """Register an organisation."""
     if not 0 < len(org_id) <= 64 or not org_id.replace("-", "").replace("_", "").isalnum():
-        raise click.BadParameter("letters, digits, - and _ only, at most 64", param_hint="--id")
+        raise InputError("letters, digits, - and _ only, at most 64", param_hint="--id")
     if db.session.get(Organisation, org_id) is not None:
-        raise click.BadParameter(f"organisation {org_id!r} exists already", param_hint="--id")
+        raise InputError(f"organisation {org_id!r} exists already", param_hint="--id")
     if (kind == "local_authority") != bool(la_code):
-        raise click.BadParameter(
+        raise InputError(
             "a local authority needs --la-code, and only a local authority", param_hint="--la-code"
         )
     reference = current_app.config["EXCHANGE_SETTINGS"].reference
     if la_code and la_code not in reference.local_authorities:
-        raise click.BadParameter(f"{la_code!r} is not a known LA code", param_hint="--la-code")
+        raise InputError(f"{la_code!r} is not a known LA code", param_hint="--la-code")
+    holder = la_code and db.session.scalar(select(Organisation.id).where(Organisation.la_code == la_code))
+    if holder:
+        raise InputError(f"LA code {la_code} is registered already, to {holder!r}", param_hint="--la-code")
     if (kind == "court") != bool(court_codes):
-        raise click.BadParameter("a court needs --court-code, and only a court", param_hint="--court-code")
+        raise InputError("a court needs --court-code, and only a court", param_hint="--court-code")
     unknown = [c for c in court_codes if c not in reference.courts]
     if unknown:
-        raise click.BadParameter(f"unknown court code(s): {', '.join(unknown)}", param_hint="--court-code")
+        raise InputError(f"unknown court code(s): {', '.join(unknown)}", param_hint="--court-code")
     if (kind == "lfjb") != bool(dfj_areas):
-        raise click.BadParameter("a board (lfjb) needs --dfj-area, and only a board", param_hint="--dfj-area")
+        raise InputError("a board (lfjb) needs --dfj-area, and only a board", param_hint="--dfj-area")
     unknown = [a for a in dfj_areas if a not in reference.dfj_areas]
     if unknown:
-        raise click.BadParameter(f"unknown DFJ area(s): {', '.join(unknown)}", param_hint="--dfj-area")
+        raise InputError(f"unknown DFJ area(s): {', '.join(unknown)}", param_hint="--dfj-area")
     if kind == "cafcass" and not service:
-        raise click.BadParameter("Cafcass needs --service cafcass or cafcass_cymru", param_hint="--service")
+        raise InputError("Cafcass needs --service cafcass or cafcass_cymru", param_hint="--service")
     org = Organisation(
         id=org_id,
         kind=kind,
@@ -152,13 +254,11 @@ def _read_jwks(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text())
         key_set = KeySet.import_key_set(data)
     except (OSError, ValueError, JoseError, TypeError, KeyError):
-        raise click.BadParameter("not a readable JWK set", param_hint="--jwks") from None
+        raise InputError("not a readable JWK set", param_hint="--jwks") from None
     if any(key.is_private for key in key_set.keys):
-        raise click.BadParameter(
-            "the JWK set holds a private key: register public keys only", param_hint="--jwks"
-        )
+        raise InputError("the JWK set holds a private key: register public keys only", param_hint="--jwks")
     if not key_set.keys or any(key.key_type != "EC" for key in key_set.keys):
-        raise click.BadParameter("register at least one EC P-256 key (ES256)", param_hint="--jwks")
+        raise InputError("register at least one EC P-256 key (ES256)", param_hint="--jwks")
     return key_set.as_dict(private=False)
 
 
@@ -176,14 +276,14 @@ def client_add(org_id: str, scopes: str, jwks: Path | None, client_id: str | Non
     """Register a client; its secret is printed once and stored only as a hash."""
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise click.BadParameter(f"no organisation {org_id!r}", param_hint="--org")
+        raise InputError(f"no organisation {org_id!r}", param_hint="--org")
     requested = set(scopes.split())
     if not requested or requested - KIND_SCOPES[org.kind]:
         allowed = " ".join(sorted(KIND_SCOPES[org.kind]))
-        raise click.BadParameter(f"a {org.kind} may hold only: {allowed}", param_hint="--scopes")
+        raise InputError(f"a {org.kind} may hold only: {allowed}", param_hint="--scopes")
     client_id = client_id or f"{org_id}-{secrets.token_hex(6)}"
     if db.session.get(OAuthClient, client_id) is not None:
-        raise click.BadParameter(f"client {client_id!r} exists already", param_hint="--client-id")
+        raise InputError(f"client {client_id!r} exists already", param_hint="--client-id")
     secret = None if jwks else secrets.token_urlsafe(32)
     db.session.add(
         OAuthClient(
@@ -208,7 +308,7 @@ def client_add(org_id: str, scopes: str, jwks: Path | None, client_id: str | Non
 def _client(client_id: str) -> OAuthClient:
     client = db.session.get(OAuthClient, client_id)
     if client is None:
-        raise click.BadParameter(f"no client {client_id!r}", param_hint="--client")
+        raise InputError(f"no client {client_id!r}", param_hint="--client")
     return client
 
 
@@ -224,9 +324,7 @@ def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
     secret = None
     if client.auth_method == AUTH_PRIVATE_KEY_JWT:
         if jwks is None:
-            raise click.BadParameter(
-                "this client uses private_key_jwt: give its new --jwks", param_hint="--jwks"
-            )
+            raise InputError("this client uses private_key_jwt: give its new --jwks", param_hint="--jwks")
         client.jwks = _read_jwks(jwks)
     else:
         secret = secrets.token_urlsafe(32)

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from exchange.cli import _operator, _print
+from exchange.cli import InputError, _operator, _print
 from exchange.db import db
 from exchange.delivery import sender as delivery_sender
 from exchange.delivery import subscriptions
@@ -102,7 +102,7 @@ def webhooks_add(org_id: str, url: str, events: str, as_json: bool) -> None:
     try:
         row, secret = subscriptions.add(db.session, org_id, url, events.split())
     except subscriptions.SubscriptionError as error:
-        raise click.BadParameter(str(error)) from None
+        raise InputError(str(error)) from None
     _operator("webhooks_add", "webhook_subscription", [row.id], {"org": org_id, "events": row.events})
     db.session.commit()
     result = {"id": str(row.id), "org_id": org_id, "url": url, "events": row.events, "secret": secret}

@@ -1,129 +1,206 @@
 """`exchange demo`: a working exchange on SQLite with SYNTHETIC data, partners of every kind, how to call it.
 
-It migrates the database, creates demo organisations and clients of every kind, loads a synthetic national
-data set through the intake pipeline (``exchange.demo``; a progress bar on stderr), prints each client's
-credentials and a curl line for each flow, then serves on http://127.0.0.1:8000 unless ``--no-serve``.
+When it is to serve, it first takes its address (``--host``, ``--port``; 127.0.0.1:8000): a port in use
+stops it with one line before anything is loaded. It then migrates the database, creates demo
+organisations and clients of every kind, loads a synthetic national data set through the intake pipeline
+(``exchange.demo``; a progress bar on stderr), submits an example case and asks for advice twice, and
+writes to ``<instance path>/demo/`` the id and secret of every demo client (``clients.env``, shell
+``export`` lines, mode 0600), every example request body and a CIN census return. It prints a token line
+per kind of partner and a working line for every flow (with ``--json``: all of it as JSON, and nothing
+else on stdout), then serves on the address it took, unless ``--no-serve``.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import shlex
+import socket
+import sys
 import time
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from werkzeug.serving import make_server, select_address_family
 
+from adapters.cin_census import YEARS
 from exchange import demo
-from exchange.cli import db_upgrade
+from exchange.cli import upgrade_database
 from exchange.db import db
-from exchange.settings import DEFAULT_INSTANCE
+from exchange.synthetic_cin import write_census
 
 HOST, PORT = "127.0.0.1", 8000
-SHOWCASE_AREA = "CENTRAL_LONDON"
 #: the share of the national care volume loaded by default (private law: a fifth of it): the pipeline
 #: stores about 150 cases a second on SQLite, so three years of the whole nation would take over 20 minutes
 DEFAULT_SCALE = 0.08
+CIN_CHILDREN = 50
+LA, COURT, CAFCASS, LFJB, FJB = "local_authority", "court", "cafcass", "lfjb", "fjb"
+JSON_BODY = "-H 'Content-Type: application/json'"
 
 
-def _write_examples(folder: Path, today: date) -> tuple[Path, Path]:
-    """Example request bodies for the curl lines: a care case of the showcase LA at its area's court, and a
-    private-law safeguarding-letter request for that court, its first hearing in five weeks."""
+@dataclass(frozen=True)
+class Flow:
+    """One thing a partner does, and the shell line that does it."""
+
+    kind: str
+    what: str
+    command: str
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The demo's listening socket, taken before anything is loaded; a port in use is one line, exit 1."""
+    listener = socket.socket(select_address_family(host, port), socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server would
+        listener.bind((host, port))
+        listener.listen()
+    except OSError as error:
+        listener.close()
+        hint = (
+            "is a demo running already? Stop it, or choose another port (exchange demo --port 8001, "
+            "make demo DEMO_PORT=8001)"
+            if error.errno == errno.EADDRINUSE
+            else "choose another address (exchange demo --host 127.0.0.1, make demo DEMO_HOST=127.0.0.1)"
+        )
+        reason = error.strerror or error
+        raise click.ClickException(f"cannot serve on {host}:{port} ({reason}): {hint}") from None
+    return listener
+
+
+def _shell_name(client: demo.Client) -> str:
+    """A client's prefix in the shell: its organisation's id without ``demo-`` (LA_201, COURT, …)."""
+    return client.org_id.removeprefix(demo.DEMO_PREFIX).upper().replace("-", "_")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), whatever the file's mode was."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
+def _clients_env(clients: list[demo.Client], database_url: str) -> str:
+    lines = [
+        "# exchange demo: every SYNTHETIC demo partner's OAuth client (client_secret_basic) and the demo's",
+        "# database (for `exchange import`). Secrets: keep this file to yourself. In bash or zsh: source it.",
+        f"export EXCHANGE_DATABASE_URL={shlex.quote(database_url)}",
+    ]
+    for client in clients:
+        name = _shell_name(client)
+        lines.append(f"export {name}_CLIENT_ID={shlex.quote(client.client_id)}")
+        lines.append(f"export {name}_CLIENT_SECRET={shlex.quote(client.client_secret)}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_files(
+    folder: Path, bodies: dict[str, dict[str, Any]], clients: list[demo.Client], la_code: str, seed: int
+) -> Path:
+    """The example bodies, a small CIN census return of the showcase LA, and ``clients.env`` (its path)."""
     folder.mkdir(parents=True, exist_ok=True)
-    la_code, court = demo.demo_areas(current_app.config["EXCHANGE_SETTINGS"].reference)[SHOWCASE_AREA]
-    case = {
-        "reference": f"DEMO-{today:%Y%m%d}-0001",
-        "law": "public",
-        "application_type": "C110A",
-        "orders_sought": ["CARE_ORDER", "INTERIM_CARE_ORDER"],
-        "applicant_la": la_code,
-        "court": court,
-        "date_received": (today - timedelta(days=2)).isoformat(),
-        "date_issued": (today - timedelta(days=1)).isoformat(),
-        "children": [
-            {"la_child_id": "DEMO-CHILD-1", "date_of_birth": "2019-04-02", "sex": "F"},
-            {"la_child_id": "DEMO-CHILD-2", "date_of_birth": "2021-09-15", "sex": "M"},
-        ],
-    }
-    advice = {
-        "case": {
-            "law": "private",
-            "court": "115",
-            "application_type": "C100",
-            "children": [{"date_of_birth": "2017-06-01", "sex": "M"}],
-        },
-        "type": "safeguarding_letter",
-        "hearing_date": (today + timedelta(weeks=5)).isoformat(),
-    }
-    paths = folder / "case.json", folder / "advice-request.json"
-    for path, body in zip(paths, (case, advice), strict=True):
-        path.write_text(json.dumps(body, indent=2) + "\n")
-    return paths
+    for name, body in bodies.items():
+        (folder / name).write_text(json.dumps(body, indent=2) + "\n")
+    write_census(folder / "cin-census.xml", CIN_CHILDREN, year=YEARS[-1], seed=seed, la_code=la_code)
+    env = folder / "clients.env"
+    _write_private(env, _clients_env(clients, current_app.config["EXCHANGE_SETTINGS"].database_url))
+    return env
 
 
-def _instructions(clients: list[demo.Client], base: str, quarter: str, examples: tuple[Path, Path]) -> str:
-    lines = ["", "Demo clients (SYNTHETIC data; secrets shown once):"]
-    lines += [f"  {c.kind:<16} {c.org_id:<22} {c.client_id}  {c.client_secret}" for c in clients]
-    lines += ["", "Get a token (client_secret_basic), e.g. for the first client:"]
-    first = clients[0]
-    lines.append(
-        f"  TOKEN=$(curl -s -u '{first.client_id}:{first.client_secret}' -d grant_type=client_credentials "
-        f"{base}/oauth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+def _token_line(client: demo.Client, base: str) -> str:
+    name = _shell_name(client)
+    return (
+        f'{name}_TOKEN=$(curl -s -u "${name}_CLIENT_ID:${name}_CLIENT_SECRET" '
+        f"-d grant_type=client_credentials {base}/oauth/token "
+        """| python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"""
     )
-    by_kind = {(c.kind, c.org_id): c for c in clients}
-    flows = [
-        (
-            "local_authority",
-            "submit a case",
-            f'curl -s -X POST -H "Authorization: Bearer $TOKEN" '
-            f"-H 'Content-Type: application/json' --data @{examples[0]} {base}/v1/submissions",
+
+
+def _flows(
+    by_kind: dict[str, demo.Client], base: str, folder: Path, shown: demo.Showcase, quarter: str
+) -> list[Flow]:
+    def curl(kind: str, path: str, *options: str) -> str:
+        bearer = f'-H "Authorization: Bearer ${_shell_name(by_kind[kind])}_TOKEN"'
+        return " ".join(["curl -s", bearer, *options, shlex.quote(base + path)])
+
+    def body(name: str) -> str:
+        return f"{JSON_BODY} --data-binary {shlex.quote('@' + str(folder / name))}"
+
+    def saved(name: str) -> str:
+        return f"-o {shlex.quote(str(folder / name))}"
+
+    area, submitter = demo.SHOWCASE_AREA, by_kind[LA]
+    figures = f"/v1/metrics?area={area}&period=quarter"
+    pack = f"/v1/metrics/pack?area={area}&quarter={quarter}"
+    requests = "/v1/advice-requests"
+    exchange = Path(sys.executable).with_name("exchange")
+    return [
+        Flow(LA, "submit a care case (canonical JSON)", curl(LA, "/v1/submissions", body("case.json"))),
+        Flow(LA, "a submission's status and report", curl(LA, f"/v1/submissions/{shown.submission_id}")),
+        Flow(
+            LA,
+            "post an event: a hearing listed",
+            curl(LA, f"/v1/cases/{shown.case_id}/events", body("event.json")),
         ),
-        ("local_authority", "read its cases", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/cases'),
-        ("court", "read its court's cases", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/cases'),
-        (
-            "court",
-            "ask Cafcass for advice",
-            f'curl -s -X POST -H "Authorization: Bearer $TOKEN" '
-            f"-H 'Content-Type: application/json' --data @{examples[1]} {base}/v1/advice-requests",
+        Flow(COURT, "read the case, as a court sees it", curl(COURT, f"/v1/cases/{shown.case_id}")),
+        Flow(COURT, "ask Cafcass for advice", curl(COURT, requests, body("advice-request.json"))),
+        Flow(
+            CAFCASS,
+            "acknowledge a request",
+            curl(CAFCASS, f"{requests}/{shown.to_answer}/acknowledge", "-X POST"),
         ),
-        ("cafcass", "read the change feed", f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/feed'),
-        (
-            "cafcass",
-            "list advice requests",
-            f'curl -s -H "Authorization: Bearer $TOKEN" {base}/v1/advice-requests',
+        Flow(
+            CAFCASS, "answer it", curl(CAFCASS, f"{requests}/{shown.to_answer}/advice", body("advice.json"))
         ),
-        (
-            "lfjb",
-            "pull its metrics as CSV",
-            f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: text/csv' "
-            f"'{base}/v1/metrics?area=CENTRAL_LONDON&period=quarter'",
+        Flow(
+            COURT,
+            "withdraw another request",
+            curl(COURT, f"{requests}/{shown.to_withdraw}/withdraw", "-X POST"),
         ),
-        (
-            "lfjb",
-            "its quarterly pack (HTML)",
-            f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: text/html' "
-            f"'{base}/v1/metrics/pack?area=CENTRAL_LONDON&quarter={quarter}' -o pack.html",
+        Flow(CAFCASS, "follow its cases: the change feed", curl(CAFCASS, "/v1/feed")),
+        Flow(LFJB, "its area's quarterly figures (JSON)", curl(LFJB, figures)),
+        Flow(LFJB, "the same as CSV", curl(LFJB, figures, "-H 'Accept: text/csv'")),
+        Flow(
+            LFJB,
+            f"its performance pack for {quarter} (HTML)",
+            curl(LFJB, pack, "-H 'Accept: text/html'", saved("pack.html")),
         ),
-        (
-            "lfjb",
-            "the same pack as PDF",
-            f"curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Accept: application/pdf' "
-            f"'{base}/v1/metrics/pack?area=CENTRAL_LONDON&quarter={quarter}' -o pack.pdf",
+        Flow(
+            LFJB, "the same pack as PDF", curl(LFJB, pack, "-H 'Accept: application/pdf'", saved("pack.pdf"))
         ),
-        (
-            "fjb",
-            "every area's metrics",
-            f"curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/v1/metrics?period=year'",
+        Flow(FJB, "every area's yearly figures", curl(FJB, "/v1/metrics?period=year")),
+        Flow(
+            LA,
+            "import a CIN census return from a file (over HTTP: POST /v1/submissions with "
+            "Content-Type: application/xml; profile=cin-census)",
+            f"{shlex.quote(str(exchange if exchange.exists() else 'exchange'))} import "
+            f"{shlex.quote(str(folder / 'cin-census.xml'))} --org {submitter.org_id} --profile cin-census",
         ),
     ]
-    lines += ["", "Then, with a token of the client of that kind:"]
-    for kind, what, curl in flows:
-        client = next(c for (k, _), c in by_kind.items() if k == kind)
-        lines += [f"  # {kind} ({client.client_id}): {what}", f"  {curl}"]
+
+
+def _instructions(
+    clients: list[demo.Client], env: Path, tokens: dict[str, str], flows: list[Flow], base: str
+) -> str:
+    lines = ["", f"Demo partners (SYNTHETIC); every demo client's id and secret is in {env} (mode 0600):"]
+    lines += [f"  {c.kind:<16} {c.org_id:<22} {c.client_id}" for c in clients]
+    lines += [
+        "",
+        "Try it in bash or zsh: the clients, a token for each kind of partner (client_secret_basic, 300 s),",
+        f"then every flow. The request bodies are in {env.parent}; the ids are of the case and advice",
+        "requests the demo made (a request is acknowledged, answered or withdrawn once; again is a 409):",
+        f"  source {shlex.quote(str(env))}",
+        *(f"  {line}" for line in tokens.values()),
+    ]
+    for flow in flows:
+        lines += [f"  # {flow.kind}: {flow.what}", f"  {flow.command}"]
     lines += ["", f"API description: {base}/openapi.json  ·  docs: {base}/docs"]
     return "\n".join(lines)
 
@@ -140,18 +217,25 @@ def _instructions(clients: list[demo.Client], base: str, quarter: str, examples:
     type=click.FloatRange(0.001, 1.0),
     help="Share of the national 16,000 care cases a year to load (of the 50,000 private-law: a fifth of it).",
 )
+@click.option("--host", default=HOST, show_default=True, help="The address to serve on.")
+@click.option(
+    "--port", default=PORT, show_default=True, type=click.IntRange(0, 65535), help="0: any free port."
+)
 @click.option("--no-serve", is_flag=True, help="Load and print, then exit instead of serving.")
-@click.option("--json", "as_json", is_flag=True, help="Print the clients and the load summary as JSON.")
-@click.pass_context
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout: clients, load, flows.")
 @with_appcontext
 def demo_command(
-    ctx: click.Context, years: int, seed: int, scale: float, no_serve: bool, as_json: bool
+    years: int, seed: int, scale: float, host: str, port: int, no_serve: bool, as_json: bool
 ) -> None:
     """Run the exchange with SYNTHETIC demo partners and data (what `make demo` runs)."""
-    ctx.invoke(db_upgrade, revision="head")
-    clients, submitters = demo.create_partners(db.session, current_app.config["EXCHANGE_SETTINGS"].reference)
+    listener = None if no_serve else _listen(host, port)
+    base = f"http://{host}:{listener.getsockname()[1] if listener else port}"
+    upgrade_database()
+    settings = current_app.config["EXCHANGE_SETTINGS"]
+    clients, submitters = demo.create_partners(db.session, settings.reference)
     started = time.perf_counter()
-    today = date.today()
+    now = datetime.now().astimezone()  # local, so that the example event is dated today, not tomorrow
+    today = now.date()
     with Progress(
         TextColumn("loading SYNTHETIC cases"),
         BarColumn(),
@@ -163,7 +247,7 @@ def demo_command(
         loaded = demo.load(
             submitters,
             session=db.session(),
-            settings=current_app.config["EXCHANGE_SETTINGS"],
+            settings=settings,
             seed=seed,
             years=years,
             today=today,
@@ -171,19 +255,38 @@ def demo_command(
             progress=lambda done, in_all: bar.update(task, completed=done, total=in_all),
         )
     loaded["seconds"] = round(time.perf_counter() - started, 1)
+    by_kind: dict[str, demo.Client] = {}
+    for client in clients:
+        by_kind.setdefault(client.kind, client)  # the first client of each kind
+    bodies = demo.examples(now, settings.reference)
+    shown = demo.showcase(db.session(), settings, submitters[demo.SHOWCASE_AREA], by_kind[COURT], bodies)
+    folder = Path(current_app.instance_path) / "demo"
+    la_code = submitters[demo.SHOWCASE_AREA][0].la_code
+    env = _write_files(folder, bodies, [*clients, *(c for _, c in submitters.values())], la_code, seed)
     quarter = f"{today.year - (today.month <= 3)}Q{(today.month - 1) // 3 or 4}"
+    tokens = {kind: _token_line(client, base) for kind, client in by_kind.items()}
+    flows = _flows(by_kind, base, folder, shown, quarter)
     if as_json:
-        click.echo(json.dumps({"clients": [c.__dict__ for c in clients], "loaded": loaded}, indent=2))
+        summary = {
+            "url": base,
+            "clients": [asdict(c) for c in clients],
+            "loaded": loaded,
+            "clients_env": str(env),
+            "showcase": asdict(shown),
+            "tokens": tokens,
+            "flows": [asdict(f) for f in flows],
+        }
+        click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(
             f"SYNTHETIC data loaded through the pipeline: {loaded['accepted']:,} of {loaded['cases']:,} "
             f"cases in {loaded['submissions']} submissions, {loaded['seconds']} s "
             f"(scale {scale}, {years} years, seed {seed})"
         )
-        examples = _write_examples(DEFAULT_INSTANCE / "demo", today)
-        click.echo(_instructions(clients, f"http://{HOST}:{PORT}", quarter, examples))
-    if not no_serve:
-        from werkzeug.serving import run_simple
-
-        click.echo(f"\nServing on http://{HOST}:{PORT} (Ctrl+C to stop)")
-        run_simple(HOST, PORT, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+        click.echo(_instructions(clients, env, tokens, flows, base))
+    if listener is not None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        server = make_server(host, port, app, threaded=True, fd=listener.fileno())
+        listener.close()  # the server holds its own copy
+        click.echo(f"\nServing on {base} (Ctrl+C to stop)", err=as_json)
+        server.serve_forever()

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 
 from exchange import pipeline
 from exchange.bodies import Body
+from exchange.cli import InputError
 from exchange.db import db
 from exchange.errors import DomainError
 from exchange.models import Organisation
@@ -42,10 +43,15 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
     """Import a case file or a statutory return (CIN census XML, SSDA903 CSV/XML) for an organisation."""
     org = db.session.get(Organisation, org_id)
     if org is None or org.kind != "local_authority":
-        raise click.BadParameter("no local authority with this id", param_hint="--org")
+        raise InputError("no local authority with this id", param_hint="--org")
     media_type = media_type or MEDIA_TYPES.get(file.suffix.lower())
     if media_type is None:
-        raise click.BadParameter("give --media-type: the extension does not say", param_hint="FILE")
+        raise InputError("give --media-type: the extension does not say", param_hint="FILE")
+    settings = current_app.config["EXCHANGE_SETTINGS"]
+    try:  # a type or profile no adapter reads: before the bar
+        pipeline.select_adapter(media_type, profile, settings.reference)
+    except DomainError as error:
+        raise InputError(error.detail or error.message, param_hint="FILE") from None
     console = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),
@@ -56,21 +62,18 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
     )
     with Body.from_path(file) as body, Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(file.name, total=body.size, records=0)
-        try:
-            submission = pipeline.submit(
-                org,
-                "operator",
-                body,
-                media_type,
-                profile,
-                session=db.session(),
-                settings=current_app.config["EXCHANGE_SETTINGS"],
-                atomic=atomic,
-                inline=True,
-                progress=lambda records, read: bar.update(task, completed=read, records=records),
-            )
-        except DomainError as error:
-            raise click.UsageError(error.detail or error.message) from None
+        submission = pipeline.submit(
+            org,
+            "operator",
+            body,
+            media_type,
+            profile,
+            session=db.session(),
+            settings=settings,
+            atomic=atomic,
+            inline=True,
+            progress=lambda records, read: bar.update(task, completed=read, records=records),
+        )
         bar.update(task, completed=body.size)
     click.echo(json.dumps(pipeline.summary(submission), indent=2, default=str))
     sys.exit(1 if submission.status == "rejected" else 0)

@@ -15,6 +15,7 @@ end date give the same data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -27,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exchange import audit, pipeline
+from exchange import advice, audit, pipeline
 from exchange.bodies import Body
 from exchange.metrics.periods import month_of, month_start
 from exchange.models import OAuthClient, Organisation
@@ -36,6 +37,7 @@ from exchange.models.orgs import KIND_SCOPES
 from exchange.reference import Reference
 from exchange.settings import Settings
 from schemas import code_lists
+from schemas.advice import AdviceRequestIn, CaseDetails
 
 PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
 PRIVATE_SHARE_OF_SCALE = 0.2
@@ -48,6 +50,7 @@ OUTCOMES = (("FINAL_ORDER", 0.88), ("WITHDRAWN", 0.06), ("NO_ORDER", 0.04), ("RE
 BATCH_BYTES = 900_000  # under the inline limit, so every batch is processed in the request
 DEMO_PREFIX = "demo-"
 SYNTHETIC = "(synthetic)"
+SHOWCASE_AREA = "CENTRAL_LONDON"
 
 
 @dataclass(frozen=True)
@@ -262,12 +265,16 @@ def create_partners(
         org = _add_org(session, f"{DEMO_PREFIX}la-{la.lower()}", "local_authority", las[la].name, la_code=la)
         submitters[area] = (org, _add_client(session, org))
     showcase = [
-        submitters["CENTRAL_LONDON"],
+        submitters[SHOWCASE_AREA],
         *(
             (org, _add_client(session, org))
             for org in (
                 _add_org(
-                    session, f"{DEMO_PREFIX}court", "court", "Central Family Court", court_codes=["115"]
+                    session,
+                    f"{DEMO_PREFIX}court",
+                    "court",
+                    "Central Family Court",
+                    court_codes=[demo_areas(reference)[SHOWCASE_AREA][1]],
                 ),
                 _add_org(session, f"{DEMO_PREFIX}cafcass", "cafcass", "Cafcass", service="cafcass"),
                 _add_org(
@@ -278,7 +285,7 @@ def create_partners(
                     service="cafcass_cymru",
                 ),
                 _add_org(
-                    session, f"{DEMO_PREFIX}lfjb", "lfjb", "Central London LFJB", dfj_areas=["CENTRAL_LONDON"]
+                    session, f"{DEMO_PREFIX}lfjb", "lfjb", "Central London LFJB", dfj_areas=[SHOWCASE_AREA]
                 ),
                 _add_org(session, f"{DEMO_PREFIX}fjb", "fjb", "Family Justice Board"),
             )
@@ -334,3 +341,106 @@ def load(
             if progress is not None:
                 progress(totals["cases"], in_all)
     return totals
+
+
+def examples(now: datetime, reference: Reference) -> dict[str, dict[str, Any]]:
+    """The request bodies of the demo's curl lines, by file name: a care case of the showcase area's LA at
+    its court (by ``reference``), a hearing listed in it, a court's private-law safeguarding-letter request
+    (its first hearing in five weeks) and Cafcass's answer."""
+    today = now.date()
+    la_code, court = demo_areas(reference)[SHOWCASE_AREA]
+    return {
+        "case.json": {
+            "reference": f"DEMO-{today:%Y%m%d}-0001",
+            "law": "public",
+            "application_type": "C110A",
+            "orders_sought": ["CARE_ORDER", "INTERIM_CARE_ORDER"],
+            "applicant_la": la_code,
+            "court": court,
+            "date_received": (today - timedelta(days=2)).isoformat(),
+            "date_issued": (today - timedelta(days=1)).isoformat(),
+            "children": [
+                {"la_child_id": "DEMO-CHILD-1", "date_of_birth": "2019-04-02", "sex": "F"},
+                {"la_child_id": "DEMO-CHILD-2", "date_of_birth": "2021-09-15", "sex": "M"},
+            ],
+        },
+        "event.json": {
+            "type": "hearing.listed",
+            "occurred_at": now.isoformat(timespec="seconds"),
+            "hearing": {
+                "type": "CASE_MANAGEMENT",
+                "starts_at": datetime.combine(today + timedelta(weeks=2), time(10), UTC).isoformat(),
+            },
+        },
+        "advice-request.json": {
+            "case": {
+                "law": "private",
+                "court": court,
+                "application_type": "C100",
+                "children": [{"date_of_birth": "2017-06-01", "sex": "M"}],
+            },
+            "type": "safeguarding_letter",
+            "hearing_date": (today + timedelta(weeks=5)).isoformat(),
+        },
+        "advice.json": {
+            "summary": "SYNTHETIC: checks with the police and the local authority raised no concerns.",
+            "recommendation": "SYNTHETIC: no further safeguarding enquiries before the first hearing.",
+            "risk_identified": False,
+            "recommended_next_hearing": "FHDRA",
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Showcase:
+    """What the demo made for its curl lines to act on: the example case, as submitted by the showcase
+    LA, and two of the court's advice requests, one to acknowledge and answer, one to withdraw."""
+
+    submission_id: str
+    case_id: str
+    to_answer: str
+    to_withdraw: str
+
+
+def showcase(
+    session: Session,
+    settings: Settings,
+    la: tuple[Organisation, Client],
+    court: Client,
+    bodies: dict[str, dict[str, Any]],
+) -> Showcase:
+    """Submit ``bodies["case.json"]`` through the pipeline as ``la``, and ask for advice twice as ``court``
+    (``bodies["advice-request.json"]``), as the API would."""
+    org, client = la
+    with Body.of(json.dumps(bodies["case.json"]).encode()) as body:
+        submission = pipeline.submit(
+            org, client.client_id, body, "application/json", session=session, settings=settings
+        )
+    asked = bodies["advice-request.json"]
+    data = AdviceRequestIn().load(asked)
+    requests = []
+    for _ in range(2):
+        request = advice.ask(
+            session,
+            court.org_id,
+            court.client_id,
+            data,
+            court=data["case"]["court"],
+            case_details=CaseDetails().dump(data["case"]),
+            body_sha256=hashlib.sha256(json.dumps(asked).encode()).hexdigest(),
+            on=advice.today(),
+            reference=settings.reference,
+        )
+        audit.record(
+            "advice.request",
+            "success",
+            client_id=court.client_id,
+            org_id=court.org_id,
+            resource_type="advice_request",
+            resource_ids=[request.id],
+            detail={"type": request.type, "routed_to": request.routed_to, "demo": True},
+            session=session,
+        )
+        requests.append(str(request.id))
+    session.commit()
+    return Showcase(str(submission.id), submission.stored_ids[0], *requests)

@@ -11,6 +11,8 @@ each kind to the HTTP status ``as_problem`` gives it (``exchange.api.problems`` 
           ├── Unauthorized            401  + WWW-Authenticate: Bearer error=…  (RFC 6750)
           ├── Forbidden               403  insufficient_scope
           ├── NotFound                404  also another organisation's object (never 403: ids can't be probed)
+          ├── MethodNotAllowed        405  + Allow
+          ├── NotAcceptable           406
           ├── Conflict                409
           ├── PayloadTooLarge         413
           ├── UnsupportedMediaType    415
@@ -26,6 +28,7 @@ in /openapi.json.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields
@@ -99,6 +102,14 @@ class NotFound(Problem):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
+
+
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
 
@@ -135,7 +146,8 @@ class DomainError(Exception):
     ``code`` is one of ``schemas.error_codes``; ``message`` never holds a value from the request, only names;
     ``pointer`` is the JSON pointer (RFC 6901) of what is at fault, "" for the whole; ``kind`` is a key of
     ``STATUS``. ``detail`` replaces the problem's generic detail; ``audit_action`` and the resource name
-    the audit event a refusal that must be audited records.
+    the audit event a refusal that must be audited records; ``extensions`` are members the problem adds
+    (e.g. the ``profiles`` that read a body).
     """
 
     def __init__(
@@ -149,6 +161,7 @@ class DomainError(Exception):
         audit_action: str | None = None,
         resource_type: str | None = None,
         resource_ids: tuple[str, ...] = (),
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
         if kind not in STATUS:
             raise ValueError(f"unknown kind of domain error: {kind}")
@@ -156,6 +169,7 @@ class DomainError(Exception):
         self.code, self.message, self.pointer, self.kind = code, message, pointer, kind
         self.detail = detail
         self.audit_action, self.resource_type, self.resource_ids = audit_action, resource_type, resource_ids
+        self.extensions = dict(extensions or {})
 
     @property
     def status(self) -> int:
@@ -195,16 +209,17 @@ BY_STATUS = {cls.status: cls for cls in Problem.__subclasses__()}
 
 def as_problem(error: DomainError) -> Problem:
     """The problem a domain error is answered with: a 422 lists it in ``errors``, others give its message."""
-    audit = {
+    members = {
         "audit_action": error.audit_action,
         "resource_type": error.resource_type,
         "resource_ids": error.resource_ids,
+        **error.extensions,
     }
     cls = BY_STATUS[error.status]
     if error.kind == "invalid":
         fault = {"pointer": error.pointer, "code": error.code, "message": error.message}
-        return cls(error.detail or "The request is not valid.", errors=[fault], **audit)
-    return cls(error.detail or error.message, **audit)
+        return cls(error.detail or "The request is not valid.", errors=[fault], **members)
+    return cls(error.detail or error.message, **members)
 
 
 def pointer_errors(messages: Any, pointer: str = "", code: str = codes.INVALID) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@ session to work in and the settings; neither needs a request or an app context:
 
 ``submit(org, client_id, body, media_type, profile, *, session, settings, idempotency_key=None,
 atomic=False) -> Submission``
-    Chooses the adapter (``DomainError`` of kind unsupported, 415, or invalid ``unknown_profile``, 422),
+    Chooses the adapter (``DomainError`` of kind unsupported, 415, or invalid ``unknown_profile`` or
+    ``profile_required``, 422, listing the ``profiles`` that read the media type),
     then commits the raw body (an ``exchange.bodies.Body``: content-addressed by SHA-256, stored in
     chunks, never read whole into memory), the submission row and the audit event in
     one transaction before anything else. A repeated ``idempotency_key`` with the same body returns the
@@ -71,15 +72,25 @@ def select_adapter(media_type: str, profile: str | None, reference: Reference) -
     try:
         return registry.select_inbound(media_type, profile, reference)
     except registry.UnsupportedMediaType:
+        readable = sorted({t for a in registry.installed().values() if a.inbound for t in a.media_types})
         raise DomainError(
-            codes.UNSUPPORTED_MEDIA_TYPE, "No adapter reads this media type.", kind="unsupported"
+            codes.UNSUPPORTED_MEDIA_TYPE,
+            f"No adapter reads this media type; they read {', '.join(readable)}.",
+            kind="unsupported",
         ) from None
-    except registry.UnknownProfile:
+    except registry.UnknownProfile as unknown:
+        choice = " or ".join(unknown.profiles)
+        if unknown.profile:
+            code, detail = codes.UNKNOWN_PROFILE, f"The profile names no adapter that reads {media_type}."
+        else:
+            code, detail = codes.PROFILE_REQUIRED, f"A body of {media_type} needs a profile."
+        message = f"Choose the profile: {choice}."
         raise DomainError(
-            codes.UNKNOWN_PROFILE,
-            "Unknown profile.",
+            code,
+            message,
             "/profile",
-            detail="The profile names no adapter for this media type.",
+            detail=f"{detail} {message}",
+            extensions={"profiles": list(unknown.profiles)},
         ) from None
 
 

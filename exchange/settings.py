@@ -1,17 +1,26 @@
-"""Configuration: read from ``EXCHANGE_*`` environment variables and validated once, at start-up."""
+"""Configuration: read from ``EXCHANGE_*`` environment variables and validated once, at start-up.
+
+The instance folder holds the exchange's own files (the SQLite database by default, the webhook-secret
+key file, the demo's example bodies): ``EXCHANGE_INSTANCE_PATH`` when set, else the folder of an SQLite
+``EXCHANGE_DATABASE_URL``, else Flask's instance folder of the package (``instance/`` beside ``exchange/``
+in a source checkout, ``<prefix>/var/exchange-instance`` when installed). Never the current directory, and
+nothing here creates it: ``exchange db upgrade`` does, when it creates an SQLite database there.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
 from exchange import reference as reference_data
 from exchange.reference import Reference, ReferenceDataError
-
-DEFAULT_INSTANCE = Path.cwd() / "instance"
 
 
 class ConfigurationError(Exception):
@@ -46,6 +55,7 @@ class Settings:
     proxy_fix: int = 0
     log_level: str = "INFO"
     checkpoint_every: int = 1000
+    instance_path: str = ""
     #: EXCHANGE_CONFIG_DIR: an operator's copy of the reference data files; empty means the shipped copy
     config_dir: str = ""
     #: the reference data read from ``config_dir`` by ``load`` (courts, areas, routing, field policy, …)
@@ -92,11 +102,21 @@ class Settings:
                     raise ValueError
             except ValueError:
                 problems.append("EXCHANGE_PROXY_FIX must be the number of trusted proxies, 0 to 5")
-        if not values.get("database_url"):
-            DEFAULT_INSTANCE.mkdir(exist_ok=True)
-            values["database_url"] = f"sqlite:///{DEFAULT_INSTANCE / 'exchange.db'}"
-        elif not str(values["database_url"]).startswith(("sqlite", "postgresql+psycopg")):
-            problems.append("EXCHANGE_DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://…")
+        url = str(values.get("database_url") or "")
+        database_file = None
+        if url:
+            try:
+                parsed: URL | None = make_url(url)
+            except ArgumentError:
+                parsed = None
+            if parsed is not None and parsed.get_backend_name() == "sqlite":
+                database_file = sqlite_file(parsed)
+            elif parsed is None or parsed.drivername != "postgresql+psycopg":
+                problems.append("EXCHANGE_DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://…")
+        instance = values.get("instance_path") or (database_file.parent if database_file else None)
+        values["instance_path"] = str(Path(instance).absolute()) if instance else package_instance_path()
+        if not url:
+            values["database_url"] = f"sqlite:///{Path(values['instance_path']) / 'exchange.db'}"
         if str(values.get("log_level", "INFO")).upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             problems.append("EXCHANGE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         for name in ("issuer", "audience"):
@@ -110,3 +130,32 @@ class Settings:
         if problems:
             raise ConfigurationError("; ".join(problems))
         return cls(**values, extra=extra)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of an SQLite database URL (None for an in-memory one, or another database)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def package_instance_path() -> str:
+    """The instance folder Flask finds for the exchange package when none is configured, by Flask's rule
+    (``Flask.auto_find_instance_path``) but without Flask, which only the HTTP layer imports: ``instance/``
+    beside ``exchange/`` in a source checkout or an editable install; ``<prefix>/var/exchange-instance`` for
+    a package installed under the interpreter's prefix, or in a ``site-packages`` folder elsewhere (the
+    prefix is then the folder above its ``lib/``)."""
+    root = Path(__file__).absolute().parent.parent
+    prefix = Path(sys.prefix).absolute()
+    if root.is_relative_to(prefix):
+        return str(prefix / "var" / "exchange-instance")
+    if root.name.lower() == "site-packages":
+        above = root.parent
+        if above.name.lower() != "lib" and above.parent.name.lower() == "lib":
+            above = above.parent  # lib/pythonX.Y/site-packages
+        if above.name.lower() == "lib":
+            above = above.parent
+        return str(above / "var" / "exchange-instance")
+    return str(root / "instance")

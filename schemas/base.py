@@ -115,13 +115,18 @@ class Date(fields.Date):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def _documented_pattern(pattern: re.Pattern[str], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with the field's form as an anchored ``pattern`` in its metadata (for /openapi.json)."""
+    return {**kwargs, "metadata": {"pattern": f"^{pattern.pattern}$", **kwargs.get("metadata", {})}}
+
+
 class Instant(fields.AwareDateTime):
     """An RFC 3339 date-time with an offset; a naive date-time is rejected."""
 
     default_error_messages = {"form": "Not an RFC 3339 date-time with an offset (2025-01-31T10:00:00Z)."}
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="iso", **kwargs)
+        super().__init__(format="iso", **_documented_pattern(INSTANT_PATTERN, kwargs))
 
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
@@ -133,6 +138,9 @@ class Instant(fields.AwareDateTime):
 
 class Uuid(fields.UUID):
     """A UUID in its canonical lower-case hyphenated form only."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_documented_pattern(UUID_PATTERN, kwargs))
 
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
+from marshmallow_oneofschema import OneOfSchema
 
 from schemas.base import (
     BoundedString,
@@ -53,6 +54,13 @@ class EventOrderSchema(OrderInputSchema):
     child_ids = bounded_list(Uuid(), max_length=MAX_CHILDREN, min_length=1, required=True)
 
 
+class NewHearingSchema(HearingInputSchema):
+    """A hearing being listed: its type and times (the exchange gives it an id and the status ``listed``)."""
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("status", "cancellation_reason")
+
+
 class CaseIssuedSchema(EventSchema):
     type = event_type("case.issued")
     date_issued = Date(required=True)
@@ -63,7 +71,7 @@ class HearingListedSchema(EventSchema):
     """A new hearing; the exchange gives it an id and the status ``listed``."""
 
     type = event_type("hearing.listed")
-    hearing = fields.Nested(HearingInputSchema, only=("type", "starts_at", "ends_at"), required=True)
+    hearing = fields.Nested(NewHearingSchema, required=True)
 
 
 class HearingHeldSchema(EventSchema):
@@ -125,11 +133,22 @@ EVENT_SCHEMAS: dict[str, type[EventSchema]] = {
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_SCHEMAS)
 
 
+class AnyEventSchema(OneOfSchema):
+    """Any event: the schema its ``type`` names loads it (``type`` is kept); documented as their ``oneOf``."""
+
+    type_field_remove = False
+    type_schemas = EVENT_SCHEMAS
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        # the type is checked here, not by OneOfSchema, whose messages repeat the value that was sent
+        if not isinstance(data, Mapping):
+            raise ValidationError({"_schema": ["Invalid input type."]})
+        name = data.get("type")
+        if not isinstance(name, str) or name not in EVENT_SCHEMAS:
+            raise ValidationError({"type": [f"Not an event type; one of: {', '.join(EVENT_TYPES)}."]})
+        return super().load(data, **kwargs)
+
+
 def load_event(data: Any) -> dict[str, Any]:
     """The event loaded by the schema its ``type`` names; raises ``marshmallow.ValidationError``."""
-    if not isinstance(data, Mapping):
-        raise ValidationError({"_schema": ["Invalid input type."]})
-    name = data.get("type")
-    if not isinstance(name, str) or name not in EVENT_SCHEMAS:
-        raise ValidationError({"type": [f"Not an event type; one of: {', '.join(EVENT_TYPES)}."]})
-    return EVENT_SCHEMAS[name]().load(data)
+    return AnyEventSchema().load(data)

@@ -1,13 +1,26 @@
-"""`exchange demo`: the same seed gives the same figures; every kind of partner gets a working client."""
+"""`exchange demo`: the same seed gives the same figures; every kind of partner gets a working client; the
+port is checked before anything is loaded; --json prints only JSON; every line it prints works against
+the demo it serves."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
 from datetime import date
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
+from flask import Flask
 from flask.cli import ScriptInfo
+from sqlalchemy import create_engine, inspect
 
 from exchange import create_app, reference
 from exchange.auth.keys import keyring
@@ -18,17 +31,22 @@ from exchange.metrics import report
 from exchange.metrics.periods import month_of, periods_between
 from exchange.models import Organisation
 
+SMALL = ["--years", "1", "--seed", "1", "--scale", "0.02"]
+TINY = ["--years", "1", "--scale", "0.005"]
+
+
+def invoke_demo(database: Path, instance: Path, *args: str) -> tuple[Flask, Result]:
+    app = create_app({"database_url": f"sqlite:///{database}", "rate_limit": "100000 per minute"})
+    app.instance_path = str(instance)
+    keyring.invalidate()
+    result = CliRunner().invoke(main, ["demo", *args], obj=ScriptInfo(create_app=lambda: app))
+    return app, result
+
 
 def run_demo(database: Path) -> tuple[dict, list[dict], list[str], str]:
-    app = create_app({"database_url": f"sqlite:///{database}", "rate_limit": "100000 per minute"})
-    keyring.invalidate()
-    result = CliRunner().invoke(
-        main,
-        ["demo", "--years", "1", "--seed", "1", "--scale", "0.02", "--no-serve", "--json"],
-        obj=ScriptInfo(create_app=lambda: app),
-    )
+    app, result = invoke_demo(database, database.parent / "instance", *SMALL, "--no-serve", "--json")
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    summary = json.loads(result.stdout)  # stdout is the JSON and nothing else
     with app.app_context():
         last = month_of(date.today()) - 1
         figures = report.protected_table(
@@ -64,3 +82,147 @@ def test_the_generator_follows_the_published_shapes():
     december = [c for c in care if c["date_issued"][5:7] == "12"]
     june = [c for c in care if c["date_issued"][5:7] == "06"]
     assert len(december) < len(june)
+
+
+def test_json_is_the_only_output_and_clients_env_holds_every_client(tmp_path):
+    app, result = invoke_demo(tmp_path / "exchange.db", tmp_path / "instance", *TINY, "--no-serve", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert "database at head" not in result.stdout and "loading SYNTHETIC cases" in result.stderr
+    assert set(summary["tokens"]) == {"local_authority", "court", "cafcass", "lfjb", "fjb"}
+    assert len(summary["flows"]) == 15 and all(f["command"] for f in summary["flows"])
+    env = Path(summary["clients_env"])
+    assert env == tmp_path / "instance" / "demo" / "clients.env"  # the app's instance folder, not the CWD
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    exported = dict(
+        shlex.split(line.removeprefix("export "))[0].split("=", 1)
+        for line in env.read_text().splitlines()
+        if line.startswith("export ")
+    )
+    for client in summary["clients"]:
+        name = client["org_id"].removeprefix("demo-").upper().replace("-", "_")
+        assert exported[f"{name}_CLIENT_ID"] == client["client_id"]
+        assert exported[f"{name}_CLIENT_SECRET"] == client["client_secret"]
+    with app.app_context():
+        submitters = db.session.query(Organisation).filter(Organisation.kind == "local_authority").count()
+        db.session.remove()
+    db.engine.dispose()
+    assert sum(k.endswith("_CLIENT_SECRET") for k in exported) == len(summary["clients"]) - 1 + submitters
+    assert exported["EXCHANGE_DATABASE_URL"] == f"sqlite:///{tmp_path / 'exchange.db'}"
+    for name in ("case.json", "event.json", "advice-request.json", "advice.json", "cin-census.xml"):
+        assert (env.parent / name).stat().st_size > 0
+
+
+def test_an_occupied_port_stops_the_demo_in_one_line_before_it_loads_anything(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        _, result = invoke_demo(tmp_path / "exchange.db", tmp_path / "instance", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert f"127.0.0.1:{port}" in result.stderr and "is a demo running already?" in result.stderr
+    assert "Traceback" not in result.output and "loading" not in result.output
+    engine = create_engine(f"sqlite:///{tmp_path / 'exchange.db'}")
+    assert inspect(engine).get_table_names() == []  # not even migrated
+    engine.dispose()
+    assert not (tmp_path / "instance").exists()
+
+
+#: ``exchange demo`` in a process of its own, its instance files in a folder of the test's
+SERVE = """
+import sys
+from flask.cli import ScriptInfo
+from exchange import create_app
+from exchange.cli import main
+
+def app():
+    made = create_app()
+    made.instance_path = sys.argv[1]
+    return made
+
+main.main(sys.argv[2:], prog_name="exchange", obj=ScriptInfo(create_app=app))
+"""
+#: each curl also reports its status, method and URL on stderr
+CURL = "curl() { command curl --write-out '%{stderr}%{http_code} %{method} %{url_effective}\\n' \"$@\"; }"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: what every printed flow answers, in the order printed (ids as {id}, the pack's quarter as Q)
+EXPECTED = [
+    "201 POST /v1/submissions",
+    "200 GET /v1/submissions/{id}",
+    "200 POST /v1/cases/{id}/events",
+    "200 GET /v1/cases/{id}",
+    "201 POST /v1/advice-requests",
+    "200 POST /v1/advice-requests/{id}/acknowledge",
+    "201 POST /v1/advice-requests/{id}/advice",
+    "200 POST /v1/advice-requests/{id}/withdraw",
+    "200 GET /v1/feed",
+    "200 GET /v1/metrics?area=CENTRAL_LONDON&period=quarter",
+    "200 GET /v1/metrics?area=CENTRAL_LONDON&period=quarter",
+    "200 GET /v1/metrics/pack?area=CENTRAL_LONDON&quarter=Q",
+    "200 GET /v1/metrics/pack?area=CENTRAL_LONDON&quarter=Q",
+    "200 GET /v1/metrics?period=year",
+]
+
+
+def bash(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120)
+
+
+def printed_until_served(demo: subprocess.Popen[str]) -> list[str]:
+    """What the demo printed, up to its line saying where it serves (the last)."""
+    printed: list[str] = []
+    for line in demo.stdout or ():
+        printed.append(line.rstrip("\n"))
+        if line.startswith("Serving on "):
+            break
+    return printed
+
+
+def test_every_printed_line_works_against_the_demo_it_serves(tmp_path):
+    env = {
+        **os.environ,
+        "EXCHANGE_DATABASE_URL": f"sqlite:///{tmp_path / 'exchange.db'}",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # python3 of the venv
+        "PYTHONUNBUFFERED": "1",
+    }
+    instance = tmp_path / "instance"
+    command = [sys.executable, "-c", SERVE, str(instance), "demo", *TINY, "--port", "0"]
+    with (
+        open(tmp_path / "demo.err", "w") as errors,
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors, text=True) as demo,
+    ):
+        guard = threading.Timer(300, demo.kill)  # never hang the suite
+        guard.start()
+        try:
+            printed = printed_until_served(demo)
+            assert printed[-1:] and printed[-1].startswith("Serving on "), (tmp_path / "demo.err").read_text()
+            base = printed[-1].split()[2]
+            first = next(n for n, line in enumerate(printed) if line.startswith("  source "))
+            block = [line.removeprefix("  ") for line in printed[first : printed.index("", first)]]
+            setup = [line for line in block if line.startswith("source ") or "_TOKEN=$(" in line]
+            assert len(setup) == 6  # the clients, and a token for each of the five kinds of partner
+            names = [line.split("=", 1)[0] for line in setup[1:]]
+            got = bash("\n".join([*setup, *(f'echo "{n}=${n}"' for n in names)]), env)
+            tokens = dict(line.split("=", 1) for line in got.stdout.splitlines())
+            assert set(tokens) == set(names) and all(len(t) > 100 for t in tokens.values()), got.stderr
+            flows = [line for line in block[len(setup) :] if not line.startswith("#")]
+            answered = []
+            for flow in flows:  # each on its own, given the clients and the tokens
+                ran = bash(f"set -e -o pipefail\n{CURL}\n{setup[0]}\n{flow}", {**env, **tokens})
+                assert ran.returncode == 0, (flow, ran.stderr)
+                if not flow.startswith("curl "):  # exchange import: its receipt
+                    receipt = json.loads(ran.stdout)
+                    assert " import " in flow and receipt["status"] == "accepted" and receipt["accepted"] > 0
+                    continue
+                code, method, url = ran.stderr.strip().splitlines()[-1].split(" ", 2)
+                path = re.sub(r"quarter=\d{4}Q[1-4]", "quarter=Q", UUID.sub("{id}", url.removeprefix(base)))
+                answered.append(f"{code} {method} {path}")
+                if " -o " not in flow and "text/csv" not in flow:
+                    json.loads(ran.stdout)
+            assert answered == EXPECTED
+            assert len(flows) == len(EXPECTED) + 1  # and the CIN census import
+            assert (instance / "demo" / "pack.pdf").read_bytes().startswith(b"%PDF-")
+            assert b"<html" in (instance / "demo" / "pack.html").read_bytes()
+        finally:
+            demo.send_signal(signal.SIGINT)
+            demo.wait(timeout=30)
+            guard.cancel()

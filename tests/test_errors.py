@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 from flask import Blueprint, Flask
 from flask.testing import FlaskClient
+from joserfc.jwk import ECKey
 
 from exchange.auth.protect import public
+from tests.conftest import Partner, request_token
 
 PROBLEM = "application/problem+json"
 
@@ -66,3 +71,63 @@ def test_rate_limit_is_a_problem(database_url: str) -> None:
     statuses = [client.get("/health/live").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert_problem(client.get("/health/live"), 429)
+
+
+def test_wrong_method_names_itself_and_the_methods_to_use(client: FlaskClient) -> None:
+    for method, path, allowed in (("delete", "/v1/cases", "GET, HEAD"), ("get", "/oauth/token", "POST")):
+        body = assert_problem(getattr(client, method)(path), 405)
+        assert (body["title"], body["type"]) == ("Method not allowed", "/problems/method-not-allowed")
+        assert body["detail"] == f"This URL answers {allowed} only."
+
+
+def test_not_acceptable_names_itself_and_what_is_served(
+    client: FlaskClient, make_partner: Callable[..., Partner], auth_headers: Callable[..., dict[str, str]]
+) -> None:
+    headers = {**auth_headers(make_partner("lfjb")), "Accept": "image/png"}
+    body = assert_problem(
+        client.get("/v1/metrics/pack?area=CENTRAL_LONDON&quarter=2025Q1", headers=headers), 406
+    )
+    assert (body["title"], body["type"]) == ("Not acceptable", "/problems/not-acceptable")
+    assert "text/html or application/pdf" in body["detail"]
+
+
+def test_a_missing_scope_is_named(
+    client: FlaskClient, make_partner: Callable[..., Partner], auth_headers: Callable[..., dict[str, str]]
+) -> None:
+    response = client.get("/v1/feed", headers=auth_headers(make_partner("local_authority")))
+    body = assert_problem(response, 403)
+    assert "feed:read" in body["detail"]
+    assert response.headers["WWW-Authenticate"] == (
+        'Bearer realm="exchange", error="insufficient_scope", scope="feed:read"'
+    )
+
+
+def test_an_unknown_client_and_wrong_credentials_get_the_same_answer(
+    client: FlaskClient, make_partner: Callable[..., Partner]
+) -> None:
+    with_secret = make_partner("local_authority")
+    with_key = make_partner("cafcass", private_key_jwt=True)
+    stranger_key = ECKey.generate_key("P-256", auto_kid=True)
+    answers = {
+        "wrong secret": request_token(client, dataclasses.replace(with_secret, secret="not-the-secret")),
+        "unknown client": request_token(
+            client, dataclasses.replace(with_secret, client_id="nobody-0123456789")
+        ),
+        "assertion of an unknown client": request_token(
+            client, dataclasses.replace(with_key, client_id="nobody-0123456789", private_key=stranger_key)
+        ),
+        "assertion signed with another key": request_token(
+            client, dataclasses.replace(with_key, private_key=stranger_key)
+        ),
+        "assertion from a client with a secret": request_token(
+            client, dataclasses.replace(with_secret, private_key=stranger_key)
+        ),
+    }
+    shapes = {
+        label: (r.status_code, r.get_json(), r.headers.get("WWW-Authenticate"))
+        for label, r in answers.items()
+    }
+    first = shapes["wrong secret"]
+    assert first[0] == 401 and first[1]["error"] == "invalid_client"
+    assert first[1]["detail"] == "The client is unknown or its credentials are wrong."
+    assert all(shape == first for shape in shapes.values()), shapes

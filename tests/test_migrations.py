@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 import exchange.models  # noqa: F401 - registers every table
 from exchange import migrations
@@ -55,3 +56,30 @@ def test_bodies_stored_before_chunks_keep_their_bytes_both_ways(tmp_path) -> Non
     with engine.connect() as conn:
         assert conn.execute(text("SELECT content FROM raw_bodies WHERE sha256 = 'ab'")).scalar() == b"hello"
     engine.dispose()
+
+
+def test_check_says_what_is_wrong_with_the_database_and_what_to_do(tmp_path) -> None:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path / 'exchange.db'}"
+    with pytest.raises(migrations.NotReady, match=r"^there is no database at .*: run `exchange db upgrade`"):
+        migrations.check(url)
+    assert not (tmp_path / "exchange.db").exists()  # the check creates no file
+    migrations.upgrade(url, "0005")
+    with pytest.raises(
+        migrations.NotReady, match=r"at migration 0005 and this exchange needs 0006: run `exchange"
+    ):
+        migrations.check(url)
+    migrations.upgrade(url)
+    migrations.check(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(migrations.NotReady, match="at migration 9999, newer than this exchange's 0006"):
+        migrations.check(url)
+
+
+def test_check_never_shows_the_database_url() -> None:
+    url = "postgresql+psycopg://exchange:s3cret-password@127.0.0.1:9/exchange"
+    with pytest.raises(migrations.NotReady) as raised:
+        migrations.check(url)
+    assert "cannot be reached (OperationalError)" in str(raised.value) and "s3cret" not in str(raised.value)

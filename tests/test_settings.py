@@ -6,10 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from exchange import create_app
 from exchange.reference import DATA_DIR
-from exchange.settings import ConfigurationError, Settings
+from exchange.settings import ConfigurationError, Settings, package_instance_path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -61,3 +64,31 @@ def test_the_app_carries_the_reference_data_of_its_config_dir(config_copy: Path,
         .config["EXCHANGE_SETTINGS"]
         .reference.courts
     )
+
+
+def test_the_instance_folder_is_configured_or_beside_the_database_never_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    chosen = Settings.load(
+        environ={"EXCHANGE_INSTANCE_PATH": "/srv/exchange", "EXCHANGE_DATABASE_URL": "sqlite:///x.db"}
+    )
+    assert chosen.instance_path == "/srv/exchange" and chosen.database_url == "sqlite:///x.db"
+    beside = Settings.load(environ={"EXCHANGE_DATABASE_URL": "sqlite:////var/lib/exchange/exchange.db"})
+    assert beside.instance_path == "/var/lib/exchange"
+    on_postgresql = Settings.load(environ={"EXCHANGE_DATABASE_URL": "postgresql+psycopg://db/exchange"})
+    default = Settings.load(environ={})
+    # unset: Flask's instance folder of the package, in a checkout its instance/, whatever the directory
+    assert default.instance_path == on_postgresql.instance_path == str(ROOT / "instance")
+    assert default.database_url == f"sqlite:///{Path(default.instance_path) / 'exchange.db'}"
+    assert list(tmp_path.iterdir()) == []  # loading the settings creates nothing
+
+
+def test_the_app_s_instance_path_is_the_setting(database_url: str, tmp_path: Path) -> None:
+    app = create_app({"database_url": database_url, "instance_path": str(tmp_path / "files")})
+    assert app.instance_path == str(tmp_path / "files")
+
+
+def test_the_package_s_instance_folder_is_the_one_flask_finds() -> None:
+    # the settings find it without Flask (only the HTTP layer imports Flask); the rule must stay Flask's
+    assert package_instance_path() == Flask("exchange").instance_path

@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +30,7 @@ from exchange import advice as lifecycle
 from exchange import audit
 from exchange.access import visible_or_404
 from exchange.api import context
-from exchange.api.blueprint import Blueprint
+from exchange.api.blueprint import OAUTH2, Blueprint
 from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
 from exchange.db import db, utcnow
@@ -45,7 +45,8 @@ from exchange.errors import (
 from exchange.models import Advice, AdviceRequest, Case
 from exchange.store import cases as case_store
 from schemas import error_codes as codes
-from schemas.base import Date, StrictBoolean, StrictSchema, Uuid, bounded_list, bounded_string, code
+from schemas.advice import AdviceRequestIn, CaseDetails
+from schemas.base import StrictBoolean, StrictSchema, bounded_string, code
 
 bp = Blueprint(
     "advice",
@@ -56,35 +57,6 @@ bp = Blueprint(
 DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"
-
-
-class ChildDetails(StrictSchema):
-    date_of_birth = Date(required=True)
-    sex = code("sexes", required=True)
-
-
-class CaseDetails(StrictSchema):
-    """A private-law case not held here: just enough for Cafcass to start its checks."""
-
-    law = bounded_string(8, required=True, validate=validate.OneOf(["private"]))
-    court = bounded_string(8, required=True)
-    application_type = code("application_types", required=True)
-    children = bounded_list(fields.Nested(ChildDetails), 20, min_length=1, required=True)
-
-
-class AdviceRequestIn(StrictSchema):
-    case_id = Uuid()
-    case = fields.Nested(CaseDetails)
-    type = code("advice_request_types", required=True)
-    question = bounded_string(4000)
-    hearing_date = Date()
-    due_date = Date()
-    urgent = StrictBoolean(load_default=False)
-
-    @validates_schema
-    def _one_case(self, data: dict[str, Any], **_: Any) -> None:
-        if ("case_id" in data) == ("case" in data):
-            raise ValidationError("Give either case_id or case, not both.", "case_id")
 
 
 class AttachmentIn(StrictSchema):
@@ -153,6 +125,12 @@ class ListQuery(StrictSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+#: who may read advice requests: cases:read with either side's advice scope (``_require_advice_scope``)
+ADVICE_READERS = {
+    "security": [{OAUTH2: ["cases:read", "advice:request"]}, {OAUTH2: ["cases:read", "advice:respond"]}]
+}
+
+
 def _require_advice_scope(principal: Principal) -> None:
     if not principal.scopes & {"advice:request", "advice:respond"}:
         raise Forbidden(
@@ -213,6 +191,7 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 @bp.route("", methods=["POST"])
 @bp.arguments(AdviceRequestIn)
 @bp.response(201, AdviceRequestSchema, description="Made, or the original request again on a retry.")
+@bp.alt_response(404, **PROBLEM_DOC, description="case_id names no case at the caller's courts.")
 @bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
 @requires("advice:request")
 def create(data: dict[str, Any]) -> ResponseReturnValue:
@@ -244,30 +223,17 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
         if court not in (principal.org.court_codes or []):
             raise _invalid("/case/court", codes.NOT_YOUR_COURT, "The case must be at one of your courts.")
     try:
-        reference = context.reference()
-        due = lifecycle.due_date(
-            data["type"], data.get("hearing_date"), data.get("due_date"), today, reference
-        )
-        now = utcnow()
-        obj = lifecycle.open_request(
+        obj = lifecycle.ask(
             db.session,
-            AdviceRequest(
-                court_org_id=principal.org_id,
-                client_id=principal.client_id,
-                idempotency_key=key,
-                body_sha256=body_sha256,
-                case_id=data.get("case_id"),
-                case_details=details,
-                court=court,
-                type=data["type"],
-                question=data.get("question"),
-                hearing_date=data.get("hearing_date"),
-                due_date=due,
-                urgent=data["urgent"],
-                created_at=now,
-                updated_at=now,
-            ),
-            reference,
+            principal.org_id,
+            principal.client_id,
+            data,
+            court=court,
+            case_details=details,
+            body_sha256=body_sha256,
+            idempotency_key=key,
+            on=today,
+            reference=context.reference(),
         )
     except lifecycle.AdviceFault as fault:
         raise _invalid(fault.pointer, fault.code, fault.message) from None
@@ -295,6 +261,7 @@ def _visible_to(principal: Principal) -> Any:
 @bp.route("", methods=["GET"])
 @bp.arguments(ListQuery, location="query", as_kwargs=True)
 @bp.response(200, AdviceRequestPageSchema)
+@bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def list_requests(limit: int, status: str | None = None, cursor: str | None = None) -> ResponseReturnValue:
     """The caller's own requests, oldest first: ``{"items", "next_cursor"}``."""
@@ -333,6 +300,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
 
 @bp.route("/<uuid:request_id>", methods=["GET"])
 @bp.response(200, AdviceRequestSchema)
+@bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def get_request(request_id: uuid.UUID) -> ResponseReturnValue:
     """One request, as either side sees it."""
@@ -416,6 +384,7 @@ def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnVa
 
 @bp.route("/<uuid:request_id>/advice/attachment", methods=["GET"])
 @bp.response(200, {"type": "string", "format": "binary"}, content_type=PDF_TYPE, description="The PDF.")
+@bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def attachment(request_id: uuid.UUID) -> ResponseReturnValue:
     """The advice's PDF, to either side of the request."""

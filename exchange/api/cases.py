@@ -30,7 +30,8 @@ from schemas import case as case_schemas
 from schemas import code_lists
 from schemas import error_codes as codes
 from schemas.base import validation_faults
-from schemas.events import EVENT_TYPES, load_event
+from schemas.events import AnyEventSchema
+from schemas.openapi import EVENT_EXAMPLES
 
 blp = Blueprint("cases", __name__, url_prefix="/v1/cases", description="Care cases and their progression.")
 MAX_PAGE = 100
@@ -73,9 +74,16 @@ class VersionPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class EventSchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    occurred_at = fields.AwareDateTime(required=True)
+class EventBodySchema(AnyEventSchema):
+    """One progression event of any type; a body that breaks its schema is a 422 with the schemas' codes."""
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        try:
+            return super().load(data, **kwargs)
+        except ValidationError as error:
+            raise ValidationFailed(
+                "The event is not valid.", errors=[asdict(f) for f in validation_faults(error)]
+            ) from None
 
 
 def _case(case_id: str, *, for_update: bool = False) -> Case:
@@ -165,23 +173,22 @@ def versions(query: dict[str, Any], case_id: str) -> Any:
 
 
 @blp.route("/<case_id>/events", methods=["POST"])
-@blp.arguments(EventSchema, unknown="include", description="One progression event (schemas.events).")
+@blp.arguments(
+    EventBodySchema,
+    description="One progression event: the schema its `type` names. Children and hearings are named by "
+    "the ids GET /v1/cases/{case_id} gives them.",
+    examples=EVENT_EXAMPLES,
+)
 @blp.response(200, case_schemas.CaseSchema, description="The case after the event.")
 @blp.alt_response(409, **PROBLEM_DOC, description="The event is not allowed in the case's state.")
 @blp.alt_response(412, **PROBLEM_DOC, description="If-Match does not match the case's ETag.")
 @requires("cases:submit")
-def post_event(_envelope: dict[str, Any], case_id: str) -> Any:
+def post_event(event: dict[str, Any], case_id: str) -> Any:
     """Record a progression event; the case's new version is answered."""
     case = _case(case_id, for_update=True)
     org = current_principal().org
     if request.if_match and not request.if_match.contains(store.etag(case, org)):
         raise PreconditionFailed("The case has changed since the ETag given in If-Match.")
-    try:
-        event = load_event(request.get_json())
-    except ValidationError as error:
-        raise ValidationFailed(
-            "The event is not valid.", errors=[asdict(f) for f in validation_faults(error)]
-        ) from None
     try:
         changed = apply_event(db.session(), case, event, context.reference().field_policy)
     except EventInvalid as invalid:

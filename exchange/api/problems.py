@@ -37,13 +37,14 @@ def _from_http_exception(error: HTTPException) -> Problem:
     if error.code == 422 and "messages" in data:
         return ValidationFailed("The request is not valid.", errors=pointer_errors(data["messages"]))
     cls = BY_STATUS.get(error.code or 500, Problem)
-    problem = cls(error.description if cls is not Problem else None)
+    problem = cls(error.description)  # werkzeug's fixed texts, or the one the view raised
     problem.status = error.code or 500
     if cls is Problem:
         problem.title = error.name
         problem.slug = error.name.lower().replace(" ", "-")
     if error.code == 405 and error.valid_methods:
         problem.headers["Allow"] = ", ".join(error.valid_methods)
+        problem.detail = f"This URL answers {', '.join(sorted(set(error.valid_methods) - {'OPTIONS'}))} only."
     return problem
 
 

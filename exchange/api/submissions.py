@@ -38,6 +38,7 @@ from exchange.errors import (
 from exchange.ops import large_body
 from exchange.store import submissions as store
 from schemas import error_codes as codes
+from schemas.openapi import SUBMISSION_BODY
 
 blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -121,16 +122,14 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
 @blp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
 @blp.alt_response(413, **PROBLEM_DOC, description="Body (or inflated body) over the limit.")
 @blp.alt_response(415, **PROBLEM_DOC, description="No adapter for the Content-Type.")
-@blp.alt_response(422, **PROBLEM_DOC, description="Every record rejected, or an unknown profile.")
+@blp.alt_response(
+    422,
+    **PROBLEM_DOC,
+    description="Every record rejected (a body that is not JSON is one fault), or the profile missing or "
+    "unknown (``profiles`` names those that read the media type).",
+)
 @blp.doc(
-    requestBody={
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "application/xml": {"schema": {"type": "string"}},
-            "text/csv": {"schema": {"type": "string"}},
-        },
-    },
+    requestBody=SUBMISSION_BODY,
     parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200}}],
 )
 @requires("cases:submit")

@@ -20,7 +20,8 @@ from exchange.models import Organisation
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SCOPE_ATTR = "_exchange_scope"
-_PUBLIC = "public"
+#: what ``scope_of`` answers for a view declared ``@public``
+PUBLIC = "public"
 #: endpoints of extensions whose views cannot carry the mark (flask-smorest serves the spec from a method)
 PUBLIC_ENDPOINTS = frozenset({"api-docs.openapi_json"})
 
@@ -52,8 +53,13 @@ def requires(scope: str) -> Callable[[F], F]:
 
 
 def public(view: F) -> F:
-    setattr(view, _SCOPE_ATTR, _PUBLIC)
+    setattr(view, _SCOPE_ATTR, PUBLIC)
     return view
+
+
+def scope_of(view: Callable[..., Any]) -> str | None:
+    """The scope ``view`` was declared with, ``PUBLIC``, or None (undeclared: refused whatever the token)."""
+    return getattr(view, _SCOPE_ATTR, None)
 
 
 def current_principal() -> Principal:
@@ -76,12 +82,12 @@ def request_actor(name: str) -> str | None:
 def _declared_scope() -> str | None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or request.endpoint in PUBLIC_ENDPOINTS:
-        return _PUBLIC  # routing will answer 404/405
+        return PUBLIC  # routing will answer 404/405
     handler = view
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
         handler = getattr(view_class, request.method.lower(), None) or view
-    return getattr(handler, _SCOPE_ATTR, None)
+    return scope_of(handler)
 
 
 def bearer_token() -> str:
@@ -117,11 +123,15 @@ def authenticate() -> Principal:
 
 def _guard() -> None:
     scope = _declared_scope()
-    if scope == _PUBLIC or request.method == "OPTIONS":
+    if scope == PUBLIC or request.method == "OPTIONS":
         return
     principal = authenticate()
-    if scope is None or scope not in principal.scopes:
-        raise Forbidden("The access token does not carry the scope this operation needs.", scope=scope)
+    if scope is None:
+        raise Forbidden("This operation declares no scope, so no access token may call it.")
+    if scope not in principal.scopes:
+        raise Forbidden(
+            f"This operation needs the scope {scope}, which the access token does not carry.", scope=scope
+        )
 
 
 def init_app(app: Flask) -> None:

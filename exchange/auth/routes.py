@@ -1,22 +1,39 @@
-"""The authorization server's HTTP endpoints: token, introspection, revocation, JWKS and RFC 8414 metadata."""
+"""The authorization server's HTTP endpoints: token, introspection, revocation, JWKS and RFC 8414 metadata.
+
+Authlib reads the form bodies itself (an OAuth error is RFC 6749's, kept inside an RFC 9457 problem), so the
+bodies and answers are documented here for /openapi.json only: the schemas below are never used to parse.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, json, request
+from flask import Response, current_app, g, json, request
+from marshmallow import Schema, fields
 
 from exchange import audit
+from exchange.api.blueprint import Blueprint, refuse_other_media_types
 from exchange.api.problems import problem_response
 from exchange.auth.keys import keyring
 from exchange.auth.protect import public
 from exchange.auth.server import authorization_server
 from exchange.db import db
-from exchange.errors import BadRequest, Problem
+from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema
 from exchange.extensions import limiter
 from exchange.models.orgs import KIND_SCOPES
 
-bp = Blueprint("oauth", __name__)
+bp = Blueprint("oauth", __name__, description="The OAuth 2.0 authorization server (client credentials).")
+FORM = "application/x-www-form-urlencoded"
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#: the security scheme of the client's own authentication at the token, introspection and revocation endpoints
+CLIENT_SECRET_BASIC = "clientSecretBasic"  # noqa: S105 - a scheme's name, not a secret
+CLIENT_SECRET_BASIC_SCHEME = {
+    "type": "http",
+    "scheme": "basic",
+    "description": "client_secret_basic: the client id and secret. A private_key_jwt client sends "
+    "client_assertion_type and client_assertion in the form instead.",
+}
+CLIENT_AUTHENTICATION = [{CLIENT_SECRET_BASIC: []}, {}]
 
 _OAUTH_TITLES = {
     "invalid_client": "Client authentication failed",
@@ -29,10 +46,98 @@ _OAUTH_TITLES = {
 }
 
 
+class ClientAssertionSchema(Schema):
+    client_assertion_type = fields.String(metadata={"enum": [JWT_BEARER]})
+    client_assertion = fields.String(
+        metadata={
+            "description": "private_key_jwt (RFC 7523): a JWT signed ES256 with the client's registered key; "
+            "iss and sub the client id, aud the issuer or the token URL, at most 300 s after iat, jti once."
+        }
+    )
+
+
+class TokenRequestSchema(ClientAssertionSchema):
+    grant_type = fields.String(required=True, metadata={"enum": ["client_credentials"]})
+    scope = fields.String(
+        metadata={"description": "Space-separated scopes, some of the client's; by default all of them."}
+    )
+
+
+class TokenSchema(Schema):
+    access_token = fields.String(required=True, metadata={"description": "A JWT; send it as a bearer token."})
+    token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds."})
+    scope = fields.String(required=True, metadata={"description": "The scopes granted, space-separated."})
+
+
+class TokenOfClientSchema(ClientAssertionSchema):
+    token = fields.String(required=True, metadata={"description": "An access token of this client."})
+    token_type_hint = fields.String(metadata={"enum": ["access_token"]})
+
+
+class IntrospectionSchema(Schema):
+    """RFC 7662; ``active`` false, alone, for a token expired, revoked, not valid or not the caller's."""
+
+    active = fields.Boolean(required=True)
+    token_type = fields.String(metadata={"enum": ["Bearer"]})
+    scope = fields.String()
+    client_id = fields.String()
+    sub = fields.String()
+    aud = fields.String()
+    iss = fields.String()
+    exp = fields.Integer()
+    iat = fields.Integer()
+    jti = fields.String()
+    org = fields.String(metadata={"description": "The client's organisation."})
+
+
+class JwkSetSchema(Schema):
+    keys = fields.List(
+        fields.Dict(), required=True, metadata={"description": "Public EC P-256 keys (JWK) with their kid."}
+    )
+
+
+class MetadataSchema(Schema):
+    """RFC 8414 authorization server metadata."""
+
+    issuer = fields.String(required=True)
+    token_endpoint = fields.String(required=True)
+    jwks_uri = fields.String(required=True)
+    introspection_endpoint = fields.String(required=True)
+    revocation_endpoint = fields.String(required=True)
+    grant_types_supported = fields.List(fields.String(), required=True)
+    token_endpoint_auth_methods_supported = fields.List(fields.String(), required=True)
+    token_endpoint_auth_signing_alg_values_supported = fields.List(fields.String(), required=True)
+    introspection_endpoint_auth_methods_supported = fields.List(fields.String(), required=True)
+    revocation_endpoint_auth_methods_supported = fields.List(fields.String(), required=True)
+    scopes_supported = fields.List(fields.String(), required=True)
+    response_types_supported = fields.List(fields.String(), required=True)
+
+
+class OAuthProblemSchema(ProblemSchema):
+    """An OAuth error (RFC 6749 §5.2) as an RFC 9457 problem: ``error`` and ``error_description`` kept."""
+
+    error = fields.String(required=True, metadata={"enum": sorted(_OAUTH_TITLES)})
+    error_description = fields.String(required=True)
+
+
+def _form(schema: type[Schema], example: dict[str, str] | None = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": schema}
+    if example:
+        media["example"] = example
+    return {"requestBody": {"required": True, "content": {FORM: media}}, "security": CLIENT_AUTHENTICATION}
+
+
+#: how an OAuth endpoint's refusals are documented
+OAUTH_PROBLEM = {"schema": OAuthProblemSchema, "content_type": PROBLEM_JSON}
+
+
 @bp.before_request
-def _no_query_parameters() -> None:
+def _form_bodies_only() -> None:
     if request.path.startswith("/oauth/") and request.query_string:
         raise BadRequest("The OAuth endpoints take no query-string parameters.")
+    if request.method == "POST":  # RFC 6749 §3.2: the parameters are a form, whatever else is sent
+        refuse_other_media_types(request, FORM.__eq__, FORM, error="invalid_request")
 
 
 def _as_problem(response: Response, action: str) -> Response:
@@ -60,29 +165,46 @@ def _as_problem(response: Response, action: str) -> Response:
 
 
 @bp.post("/oauth/token")
+@bp.response(200, TokenSchema, description="A bearer token (RFC 6749 §5.1).")
+@bp.alt_response(400, **OAUTH_PROBLEM, description="invalid_request, invalid_scope, unsupported_grant_type.")
+@bp.alt_response(401, **OAUTH_PROBLEM, description="invalid_client: the client did not authenticate.")
+@bp.doc(**_form(TokenRequestSchema, {"grant_type": "client_credentials", "scope": "cases:read"}))
 @public
 @limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit)
 def token() -> Response:
+    """A client credentials access token, for at most the client's scopes."""
     return _as_problem(authorization_server.create_token_response(), "auth.token_denied")
 
 
 @bp.post("/oauth/introspect")
+@bp.response(200, IntrospectionSchema, description="RFC 7662: the token's claims, or only active false.")
+@bp.alt_response(400, **OAUTH_PROBLEM, description="invalid_request: no token.")
+@bp.alt_response(401, **OAUTH_PROBLEM, description="invalid_client: the client did not authenticate.")
+@bp.doc(**_form(TokenOfClientSchema))
 @public
 def introspect() -> Response:
+    """Whether one of the client's own tokens is active, and its claims (RFC 7662)."""
     return _as_problem(
         authorization_server.create_endpoint_response("introspection"), "auth.introspect_denied"
     )
 
 
 @bp.post("/oauth/revoke")
+@bp.response(200, {"type": "object"}, description="RFC 7009: revoked, or not a live token of the client.")
+@bp.alt_response(400, **OAUTH_PROBLEM, description="invalid_request or unsupported_token_type.")
+@bp.alt_response(401, **OAUTH_PROBLEM, description="invalid_client: the client did not authenticate.")
+@bp.doc(**_form(TokenOfClientSchema))
 @public
 def revoke() -> Response:
+    """Revoke one of the client's own tokens (RFC 7009); it is refused everywhere from then on."""
     return _as_problem(authorization_server.create_endpoint_response("revocation"), "auth.revoke_denied")
 
 
 @bp.get("/oauth/jwks")
+@bp.response(200, JwkSetSchema, content_type="application/jwk-set+json")
 @public
 def jwks() -> Response:
+    """The public keys that sign access tokens and submission receipts."""
     response = current_app.response_class(
         json.dumps(keyring.public_jwks()), mimetype="application/jwk-set+json"
     )
@@ -91,8 +213,10 @@ def jwks() -> Response:
 
 
 @bp.get("/.well-known/oauth-authorization-server")
+@bp.response(200, MetadataSchema)
 @public
 def metadata() -> dict[str, Any]:
+    """The authorization server's metadata (RFC 8414)."""
     issuer = current_app.config["EXCHANGE_SETTINGS"].issuer
     return {
         "issuer": issuer,

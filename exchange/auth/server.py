@@ -5,6 +5,10 @@
   ``iat`` is required and the assertion is accepted for at most ``assertion_max_lifetime`` seconds after it
   (whatever longer ``exp`` a client library puts in it), and its ``jti`` is spent in the database (a
   primary key), so a replay fails in every process.
+
+An unknown client, a wrong secret and an assertion whose signature does not verify all get the same 401
+``invalid_client`` (``NOT_AUTHENTICATED``), so no answer tells whether a client id exists; only a caller
+whose assertion verified is told what else is wrong with it (its ``iat``, ``jti``, audience).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidScopeError, grants
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -34,6 +39,7 @@ from exchange.models import OAuthClient, UsedAssertion
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", JWTBearerClientAssertion.CLIENT_AUTH_METHOD]
 MAX_JTI_LENGTH = 200
+NOT_AUTHENTICATED = "The client is unknown or its credentials are wrong."
 
 
 def _settings() -> Any:
@@ -49,6 +55,21 @@ def query_client(client_id: str) -> OAuthClient | None:
     return client
 
 
+def _not_authenticated() -> InvalidClientError:
+    return InvalidClientError(status_code=401, description=NOT_AUTHENTICATED)
+
+
+def authenticate_client_secret_basic(query_client: Any, request: Any) -> OAuthClient | None:
+    """Authlib's ``client_secret_basic``, but an unknown client and a wrong secret get the same answer."""
+    client_id, client_secret = extract_basic_authorization(request.headers)
+    if not (client_id and client_secret):
+        return None  # not this method: Authlib tries the next
+    client = query_client(client_id)
+    if client is None or not client.check_client_secret(client_secret):
+        raise _not_authenticated()
+    return client
+
+
 @lru_cache(maxsize=1024)
 def _key_set(jwks_json: str) -> KeySet:
     """Parsed once per distinct JWK set (keyed by content, so a rotated set is parsed afresh)."""
@@ -56,20 +77,29 @@ def _key_set(jwks_json: str) -> KeySet:
 
 
 class PrivateKeyJWT(JWTBearerClientAssertion):
+    def __call__(self, query_client: Any, request: Any) -> OAuthClient | None:
+        def known(client_id: str) -> OAuthClient:
+            client = query_client(client_id)
+            if client is None:
+                raise _not_authenticated()
+            return client
+
+        return super().__call__(known, request)
+
     def get_audiences(self) -> list[str]:
         issuer = _settings().issuer
         return [issuer, f"{issuer}/oauth/token"]
 
     def resolve_client_public_key(self, client: OAuthClient) -> KeySet:
         if not client.jwks:
-            raise InvalidClientError(description="The client has no registered keys.")
+            raise _not_authenticated()  # a client with a secret: no different from an unknown one
         return _key_set(json.dumps(client.jwks, sort_keys=True))
 
     def process_assertion_claims(self, assertion: str, resolve_key: Any) -> dict[str, Any]:
         try:
             token = jwt.decode(assertion, resolve_key, algorithms=["ES256"])
-        except JoseError as error:
-            raise InvalidClientError(description=error.description or "Invalid assertion.") from None
+        except JoseError:
+            raise _not_authenticated() from None
         self.verify_claims(token.claims)
         return token.claims
 
@@ -182,6 +212,7 @@ class Revocation(RevocationEndpoint):
 
 def create_server() -> AuthorizationServer:
     server = AuthorizationServer(query_client=query_client, save_token=save_token)
+    server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
     server.register_client_auth_method(JWTBearerClientAssertion.CLIENT_AUTH_METHOD, PrivateKeyJWT(leeway=5))
     server.register_grant(ClientCredentialsGrant)
     server.register_endpoint(Introspection)

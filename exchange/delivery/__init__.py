@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from exchange.delivery import case_events
+from exchange.delivery import case_events, secret_store
 
 
-def init_app(_app: Any = None) -> None:
+def init_app(app: Any = None) -> None:
     """Connect the ``case.changed`` receiver: every case change then writes its webhook deliveries, whether
-    it comes from a request, a worker or a script that built the app."""
+    it comes from a request, a worker or a script that built the app; and keep the webhook-secrets key
+    file in the app's instance folder."""
     case_events.connect()
+    if app is not None:
+        secret_store.init_app(app.instance_path)

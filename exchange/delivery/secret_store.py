@@ -3,8 +3,9 @@
 Each subscription's secret is encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``)
 under a key-encryption key that never enters the database: ``EXCHANGE_WEBHOOK_SECRETS_KEY`` (a Fernet key;
 set it in production, the same in every web and worker process), or else a key file
-``instance/webhook-secrets.key`` created once with mode 0600 for a single-machine deployment. A copy of
-the database alone therefore discloses no secret. Rotating the key-encryption key means decrypting with
+``webhook-secrets.key`` in the instance folder (``Settings.instance_path``, which ``delivery.init_app``
+hands to ``init_app`` here), created once with mode 0600, for a single-machine deployment. A copy of the
+database alone therefore discloses no secret. Rotating the key-encryption key means decrypting with
 the old key and encrypting with the new one (not automated yet).
 """
 
@@ -26,8 +27,20 @@ class SecretUnavailable(RuntimeError):
     """A stored secret cannot be decrypted: the key-encryption key is not the one it was stored under."""
 
 
+#: the instance folder of the app that was built last (``init_app``); the key file is read or made there
+_instance: dict[str, Path] = {}
+
+
+def init_app(instance_path: str) -> None:
+    """Keep the key file in ``instance_path`` (the key is read again on its next use)."""
+    _instance["path"] = Path(instance_path)
+    reset()
+
+
 def _key_file() -> Path:
-    return Path.cwd() / "instance" / "webhook-secrets.key"
+    if "path" not in _instance:
+        raise SecretUnavailable(f"no {KEY_ENV} and no instance folder: build the app (create_app) first")
+    return _instance["path"] / "webhook-secrets.key"
 
 
 @cache
@@ -36,7 +49,7 @@ def _fernet() -> Fernet:
     if not key:
         path = _key_file()
         if not path.exists():
-            path.parent.mkdir(exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(Fernet.generate_key())

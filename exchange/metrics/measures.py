@@ -199,7 +199,7 @@ def _medians(session: Session, periods: Sequence[Period]) -> dict[tuple[str, str
     out = {}
     for scope, key, low, high, count in session.execute(query):
         if count:
-            median = low if count % 2 else (low + high) / 2
+            median = float(low) if count % 2 else (low + high) / 2  # one type, as the mean: 27.0
             out[scope, Period(kind, key).label] = (median, int(count))
     return out
 

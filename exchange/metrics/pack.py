@@ -9,7 +9,9 @@ fetcher that refuses every fetch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from flask import render_template
@@ -18,20 +20,41 @@ from sqlalchemy.orm import Session
 
 from exchange.metrics import charts, report
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
+from exchange.metrics.disclosure import HIDDEN
 from exchange.metrics.measures import AGENCIES, MEASURES
-from exchange.metrics.periods import Period
+from exchange.metrics.periods import Period, month_start
 from exchange.models import Organisation
 from exchange.reference import Reference
 
 HISTORY = 4  # the previous quarters shown beside the quarter
 DEMO_ORG_PREFIX = "demo-"
+NATIONAL_NAME = "England and Wales"
 BAND_LABELS = {
-    "up_to_26_weeks": "up to 26 weeks",
-    "26_to_52_weeks": "26–52 weeks",
-    "52_to_78_weeks": "52–78 weeks",
-    "78_to_100_weeks": "78–100 weeks",
-    "over_100_weeks": "over 100 weeks",
+    "up_to_26_weeks": "Up to 26 weeks",
+    "26_to_52_weeks": "26 to 52 weeks",
+    "52_to_78_weeks": "52 to 78 weeks",
+    "78_to_100_weeks": "78 to 100 weeks",
+    "over_100_weeks": "Over 100 weeks",
 }
+AGENCY_LABELS = {
+    "LocalAuthority": "Local authority",
+    "Cafcass": "Cafcass",
+    "HMCTS": "HMCTS",
+    "Lawyers": "Lawyers",
+    "Experts": "Experts",
+    "LegalAidAgency": "Legal Aid Agency",
+    "Other": "Other",
+    "NotRecorded": "Not recorded",
+}
+#: the quarter's headline figures: measure, label, unit after the number
+KEY_FIGURES = (
+    ("care_mean_weeks", "Mean duration, issue to first final disposal", " weeks"),
+    ("care_median_weeks", "Median duration (MoJ method)", " weeks"),
+    ("care_pct_within_26_weeks", "Disposed within 26 weeks", "%"),
+    ("care_cases_started", "Care cases issued", ""),
+    ("care_cases_disposed", "Care cases disposed", ""),
+    ("care_open_cases", "Care cases open at the quarter end", ""),
+)
 
 
 class RefusedFetch(Exception):
@@ -42,8 +65,22 @@ def _number(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def shown(measure: str, value: Any) -> str:
+    """A figure as the pack prints it, in the table, the key figures and the charts alike: counts whole
+    with thousands separated, every mean, median, percentage and ratio to one decimal place (a median of
+    26 weeks reads 26.0, as 26.5 does), a band by its name, a hidden figure ``c``."""
+    if isinstance(value, str):
+        return value if value == HIDDEN else value.capitalize()
+    return f"{value:,.0f}" if MEASURES[measure].kind == "count" else f"{value:,.1f}"
+
+
+def _months(quarter: Period) -> str:
+    first, last = (month_start(m) for m in (quarter.first_month, quarter.last_month))
+    return f"{first:%B} to {last:%B %Y}"
+
+
 def context(session: Session, area: str, quarter: Period, reference: Reference) -> dict[str, Any]:
-    """Everything the pack template shows, every figure already disclosure-controlled."""
+    """Everything the pack template shows, every figure already disclosure-controlled and formatted."""
     periods = [quarter.shifted(-n) for n in range(HISTORY, -1, -1)]
     labels = [p.label for p in periods]
     cells = report.cells(session, periods, [area, NATIONAL], reference)
@@ -57,72 +94,101 @@ def context(session: Session, area: str, quarter: Period, reference: Reference) 
     def series(measure: str, where: str) -> list[float | int | None]:
         return [_number(value(measure, where, label)) for label in labels]
 
+    def fmt(measure: str) -> Callable[[float], str]:
+        return partial(shown, measure)
+
+    def area_and_national(measure: str) -> list[tuple[str, list[float | int | None]]]:
+        return [(area_name, series(measure, area)), (NATIONAL_NAME, series(measure, NATIONAL))]
+
+    area_name, now = reference.dfj_areas.get(area, area), datetime.now(UTC)
     rows = [
         {
             "measure": m,
             "title": m_def.title,
-            "area": value(m),
-            "national": value(m, NATIONAL),
-            "history": [value(m, area, label) for label in labels[:-1]],
+            "history": [shown(m, value(m, area, label)) for label in labels[:-1]],
+            "area": shown(m, value(m)),
+            "national": shown(m, value(m, NATIONAL)),
         }
         for m, m_def in MEASURES.items()
         if not m_def.categories
     ]
-    area_name = reference.dfj_areas.get(area, area)
+    key_figures = [
+        {
+            "measure": m,
+            "label": label,
+            "area": shown(m, value(m)),
+            "national": shown(m, value(m, NATIONAL)),
+            "unit": unit,
+        }
+        for m, label, unit in KEY_FIGURES
+    ]
     figures = {
         "trend_duration": charts.trend(
             "trend-mean-weeks",
-            "Mean weeks to first final disposal: area and national",
+            f"Mean weeks from issue to first final disposal, {area_name} and {NATIONAL_NAME}",
             labels,
-            [(area_name, series("care_mean_weeks", area)), ("National", series("care_mean_weeks", NATIONAL))],
+            area_and_national("care_mean_weeks"),
+            fmt("care_mean_weeks"),
+            "Weeks",
         ),
         "trend_within_26": charts.trend(
             "trend-within-26-weeks",
-            "Care cases disposed within 26 weeks, %: area and national",
+            f"Care cases disposed within 26 weeks, %, {area_name} and {NATIONAL_NAME}",
             labels,
-            [
-                (area_name, series("care_pct_within_26_weeks", area)),
-                ("National", series("care_pct_within_26_weeks", NATIONAL)),
-            ],
+            area_and_national("care_pct_within_26_weeks"),
+            fmt("care_pct_within_26_weeks"),
+            "Per cent",
+            limit=100,
         ),
         "trend_cases": charts.trend(
             "trend-cases",
-            "Care cases issued and disposed in the area",
+            f"Care cases issued and disposed, {area_name}",
             labels,
             [
                 ("Issued", series("care_cases_started", area)),
                 ("Disposed", series("care_cases_disposed", area)),
             ],
+            fmt("care_cases_started"),
+            "Cases",
+            whole=True,
         ),
         "band": charts.duration_band(
             "duration-band",
             "Mean duration against the Cafcass bands",
             [
                 (area_name, _number(value("care_mean_weeks"))),
-                ("National", _number(value("care_mean_weeks", NATIONAL))),
+                (NATIONAL_NAME, _number(value("care_mean_weeks", NATIONAL))),
             ],
+            fmt("care_mean_weeks"),
         ),
         "age_profile": charts.bars(
             "open-age-profile",
-            "Open care cases by age at the end of the quarter",
+            f"Open care cases by age at the end of {quarter.label}",
             [(BAND_LABELS[b], _number(value("care_open_age_profile", category=b))) for b, _ in AGE_BANDS],
+            fmt("care_open_age_profile"),
+            "Cases",
         ),
         "vacated": charts.bars(
             "vacated-by-agency",
-            "Vacated care hearings in the quarter, by the agency blamed",
-            [(a, _number(value("vacated_hearings_by_agency", category=a))) for a in AGENCIES],
+            f"Vacated care hearings in {quarter.label}, by the agency responsible",
+            [(AGENCY_LABELS[a], _number(value("vacated_hearings_by_agency", category=a))) for a in AGENCIES],
+            fmt("vacated_hearings_by_agency"),
+            "Hearings",
         ),
     }
     return {
         "area": area,
         "area_name": area_name,
+        "national_name": NATIONAL_NAME,
         "quarter": quarter.label,
+        "months": _months(quarter),
         "labels": labels,
         "rows": rows,
+        "key_figures": key_figures,
         "band": value("care_duration_band"),
         "charts": figures,
         "synthetic": session.scalar(select(exists().where(Organisation.id.like(f"{DEMO_ORG_PREFIX}%")))),
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": f"{now.day} {now:%B %Y, %H:%M} UTC",
     }
 
 

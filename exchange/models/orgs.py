@@ -12,6 +12,19 @@ from exchange.db import Base, UTCDateTime, utcnow
 
 ORG_KINDS = ("local_authority", "court", "cafcass", "lfjb", "fjb")
 
+#: every scope, and what it lets a client do (the OAuth 2.0 scopes of /openapi.json)
+SCOPES: dict[str, str] = {
+    "cases:submit": "Submit cases and statutory returns, read the submissions, post progression events "
+    "(local authorities).",
+    "cases:read": "Read the cases the organisation may see and their versions; with advice:request or "
+    "advice:respond, read advice requests and their advice (local authorities, courts, Cafcass).",
+    "advice:request": "Ask Cafcass for advice on a case, and withdraw the request (courts).",
+    "advice:respond": "Acknowledge and answer the advice requests routed to the service (Cafcass).",
+    "feed:read": "Follow the change feed of case versions (Cafcass).",
+    "metrics:read": "Pull the disclosure-controlled metrics and the quarterly pack (local family justice "
+    "boards, the Family Justice Board).",
+}
+
 #: the scopes an organisation of each kind may hold (SPEC §1)
 KIND_SCOPES: dict[str, frozenset[str]] = {
     "local_authority": frozenset({"cases:submit", "cases:read"}),

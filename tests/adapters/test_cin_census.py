@@ -13,8 +13,8 @@ import pytest
 
 from adapters.base import FormatError, Record, RecordError
 from adapters.cin_census import YEARS, CinCensusAdapter, derived_xsd
-from benchmarks.cin_files import census_chunks, synthetic_upn, write_census
 from exchange import reference
+from exchange.synthetic_cin import census_chunks, synthetic_upn, write_census
 from schemas.cin import SCHEMAS
 from tests.fixtures import FIXTURES
 from tests.fixtures import SAMPLES as OWN
@@ -449,4 +449,4 @@ def test_native_memory_does_not_grow_with_the_number_of_children(tmp_path: Path)
 
 def test_the_generator_is_deterministic_and_synthetic() -> None:
     assert census(20, seed=3) == census(20, seed=3) != census(20, seed=4)
-    assert b"benchmarks.cin_files (synthetic)" in census(1)
+    assert b"exchange.synthetic_cin (synthetic)" in census(1)

@@ -44,7 +44,9 @@ def test_invalid_utf8(camden, submit):
     assert codes(answer) == ["json.invalid_utf8"]
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/pdf"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/pdf", "text/plain; profile=canonical-json"]
+)
 def test_wrong_content_type_is_415(camden, submit, content_type):
     rejected(submit(camden, json.dumps({"cases": [care_case()]}).encode(), content_type=content_type), 415)
     assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
@@ -59,6 +61,20 @@ def test_unknown_profile(camden, submit):
     answer = submit(camden, {"cases": [care_case()]}, content_type="application/json; profile=nonesuch")
     rejected(answer)
     assert codes(answer) == ["unknown_profile"]
+    assert {"canonical-json", "hmcts-fpl-ccd"} <= set(answer.get_json()["profiles"])
+
+
+@pytest.mark.parametrize(
+    ("content_type", "readers"),
+    [("application/xml", ["cin-census", "ssda903"]), ("text/xml", ["cin-census"])],
+)
+def test_xml_without_a_profile_lists_the_profiles_that_read_it(camden, submit, content_type, readers):
+    xml = (REFERENCE / "cin" / "samples" / "d2i_CIN_Census_2026.xml").read_bytes()
+    answer = submit(camden, xml, content_type=content_type)
+    problem = rejected(answer)
+    assert codes(answer) == ["profile_required"]
+    assert problem["profiles"] == readers and all(name in problem["detail"] for name in readers)
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 0  # refused before it is read
 
 
 def limits(app, body: int, submission: int) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from benchmarks.cin_files import write_census
 from exchange import pipeline
 from exchange.bodies import Body
 from exchange.db import db, utcnow
 from exchange.models import Organisation, PreProceedings, ReturnChild
 from exchange.store import submissions as store
+from exchange.synthetic_cin import write_census
 from tests.api.conftest import REFERENCE, care_case
 from tests.fixtures import SAMPLES
 
@@ -65,6 +65,14 @@ def test_import_needs_a_known_local_authority(runner, tmp_path):
     path = tmp_path / "cases.json"
     path.write_text("{}")
     assert runner.invoke(args=["import", str(path), "--org", "nobody"]).exit_code == 2
+
+
+def test_import_of_xml_without_a_profile_names_the_profiles_in_one_line(runner, camden):
+    path = REFERENCE / "cin" / "samples" / "d2i_CIN_Census_2026.xml"
+    result = runner.invoke(args=["import", str(path), "--org", "camden"])
+    assert result.exit_code == 2 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert "needs a profile" in line and "cin-census or ssda903" in line
 
 
 def test_import_memory_does_not_grow_with_the_file(runner, make_partner, tmp_path, monkeypatch):

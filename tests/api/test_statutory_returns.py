@@ -4,7 +4,7 @@ census left to the worker.
 
 Each answer is checked for its status (never a 500), its report (positions and codes) and what the return
 tables hold before and after: a file refused as a whole leaves them exactly as they were. Every data set
-is synthetic (``benchmarks.cin_files``, or the source projects' fake fixtures).
+is synthetic (``exchange.synthetic_cin``, or the source projects' fake fixtures).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from benchmarks.cin_files import census_chunks
 from exchange import pipeline
 from exchange.db import db
 from exchange.models import (
@@ -35,6 +34,7 @@ from exchange.models import (
     StagedRecord,
     Submission,
 )
+from exchange.synthetic_cin import census_chunks
 from tests.api.conftest import REFERENCE
 from tests.fixtures import SAMPLES
 

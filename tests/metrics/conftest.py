@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from exchange import reference
 from exchange.db import db
@@ -18,6 +20,15 @@ from exchange.models import Case, CaseChild, CaseHearing, Organisation
 REFERENCE = reference.load()
 #: courts in three DFJ areas
 CENTRAL, WEST, EAST = "115", "117", "121"
+#: the pack's charts, in the order it shows them
+CHARTS = (
+    "trend-mean-weeks",
+    "trend-within-26-weeks",
+    "trend-cases",
+    "duration-band",
+    "open-age-profile",
+    "vacated-by-agency",
+)
 
 
 def area_of(court: str) -> str:
@@ -93,6 +104,33 @@ def add_case(la_org: Organisation) -> Callable[..., Case]:
     return add
 
 
+@pytest.fixture
+def quarter_of_cases(add_case):
+    """Five quarters of Central London cases with vacated hearings, plus two other areas."""
+    start = date(2024, 1, 8)
+    for n in range(90):
+        issued = start + timedelta(days=4 * n)
+        disposed = issued + timedelta(days=150 + 3 * (n % 40))
+        add_case(
+            issued,
+            disposed if disposed < date(2025, 3, 31) else None,
+            children=1 + n % 3,
+            hearings=(
+                (
+                    "CASE_MANAGEMENT",
+                    issued + timedelta(days=20),
+                    "vacated",
+                    ("Cafcass", "LocalAuthority")[n % 2],
+                ),
+                ("CASE_MANAGEMENT", issued + timedelta(days=26), "held"),
+            ),
+        )
+    for n in range(40):
+        add_case(
+            start + timedelta(days=9 * n), start + timedelta(days=9 * n + 240), court=(EAST, WEST)[n % 2]
+        )
+
+
 def find(cells: list[Any], measure: str, area: str, period: str, category: str | None = None) -> Any:
     """The one cell (a dict or a RawCell) of ``measure`` for ``area``, ``period`` and ``category``."""
 
@@ -106,3 +144,22 @@ def find(cells: list[Any], measure: str, area: str, period: str, category: str |
         == (measure, area, period, category)
     ]
     return found
+
+
+@pytest.fixture
+def central_pack(
+    client: FlaskClient,
+    make_partner: Callable[..., Any],
+    auth_headers: Callable[..., dict[str, str]],
+    quarter_of_cases: None,
+) -> Callable[[str], TestResponse]:
+    """Central London's pack of 2025Q1 over ``quarter_of_cases``, as a board fetches it, in a media type."""
+    headers = auth_headers(make_partner("lfjb"))
+
+    def fetch(accept: str) -> TestResponse:
+        query = {"area": "CENTRAL_LONDON", "quarter": "2025Q1"}
+        response = client.get("/v1/metrics/pack", query_string=query, headers={**headers, "Accept": accept})
+        assert response.status_code == 200 and response.mimetype == accept
+        return response
+
+    return fetch

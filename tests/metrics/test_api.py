@@ -13,7 +13,7 @@ from exchange.api.metrics import _csv_safe
 from exchange.db import db
 from exchange.metrics.report import COLUMNS
 from exchange.models import AuditEvent
-from tests.metrics.conftest import EAST, WEST
+from tests.metrics.conftest import CHARTS, EAST, WEST
 
 Q1 = {"from": "2025-01", "to": "2025-03", "period": "quarter"}
 
@@ -146,14 +146,7 @@ def test_pack_as_html_and_pdf(client, make_partner, auth_headers, twelve_cases):
     html = client.get("/v1/metrics/pack", query_string=query, headers={**headers, "Accept": "text/html"})
     assert html.status_code == 200 and html.mimetype == "text/html"
     page = html.get_data(as_text=True)
-    for chart in (
-        "trend-mean-weeks",
-        "trend-within-26-weeks",
-        "trend-cases",
-        "duration-band",
-        "open-age-profile",
-        "vacated-by-agency",
-    ):
+    for chart in CHARTS:
         assert f'data-chart="{chart}"' in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     pdf = client.get("/v1/metrics/pack", query_string=query, headers={**headers, "Accept": "application/pdf"})

@@ -48,7 +48,7 @@ def test_moj_median_of_an_odd_count_is_the_largest_value_of_the_lower_half(add_c
     for days in (182, 183, 189, 245, 250):  # weeks 26 26 27 35 35
         add_case(issued, issued + timedelta(days=days))
     [median] = raw([Q1_2025], "care_median_weeks")
-    assert median.value == 27
+    assert median.value == 27 and isinstance(median.value, float)  # one type whatever the count: 27.0
     [mean] = raw([Q1_2025], "care_mean_weeks")
     assert mean.value == 29.8  # 149 / 5
     [band] = raw([Q1_2025], "care_duration_band")

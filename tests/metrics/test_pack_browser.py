@@ -1,102 +1,55 @@
-"""The pack in a real headless Chromium (Debian's ``chromium``): every chart drawn, no console error, no
-request leaving the page; a screenshot is kept in ``test-artifacts/``."""
+"""The pack in a real headless Chromium (Debian's ``chromium``): every chart drawn, no two of its texts
+overlapping as the browser lays them out in its own fonts, no console error, no request leaving the page;
+a screenshot is kept in ``test-artifacts/``."""
 
 from __future__ import annotations
 
-import shutil
-from datetime import date, timedelta
-from pathlib import Path
+from itertools import combinations
 
-import pytest
+from tests.browser import BROWSER, open_page, screenshot
+from tests.metrics.conftest import CHARTS
 
-from tests.metrics.conftest import EAST, WEST
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHARTS = (
-    "trend-mean-weeks",
-    "trend-within-26-weeks",
-    "trend-cases",
-    "duration-band",
-    "open-age-profile",
-    "vacated-by-agency",
-)
-
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = BROWSER
+#: every text of a chart as laid out: [chart, [left, top, right, bottom], [[text, left, top, right, bottom]]]
+TEXT_BOXES = """els => els.map(svg => {
+  const box = svg.getBoundingClientRect();
+  return [svg.dataset.chart, [box.left, box.top, box.right, box.bottom],
+          [...svg.querySelectorAll('text')].map(t => {
+            const r = t.getBoundingClientRect();
+            return [t.textContent, r.left, r.top, r.right, r.bottom];
+          })];
+})"""
 
 
-@pytest.fixture
-def quarter_of_cases(add_case):
-    """Five quarters of Central London cases with vacated hearings, plus two other areas."""
-    start = date(2024, 1, 8)
-    for n in range(90):
-        issued = start + timedelta(days=4 * n)
-        disposed = issued + timedelta(days=150 + 3 * (n % 40))
-        add_case(
-            issued,
-            disposed if disposed < date(2025, 3, 31) else None,
-            children=1 + n % 3,
-            hearings=(
-                (
-                    "CASE_MANAGEMENT",
-                    issued + timedelta(days=20),
-                    "vacated",
-                    ("Cafcass", "LocalAuthority")[n % 2],
-                ),
-                ("CASE_MANAGEMENT", issued + timedelta(days=26), "held"),
-            ),
+def _overlap(a: list[float], b: list[float]) -> bool:
+    """Two boxes [left, top, right, bottom] share more than half a pixel both ways."""
+    return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+
+
+def _inside(box: list[float], frame: list[float]) -> bool:
+    return box[0] >= frame[0] and box[1] >= frame[1] and box[2] <= frame[2] and box[3] <= frame[3]
+
+
+def test_the_pack_renders_offline_in_chromium(central_pack):
+    html = central_pack("text/html").get_data(as_text=True)
+    with open_page() as (page, seen):
+        page.set_content(html, wait_until="load")
+        drawn = page.eval_on_selector_all(
+            "svg[data-chart]",
+            "els => els.map(e => [e.dataset.chart, e.getBoundingClientRect().width,"
+            " e.querySelectorAll('*').length])",
         )
-    for n in range(40):
-        add_case(
-            start + timedelta(days=9 * n), start + timedelta(days=9 * n + 240), court=(EAST, WEST)[n % 2]
-        )
-
-
-def test_the_pack_renders_offline_in_chromium(client, make_partner, auth_headers, quarter_of_cases):
-    response = client.get(
-        "/v1/metrics/pack",
-        query_string={"area": "CENTRAL_LONDON", "quarter": "2025Q1"},
-        headers={**auth_headers(make_partner("lfjb")), "Accept": "text/html"},
-    )
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    requests: list[str] = []
-    errors: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-extensions",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-dev-shm-usage",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
-            page.set_content(html, wait_until="load")
-            drawn = page.eval_on_selector_all(
-                "svg[data-chart]",
-                "els => els.map(e => [e.dataset.chart, e.getBoundingClientRect().width,"
-                " e.querySelectorAll('*').length])",
-            )
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "performance-pack.png"), full_page=True)
-        finally:
-            browser.close()
+        texts = page.eval_on_selector_all("svg[data-chart]", TEXT_BOXES)
+        shot = screenshot(page, "performance-pack.png")
     assert [name for name, _, _ in drawn] == list(CHARTS)
     assert all(width > 100 and shapes > 5 for _, width, shapes in drawn)
-    assert requests == []
-    assert errors == []
-    assert (ARTIFACTS / "performance-pack.png").stat().st_size > 10_000
+    overlapping, outside = [], []
+    for chart, frame, boxes in texts:
+        outside += [(chart, t) for t, *box in boxes if not _inside(box, frame)]
+        overlapping += [(chart, a[0], b[0]) for a, b in combinations(boxes, 2) if _overlap(a[1:], b[1:])]
+    assert sum(len(boxes) for _, _, boxes in texts) > 100
+    assert overlapping == []
+    assert outside == []
+    assert seen.refused == []
+    assert seen.errors == []
+    assert shot.stat().st_size > 10_000

@@ -103,3 +103,18 @@ def test_events_name_children_and_hearings_by_exchange_id() -> None:
     assert "hearing_id" in errors(event("hearing.held", hearing_id="H-1"))
     loaded = load_event(event("child.outcome_recorded"))
     assert loaded["child_id"] == uuid.UUID(CHILD) and loaded["outcome_date"] == date(2025, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"type": "case.SECRET-VALUE", "occurred_at": AT}, "type"),
+        ({"type": ["SECRET-VALUE"], "occurred_at": AT}, "type"),
+        ({"occurred_at": AT}, "type"),
+        (["SECRET-VALUE"], "_schema"),
+        ("SECRET-VALUE", "_schema"),
+    ],
+)
+def test_a_body_of_no_event_type_is_refused_without_repeating_it(data: Any, field: str) -> None:
+    messages = errors(data)
+    assert list(messages) == [field] and "SECRET-VALUE" not in str(messages)

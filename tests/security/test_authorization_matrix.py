@@ -29,7 +29,12 @@ from tests.security.conftest import (
 )
 
 ANY_ADVICE = frozenset({"advice:request", "advice:respond"})
-EVENT = {"type": "hearing.listed", "occurred_at": "2025-02-01T10:00:00+00:00"}
+#: a valid event: the body is checked (422) before the case is looked up (404), as on every endpoint
+EVENT = {
+    "type": "hearing.listed",
+    "occurred_at": "2025-02-01T10:00:00+00:00",
+    "hearing": {"type": "CASE_MANAGEMENT", "starts_at": "2025-02-20T10:00:00+00:00"},
+}
 
 
 @dataclass(frozen=True)

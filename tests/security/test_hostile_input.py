@@ -3,10 +3,10 @@
 Every route comes from ``app.url_map``, so a new endpoint is attacked as soon as it exists. For every
 answer: no 5xx; an error is ``application/problem+json`` with a 4xx status and no stack trace, SQL or
 file content in it; nothing injected reaches a response header; each answer comes within
-``ANSWER_SECONDS`` (a hang detector); and the Python heap (tracemalloc peak) of the XML attacks and the
-oversized bodies, each family run as a whole, stays under ``MEMORY_BOUND``: an expanded billion laughs
-or quadratic blowup, or a body read past its limit, would take a gigabyte. (tracemalloc slows the app
-threefold, so the other families are timed without it.)
+``ANSWER_SECONDS`` of CPU time (a hang detector); and the Python heap (tracemalloc peak) of the XML
+attacks and the oversized bodies, each family run as a whole, stays under ``MEMORY_BOUND``: an expanded
+billion laughs or quadratic blowup, or a body read past its limit, would take a gigabyte. (tracemalloc
+slows the app threefold, so the other families are timed without it.)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from flask import Flask
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from adapters.canonical_json import JSON_FAULTS
 from exchange.auth.keys import keyring
 from tests.api.conftest import care_case
 from tests.security import corpus
@@ -83,11 +84,11 @@ def send(world: World, route: Route, path: dict[str, str], label: str, **kwargs:
     headers = kwargs.pop("headers", None)
     if headers is None:
         headers = world.headers(caller(route))
-    started = time.perf_counter()
+    started = time.process_time()
     response = world.client.open(route.url(path), method=route.method, headers=headers, **kwargs)
     body = response.get_data()
     response.close()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     where = f"{route.label} [{label}] -> {response.status_code}"
     assert elapsed < ANSWER_SECONDS, f"{where} took {elapsed:.1f} s"
     assert response.status_code < 500, f"{where}: {body[:300]!r}"
@@ -168,6 +169,65 @@ def test_malformed_json_bodies(world: World, app: Flask, label: str) -> None:
             data=corpus.MALFORMED_JSON[label],
             headers=headers,
         )
+
+
+def _bodies(app: Flask) -> dict[Route, set[str]]:
+    """Every route that reads a body, with the media types it reads: the request bodies documented in
+    /openapi.json, and the forms of the OAuth endpoints."""
+    spec = app.test_client().get("/openapi.json").get_json()
+    found = {}
+    for route in _body_routes(app):
+        path = spec["paths"].get(route.url({a: "{" + a + "}" for a in route.arguments}), {})
+        operation = path.get(route.method.lower(), {})
+        if "requestBody" in operation:
+            found[route] = set(operation["requestBody"]["content"])
+        elif route.rule.startswith("/oauth/"):
+            found[route] = {"application/x-www-form-urlencoded"}
+    return found
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"reference": }', "json.malformed"),
+        (b'{"reference": ', "json.truncated"),
+        (b'"\xff"', "json.invalid_utf8"),
+    ],
+)
+def test_malformed_json_is_the_same_problem_on_every_endpoint_that_reads_json(
+    world: World, app: Flask, body: bytes, code: str
+) -> None:
+    routes_ = [route for route, types in _bodies(app).items() if "application/json" in types]
+    assert {r.endpoint for r in routes_} >= {"submissions.submit", "cases.post_event", "advice.create"}
+    answers = {}
+    for route in routes_:
+        headers = {**world.headers(caller(route)), "Content-Type": "application/json"}
+        problem = send(world, route, valid_path(world, route), code, data=body, headers=headers).get_json()
+        faults = tuple((e["pointer"], e["code"], e["message"]) for e in problem["errors"])
+        answers[route.label] = (problem["status"], problem["type"], problem["title"], faults)
+    expected = (422, "/problems/validation", "The request is not valid", (("", code, JSON_FAULTS[code]),))
+    assert set(answers.values()) == {expected}, answers
+
+
+def test_a_body_of_another_media_type_is_415_on_every_endpoint_that_reads_one(
+    world: World, app: Flask
+) -> None:
+    bodies = _bodies(app)
+    assert {r.endpoint for r in bodies} >= {
+        "submissions.submit",
+        "cases.post_event",
+        "oauth.token",
+        "oauth.revoke",
+    }
+    others = ("text/plain", "application/pdf", "application/json", "application/x-www-form-urlencoded", None)
+    for route, types in bodies.items():
+        for media_type in (t for t in others if t not in types):
+            headers = world.headers(caller(route), **({"Content-Type": media_type} if media_type else {}))
+            label = f"a body of {media_type or 'no media type'}"
+            response = send(world, route, valid_path(world, route), label, data=b'{"a": 1}', headers=headers)
+            assert response.status_code == 415, f"{route.label} [{label}]: {response.status_code}"
+            if route.rule.startswith("/oauth/"):  # an OAuth client reads the error member
+                assert response.get_json()["error"] == "invalid_request"
 
 
 def test_oversized_bodies_and_gzip_bombs_answer_413(world: World, app: Flask) -> None:

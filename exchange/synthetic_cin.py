@@ -3,7 +3,7 @@
 Everything is made up (seeded random values; UPNs carry correct check letters and the given LA's
 number). Children are written one at a time, so a file of any size costs no memory to make::
 
-    python -m benchmarks.cin_files census.xml 50000 --year 2026 --seed 0 --la-code 202
+    python -m exchange.synthetic_cin census.xml 50000 --year 2026 --seed 0 --la-code 202
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def census_chunks(children: int, year: int = 2026, seed: int = 0, la_code: str =
         f"      <Collection>CIN</Collection>\n      <Year>{year}</Year>\n"
         f"      <ReferenceDate>{year}-03-31</ReferenceDate>\n    </CollectionDetails>\n"
         f"    <Source>\n      <SourceLevel>L</SourceLevel>\n      <LEA>{la_code}</LEA>\n"
-        "      <SoftwareCode>benchmarks.cin_files (synthetic)</SoftwareCode>\n"
+        "      <SoftwareCode>exchange.synthetic_cin (synthetic)</SoftwareCode>\n"
         f"      <SerialNo>001</SerialNo>\n      <DateTime>{year}-05-01T09:00:00</DateTime>\n"
         "    </Source>\n  </Header>\n  <Children>\n"
     ).encode()
