@@ -7,6 +7,8 @@ pipeline does) and ``RecordError`` objects (a fault confined to one record, with
 A fault that makes the rest of the stream unreadable (a DOCTYPE, a wrong root element, a
 truncated file, an unknown collection year) raises ``FormatError`` instead: the pipeline then
 stores none of the stream's records. Outbound, ``render`` turns canonical records into bytes.
+An adapter that needs reference data (the known courts, HMCTS letter codes) reads it from the
+``places`` it is built with: the exchange passes its reference data, never a module it must import.
 
 Writing an adapter for your own package::
 
@@ -25,9 +27,9 @@ and register it in your package's metadata under the entry-point group ``exchang
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,19 @@ class FormatError(Exception):
         self.position = position or Position()
 
 
+class Places(Protocol):
+    """The reference data an adapter may consult (the exchange's ``Reference`` is one)."""
+
+    @property
+    def courts(self) -> Mapping[str, Any]:
+        """Every known family court by FamilyMan code; a court has a ``region_id``."""
+        ...
+
+    def hmcts_la_code(self, letter_code: str) -> str | None:
+        """The exchange's LA code for an HMCTS letter code, or None."""
+        ...
+
+
 class Adapter:
     """Base class of every adapter; subclasses set the class attributes and override what they serve."""
 
@@ -91,6 +106,9 @@ class Adapter:
     default_for: ClassVar[tuple[str, ...]] = ()
     inbound: ClassVar[bool] = False
     outbound: ClassVar[bool] = False
+
+    def __init__(self, places: Places) -> None:
+        self.places = places
 
     def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
         raise NotImplementedError(f"{self.name} does not read its format")

@@ -14,10 +14,11 @@ so that it only ever writes values the schema accepts:
 * ``createdDate`` (the date received, midnight in London) and ``lastModified`` (``updated_at``) are
   CCD-style UTC date-times without offset; hearing ``startDate`` and ``endDate`` are Europe/London wall
   times without offset, as CCD stores them.
-* LA codes go back to HMCTS letter codes through ``config.hmcts_la_code`` (``applicantLA`` is null when
-  none maps); hearing status ``adjourned``/``vacated`` become ``ADJOURNED``/``VACATED`` (listed and held
-  hearings carry no status); cancellation reason codes become the schema's labels (codes the schema
-  has no label for are left out); sex M/F becomes MALE/FEMALE (U: no gender).
+* LA codes go back to HMCTS letter codes through the reference data's ``hmcts_la_code``
+  (``applicantLA`` is null when none maps); hearing status ``adjourned``/``vacated`` become
+  ``ADJOURNED``/``VACATED`` (listed and held hearings carry no status); cancellation reason codes
+  become the schema's labels (codes the schema has no label for are left out); sex M/F becomes
+  MALE/FEMALE (U: no gender).
 * A respondent's address is written only when ``address_confidential`` is explicitly false; otherwise
   ``contactDetailsHidden`` is true and no address is written, whatever the field policy let through.
 * Children carry no names in the canonical model, so none are written. ``risks`` is not written: the
@@ -36,8 +37,7 @@ from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import config
-from adapters.base import Adapter
+from adapters.base import Adapter, Places
 from schemas import code_lists
 
 LONDON = ZoneInfo("Europe/London")
@@ -93,12 +93,11 @@ def _vocabulary() -> dict[str, frozenset[Any]]:
     }
 
 
-@cache
-def la_letter_codes() -> dict[str, str]:
+def la_letter_codes(places: Places) -> dict[str, str]:
     """The exchange's LA code -> the HMCTS letter code the schema accepts for ``applicantLA``."""
     codes: dict[str, str] = {}
     for letter in sorted(_enum("applicantLA")):
-        la = config.hmcts_la_code(letter)
+        la = places.hmcts_la_code(letter)
         if la:
             codes.setdefault(la, letter)  # two letters for one LA: the first in sort order
     return codes
@@ -114,7 +113,7 @@ class CafcassApiAdapter(Adapter):
         yield b'{"cases":['
         total = 0
         for record in records:
-            case = to_cafcass_case(record)
+            case = to_cafcass_case(record, self.places)
             if case is None:
                 continue
             yield (b"," if total else b"") + _dumps(case)
@@ -126,7 +125,7 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def to_cafcass_case(case: dict[str, Any]) -> dict[str, Any] | None:
+def to_cafcass_case(case: dict[str, Any], places: Places) -> dict[str, Any] | None:
     """One case of the API's ``cases`` array, or None for a case the live API would not return."""
     state = STATES.get(case.get("state") or "Submitted")
     if state is None or case.get("law", "public") != "public":
@@ -140,7 +139,7 @@ def to_cafcass_case(case: dict[str, Any]) -> dict[str, Any] | None:
         "caseTypeId": CASE_TYPE,
         "createdDate": _ccd_timestamp(created),
         "lastModified": _ccd_timestamp(case.get("updated_at") or created),
-        "caseData": _case_data(case),
+        "caseData": _case_data(case, places),
     }
 
 
@@ -176,11 +175,11 @@ def _iso_date(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _case_data(case: dict[str, Any]) -> dict[str, Any]:
+def _case_data(case: dict[str, Any], places: Places) -> dict[str, Any]:
     vocabulary = _vocabulary()
     data: dict[str, Any] = {
         "citizenIsApplicant": False,
-        "applicantLA": la_letter_codes().get(case.get("applicant_la") or ""),
+        "applicantLA": la_letter_codes(places).get(case.get("applicant_la") or ""),
         "ordersSought": [o for o in case.get("orders_sought") or () if o in vocabulary["orders"]],
         "children": [_child(child) for child in case.get("children") or ()],
         "respondents": [_respondent(party) for party in case.get("respondents") or ()],
@@ -194,7 +193,7 @@ def _case_data(case: dict[str, Any]) -> dict[str, Any]:
         data["dateSubmitted"] = _iso_date(case["date_received"])
     if case.get("date_issued"):
         data["dateOfCourtIssue"] = _iso_date(case["date_issued"])
-    court = config.courts().get(case.get("court") or "")
+    court = places.courts.get(case.get("court") or "")
     if court and court.region_id:
         data["caseManagementLocation"] = {"region": court.region_id}
     return data

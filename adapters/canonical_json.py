@@ -25,6 +25,7 @@ from uuid import UUID
 import ijson
 
 from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from schemas import error_codes as codes
 
 CHUNK_SIZE = 64 * 1024
 MAX_DEPTH = 32
@@ -36,18 +37,18 @@ BOM = b"\xef\xbb\xbf"
 #: a body that cannot be read as JSON at all, by code; the API's other JSON bodies are refused with the same
 #: codes and messages (``exchange.api.blueprint``)
 JSON_FAULTS = {
-    "json.empty": "The body is empty.",
-    "json.invalid_utf8": "The body is not valid UTF-8.",
-    "json.truncated": "The JSON text ends before it is complete.",
-    "json.trailing_data": "There is more data after the JSON value.",
-    "json.malformed": "The body is not well-formed JSON.",
-    "json.number_out_of_range": "A number in the body is too long to read.",
+    codes.JSON_EMPTY: "The body is empty.",
+    codes.JSON_INVALID_UTF8: "The body is not valid UTF-8.",
+    codes.JSON_TRUNCATED: "The JSON text ends before it is complete.",
+    codes.JSON_TRAILING_DATA: "There is more data after the JSON value.",
+    codes.JSON_MALFORMED: "The body is not well-formed JSON.",
+    codes.JSON_NUMBER_OUT_OF_RANGE: "A number in the body is too long to read.",
 }
 # ijson passes on yajl's messages, which quote the input; these substrings pick a code, whose message does not
 _PARSER_FAULTS = (
-    ("invalid bytes in UTF8", "json.invalid_utf8"),
-    ("premature EOF", "json.truncated"),
-    ("trailing garbage", "json.trailing_data"),
+    ("invalid bytes in UTF8", codes.JSON_INVALID_UTF8),
+    ("premature EOF", codes.JSON_TRUNCATED),
+    ("trailing garbage", codes.JSON_TRAILING_DATA),
 )
 
 
@@ -89,24 +90,24 @@ def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
             yield from events
             del events[:]
         if first:
-            raise _fault("json.empty")
+            raise _fault(codes.JSON_EMPTY)
         parser.close()
     except ijson.JSONError as error:
         raise _fault(_parser_fault(str(error))) from None
     except UnicodeDecodeError:
         # yajl lets some invalid sequences through (overlong forms); Python's decoder does not
-        raise _fault("json.invalid_utf8") from None
+        raise _fault(codes.JSON_INVALID_UTF8) from None
     except SystemError as error:
         # yajl's C callback cannot hand Python an integer longer than it converts (sys.int_info):
         # the ValueError surfaces wrapped, as the context of a SystemError
         if not isinstance(error.__context__, ValueError):
             raise
-        raise _fault("json.number_out_of_range") from None
+        raise _fault(codes.JSON_NUMBER_OUT_OF_RANGE) from None
     yield from events
 
 
 def _parser_fault(detail: str) -> str:
-    return next((code for marker, code in _PARSER_FAULTS if marker in detail), "json.malformed")
+    return next((code for marker, code in _PARSER_FAULTS if marker in detail), codes.JSON_MALFORMED)
 
 
 def _fault(code: str) -> FormatError:
@@ -127,18 +128,18 @@ class _CaseReader:
         if event in ("start_map", "start_array"):
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise FormatError("json.too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels.")
+                raise FormatError(codes.JSON_TOO_DEEP, f"The JSON nests deeper than {MAX_DEPTH} levels.")
         elif event in ("end_map", "end_array"):
             self.depth -= 1
 
         if self.builder is not None:
             if self.state == "single" and self.depth == 1 and event == "map_key" and value == "cases":
-                raise FormatError("json.shape", 'A batch holds only the key "cases", and holds it first.')
+                raise FormatError(codes.JSON_SHAPE, 'A batch holds only the key "cases", and holds it first.')
             yield from self._build(event, value)
         elif self.state == "start":
             if event != "start_map":
                 raise FormatError(
-                    "json.shape", 'The body must be one case object or a batch {"cases": [...]}.'
+                    codes.JSON_SHAPE, 'The body must be one case object or a batch {"cases": [...]}.'
                 )
             self.state = "top"
         elif self.state == "top":
@@ -151,7 +152,7 @@ class _CaseReader:
                 yield from self._build(event, value)
         elif self.state == "batch_open":
             if event != "start_array":
-                raise FormatError("json.shape", 'In a batch, "cases" must be an array of case objects.')
+                raise FormatError(codes.JSON_SHAPE, 'In a batch, "cases" must be an array of case objects.')
             self.state = "batch"
         elif self.state == "batch":
             if event == "end_array":
@@ -161,7 +162,7 @@ class _CaseReader:
                 yield from self._build(event, value)
         elif self.state == "after_batch":
             if event != "end_map":
-                raise FormatError("json.shape", 'A batch holds only the key "cases".')
+                raise FormatError(codes.JSON_SHAPE, 'A batch holds only the key "cases".')
             self.state = "done"
 
     def _build(self, event: str, value: Any) -> Iterator[Record | RecordError]:
@@ -217,7 +218,7 @@ class _ValueBuilder:
             return self.fault
         if not isinstance(self.value, dict):
             return RecordError(
-                Position(pointer=self.pointer), "json.not_an_object", "A case must be a JSON object."
+                Position(pointer=self.pointer), codes.JSON_NOT_AN_OBJECT, "A case must be a JSON object."
             )
         return Record("case", self.value, Position(pointer=self.pointer))
 
@@ -257,7 +258,7 @@ class _ValueBuilder:
     def _number_fault(self) -> None:
         if self.fault is None:
             self._fault(
-                self._here(), "json.number_out_of_range", "A number is outside the range JSON can carry."
+                self._here(), codes.JSON_NUMBER_OUT_OF_RANGE, "A number is outside the range JSON can carry."
             )
 
     def _fault(self, pointer: str, code: str, message: str) -> None:

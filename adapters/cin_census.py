@@ -38,6 +38,7 @@ from lxml import etree
 
 from adapters.base import Adapter, FormatError, Position, Record, RecordError, rewound
 from schemas import code_lists
+from schemas import error_codes as codes
 from schemas.upn import upn_faults
 
 YEARS = range(2017, 2027)
@@ -57,25 +58,28 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
 _LIBXML_FAULTS = {
-    etree.ErrorTypes.ERR_INVALID_ENCODING: ("xml.encoding", "The file is not valid UTF-8."),
-    etree.ErrorTypes.ERR_INVALID_CHAR: ("xml.encoding", "The file holds a character XML does not allow."),
-    etree.ErrorTypes.ERR_TAG_NOT_FINISHED: ("xml.truncated", "The file ends before its elements are closed."),
-    etree.ErrorTypes.ERR_DOCUMENT_END: ("xml.truncated", "The file ends before its elements are closed."),
-    etree.ErrorTypes.ERR_DOCUMENT_EMPTY: ("xml.truncated", "The file is empty."),
-    etree.ErrorTypes.ERR_UNDECLARED_ENTITY: ("xml.entity", "Entity references are not allowed."),
+    etree.ErrorTypes.ERR_INVALID_ENCODING: (codes.XML_ENCODING, "The file is not valid UTF-8."),
+    etree.ErrorTypes.ERR_INVALID_CHAR: (codes.XML_ENCODING, "The file holds a character XML does not allow."),
+    etree.ErrorTypes.ERR_TAG_NOT_FINISHED: (
+        codes.XML_TRUNCATED,
+        "The file ends before its elements are closed.",
+    ),
+    etree.ErrorTypes.ERR_DOCUMENT_END: (codes.XML_TRUNCATED, "The file ends before its elements are closed."),
+    etree.ErrorTypes.ERR_DOCUMENT_EMPTY: (codes.XML_TRUNCATED, "The file is empty."),
+    etree.ErrorTypes.ERR_UNDECLARED_ENTITY: (codes.XML_ENTITY, "Entity references are not allowed."),
 }
 #: libxml2 schema fault types -> the exchange's code and a message that cannot carry a value
 _XSD_FAULTS = {
-    "SCHEMAV_CVC_ENUMERATION_VALID": ("xsd.code", "is not one of the codes allowed"),
-    "SCHEMAV_CVC_PATTERN_VALID": ("xsd.pattern", "does not have the required form"),
-    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": ("xsd.datatype", "is not a valid value of its type"),
-    "SCHEMAV_CVC_MINLENGTH_VALID": ("xsd.length", "is too short"),
-    "SCHEMAV_CVC_MAXLENGTH_VALID": ("xsd.length", "is too long"),
-    "SCHEMAV_CVC_MININCLUSIVE_VALID": ("xsd.range", "is below the allowed range"),
-    "SCHEMAV_ELEMENT_CONTENT": ("xsd.structure", "is missing, misplaced or not expected here"),
-    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": ("xsd.text", "holds text where only elements are allowed"),
-    "SCHEMAV_CVC_COMPLEX_TYPE_2_4": ("xsd.structure", "is missing, misplaced or not expected here"),
-    "SCHEMAV_CVC_ELT_1": ("xsd.structure", "is not an element of this schema"),
+    "SCHEMAV_CVC_ENUMERATION_VALID": (codes.XSD_CODE, "is not one of the codes allowed"),
+    "SCHEMAV_CVC_PATTERN_VALID": (codes.XSD_PATTERN, "does not have the required form"),
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": (codes.XSD_DATATYPE, "is not a valid value of its type"),
+    "SCHEMAV_CVC_MINLENGTH_VALID": (codes.XSD_LENGTH, "is too short"),
+    "SCHEMAV_CVC_MAXLENGTH_VALID": (codes.XSD_LENGTH, "is too long"),
+    "SCHEMAV_CVC_MININCLUSIVE_VALID": (codes.XSD_RANGE, "is below the allowed range"),
+    "SCHEMAV_ELEMENT_CONTENT": (codes.XSD_STRUCTURE, "is missing, misplaced or not expected here"),
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": (codes.XSD_TEXT, "holds text where only elements are allowed"),
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_4": (codes.XSD_STRUCTURE, "is missing, misplaced or not expected here"),
+    "SCHEMAV_CVC_ELT_1": (codes.XSD_STRUCTURE, "is not an element of this schema"),
 }
 #: a child's message lists at most this many faults
 MESSAGE_FAULTS = 10
@@ -100,7 +104,7 @@ class CinCensusAdapter(Adapter):
                     reader.check_prolog(element)
                 if event == "pi":
                     raise FormatError(
-                        "xml.processing_instruction", "Processing instructions are not allowed."
+                        codes.XML_PROCESSING_INSTRUCTION, "Processing instructions are not allowed."
                     )
                 if event == "start":
                     yield from reader.start(element)
@@ -108,7 +112,7 @@ class CinCensusAdapter(Adapter):
                     yield from reader.end(element)
         except etree.XMLSyntaxError as error:
             code, message = _LIBXML_FAULTS.get(
-                error.code, ("xml.malformed", "The file is not well-formed XML.")
+                error.code, (codes.XML_MALFORMED, "The file is not well-formed XML.")
             )
             raise FormatError(code, message, Position(line=error.lineno or None)) from None
         if not reader.prolog_checked and events.root is not None:
@@ -134,7 +138,7 @@ class _Census:
     def check_prolog(self, element: Any) -> None:
         info = element.getroottree().docinfo
         if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
-            raise FormatError("xml.doctype", "A DOCTYPE (DTD or entity declaration) is not allowed.")
+            raise FormatError(codes.XML_DOCTYPE, "A DOCTYPE (DTD or entity declaration) is not allowed.")
         self.prolog_checked = True
 
     def start(self, element: Any) -> Iterator[RecordError]:
@@ -147,7 +151,7 @@ class _Census:
             self.message = element
         elif self.message is None:
             raise FormatError(
-                "cin.root", "The root element must be Message.", Position(line=element.sourceline)
+                codes.CIN_ROOT, "The root element must be Message.", Position(line=element.sourceline)
             )
         elif tag == "Header":
             if element.getparent() is not self.message or element.getprevious() is not None:
@@ -191,7 +195,7 @@ class _Census:
 
     def finish(self) -> None:
         if self.message is None:
-            raise FormatError("cin.root", "The root element must be Message.")
+            raise FormatError(codes.CIN_ROOT, "The root element must be Message.")
         if self.children is None:
             raise _envelope("Message must hold a Header and then Children.", self.message)
 
@@ -204,7 +208,7 @@ class _Census:
         for stray in reversed(strays):
             yield RecordError(
                 Position(line=stray.sourceline, xpath=f"/Message/Children/{stray.tag}"),
-                "xsd.structure",
+                codes.XSD_STRUCTURE,
                 f"{stray.tag} is not expected in Children (only Child is).",
             )
             self.children.remove(stray)
@@ -214,7 +218,7 @@ class _Census:
         year_text = (element.findtext("CollectionDetails/Year") or "").strip()
         if not (year_text.isdigit() and int(year_text) in YEARS):
             raise FormatError(
-                "cin.unknown_year",
+                codes.CIN_UNKNOWN_YEAR,
                 f"Header/CollectionDetails/Year must be a collection year from {YEARS[0]} to {YEARS[-1]}.",
                 position,
             )
@@ -223,11 +227,11 @@ class _Census:
         if not self.schema.validate(element):
             faults = _xsd_faults(self.schema.error_log, "/Message/Header")
             raise FormatError(
-                "cin.header", "The header breaks the CIN census schema: " + _summary(faults), position
+                codes.CIN_HEADER, "The header breaks the CIN census schema: " + _summary(faults), position
             )
         self.la_code = (element.findtext("Source/LEA") or "").strip()
         if not self.la_code:
-            raise FormatError("cin.header", "Header/Source/LEA (the LA's code) is required.", position)
+            raise FormatError(codes.CIN_HEADER, "Header/Source/LEA (the LA's code) is required.", position)
         return Record(
             "cin_header",
             {
@@ -273,14 +277,14 @@ class _Census:
 
 
 def _envelope(message: str, element: Any) -> FormatError:
-    return FormatError("cin.envelope", message, Position(line=element.sourceline))
+    return FormatError(codes.CIN_ENVELOPE, message, Position(line=element.sourceline))
 
 
 def _xsd_faults(log: Any, xpath: str) -> list[tuple[int, str, str, str]]:
     """(line, xpath, code, message) for each schema fault of one validated element."""
     faults = []
     for entry in log:
-        code, problem = _XSD_FAULTS.get(entry.type_name, ("xsd.invalid", "does not match the schema"))
+        code, problem = _XSD_FAULTS.get(entry.type_name, (codes.XSD_INVALID, "does not match the schema"))
         # the log's path starts at the validated element: /Child/ChildIdentifiers/UPN
         inner = (entry.path or "").split("/", 2)[2:]
         where = f"{xpath}/{inner[0]}" if inner else xpath
@@ -461,10 +465,10 @@ def _utf8_only(stream: BinaryIO) -> BinaryIO:
     """The stream, refused unless it is UTF-8: no UTF-16/32 byte order mark, no other declared encoding."""
     head = stream.read(1024)
     if not head:
-        raise FormatError("xml.truncated", "The file is empty.")
+        raise FormatError(codes.XML_TRUNCATED, "The file is empty.")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:1] == b"\x00" or head[1:2] == b"\x00":
-        raise FormatError("xml.encoding", "The file must be encoded in UTF-8.")
+        raise FormatError(codes.XML_ENCODING, "The file must be encoded in UTF-8.")
     declared = _DECLARED_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
     if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
-        raise FormatError("xml.encoding", "The file must be encoded in UTF-8.")
+        raise FormatError(codes.XML_ENCODING, "The file must be encoded in UTF-8.")
     return rewound(head, stream)

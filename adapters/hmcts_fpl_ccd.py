@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 
 import ijson
 
-import config
-from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from adapters.base import Adapter, FormatError, Places, Position, Record, RecordError
 from schemas import code_lists
+from schemas import error_codes as codes
 
 LONDON = ZoneInfo("Europe/London")
 ENVELOPE_KEYS = ("caseData", "case_data", "data")
@@ -119,15 +119,17 @@ class HmctsFplCcdAdapter(Adapter):
         elif first == b"{":
             items, pointers = ijson.items(reader, "", use_float=True), iter([""])
         else:
-            raise FormatError("hmcts.not_a_case", "the body must be one CCD case object or an array of them")
+            raise FormatError(
+                codes.HMCTS_NOT_A_CASE, "the body must be one CCD case object or an array of them"
+            )
         try:
             for item, pointer in zip(items, pointers, strict=False):
-                yield _record(item, pointer)
+                yield _record(item, pointer, self.places)
         except ijson.JSONError:
             # ijson's own message quotes the body, which may hold personal data
-            raise FormatError("hmcts.malformed_json", "the body is not well-formed JSON") from None
+            raise FormatError(codes.HMCTS_MALFORMED_JSON, "the body is not well-formed JSON") from None
         except UnicodeDecodeError:
-            raise FormatError("hmcts.invalid_utf8", "the body is not valid UTF-8") from None
+            raise FormatError(codes.HMCTS_INVALID_UTF8, "the body is not valid UTF-8") from None
 
 
 def _first_byte(reader: Any) -> bytes:
@@ -143,17 +145,17 @@ def _first_byte(reader: Any) -> bytes:
         reader.read(skipped)
 
 
-def _record(item: Any, pointer: str) -> Record | RecordError:
+def _record(item: Any, pointer: str, places: Places) -> Record | RecordError:
     try:
-        return Record("case", to_canonical(item, pointer), Position(pointer=pointer))
+        return Record("case", to_canonical(item, places, pointer), Position(pointer=pointer))
     except _Fault as fault:
         return RecordError(Position(pointer=fault.pointer), fault.code, fault.message)
 
 
-def to_canonical(case: Any, pointer: str = "") -> dict[str, Any]:
+def to_canonical(case: Any, places: Places, pointer: str = "") -> dict[str, Any]:
     """One canonical case (SPEC §2 input shape) from one CCD case; raises ``_Fault`` on the first fault."""
     if not isinstance(case, dict):
-        raise _Fault(pointer, "hmcts.not_an_object", "a case must be a JSON object")
+        raise _Fault(pointer, codes.HMCTS_NOT_AN_OBJECT, "a case must be a JSON object")
     key = next((k for k in ENVELOPE_KEYS if isinstance(case.get(k), dict)), None)
     data, at = (case[key], f"{pointer}/{key}") if key else (case, pointer)
     envelope = case if key else {}
@@ -164,8 +166,8 @@ def to_canonical(case: Any, pointer: str = "") -> dict[str, Any]:
         "law": "public",
         "application_type": "C1" if data.get("c1Application") == "Yes" else "C110A",
         "orders_sought": _orders_sought(data, at),
-        "applicant_la": _applicant_la(data, at),
-        "court": _court(data, at),
+        "applicant_la": _applicant_la(data, at, places),
+        "court": _court(data, at, places),
         "children": [_child(i, c, p) for i, c, p in _elements(data, "children1", at)],
         "respondents": [_respondent(r, p) for _, r, p in _elements(data, "respondents1", at)],
         "hearings": [
@@ -216,7 +218,7 @@ def _reference(envelope: dict[str, Any], data: dict[str, Any], pointer: str) -> 
         return number
     raise _Fault(
         pointer,
-        "hmcts.reference",
+        codes.HMCTS_REFERENCE,
         "the case has neither a CCD case id (envelope 'id') nor a familyManCaseNumber",
     )
 
@@ -225,42 +227,48 @@ def _orders_sought(data: dict[str, Any], at: str) -> list[str]:
     orders = data.get("orders")
     types = orders.get("orderType") if isinstance(orders, dict) else None
     if not isinstance(types, list) or not types:
-        raise _Fault(f"{at}/orders/orderType", "hmcts.order_type", "at least one order type is required")
+        raise _Fault(f"{at}/orders/orderType", codes.HMCTS_ORDER_TYPE, "at least one order type is required")
     for n, value in enumerate(types):
         if value not in ORDER_TYPES:
-            raise _Fault(f"{at}/orders/orderType/{n}", "hmcts.order_type", "not an HMCTS order type")
+            raise _Fault(f"{at}/orders/orderType/{n}", codes.HMCTS_ORDER_TYPE, "not an HMCTS order type")
     return list(dict.fromkeys(types))
 
 
-def _applicant_la(data: dict[str, Any], at: str) -> str:
+def _applicant_la(data: dict[str, Any], at: str, places: Places) -> str:
     letters = _text(data.get("caseLocalAuthority"))
     if letters is None:
-        raise _Fault(f"{at}/caseLocalAuthority", "hmcts.local_authority", "caseLocalAuthority is required")
-    code = config.hmcts_la_code(letters)
+        raise _Fault(
+            f"{at}/caseLocalAuthority", codes.HMCTS_LOCAL_AUTHORITY, "caseLocalAuthority is required"
+        )
+    code = places.hmcts_la_code(letters)
     if code is None:
         raise _Fault(
             f"{at}/caseLocalAuthority",
-            "hmcts.local_authority",
+            codes.HMCTS_LOCAL_AUTHORITY,
             "caseLocalAuthority is not a local-authority code the exchange knows",
         )
     return code
 
 
-def _court(data: dict[str, Any], at: str) -> str:
+def _court(data: dict[str, Any], at: str, places: Places) -> str:
     court = data.get("court")
     code = court.get("code") if isinstance(court, dict) else None
     code = str(code) if isinstance(code, int) and not isinstance(code, bool) else _text(code)
     if code is None:
-        raise _Fault(f"{at}/court/code", "hmcts.court", "the court's FamilyMan code (court.code) is required")
-    if code not in config.courts():
-        raise _Fault(f"{at}/court/code", "hmcts.court", "court.code is not a family court the exchange knows")
+        raise _Fault(
+            f"{at}/court/code", codes.HMCTS_COURT, "the court's FamilyMan code (court.code) is required"
+        )
+    if code not in places.courts:
+        raise _Fault(
+            f"{at}/court/code", codes.HMCTS_COURT, "court.code is not a family court the exchange knows"
+        )
     return code
 
 
 def _date_submitted(data: dict[str, Any], at: str) -> str:
-    submitted = _date(data.get("dateSubmitted"), f"{at}/dateSubmitted", "hmcts.date_submitted")
+    submitted = _date(data.get("dateSubmitted"), f"{at}/dateSubmitted", codes.HMCTS_DATE_SUBMITTED)
     if submitted is None:
-        raise _Fault(f"{at}/dateSubmitted", "hmcts.date_submitted", "dateSubmitted is required")
+        raise _Fault(f"{at}/dateSubmitted", codes.HMCTS_DATE_SUBMITTED, "dateSubmitted is required")
     return submitted
 
 
@@ -273,7 +281,7 @@ def _urgency(data: dict[str, Any], at: str) -> str | None:
         if value is None or value == "" or (key == "timeFrame" and value == "Other"):
             continue
         if value not in URGENCY:
-            raise _Fault(f"{at}/hearing/{key}", "hmcts.hearing_urgency", "not an HMCTS hearing urgency")
+            raise _Fault(f"{at}/hearing/{key}", codes.HMCTS_HEARING_URGENCY, "not an HMCTS hearing urgency")
         return URGENCY[value]
     return None
 
@@ -284,10 +292,12 @@ def _threshold_reasons(data: dict[str, Any], at: str) -> list[str]:
     if reasons is None:
         return []
     if not isinstance(reasons, list):
-        raise _Fault(f"{at}/grounds/thresholdReason", "hmcts.threshold_reason", "must be a list")
+        raise _Fault(f"{at}/grounds/thresholdReason", codes.HMCTS_THRESHOLD_REASON, "must be a list")
     for n, value in enumerate(reasons):
         if value not in code_lists.codes("threshold_reasons"):
-            raise _Fault(f"{at}/grounds/thresholdReason/{n}", "hmcts.threshold_reason", "not an HMCTS ground")
+            raise _Fault(
+                f"{at}/grounds/thresholdReason/{n}", codes.HMCTS_THRESHOLD_REASON, "not an HMCTS ground"
+            )
     return list(dict.fromkeys(reasons))
 
 
@@ -300,7 +310,9 @@ def _risks(data: dict[str, Any], at: str) -> list[str]:
         for n, value in enumerate(kinds):
             if value not in code_lists.codes("risks"):
                 raise _Fault(
-                    f"{at}/risks/whatKindOfRiskAndHarmToChildren/{n}", "hmcts.risk", "not an HMCTS risk code"
+                    f"{at}/risks/whatKindOfRiskAndHarmToChildren/{n}",
+                    codes.HMCTS_RISK,
+                    "not an HMCTS risk code",
                 )
         return list(dict.fromkeys(kinds))
     return [code for flag, code in RISK_FLAGS.items() if risks.get(flag) == "Yes"]
@@ -311,7 +323,7 @@ def _state(envelope: dict[str, Any], pointer: str) -> str | None:
     if state is None:
         return None
     if not isinstance(state, str) or state.upper() not in STATES:
-        raise _Fault(f"{pointer}/state", "hmcts.state", "not a CCD state of a care case")
+        raise _Fault(f"{pointer}/state", codes.HMCTS_STATE, "not a CCD state of a care case")
     return STATES[state.upper()]
 
 
@@ -321,12 +333,12 @@ def _elements(data: dict[str, Any], key: str, at: str) -> Iterator[tuple[str | N
     if elements is None:
         return
     if not isinstance(elements, list):
-        raise _Fault(f"{at}/{key}", "hmcts.collection", "a CCD collection must be a list")
+        raise _Fault(f"{at}/{key}", codes.HMCTS_COLLECTION, "a CCD collection must be a list")
     for n, element in enumerate(elements):
         value = element.get("value") if isinstance(element, dict) else None
         if not isinstance(value, dict):
             raise _Fault(
-                f"{at}/{key}/{n}", "hmcts.collection", "a CCD collection element needs a 'value' object"
+                f"{at}/{key}/{n}", codes.HMCTS_COLLECTION, "a CCD collection element needs a 'value' object"
             )
         yield _text(element.get("id")), value, f"{at}/{key}/{n}/value"
 
@@ -334,23 +346,23 @@ def _elements(data: dict[str, Any], key: str, at: str) -> Iterator[tuple[str | N
 def _child(element_id: str | None, child: dict[str, Any], at: str) -> dict[str, Any]:
     """A child; its CCD element id is the submitter's id for it (``la_child_id``)."""
     if element_id is None:
-        raise _Fault(at.removesuffix("/value"), "hmcts.child_id", "a child needs its CCD element id")
+        raise _Fault(at.removesuffix("/value"), codes.HMCTS_CHILD_ID, "a child needs its CCD element id")
     party = child.get("party") if isinstance(child.get("party"), dict) else {}
     gender = _text(party.get("gender"))
     sex = SEX.get(gender.lower()) if gender else "U"
     if sex is None:
-        raise _Fault(f"{at}/party/gender", "hmcts.child_gender", "not an HMCTS child gender")
-    born = _date(party.get("dateOfBirth"), f"{at}/party/dateOfBirth", "hmcts.child_date_of_birth")
+        raise _Fault(f"{at}/party/gender", codes.HMCTS_CHILD_GENDER, "not an HMCTS child gender")
+    born = _date(party.get("dateOfBirth"), f"{at}/party/dateOfBirth", codes.HMCTS_CHILD_DATE_OF_BIRTH)
     if born is None:
         raise _Fault(
-            f"{at}/party/dateOfBirth", "hmcts.child_date_of_birth", "a child's dateOfBirth is required"
+            f"{at}/party/dateOfBirth", codes.HMCTS_CHILD_DATE_OF_BIRTH, "a child's dateOfBirth is required"
         )
     result: dict[str, Any] = {"la_child_id": element_id, "date_of_birth": born, "sex": sex}
     living = _text(party.get("livingSituation"))
     if living:
         if living not in code_lists.codes("living_situations"):
             raise _Fault(
-                f"{at}/party/livingSituation", "hmcts.living_situation", "not an HMCTS living situation"
+                f"{at}/party/livingSituation", codes.HMCTS_LIVING_SITUATION, "not an HMCTS living situation"
             )
         result["living_situation"] = living
     return result
@@ -382,7 +394,7 @@ def _instant(value: Any, pointer: str) -> str:
             raise ValueError
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise _Fault(pointer, "hmcts.hearing_date", "must be a date and time in ISO 8601 form") from None
+        raise _Fault(pointer, codes.HMCTS_HEARING_DATE, "must be a date and time in ISO 8601 form") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LONDON)
     return moment.isoformat()
@@ -391,7 +403,7 @@ def _instant(value: Any, pointer: str) -> str:
 def _hearing(hearing: dict[str, Any], at: str) -> dict[str, Any]:
     kind = hearing.get("type")
     if kind not in code_lists.codes("hearing_types"):
-        raise _Fault(f"{at}/type", "hmcts.hearing_type", "not an HMCTS hearing type")
+        raise _Fault(f"{at}/type", codes.HMCTS_HEARING_TYPE, "not an HMCTS hearing type")
     starts_at = _instant(hearing.get("startDate"), f"{at}/startDate")
     ends_at = _instant(hearing.get("endDate"), f"{at}/endDate") if hearing.get("endDate") else None
     status = hearing.get("status")
@@ -401,7 +413,7 @@ def _hearing(hearing: dict[str, Any], at: str) -> dict[str, Any]:
     elif status in HEARING_STATUS:
         canonical_status = HEARING_STATUS[status]
     else:
-        raise _Fault(f"{at}/status", "hmcts.hearing_status", "not an HMCTS hearing status")
+        raise _Fault(f"{at}/status", codes.HMCTS_HEARING_STATUS, "not an HMCTS hearing status")
     result: dict[str, Any] = {"type": kind, "starts_at": starts_at, "status": canonical_status}
     if ends_at:
         result["ends_at"] = ends_at
@@ -409,7 +421,9 @@ def _hearing(hearing: dict[str, Any], at: str) -> dict[str, Any]:
     if reason:
         code = CANCELLATION_CODES.get(reason, reason)
         if code not in code_lists.codes("cancellation_reasons"):
-            raise _Fault(f"{at}/cancellationReason", "hmcts.cancellation_reason", "not an HMCTS reason code")
+            raise _Fault(
+                f"{at}/cancellationReason", codes.HMCTS_CANCELLATION_REASON, "not an HMCTS reason code"
+            )
         result["cancellation_reason"] = code
     return result
 
@@ -425,14 +439,16 @@ def _order(order: dict[str, Any], at: str, case_child_ids: list[str]) -> dict[st
         return None
     kind, interim = mapped
     result: dict[str, Any] = {"type": kind, "interim": interim}
-    made_on = _date(order.get("approvalDate"), f"{at}/approvalDate", "hmcts.order_date")
+    made_on = _date(order.get("approvalDate"), f"{at}/approvalDate", codes.HMCTS_ORDER_DATE)
     if made_on is None and isinstance(order.get("approvalDateTime"), str):
-        made_on = _date(order["approvalDateTime"][:10], f"{at}/approvalDateTime", "hmcts.order_date")
+        made_on = _date(order["approvalDateTime"][:10], f"{at}/approvalDateTime", codes.HMCTS_ORDER_DATE)
     if made_on is None:
-        raise _Fault(f"{at}/approvalDate", "hmcts.order_date", "an order made needs its approval date")
+        raise _Fault(f"{at}/approvalDate", codes.HMCTS_ORDER_DATE, "an order made needs its approval date")
     result["made_on"] = made_on
     named = [child_id for child_id, _, _ in _elements(order, "children", at)]
     if any(child_id not in case_child_ids for child_id in named):
-        raise _Fault(f"{at}/children", "hmcts.order_child", "an order names a child the case does not have")
+        raise _Fault(
+            f"{at}/children", codes.HMCTS_ORDER_CHILD, "an order names a child the case does not have"
+        )
     result["child_ids"] = named or list(case_child_ids)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import entry_points
 
-from adapters.base import Adapter
+from adapters.base import Adapter, Places
 
 GROUP = "exchange.adapters"
 
@@ -36,14 +36,14 @@ def installed() -> dict[str, type[Adapter]]:
     return found
 
 
-def get(name: str) -> Adapter:
+def get(name: str, places: Places) -> Adapter:
     try:
-        return installed()[name]()
+        return installed()[name](places)
     except KeyError:
         raise UnknownProfile(name) from None
 
 
-def select_inbound(media_type: str, profile: str | None) -> Adapter:
+def select_inbound(media_type: str, profile: str | None, places: Places) -> Adapter:
     """The adapter that reads ``media_type``: the one named by ``profile``, else the type's default;
     ``UnsupportedMediaType`` when none reads it, ``UnknownProfile`` when the profile is missing or wrong."""
     media_type = media_type.lower()
@@ -53,8 +53,8 @@ def select_inbound(media_type: str, profile: str | None) -> Adapter:
     if profile:
         if profile not in readers:
             raise UnknownProfile(profile, readers)
-        return installed()[profile]()
+        return installed()[profile](places)
     for adapter in installed().values():
         if adapter.inbound and media_type in adapter.default_for:
-            return adapter()
+            return adapter(places)
     raise UnknownProfile("", readers)

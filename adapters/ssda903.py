@@ -44,7 +44,8 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from adapters.base import Adapter, FormatError, Position, Record, RecordError, rewound
+from adapters.base import Adapter, FormatError, Places, Position, Record, RecordError, rewound
+from schemas import error_codes as codes
 from schemas.ssda903 import ROW_NOT_CARRIED, TABLES, integer_bounds
 
 XSD_PATH = files("schemas").joinpath("xsd/ssda903/CLA_EXPSSDA903_2021_v3.3.0.xsd")
@@ -217,7 +218,8 @@ class Ssda903Adapter(Adapter):
     default_for = ("text/csv",)
     inbound = True
 
-    def __init__(self, collection_year: int | None = None) -> None:
+    def __init__(self, places: Places, collection_year: int | None = None) -> None:
+        super().__init__(places)
         self.collection_year = collection_year
 
     def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
@@ -243,7 +245,7 @@ class Ssda903Adapter(Adapter):
                 if len(cells) != width:
                     yield RecordError(
                         Position(row=row_number),
-                        "csv.cells",
+                        codes.CSV_CELLS,
                         f"the row has {len(cells)} cells where the {table} table has {width} columns",
                     )
                     continue
@@ -256,22 +258,22 @@ class Ssda903Adapter(Adapter):
                 )
         except UnicodeDecodeError:
             raise FormatError(
-                "csv.encoding", "the file is not UTF-8 text", Position(row=row_number + 1)
+                codes.CSV_ENCODING, "the file is not UTF-8 text", Position(row=row_number + 1)
             ) from None
         except csv.Error:
             raise FormatError(
-                "csv.syntax", "the CSV quoting is broken", Position(row=row_number + 1)
+                codes.CSV_SYNTAX, "the CSV quoting is broken", Position(row=row_number + 1)
             ) from None
 
     def table_of(self, header: list[str] | None) -> str:
         """The table whose header row this is, else ``FormatError`` saying what differs (no cell's value)."""
         if not header:
-            raise FormatError("csv.header", "the file is empty", Position(row=1))
+            raise FormatError(codes.CSV_HEADER, "the file is empty", Position(row=1))
         for table, spec in TABLES.items():
             if len(set(header)) == len(header) and set(header) == set(spec["columns"]):
                 if self.collection_year is not None and spec["since"] > self.collection_year:
                     raise FormatError(
-                        "csv.header",
+                        codes.CSV_HEADER,
                         f"the {table} table is not part of the {self.collection_year} return",
                         Position(row=1),
                     )
@@ -280,7 +282,9 @@ class Ssda903Adapter(Adapter):
         expected = list(TABLES[nearest]["columns"])
         # a header sharing half its table's columns or fewer is no table's (DoLo, a header-less file)
         if 2 * len(set(header) & set(expected)) <= len(expected):
-            raise FormatError("csv.header", "the header row is not that of an SSDA903 table", Position(row=1))
+            raise FormatError(
+                codes.CSV_HEADER, "the header row is not that of an SSDA903 table", Position(row=1)
+            )
         missing = [name for name in expected if name not in header]
         # positions, not names: an unknown header cell may be a data value of a file without its header row
         extra = [str(number) for number, name in enumerate(header, start=1) if name not in expected]
@@ -291,7 +295,7 @@ class Ssda903Adapter(Adapter):
             problems.append(f"has unknown column(s) at position(s) {', '.join(extra)}")
         if not problems:
             problems.append("has a column repeated")
-        raise FormatError("csv.columns", f"the {nearest} table {' and '.join(problems)}", Position(row=1))
+        raise FormatError(codes.CSV_COLUMNS, f"the {nearest} table {' and '.join(problems)}", Position(row=1))
 
     # XML
 
@@ -310,7 +314,7 @@ class Ssda903Adapter(Adapter):
             for event, element in events:
                 if event == "pi":
                     raise FormatError(
-                        "xml.processing_instruction",
+                        codes.XML_PROCESSING_INSTRUCTION,
                         "processing instructions are not accepted",
                         Position(line=element.sourceline),
                     )
@@ -318,23 +322,25 @@ class Ssda903Adapter(Adapter):
                     root = element
                     docinfo = element.getroottree().docinfo
                     if docinfo.doctype or docinfo.system_url or docinfo.public_id:
-                        raise FormatError("xml.doctype", "a DOCTYPE is not accepted", Position(line=1))
+                        raise FormatError(codes.XML_DOCTYPE, "a DOCTYPE is not accepted", Position(line=1))
                     if element.tag != ROOT:
                         raise FormatError(
-                            "xml.root", f"the root element is not {ROOT}", Position(line=element.sourceline)
+                            codes.XML_ROOT,
+                            f"the root element is not {ROOT}",
+                            Position(line=element.sourceline),
                         )
                 elif event == "end" and element.getparent() is root:
                     children += 1
                     yield from self.child(element, children)
         except etree.XMLSyntaxError as error:
             raise FormatError(
-                "xml.syntax", "the XML is not well-formed or is truncated", Position(line=error.lineno)
+                codes.XML_SYNTAX, "the XML is not well-formed or is truncated", Position(line=error.lineno)
             ) from None
         if root is None:
-            raise FormatError("xml.syntax", "the file is empty", Position(line=1))
+            raise FormatError(codes.XML_SYNTAX, "the file is empty", Position(line=1))
         if children == 0:
             raise FormatError(
-                "xml.empty", f"{ROOT} holds no CHILD", Position(line=root.sourceline, xpath=f"/{ROOT}")
+                codes.XML_EMPTY, f"{ROOT} holds no CHILD", Position(line=root.sourceline, xpath=f"/{ROOT}")
             )
 
     def child(self, element: etree._Element, index: int) -> Iterator[Record | RecordError]:
@@ -348,7 +354,7 @@ class Ssda903Adapter(Adapter):
                 path = fault.path.replace(f"/{ROOT}/{element.tag}", xpath, 1)
                 yield RecordError(
                     Position(line=fault.line, xpath=path),
-                    "xml.schema",
+                    codes.XML_SCHEMA,
                     f"{path.rsplit('/', 1)[-1]} breaks the SSDA903 schema ({schema_reason(fault.type_name)})",
                 )
             return
@@ -397,7 +403,7 @@ def decoded_lines(stream: BinaryIO) -> Iterable[str]:
     first = True
     while line := stream.readline(MAX_LINE + 1):
         if len(line) > MAX_LINE:
-            raise FormatError("csv.line_length", "a line is longer than 1 MiB")
+            raise FormatError(codes.CSV_LINE_LENGTH, "a line is longer than 1 MiB")
         text = line.decode("utf-8")
         yield text.removeprefix("\ufeff") if first else text
         first = False

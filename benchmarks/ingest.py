@@ -80,9 +80,8 @@ def measure_ingest(path: Path, inline: bool = True) -> dict[str, float]:
         org = db.session.scalar(select(Organisation).where(Organisation.la_code == LA_CODE))
         started, cpu = time.perf_counter(), time.process_time()
         with Body.from_path(path) as body:
-            submission = pipeline.submit(
-                org, "operator", body, "application/xml", "cin-census", inline=inline
-            )
+            where = {"session": db.session(), "settings": app.config["EXCHANGE_SETTINGS"], "inline": inline}
+            submission = pipeline.submit(org, "operator", body, "application/xml", "cin-census", **where)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         counts = {"records": submission.records, "accepted": submission.accepted}
     if inline and (counts["accepted"] != counts["records"] or not counts["records"]):

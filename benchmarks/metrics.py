@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import insert
 
 from benchmarks._harness import exchange, postgres_available, report
-from exchange import create_app
+from exchange import create_app, reference
 from exchange.db import db
 from exchange.demo import Generator, create_partners
 from exchange.metrics import aggregates, pack
@@ -40,15 +40,16 @@ YEARS = int(os.environ.get("EXCHANGE_BENCH_YEARS", "10"))  # fewer only to try t
 SEED, TODAY, NOW = 2024, date(2025, 7, 1), datetime(2025, 7, 1, tzinfo=UTC)
 AREA, QUARTER = "BIRMINGHAM", "2025Q1"
 RUNS = 7
+REFERENCE = reference.load()
 
 
 def generate() -> tuple[list[dict], Counter, list[dict], list[dict]]:
     """Case rows, their summed contributions, and the per-case facts and vacated hearings for Parquet."""
     rows, facts_rows, vacated = [], [], []
     totals: Counter = Counter()
-    for _, data in Generator(SEED, YEARS, TODAY, 1.0, private_share=1.0).cases():
+    for _, data in Generator(SEED, YEARS, TODAY, 1.0, REFERENCE, private_share=1.0).cases():
         case = Case(id=case_store.new_id(), org_id="", version=1, created_at=NOW, updated_at=NOW)
-        document = case_store.build_document(case.id, data, None)
+        document = case_store.build_document(case.id, data, None, REFERENCE.courts)
         case_store._fill_columns(case, document)
         facts = aggregates.facts_of(case)
         totals.update(aggregates.contributions(facts))
@@ -76,7 +77,7 @@ def generate() -> tuple[list[dict], Counter, list[dict], list[dict]]:
 def load(url: str, rows: list[dict], totals: Counter) -> None:
     app = create_app({"database_url": url})
     with app.app_context():
-        _, submitters = create_partners(db.session)
+        _, submitters = create_partners(db.session, REFERENCE)
         org_of = {area: org.id for area, (org, _) in submitters.items()}
         fallback = next(iter(org_of.values()))
         for start in range(0, len(rows), 5000):
@@ -90,11 +91,11 @@ def time_pack(url: str) -> float:
     app = create_app({"database_url": url})
     quarter = parse_quarter(QUARTER)
     with app.test_request_context():
-        pack.render_html(db.session, AREA, quarter)  # warm-up: templates, statement cache
+        pack.render_html(db.session, AREA, quarter, REFERENCE)  # warm-up: templates, statement cache
         times = []
         for _ in range(RUNS):
             start = time.perf_counter()
-            pack.render_html(db.session, AREA, quarter)
+            pack.render_html(db.session, AREA, quarter, REFERENCE)
             times.append(time.perf_counter() - start)
         db.session.remove()
     return statistics.median(times) * 1000

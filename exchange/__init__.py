@@ -8,13 +8,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import config as configuration
-from exchange import errors, ops
+from exchange import audit, delivery, metrics, ops
+from exchange.api.problems import register as register_problems
 from exchange.auth import protect
 from exchange.auth.server import authorization_server, generate_token
 from exchange.db import db as database
 from exchange.extensions import limiter
-from exchange.settings import ConfigurationError, Settings
+from exchange.settings import Settings
 
 API_DESCRIPTION = (
     "Validated, audited case-progression data between Cafcass, the family courts and local authorities. "
@@ -23,11 +23,12 @@ API_DESCRIPTION = (
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings from ``EXCHANGE_*`` variables, then ``config`` (tests), validated first."""
+    """Build the app: settings from ``EXCHANGE_*`` variables, then ``config`` (tests), validated first.
+
+    The settings carry the reference data (``settings.reference``), read from ``EXCHANGE_CONFIG_DIR`` or the
+    shipped copy and checked as a whole: a fault in either stops the app before it is built.
+    """
     settings = Settings.load(config)
-    problems = configuration.validate()
-    if problems:
-        raise ConfigurationError("the configuration in config/ is not valid: " + "; ".join(problems))
     ops.configure_logging(settings.log_level)
     app = Flask(__name__, static_folder=None, instance_path=settings.instance_path)
     app.config.update(
@@ -49,6 +50,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     database.init_app(app)
+    # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
+    # changes and the metric pre-aggregates follow every session's commits, from requests, workers or scripts
+    audit.init_app(app, actor=protect.request_actor)
+    delivery.init_app(app)
+    metrics.init_app(app)
     limiter.init_app(app)
     authorization_server.init_app(app)
     authorization_server.register_token_generator("default", generate_token)
@@ -57,5 +63,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from exchange.api import register_api
 
     register_api(app)
-    errors.register(app)  # last: replaces flask-smorest's handler so every error has one shape
+    register_problems(app)  # last: replaces flask-smorest's handler so every error has one shape
     return app

@@ -1,7 +1,7 @@
 """Advice requests from a court to Cafcass: the lifecycle, due dates in working days, routing, and the
 outbox event every change writes in its own transaction.
 
-Lifecycle (an action on a status it does not start from raises ``Conflict``, 409)::
+Lifecycle (an action on a status it does not start from raises a ``DomainError`` conflict, 409)::
 
     received --route--> routed --acknowledge--> acknowledged --answer--> answered
                           |  \\__________________answer_____________________/^
@@ -14,24 +14,23 @@ and answered. ``answered`` and ``withdrawn`` are final.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import config
 from exchange import audit
 from exchange.db import utcnow
 from exchange.delivery import outbox
-from exchange.errors import Conflict
+from exchange.errors import DomainError
 from exchange.models import Advice, AdviceRequest, Organisation
+from exchange.reference import Reference
 from exchange.working_days import add_working_days
+from schemas import error_codes as codes
 
 LONDON = ZoneInfo("Europe/London")
 OPEN_STATUSES = ("received", "routed", "acknowledged", "overdue")
@@ -68,12 +67,8 @@ AUDIENCE = {
 }
 
 
-class AdviceFault(ValueError):
+class AdviceFault(DomainError):
     """A request the rules refuse (422): a stable ``code``, a message without personal data, a pointer."""
-
-    def __init__(self, code: str, message: str, pointer: str) -> None:
-        super().__init__(message)
-        self.code, self.message, self.pointer = code, message, pointer
 
 
 def today() -> date:
@@ -81,13 +76,9 @@ def today() -> date:
     return datetime.now(LONDON).date()
 
 
-@cache
-def _defaults() -> dict[str, dict[str, int]]:
-    with open(config.config_dir() / "advice_defaults.json", encoding="utf-8") as f:
-        return json.load(f)["types"]
-
-
-def due_date(advice_type: str, hearing_date: date | None, given: date | None, on: date) -> date:
+def due_date(
+    advice_type: str, hearing_date: date | None, given: date | None, on: date, reference: Reference
+) -> date:
     """When the advice is due: the court's date if it gave one, else the configured default for the type.
 
     A safeguarding letter is due the configured number of working days (3) before the first hearing; if
@@ -95,24 +86,27 @@ def due_date(advice_type: str, hearing_date: date | None, given: date | None, on
     """
     if given is not None:
         return given
-    rule = _defaults()[advice_type]
+    rule = reference.advice_due[advice_type]
+    holidays = reference.bank_holidays
     if "working_days_before_hearing" in rule:
         if hearing_date is None:
             raise AdviceFault(
-                "hearing_date_required",
+                codes.HEARING_DATE_REQUIRED,
                 "A safeguarding letter needs the first hearing's date or a due date.",
                 "/hearing_date",
             )
-        return max(on, add_working_days(hearing_date, -rule["working_days_before_hearing"]))
-    return add_working_days(on, rule["working_days_after_request"])
+        return max(on, add_working_days(hearing_date, -rule["working_days_before_hearing"], holidays))
+    return add_working_days(on, rule["working_days_after_request"], holidays)
 
 
-def recipient_for(court_code: str) -> str:
-    """The Cafcass service that answers a court's requests (``config/routing.json``)."""
+def recipient_for(court_code: str, reference: Reference) -> str:
+    """The Cafcass service that answers a court's requests (``routing.json`` of the reference data)."""
     try:
-        return config.advice_recipient(court_code)
+        return reference.advice_recipient(court_code)
     except KeyError:
-        raise AdviceFault("unknown_court", "The court is not a known family court.", "/case/court") from None
+        raise AdviceFault(
+            codes.CASE_COURT_UNKNOWN, "The court is not a known family court.", "/case/court"
+        ) from None
 
 
 def may_see(org: Organisation, request: AdviceRequest) -> bool:
@@ -140,8 +134,10 @@ def _audience(session: Session, request: AdviceRequest, action: str) -> list[str
 def _check(request: AdviceRequest, action: str) -> str:
     target = TRANSITIONS[action].get(request.status)
     if target is None or (action == "acknowledge" and request.acknowledged_at is not None):
-        raise Conflict(
+        raise DomainError(
+            codes.ADVICE_STATUS,
             f"An advice request that is {request.status} cannot be {PAST[action]}.",
+            kind="conflict",
             audit_action=f"advice.{action}",
             resource_type="advice_request",
             resource_ids=(str(request.id),),
@@ -150,7 +146,7 @@ def _check(request: AdviceRequest, action: str) -> str:
 
 
 def transition(session: Session, request: AdviceRequest, action: str, now: datetime | None = None) -> None:
-    """Apply ``action`` or raise ``Conflict``; write its outbox event in the same session."""
+    """Apply ``action`` or raise a conflict; write its outbox event in the same session."""
     request.status = _check(request, action)
     now = now or utcnow()
     request.updated_at = now
@@ -168,16 +164,16 @@ def transition(session: Session, request: AdviceRequest, action: str, now: datet
 
 
 def answer(session: Session, request: AdviceRequest, advice: Advice) -> None:
-    """Attach Cafcass's advice and move the request to ``answered`` (``Conflict`` if it cannot be)."""
+    """Attach Cafcass's advice and move the request to ``answered`` (a conflict if it cannot be)."""
     _check(request, "answer")
     request.advice = advice
     transition(session, request, "answer", advice.answered_at)
 
 
-def open_request(session: Session, request: AdviceRequest) -> AdviceRequest:
+def open_request(session: Session, request: AdviceRequest, reference: Reference) -> AdviceRequest:
     """Store a new request (status ``received``) and route it to its Cafcass service at once."""
     request.status = "received"
-    request.routed_to = recipient_for(request.court)
+    request.routed_to = recipient_for(request.court, reference)
     session.add(request)
     session.flush()
     transition(session, request, "route")
@@ -195,9 +191,10 @@ def ask(
     body_sha256: str,
     idempotency_key: str | None = None,
     on: date,
+    reference: Reference,
 ) -> AdviceRequest:
     """A court's new request (``data``: the loaded ``POST /v1/advice-requests`` body, about ``court``): its
-    due date, stored and routed at once (``AdviceFault`` if the rules refuse it)."""
+    due date by ``reference``'s rules, stored and routed at once (``AdviceFault`` if the rules refuse it)."""
     now = utcnow()
     return open_request(
         session,
@@ -212,11 +209,12 @@ def ask(
             type=data["type"],
             question=data.get("question"),
             hearing_date=data.get("hearing_date"),
-            due_date=due_date(data["type"], data.get("hearing_date"), data.get("due_date"), on),
+            due_date=due_date(data["type"], data.get("hearing_date"), data.get("due_date"), on, reference),
             urgent=data.get("urgent", False),
             created_at=now,
             updated_at=now,
         ),
+        reference,
     )
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
 from joserfc import jws
 from joserfc.errors import JoseError
 from sqlalchemy import event, insert, select
@@ -28,6 +27,10 @@ from exchange.models import AuditCheckpoint, AuditEvent, AuditResource
 GENESIS = "0" * 64
 CHAIN_LOCK = 7_201_001
 _PENDING = "audit_pending"
+#: who acts, for events that do not say: ``actor(name)`` for ``client_id``, ``org_id`` or ``request_id``,
+#: None when unknown (``init_app`` sets it; the app's names the request's caller)
+Actor = Callable[[str], str | None]
+_actor: list[Actor] = [lambda _name: None]
 
 
 def record(
@@ -45,7 +48,7 @@ def record(
 
     ``detail`` must never hold personal data: ids, codes and counts only.
     """
-    principal = getattr(g, "principal", None) if has_request_context() else None
+    actor = _actor[0]
     session = session or db.session()
     session.info.setdefault(_PENDING, []).append(
         {
@@ -53,19 +56,14 @@ def record(
             "occurred_at": utcnow(),
             "action": action,
             "outcome": outcome,
-            "client_id": client_id
-            or (principal.client_id if principal else _request_value("oauth_client_id")),
-            "org_id": org_id or (principal.org_id if principal else None),
+            "client_id": client_id or actor("client_id"),
+            "org_id": org_id or actor("org_id"),
             "resource_type": resource_type,
             "resource_ids": [str(r) for r in resource_ids],
-            "request_id": _request_value("request_id"),
+            "request_id": actor("request_id"),
             "detail": detail or {},
         }
     )
-
-
-def _request_value(name: str) -> str | None:
-    return getattr(g, name, None) if has_request_context() else None
 
 
 def canonical(event_fields: dict[str, Any]) -> bytes:
@@ -97,7 +95,6 @@ def event_hash(row: AuditEvent) -> str:
 _COLUMNS = [c.key for c in AuditEvent.__table__.columns]
 
 
-@event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
@@ -120,9 +117,18 @@ def _append_pending(session: Session) -> None:
         session.execute(insert(AuditResource), resources)
 
 
-@event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+def init_app(_app: Any = None, actor: Actor | None = None) -> None:
+    """Chain the queued events into the trail whenever a session commits (and drop them on rollback);
+    ``actor()`` names who acts when an event does not (the app passes the request's caller)."""
+    if actor is not None:
+        _actor[0] = actor
+    for name, listener in (("before_commit", _append_pending), ("after_rollback", _drop_pending)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 @dataclass(frozen=True)

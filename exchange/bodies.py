@@ -3,21 +3,16 @@
 A ``Body`` is a readable binary file with its SHA-256 and size, computed as it was read. The HTTP API
 spools the request stream (inflated when gzip) into one; ``exchange import`` hashes the file it was given
 and reads it in place. Intake stores the body in chunks (``exchange.store.submissions.store_body``) and
-the adapters read it from the start with ``open()``. ``refuse_other_media_types`` answers 415 to a body
-that an endpoint does not read.
+the adapters read it from the start with ``open()``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any, BinaryIO
-
-from flask import Request
-
-from exchange.errors import UnsupportedMediaType
+from typing import IO, BinaryIO
 
 #: bodies up to this size stay in memory; larger ones roll over to a temporary file
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -89,12 +84,3 @@ class Body:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def refuse_other_media_types(
-    request: Request, accepted: Callable[[str], bool], name: str, **extensions: Any
-) -> None:
-    """415 when the request carries a body, or names a media type, that ``accepted`` refuses (``name``
-    says which it takes); a request with neither is left to the endpoint."""
-    if (request.mimetype or request.content_length) and not accepted(request.mimetype):
-        raise UnsupportedMediaType(f"This endpoint reads {name} bodies only.", **extensions)

@@ -21,7 +21,6 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
-import config
 from exchange import audit, create_app, migrations
 from exchange.auth.keys import create_key, keyring
 from exchange.auth.receipts import sign_payload
@@ -46,7 +45,7 @@ class InputError(click.BadParameter):
 
 #: errors whose message says what to do: a wrong setting or configuration file (exit 2), a database that is
 #: not ready (exit 1)
-EXPLAINED = (ConfigurationError, config.ConfigError, migrations.NotReady)
+EXPLAINED = (ConfigurationError, migrations.NotReady)
 
 
 def _one_line(error: Exception) -> click.ClickException:
@@ -205,19 +204,20 @@ def org_add(
         raise InputError(
             "a local authority needs --la-code, and only a local authority", param_hint="--la-code"
         )
-    if la_code and la_code not in config.local_authorities():
+    reference = current_app.config["EXCHANGE_SETTINGS"].reference
+    if la_code and la_code not in reference.local_authorities:
         raise InputError(f"{la_code!r} is not a known LA code", param_hint="--la-code")
     holder = la_code and db.session.scalar(select(Organisation.id).where(Organisation.la_code == la_code))
     if holder:
         raise InputError(f"LA code {la_code} is registered already, to {holder!r}", param_hint="--la-code")
     if (kind == "court") != bool(court_codes):
         raise InputError("a court needs --court-code, and only a court", param_hint="--court-code")
-    unknown = [c for c in court_codes if c not in config.courts()]
+    unknown = [c for c in court_codes if c not in reference.courts]
     if unknown:
         raise InputError(f"unknown court code(s): {', '.join(unknown)}", param_hint="--court-code")
     if (kind == "lfjb") != bool(dfj_areas):
         raise InputError("a board (lfjb) needs --dfj-area, and only a board", param_hint="--dfj-area")
-    unknown = [a for a in dfj_areas if a not in config.dfj_areas()]
+    unknown = [a for a in dfj_areas if a not in reference.dfj_areas]
     if unknown:
         raise InputError(f"unknown DFJ area(s): {', '.join(unknown)}", param_hint="--dfj-area")
     if kind == "cafcass" and not service:

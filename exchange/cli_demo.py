@@ -231,7 +231,8 @@ def demo_command(
     listener = None if no_serve else _listen(host, port)
     base = f"http://{host}:{listener.getsockname()[1] if listener else port}"
     upgrade_database()
-    clients, submitters = demo.create_partners(db.session)
+    settings = current_app.config["EXCHANGE_SETTINGS"]
+    clients, submitters = demo.create_partners(db.session, settings.reference)
     started = time.perf_counter()
     now = datetime.now().astimezone()  # local, so that the example event is dated today, not tomorrow
     today = now.date()
@@ -245,6 +246,8 @@ def demo_command(
         task = bar.add_task("load", total=None)
         loaded = demo.load(
             submitters,
+            session=db.session(),
+            settings=settings,
             seed=seed,
             years=years,
             today=today,
@@ -255,8 +258,8 @@ def demo_command(
     by_kind: dict[str, demo.Client] = {}
     for client in clients:
         by_kind.setdefault(client.kind, client)  # the first client of each kind
-    bodies = demo.examples(now)
-    shown = demo.showcase(db.session, submitters[demo.SHOWCASE_AREA], by_kind[COURT], bodies)
+    bodies = demo.examples(now, settings.reference)
+    shown = demo.showcase(db.session(), settings, submitters[demo.SHOWCASE_AREA], by_kind[COURT], bodies)
     folder = Path(current_app.instance_path) / "demo"
     la_code = submitters[demo.SHOWCASE_AREA][0].la_code
     env = _write_files(folder, bodies, [*clients, *(c for _, c in submitters.values())], la_code, seed)

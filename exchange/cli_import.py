@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,7 +23,7 @@ from exchange import pipeline
 from exchange.bodies import Body
 from exchange.cli import InputError
 from exchange.db import db
-from exchange.errors import Problem
+from exchange.errors import DomainError
 from exchange.models import Organisation
 
 #: the media type a file's extension implies; ``--media-type`` overrides
@@ -46,10 +47,11 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
     media_type = media_type or MEDIA_TYPES.get(file.suffix.lower())
     if media_type is None:
         raise InputError("give --media-type: the extension does not say", param_hint="FILE")
-    try:
-        pipeline.select_adapter(media_type, profile)  # a type or profile no adapter reads: before the bar
-    except Problem as problem:
-        raise InputError(problem.detail, param_hint="FILE") from None
+    settings = current_app.config["EXCHANGE_SETTINGS"]
+    try:  # a type or profile no adapter reads: before the bar
+        pipeline.select_adapter(media_type, profile, settings.reference)
+    except DomainError as error:
+        raise InputError(error.detail or error.message, param_hint="FILE") from None
     console = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),
@@ -66,6 +68,8 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
             body,
             media_type,
             profile,
+            session=db.session(),
+            settings=settings,
             atomic=atomic,
             inline=True,
             progress=lambda records, read: bar.update(task, completed=read, records=records),

@@ -28,15 +28,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-import config
 from exchange import advice, audit, pipeline
-from exchange.api.advice import AdviceRequestIn, CaseDetails
 from exchange.bodies import Body
 from exchange.metrics.periods import month_of, month_start
 from exchange.models import OAuthClient, Organisation
 from exchange.models.oauth import AUTH_SECRET, hash_secret
 from exchange.models.orgs import KIND_SCOPES
+from exchange.reference import Reference
+from exchange.settings import Settings
 from schemas import code_lists
+from schemas.advice import AdviceRequestIn, CaseDetails
 
 PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
 PRIVATE_SHARE_OF_SCALE = 0.2
@@ -80,17 +81,17 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
-def demo_areas() -> dict[str, tuple[str, str]]:
+def demo_areas(reference: Reference) -> dict[str, tuple[str, str]]:
     """Each board's DFJ area -> (one LA of it, one court of it): the LA that submits the area's cases."""
     courts: dict[str, str] = {}
-    for code, court in sorted(config.courts().items()):
+    for code, court in sorted(reference.courts.items()):
         courts.setdefault(court.dfj_area, code)
     las: dict[str, str] = {}
-    for code, la in sorted(config.local_authorities().items()):
+    for code, la in sorted(reference.local_authorities.items()):
         if la.dfj_area and not la.ambiguous:
             las.setdefault(la.dfj_area, code)
     return {
-        area: (las[area], courts[area]) for area in config.board_areas() if area in las and area in courts
+        area: (las[area], courts[area]) for area in reference.board_areas if area in las and area in courts
     }
 
 
@@ -102,7 +103,13 @@ class Generator:
     """Deterministic synthetic cases, month by month for ``years`` up to the month before ``today``."""
 
     def __init__(
-        self, seed: int, years: int, today: date, scale: float, private_share: float = PRIVATE_SHARE_OF_SCALE
+        self,
+        seed: int,
+        years: int,
+        today: date,
+        scale: float,
+        reference: Reference,
+        private_share: float = PRIVATE_SHARE_OF_SCALE,
     ) -> None:
         self.rng = random.Random(seed)
         self.private_share = private_share
@@ -110,7 +117,7 @@ class Generator:
         self.last_month = month_of(today) - 1
         self.first_month = self.last_month - 12 * years + 1
         self.scale = scale
-        self.areas = demo_areas()
+        self.areas = demo_areas(reference)
         # area sizes and duration effects: fixed per seed
         self.weights = {a: self.rng.lognormvariate(0, 0.5) for a in self.areas}
         self.effect = {a: self.rng.lognormvariate(0, AREA_SIGMA) for a in self.areas}
@@ -248,11 +255,13 @@ def _add_client(session: Session, org: Organisation) -> Client:
     return Client(org.id, org.kind, client_id, secret, scopes)
 
 
-def create_partners(session: Session) -> tuple[list[Client], dict[str, tuple[Organisation, Client]]]:
+def create_partners(
+    session: Session, reference: Reference
+) -> tuple[list[Client], dict[str, tuple[Organisation, Client]]]:
     """Demo organisations with one client each: one of every kind to try, and each area's submitting LA."""
-    las = config.local_authorities()
+    las = reference.local_authorities
     submitters: dict[str, tuple[Organisation, Client]] = {}
-    for area, (la, _) in sorted(demo_areas().items()):
+    for area, (la, _) in sorted(demo_areas(reference).items()):
         org = _add_org(session, f"{DEMO_PREFIX}la-{la.lower()}", "local_authority", las[la].name, la_code=la)
         submitters[area] = (org, _add_client(session, org))
     showcase = [
@@ -265,7 +274,7 @@ def create_partners(session: Session) -> tuple[list[Client], dict[str, tuple[Org
                     f"{DEMO_PREFIX}court",
                     "court",
                     "Central Family Court",
-                    court_codes=[demo_areas()[SHOWCASE_AREA][1]],
+                    court_codes=[demo_areas(reference)[SHOWCASE_AREA][1]],
                 ),
                 _add_org(session, f"{DEMO_PREFIX}cafcass", "cafcass", "Cafcass", service="cafcass"),
                 _add_org(
@@ -303,6 +312,8 @@ def _batches(cases: list[dict[str, Any]]) -> Iterator[bytes]:
 def load(
     submitters: dict[str, tuple[Organisation, Client]],
     *,
+    session: Session,
+    settings: Settings,
     seed: int,
     years: int,
     today: date,
@@ -312,7 +323,7 @@ def load(
     """Generate the cases and submit them through the pipeline, batch by batch per LA; the counts.
     ``progress(cases_submitted, cases_in_all)`` is called after each submission."""
     by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for area, case in Generator(seed, years, today, scale).cases():
+    for area, case in Generator(seed, years, today, scale, settings.reference).cases():
         by_area[area].append(case)
     in_all = sum(len(cases) for cases in by_area.values())
     totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
@@ -320,7 +331,9 @@ def load(
         org, client = submitters[area]
         for content in _batches(cases):
             with Body.of(content) as body:
-                submission = pipeline.submit(org, client.client_id, body, "application/json")
+                submission = pipeline.submit(
+                    org, client.client_id, body, "application/json", session=session, settings=settings
+                )
             totals["submissions"] += 1
             totals["cases"] += submission.records
             totals["accepted"] += submission.accepted
@@ -330,12 +343,12 @@ def load(
     return totals
 
 
-def examples(now: datetime) -> dict[str, dict[str, Any]]:
+def examples(now: datetime, reference: Reference) -> dict[str, dict[str, Any]]:
     """The request bodies of the demo's curl lines, by file name: a care case of the showcase area's LA at
-    its court, a hearing listed in it, a court's private-law safeguarding-letter request (its first
-    hearing in five weeks) and Cafcass's answer."""
+    its court (by ``reference``), a hearing listed in it, a court's private-law safeguarding-letter request
+    (its first hearing in five weeks) and Cafcass's answer."""
     today = now.date()
-    la_code, court = demo_areas()[SHOWCASE_AREA]
+    la_code, court = demo_areas(reference)[SHOWCASE_AREA]
     return {
         "case.json": {
             "reference": f"DEMO-{today:%Y%m%d}-0001",
@@ -391,6 +404,7 @@ class Showcase:
 
 def showcase(
     session: Session,
+    settings: Settings,
     la: tuple[Organisation, Client],
     court: Client,
     bodies: dict[str, dict[str, Any]],
@@ -399,7 +413,9 @@ def showcase(
     (``bodies["advice-request.json"]``), as the API would."""
     org, client = la
     with Body.of(json.dumps(bodies["case.json"]).encode()) as body:
-        submission = pipeline.submit(org, client.client_id, body, "application/json")
+        submission = pipeline.submit(
+            org, client.client_id, body, "application/json", session=session, settings=settings
+        )
     asked = bodies["advice-request.json"]
     data = AdviceRequestIn().load(asked)
     requests = []
@@ -413,6 +429,7 @@ def showcase(
             case_details=CaseDetails().dump(data["case"]),
             body_sha256=hashlib.sha256(json.dumps(asked).encode()).hexdigest(),
             on=advice.today(),
+            reference=settings.reference,
         )
         audit.record(
             "advice.request",

@@ -1,6 +1,11 @@
-"""Every error the exchange answers with, and the one place that turns each into RFC 9457 problem+json.
+"""Every error the exchange answers with: the domain's one error, and the RFC 9457 problems it becomes.
+
+Below the HTTP layer every refusal is a ``DomainError(code, message, pointer, kind)``: ``code`` is
+declared once in ``schemas.error_codes``, ``kind`` says what sort of refusal it is, and ``STATUS`` maps
+each kind to the HTTP status ``as_problem`` gives it (``exchange.api.problems`` answers problem+json).
 
     Exception
+     ├── DomainError                  code, message, pointer, kind  (no HTTP: services, stores, the CLI)
      └── Problem                      any status; ``type``, ``title``, ``status``, ``detail``
           ├── BadRequest              400
           ├── Unauthorized            401  + WWW-Authenticate: Bearer error=…  (RFC 6750)
@@ -23,18 +28,14 @@ in /openapi.json.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import structlog
-from flask import Flask, Response, g, json
 from marshmallow import INCLUDE, Schema, fields
-from werkzeug.exceptions import HTTPException
 
-from exchange import audit
-from exchange.db import db
+from schemas import error_codes as codes
 
 PROBLEM_JSON = "application/problem+json"
-log = structlog.get_logger("exchange.errors")
 
 
 class Problem(Exception):
@@ -129,6 +130,52 @@ class TooManyRequests(Problem):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
 
+#: a domain error's kind -> the HTTP status it is answered with
+STATUS = {
+    "invalid": 422,
+    "conflict": 409,
+    "not_found": 404,
+    "unsupported": 415,
+    "too_large": 413,
+}
+
+
+class DomainError(Exception):
+    """A rule of the exchange refused what was asked (no HTTP here; ``as_problem`` makes the answer).
+
+    ``code`` is one of ``schemas.error_codes``; ``message`` never holds a value from the request, only names;
+    ``pointer`` is the JSON pointer (RFC 6901) of what is at fault, "" for the whole; ``kind`` is a key of
+    ``STATUS``. ``detail`` replaces the problem's generic detail; ``audit_action`` and the resource name
+    the audit event a refusal that must be audited records; ``extensions`` are members the problem adds
+    (e.g. the ``profiles`` that read a body).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        pointer: str = "",
+        kind: str = "invalid",
+        *,
+        detail: str | None = None,
+        audit_action: str | None = None,
+        resource_type: str | None = None,
+        resource_ids: tuple[str, ...] = (),
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        if kind not in STATUS:
+            raise ValueError(f"unknown kind of domain error: {kind}")
+        super().__init__(message)
+        self.code, self.message, self.pointer, self.kind = code, message, pointer, kind
+        self.detail = detail
+        self.audit_action, self.resource_type, self.resource_ids = audit_action, resource_type, resource_ids
+        self.extensions = dict(extensions or {})
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.kind]
+
+
 class ProblemErrorSchema(Schema):
     """One validation fault; a submission's faults also carry their ``position``."""
 
@@ -157,32 +204,25 @@ class ProblemSchema(Schema):
 PROBLEM_DOC: dict[str, Any] = {"schema": ProblemSchema, "content_type": PROBLEM_JSON}
 
 
-_BY_STATUS = {cls.status: cls for cls in Problem.__subclasses__()}
+BY_STATUS = {cls.status: cls for cls in Problem.__subclasses__()}
 
 
-def problem_response(problem: Problem) -> Response:
-    response = Response(json.dumps(problem.body()), status=problem.status, mimetype=PROBLEM_JSON)
-    response.headers.update(problem.headers)
-    return response
+def as_problem(error: DomainError) -> Problem:
+    """The problem a domain error is answered with: a 422 lists it in ``errors``, others give its message."""
+    members = {
+        "audit_action": error.audit_action,
+        "resource_type": error.resource_type,
+        "resource_ids": error.resource_ids,
+        **error.extensions,
+    }
+    cls = BY_STATUS[error.status]
+    if error.kind == "invalid":
+        fault = {"pointer": error.pointer, "code": error.code, "message": error.message}
+        return cls(error.detail or "The request is not valid.", errors=[fault], **members)
+    return cls(error.detail or error.message, **members)
 
 
-def _from_http_exception(error: HTTPException) -> Problem:
-    data = getattr(error, "data", None) or {}
-    if error.code == 422 and "messages" in data:
-        return ValidationFailed("The request is not valid.", errors=pointer_errors(data["messages"]))
-    cls = _BY_STATUS.get(error.code or 500, Problem)
-    problem = cls(error.description)  # werkzeug's fixed texts, or the one the view raised
-    problem.status = error.code or 500
-    if cls is Problem:
-        problem.title = error.name
-        problem.slug = error.name.lower().replace(" ", "-")
-    if error.code == 405 and error.valid_methods:
-        problem.headers["Allow"] = ", ".join(error.valid_methods)
-        problem.detail = f"This URL answers {', '.join(sorted(set(error.valid_methods) - {'OPTIONS'}))} only."
-    return problem
-
-
-def pointer_errors(messages: Any, pointer: str = "", code: str = "invalid") -> list[dict[str, Any]]:
+def pointer_errors(messages: Any, pointer: str = "", code: str = codes.INVALID) -> list[dict[str, Any]]:
     """Flatten marshmallow/webargs messages into [{pointer, code, message}] with JSON pointers."""
     if isinstance(messages, dict):
         out: list[dict[str, Any]] = []
@@ -204,50 +244,7 @@ def pointer_errors(messages: Any, pointer: str = "", code: str = "invalid") -> l
 
 def _code_for(message: str, default: str) -> str:
     if message == "Unknown field.":
-        return "unknown_field"
+        return codes.UNKNOWN_FIELD
     if message.startswith("Missing data"):
-        return "required"
+        return codes.REQUIRED
     return default
-
-
-def _audit_denial(problem: Problem) -> None:
-    db.session.rollback()
-    audit.record(
-        problem.audit_action or "access.denied",
-        f"denied_{problem.status}",
-        resource_type=problem.resource_type,
-        resource_ids=problem.resource_ids,
-        detail={"reason": problem.detail},
-    )
-    db.session.commit()
-
-
-def _where(error: BaseException) -> str:
-    """Module and line where ``error`` was raised: enough to find it, with no path, values or stack."""
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return f"{tb.tb_frame.f_globals.get('__name__', '?')}:{tb.tb_lineno}" if tb else "?"
-
-
-def register(app: Flask) -> None:
-    @app.errorhandler(Problem)
-    def _problem(error: Problem) -> Response:
-        if error.audit_action or error.status in (401, 403):
-            _audit_denial(error)
-        return problem_response(error)
-
-    @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response:
-        return _problem(_from_http_exception(error))
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        log.error(
-            "unhandled_error",
-            error_type=type(error).__name__,
-            at=_where(error),
-            request_id=getattr(g, "request_id", None),
-        )
-        db.session.rollback()
-        return problem_response(Problem("The exchange could not complete the request; it has been logged."))

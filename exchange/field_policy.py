@@ -1,4 +1,4 @@
-"""Need to know: what of a case each kind of recipient may see (``config/field_policy.json``, SPEC §5).
+"""Need to know: what of a case each kind of recipient may see (the reference field policy, SPEC §5).
 
 Deny by default: a field the policy does not list is dropped, an unknown recipient kind gets an empty
 case, and a party whose address is confidential loses it for every kind but those the policy names
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import config
+from exchange.reference import FieldPolicy
 
 # a field name -> None (pass the value whole) or the tree for each element of a list of objects
 Tree = dict[str, "Tree | None"]
@@ -52,13 +52,12 @@ def _filter(obj: Mapping[str, Any], tree: Tree, flag: str, confidential: frozens
     return out
 
 
-def filter_case(case: Mapping[str, Any], recipient_kind: str) -> dict[str, Any]:
+def filter_case(case: Mapping[str, Any], recipient_kind: str, policy: FieldPolicy) -> dict[str, Any]:
     """The part of a canonical case (SPEC §2 shape) that ``recipient_kind`` may see; ``{}`` for unknown kinds.
 
     Pure: the input is not changed, and the result shares no list or object with it except values that
     the policy passes whole.
     """
-    policy = config.field_policy()
     paths = policy.fields.get(recipient_kind)
     if paths is None:
         return {}

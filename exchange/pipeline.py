@@ -1,18 +1,20 @@
 """Durable, idempotent intake: a body in a partner's format becomes stored canonical records and a report.
 
-Callers (the HTTP API, ``exchange import``, the demo loader) use two functions, inside an app context:
+Callers (the HTTP API, ``exchange import``, the demo loader, the worker) use two functions, each given the
+session to work in and the settings; neither needs a request or an app context:
 
-``submit(org, client_id, body, media_type, profile, *, idempotency_key=None, atomic=False) -> Submission``
-    Chooses the adapter (``UnsupportedMediaType`` 415 / ``ValidationFailed`` 422 ``unknown_profile`` or
-    ``profile_required``, listing the ``profiles`` that read the media type),
+``submit(org, client_id, body, media_type, profile, *, session, settings, idempotency_key=None,
+atomic=False) -> Submission``
+    Chooses the adapter (``DomainError`` of kind unsupported, 415, or invalid ``unknown_profile`` or
+    ``profile_required``, 422, listing the ``profiles`` that read the media type),
     then commits the raw body (an ``exchange.bodies.Body``: content-addressed by SHA-256, stored in
     chunks, never read whole into memory), the submission row and the audit event in
     one transaction before anything else. A repeated ``idempotency_key`` with the same body returns the
-    original submission (``replayed`` is True); with another body it raises ``Conflict`` (409). A body of
-    at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left ``processing``
-    for the worker (``answer_status`` 202).
+    original submission (``replayed`` is True); with another body it raises a ``DomainError`` conflict
+    (409). A body of at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left
+    ``processing`` for the worker (``answer_status`` 202).
 
-``process_next_submission() -> bool``
+``process_next_submission(session, settings) -> bool``
     What ``exchange worker`` calls in its loop: lease one submission still ``processing`` (SKIP LOCKED on
     PostgreSQL), read it while staging its valid records in short transactions (progress shows in
     ``records``), then store them all in one transaction. False when there was nothing to do.
@@ -34,7 +36,6 @@ from datetime import date, timedelta
 from itertools import groupby
 from typing import Any, BinaryIO
 
-from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,13 +45,16 @@ from adapters.base import Adapter, FormatError, Position, Record, RecordError
 from exchange import audit
 from exchange.auth.receipts import sign_claims
 from exchange.bodies import Body
-from exchange.db import db, utcnow
-from exchange.errors import Conflict, UnsupportedMediaType, ValidationFailed
+from exchange.db import utcnow
+from exchange.errors import DomainError
 from exchange.models import Organisation, Submission
+from exchange.reference import Reference
+from exchange.settings import Settings
 from exchange.store import cases as case_store
 from exchange.store import returns as return_store
 from exchange.store import submissions as store
 from schemas import RECORD_SCHEMAS, rules
+from schemas import error_codes as codes
 from schemas.base import validation_faults
 
 #: the report keeps this many faults; the counts always cover every record
@@ -63,26 +67,30 @@ APPLY_BATCH = 1000
 Progress = Callable[[int, int], None]
 
 
-def select_adapter(media_type: str, profile: str | None) -> Adapter:
+def select_adapter(media_type: str, profile: str | None, reference: Reference) -> Adapter:
     """The inbound adapter for a media type and optional profile, or the problem to answer."""
     try:
-        return registry.select_inbound(media_type, profile)
+        return registry.select_inbound(media_type, profile, reference)
     except registry.UnsupportedMediaType:
         readable = sorted({t for a in registry.installed().values() if a.inbound for t in a.media_types})
-        raise UnsupportedMediaType(
-            f"No adapter reads this media type; they read {', '.join(readable)}."
+        raise DomainError(
+            codes.UNSUPPORTED_MEDIA_TYPE,
+            f"No adapter reads this media type; they read {', '.join(readable)}.",
+            kind="unsupported",
         ) from None
     except registry.UnknownProfile as unknown:
         choice = " or ".join(unknown.profiles)
         if unknown.profile:
-            code, detail = "unknown_profile", f"The profile names no adapter that reads {media_type}."
+            code, detail = codes.UNKNOWN_PROFILE, f"The profile names no adapter that reads {media_type}."
         else:
-            code, detail = "profile_required", f"A body of {media_type} needs a profile."
+            code, detail = codes.PROFILE_REQUIRED, f"A body of {media_type} needs a profile."
         message = f"Choose the profile: {choice}."
-        raise ValidationFailed(
-            f"{detail} {message}",
-            errors=[{"pointer": "/profile", "code": code, "message": message}],
-            profiles=list(unknown.profiles),
+        raise DomainError(
+            code,
+            message,
+            "/profile",
+            detail=f"{detail} {message}",
+            extensions={"profiles": list(unknown.profiles)},
         ) from None
 
 
@@ -93,6 +101,8 @@ def submit(
     media_type: str,
     profile: str | None = None,
     *,
+    session: Session,
+    settings: Settings,
     idempotency_key: str | None = None,
     atomic: bool = False,
     inline: bool | None = None,
@@ -103,14 +113,13 @@ def submit(
     ``inline`` True processes now whatever the size (the CLI and the demo loader do); ``progress(records,
     bytes_read)`` is called after each record read inline.
     """
-    adapter = select_adapter(media_type, profile)
-    session = db.session()
+    adapter = select_adapter(media_type, profile, settings.reference)
     sha256 = body.sha256
     if idempotency_key:
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
             return _replay(earlier, sha256)
-    small = current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    small = settings.inline_submission_bytes
     if inline is None:
         inline = body.size <= small
     now = utcnow()
@@ -145,6 +154,7 @@ def submit(
         resource_type="submission",
         resource_ids=[submission.id],
         detail={"sha256": sha256, "bytes": body.size, "adapter": adapter.name, "atomic": atomic},
+        session=session,
     )
     try:
         session.commit()
@@ -155,14 +165,16 @@ def submit(
             raise
         return _replay(earlier, sha256)
     if inline:
-        _process_inline(session, org, submission, adapter, body.open(), progress)
+        _process_inline(session, org, submission, adapter, body.open(), settings.reference, progress)
     return submission
 
 
 def _replay(earlier: Submission, sha256: str) -> Submission:
     if earlier.sha256 != sha256:
-        raise Conflict(
+        raise DomainError(
+            codes.IDEMPOTENCY_CONFLICT,
             "This Idempotency-Key was used with another body.",
+            kind="conflict",
             audit_action="submission.idempotency_conflict",
             resource_type="submission",
             resource_ids=(str(earlier.id),),
@@ -253,24 +265,32 @@ class Report:
 
 
 def _schema_faults(
-    kind: str, data: dict[str, Any]
+    kind: str, data: dict[str, Any], reference: Reference
 ) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
     schema = RECORD_SCHEMAS.get(kind)
     if schema is None:
-        return None, [("", "unknown_record_kind", "The adapter produced a record of no known kind.")]
+        return None, [("", codes.UNKNOWN_RECORD_KIND, "The adapter produced a record of no known kind.")]
     try:
         loaded = schema.load(data)
     except ValidationError as error:
         return None, [(f.pointer, f.code, f.message) for f in validation_faults(error)]
     if kind == "case":
-        faults = [(f.pointer, f.code, f.message) for f in rules.case_faults(loaded, today=date.today())]
+        faults = [
+            (f.pointer, f.code, f.message)
+            for f in rules.case_faults(loaded, today=date.today(), courts=reference.courts)
+        ]
         if faults:
             return None, faults
     return schema.dump(loaded), []
 
 
 def _checked(
-    adapter: Adapter, stream: BinaryIO, org: Organisation, report: Report, progress: Progress | None = None
+    adapter: Adapter,
+    stream: BinaryIO,
+    org: Organisation,
+    report: Report,
+    reference: Reference,
+    progress: Progress | None = None,
 ) -> Iterator[Checked]:
     """The stream's valid records; the invalid go to ``report``. Raises ``Refused``."""
     references: set[str] = set()
@@ -284,11 +304,11 @@ def _checked(
                 continue
             if return_store.is_header(item.kind) and return_store.header_la(item.data) != org.la_code:
                 raise Refused(
-                    "la_not_submitter",
+                    codes.LA_NOT_SUBMITTER,
                     "The return is for another local authority than the submitter.",
                     item.position,
                 )
-            data, faults = _schema_faults(item.kind, item.data)
+            data, faults = _schema_faults(item.kind, item.data, reference)
             if data is not None:
                 faults = _exchange_rules(item, data, org, references)
             if faults:
@@ -306,15 +326,22 @@ def _exchange_rules(
     if item.kind != "case":
         return []
     if data["applicant_la"] != org.la_code:
-        return [("/applicant_la", "applicant_la_not_submitter", "The applicant LA must be the submitter.")]
+        return [
+            ("/applicant_la", codes.APPLICANT_LA_NOT_SUBMITTER, "The applicant LA must be the submitter.")
+        ]
     if data["reference"] in references:
-        return [("/reference", "duplicate_reference", "The reference appears twice in this submission.")]
+        return [("/reference", codes.DUPLICATE_REFERENCE, "The reference appears twice in this submission.")]
     references.add(data["reference"])
     return []
 
 
 def _apply(
-    session: Session, org: Organisation, submission_id: uuid.UUID, records: list[Checked], report: Report
+    session: Session,
+    org: Organisation,
+    submission_id: uuid.UUID,
+    records: list[Checked],
+    report: Report,
+    reference: Reference,
 ) -> None:
     """Store checked records in stream order: a case at a time, a run of return records in bulk."""
     for is_case, run in groupby(records, key=lambda record: record.kind == "case"):
@@ -325,7 +352,7 @@ def _apply(
             continue
         for record in run:
             try:
-                report.stored(str(case_store.store_submitted(session, org, record.data).id))
+                report.stored(str(case_store.store_submitted(session, org, record.data, reference).id))
             except case_store.CaseFault as fault:
                 report.reject(record.position, [(fault.pointer, fault.code, fault.message)])
     records.clear()
@@ -338,17 +365,18 @@ def _process_inline(
     submission: Submission,
     adapter: Adapter,
     stream: BinaryIO,
+    reference: Reference,
     progress: Progress | None = None,
 ) -> None:
     report = Report()
     pending: list[Checked] = []
     store.hold(session, submission.id)  # a long import outlives its lease: no worker may take it over
     try:
-        for record in _checked(adapter, stream, org, report, progress):
+        for record in _checked(adapter, stream, org, report, reference, progress):
             pending.append(record)
             if len(pending) >= APPLY_BATCH:
-                _apply(session, org, submission.id, pending, report)
-        _apply(session, org, submission.id, pending, report)
+                _apply(session, org, submission.id, pending, report, reference)
+        _apply(session, org, submission.id, pending, report, reference)
     except Refused as refused:
         session.rollback()
         _finish(session, submission, report, refused)
@@ -358,24 +386,24 @@ def _process_inline(
     _finish(session, submission, report)
 
 
-def process_next_submission() -> bool:
+def process_next_submission(session: Session, settings: Settings) -> bool:
     """Lease and process one large submission; False if none is waiting (the worker then sleeps)."""
-    session = db.session()
-    small = current_app.config["EXCHANGE_SETTINGS"].inline_submission_bytes
+    small = settings.inline_submission_bytes
     submission = store.claim_next(session, small)
     if submission is None:
         session.rollback()
         return False
     session.commit()
     org = session.get(Organisation, submission.org_id)
-    adapter = registry.get(submission.adapter)
+    reference = settings.reference
+    adapter = registry.get(submission.adapter, reference)
     lease = store.lease_for(store.body_size(session, submission.sha256), small)
     store.drop_staged(session, submission.id)  # what a dead worker staged before its lease ran out
     report = Report()
     batch: list[dict[str, Any]] = []
     try:
         stream = store.open_body(session, submission.sha256)
-        for record in _checked(adapter, stream, org, report):  # type: ignore[arg-type]
+        for record in _checked(adapter, stream, org, report, reference):  # type: ignore[arg-type]
             batch.append(
                 {
                     "seq": record.seq,
@@ -396,8 +424,8 @@ def process_next_submission() -> bool:
     for staged in store.staged(session, submission.id):
         pending.append(Checked(staged.seq, staged.kind, staged.data, Position(**staged.position)))
         if len(pending) >= APPLY_BATCH:
-            _apply(session, org, submission.id, pending, report)  # type: ignore[arg-type]
-    _apply(session, org, submission.id, pending, report)  # type: ignore[arg-type]
+            _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
+    _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
     if submission.atomic and report.rejected:
         session.rollback()
     store.drop_staged(session, submission.id)
@@ -422,7 +450,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
             {"position": refused.position.as_dict(), "code": refused.code, "message": refused.message}
         ]
     elif not report.records:
-        report.faults = [{"position": {}, "code": "no_records", "message": "The body holds no record."}]
+        report.faults = [{"position": {}, "code": codes.NO_RECORDS, "message": "The body holds no record."}]
     kept = refused is None and not (submission.atomic and report.rejected)
     submission.records = report.records
     submission.accepted = report.accepted if kept else 0
@@ -453,6 +481,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
             "accepted": submission.accepted,
             "rejected": submission.rejected,
         },
+        session=session,
     )
     session.add(submission)
     session.commit()

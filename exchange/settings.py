@@ -10,14 +10,17 @@ nothing here creates it: ``exchange db upgrade`` does, when it creates an SQLite
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from exchange import reference as reference_data
+from exchange.reference import Reference, ReferenceDataError
 
 
 class ConfigurationError(Exception):
@@ -53,6 +56,10 @@ class Settings:
     log_level: str = "INFO"
     checkpoint_every: int = 1000
     instance_path: str = ""
+    #: EXCHANGE_CONFIG_DIR: an operator's copy of the reference data files; empty means the shipped copy
+    config_dir: str = ""
+    #: the reference data read from ``config_dir`` by ``load`` (courts, areas, routing, field policy, …)
+    reference: Reference = field(default_factory=reference_data.load, compare=False, repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -63,7 +70,7 @@ class Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name == "extra":
+            if f.name in ("extra", "reference"):
                 continue
             env_name = f"EXCHANGE_{f.name.upper()}"
             if env_name in environ:
@@ -115,6 +122,11 @@ class Settings:
         for name in ("issuer", "audience"):
             if name in values and not str(values[name]).startswith(("http://", "https://")):
                 problems.append(f"EXCHANGE_{name.upper()} must be an http(s) URL")
+        if "reference" not in values:
+            try:
+                values["reference"] = reference_data.load(values.get("config_dir") or None)
+            except ReferenceDataError as error:
+                problems.append(f"the reference data (EXCHANGE_CONFIG_DIR) is not valid: {error}")
         if problems:
             raise ConfigurationError("; ".join(problems))
         return cls(**values, extra=extra)
@@ -130,5 +142,20 @@ def sqlite_file(url: str | URL) -> Path | None:
 
 
 def package_instance_path() -> str:
-    """The instance folder Flask finds for the exchange package when none is configured."""
-    return Flask(__package__).instance_path
+    """The instance folder Flask finds for the exchange package when none is configured, by Flask's rule
+    (``Flask.auto_find_instance_path``) but without Flask, which only the HTTP layer imports: ``instance/``
+    beside ``exchange/`` in a source checkout or an editable install; ``<prefix>/var/exchange-instance`` for
+    a package installed under the interpreter's prefix, or in a ``site-packages`` folder elsewhere (the
+    prefix is then the folder above its ``lib/``)."""
+    root = Path(__file__).absolute().parent.parent
+    prefix = Path(sys.prefix).absolute()
+    if root.is_relative_to(prefix):
+        return str(prefix / "var" / "exchange-instance")
+    if root.name.lower() == "site-packages":
+        above = root.parent
+        if above.name.lower() != "lib" and above.parent.name.lower() == "lib":
+            above = above.parent  # lib/pythonX.Y/site-packages
+        if above.name.lower() == "lib":
+            above = above.parent
+        return str(above / "var" / "exchange-instance")
+    return str(root / "instance")

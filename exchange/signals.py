@@ -3,8 +3,9 @@
 A receiver that writes rows (the delivery outbox, say) writes them in the sender's session, so the change
 and what it triggers commit or roll back together.
 
-- ``case_changed``: a case got a new visible version. Sent with ``session``, ``case`` (models.Case) and
-  ``version`` (models.CaseVersion, its ``feed_seq`` not yet assigned).
+- ``case_changed``: a case got a new visible version. Sent with ``session``, ``case`` (models.Case),
+  ``version`` (models.CaseVersion, its ``feed_seq`` not yet assigned) and ``policy`` (the field policy
+  the writer's reference data holds, by which each recipient's copy is filtered).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from exchange.db import db, utcnow
 from exchange.delivery.sender import Sender
 from exchange.models import AuditCheckpoint, AuditEvent
 from exchange.pipeline import process_next_submission
+from exchange.settings import Settings
 
 log = structlog.get_logger("exchange.worker")
 #: sign the audit head at least this often while events keep arriving
@@ -53,11 +54,12 @@ class Tick:
 class Worker:
     sender: Sender = field(default_factory=Sender)
     checkpoint_every: int = 1000
+    settings: Settings = field(default_factory=Settings.load)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def submissions(self, limit: int = 10) -> int:
         done = 0
-        while done < limit and process_next_submission():
+        while done < limit and process_next_submission(db.session(), self.settings):
             done += 1
         db.session.remove()
         return done

@@ -1,8 +1,8 @@
 """Working-day arithmetic for due dates: Monday to Friday, less the England and Wales bank holidays.
 
-The holidays default to the list shipped in ``config/bank_holidays.json``; a date outside the years it
-covers raises ``HolidaysUnknown`` rather than silently counting an unknown bank holiday as a working day.
-Pass ``holidays`` explicitly to use another set (no coverage check is then made).
+Every function takes the holidays: the reference data's ``BankHolidays`` (``reference.bank_holidays``),
+where a date outside the years it covers raises ``HolidaysUnknown`` rather than silently counting an
+unknown bank holiday as a working day, or a plain set of dates (no coverage check is then made).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Set
 from datetime import date, timedelta
 
-import config
+from exchange.reference import BankHolidays
 
 ONE_DAY = timedelta(days=1)
 
@@ -19,20 +19,23 @@ class HolidaysUnknown(ValueError):
     """The shipped bank holidays do not cover this date's year; an operator must extend the list."""
 
 
-def _holidays_for(day: date, holidays: Set[date] | None) -> Set[date]:
-    if holidays is not None:
+Holidays = BankHolidays | Set[date]
+
+
+def _holidays_for(day: date, holidays: Holidays) -> Set[date]:
+    if not isinstance(holidays, BankHolidays):
         return holidays
-    if day.year not in config.bank_holiday_years():
+    if day.year not in holidays.years:
         raise HolidaysUnknown(f"bank holidays are not known for {day.year}")
-    return config.bank_holidays()
+    return holidays.dates
 
 
-def is_working_day(day: date, holidays: Set[date] | None = None) -> bool:
+def is_working_day(day: date, holidays: Holidays) -> bool:
     """True for a weekday that is not a bank holiday."""
     return day.weekday() < 5 and day not in _holidays_for(day, holidays)
 
 
-def add_working_days(start: date, n: int, holidays: Set[date] | None = None) -> date:
+def add_working_days(start: date, n: int, holidays: Holidays) -> date:
     """The date ``n`` working days after ``start`` (before it when ``n`` is negative).
 
     ``start`` itself is never counted and need not be a working day: one working day after a Saturday is
@@ -48,7 +51,7 @@ def add_working_days(start: date, n: int, holidays: Set[date] | None = None) -> 
     return day
 
 
-def working_days_between(start: date, end: date, holidays: Set[date] | None = None) -> int:
+def working_days_between(start: date, end: date, holidays: Holidays) -> int:
     """The working days passed going from ``start`` to ``end``: ``end`` counts, ``start`` does not.
 
     Negative when ``end`` is earlier. The inverse of ``add_working_days`` for a working-day ``end``:

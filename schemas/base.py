@@ -19,6 +19,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from schemas import code_lists
+from schemas import error_codes as codes
 
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 # RFC 3339 section 5.6 date-time; fractions limited to microseconds, which is what Python keeps
@@ -168,10 +169,10 @@ def strict_integer(minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:
 
 
 _CODES_BY_MESSAGE = {
-    fields.Field.default_error_messages["required"]: "schema.required",
-    fields.Field.default_error_messages["null"]: "schema.null",
-    Schema._default_error_messages["unknown"]: "schema.unknown_field",
-    Schema._default_error_messages["type"]: "schema.type",
+    fields.Field.default_error_messages["required"]: codes.SCHEMA_REQUIRED,
+    fields.Field.default_error_messages["null"]: codes.SCHEMA_NULL,
+    Schema._default_error_messages["unknown"]: codes.SCHEMA_UNKNOWN_FIELD,
+    Schema._default_error_messages["type"]: codes.SCHEMA_TYPE,
 }
 
 
@@ -193,7 +194,7 @@ def validation_faults(error: ValidationError, prefix: str = "") -> list[Fault]:
                 walk(message, pointer)
         else:
             faults.append(
-                Fault(pointer, _CODES_BY_MESSAGE.get(str(messages), "schema.invalid"), str(messages))
+                Fault(pointer, _CODES_BY_MESSAGE.get(str(messages), codes.SCHEMA_INVALID), str(messages))
             )
 
     walk(error.messages, prefix)

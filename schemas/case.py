@@ -9,8 +9,9 @@ recorded on the child itself. ``CaseBatchInputSchema`` is ``{"cases": [...]}``.
 Output (``CaseSchema`` and its parts): the input fields plus the exchange's UUIDs on the case, children,
 parties, hearings and orders, the derived ``dfj_area`` and ``region``, ``version`` and ``updated_at``; an
 order's ``child_ids`` then hold the children's exchange ``id``. Every answer passes the field policy
-(``config/field_policy.json``) first, so an output field is required only if every kind the policy names sees
-it: the court and Cafcass are not shown the LA's ``reference`` or a child's ``la_child_id``.
+(the reference data's ``field_policy.json``) first, so an output field is required only if every kind
+the policy names sees it: the court and Cafcass are not shown the LA's ``reference`` or a child's
+``la_child_id``.
 
 Codes are checked against ``schemas.code_lists``. Rules that look at more than one field (dates in order,
 children referenced by orders, UPN check letters, LA and court existence) are in ``schemas.rules``, which

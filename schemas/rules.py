@@ -13,23 +13,24 @@ change meaning; a new rule gets a new code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
-import config
 from schemas import code_lists
+from schemas import error_codes as codes
 from schemas.base import Fault
 from schemas.upn import upn_faults
 
 __all__ = ["Fault", "case_faults", "event_faults"]
 
 
-def case_faults(case: Mapping[str, Any], *, today: date) -> list[Fault]:
+def case_faults(case: Mapping[str, Any], *, today: date, courts: Collection[str]) -> list[Fault]:
     """Every rule ``case`` breaks, in field order; pointers are relative to the case (``/children/0/upn``).
 
     ``case`` is a submitted case as ``CaseInputSchema`` loads it (orders name children by
-    ``la_child_id``); dates may be ``date`` objects or ISO strings.
+    ``la_child_id``); dates may be ``date`` objects or ISO strings. ``courts`` holds the known FamilyMan
+    court codes (the reference data's ``courts``).
     """
     faults: list[Fault] = []
     issued = _date(case.get("date_issued"))
@@ -37,31 +38,37 @@ def case_faults(case: Mapping[str, Any], *, today: date) -> list[Fault]:
 
     if case["applicant_la"] not in code_lists.codes("la_codes"):
         faults.append(
-            Fault("/applicant_la", "case.applicant_la_unknown", "The applicant LA code is not known.")
+            Fault("/applicant_la", codes.CASE_APPLICANT_LA_UNKNOWN, "The applicant LA code is not known.")
         )
     application_law = {e["code"]: e["law"] for e in code_lists.get("application_types")}
     if application_law.get(case["application_type"], case["law"]) != case["law"]:
         faults.append(
             Fault(
-                "/application_type", "case.application_type_law", "The application type is not for this law."
+                "/application_type",
+                codes.CASE_APPLICATION_TYPE_LAW,
+                "The application type is not for this law.",
             )
         )
-    if case["court"] not in config.courts():
-        faults.append(Fault("/court", "case.court_unknown", "The court code is not a known family court."))
+    if case["court"] not in courts:
+        faults.append(
+            Fault("/court", codes.CASE_COURT_UNKNOWN, "The court code is not a known family court.")
+        )
     for name in ("date_received", "date_issued", "closed_date"):
         value = _date(case.get(name))
         if value is not None and value > today:
-            faults.append(Fault(f"/{name}", "case.date_in_future", "The date is in the future."))
+            faults.append(Fault(f"/{name}", codes.CASE_DATE_IN_FUTURE, "The date is in the future."))
     if issued is not None and received is not None and issued < received:
         faults.append(
             Fault(
-                "/date_issued", "case.issued_before_received", "The case was issued before it was received."
+                "/date_issued",
+                codes.CASE_ISSUED_BEFORE_RECEIVED,
+                "The case was issued before it was received.",
             )
         )
     closed = _date(case.get("closed_date"))
     if closed is not None and issued is not None and closed < issued:
         faults.append(
-            Fault("/closed_date", "case.closed_before_issue", "The case was closed before it was issued.")
+            Fault("/closed_date", codes.CASE_CLOSED_BEFORE_ISSUE, "The case was closed before it was issued.")
         )
 
     faults += _child_faults(case.get("children", []), today)
@@ -72,7 +79,9 @@ def case_faults(case: Mapping[str, Any], *, today: date) -> list[Fault]:
         if issued is not None and made_on < issued:
             faults.append(
                 Fault(
-                    f"/orders_made/{index}/made_on", "order.before_issue", "The order was made before issue."
+                    f"/orders_made/{index}/made_on",
+                    codes.ORDER_BEFORE_ISSUE,
+                    "The order was made before issue.",
                 )
             )
         for position, child_id in enumerate(order["child_ids"]):
@@ -80,7 +89,7 @@ def case_faults(case: Mapping[str, Any], *, today: date) -> list[Fault]:
                 faults.append(
                     Fault(
                         f"/orders_made/{index}/child_ids/{position}",
-                        "order.unknown_child",
+                        codes.ORDER_UNKNOWN_CHILD,
                         "The order names a child who is not in this case.",
                     )
                 )
@@ -96,7 +105,7 @@ def _child_faults(children: list[Mapping[str, Any]], today: date) -> list[Fault]
             faults.append(
                 Fault(
                     f"/children/{index}/la_child_id",
-                    "child.duplicate_la_child_id",
+                    codes.CHILD_DUPLICATE_LA_CHILD_ID,
                     "Another child of this case has the same la_child_id.",
                 )
             )
@@ -109,7 +118,7 @@ def _child_faults(children: list[Mapping[str, Any]], today: date) -> list[Fault]
             faults.append(
                 Fault(
                     f"/children/{index}/date_of_birth",
-                    "child.born_in_future",
+                    codes.CHILD_BORN_IN_FUTURE,
                     "The birth date is in the future.",
                 )
             )
@@ -123,14 +132,16 @@ def _hearing_faults(hearings: list[Mapping[str, Any]], issued: date | None) -> l
         if issued is not None and starts_at.date() < issued:
             faults.append(
                 Fault(
-                    f"/hearings/{index}/starts_at", "hearing.before_issue", "The hearing starts before issue."
+                    f"/hearings/{index}/starts_at",
+                    codes.HEARING_BEFORE_ISSUE,
+                    "The hearing starts before issue.",
                 )
             )
         if hearing.get("ends_at") is not None and _instant(hearing["ends_at"]) < starts_at:
             faults.append(
                 Fault(
                     f"/hearings/{index}/ends_at",
-                    "hearing.ends_before_start",
+                    codes.HEARING_ENDS_BEFORE_START,
                     "The hearing ends before it starts.",
                 )
             )
@@ -138,7 +149,7 @@ def _hearing_faults(hearings: list[Mapping[str, Any]], issued: date | None) -> l
             faults.append(
                 Fault(
                     f"/hearings/{index}/cancellation_reason",
-                    "hearing.unexpected_cancellation_reason",
+                    codes.HEARING_UNEXPECTED_CANCELLATION_REASON,
                     "Only a vacated or adjourned hearing has a cancellation reason.",
                 )
             )
@@ -153,10 +164,10 @@ def event_faults(event: Mapping[str, Any], case: Mapping[str, Any], *, today: da
     """
     faults: list[Fault] = []
     if _instant(event["occurred_at"]).date() > today:
-        faults.append(Fault("/occurred_at", "event.in_future", "The event is dated in the future."))
+        faults.append(Fault("/occurred_at", codes.EVENT_IN_FUTURE, "The event is dated in the future."))
     hearing_ids = {str(hearing["id"]) for hearing in case.get("hearings", [])}
     if "hearing_id" in event and str(event["hearing_id"]) not in hearing_ids:
-        faults.append(Fault("/hearing_id", "event.unknown_hearing", "The hearing is not in this case."))
+        faults.append(Fault("/hearing_id", codes.EVENT_UNKNOWN_HEARING, "The hearing is not in this case."))
     child_ids = {str(child["id"]) for child in case.get("children", [])}
     named = [("/child_id", event["child_id"])] if "child_id" in event else []
     named += [(f"/child_ids/{i}", child) for i, child in enumerate(event.get("child_ids", []))]
@@ -166,7 +177,7 @@ def event_faults(event: Mapping[str, Any], case: Mapping[str, Any], *, today: da
     ]
     for pointer, child_id in named:
         if str(child_id) not in child_ids:
-            faults.append(Fault(pointer, "event.unknown_child", "The child is not in this case."))
+            faults.append(Fault(pointer, codes.EVENT_UNKNOWN_CHILD, "The child is not in this case."))
     issued = _date(case.get("date_issued"))
     if issued is not None:
         dated = [
@@ -179,7 +190,11 @@ def event_faults(event: Mapping[str, Any], case: Mapping[str, Any], *, today: da
         for pointer, value in dated:
             if value is not None and value < issued:
                 faults.append(
-                    Fault(pointer, "event.before_issue", "The event dates something before the case's issue.")
+                    Fault(
+                        pointer,
+                        codes.EVENT_BEFORE_ISSUE,
+                        "The event dates something before the case's issue.",
+                    )
                 )
     return faults
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Container
 
+from schemas import error_codes as codes
+
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
@@ -22,7 +24,7 @@ def check_letter(upn: str) -> str:
 def upn_faults(upn: str, known_la_codes: Container[str] | None = None) -> list[tuple[str, str]]:
     """The DfE rule codes and messages that ``upn`` breaks; empty when it is valid."""
     if len(upn) != 13:
-        return [("upn.length", "UPN invalid (not 13 characters)")]  # the XSD pattern, no DfE rule id
+        return [(codes.UPN_LENGTH, "UPN invalid (not 13 characters)")]  # the XSD pattern, no DfE rule id
     faults: list[tuple[str, str]] = []
     if not upn[1:12].isdigit():
         if not upn[4:12].isdigit():

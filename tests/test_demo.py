@@ -22,7 +22,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import create_engine, inspect
 
-from exchange import create_app
+from exchange import create_app, reference
 from exchange.auth.keys import keyring
 from exchange.cli import main
 from exchange.db import db
@@ -49,7 +49,9 @@ def run_demo(database: Path) -> tuple[dict, list[dict], list[str], str]:
     summary = json.loads(result.stdout)  # stdout is the JSON and nothing else
     with app.app_context():
         last = month_of(date.today()) - 1
-        figures = report.protected_table(db.session, periods_between("quarter", last - 11, last))
+        figures = report.protected_table(
+            db.session, periods_between("quarter", last - 11, last), app.config["EXCHANGE_SETTINGS"].reference
+        )
         names = [o.name for o in db.session.query(Organisation)]
         db.session.remove()
     db.engine.dispose()
@@ -71,7 +73,7 @@ def test_the_same_seed_gives_the_same_figures(tmp_path):
 
 
 def test_the_generator_follows_the_published_shapes():
-    cases = [case for _, case in Generator(7, 1, date(2025, 1, 1), 0.25).cases()]
+    cases = [case for _, case in Generator(7, 1, date(2025, 1, 1), 0.25, reference.load()).cases()]
     care = [c for c in cases if c["law"] == "public"]
     assert 3_500 < len(care) < 4_500  # a quarter of 16,000 a year
     children = sum(len(c["children"]) for c in care) / len(care)

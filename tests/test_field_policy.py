@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import config
+from exchange import reference
 from exchange.field_policy import filter_case
+from exchange.reference import DATA_DIR
+from exchange.reference.checks import problems
+from exchange.reference.files import Folder
 
 ADDRESS = {"line1": "1 Synthetic Street", "town": "Testtown", "postcode": "ZZ1 1ZZ"}
 
 
-@pytest.fixture(autouse=True)
-def shipped_policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv(config.CONFIG_DIR_ENV, raising=False)
-    config.reload()
-    yield
-    config.reload()
+#: the shipped field policy, as create_app loads it
+POLICY = reference.load().field_policy
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ def case() -> dict[str, Any]:
 
 
 def test_local_authority_sees_its_data_but_not_a_confidential_address(case: dict[str, Any]) -> None:
-    seen = filter_case(case, "local_authority")
+    seen = filter_case(case, "local_authority", POLICY)
     assert seen["reference"] == "SYN-CAMDEN-0001"
     assert seen["children"][0]["upn"] == "A202123456789"
     assert seen["respondents"][0]["address"] == ADDRESS
@@ -90,7 +89,7 @@ def test_local_authority_sees_its_data_but_not_a_confidential_address(case: dict
 def test_court_and_cafcass_see_a_confidential_address_but_not_the_las_identifiers(
     case: dict[str, Any], kind: str
 ) -> None:
-    seen = filter_case(case, kind)
+    seen = filter_case(case, kind, POLICY)
     assert seen["respondents"][1]["address"] == ADDRESS
     assert "reference" not in seen
     assert set(seen["children"][0]) == {"id", "date_of_birth", "sex", "outcome"}
@@ -99,7 +98,7 @@ def test_court_and_cafcass_see_a_confidential_address_but_not_the_las_identifier
 
 @pytest.mark.parametrize("kind", ["local_authority", "court", "cafcass"])
 def test_unlisted_fields_are_dropped_at_every_level(case: dict[str, Any], kind: str) -> None:
-    seen = filter_case(case, kind)
+    seen = filter_case(case, kind, POLICY)
     assert "internal_note" not in seen
     assert seen["hearings"] == [{"id": "h1", "type": "CASE_MANAGEMENT", "status": "listed"}]
     assert seen["orders_made"] == []
@@ -107,12 +106,12 @@ def test_unlisted_fields_are_dropped_at_every_level(case: dict[str, Any], kind: 
 
 @pytest.mark.parametrize("kind", ["lfjb", "fjb", "ofsted", ""])
 def test_unknown_or_aggregate_only_kinds_see_nothing(case: dict[str, Any], kind: str) -> None:
-    assert filter_case(case, kind) == {}
+    assert filter_case(case, kind, POLICY) == {}
 
 
 def test_filter_is_pure(case: dict[str, Any]) -> None:
     before = copy.deepcopy(case)
-    seen = filter_case(case, "local_authority")
+    seen = filter_case(case, "local_authority", POLICY)
     seen["children"][0]["sex"] = "M"
     del seen["respondents"][0]["address"]
     assert case == before
@@ -121,31 +120,34 @@ def test_filter_is_pure(case: dict[str, Any]) -> None:
 def test_null_lists_pass_and_scalars_in_place_of_objects_do_not(case: dict[str, Any]) -> None:
     case["hearings"] = None
     case["children"] = "A202123456789"
-    seen = filter_case(case, "court")
+    seen = filter_case(case, "court", POLICY)
     assert seen["hearings"] is None
     assert "children" not in seen
 
 
-def test_operator_policy_applies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: dict[str, Any]
+def test_a_list_named_whole_and_by_its_fields_passes_only_those_fields(
+    tmp_path: Path, case: dict[str, Any]
 ) -> None:
-    folder = Path(config.__file__).parent
-    for name in folder.iterdir():
-        if name.suffix in (".csv", ".json"):
-            (tmp_path / name.name).write_bytes(name.read_bytes())
-    policy = json.loads((tmp_path / "field_policy.json").read_text())
-    policy["kinds"]["cafcass"] = ["id", "children[].id", "children", "respondents[].address"]
-    policy["confidential_address"]["visible_to"] = ["court"]
-    (tmp_path / "field_policy.json").write_text(json.dumps(policy))
-    monkeypatch.setenv(config.CONFIG_DIR_ENV, str(tmp_path))
-    config.reload()
-    # a list named both whole and by its fields passes only those fields
-    assert filter_case(case, "cafcass") == {
+    paths = ["id", "children[].id", "children", "respondents[].address"]
+    edited = dataclasses.replace(
+        POLICY,
+        fields={**POLICY.fields, "cafcass": frozenset(paths)},
+        confidential_visible_to=frozenset({"court"}),
+    )
+    assert filter_case(case, "cafcass", edited) == {
         "id": case["id"],
         "children": [{"id": "c1"}],
         "respondents": [{"address": ADDRESS}, {}],
     }
-    assert config.validate() == ["field_policy.json: cafcass: children is listed whole and by its fields"]
+    # the checks refuse such a policy in an operator's copy, so create_app never loads it
+    for name in DATA_DIR.iterdir():
+        (tmp_path / name.name).write_bytes(name.read_bytes())
+    policy = json.loads((tmp_path / "field_policy.json").read_text())
+    policy["kinds"]["cafcass"] = paths
+    (tmp_path / "field_policy.json").write_text(json.dumps(policy))
+    assert problems(Folder(tmp_path)) == [
+        "field_policy.json: cafcass: children is listed whole and by its fields"
+    ]
 
 
 def _paths(schema: Any, prefix: str = "") -> set[str]:
@@ -168,6 +170,6 @@ def test_the_local_authority_sees_every_field_of_the_canonical_case_and_no_kind_
     from schemas.case import CaseSchema
 
     canonical = _paths(CaseSchema())
-    policy = config.field_policy().fields
+    policy = POLICY.fields
     assert policy["local_authority"] == canonical
     assert policy["court"] <= canonical and policy["cafcass"] <= canonical

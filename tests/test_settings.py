@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
-import config
 from exchange import create_app
-from exchange.settings import ConfigurationError, Settings
+from exchange.reference import DATA_DIR
+from exchange.settings import ConfigurationError, Settings, package_instance_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def config_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def config_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An operator's copy of the reference data, named by EXCHANGE_CONFIG_DIR."""
     copy = tmp_path / "config"
-    shutil.copytree(Path(config.__file__).parent, copy)
-    monkeypatch.setenv(config.CONFIG_DIR_ENV, str(copy))
-    config.reload()
-    yield copy
-    monkeypatch.delenv(config.CONFIG_DIR_ENV)
-    config.reload()
+    shutil.copytree(DATA_DIR, copy)
+    monkeypatch.setenv("EXCHANGE_CONFIG_DIR", str(copy))
+    return copy
 
 
 def test_every_wrong_setting_is_named_at_once() -> None:
@@ -55,6 +53,19 @@ def test_inconsistent_area_mapping_stops_the_app(config_copy: Path, database_url
         create_app({"database_url": database_url})
 
 
+def test_the_app_carries_the_reference_data_of_its_config_dir(config_copy: Path, database_url: str) -> None:
+    with open(config_copy / "courts.csv", "a", encoding="utf-8") as f:
+        f.write("999,Test Family Court,London,1,CENTRAL_LONDON\n")
+    app = create_app({"database_url": database_url})
+    assert app.config["EXCHANGE_SETTINGS"].reference.courts["999"].name == "Test Family Court"
+    assert (
+        "999"
+        not in create_app({"database_url": database_url, "config_dir": ""})
+        .config["EXCHANGE_SETTINGS"]
+        .reference.courts
+    )
+
+
 def test_the_instance_folder_is_configured_or_beside_the_database_never_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,3 +87,8 @@ def test_the_instance_folder_is_configured_or_beside_the_database_never_the_work
 def test_the_app_s_instance_path_is_the_setting(database_url: str, tmp_path: Path) -> None:
     app = create_app({"database_url": database_url, "instance_path": str(tmp_path / "files")})
     assert app.instance_path == str(tmp_path / "files")
+
+
+def test_the_package_s_instance_folder_is_the_one_flask_finds() -> None:
+    # the settings find it without Flask (only the HTTP layer imports Flask); the rule must stay Flask's
+    assert package_instance_path() == Flask("exchange").instance_path

@@ -6,7 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from exchange import reference
 from exchange.working_days import HolidaysUnknown, add_working_days, is_working_day, working_days_between
+
+HOLIDAYS = reference.load().bank_holidays  # the shipped list, 2015-2030
 
 
 @pytest.mark.parametrize(
@@ -27,7 +30,7 @@ from exchange.working_days import HolidaysUnknown, add_working_days, is_working_
     ],
 )
 def test_is_working_day(day: date, working: bool) -> None:
-    assert is_working_day(day) is working
+    assert is_working_day(day, HOLIDAYS) is working
 
 
 @pytest.mark.parametrize(
@@ -46,7 +49,7 @@ def test_is_working_day(day: date, working: bool) -> None:
     ],
 )
 def test_add_working_days_forward(start: date, n: int, expected: date) -> None:
-    assert add_working_days(start, n) == expected
+    assert add_working_days(start, n, HOLIDAYS) == expected
 
 
 @pytest.mark.parametrize(
@@ -61,34 +64,35 @@ def test_add_working_days_forward(start: date, n: int, expected: date) -> None:
     ],
 )
 def test_three_working_days_before_a_hearing(hearing: date, letter_due: date) -> None:
-    assert add_working_days(hearing, -3) == letter_due
+    assert add_working_days(hearing, -3, HOLIDAYS) == letter_due
 
 
 def test_backwards_from_a_weekend() -> None:
-    assert add_working_days(date(2025, 6, 7), -1) == date(2025, 6, 6)
+    assert add_working_days(date(2025, 6, 7), -1, HOLIDAYS) == date(2025, 6, 6)
 
 
 def test_working_days_between() -> None:
-    assert working_days_between(date(2025, 12, 24), date(2025, 12, 29)) == 1
+    assert working_days_between(date(2025, 12, 24), date(2025, 12, 29), HOLIDAYS) == 1
     assert (
-        working_days_between(date(2025, 12, 29), date(2025, 12, 24)) == -1
+        working_days_between(date(2025, 12, 29), date(2025, 12, 24), HOLIDAYS) == -1
     )  # the 24th counts, the 29th does not
-    assert working_days_between(date(2025, 6, 2), date(2025, 6, 2)) == 0
-    assert working_days_between(date(2025, 1, 1), date(2026, 1, 1)) == 253  # 261 weekdays less 8 holidays
+    assert working_days_between(date(2025, 6, 2), date(2025, 6, 2), HOLIDAYS) == 0
+    # 261 weekdays less 8 holidays
+    assert working_days_between(date(2025, 1, 1), date(2026, 1, 1), HOLIDAYS) == 253
 
 
 def test_between_inverts_add_in_both_directions() -> None:
     for offset in range(0, 40):
         start = date(2022, 5, 20) + timedelta(days=offset)  # round the jubilee, weekends included
         for n in range(-8, 9):
-            assert working_days_between(start, add_working_days(start, n)) == n
+            assert working_days_between(start, add_working_days(start, n, HOLIDAYS), HOLIDAYS) == n
 
 
 def test_dates_beyond_the_shipped_holidays_are_refused() -> None:
     with pytest.raises(HolidaysUnknown):
-        is_working_day(date(2031, 1, 2))
+        is_working_day(date(2031, 1, 2), HOLIDAYS)
     with pytest.raises(HolidaysUnknown):
-        add_working_days(date(2030, 12, 30), 5)
+        add_working_days(date(2030, 12, 30), 5, HOLIDAYS)
 
 
 def test_explicit_holidays_replace_the_shipped_list() -> None:

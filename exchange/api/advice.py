@@ -22,13 +22,14 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange import advice as lifecycle
 from exchange import audit
 from exchange.access import visible_or_404
+from exchange.api import context
 from exchange.api.blueprint import OAUTH2, Blueprint
 from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
@@ -43,7 +44,9 @@ from exchange.errors import (
 )
 from exchange.models import Advice, AdviceRequest, Case
 from exchange.store import cases as case_store
-from schemas.base import Date, StrictBoolean, StrictSchema, Uuid, bounded_list, bounded_string, code
+from schemas import error_codes as codes
+from schemas.advice import AdviceRequestIn, CaseDetails
+from schemas.base import StrictBoolean, StrictSchema, bounded_string, code
 
 bp = Blueprint(
     "advice",
@@ -54,35 +57,6 @@ bp = Blueprint(
 DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"
-
-
-class ChildDetails(StrictSchema):
-    date_of_birth = Date(required=True)
-    sex = code("sexes", required=True)
-
-
-class CaseDetails(StrictSchema):
-    """A private-law case not held here: just enough for Cafcass to start its checks."""
-
-    law = bounded_string(8, required=True, validate=validate.OneOf(["private"]))
-    court = bounded_string(8, required=True)
-    application_type = code("application_types", required=True)
-    children = bounded_list(fields.Nested(ChildDetails), 20, min_length=1, required=True)
-
-
-class AdviceRequestIn(StrictSchema):
-    case_id = Uuid()
-    case = fields.Nested(CaseDetails)
-    type = code("advice_request_types", required=True)
-    question = bounded_string(4000)
-    hearing_date = Date()
-    due_date = Date()
-    urgent = StrictBoolean(load_default=False)
-
-    @validates_schema
-    def _one_case(self, data: dict[str, Any], **_: Any) -> None:
-        if ("case_id" in data) == ("case" in data):
-            raise ValidationError("Give either case_id or case, not both.", "case_id")
 
 
 class AttachmentIn(StrictSchema):
@@ -225,14 +199,16 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
     principal = current_principal()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 0 < len(key) <= 200:
-        raise _invalid("/headers/Idempotency-Key", "invalid", "An Idempotency-Key has 1 to 200 characters.")
+        raise _invalid(
+            "/headers/Idempotency-Key", codes.INVALID, "An Idempotency-Key has 1 to 200 characters."
+        )
     body_sha256 = hashlib.sha256(request.get_data()).hexdigest()
     if key and (earlier := _replay(principal, key, body_sha256)) is not None:
         return earlier
     today = lifecycle.today()
     for field in ("hearing_date", "due_date"):
         if field in data and data[field] < today:
-            raise _invalid(f"/{field}", "date_in_past", "The date is in the past.")
+            raise _invalid(f"/{field}", codes.DATE_IN_PAST, "The date is in the past.")
     if "case_id" in data:
         case = visible_or_404(
             "case",
@@ -245,7 +221,7 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
         details = CaseDetails().dump(data["case"])
         court = details["court"]
         if court not in (principal.org.court_codes or []):
-            raise _invalid("/case/court", "not_your_court", "The case must be at one of your courts.")
+            raise _invalid("/case/court", codes.NOT_YOUR_COURT, "The case must be at one of your courts.")
     try:
         obj = lifecycle.ask(
             db.session,
@@ -257,6 +233,7 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
             body_sha256=body_sha256,
             idempotency_key=key,
             on=today,
+            reference=context.reference(),
         )
     except lifecycle.AdviceFault as fault:
         raise _invalid(fault.pointer, fault.code, fault.message) from None
@@ -364,7 +341,7 @@ def _attachment(data: dict[str, Any]) -> bytes:
     try:
         content = base64.b64decode(data["content"], validate=True)
     except (binascii.Error, ValueError):
-        raise _invalid("/attachment/content", "invalid_base64", "Not base64.") from None
+        raise _invalid("/attachment/content", codes.INVALID_BASE64, "Not base64.") from None
     limit = current_app.config.get("ADVICE_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
     if len(content) > limit:
         raise PayloadTooLarge(f"The attachment is larger than {limit} bytes.")

@@ -12,22 +12,24 @@ view declares (``exchange.auth.protect``: ``[]`` for a public one, else the OAut
 ``@blp.doc(security=...)`` may refine), 401 and 403 when it needs a token, 404 when its path names an object,
 413 and 415 when it takes a body (422 too when that may be JSON), and 429 (every route is rate limited),
 each unless the operation documents its own. The answers are the shared problem+json responses of
-``exchange.api.ExchangeApi``.
+``exchange.api.ExchangeApi``. ``refuse_other_media_types`` is the 415 of every endpoint that reads a body.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import flask_smorest
+from flask import Request
 from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
 from adapters.canonical_json import JSON_FAULTS
 from exchange.auth.protect import PUBLIC, scope_of
-from exchange.bodies import refuse_other_media_types
-from exchange.errors import ValidationFailed
+from exchange.errors import UnsupportedMediaType, ValidationFailed
+from schemas import error_codes as codes
 
 #: the OAuth 2.0 security scheme of /openapi.json
 OAUTH2 = "oauth2"
@@ -43,10 +45,19 @@ def invalid_json(code: str, message: str | None = None) -> ValidationFailed:
 
 def _fault(error: json.JSONDecodeError) -> str:
     if error.msg.startswith("Bytes decoding error"):  # webargs' wording for bytes that are not UTF-8
-        return "json.invalid_utf8"
+        return codes.JSON_INVALID_UTF8
     if error.msg == "Extra data":
-        return "json.trailing_data"
-    return "json.truncated" if error.pos >= len(error.doc.rstrip()) else "json.malformed"
+        return codes.JSON_TRAILING_DATA
+    return codes.JSON_TRUNCATED if error.pos >= len(error.doc.rstrip()) else codes.JSON_MALFORMED
+
+
+def refuse_other_media_types(
+    request: Request, accepted: Callable[[str], bool], name: str, **extensions: Any
+) -> None:
+    """415 when the request carries a body, or names a media type, that ``accepted`` refuses (``name``
+    says which it takes); a request with neither is left to the endpoint."""
+    if (request.mimetype or request.content_length) and not accepted(request.mimetype):
+        raise UnsupportedMediaType(f"This endpoint reads {name} bodies only.", **extensions)
 
 
 class SafeJsonParser(FlaskParser):
@@ -57,12 +68,13 @@ class SafeJsonParser(FlaskParser):
         except json.JSONDecodeError:
             raise  # webargs hands it to _handle_invalid_json_error
         except RecursionError:
-            raise invalid_json("json.too_deep", TOO_DEEP) from None
+            raise invalid_json(codes.JSON_TOO_DEEP, TOO_DEEP) from None
         except ValueError:  # an integer longer than Python converts
-            raise invalid_json("json.number_out_of_range") from None
+            raise invalid_json(codes.JSON_NUMBER_OUT_OF_RANGE) from None
 
     def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
-        raise invalid_json(_fault(error) if isinstance(error, json.JSONDecodeError) else "json.invalid_utf8")
+        code = _fault(error) if isinstance(error, json.JSONDecodeError) else codes.JSON_INVALID_UTF8
+        raise invalid_json(code)
 
 
 class Blueprint(flask_smorest.Blueprint):

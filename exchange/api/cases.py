@@ -18,6 +18,7 @@ from werkzeug.exceptions import PreconditionFailed
 
 from exchange import audit
 from exchange.access import visible_or_404
+from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
@@ -27,6 +28,7 @@ from exchange.store import cases as store
 from exchange.store.events import EventInvalid, apply_event
 from schemas import case as case_schemas
 from schemas import code_lists
+from schemas import error_codes as codes
 from schemas.base import validation_faults
 from schemas.events import AnyEventSchema
 from schemas.openapi import EVENT_EXAMPLES
@@ -94,7 +96,7 @@ def _case(case_id: str, *, for_update: bool = False) -> Case:
 
 def _case_response(case: Case, status: int = 200) -> Response:
     org = current_principal().org
-    response = jsonify(store.view(case.document, org))
+    response = jsonify(store.view(case.document, org, context.reference().field_policy))
     response.status_code = status
     response.set_etag(store.etag(case, org))
     return response
@@ -118,14 +120,15 @@ def list_cases(query: dict[str, Any]) -> Any:
             errors=[
                 {
                     "pointer": "/query/cursor",
-                    "code": "invalid_cursor",
+                    "code": codes.INVALID_CURSOR,
                     "message": "Not a cursor of this list.",
                 }
             ],
         ) from None
     audit.record("case.list", "success", resource_type="case", resource_ids=[c.id for c in rows])
     db.session.commit()
-    return jsonify({"items": [store.view(c.document, org) for c in rows], "next_cursor": next_cursor})
+    policy = context.reference().field_policy
+    return jsonify({"items": [store.view(c.document, org, policy) for c in rows], "next_cursor": next_cursor})
 
 
 @blp.route("/<case_id>", methods=["GET"])
@@ -162,7 +165,7 @@ def versions(query: dict[str, Any], case_id: str) -> Any:
             "version": v.version,
             "event_type": v.event_type,
             "committed_at": v.committed_at.isoformat(),
-            "case": store.view(v.document, org),
+            "case": store.view(v.document, org, context.reference().field_policy),
         }
         for v in rows
     ]
@@ -187,7 +190,7 @@ def post_event(event: dict[str, Any], case_id: str) -> Any:
     if request.if_match and not request.if_match.contains(store.etag(case, org)):
         raise PreconditionFailed("The case has changed since the ETag given in If-Match.")
     try:
-        changed = apply_event(db.session(), case, event)
+        changed = apply_event(db.session(), case, event, context.reference().field_policy)
     except EventInvalid as invalid:
         db.session.rollback()
         raise ValidationFailed(

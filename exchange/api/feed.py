@@ -23,12 +23,14 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from exchange import audit
+from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
 from exchange.errors import ValidationFailed
 from exchange.models import Case, CaseVersion
 from exchange.store import cases as case_store
+from schemas import error_codes as codes
 from schemas.base import StrictSchema, bounded_string
 from schemas.case import CaseSchema
 
@@ -45,7 +47,9 @@ def encode_cursor(kind: str, *values: Any) -> str:
 def bad_cursor() -> ValidationFailed:
     return ValidationFailed(
         "The cursor was not issued by this listing.",
-        errors=[{"pointer": "/cursor", "code": "invalid_cursor", "message": "Not a cursor of this list."}],
+        errors=[
+            {"pointer": "/cursor", "code": codes.INVALID_CURSOR, "message": "Not a cursor of this list."}
+        ],
     )
 
 
@@ -101,13 +105,14 @@ def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
         .order_by(CaseVersion.feed_seq)
         .limit(limit)
     ).all()
+    policy = context.reference().field_policy
     items = [
         {
             "case_id": str(version.case_id),
             "version": version.version,
             "event_type": version.event_type,
             "committed_at": version.committed_at.isoformat(),
-            "case": case_store.view(version.document, principal.org),
+            "case": case_store.view(version.document, principal.org, policy),
         }
         for version, _case in rows
     ]

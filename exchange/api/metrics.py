@@ -17,8 +17,8 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import NotAcceptable
 
-import config
 from exchange import audit
+from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
@@ -61,7 +61,7 @@ def _quarter(text: str) -> None:
 
 
 def _area(text: str) -> None:
-    if text not in scopes():
+    if text not in scopes(context.reference()):
         raise ValidationError("Not a DFJ area code (see /v1/metrics/areas) or 'national'.")
 
 
@@ -134,7 +134,7 @@ def _range(data: dict[str, Any]) -> tuple[int, int]:
 
 def _allowed_areas(asked: str | None) -> list[str]:
     """The areas to answer: the one asked (if the caller may see it) or every one it may see, and national."""
-    mine = report.visible_areas(current_principal().org)
+    mine = report.visible_areas(current_principal().org, context.reference())
     if asked is None:
         return [*mine, NATIONAL]
     if asked != NATIONAL and asked not in mine:
@@ -181,7 +181,7 @@ def metrics(
     first, last = _range({"period": period, **months})
     periods = periods_between(period, first, last)  # type: ignore[arg-type]
     names = [m for m in (measure or "").split(",") if m] or list(MEASURES)
-    cells = report.cells(db.session, periods, areas, names)
+    cells = report.cells(db.session, periods, areas, context.reference(), names)
     as_csv = request.accept_mimetypes.best_match(["application/json", CSV_TYPE]) == CSV_TYPE
     _audit(
         "metrics.read",
@@ -202,11 +202,11 @@ def metrics(
 @requires("metrics:read")
 def areas() -> ResponseReturnValue:
     """The DFJ areas the caller may pull, and national: ``{"items": [...], "next_cursor": null}``."""
-    names = config.dfj_areas()
-    board = config.board_areas()
+    reference = context.reference()
+    names, board = reference.dfj_areas, reference.board_areas
     items = [
         {"code": code, "name": names[code], "board_area": code in board}
-        for code in report.visible_areas(current_principal().org)
+        for code in report.visible_areas(current_principal().org, reference)
     ]
     items.append({"code": NATIONAL, "name": "England and Wales", "board_area": False})
     _audit("metrics.areas", [i["code"] for i in items], {})
@@ -230,7 +230,7 @@ def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     )
     if wanted is None:
         raise NotAcceptable("The pack is served as text/html or application/pdf.")
-    html = pack.render_html(db.session, area, parse_quarter(quarter))
+    html = pack.render_html(db.session, area, parse_quarter(quarter), context.reference())
     _audit(
         "metrics.pack",
         [area, NATIONAL],

@@ -23,6 +23,7 @@ from werkzeug.http import parse_options_header
 
 from exchange import audit, pipeline
 from exchange.access import visible_or_404
+from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.bodies import Body, TooLarge
@@ -36,6 +37,7 @@ from exchange.errors import (
 )
 from exchange.ops import large_body
 from exchange.store import submissions as store
+from schemas import error_codes as codes
 from schemas.openapi import SUBMISSION_BODY
 
 blp = Blueprint("submissions", __name__, url_prefix="/v1/submissions", description="Submit partner data.")
@@ -142,10 +144,15 @@ def submit(query: dict[str, Any]) -> Any:
         raise ValidationFailed(
             "The Idempotency-Key is not valid.",
             errors=[
-                {"pointer": "/headers/Idempotency-Key", "code": "invalid", "message": "1-200 visible ASCII."}
+                {
+                    "pointer": "/headers/Idempotency-Key",
+                    "code": codes.INVALID,
+                    "message": "1-200 visible ASCII.",
+                }
             ],
         )
-    pipeline.select_adapter(media_type, options.get("profile"))  # 415/422 before reading the body
+    # 415/422 before reading the body
+    pipeline.select_adapter(media_type, options.get("profile"), context.reference())
     principal = current_principal()
     with _body() as body:
         submission = pipeline.submit(
@@ -154,6 +161,8 @@ def submit(query: dict[str, Any]) -> Any:
             body,
             media_type,
             options.get("profile"),
+            session=db.session(),
+            settings=context.settings(),
             idempotency_key=key,
             atomic=query["atomic"],
         )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from exchange.auth import tokens
 from exchange.db import db
@@ -64,6 +64,19 @@ def scope_of(view: Callable[..., Any]) -> str | None:
 
 def current_principal() -> Principal:
     return g.principal
+
+
+def request_actor(name: str) -> str | None:
+    """Who acts in this request (``client_id``, ``org_id`` or ``request_id``), for the audit trail
+    (``audit.init_app(actor=…)``); None outside a request."""
+    if not has_request_context():
+        return None
+    if name == "request_id":
+        return getattr(g, "request_id", None)
+    principal: Principal | None = getattr(g, "principal", None)
+    if name == "client_id":
+        return principal.client_id if principal else getattr(g, "oauth_client_id", None)
+    return principal.org_id if principal else None
 
 
 def _declared_scope() -> str | None:

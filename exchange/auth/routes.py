@@ -12,13 +12,13 @@ from flask import Response, current_app, g, json, request
 from marshmallow import Schema, fields
 
 from exchange import audit
-from exchange.api.blueprint import Blueprint
+from exchange.api.blueprint import Blueprint, refuse_other_media_types
+from exchange.api.problems import problem_response
 from exchange.auth.keys import keyring
 from exchange.auth.protect import public
 from exchange.auth.server import authorization_server
-from exchange.bodies import refuse_other_media_types
 from exchange.db import db
-from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema, problem_response
+from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema
 from exchange.extensions import limiter
 from exchange.models.orgs import KIND_SCOPES
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from exchange.delivery import outbox
 from exchange.models import Case, CaseVersion, Organisation, WebhookSubscription
+from exchange.reference import FieldPolicy
 from exchange.signals import case_changed
 from exchange.store import cases as case_store
 
@@ -44,7 +45,13 @@ def _subscribed(session: Session) -> list[Organisation]:
 
 
 def _on_case_changed(
-    _sender: Any, *, session: Session | scoped_session[Session], case: Case, version: CaseVersion, **_: Any
+    _sender: Any,
+    *,
+    session: Session | scoped_session[Session],
+    case: Case,
+    version: CaseVersion,
+    policy: FieldPolicy,
+    **_: Any,
 ) -> None:
     if isinstance(session, scoped_session):
         session = session()
@@ -54,7 +61,7 @@ def _on_case_changed(
             "case_id": str(case.id),
             "version": version.version,
             "event_type": version.event_type,
-            "case": case_store.view(version.document, org),
+            "case": case_store.view(version.document, org, policy),
         }
         for org in subscribed
         if case_store.may_see(org, case)
@@ -62,4 +69,6 @@ def _on_case_changed(
     outbox.enqueue_each(session, data_by_org, EVENT, [case.id])
 
 
-case_changed.connect(_on_case_changed)
+def connect() -> None:
+    """Send ``case.changed`` deliveries for every case change from now on (``exchange.delivery.init_app``)."""
+    case_changed.connect(_on_case_changed)

@@ -3,9 +3,9 @@
 Each subscription's secret is encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``)
 under a key-encryption key that never enters the database: ``EXCHANGE_WEBHOOK_SECRETS_KEY`` (a Fernet key;
 set it in production, the same in every web and worker process), or else a key file
-``webhook-secrets.key`` in the instance folder (``Settings.instance_path``), created once with mode 0600,
-for a single-machine deployment. A copy of
-the database alone therefore discloses no secret. Rotating the key-encryption key means decrypting with
+``webhook-secrets.key`` in the instance folder (``Settings.instance_path``, which ``delivery.init_app``
+hands to ``init_app`` here), created once with mode 0600, for a single-machine deployment. A copy of the
+database alone therefore discloses no secret. Rotating the key-encryption key means decrypting with
 the old key and encrypting with the new one (not automated yet).
 """
 
@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
 
 KEY_ENV = "EXCHANGE_WEBHOOK_SECRETS_KEY"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
@@ -28,8 +27,20 @@ class SecretUnavailable(RuntimeError):
     """A stored secret cannot be decrypted: the key-encryption key is not the one it was stored under."""
 
 
+#: the instance folder of the app that was built last (``init_app``); the key file is read or made there
+_instance: dict[str, Path] = {}
+
+
+def init_app(instance_path: str) -> None:
+    """Keep the key file in ``instance_path`` (the key is read again on its next use)."""
+    _instance["path"] = Path(instance_path)
+    reset()
+
+
 def _key_file() -> Path:
-    return Path(current_app.config["EXCHANGE_SETTINGS"].instance_path) / "webhook-secrets.key"
+    if "path" not in _instance:
+        raise SecretUnavailable(f"no {KEY_ENV} and no instance folder: build the app (create_app) first")
+    return _instance["path"] / "webhook-secrets.key"
 
 
 @cache

@@ -1,7 +1,8 @@
 """Pre-aggregation: every write to a case replaces what that case contributes to ``metric_counts``.
 
 Plain row scans are too slow for a board's ten-year pack (DOMAIN.md), so each case's contribution is
-kept up to date as it is written. A session listener sees every ``Case`` the session flushes (new,
+kept up to date as it is written. A session listener (``listen``, which ``create_app`` calls through
+``exchange.metrics.init_app``) sees every ``Case`` the session flushes (new,
 changed or deleted, whichever code wrote it through the ORM), works out the case's facts (``facts_of``),
 and when they differ from the facts stored for it adds the difference of the two contributions
 (``contributions``) to the counts, in the same transaction. ``rebuild`` recomputes everything from the
@@ -235,7 +236,6 @@ def _subtract(new: Counter[tuple[Key, str]], old: Counter[tuple[Key, str]]) -> C
     return difference
 
 
-@event.listens_for(Session, "before_flush")
 def _track_cases(session: Session, _context: Any, _instances: Any) -> None:
     changed = [o for o in session.new if isinstance(o, Case)]
     changed += [o for o in session.dirty if isinstance(o, Case) and session.is_modified(o)]
@@ -259,16 +259,28 @@ def _track_cases(session: Session, _context: Any, _instances: Any) -> None:
                 stored.facts = new.as_json()
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _apply_deltas(session: Session, _context: Any) -> None:
     deltas = session.info.pop(_DELTAS, None)
     if deltas:
         add_counts(session.connection(), deltas)
 
 
-@event.listens_for(Session, "after_rollback")
 def _drop_deltas(session: Session) -> None:
     session.info.pop(_DELTAS, None)
+
+
+_LISTENERS = (
+    ("before_flush", _track_cases),
+    ("after_flush_postexec", _apply_deltas),
+    ("after_rollback", _drop_deltas),
+)
+
+
+def listen() -> None:
+    """Keep the counts in step with every session's case changes (``exchange.metrics.init_app`` calls it)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def rebuild(session: Session, batch: int = 2000) -> int:

@@ -19,11 +19,11 @@ from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-import config
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.periods import MONTHS_IN, Period, PeriodKind
 from exchange.models import Advice, AdviceRequest, PreProceedings
 from exchange.models.metrics import MetricCount
+from exchange.reference import Reference
 
 Kind = Literal["count", "mean", "median", "percent", "ratio", "band"]
 
@@ -98,9 +98,9 @@ class RawCell:
     denominator: int | None
 
 
-def scopes() -> list[str]:
+def scopes(reference: Reference) -> list[str]:
     """Every DFJ area (the High Court too) and ``national``."""
-    return [*config.dfj_areas(), NATIONAL]
+    return [*reference.dfj_areas, NATIONAL]
 
 
 def duration_band(mean_weeks: float) -> str:
@@ -244,11 +244,11 @@ def _by_area(
             table.add((measure, scope, label, ""), n, total)
 
 
-def _advice(session: Session, periods: Sequence[Period], table: _Table) -> None:
+def _advice(session: Session, periods: Sequence[Period], table: _Table, reference: Reference) -> None:
     dialect = session.get_bind().dialect.name
     first, last = periods[0].first_month, periods[-1].last_month
     kind = periods[0].kind
-    court_area = {code: court.dfj_area for code, court in config.courts().items()}
+    court_area = {code: court.dfj_area for code, court in reference.courts.items()}
     received = _month_number(AdviceRequest.created_at, dialect)
     rows = session.execute(
         select(AdviceRequest.court, received, func.count(), literal(0))
@@ -267,10 +267,12 @@ def _advice(session: Session, periods: Sequence[Period], table: _Table) -> None:
     _by_area(session, rows, court_area, "advice:due", table, kind)
 
 
-def _pre_proceedings(session: Session, periods: Sequence[Period], table: _Table) -> None:
+def _pre_proceedings(
+    session: Session, periods: Sequence[Period], table: _Table, reference: Reference
+) -> None:
     dialect = session.get_bind().dialect.name
     started = _month_number(PreProceedings.start_date, dialect)
-    la_area = {code: la.dfj_area for code, la in config.local_authorities().items()}
+    la_area = {code: la.dfj_area for code, la in reference.local_authorities.items()}
     to_court = case((PreProceedings.court_application_date.is_not(None), 1), else_=0)
     rows = session.execute(
         select(PreProceedings.la_code, started, func.count(), func.sum(to_court))
@@ -284,7 +286,9 @@ def _rate(numerator: int, denominator: int, scale: int = 1) -> float | None:
     return round(scale * numerator / denominator, 1) if denominator else None
 
 
-def compute(session: Session, periods: Sequence[Period], names: Iterable[str] = MEASURES) -> list[RawCell]:
+def compute(
+    session: Session, periods: Sequence[Period], reference: Reference, names: Iterable[str] = MEASURES
+) -> list[RawCell]:
     """Every requested measure for every scope and period (consecutive periods of one kind)."""
     wanted = [MEASURES[name] for name in names]
     table = _Table()
@@ -293,12 +297,12 @@ def compute(session: Session, periods: Sequence[Period], names: Iterable[str] = 
     need = {m.name for m in wanted}
     medians = _medians(session, periods) if "care_median_weeks" in need else {}
     if need & {"advice_requests", "advice_on_time_pct"}:
-        _advice(session, periods, table)
+        _advice(session, periods, table, reference)
     if need & {"pre_proceedings_started", "pre_proceedings_to_court_pct"}:
-        _pre_proceedings(session, periods, table)
+        _pre_proceedings(session, periods, table, reference)
     cells = []
     for measure in wanted:
-        for scope in scopes():
+        for scope in scopes(reference):
             for period in periods:
                 cells.extend(_cells(measure, scope, period.label, table, medians))
     return cells

@@ -18,13 +18,13 @@ from flask import render_template
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-import config
 from exchange.metrics import charts, report
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.disclosure import HIDDEN
 from exchange.metrics.measures import AGENCIES, MEASURES
 from exchange.metrics.periods import Period, month_start
 from exchange.models import Organisation
+from exchange.reference import Reference
 
 HISTORY = 4  # the previous quarters shown beside the quarter
 DEMO_ORG_PREFIX = "demo-"
@@ -79,11 +79,11 @@ def _months(quarter: Period) -> str:
     return f"{first:%B} to {last:%B %Y}"
 
 
-def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
+def context(session: Session, area: str, quarter: Period, reference: Reference) -> dict[str, Any]:
     """Everything the pack template shows, every figure already disclosure-controlled and formatted."""
     periods = [quarter.shifted(-n) for n in range(HISTORY, -1, -1)]
     labels = [p.label for p in periods]
-    cells = report.cells(session, periods, [area, NATIONAL])
+    cells = report.cells(session, periods, [area, NATIONAL], reference)
     by_key = {(c["measure"], c["area"], c["period"], c["category"]): c for c in cells}
 
     def value(
@@ -100,7 +100,7 @@ def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
     def area_and_national(measure: str) -> list[tuple[str, list[float | int | None]]]:
         return [(area_name, series(measure, area)), (NATIONAL_NAME, series(measure, NATIONAL))]
 
-    area_name, now = config.dfj_areas().get(area, area), datetime.now(UTC)
+    area_name, now = reference.dfj_areas.get(area, area), datetime.now(UTC)
     rows = [
         {
             "measure": m,
@@ -192,8 +192,8 @@ def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
     }
 
 
-def render_html(session: Session, area: str, quarter: Period) -> str:
-    return render_template("pack.html", **context(session, area, quarter))
+def render_html(session: Session, area: str, quarter: Period, reference: Reference) -> str:
+    return render_template("pack.html", **context(session, area, quarter, reference))
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

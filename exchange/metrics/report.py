@@ -19,15 +19,16 @@ from exchange.metrics.aggregates import NATIONAL
 from exchange.metrics.measures import MEASURES, RawCell, compute, scopes
 from exchange.metrics.periods import Period
 from exchange.models import Organisation
+from exchange.reference import Reference
 
 COLUMNS = ("measure", "category", "area", "period", "value", "numerator", "denominator", "status")
 _KINDS = {"count": disclosure.COUNT, "percent": disclosure.PERCENTAGE}
 
 
-def visible_areas(org: Organisation) -> list[str]:
+def visible_areas(org: Organisation, reference: Reference) -> list[str]:
     """The DFJ areas an organisation may see besides national: its own (lfjb), every one (fjb), none else."""
     if org.kind == "fjb":
-        return [s for s in scopes() if s != NATIONAL]
+        return [s for s in scopes(reference) if s != NATIONAL]
     if org.kind == "lfjb":
         return list(org.dfj_areas or [])
     return []
@@ -60,9 +61,11 @@ def _linked_margins(figures: Iterable[disclosure.Figure]) -> list[disclosure.Mar
     return margins
 
 
-def protected_table(session: Session, periods: Sequence[Period]) -> list[dict[str, Any]]:
+def protected_table(
+    session: Session, periods: Sequence[Period], reference: Reference
+) -> list[dict[str, Any]]:
     """Every measure of every scope and period, disclosure-controlled, as API cells."""
-    raws = compute(session, periods)
+    raws = compute(session, periods, reference)
     figures = [_figure(r) for r in raws]
     margins = disclosure.area_margins(figures) + _linked_margins(figures)
     cells = disclosure.protect(figures, margins)
@@ -82,10 +85,16 @@ def protected_table(session: Session, periods: Sequence[Period]) -> list[dict[st
 
 
 def cells(
-    session: Session, periods: Sequence[Period], areas: Iterable[str], measures: Iterable[str] | None = None
+    session: Session,
+    periods: Sequence[Period],
+    areas: Iterable[str],
+    reference: Reference,
+    measures: Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The protected cells of ``areas`` (``national`` included when named) and ``measures`` (default: all)."""
     wanted_areas, wanted = set(areas), set(measures or MEASURES)
     return [
-        c for c in protected_table(session, periods) if c["area"] in wanted_areas and c["measure"] in wanted
+        c
+        for c in protected_table(session, periods, reference)
+        if c["area"] in wanted_areas and c["measure"] in wanted
     ]

@@ -1,8 +1,8 @@
 """Cases: the output document built from canonical input, who may see it, its versions and its queries.
 
 A case is stored as its current output document (exchange ids on the case, children, parties, hearings
-and orders; ``dfj_area`` and ``region`` from ``config.courts()``; ``version``; ``updated_at``) beside the
-columns and rows the board metrics query. ``save`` is the only writer: it bumps the version only when a
+and orders; ``dfj_area`` and ``region`` from the reference courts; ``version``; ``updated_at``) beside
+the columns and rows the board metrics query. ``save`` is the only writer: it bumps the version only when a
 recipient would see a difference (compared through the field policy of every recipient kind), appends a
 ``CaseVersion`` and sends ``signals.case_changed``. ``feed_seq`` is assigned when the transaction commits,
 under the audit chain's lock, so the feed follows commit order across processes.
@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -24,12 +24,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, event, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-import config
 from exchange import field_policy, signals
 from exchange.audit import CHAIN_LOCK
 from exchange.db import new_id, serialize, utcnow
+from exchange.errors import DomainError
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
+from exchange.reference import Court, FieldPolicy, Reference
 from schemas import code_lists
+from schemas import error_codes as codes
 
 CLOSED_STATE = "CLOSED"
 FINAL_OUTCOMES = frozenset({"FINAL_ORDER", "REFUSAL", "WITHDRAWN", "NO_ORDER"})
@@ -41,12 +43,8 @@ STATUTORY_TIMETABLE = timedelta(weeks=26)
 _PENDING = "case_versions_pending"
 
 
-class CaseFault(Exception):
+class CaseFault(DomainError):
     """A rule a write breaks: a stable ``code``, a message without personal data, a JSON pointer."""
-
-    def __init__(self, code: str, message: str, pointer: str = "") -> None:
-        super().__init__(message)
-        self.code, self.message, self.pointer = code, message, pointer
 
 
 # --- who may see a case -----------------------------------------------------------------------------
@@ -72,9 +70,9 @@ def visible_to(org: Organisation) -> ColumnElement[bool]:
     return false()
 
 
-def view(case_document: dict[str, Any], org: Organisation) -> dict[str, Any]:
+def view(case_document: dict[str, Any], org: Organisation, policy: FieldPolicy) -> dict[str, Any]:
     """The document as ``org`` may receive it (need to know: the field policy of its kind)."""
-    return field_policy.filter_case(case_document, org.kind)
+    return field_policy.filter_case(case_document, org.kind, policy)
 
 
 def etag(case: Case, org: Organisation) -> str:
@@ -180,12 +178,12 @@ def _matched_ids(items: list[dict[str, Any]], previous: list[dict[str, Any]], ke
 
 
 def build_document(
-    case_id: uuid.UUID, data: dict[str, Any], previous: dict[str, Any] | None
+    case_id: uuid.UUID, data: dict[str, Any], previous: dict[str, Any] | None, courts: Mapping[str, Court]
 ) -> dict[str, Any]:
     """The output document (without ``version`` and ``updated_at``) of canonical input ``data``."""
-    court = config.courts().get(data["court"])
+    court = courts.get(data["court"])
     if court is None:
-        raise CaseFault("court_unknown", "The court code is not a known FamilyMan court.", "/court")
+        raise CaseFault(codes.CASE_COURT_UNKNOWN, "The court code is not a known FamilyMan court.", "/court")
     before = previous or {}
     document = {**data, "id": str(case_id), "dfj_area": court.dfj_area, "region": court.region}
     for field, key in (
@@ -202,7 +200,7 @@ def build_document(
         mapped = [by_la_id.get(ref, ref) for ref in order.get("child_ids", [])]
         if any(ref not in child_ids for ref in mapped):
             raise CaseFault(
-                "order_child_unknown",
+                codes.ORDER_UNKNOWN_CHILD,
                 "An order names a child that is not in the case.",
                 f"/orders_made/{n}/child_ids",
             )
@@ -221,14 +219,14 @@ def _agencies() -> dict[str, str]:
     return {entry["code"]: entry["agency"] for entry in code_lists.get("cancellation_reasons")}
 
 
-def _visible_difference(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+def _visible_difference(old: dict[str, Any] | None, new: dict[str, Any], policy: FieldPolicy) -> bool:
     if old is None:
         return True
     strip = ("version", "updated_at")
     old_core = {k: v for k, v in old.items() if k not in strip}
     new_core = {k: v for k, v in new.items() if k not in strip}
     return any(
-        field_policy.filter_case(old_core, kind) != field_policy.filter_case(new_core, kind)
+        field_policy.filter_case(old_core, kind, policy) != field_policy.filter_case(new_core, kind, policy)
         for kind in RECIPIENT_KINDS
     )
 
@@ -289,6 +287,7 @@ def save(
     case: Case,
     document: dict[str, Any],
     event_type: str,
+    policy: FieldPolicy,
     event_at: datetime | None = None,
 ) -> bool:
     """Store ``document`` as the case's new state; True if a recipient sees a change (a new version).
@@ -296,7 +295,7 @@ def save(
     ``case`` is new (not yet in the session) or loaded. A change no recipient sees (a date only the
     metrics read, say) is stored without a new version; no change at all writes nothing.
     """
-    if not _visible_difference(case.document if case.version else None, document):
+    if not _visible_difference(case.document if case.version else None, document, policy):
         kept = {**document, "version": case.version, "updated_at": case.document["updated_at"]}
         if kept != case.document:
             case.document = kept
@@ -313,7 +312,7 @@ def save(
     session.add(case)
     row = CaseVersion(case_id=case.id, version=case.version, event_type=event_type, document=document)
     session.info.setdefault(_PENDING, []).append(row)
-    signals.case_changed.send(session=session, case=case, version=row)
+    signals.case_changed.send(session=session, case=case, version=row, policy=policy)
     return True
 
 
@@ -343,15 +342,15 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def store_submitted(session: Session, org: Organisation, data: dict[str, Any]) -> Case:
+def store_submitted(session: Session, org: Organisation, data: dict[str, Any], reference: Reference) -> Case:
     """Create or update ``org``'s case with the submitted ``data`` (its reference says which)."""
     # concurrent submissions of one reference take turns: the second then updates what the first created
     serialize(session, _reference_lock(org.id, data["reference"]))
     case = by_reference(session, org.id, data["reference"]) or new_case(org)
     previous = case.document if case.version else None
-    document = build_document(case.id, data, previous)
+    document = build_document(case.id, data, previous, reference.courts)
     if previous is not None:
         # what progression events added that a resubmission does not carry is kept
         document = {**{k: v for k, v in previous.items() if k not in ("version", "updated_at")}, **document}
-    save(session, case, document, "case.submitted")
+    save(session, case, document, "case.submitted", reference.field_policy)
     return case

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from exchange.models import Case
+from exchange.reference import FieldPolicy
 from exchange.store.cases import CLOSED_STATE, STATUTORY_TIMETABLE, CaseFault, save
+from schemas import error_codes as codes
 from schemas import rules
 from schemas.base import Fault
 
@@ -36,22 +38,22 @@ def _hearing(document: Document, hearing_id: uuid.UUID) -> Document:
     for hearing in document.get("hearings", []):
         if hearing["id"] == str(hearing_id):
             if hearing.get("status") not in OPEN_HEARING:
-                raise CaseFault("hearing_not_listed", "The hearing is no longer listed.", "/hearing_id")
+                raise CaseFault(codes.HEARING_NOT_LISTED, "The hearing is no longer listed.", "/hearing_id")
             return hearing
-    raise CaseFault("hearing_unknown", "The case has no hearing with this id.", "/hearing_id")
+    raise CaseFault(codes.EVENT_UNKNOWN_HEARING, "The case has no hearing with this id.", "/hearing_id")
 
 
 def _children(document: Document, child_ids: list[uuid.UUID], pointer: str) -> list[Document]:
     by_id = {child["id"]: child for child in document["children"]}
     missing = [c for c in child_ids if str(c) not in by_id]
     if missing:
-        raise CaseFault("child_unknown", "The case has no child with this id.", pointer)
+        raise CaseFault(codes.EVENT_UNKNOWN_CHILD, "The case has no child with this id.", pointer)
     return [by_id[str(c)] for c in child_ids]
 
 
 def _issued(document: Document, event: Document) -> None:
     if document.get("date_issued"):
-        raise CaseFault("already_issued", "The case has been issued already.", "/type")
+        raise CaseFault(codes.ALREADY_ISSUED, "The case has been issued already.", "/type")
     document["date_issued"] = _iso(event["date_issued"])
     if event.get("court_case_number"):
         document["court_case_number"] = event["court_case_number"]
@@ -98,7 +100,9 @@ def _order_made(document: Document, event: Document) -> None:
 
 def _timetable_extended(document: Document, event: Document) -> None:
     if not document.get("date_issued"):
-        raise CaseFault("not_issued", "A timetable runs from issue: the case has not been issued.", "/type")
+        raise CaseFault(
+            codes.NOT_ISSUED, "A timetable runs from issue: the case has not been issued.", "/type"
+        )
     issued = date.fromisoformat(document["date_issued"])
     for child in _children(document, event["child_ids"], "/child_ids"):
         deadline = child.get("timetable_deadline")
@@ -110,7 +114,7 @@ def _timetable_extended(document: Document, event: Document) -> None:
 def _outcome_recorded(document: Document, event: Document) -> None:
     (child,) = _children(document, [event["child_id"]], "/child_id")
     if child.get("outcome"):
-        raise CaseFault("outcome_recorded", "The child's outcome has been recorded already.", "/child_id")
+        raise CaseFault(codes.OUTCOME_RECORDED, "The child's outcome has been recorded already.", "/child_id")
     child["outcome"] = event["outcome"]
     child["outcome_date"] = _iso(event["outcome_date"])
 
@@ -150,21 +154,21 @@ class EventInvalid(Exception):
         self.faults = faults
 
 
-def apply_event(session: Session, case: Case, event: Document) -> bool:
+def apply_event(session: Session, case: Case, event: Document, policy: FieldPolicy) -> bool:
     """Apply one loaded event; True if it made a new version.
 
     Raises ``CaseFault`` for a transition the case's state forbids (checked first: a conflict), then
     ``EventInvalid`` for the event's own faults against the case.
     """
     if case.state == CLOSED_STATE:
-        raise CaseFault("case_closed", "The case is closed: it takes no more events.", "/type")
+        raise CaseFault(codes.CASE_CLOSED, "The case is closed: it takes no more events.", "/type")
     if case.last_event_at is not None and event["occurred_at"] < case.last_event_at:
         raise CaseFault(
-            "event_out_of_order", "The event is older than the case's latest event.", "/occurred_at"
+            codes.EVENT_OUT_OF_ORDER, "The event is older than the case's latest event.", "/occurred_at"
         )
     document = copy.deepcopy(case.document)
     TRANSITIONS[event["type"]](document, event)
     faults = rules.event_faults(event, case.document, today=date.today())
     if faults:
         raise EventInvalid(faults)
-    return save(session, case, document, event["type"], event_at=event["occurred_at"])
+    return save(session, case, document, event["type"], policy, event_at=event["occurred_at"])

@@ -14,13 +14,16 @@ from typing import Any
 import jsonschema
 import pytest
 
-import config
 from adapters.base import Record
 from adapters.cafcass_api import SCHEMA_FILE, CafcassApiAdapter, case_schema
 from adapters.hmcts_fpl_ccd import HmctsFplCcdAdapter
+from exchange import reference
 from exchange.field_policy import filter_case
 from schemas.case import CaseInputSchema, CaseSchema
 from tests.fixtures import FIXTURES, SAMPLES
+
+#: the shipped reference data, which the exchange passes to every adapter it builds
+PLACES = reference.load()
 
 REFERENCE = FIXTURES
 
@@ -30,14 +33,14 @@ RESPONSE_SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 def canonical_inputs(name: str) -> list[dict[str, Any]]:
     body = (SAMPLES / "hmcts-fpl-ccd" / f"{name}.json").read_bytes()
-    return [r.data for r in HmctsFplCcdAdapter().parse(io.BytesIO(body)) if isinstance(r, Record)]
+    return [r.data for r in HmctsFplCcdAdapter(PLACES).parse(io.BytesIO(body)) if isinstance(r, Record)]
 
 
 def as_output(case: dict[str, Any]) -> dict[str, Any]:
     """What the store would hand out for ``case``: exchange ids and derived fields, checked by CaseSchema."""
     loaded = CaseInputSchema().load(case)
     ids = {child["la_child_id"]: str(uuid.uuid4()) for child in loaded["children"]}
-    court = config.courts()[loaded["court"]]
+    court = PLACES.courts[loaded["court"]]
     output = {
         **CaseInputSchema().dump(loaded),
         "id": str(uuid.uuid4()),
@@ -55,7 +58,7 @@ def as_output(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(cases: list[dict[str, Any]]) -> dict[str, Any]:
-    return json.loads(b"".join(CafcassApiAdapter().render(cases)))
+    return json.loads(b"".join(CafcassApiAdapter(PLACES).render(cases)))
 
 
 def output_of(name: str) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def test_shipped_schema_is_the_hmcts_file() -> None:
 def test_round_trip_validates_against_the_cafcass_api_schema(name: str) -> None:
     inputs = canonical_inputs(name)
     assert inputs
-    response = render([filter_case(as_output(case), "cafcass") for case in inputs])
+    response = render([filter_case(as_output(case), "cafcass", PLACES.field_policy) for case in inputs])
     jsonschema.validate(response, RESPONSE_SCHEMA)
     for case in response["cases"]:
         jsonschema.validate(case, case_schema())
@@ -172,9 +175,9 @@ def test_an_la_without_a_letter_code_renders_null() -> None:
 
 
 def test_a_confidential_address_is_never_rendered() -> None:
-    case = filter_case(output_of("confidential-address"), "cafcass")
+    case = filter_case(output_of("confidential-address"), "cafcass", PLACES.field_policy)
     assert case["respondents"][0]["address"]  # Cafcass may see it: the adapter must still drop it
-    body = b"".join(CafcassApiAdapter().render([case])).decode()
+    body = b"".join(CafcassApiAdapter(PLACES).render([case])).decode()
     for line in case["respondents"][0]["address"].values():
         assert line not in body
     respondent = json.loads(body)["cases"][0]["caseData"]["respondents"][0]
@@ -191,7 +194,7 @@ def test_an_address_without_a_confidentiality_flag_is_not_rendered() -> None:
 
 def test_render_streams_one_chunk_per_case() -> None:
     case = output_of("epo")
-    chunks = list(CafcassApiAdapter().render(iter([case, case, case])))
+    chunks = list(CafcassApiAdapter(PLACES).render(iter([case, case, case])))
     assert len(chunks) == 5  # opening, three cases, closing
     assert json.loads(b"".join(chunks))["total"] == 3
 

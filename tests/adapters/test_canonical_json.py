@@ -14,14 +14,18 @@ from marshmallow import ValidationError
 from adapters import canonical_json
 from adapters.base import FormatError, Position, Record, RecordError
 from adapters.canonical_json import CHUNK_SIZE, MAX_DEPTH, MAX_RECORD_UNITS, CanonicalJsonAdapter
+from exchange import reference
 from schemas.case import CaseInputSchema
 from tests.adapters.conftest import SAMPLES, canonical_input_case
+
+#: the shipped reference data, which the exchange passes to every adapter it builds
+PLACES = reference.load()
 
 SAMPLE_DIR = SAMPLES / "canonical-json"
 
 
 def parse(body: bytes) -> list[Record | RecordError]:
-    return list(CanonicalJsonAdapter().parse(io.BytesIO(body)))
+    return list(CanonicalJsonAdapter(PLACES).parse(io.BytesIO(body)))
 
 
 def format_error(body: bytes) -> FormatError:
@@ -118,7 +122,7 @@ def test_the_case_size_limit_counts_characters() -> None:
 
 def test_a_huge_batch_is_read_case_by_case() -> None:
     body = b'{"cases": [' + b",".join([b'{"a": 1}'] * 100_000) + b"]}"
-    results = CanonicalJsonAdapter().parse(io.BytesIO(body))
+    results = CanonicalJsonAdapter(PLACES).parse(io.BytesIO(body))
     assert next(results).position.pointer == "/cases/0"
     assert sum(1 for _ in results) == 99_999
 
@@ -184,20 +188,20 @@ class ChunkCounter(io.BytesIO):
 
 def test_parse_reads_fixed_chunks() -> None:
     stream = ChunkCounter(batch(*[{"a": "x" * 1000}] * 200))
-    assert len(list(CanonicalJsonAdapter().parse(stream))) == 200
+    assert len(list(CanonicalJsonAdapter(PLACES).parse(stream))) == 200
     assert set(stream.reads) == {CHUNK_SIZE}
 
 
 def test_render_writes_a_batch_incrementally() -> None:
-    chunks = list(CanonicalJsonAdapter().render(iter([{"a": 1}, {"b": "é"}])))
+    chunks = list(CanonicalJsonAdapter(PLACES).render(iter([{"a": 1}, {"b": "é"}])))
     assert chunks == [b'{"cases":[', b'{"a":1}', b',{"b":"\xc3\xa9"}', b"]}"]
-    assert b"".join(CanonicalJsonAdapter().render([])) == b'{"cases":[]}'
+    assert b"".join(CanonicalJsonAdapter(PLACES).render([])) == b'{"cases":[]}'
 
 
 def test_render_writes_loaded_dates_instants_and_ids_in_their_json_forms() -> None:
     ident = uuid.uuid4()
     record = {"id": ident, "on": date(2025, 1, 7), "at": datetime(2025, 1, 7, 10, tzinfo=UTC)}
-    body = b"".join(CanonicalJsonAdapter().render([record]))
+    body = b"".join(CanonicalJsonAdapter(PLACES).render([record]))
     assert json.loads(body) == {
         "cases": [{"id": str(ident), "on": "2025-01-07", "at": "2025-01-07T10:00:00+00:00"}]
     }
@@ -205,12 +209,12 @@ def test_render_writes_loaded_dates_instants_and_ids_in_their_json_forms() -> No
 
 def test_render_refuses_what_json_cannot_carry() -> None:
     with pytest.raises(ValueError):
-        b"".join(CanonicalJsonAdapter().render([{"a": float("nan")}]))
+        b"".join(CanonicalJsonAdapter(PLACES).render([{"a": float("nan")}]))
     with pytest.raises(TypeError):
-        b"".join(CanonicalJsonAdapter().render([{"a": {1, 2}}]))
+        b"".join(CanonicalJsonAdapter(PLACES).render([{"a": {1, 2}}]))
 
 
 def test_rendered_cases_parse_back_unchanged() -> None:
     cases = [canonical_input_case(n) for n in range(3)]
-    body = b"".join(CanonicalJsonAdapter().render(cases))
+    body = b"".join(CanonicalJsonAdapter(PLACES).render(cases))
     assert [r.data for r in parse(body)] == cases

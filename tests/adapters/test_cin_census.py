@@ -13,10 +13,14 @@ import pytest
 
 from adapters.base import FormatError, Record, RecordError
 from adapters.cin_census import YEARS, CinCensusAdapter, derived_xsd
+from exchange import reference
 from exchange.synthetic_cin import census_chunks, synthetic_upn, write_census
 from schemas.cin import SCHEMAS
 from tests.fixtures import FIXTURES
 from tests.fixtures import SAMPLES as OWN
+
+#: the shipped reference data, which the exchange passes to every adapter it builds
+PLACES = reference.load()
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = FIXTURES / "cin" / "samples"
@@ -24,7 +28,7 @@ SAMPLES = OWN / "cin-census"
 
 
 def parse(data: bytes) -> list[Record | RecordError]:
-    return list(CinCensusAdapter().parse(io.BytesIO(data)))
+    return list(CinCensusAdapter(PLACES).parse(io.BytesIO(data)))
 
 
 def census(children: int = 3, year: int = 2026, seed: int = 0) -> bytes:
@@ -398,7 +402,7 @@ def _python_peak(path: Path) -> int:
     tracemalloc.start()
     try:
         with path.open("rb") as stream:
-            for _ in CinCensusAdapter().parse(stream):
+            for _ in CinCensusAdapter(PLACES).parse(stream):
                 pass
         return tracemalloc.get_traced_memory()[1]
     finally:
@@ -416,8 +420,10 @@ def test_python_memory_does_not_grow_with_the_number_of_children(tmp_path: Path)
 RSS_SCRIPT = """
 import resource, sys
 from adapters.cin_census import CinCensusAdapter
+from exchange import reference
+PLACES = reference.load()
 with open(sys.argv[1], "rb") as stream:
-    for _ in CinCensusAdapter().parse(stream):
+    for _ in CinCensusAdapter(PLACES).parse(stream):
         pass
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

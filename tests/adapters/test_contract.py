@@ -33,7 +33,11 @@ import pytest
 
 from adapters.base import Adapter, FormatError, Record, RecordError
 from adapters.registry import GROUP, installed
+from exchange import reference
 from tests.adapters.conftest import LARGE_INPUTS, SAMPLES, canonical_cases
+
+#: the shipped reference data, which the exchange passes to every adapter it builds
+PLACES = reference.load()
 
 ROOT = SAMPLES.parents[2]
 
@@ -148,7 +152,7 @@ def test_every_inbound_adapter_has_a_valid_sample(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "path"), VALID_SAMPLES)
 def test_a_valid_sample_parses_to_records_in_order(name: str, path: Any) -> None:
-    results = parse_all(ADAPTERS[name](), path.read_bytes())
+    results = parse_all(ADAPTERS[name](PLACES), path.read_bytes())
     assert results and all(isinstance(result, Record) for result in results), results
     for record in results:
         assert record.position.as_dict(), "every record says where it stands"
@@ -161,7 +165,7 @@ def test_a_valid_sample_parses_to_records_in_order(name: str, path: Any) -> None
 @pytest.mark.parametrize("name", INBOUND)
 def test_parse_streams(name: str) -> None:
     stream = WatchedStream(large_input(name, LARGE_N))
-    results = ADAPTERS[name]().parse(stream)
+    results = ADAPTERS[name](PLACES).parse(stream)
     first = next(results)
     assert isinstance(first, Record), first
     assert not stream.exhausted, "the first record came only after the whole stream was read"
@@ -177,13 +181,13 @@ def test_parse_memory_does_not_grow_with_the_input(name: str) -> None:
         body = large_input(name, n)
         tracemalloc.start()
         try:
-            for _ in ADAPTERS[name]().parse(io.BytesIO(body)):
+            for _ in ADAPTERS[name](PLACES).parse(io.BytesIO(body)):
                 pass
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
 
-    for _ in ADAPTERS[name]().parse(io.BytesIO(large_input(name, 10))):
+    for _ in ADAPTERS[name](PLACES).parse(io.BytesIO(large_input(name, 10))):
         pass  # first use fills caches (schemas, code lists) that are not per-input memory
     small, large = peak(MEMORY_N // 4), peak(MEMORY_N)
     assert large < 2 * small + 256 * 1024, (small, large)
@@ -204,7 +208,7 @@ def test_parse_memory_does_not_grow_with_the_input(name: str) -> None:
 )
 def test_garbage_is_a_format_error_or_record_errors_never_a_crash(name: str, body: bytes) -> None:
     try:
-        results = parse_all(ADAPTERS[name](), body)
+        results = parse_all(ADAPTERS[name](PLACES), body)
     except FormatError as error:
         assert error.code and error.message
     else:
@@ -221,7 +225,7 @@ def test_render_streams_bytes(name: str) -> None:
             consumed += 1
             yield case
 
-    chunks = ADAPTERS[name]().render(cases())
+    chunks = ADAPTERS[name](PLACES).render(cases())
     first = next(chunks)
     assert isinstance(first, bytes)
     assert consumed < 50, "render read every record before writing anything"
@@ -230,7 +234,7 @@ def test_render_streams_bytes(name: str) -> None:
 
 @pytest.mark.parametrize("name", BOTH)
 def test_what_is_rendered_parses_back_to_the_same_records(name: str) -> None:
-    adapter = ADAPTERS[name]()
+    adapter = ADAPTERS[name](PLACES)
     cases = list(canonical_cases(5))
     body = b"".join(adapter.render(cases))
     results = parse_all(adapter, body)

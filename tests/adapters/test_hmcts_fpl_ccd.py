@@ -10,9 +10,13 @@ import pytest
 
 from adapters.base import FormatError, Record, RecordError
 from adapters.hmcts_fpl_ccd import HmctsFplCcdAdapter
+from exchange import reference
 from schemas.case import CaseInputSchema
 from tests.fixtures import FIXTURES
 from tests.fixtures import SAMPLES as OWN
+
+#: the shipped reference data, which the exchange passes to every adapter it builds
+PLACES = reference.load()
 
 REFERENCE = FIXTURES
 SAMPLES = OWN / "hmcts-fpl-ccd"
@@ -20,7 +24,7 @@ VALID = ("valid-case-management", "epo", "confidential-address", "progressed", "
 
 
 def parse(body: bytes) -> list[Record | RecordError]:
-    return list(HmctsFplCcdAdapter().parse(io.BytesIO(body)))
+    return list(HmctsFplCcdAdapter(PLACES).parse(io.BytesIO(body)))
 
 
 def sample(name: str) -> bytes:
@@ -330,7 +334,7 @@ def test_a_list_is_streamed_case_by_case() -> None:
     case = sample("epo")
     body = b"[" + b",".join([case] * 500) + b"]"
     stream = CountingStream(body)
-    results = HmctsFplCcdAdapter().parse(stream)  # type: ignore[arg-type]
+    results = HmctsFplCcdAdapter(PLACES).parse(stream)  # type: ignore[arg-type]
     first = next(results)
     assert isinstance(first, Record)
     assert stream.given < len(body) / 10  # the first case came before most of the body was read

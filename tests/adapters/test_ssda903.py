@@ -24,9 +24,13 @@ from lxml import etree
 from adapters import registry
 from adapters.base import FormatError, Position, Record, RecordError
 from adapters.ssda903 import Ssda903Adapter
+from exchange import reference
 from schemas.ssda903 import SCHEMAS, TABLES
 from tests.fixtures import FIXTURES
 from tests.fixtures import SAMPLES as OWN
+
+#: the shipped reference data, which the exchange passes to every adapter it builds
+PLACES = reference.load()
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = FIXTURES / "ssda903"
@@ -89,7 +93,7 @@ def large_return_xml(children: int) -> BinaryIO:
 
 def parse(data: bytes | BinaryIO, **options: Any) -> list[Record | RecordError]:
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
-    return list(Ssda903Adapter(**options).parse(stream))
+    return list(Ssda903Adapter(PLACES, **options).parse(stream))
 
 
 def records(items: list[Record | RecordError]) -> list[Record]:
@@ -444,7 +448,7 @@ def test_hostile_or_broken_xml_is_refused(name: str, code: str) -> None:
 
 
 def test_refusals_come_before_any_record() -> None:
-    stream = Ssda903Adapter().parse(io.BytesIO((OWN_SAMPLES / "doctype.xml").read_bytes()))
+    stream = Ssda903Adapter(PLACES).parse(io.BytesIO((OWN_SAMPLES / "doctype.xml").read_bytes()))
     with pytest.raises(FormatError):
         next(stream)
 
@@ -545,15 +549,15 @@ def test_schemas_are_strict(kind: str, data: dict[str, Any]) -> None:
 
 
 def test_registered_as_the_csv_default_and_the_xml_profile() -> None:
-    assert isinstance(registry.get("ssda903"), Ssda903Adapter)
-    assert isinstance(registry.select_inbound("application/xml", "ssda903"), Ssda903Adapter)
+    assert isinstance(registry.get("ssda903", PLACES), Ssda903Adapter)
+    assert isinstance(registry.select_inbound("application/xml", "ssda903", PLACES), Ssda903Adapter)
     assert Ssda903Adapter.default_for == ("text/csv",)
 
 
 def peak_bytes(stream: BinaryIO) -> tuple[int, int]:
     tracemalloc.start()
     try:
-        count = sum(1 for _ in Ssda903Adapter().parse(stream))
+        count = sum(1 for _ in Ssda903Adapter(PLACES).parse(stream))
         return count, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -576,8 +580,8 @@ def test_xml_memory_does_not_grow_with_the_children() -> None:
 RSS_PROBE = """
 import resource, sys
 sys.path.insert(0, {tests!r})
-from test_ssda903 import Ssda903Adapter, large_return_xml
-count = sum(1 for _ in Ssda903Adapter().parse(large_return_xml({children})))
+from test_ssda903 import PLACES, Ssda903Adapter, large_return_xml
+count = sum(1 for _ in Ssda903Adapter(PLACES).parse(large_return_xml({children})))
 print(count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 

@@ -11,8 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-import config
-from exchange import advice
+from exchange import advice, reference
 from exchange.working_days import add_working_days
 from tests.delivery.helpers import Receiver, case_data, make_worker, submit_case, subscribe
 
@@ -103,12 +102,13 @@ def test_court_asks_cafcass_answers_and_every_webhook_is_signed(client, auth_hea
 
 def _holiday_monday_after(start: date) -> date:
     """The first bank-holiday Monday after ``start`` whose Thursday and Friday before are working days."""
+    holidays = reference.load().bank_holidays.dates
     return next(
         d
-        for d in sorted(config.bank_holidays())
+        for d in sorted(holidays)
         if d > start
         and d.weekday() == 0
-        and {d - timedelta(days=3), d - timedelta(days=4)}.isdisjoint(config.bank_holidays())
+        and {d - timedelta(days=3), d - timedelta(days=4)}.isdisjoint(holidays)
     )
 
 
@@ -137,7 +137,8 @@ def test_safeguarding_letter_turns_overdue_on_the_right_day_across_a_bank_holida
     request = created.get_json()
     # Tuesday, (Monday is a holiday), Friday, Thursday: the letter is due on the Thursday before
     thursday = holiday - timedelta(days=4)
-    assert request["due_date"] == str(thursday) == str(add_working_days(hearing, -3))
+    holidays = reference.load().bank_holidays
+    assert request["due_date"] == str(thursday) == str(add_working_days(hearing, -3, holidays))
     worker = make_worker()
 
     worker.run_once(today=thursday)

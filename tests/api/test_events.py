@@ -68,7 +68,7 @@ def test_hearing_held_for_an_unknown_or_vacated_hearing_is_409(post, case):
         "occurred_at": at(2),
         "hearing_id": "00000000-0000-4000-8000-000000000000",
     }
-    assert conflict_code(post(case["id"], unknown)) == "hearing_unknown"
+    assert conflict_code(post(case["id"], unknown)) == "event.unknown_hearing"
     hearing = listed(post, case, day=3)
     vacated = post(
         case["id"],

@@ -120,6 +120,8 @@ def test_no_worker_takes_over_an_import_that_outlives_its_lease(app, make_partne
             body,
             "application/xml",
             "cin-census",
+            session=db.session(),
+            settings=app.config["EXCHANGE_SETTINGS"],
             inline=True,
             progress=a_worker_a_day_later,
         )

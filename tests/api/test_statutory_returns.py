@@ -499,8 +499,8 @@ def test_a_large_census_is_answered_202_and_processed_by_the_worker_with_visible
         looked.join()
 
     monkeypatch.setattr(pipeline, "_stage", stage_then_look)
-    assert pipeline.process_next_submission() is True
-    assert pipeline.process_next_submission() is False
+    assert pipeline.process_next_submission(db.session(), app.config["EXCHANGE_SETTINGS"]) is True
+    assert pipeline.process_next_submission(db.session(), app.config["EXCHANGE_SETTINGS"]) is False
     assert seen[:3] == [("processing", 20), ("processing", 40), ("processing", 60)]
     assert seen[-1] == ("processing", 61)  # the header and 60 children
 
@@ -528,7 +528,7 @@ def test_a_large_census_refused_late_by_the_worker_stores_nothing(app, camden_wi
     app.config["EXCHANGE_SETTINGS"] = dataclasses.replace(settings, inline_submission_bytes=4096)
     answer = submit(camden_with_a_census, body, CIN)
     assert answer.status_code == 202
-    assert pipeline.process_next_submission() is True
+    assert pipeline.process_next_submission(db.session(), app.config["EXCHANGE_SETTINGS"]) is True
     row = db.session.get(Submission, uuid.UUID(answer.get_json()["id"]))
     db.session.refresh(row)
     assert (row.status, row.accepted, [f["code"] for f in row.report]) == ("rejected", 0, ["xml.truncated"])

@@ -150,8 +150,8 @@ def test_large_body_is_left_to_the_worker_which_shows_progress(
             seen.append((row.status, row.records))
 
     monkeypatch.setattr(pipeline, "_stage", watch)
-    assert pipeline.process_next_submission() is True
-    assert pipeline.process_next_submission() is False
+    assert pipeline.process_next_submission(db.session(), app.config["EXCHANGE_SETTINGS"]) is True
+    assert pipeline.process_next_submission(db.session(), app.config["EXCHANGE_SETTINGS"]) is False
     assert seen == [("processing", 1), ("processing", 2), ("processing", 3), ("processing", 4)]
 
     done = client.get(f"/v1/submissions/{body['id']}", headers=auth_headers(camden)).get_json()
@@ -196,7 +196,7 @@ def test_a_body_is_stored_in_chunks_and_the_worker_reads_it_across_them(
     assert len(chunks) == -(-len(raw) // 64) and b"".join(chunks) == raw
     assert store.open_body(db.session, sha256).read() == raw
 
-    assert pipeline.process_next_submission() is True
+    assert pipeline.process_next_submission(db.session(), app.config["EXCHANGE_SETTINGS"]) is True
     done = client.get(answer.headers["Location"], headers=auth_headers(camden)).get_json()
     assert (done["status"], done["accepted"]) == ("accepted", 3)
     # the same body again (another key, so a new submission) stores no second copy of its chunks

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from flask import current_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from standardwebhooks.webhooks import Webhook
 
@@ -168,8 +169,11 @@ def save_case(org_id: str, data: dict[str, Any], case: Case | None = None) -> Ca
     """Write a case through the case store (new version, signal, outbox) and commit."""
     org = db.session.get(Organisation, org_id)
     case = case or case_store.new_case(org)
-    document = case_store.build_document(case.id, data, case.document if case.version else None)
-    case_store.save(db.session, case, document, "case.submitted" if not case.version else "case.updated")
+    reference = current_app.config["EXCHANGE_SETTINGS"].reference
+    previous = case.document if case.version else None
+    document = case_store.build_document(case.id, data, previous, reference.courts)
+    event = "case.submitted" if not case.version else "case.updated"
+    case_store.save(db.session, case, document, event, reference.field_policy)
     db.session.commit()
     return case
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from flask import current_app
 from sqlalchemy import select
 
 from exchange.db import db
@@ -41,8 +42,9 @@ def test_a_rolled_back_change_leaves_no_delivery(runner, make_partner):
     la = make_partner("local_authority")
     subscribe(runner, la.org_id, "https://partner.example/hooks", "case.changed")
     case = case_store.new_case(db.session.get(Organisation, la.org_id))
-    document = case_store.build_document(case.id, case_data(), None)
-    case_store.save(db.session, case, document, "case.submitted")
+    reference = current_app.config["EXCHANGE_SETTINGS"].reference
+    document = case_store.build_document(case.id, case_data(), None, reference.courts)
+    case_store.save(db.session, case, document, "case.submitted", reference.field_policy)
     db.session.flush()
     assert len(_bodies()) == 1
     db.session.rollback()

@@ -12,10 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-import config
+from exchange import reference
 from exchange.db import db
 from exchange.models import Case, CaseChild, CaseHearing, Organisation
 
+#: the shipped reference data, as create_app loads it
+REFERENCE = reference.load()
 #: courts in three DFJ areas
 CENTRAL, WEST, EAST = "115", "117", "121"
 #: the pack's charts, in the order it shows them
@@ -30,7 +32,7 @@ CHARTS = (
 
 
 def area_of(court: str) -> str:
-    return config.courts()[court].dfj_area
+    return REFERENCE.courts[court].dfj_area
 
 
 @pytest.fixture
@@ -84,7 +86,7 @@ def add_case(la_org: Organisation) -> Callable[..., Case]:
             applicant_la="202",
             court=court,
             dfj_area=area_of(court),
-            region=config.courts()[court].region,
+            region=REFERENCE.courts[court].region,
             law=law,
             application_type="C110A" if law == "public" else "C100",
             state="CLOSED" if disposed else "PREPARE_FOR_HEARING",

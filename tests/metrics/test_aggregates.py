@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-import config
+from exchange import reference
 from exchange.db import db
 from exchange.metrics.aggregates import rebuild
 from exchange.models import CaseChild
@@ -32,7 +32,7 @@ def test_changes_and_deletions_keep_the_counts_exact(add_case):
     # the open case is disposed; another moves court (and DFJ area); a third is deleted
     open_case.first_disposal_date = date(2025, 2, 3)
     open_case.children = [CaseChild(la_child_id="C0", outcome="FINAL_ORDER", outcome_date=date(2025, 2, 3))]
-    moved.court, moved.dfj_area = WEST, config.courts()[WEST].dfj_area
+    moved.court, moved.dfj_area = WEST, reference.load().courts[WEST].dfj_area
     db.session.delete(gone)
     db.session.commit()
     incremental = counts()

@@ -19,7 +19,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-import config
+from exchange import reference
 from exchange.metrics import charts
 from exchange.metrics.pack import AGENCY_LABELS, BAND_LABELS
 
@@ -214,7 +214,7 @@ def test_text_widths_are_never_narrower_than_the_fonts_the_pack_prints_in(family
         pytest.skip(f"{family} is not installed")
     font = TTFont(found[1])
     cmap, advances, em = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
-    texts = [*config.dfj_areas().values(), *AGENCY_LABELS.values(), *BAND_LABELS.values(), *QUARTERS]
+    texts = [*reference.load().dfj_areas.values(), *AGENCY_LABELS.values(), *BAND_LABELS.values(), *QUARTERS]
     texts += ["England and Wales: 34.8 weeks", "Green: up to 26 weeks", "Amber: 27–29", "Red: 30 or more"]
     texts += ["12,345", "100.0", "2026-12", "Per cent", "Weeks", "Cases", "Hearings", "Issued", "Disposed"]
     for text in texts:

@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from exchange.db import db
 from exchange.metrics.measures import compute, duration_band
 from exchange.metrics.periods import Period, parse_quarter
-from tests.metrics.conftest import CENTRAL, WEST, area_of, find
+from tests.metrics.conftest import CENTRAL, REFERENCE, WEST, area_of, find
 
 Q4_2024, Q1_2025, Q2_2025 = (parse_quarter(q) for q in ("2024Q4", "2025Q1", "2025Q2"))
 AREA = area_of(CENTRAL)
 
 
 def raw(periods: list[Period], measure: str, area: str = AREA, category: str | None = None) -> list:
-    cells = compute(db.session, periods, [measure])
+    cells = compute(db.session, periods, REFERENCE, [measure])
     return [find(cells, measure, area, p.label, category) for p in periods]
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask import current_app
 from sqlalchemy import create_engine, text
 from standardwebhooks.webhooks import Webhook
 
@@ -299,10 +300,11 @@ def test_a_submission_whose_request_died_is_replayed_as_202_and_finished_by_a_wo
     assert again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["Location"].endswith(str(orphan.id)) and again.get_json()["status"] == "processing"
 
-    assert not pipeline.process_next_submission()  # its lease still stands
+    settings = current_app.config["EXCHANGE_SETTINGS"]
+    assert not pipeline.process_next_submission(db.session(), settings)  # its lease still stands
     orphan.lease_until = utcnow()  # a minute later
     db.session.commit()
-    assert pipeline.process_next_submission()
+    assert pipeline.process_next_submission(db.session(), settings)
     done = client.post("/v1/submissions", data=body, headers=headers)
     assert done.status_code == 201 and done.get_json()["status"] == "accepted"
     assert done.get_json()["id"] == str(orphan.id)

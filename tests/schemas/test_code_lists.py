@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-import config
+from exchange import reference
 from schemas import code_lists
 from tests.schemas.conftest import REFERENCE
 
@@ -159,7 +159,7 @@ def test_la_codes_are_the_live_english_las_and_the_welsh_ones() -> None:
 
 
 def test_la_codes_agree_with_the_operators_la_table() -> None:
-    assert code_lists.codes("la_codes") == set(config.local_authorities())
+    assert code_lists.codes("la_codes") == set(reference.load().local_authorities)
 
 
 def test_upn_la_numbers_keep_terminated_las_and_add_wales() -> None:

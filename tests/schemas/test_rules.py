@@ -8,16 +8,18 @@ from typing import Any
 
 import pytest
 
+from exchange import reference
 from schemas.case import CaseInputSchema
 from schemas.events import load_event
 from schemas.rules import Fault, case_faults, event_faults
 from tests.schemas.conftest import VALID_UPN, care_case
 
 TODAY = date(2025, 6, 1)
+COURTS = reference.load().courts
 
 
 def faults(case: dict[str, Any], today: date = TODAY) -> list[Fault]:
-    return case_faults(CaseInputSchema().load(case), today=today)
+    return case_faults(CaseInputSchema().load(case), today=today, courts=COURTS)
 
 
 def codes_at(case: dict[str, Any], today: date = TODAY) -> set[tuple[str, str]]:
@@ -30,7 +32,7 @@ def test_the_synthetic_case_breaks_no_rule() -> None:
 
 def test_rules_read_json_strings_as_well_as_loaded_values() -> None:
     bad = care_case(date_issued="2025-01-05")
-    assert case_faults(bad, today=TODAY) == faults(bad)
+    assert case_faults(bad, today=TODAY, courts=COURTS) == faults(bad)
 
 
 @pytest.mark.parametrize(

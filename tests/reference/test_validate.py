@@ -1,11 +1,14 @@
-"""validate() finds what an operator's edit can break; EXCHANGE_CONFIG_DIR selects the operator's copy."""
+"""The checks find what an operator's edit can break; ``load`` reads an operator's copy or refuses it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import config
+import pytest
+
+from exchange.reference import ReferenceDataError, load
+from tests.reference.conftest import validate
 
 
 def _append(path: Path, line: str) -> None:
@@ -15,14 +18,14 @@ def _append(path: Path, line: str) -> None:
 
 def test_operator_copy_is_read_instead_of_the_shipped_folder(config_copy: Path) -> None:
     _append(config_copy / "courts.csv", "999,Test Family Court,London,1,CENTRAL_LONDON")
-    assert config.config_dir() == config_copy
-    assert config.courts()["999"].name == "Test Family Court"
-    assert config.validate() == []
+    assert validate(config_copy) == []
+    assert load(config_copy).courts["999"].name == "Test Family Court"
+    assert "999" not in load().courts  # the shipped copy is untouched
 
 
 def test_court_in_unknown_area(config_copy: Path) -> None:
     _append(config_copy / "courts.csv", "999,Test Family Court,London,1,ATLANTIS")
-    assert config.validate() == ["courts.csv: court 999 is in unknown DFJ area 'ATLANTIS'"]
+    assert validate(config_copy) == ["courts.csv: court 999 is in unknown DFJ area 'ATLANTIS'"]
 
 
 def test_duplicate_codes(config_copy: Path) -> None:
@@ -31,7 +34,7 @@ def test_duplicate_codes(config_copy: Path) -> None:
         config_copy / "local_authorities.csv", "202,Camden again,England,CENTRAL_LONDON,N,CENTRAL_LONDON,"
     )
     _append(config_copy / "dfj_areas.csv", "BRISTOL,Bristol again,Y")
-    assert sorted(config.validate()) == [
+    assert sorted(validate(config_copy)) == [
         "courts.csv: duplicate code 115",
         "dfj_areas.csv: duplicate code BRISTOL",
         "local_authorities.csv: duplicate code 202",
@@ -47,7 +50,7 @@ def test_la_problems(config_copy: Path) -> None:
     ]
     for row in rows:
         _append(config_copy / "local_authorities.csv", row)
-    assert config.validate() == [
+    assert validate(config_copy) == [
         "local_authorities.csv: LA 990 is in unknown DFJ area 'ATLANTIS'",
         "local_authorities.csv: LA 991 has no DFJ area but is not flagged ambiguous",
         "local_authorities.csv: LA 992 has several candidate DFJ areas but is not flagged ambiguous",
@@ -68,7 +71,7 @@ def test_letter_code_routing_and_holiday_problems(config_copy: Path) -> None:
         {"date": "2025-12-27", "title": "a Saturday"},
     ]
     (config_copy / "bank_holidays.json").write_text(json.dumps(holidays))
-    assert config.validate() == [
+    assert validate(config_copy) == [
         "hmcts_la_codes.json: XYZ maps to unknown LA '000'",
         "routing.json: unknown recipient 'ofsted'",
         "routing.json: unknown court 999",
@@ -79,16 +82,15 @@ def test_letter_code_routing_and_holiday_problems(config_copy: Path) -> None:
 
 def test_missing_file_is_one_problem_not_a_crash(config_copy: Path) -> None:
     (config_copy / "routing.json").unlink()
-    assert config.validate() == ["routing.json: cannot be read (FileNotFoundError)"]
+    assert validate(config_copy) == ["routing.json: cannot be read (FileNotFoundError)"]
 
 
 def test_malformed_files_are_reported_without_their_path(config_copy: Path) -> None:
     (config_copy / "bank_holidays.json").write_text('{"dates": [\n')
-    assert config.validate() == ["bank_holidays.json: not valid JSON (line 2)"]
-    config.reload()
+    assert validate(config_copy) == ["bank_holidays.json: not valid JSON (line 2)"]
     (config_copy / "bank_holidays.json").write_text('{"dates": [{"date": "2025-02-30"}]}')
-    [problem] = config.validate()
-    assert problem.startswith("configuration data is malformed: ValueError")
+    [problem] = validate(config_copy)
+    assert problem.startswith("reference data is malformed: ValueError")
     assert str(config_copy) not in problem
 
 
@@ -98,9 +100,36 @@ def test_field_policy_problems(config_copy: Path) -> None:
     policy["kinds"]["court"] += ["court", "children[]upn"]
     policy["confidential_address"]["visible_to"] = ["court", "police"]
     (config_copy / "field_policy.json").write_text(json.dumps(policy))
-    assert config.validate() == [
+    assert validate(config_copy) == [
         "field_policy.json: unknown kind 'lfjb'",
         "field_policy.json: court: malformed field 'children[]upn'",
         "field_policy.json: court: duplicate field court",
         "field_policy.json: confidential_address: unknown kind 'police'",
     ]
+
+
+def test_an_advice_type_without_a_due_rule(config_copy: Path) -> None:
+    path = config_copy / "advice_defaults.json"
+    doc = json.loads(path.read_text())
+    doc["types"]["section_7_report"] = {"weeks": 12}
+    path.write_text(json.dumps(doc))
+    assert validate(config_copy) == [
+        "advice_defaults.json: section_7_report: needs working_days_before_hearing"
+        " or working_days_after_request"
+    ]
+
+
+def test_load_refuses_inconsistent_data_naming_every_fault(config_copy: Path) -> None:
+    _append(config_copy / "courts.csv", "999,Test Family Court,London,1,ATLANTIS")
+    (config_copy / "routing.json").unlink()
+    with pytest.raises(ReferenceDataError) as refused:
+        load(config_copy)
+    assert "routing.json: cannot be read" in str(refused.value)
+
+
+def test_the_loaded_data_cannot_be_changed() -> None:
+    shipped = load()
+    with pytest.raises(AttributeError):
+        shipped.courts = {}  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        shipped.courts["999"] = shipped.courts["115"]  # type: ignore[index]

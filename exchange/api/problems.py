@@ -1,0 +1,95 @@
+"""The one place that turns every error into an RFC 9457 problem+json answer (see ``exchange.errors``).
+
+``register`` installs the handlers: a ``Problem`` as it is, a ``DomainError`` through ``errors.as_problem``,
+a werkzeug ``HTTPException`` (routing 404, 405, 413 …) by its status, anything else as a 500 logged with
+the request id and never shown. A 401, a 403 or a problem naming an ``audit_action`` is audited.
+"""
+
+from __future__ import annotations
+
+import structlog
+from flask import Flask, Response, g, json
+from werkzeug.exceptions import HTTPException
+
+from exchange import audit
+from exchange.db import db
+from exchange.errors import (
+    BY_STATUS,
+    PROBLEM_JSON,
+    DomainError,
+    Problem,
+    ValidationFailed,
+    as_problem,
+    pointer_errors,
+)
+
+log = structlog.get_logger("exchange.errors")
+
+
+def problem_response(problem: Problem) -> Response:
+    response = Response(json.dumps(problem.body()), status=problem.status, mimetype=PROBLEM_JSON)
+    response.headers.update(problem.headers)
+    return response
+
+
+def _from_http_exception(error: HTTPException) -> Problem:
+    data = getattr(error, "data", None) or {}
+    if error.code == 422 and "messages" in data:
+        return ValidationFailed("The request is not valid.", errors=pointer_errors(data["messages"]))
+    cls = BY_STATUS.get(error.code or 500, Problem)
+    problem = cls(error.description)  # werkzeug's fixed texts, or the one the view raised
+    problem.status = error.code or 500
+    if cls is Problem:
+        problem.title = error.name
+        problem.slug = error.name.lower().replace(" ", "-")
+    if error.code == 405 and error.valid_methods:
+        problem.headers["Allow"] = ", ".join(error.valid_methods)
+        problem.detail = f"This URL answers {', '.join(sorted(set(error.valid_methods) - {'OPTIONS'}))} only."
+    return problem
+
+
+def _audit_denial(problem: Problem) -> None:
+    db.session.rollback()
+    audit.record(
+        problem.audit_action or "access.denied",
+        f"denied_{problem.status}",
+        resource_type=problem.resource_type,
+        resource_ids=problem.resource_ids,
+        detail={"reason": problem.detail},
+    )
+    db.session.commit()
+
+
+def _where(error: BaseException) -> str:
+    """Module and line where ``error`` was raised: enough to find it, with no path, values or stack."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_globals.get('__name__', '?')}:{tb.tb_lineno}" if tb else "?"
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(error: Problem) -> Response:
+        if error.audit_action or error.status in (401, 403):
+            _audit_denial(error)
+        return problem_response(error)
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return _problem(as_problem(error))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        return _problem(_from_http_exception(error))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.error(
+            "unhandled_error",
+            error_type=type(error).__name__,
+            at=_where(error),
+            request_id=getattr(g, "request_id", None),
+        )
+        db.session.rollback()
+        return problem_response(Problem("The exchange could not complete the request; it has been logged."))
