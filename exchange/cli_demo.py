@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from exchange import demo
 from exchange.cli import db_upgrade
 from exchange.db import db
+from exchange.metrics import publication
 from exchange.settings import DEFAULT_INSTANCE
 
 HOST, PORT = "127.0.0.1", 8000
@@ -168,6 +169,7 @@ def demo_command(
             scale=scale,
             progress=lambda done, in_all: bar.update(task, completed=done, total=in_all),
         )
+    publication.publish(db.session, today)  # what the worker would do next; the demo runs no worker
     loaded["seconds"] = round(time.perf_counter() - started, 1)
     quarter = f"{today.year - (today.month <= 3)}Q{(today.month - 1) // 3 or 4}"
     if as_json:

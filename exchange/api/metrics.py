@@ -22,19 +22,21 @@ from exchange import audit
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
-from exchange.errors import PROBLEM_DOC, NotFound
-from exchange.metrics import pack, report
+from exchange.errors import PROBLEM_DOC, NotFound, Problem, ValidationFailed
+from exchange.metrics import pack, publication, report
 from exchange.metrics.aggregates import NATIONAL
 from exchange.metrics.disclosure import HIDDEN, PUBLISHED, SUPPRESSED, WITHHELD
 from exchange.metrics.measures import MEASURES, scopes
 from exchange.metrics.periods import (
     MONTHS_IN,
     PERIOD_KINDS,
+    format_month,
     month_of,
     parse_month,
     parse_quarter,
     periods_between,
 )
+from exchange.models import MetricPublication
 from schemas.base import StrictSchema, bounded_string
 
 bp = Blueprint(
@@ -42,8 +44,12 @@ bp = Blueprint(
 )
 MAX_PERIODS = 60
 CSV_TYPE, HTML_TYPE, PDF_TYPE = "text/csv", "text/html", "application/pdf"
-#: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: seconds a caller is asked to wait while the first publication is being made
+RETRY_AFTER = 30
+
+
+class NotYetPublished(Problem):
+    status, slug, title = 503, "not-yet-published", "The figures are not published yet"
 
 
 def _month(text: str) -> None:
@@ -110,6 +116,9 @@ class CellSchema(Schema):
 
 
 class CellsSchema(Schema):
+    published_at = fields.DateTime(
+        required=True, metadata={"description": "When the figures were published."}
+    )
     cells = fields.List(fields.Nested(CellSchema), required=True)
 
 
@@ -152,18 +161,35 @@ def _audit(action: str, areas: list[str], detail: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
+def _publication(first: int, last: int) -> MetricPublication:
+    """The current publication, which must cover the months asked for (503 while none is made yet)."""
+    state = publication.current(db.session)
+    if state is None:
+        raise NotYetPublished(
+            "The board figures are being published; try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
+    if first < state.first_month or last > state.last_month:
+        covered = f"{format_month(state.first_month)} to {format_month(state.last_month)}"
+        raise ValidationFailed(
+            f"The publication covers {covered}.",
+            errors=[{"pointer": "/from", "code": "not_published", "message": f"Within {covered}."}],
+        )
+    return state
 
 
-def _as_csv(cells: list[dict[str, Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(report.COLUMNS)
-    writer.writerows([_csv_safe(c[name]) for name in report.COLUMNS] for c in cells)
-    return Response(out.getvalue(), mimetype=CSV_TYPE)
+def _answer(rows: list[Any], state: MetricPublication, as_csv: bool) -> Response:
+    """The stored cells joined as they are: JSON ``{"published_at", "cells"}`` or CSV rows."""
+    stamp = publication.published_at(state)
+    if as_csv:
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\r\n").writerow(report.COLUMNS)
+        response = Response(header.getvalue() + "".join(r.csv for r in rows), mimetype=CSV_TYPE)
+    else:
+        body = f'{{"published_at":"{stamp}","cells":[' + ",".join(r.json for r in rows) + "]}"
+        response = Response(body, mimetype="application/json")
+    response.last_modified = state.published_at
+    return response
 
 
 @bp.route("")
@@ -175,12 +201,16 @@ def _as_csv(cells: list[dict[str, Any]]) -> Response:
 def metrics(
     period: str, area: str | None = None, measure: str | None = None, **months: str
 ) -> ResponseReturnValue:
-    """Disclosure-controlled cells ``{"cells": [...]}``; CSV with ``Accept: text/csv``."""
+    """Disclosure-controlled cells ``{"published_at", "cells": [...]}``; CSV with ``Accept: text/csv``.
+
+    The cells are read from the current publication (503 with ``Retry-After`` before the first one).
+    """
     areas = _allowed_areas(area)
     first, last = _range({"period": period, **months})
     periods = periods_between(period, first, last)  # type: ignore[arg-type]
     names = [m for m in (measure or "").split(",") if m] or list(MEASURES)
-    cells = report.cells(db.session, periods, areas, names)
+    state = _publication(periods[0].first_month, periods[-1].last_month)
+    rows = publication.rows(db.session, periods, areas, names)
     as_csv = request.accept_mimetypes.best_match(["application/json", CSV_TYPE]) == CSV_TYPE
     _audit(
         "metrics.read",
@@ -193,7 +223,7 @@ def metrics(
             "format": "csv" if as_csv else "json",
         },
     )
-    return _as_csv(cells) if as_csv else jsonify({"cells": cells})
+    return _answer(rows, state, as_csv)
 
 
 @bp.route("/areas")
@@ -228,7 +258,9 @@ def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     )
     if wanted is None:
         raise NotAcceptable("The pack is served as text/html or application/pdf.")
-    html = pack.render_html(db.session, area, parse_quarter(quarter))
+    asked = parse_quarter(quarter)
+    state = _publication(asked.shifted(-pack.HISTORY).first_month, asked.last_month)
+    html = pack.render_html(db.session, area, asked, state)
     _audit(
         "metrics.pack",
         [area, NATIONAL],

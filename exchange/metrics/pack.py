@@ -17,11 +17,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 import config
-from exchange.metrics import charts, report
+from exchange.metrics import charts, publication
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.measures import AGENCIES, MEASURES
 from exchange.metrics.periods import Period
-from exchange.models import Organisation
+from exchange.models import MetricPublication, Organisation
 
 HISTORY = 4  # the previous quarters shown beside the quarter
 DEMO_ORG_PREFIX = "demo-"
@@ -42,11 +42,11 @@ def _number(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
-    """Everything the pack template shows, every figure already disclosure-controlled."""
+def context(session: Session, area: str, quarter: Period, state: MetricPublication) -> dict[str, Any]:
+    """Everything the pack template shows, read from the publication ``state`` (already protected)."""
     periods = [quarter.shifted(-n) for n in range(HISTORY, -1, -1)]
     labels = [p.label for p in periods]
-    cells = report.cells(session, periods, [area, NATIONAL])
+    cells = publication.cells(session, periods, [area, NATIONAL])
     by_key = {(c["measure"], c["area"], c["period"], c["category"]): c for c in cells}
 
     def value(
@@ -123,11 +123,12 @@ def context(session: Session, area: str, quarter: Period) -> dict[str, Any]:
         "charts": figures,
         "synthetic": session.scalar(select(exists().where(Organisation.id.like(f"{DEMO_ORG_PREFIX}%")))),
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "published_at": state.published_at.strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
-def render_html(session: Session, area: str, quarter: Period) -> str:
-    return render_template("pack.html", **context(session, area, quarter))
+def render_html(session: Session, area: str, quarter: Period, state: MetricPublication) -> str:
+    return render_template("pack.html", **context(session, area, quarter, state))
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

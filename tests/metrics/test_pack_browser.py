@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from exchange.db import db
+from exchange.metrics import publication
 from tests.metrics.conftest import EAST, WEST
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -54,6 +56,7 @@ def quarter_of_cases(add_case):
         add_case(
             start + timedelta(days=9 * n), start + timedelta(days=9 * n + 240), court=(EAST, WEST)[n % 2]
         )
+    publication.publish(db.session)
 
 
 def test_the_pack_renders_offline_in_chromium(client, make_partner, auth_headers, quarter_of_cases):

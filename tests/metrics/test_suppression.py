@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from exchange.db import db
+from exchange.metrics import publication
 from exchange.metrics.measures import MEASURES
 
 COURTS = ("115", "117", "121", "127", "123", "185")  # six DFJ areas, small and large
@@ -34,6 +36,7 @@ def mixed_cases(add_case):
             children=rng.choice((1, 1, 2, 3)),
             hearings=vacated if rng.random() < 0.4 else (),
         )
+    publication.publish(db.session)
 
 
 def _pull(client, headers, **extra):
