@@ -25,7 +25,7 @@ from exchange.db import db
 from exchange.errors import PROBLEM_DOC, NotFound, Problem, ValidationFailed
 from exchange.metrics import pack, publication, report
 from exchange.metrics.aggregates import NATIONAL
-from exchange.metrics.disclosure import HIDDEN, PUBLISHED, SUPPRESSED, WITHHELD
+from exchange.metrics.disclosure import COARSENED, HIDDEN, NOT_PUBLISHED, PUBLISHED, SUPPRESSED, WITHHELD
 from exchange.metrics.measures import MEASURES, scopes
 from exchange.metrics.periods import (
     MONTHS_IN,
@@ -109,8 +109,8 @@ class CellSchema(Schema):
     status = fields.String(
         required=True,
         metadata={
-            "enum": [PUBLISHED, SUPPRESSED, WITHHELD],
-            "description": f"A suppressed or withheld figure reads '{HIDDEN}'.",
+            "enum": [PUBLISHED, SUPPRESSED, WITHHELD, COARSENED],
+            "description": f"A suppressed or withheld figure reads '{HIDDEN}', one not published '{NOT_PUBLISHED}'.",
         },
     )
 

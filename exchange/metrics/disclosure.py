@@ -24,12 +24,13 @@ A rate (mean, median, ratio, band) or a percentage is published only when its de
 and neither numerator nor denominator is hidden; a withheld rate shows its numerator as ``c`` as well.
 
 Status vocabulary: ``published``; ``suppressed`` (a count hidden, primary or secondary); ``withheld``
-(a rate or percentage not published). Hidden values are the string ``c`` (the DfE symbol).
+(a rate or percentage not published); ``not_published`` (a breakdown the publication coarsens away: an
+area's flows by month). Hidden values are the string ``c``, values not published ``x`` (the DfE symbols).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import highspy
@@ -38,8 +39,9 @@ import scipy.linalg
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-PUBLISHED, SUPPRESSED, WITHHELD = "published", "suppressed", "withheld"
+PUBLISHED, SUPPRESSED, WITHHELD, COARSENED = "published", "suppressed", "withheld", "not_published"
 HIDDEN = "c"
+NOT_PUBLISHED = "x"  # the DfE symbol for "not available": a breakdown the publication does not make
 SMALL_COUNTS = range(1, 6)
 MIN_DENOMINATOR = 10
 #: audit rounds in which the integer program chooses the extra cells; after them, every hideable neighbour
@@ -108,7 +110,9 @@ def protect(table: Table) -> set[int]:
     rounds = 0
     while True:
         hidden = _follow(table, _solve(table, hidden, cuts) if rounds < SOLVER_ROUNDS else hidden)
-        exposed = [v for v in determined(table.relations, hidden) if table.must_protect(v)]
+        exposed = [
+            v for v in determined(table.relations, hidden, table.must_protect) if table.must_protect(v)
+        ]
         if not exposed:
             return hidden
         new_cuts = [_neighbours(table, hidden, v) for v in exposed]
@@ -239,16 +243,22 @@ def _binary_program(
     return [i for i, x in enumerate(solution.col_value) if x > 0.5]
 
 
-def determined(relations: Iterable[Mapping[int, int]], hidden: set[int]) -> set[int]:
+def determined(
+    relations: Iterable[Mapping[int, int]], hidden: set[int], wanted: Callable[[int], bool] | None = None
+) -> set[int]:
     """The hidden variables whose value the relations fix once every other variable is known.
 
     With the shown variables moved to the right-hand side, a hidden variable is fixed exactly when its
     unit vector lies in the row space of the relations restricted to the hidden variables. The test is
     made per connected block of hidden variables, on an orthonormal basis of the row space (QR with
-    column pivoting of the transposed block).
+    column pivoting of the transposed block). With ``wanted``, only the answer for the variables it
+    accepts is exact: a variable it refuses that sits in a single relation is taken out with that
+    relation first (the relation can always be met by that variable, so it fixes none of the others).
     """
     restricted = [{v: c for v, c in row.items() if v in hidden} for row in relations]
     restricted = [row for row in restricted if row]
+    if wanted is not None:
+        restricted = _peel(restricted, wanted)
     if not restricted:
         return set()
     variables = sorted({v for row in restricted for v in row})
@@ -273,6 +283,27 @@ def determined(relations: Iterable[Mapping[int, int]], hidden: set[int]) -> set[
         dense = matrix[block_rows][:, columns].toarray()
         out |= {variables[columns[i]] for i in _fixed_columns(dense)}
     return out
+
+
+def _peel(rows: list[dict[int, int]], wanted: Callable[[int], bool]) -> list[dict[int, int]]:
+    """Drop, again and again, a relation holding an unwanted variable that is in no other relation."""
+    holding: dict[int, set[int]] = {}
+    for r, row in enumerate(rows):
+        for v in row:
+            holding.setdefault(v, set()).add(r)
+    alive = set(range(len(rows)))
+    loose = [v for v, at in holding.items() if len(at) == 1 and not wanted(v)]
+    while loose:
+        v = loose.pop()
+        if len(holding[v]) != 1:
+            continue
+        (r,) = holding[v]
+        alive.discard(r)
+        for w in rows[r]:
+            holding[w].discard(r)
+            if len(holding[w]) == 1 and not wanted(w):
+                loose.append(w)
+    return [rows[r] for r in sorted(alive)]
 
 
 def _fixed_columns(dense: np.ndarray) -> list[int]:

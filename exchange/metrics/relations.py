@@ -78,6 +78,12 @@ def is_stock(series: str) -> bool:
     return series in STOCKS or series.startswith("band:")
 
 
+def coarsened(series: str, scope: str, period: Period) -> bool:
+    """Flows by month are published nationally only (an area's months are mostly 1-5 and would hide
+    whole tables); stocks at a month's end are published for every area."""
+    return period.kind == "month" and scope != NATIONAL and not is_stock(series)
+
+
 @dataclass
 class Publication:
     """The raw cells, the table built from them, and the variables of each cell."""
@@ -93,9 +99,17 @@ class Publication:
         """The API cell of ``raw`` once ``hidden`` is decided."""
         numerator_series, series = series_of(raw)
         assert series is not None
-        value_var = self.var(series, raw.area, period)
         out = {"measure": raw.measure, "category": raw.category, "area": raw.area, "period": raw.period}
-        if MEASURES[raw.measure].kind == "count":
+        count = MEASURES[raw.measure].kind == "count"
+        if coarsened(series, raw.area, period):
+            return out | {
+                "value": disclosure.NOT_PUBLISHED,
+                "numerator": None if numerator_series is None else disclosure.NOT_PUBLISHED,
+                "denominator": None if count else disclosure.NOT_PUBLISHED,
+                "status": disclosure.COARSENED,
+            }
+        value_var = self.var(series, raw.area, period)
+        if count:
             shown = value_var not in hidden
             return out | {
                 "value": raw.value if shown else disclosure.HIDDEN,
@@ -136,6 +150,8 @@ def build(raws: Iterable[tuple[Period, RawCell]], areas: Sequence[str], months: 
     for period, raw in raws:
         numerator_series, series = series_of(raw)
         assert series is not None
+        if coarsened(series, raw.area, period):
+            continue
         count = raw.value if MEASURES[raw.measure].kind == "count" else raw.denominator
         _record(values, _canonical(series, raw.area, period), int(count or 0))
         if numerator_series is not None:
@@ -179,6 +195,8 @@ def _relations(
         series_periods[series].add((kind, key))
     # area: national = the areas + the remainder (declared for a series wherever it is ever non-zero)
     for series, periods in series_periods.items():
+        if not is_stock(series):  # an area's flows by month are not published: no margin
+            periods = {p for p in periods if p[0] != "month"}
         remainders = {
             p: values.get((series, NATIONAL, *p), 0) - sum(values.get((series, a, *p), 0) for a in areas)
             for p in periods
@@ -197,8 +215,8 @@ def _relations(
     for series in series_periods:
         if is_stock(series):
             continue
-        for scope in scopes:  # period: months to quarters, quarters to years
-            for q in quarters:
+        for scope in scopes:  # period: months to quarters (nationally), quarters to years
+            for q in quarters if scope == NATIONAL else ():
                 table.relate(
                     {var[(series, scope, "quarter", q)]: 1}
                     | {var[(series, scope, "month", m)]: -1 for m in range(q * 3, q * 3 + 3)}
@@ -220,30 +238,37 @@ def _relations(
             table.relate(
                 {var[("open", scope, "month", m)]: 1} | {var[(b, scope, "month", m)]: -1 for b in bands}
             )
-        _stock_flow(publication, values, scope, months)
+        if scope == NATIONAL:
+            _stock_flow(publication, values, scope, [("month", m, m) for m in months])
+        else:  # an area's flows are published by quarter
+            _stock_flow(publication, values, scope, [("quarter", q, q * 3 + 2) for q in quarters])
 
 
 def _stock_flow(
-    publication: Publication, values: Mapping[VarKey, int], scope: str, months: Sequence[int]
+    publication: Publication,
+    values: Mapping[VarKey, int],
+    scope: str,
+    periods: Sequence[tuple[str, int, int]],
 ) -> None:
-    """open(m) - open(m - 1) - started(m) + disposed(m) = remainder (declared where ever non-zero)."""
+    """open(end) - open(previous end) - started + disposed = remainder (declared where ever non-zero),
+    for each (period kind, key, last month) in turn."""
     var = publication.variables
     rows = []
-    for m in months:
+    for n, (kind, key, end) in enumerate(periods):
         terms = {
-            ("open", scope, "month", m): 1,
-            ("started", scope, "month", m): -1,
-            ("disposed", scope, "month", m): 1,
+            ("open", scope, "month", end): 1,
+            ("started", scope, kind, key): -1,
+            ("disposed", scope, kind, key): 1,
         }
-        if m - 1 >= months[0]:
-            terms[("open", scope, "month", m - 1)] = -1
+        if n:
+            terms[("open", scope, "month", periods[n - 1][2])] = -1
         rest = sum(c * values[k] for k, c in terms.items())
-        rows.append((m, terms, rest))
+        rows.append(((kind, key, end), terms, rest))
     declared = any(rest for _, _, rest in rows)
-    for m, terms, rest in rows:
+    for (kind, key, _), terms, rest in rows:
         row = {var[k]: c for k, c in terms.items()}
         if declared:
-            row[_unpublished(publication, ("stock-flow", scope, "month", m), rest)] = -1
+            row[_unpublished(publication, ("stock-flow", scope, kind, key), rest)] = -1
         publication.table.relate(row)
 
 

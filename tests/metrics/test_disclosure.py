@@ -111,5 +111,7 @@ def test_the_audit_agrees_with_the_attacker() -> None:
         relations.append(margin(19, 12, 13, 14))
         t = table([int(v) for v in values], relations)
         hidden = {int(v) for v in rng.choice(20, size=6, replace=False)}
-        assert sorted(v for v in determined(t.relations, hidden) if t.must_protect(v)) == given_away(t, hidden)
+        assert sorted(v for v in determined(t.relations, hidden) if t.must_protect(v)) == given_away(
+            t, hidden
+        )
         assert given_away(t, protect(t)) == []
