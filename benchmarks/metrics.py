@@ -1,15 +1,18 @@
-"""One DFJ area's full quarterly pack over a 10-year national data set, on SQLite and PostgreSQL.
+"""The board figures over a 10-year national data set, on SQLite and PostgreSQL, beside DuckDB.
 
 Data: the demo's synthetic generator at the full national volume (16,000 care and 50,000 private-law
-cases a year, 10 years: about 660,000 cases). For the benchmark only, cases are not sent through the
-intake pipeline (that would take hours): each is turned into its stored form by the case store's own
-``build_document`` and ``_fill_columns``, its metric facts by ``aggregates.facts_of``, and the rows are
-bulk-inserted (cases and the monthly pre-aggregates; child and hearing rows are left out: no measure
-reads them at query time). The figure: the time to compute the pack (every measure for the area and
-national over five quarters, disclosure control over the whole table, the HTML with its charts).
+cases a year; ``EXCHANGE_BENCH_YEARS`` years, 10 by default, printed in every label), stored fast by
+``tests.metrics.national`` (cases and the monthly pre-aggregates; no intake pipeline). Figures:
 
-Baseline, in the same run: DuckDB computing the same measures for the area and national over the same
-per-case facts and vacated hearings exported to Parquet (no pre-aggregation: it scans).
+- publishing from scratch (every measure, area and period protected at once);
+- the quarterly pack of one area, and the 60-month request of every measure for one area and national
+  (``publication.rows`` and the join the view sends), both read from the publication;
+- bringing the publication up to date after 1,000 changed cases (their pre-aggregate changes, then
+  publishing again).
+
+Baseline, in the same run: DuckDB computing the pack's measures for the area and national from the same
+per-case facts exported to Parquet (it scans; no pre-aggregation). Before timing, DuckDB's national
+monthly cases issued and disposed and the quarter's MoJ median are checked equal to the exchange's.
 """
 
 from __future__ import annotations
@@ -19,85 +22,92 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import insert
 
 from benchmarks._harness import exchange, postgres_available, report
 from exchange import create_app
 from exchange.db import db
-from exchange.demo import Generator, create_partners
-from exchange.metrics import aggregates, pack
-from exchange.metrics.periods import month_start, parse_quarter
-from exchange.models import Case
-from exchange.store import cases as case_store
+from exchange.metrics import aggregates, measures, pack, publication
+from exchange.metrics.periods import month_start, parse_quarter, periods_between
+from tests.metrics import national
 
 YEARS = int(os.environ.get("EXCHANGE_BENCH_YEARS", "10"))  # fewer only to try the benchmark out
-SEED, TODAY, NOW = 2024, date(2025, 7, 1), datetime(2025, 7, 1, tzinfo=UTC)
+SEED, TODAY = 2024, date(2025, 7, 1)
 AREA, QUARTER = "BIRMINGHAM", "2025Q1"
 RUNS = 7
+CHANGED = 1000
 
 
-def generate() -> tuple[list[dict], Counter, list[dict], list[dict]]:
-    """Case rows, their summed contributions, and the per-case facts and vacated hearings for Parquet."""
-    rows, facts_rows, vacated = [], [], []
-    totals: Counter = Counter()
-    for _, data in Generator(SEED, YEARS, TODAY, 1.0, private_share=1.0).cases():
-        case = Case(id=case_store.new_id(), org_id="", version=1, created_at=NOW, updated_at=NOW)
-        document = case_store.build_document(case.id, data, None)
-        case_store._fill_columns(case, document)
-        facts = aggregates.facts_of(case)
-        totals.update(aggregates.contributions(facts))
-        rows.append(
-            {c.name: getattr(case, c.key) for c in Case.__table__.columns} | {"document": {"synthetic": True}}
-        )
-        facts_rows.append(
-            {
-                "area": facts.area,
-                "law": facts.law,
-                "issued": facts.issued,
-                "disposed": facts.disposed,
-                "children": facts.children,
-                "held": facts.hearings_taken_place,
-                "cmh": facts.plo_hearings[0],
-                "irh": facts.plo_hearings[1],
-                "final": facts.plo_hearings[2],
-                "final_order": facts.final_order,
-            }
-        )
-        vacated += [{"area": facts.area, "law": facts.law, "day": d, "agency": a} for d, a in facts.vacated]
-    return rows, totals, facts_rows, vacated
+def generate() -> tuple[list[dict], Counter, list[aggregates.CaseFacts]]:
+    rows, facts, totals = [], [], Counter()
+    for row, fact in national.synthetic(SEED, YEARS, TODAY, 1.0, private_share=1.0):
+        rows.append(row)
+        facts.append(fact)
+        totals.update(aggregates.contributions(fact))
+    return rows, totals, facts
 
 
-def load(url: str, rows: list[dict], totals: Counter) -> None:
-    app = create_app({"database_url": url})
-    with app.app_context():
-        _, submitters = create_partners(db.session)
-        org_of = {area: org.id for area, (org, _) in submitters.items()}
-        fallback = next(iter(org_of.values()))
-        for start in range(0, len(rows), 5000):
-            chunk = [r | {"org_id": org_of.get(r["dfj_area"], fallback)} for r in rows[start : start + 5000]]
-            db.session.execute(insert(Case.__table__), chunk)
-        aggregates.add_counts(db.session.connection(), totals)
-        db.session.commit()
-
-
-def time_pack(url: str) -> float:
-    app = create_app({"database_url": url})
-    quarter = parse_quarter(QUARTER)
-    with app.test_request_context():
-        pack.render_html(db.session, AREA, quarter)  # warm-up: templates, statement cache
-        times = []
-        for _ in range(RUNS):
-            start = time.perf_counter()
-            pack.render_html(db.session, AREA, quarter)
-            times.append(time.perf_counter() - start)
-        db.session.remove()
+def median_ms(action) -> float:
+    action()  # warm-up: templates, statement cache
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
+
+
+def time_exchange(url: str, rows: list[dict], totals: Counter, facts: list) -> dict[str, float]:
+    app = create_app({"database_url": url})
+    out = {}
+    with app.test_request_context():
+        national.store(db.session, rows, totals)
+        start = time.perf_counter()
+        state = publication.publish(db.session, TODAY)
+        out["publish"] = (time.perf_counter() - start) * 1000
+        quarter = parse_quarter(QUARTER)
+        out["pack"] = median_ms(lambda: pack.render_html(db.session, AREA, quarter, state))
+        months = periods_between("month", quarter.last_month - 59, quarter.last_month)
+        out["60 months"] = median_ms(
+            lambda: ",".join(r.json for r in publication.rows(db.session, months, [AREA, "national"]))
+        )
+        out["check"] = _exchange_values(db.session, months)
+        # 1,000 cases change (each disposal 30 days later): their pre-aggregate changes, then publishing
+        changed = [f for f in facts if f.disposed][:CHANGED]
+        start = time.perf_counter()
+        deltas: Counter = Counter()
+        for f in changed:
+            deltas.update(aggregates.contributions(replace(f, disposed=f.disposed + timedelta(days=30))))
+            deltas.subtract(aggregates.contributions(f))
+        aggregates.add_counts(db.session.connection(), deltas)
+        db.session.commit()
+        publication.publish(db.session, TODAY)
+        out["update"] = (time.perf_counter() - start) * 1000
+        db.session.remove()
+    return out
+
+
+def _exchange_values(session, months) -> dict:
+    raws = measures.compute(session, months, ["care_cases_started", "care_cases_disposed"])
+    quarter = parse_quarter(QUARTER)
+    [median] = [
+        r.value for r in measures.compute(session, [quarter], ["care_median_weeks"]) if r.area == "national"
+    ]
+    return {
+        "started": {
+            r.period: r.value for r in raws if r.area == "national" and r.measure == "care_cases_started"
+        },
+        "disposed": {
+            r.period: r.value for r in raws if r.area == "national" and r.measure == "care_cases_disposed"
+        },
+        "median": median,
+    }
 
 
 DUCKDB_QUERY = """
@@ -132,7 +142,50 @@ SELECT (SELECT count(*) FROM started), (SELECT count(*) FROM disposed), (SELECT 
 """
 
 
-def time_duckdb(facts_rows: list[dict], vacated: list[dict], workdir: Path) -> float:
+def duckdb_values(con: duckdb.DuckDBPyConnection) -> dict:
+    quarter = parse_quarter(QUARTER)
+    first, last = month_start(quarter.first_month), quarter.end
+    started = dict(
+        con.execute(
+            "SELECT strftime(issued, '%Y-%m'), count(*) FROM cases WHERE law = 'public' GROUP BY ALL"
+        ).fetchall()
+    )
+    disposed = dict(
+        con.execute(
+            "SELECT strftime(disposed, '%Y-%m'), count(*) FROM cases"
+            " WHERE law = 'public' AND disposed IS NOT NULL GROUP BY ALL"
+        ).fetchall()
+    )
+    # the MoJ median: the largest value of the lower NTILE(2) half when odd, the two middle values' mean
+    weeks = sorted(
+        w
+        for (w,) in con.execute(
+            "SELECT (disposed - issued) // 7 FROM cases WHERE law = 'public' AND disposed BETWEEN $1 AND $2",
+            [first, last],
+        ).fetchall()
+    )
+    n = len(weeks)
+    median = weeks[(n + 1) // 2 - 1] if n % 2 else (weeks[n // 2 - 1] + weeks[n // 2]) / 2
+    return {"started": started, "disposed": disposed, "median": median}
+
+
+def time_duckdb(facts: list, workdir: Path) -> tuple[float, duckdb.DuckDBPyConnection]:
+    facts_rows = [
+        {
+            "area": f.area,
+            "law": f.law,
+            "issued": f.issued,
+            "disposed": f.disposed,
+            "children": f.children,
+            "held": f.hearings_taken_place,
+            "cmh": f.plo_hearings[0],
+            "irh": f.plo_hearings[1],
+            "final": f.plo_hearings[2],
+            "final_order": f.final_order,
+        }
+        for f in facts
+    ]
+    vacated = [{"area": f.area, "law": f.law, "day": d, "agency": a} for f in facts for d, a in f.vacated]
     pq.write_table(pa.Table.from_pylist(facts_rows), workdir / "cases.parquet")
     pq.write_table(pa.Table.from_pylist(vacated), workdir / "vacated.parquet")
     con = duckdb.connect()
@@ -142,34 +195,34 @@ def time_duckdb(facts_rows: list[dict], vacated: list[dict], workdir: Path) -> f
     periods = [quarter.shifted(-n) for n in range(4, -1, -1)]
     values = ", ".join(f"('{p}', DATE '{month_start(p.first_month)}', DATE '{p.end}')" for p in periods)
     query = DUCKDB_QUERY.format(quarters=values)
-    con.execute(query, {"area": AREA}).fetchall()  # warm-up
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        con.execute(query, {"area": AREA}).fetchall()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return median_ms(lambda: con.execute(query, {"area": AREA}).fetchall()), con
 
 
 def main() -> None:
     started = time.perf_counter()
-    rows, totals, facts_rows, vacated = generate()
+    rows, totals, facts = generate()
+    label = f"{YEARS} years national"
     print(
         f"generated {len(rows):,} synthetic cases over {YEARS} years in {time.perf_counter() - started:.0f} s"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        baseline = time_duckdb(facts_rows, vacated, Path(tmp))
-    for kind in ("sqlite", "postgresql") if postgres_available() else ("sqlite",):
-        with exchange(kind) as ex:
-            load(ex.database_url, rows, totals)
-            figure = time_pack(ex.database_url)
-        report(
-            f"quarterly pack of {AREA} {QUARTER}, 10 years national, {kind}",
-            figure,
-            "ms",
-            "DuckDB over Parquet, same measures",
-            baseline,
-        )
+        baseline, con = time_duckdb(facts, Path(tmp))
+        expected = duckdb_values(con)
+        for kind in ("sqlite", "postgresql") if postgres_available() else ("sqlite",):
+            with exchange(kind) as ex:
+                figures = time_exchange(ex.database_url, rows, totals, facts)
+            got = figures.pop("check")
+            assert got["median"] == expected["median"], (got["median"], expected["median"])
+            for what in ("started", "disposed"):
+                assert all(expected[what].get(p, 0) == n for p, n in got[what].items()), what
+            for what, figure in figures.items():
+                report(
+                    f"{what}, {AREA} {QUARTER}, {label}, {kind}",
+                    figure,
+                    "ms",
+                    "DuckDB pack over Parquet",
+                    baseline,
+                )
 
 
 if __name__ == "__main__":

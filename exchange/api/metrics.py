@@ -110,7 +110,9 @@ class CellSchema(Schema):
         required=True,
         metadata={
             "enum": [PUBLISHED, SUPPRESSED, WITHHELD, COARSENED],
-            "description": f"A suppressed or withheld figure reads '{HIDDEN}', one not published '{NOT_PUBLISHED}'.",
+            "description": (
+                f"A suppressed or withheld figure reads '{HIDDEN}', one not published '{NOT_PUBLISHED}'."
+            ),
         },
     )
 

@@ -14,10 +14,10 @@ the complement of a percentage) are unpublished variables: always hidden, and se
    imposed on every relation at once rather than margin by margin); zeros stay 0; a rate's numerator is
    hidden whenever its denominator is;
 3. an exact audit (``determined``): a hidden cell is worked out from the published ones when its unit
-   vector lies in the row space of the relations restricted to the hidden cells (rank test, by QR with
-   pivoting per connected block). Each cell the audit finds adds a constraint (one more hidden cell
-   among its neighbours) and the program is solved again, the cells already hidden kept, until the audit
-   finds none. So the guarantee rests on the audit, not on the heuristic: no hidden published cell, and
+   vector lies in the row space of the relations restricted to the hidden cells (rank test, by the
+   projection onto the row space per connected block). Each cell the audit finds adds a constraint
+   (one more hidden cell among its neighbours) and the program is solved again, the cells already
+   hidden kept, until the audit finds none. So the guarantee rests on the audit, not on the heuristic: no hidden published cell, and
    no sensitive unpublished quantity, is determined by the published cells through the relations.
 
 A rate (mean, median, ratio, band) or a percentage is published only when its denominator is at least 10
@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-import scipy.linalg
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -250,10 +249,10 @@ def determined(
 
     With the shown variables moved to the right-hand side, a hidden variable is fixed exactly when its
     unit vector lies in the row space of the relations restricted to the hidden variables. The test is
-    made per connected block of hidden variables, on an orthonormal basis of the row space (QR with
-    column pivoting of the transposed block). With ``wanted``, only the answer for the variables it
-    accepts is exact: a variable it refuses that sits in a single relation is taken out with that
-    relation first (the relation can always be met by that variable, so it fixes none of the others).
+    made per connected block of hidden variables, on the projection onto the row space. With
+    ``wanted``, only the answer for the variables it accepts is exact: a variable it refuses that sits
+    in a single relation is taken out with that relation first (the relation can always be met by
+    that variable, so it fixes none of the others).
     """
     restricted = [{v: c for v, c in row.items() if v in hidden} for row in relations]
     restricted = [row for row in restricted if row]
@@ -307,11 +306,18 @@ def _peel(rows: list[dict[int, int]], wanted: Callable[[int], bool]) -> list[dic
 
 
 def _fixed_columns(dense: np.ndarray) -> list[int]:
-    """Columns j whose unit vector e_j lies in the row space of ``dense``."""
+    """Columns j whose unit vector e_j lies in the row space of ``dense``: the diagonal of the projection
+    onto the row space is 1 there (below 1 elsewhere), read from the eigenvectors of the smaller Gram
+    matrix."""
     if dense.shape[0] == 0:
         return []
-    q, r, _ = scipy.linalg.qr(dense.T, mode="economic", pivoting=True)
-    diagonal = np.abs(np.diag(r))
-    rank = int(np.sum(diagonal > _TOLERANCE * max(1.0, diagonal.max(initial=0.0))))
-    basis = q[:, :rank]
-    return [int(j) for j in np.flatnonzero(np.sum(basis * basis, axis=1) > 1 - 1e-6)]
+    if dense.shape[1] <= dense.shape[0]:
+        values, vectors = np.linalg.eigh(dense.T @ dense)
+        keep = values > _TOLERANCE * max(1.0, values.max(initial=0.0))
+        diagonal = np.sum(vectors[:, keep] ** 2, axis=1)
+    else:
+        values, vectors = np.linalg.eigh(dense @ dense.T)
+        keep = values > _TOLERANCE * max(1.0, values.max(initial=0.0))
+        basis = (vectors[:, keep] / np.sqrt(values[keep])).T @ dense
+        diagonal = np.sum(basis**2, axis=0)
+    return [int(j) for j in np.flatnonzero(diagonal > 1 - 1e-6)]

@@ -79,9 +79,9 @@ def is_stock(series: str) -> bool:
 
 
 def coarsened(series: str, scope: str, period: Period) -> bool:
-    """Flows by month are published nationally only (an area's months are mostly 1-5 and would hide
-    whole tables); stocks at a month's end are published for every area."""
-    return period.kind == "month" and scope != NATIONAL and not is_stock(series)
+    """Months are published nationally only: an area's months are mostly 1-5 and would hide whole
+    tables (an area's stock at a quarter's end is still published, as the quarter's)."""
+    return period.kind == "month" and scope != NATIONAL
 
 
 @dataclass
@@ -195,8 +195,8 @@ def _relations(
         series_periods[series].add((kind, key))
     # area: national = the areas + the remainder (declared for a series wherever it is ever non-zero)
     for series, periods in series_periods.items():
-        if not is_stock(series):  # an area's flows by month are not published: no margin
-            periods = {p for p in periods if p[0] != "month"}
+        # an area's months are not published: no margin, but for a stock at a quarter's end
+        periods = {p for p in periods if p[0] != "month" or is_stock(series) and p[1] % 3 == 2}
         remainders = {
             p: values.get((series, NATIONAL, *p), 0) - sum(values.get((series, a, *p), 0) for a in areas)
             for p in periods
@@ -234,7 +234,7 @@ def _relations(
             table.relate({total: 1, var[(series, scope, kind, key)]: -1, complement: -1})
     bands = [f"band:{b}" for b in MEASURES["care_open_age_profile"].categories]
     for scope in scopes:
-        for m in months:  # category: the age bands add up to the open cases
+        for m in months if scope == NATIONAL else months[2::3]:  # category: age bands add up to open
             table.relate(
                 {var[("open", scope, "month", m)]: 1} | {var[(b, scope, "month", m)]: -1 for b in bands}
             )
