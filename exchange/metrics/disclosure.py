@@ -17,8 +17,9 @@ the complement of a percentage) are unpublished variables: always hidden, and se
    vector lies in the row space of the relations restricted to the hidden cells (rank test, by the
    projection onto the row space per connected block). Each cell the audit finds adds a constraint
    (one more hidden cell among its neighbours) and the program is solved again, the cells already
-   hidden kept, until the audit finds none. So the guarantee rests on the audit, not on the heuristic: no hidden published cell, and
-   no sensitive unpublished quantity, is determined by the published cells through the relations.
+   hidden kept, until the audit finds none. So the guarantee rests on the audit, not on the program:
+   no hidden non-zero cell, and no unpublished quantity of 1-5, is determined by the published cells
+   through the relations.
 
 A rate (mean, median, ratio, band) or a percentage is published only when its denominator is at least 10
 and neither numerator nor denominator is hidden; a withheld rate shows its numerator as ``c`` as well.
