@@ -199,6 +199,7 @@ def _answer(rows: list[Any], state: MetricPublication, as_csv: bool) -> Response
 # the lowest decorator's description of a status wins when flask-smorest merges their media types
 @bp.alt_response(200, schema={"type": "string"}, content_type=CSV_TYPE, success=True)
 @bp.response(200, CellsSchema, description="The cells as JSON, or as CSV with Accept: text/csv.")
+@bp.alt_response(503, **PROBLEM_DOC, description="No publication yet; try again after Retry-After seconds.")
 @requires("metrics:read")
 def metrics(
     period: str, area: str | None = None, measure: str | None = None, **months: str
@@ -249,6 +250,7 @@ def areas() -> ResponseReturnValue:
 @bp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=PDF_TYPE, success=True)
 @bp.response(200, {"type": "string"}, content_type=HTML_TYPE, description="HTML, or PDF on request.")
 @bp.alt_response(406, **PROBLEM_DOC, description="Neither text/html nor application/pdf is acceptable.")
+@bp.alt_response(503, **PROBLEM_DOC, description="No publication yet; try again after Retry-After seconds.")
 @requires("metrics:read")
 def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     """The quarterly performance pack: HTML (``Accept: text/html``, the default) or PDF."""
