@@ -27,13 +27,13 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange import advice as lifecycle
-from exchange import audit
+from exchange import audit, clock
 from exchange.access import visible_or_404
 from exchange.api import context
 from exchange.api.blueprint import OAUTH2, Blueprint
 from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
-from exchange.db import db, utcnow
+from exchange.db import db
 from exchange.errors import (
     PROBLEM_DOC,
     Conflict,
@@ -205,7 +205,7 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
     body_sha256 = hashlib.sha256(request.get_data()).hexdigest()
     if key and (earlier := _replay(principal, key, body_sha256)) is not None:
         return earlier
-    today = lifecycle.today()
+    today = clock.today()
     for field in ("hearing_date", "due_date"):
         if field in data and data[field] < today:
             raise _invalid(f"/{field}", codes.DATE_IN_PAST, "The date is in the past.")
@@ -369,7 +369,7 @@ def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnVa
         recommendation=data.get("recommendation"),
         risk_identified=data["risk_identified"],
         recommended_next_hearing=data.get("recommended_next_hearing"),
-        answered_at=utcnow(),
+        answered_at=clock.now(),
         attachment=content,
         attachment_size=len(content) if content is not None else None,
         attachment_sha256=hashlib.sha256(content).hexdigest() if content is not None else None,

@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, event, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from exchange import field_policy, signals
+from exchange import clock, field_policy, signals
 from exchange.audit import CHAIN_LOCK
-from exchange.db import new_id, serialize, utcnow
+from exchange.db import new_id, serialize
 from exchange.errors import DomainError
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
 from exchange.reference import Court, FieldPolicy, Reference
@@ -301,7 +301,7 @@ def save(
             case.document = kept
             _fill_columns(case, kept)
         return False
-    now = utcnow()
+    now = clock.now()
     case.version = (case.version or 0) + 1
     case.updated_at = now
     case.last_event_at = max(filter(None, (case.last_event_at, event_at)), default=None)
@@ -318,7 +318,7 @@ def save(
 
 def new_case(org: Organisation) -> Case:
     """An empty case of ``org``, to be filled by ``save``."""
-    return Case(id=new_id(), org_id=org.id, version=0, created_at=utcnow())
+    return Case(id=new_id(), org_id=org.id, version=0, created_at=clock.now())
 
 
 @event.listens_for(Session, "before_commit")

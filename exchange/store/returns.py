@@ -21,7 +21,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from exchange.db import utcnow
+from exchange import clock
 from exchange.models import (
     Case,
     CaseChild,
@@ -84,7 +84,7 @@ class _Batch:
             date_of_birth=_date(data.get("date_of_birth")),
             sex=data.get("sex"),
             document=data,
-            updated_at=utcnow(),
+            updated_at=clock.now(),
         )
 
     def cin_child(self, data: dict[str, Any]) -> tuple[str, tuple]:

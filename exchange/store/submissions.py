@@ -12,8 +12,8 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from exchange import clock
 from exchange.bodies import CHUNK, Body
-from exchange.db import utcnow
 from exchange.models import RawBody, RawBodyChunk, StagedRecord, Submission
 
 #: a worker that has not renewed its lease for this long is presumed dead; another takes over
@@ -90,7 +90,7 @@ def lease_for(size: int, small: int) -> timedelta:
 def claim_next(session: Session, small: int, now: datetime | None = None) -> Submission | None:
     """Lease the oldest submission still processing whose lease is free or expired (SKIP LOCKED on PG),
     for ``lease_for`` its body's size: a worker that dies holding a small one is not waited for long."""
-    now = now or utcnow()
+    now = now or clock.now()
     row = session.execute(
         select(Submission, RawBody.size)
         .join(RawBody, RawBody.sha256 == Submission.sha256)
@@ -121,7 +121,7 @@ def renew(session: Session, submission_id: uuid.UUID, records: int, lease: timed
     session.execute(
         update(Submission)
         .where(Submission.id == submission_id)
-        .values(lease_until=utcnow() + lease, records=records)
+        .values(lease_until=clock.now() + lease, records=records)
     )
 
 
