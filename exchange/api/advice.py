@@ -17,7 +17,6 @@ import base64
 import binascii
 import hashlib
 import uuid
-from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -27,11 +26,10 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange import advice as lifecycle
-from exchange import audit, clock
+from exchange import audit, clock, cursors
 from exchange.access import visible_or_404
 from exchange.api import context
 from exchange.api.blueprint import OAUTH2, Blueprint
-from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
 from exchange.db import db
 from exchange.errors import (
@@ -261,6 +259,7 @@ def _visible_to(principal: Principal) -> Any:
 @bp.route("", methods=["GET"])
 @bp.arguments(ListQuery, location="query", as_kwargs=True)
 @bp.response(200, AdviceRequestPageSchema)
+@bp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
 @bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def list_requests(limit: int, status: str | None = None, cursor: str | None = None) -> ResponseReturnValue:
@@ -271,11 +270,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
     if status:
         query = query.where(AdviceRequest.status == status)
     if cursor:
-        created, last_id = decode_cursor("a", cursor, 2)
-        try:
-            created_at, after_id = datetime.fromisoformat(str(created)), uuid.UUID(str(last_id))
-        except ValueError:
-            raise bad_cursor() from None
+        created_at, after_id = cursors.decode("a", cursor, cursors.instant, cursors.identifier)
         query = query.where(
             or_(
                 AdviceRequest.created_at > created_at,
@@ -294,7 +289,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
         detail={"items": len(rows)},
     )
     db.session.commit()
-    next_cursor = encode_cursor("a", rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else None
+    next_cursor = cursors.encode("a", rows[-1].created_at, rows[-1].id) if more else None
     return jsonify({"items": [lifecycle.as_dict(r) for r in rows], "next_cursor": next_cursor})
 
 

@@ -163,8 +163,11 @@ def test_the_list_pages_with_an_opaque_cursor(client, auth_headers, ask, court):
         if cursor is None:
             break
     assert seen == made
-    bad = client.get("/v1/advice-requests", query_string={"cursor": "bm9wZQ"}, headers=auth_headers(court))
-    assert bad.status_code == 422
+    # garbage, bad base64, another list's, a naive instant, an id that is not a UUID
+    for forged in ("bm9wZQ", "a", "WyJmIiwxXQ", "WyJhIiwiMjAyNS0wNi0xNlQwOTozMDowMCIsIngiXQ", "WyJhIiwxLDJd"):
+        bad = client.get("/v1/advice-requests", query_string={"cursor": forged}, headers=auth_headers(court))
+        assert (bad.status_code, bad.mimetype) == (400, "application/problem+json"), forged
+        assert [e["code"] for e in bad.get_json()["errors"]] == ["invalid_cursor"]
 
 
 def test_lifecycle_conflicts(client, auth_headers, ask, court, cafcass):
