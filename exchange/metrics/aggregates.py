@@ -23,11 +23,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from exchange import clock
+from exchange.db import upsert
 from exchange.metrics.periods import month_end, month_of
 from exchange.models import Case
 from exchange.models.metrics import MetricCaseFacts, MetricCount
@@ -219,8 +219,7 @@ def add_counts(connection: Connection, deltas: Counter[tuple[Key, str]]) -> None
     if not rows:
         return
     table = MetricCount.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = upsert(connection, table)
     statement = statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
         set_={"n": table.c.n + statement.excluded.n, "total": table.c.total + statement.excluded.total},
