@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from adapters import registry
 from adapters.base import Adapter, FormatError, Position, Record, RecordError
-from exchange import audit, clock
+from exchange import audit, clock, idempotency
 from exchange.auth.receipts import sign_claims
 from exchange.bodies import Body
 from exchange.errors import DomainError
@@ -169,15 +169,7 @@ def submit(
 
 
 def _replay(earlier: Submission, sha256: str) -> Submission:
-    if earlier.sha256 != sha256:
-        raise DomainError(
-            codes.IDEMPOTENCY_CONFLICT,
-            "This Idempotency-Key was used with another body.",
-            kind="conflict",
-            audit_action="submission.idempotency_conflict",
-            resource_type="submission",
-            resource_ids=(str(earlier.id),),
-        )
+    idempotency.same_body(earlier.id, earlier.sha256, sha256, resource_type="submission", action="submission")
     earlier.replayed = True
     return earlier
 

@@ -26,7 +26,7 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange import advice as lifecycle
-from exchange import audit, clock, cursors
+from exchange import audit, clock, cursors, idempotency
 from exchange.access import visible_or_404
 from exchange.api import context
 from exchange.api.blueprint import OAUTH2, Blueprint
@@ -34,7 +34,6 @@ from exchange.auth.protect import Principal, current_principal, requires
 from exchange.db import db
 from exchange.errors import (
     PROBLEM_DOC,
-    Conflict,
     Forbidden,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -174,13 +173,9 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
     )
     if earlier is None:
         return None
-    if earlier.body_sha256 != body_sha256:
-        raise Conflict(
-            "This Idempotency-Key was used with another body.",
-            audit_action="advice.idempotency_conflict",
-            resource_type="advice_request",
-            resource_ids=(str(earlier.id),),
-        )
+    idempotency.same_body(
+        earlier.id, earlier.body_sha256, body_sha256, resource_type="advice_request", action="advice"
+    )
     _record("request_replayed", earlier)
     db.session.commit()
     return _created(earlier, replayed=True)
@@ -191,15 +186,12 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 @bp.response(201, AdviceRequestSchema, description="Made, or the original request again on a retry.")
 @bp.alt_response(404, **PROBLEM_DOC, description="case_id names no case at the caller's courts.")
 @bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
+@bp.doc(parameters=[idempotency.PARAMETER])
 @requires("advice:request")
 def create(data: dict[str, Any]) -> ResponseReturnValue:
     """Ask Cafcass for advice on a case at one of the caller's courts (201, or the original on a retry)."""
     principal = current_principal()
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= 200:
-        raise _invalid(
-            "/headers/Idempotency-Key", codes.INVALID, "An Idempotency-Key has 1 to 200 characters."
-        )
+    key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
     body_sha256 = hashlib.sha256(request.get_data()).hexdigest()
     if key and (earlier := _replay(principal, key, body_sha256)) is not None:
         return earlier

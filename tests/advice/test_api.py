@@ -6,10 +6,10 @@ import base64
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exchange.db import db
-from exchange.models import AuditEvent, Delivery
+from exchange.models import AdviceRequest, AuditEvent, Delivery
 from tests.delivery.helpers import case_data, submit_case
 
 FUTURE = str(date.today() + timedelta(days=40))
@@ -117,6 +117,24 @@ def test_idempotency_key_replays_the_same_body_and_refuses_another(ask):
     other = ask(headers={"Idempotency-Key": "k-1"}, question="Another question")
     assert other.status_code == 409
     assert db.session.scalar(select(Delivery.seq).limit(1)) is None  # nobody subscribed: no outbox rows
+
+
+#: one key grammar on every write that takes one (exchange.idempotency): 1 to 200 visible ASCII characters
+BAD_KEYS = ["has space", "é-key", "k" * 201, "tab\tkey"]
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_an_idempotency_key_outside_the_grammar_is_422(ask, key):
+    answer = ask(headers={"Idempotency-Key": key})
+    assert (answer.status_code, answer.mimetype) == (422, "application/problem+json")
+    assert answer.get_json()["errors"] == [
+        {
+            "pointer": "/headers/Idempotency-Key",
+            "code": "invalid",
+            "message": "An Idempotency-Key is 1 to 200 visible ASCII characters.",
+        }
+    ]
+    assert db.session.scalar(select(func.count()).select_from(AdviceRequest)) == 0
 
 
 def test_welsh_courts_route_to_cafcass_cymru_and_each_side_sees_only_its_own(

@@ -7,6 +7,7 @@ import gzip
 import json
 import uuid
 
+import pytest
 from joserfc import jws
 from joserfc.jwk import KeySet
 from sqlalchemy import func, select
@@ -71,6 +72,30 @@ def test_same_idempotency_key_with_another_body_is_409(camden, submit):
     assert other.status_code == 409
     assert other.mimetype == "application/problem+json"
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+#: one key grammar on every write that takes one (exchange.idempotency): 1 to 200 visible ASCII characters
+BAD_KEYS = ["has space", "é-key", "k" * 201, "tab\tkey"]
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_an_idempotency_key_outside_the_grammar_is_422(camden, submit, key):
+    answer = submit(camden, batch(care_case()), headers={"Idempotency-Key": key})
+    assert (answer.status_code, answer.mimetype) == (422, "application/problem+json")
+    assert answer.get_json()["errors"] == [
+        {
+            "pointer": "/headers/Idempotency-Key",
+            "code": "invalid",
+            "message": "An Idempotency-Key is 1 to 200 visible ASCII characters.",
+        }
+    ]
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+def test_the_longest_key_of_the_grammar_is_taken(camden, submit):
+    key = {"Idempotency-Key": "~" * 200}
+    assert submit(camden, batch(care_case()), headers=key).status_code == 201
+    assert submit(camden, batch(care_case()), headers=key).headers["Idempotent-Replayed"] == "true"
 
 
 def test_one_bad_record_does_not_fail_the_others(camden, submit, client, auth_headers):
