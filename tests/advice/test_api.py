@@ -119,21 +119,12 @@ def test_idempotency_key_replays_the_same_body_and_refuses_another(ask):
     assert db.session.scalar(select(Delivery.seq).limit(1)) is None  # nobody subscribed: no outbox rows
 
 
-#: one key grammar on every write that takes one (exchange.idempotency): 1 to 200 visible ASCII characters
-BAD_KEYS = ["has space", "é-key", "k" * 201, "tab\tkey"]
-
-
-@pytest.mark.parametrize("key", BAD_KEYS)
-def test_an_idempotency_key_outside_the_grammar_is_422(ask, key):
-    answer = ask(headers={"Idempotency-Key": key})
-    assert (answer.status_code, answer.mimetype) == (422, "application/problem+json")
-    assert answer.get_json()["errors"] == [
-        {
-            "pointer": "/headers/Idempotency-Key",
-            "code": "invalid",
-            "message": "An Idempotency-Key is 1 to 200 visible ASCII characters.",
-        }
-    ]
+def test_an_idempotency_key_with_a_space_is_422_and_stores_nothing(ask):
+    answer = ask(headers={"Idempotency-Key": "has space"})
+    assert (answer.status_code, answer.get_json()["errors"][0]["pointer"]) == (
+        422,
+        "/headers/Idempotency-Key",
+    )
     assert db.session.scalar(select(func.count()).select_from(AdviceRequest)) == 0
 
 
