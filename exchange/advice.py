@@ -18,13 +18,11 @@ import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import audit
-from exchange.db import utcnow
+from exchange import audit, clock
 from exchange.delivery import outbox
 from exchange.errors import DomainError
 from exchange.models import Advice, AdviceRequest, Organisation
@@ -32,7 +30,6 @@ from exchange.reference import Reference
 from exchange.working_days import add_working_days
 from schemas import error_codes as codes
 
-LONDON = ZoneInfo("Europe/London")
 OPEN_STATUSES = ("received", "routed", "acknowledged", "overdue")
 
 #: action -> {from status: to status}
@@ -69,11 +66,6 @@ AUDIENCE = {
 
 class AdviceFault(DomainError):
     """A request the rules refuse (422): a stable ``code``, a message without personal data, a pointer."""
-
-
-def today() -> date:
-    """The date in England and Wales, which is what working days and due dates count in."""
-    return datetime.now(LONDON).date()
 
 
 def due_date(
@@ -148,7 +140,7 @@ def _check(request: AdviceRequest, action: str) -> str:
 def transition(session: Session, request: AdviceRequest, action: str, now: datetime | None = None) -> None:
     """Apply ``action`` or raise a conflict; write its outbox event in the same session."""
     request.status = _check(request, action)
-    now = now or utcnow()
+    now = now or clock.now()
     request.updated_at = now
     stamp = {"acknowledge": "acknowledged_at", "mark_overdue": "overdue_at", "withdraw": "withdrawn_at"}
     if action in stamp:
@@ -195,7 +187,7 @@ def ask(
 ) -> AdviceRequest:
     """A court's new request (``data``: the loaded ``POST /v1/advice-requests`` body, about ``court``): its
     due date by ``reference``'s rules, stored and routed at once (``AdviceFault`` if the rules refuse it)."""
-    now = utcnow()
+    now = clock.now()
     return open_request(
         session,
         AdviceRequest(
@@ -220,7 +212,7 @@ def ask(
 
 def mark_overdue(session: Session, on: date | None = None) -> list[uuid.UUID]:
     """Flag every open request whose due date has passed by ``on`` (today) and tell both sides."""
-    on = on or today()
+    on = on or clock.today()
     due = session.scalars(
         select(AdviceRequest)
         .where(AdviceRequest.status.in_(tuple(TRANSITIONS["mark_overdue"])), AdviceRequest.due_date < on)

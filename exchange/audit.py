@@ -21,7 +21,8 @@ from joserfc.errors import JoseError
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from exchange.db import db, serialize, utcnow
+from exchange import clock
+from exchange.db import db, serialize
 from exchange.models import AuditCheckpoint, AuditEvent, AuditResource
 
 GENESIS = "0" * 64
@@ -53,7 +54,7 @@ def record(
     session.info.setdefault(_PENDING, []).append(
         {
             "id": str(uuid.uuid4()),
-            "occurred_at": utcnow(),
+            "occurred_at": clock.now(),
             "action": action,
             "outcome": outcome,
             "client_id": client_id or actor("client_id"),
@@ -191,7 +192,7 @@ def checkpoint(session: Session, sign: Any) -> AuditCheckpoint | None:
     ).first()
     if head is None or session.get(AuditCheckpoint, head.seq) is not None:
         return None
-    signed_at = utcnow()
+    signed_at = clock.now()
     payload = canonical({"seq": head.seq, "head_hash": head.hash, "signed_at": signed_at.isoformat()})
     row = AuditCheckpoint(seq=head.seq, head_hash=head.hash, signed_at=signed_at, signature=sign(payload))
     session.add(row)

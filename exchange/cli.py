@@ -21,10 +21,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
-from exchange import audit, create_app, migrations
+from exchange import audit, clock, create_app, migrations
 from exchange.auth.keys import create_key, keyring
 from exchange.auth.receipts import sign_payload
-from exchange.db import db, utcnow
+from exchange.db import db
 from exchange.models import AuditEvent, OAuthClient, Organisation, SigningKey
 from exchange.models.oauth import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, hash_secret
 from exchange.models.orgs import KIND_SCOPES, ORG_KINDS
@@ -344,7 +344,7 @@ def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
 def client_revoke(client_id: str) -> None:
     """Stop a client from obtaining tokens (tokens already issued expire within their lifetime)."""
     client = _client(client_id)
-    client.revoked_at = client.revoked_at or utcnow()
+    client.revoked_at = client.revoked_at or clock.now()
     _operator("client_revoke", "client", [client_id])
     db.session.commit()
     click.echo(f"client {client_id} revoked")

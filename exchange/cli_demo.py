@@ -20,7 +20,6 @@ import socket
 import sys
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from werkzeug.serving import make_server, select_address_family
 
 from adapters.cin_census import YEARS
-from exchange import demo
+from exchange import clock, demo
 from exchange.cli import upgrade_database
 from exchange.db import db
 from exchange.synthetic_cin import write_census
@@ -234,7 +233,7 @@ def demo_command(
     settings = current_app.config["EXCHANGE_SETTINGS"]
     clients, submitters = demo.create_partners(db.session, settings.reference)
     started = time.perf_counter()
-    now = datetime.now().astimezone()  # local, so that the example event is dated today, not tomorrow
+    now = clock.now().astimezone(clock.LONDON)  # London's, so that the example event is dated today
     today = now.date()
     with Progress(
         TextColumn("loading SYNTHETIC cases"),

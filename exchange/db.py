@@ -14,13 +14,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_id() -> uuid.UUID:
@@ -107,9 +104,21 @@ class Database:
             session.close()
 
 
+def is_postgresql(bind: Session | Connection) -> bool:
+    """Whether ``bind`` (a session or a connection) talks to PostgreSQL rather than SQLite, the only other."""
+    dialect = bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect
+    return dialect.name == "postgresql"
+
+
+def upsert(bind: Session | Connection, table: Any) -> Any:
+    """An INSERT into ``table`` in ``bind``'s dialect, which offers ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (SQLite and PostgreSQL spell ON CONFLICT alike)."""
+    return (postgresql if is_postgresql(bind) else sqlite).insert(table)
+
+
 def serialize(session: Session, lock_id: int) -> None:
     """Hold a database-wide lock until this transaction ends (PostgreSQL; SQLite writes are serial)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
 
 

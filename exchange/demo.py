@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exchange import advice, audit, pipeline
+from exchange import advice, audit, clock, pipeline
 from exchange.bodies import Body
 from exchange.metrics.periods import month_of, month_start
 from exchange.models import OAuthClient, Organisation
@@ -428,7 +428,7 @@ def showcase(
             court=data["case"]["court"],
             case_details=CaseDetails().dump(data["case"]),
             body_sha256=hashlib.sha256(json.dumps(asked).encode()).hexdigest(),
-            on=advice.today(),
+            on=clock.today(),
             reference=settings.reference,
         )
         audit.record(

@@ -132,6 +132,7 @@ class TooManyRequests(Problem):
 
 #: a domain error's kind -> the HTTP status it is answered with
 STATUS = {
+    "bad_request": 400,
     "invalid": 422,
     "conflict": 409,
     "not_found": 404,
@@ -208,7 +209,8 @@ BY_STATUS = {cls.status: cls for cls in Problem.__subclasses__()}
 
 
 def as_problem(error: DomainError) -> Problem:
-    """The problem a domain error is answered with: a 422 lists it in ``errors``, others give its message."""
+    """The problem a domain error is answered with: a 400 or 422 lists it in ``errors``, others give its
+    message."""
     members = {
         "audit_action": error.audit_action,
         "resource_type": error.resource_type,
@@ -216,7 +218,7 @@ def as_problem(error: DomainError) -> Problem:
         **error.extensions,
     }
     cls = BY_STATUS[error.status]
-    if error.kind == "invalid":
+    if error.kind in ("bad_request", "invalid"):
         fault = {"pointer": error.pointer, "code": error.code, "message": error.message}
         return cls(error.detail or "The request is not valid.", errors=[fault], **members)
     return cls(error.detail or error.message, **members)

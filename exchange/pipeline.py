@@ -32,7 +32,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import groupby
 from typing import Any, BinaryIO
 
@@ -42,10 +42,9 @@ from sqlalchemy.orm import Session
 
 from adapters import registry
 from adapters.base import Adapter, FormatError, Position, Record, RecordError
-from exchange import audit
+from exchange import audit, clock, idempotency
 from exchange.auth.receipts import sign_claims
 from exchange.bodies import Body
-from exchange.db import utcnow
 from exchange.errors import DomainError
 from exchange.models import Organisation, Submission
 from exchange.reference import Reference
@@ -122,7 +121,7 @@ def submit(
     small = settings.inline_submission_bytes
     if inline is None:
         inline = body.size <= small
-    now = utcnow()
+    now = clock.now()
     submission = Submission(
         id=uuid.uuid4(),
         org_id=org.id,
@@ -170,15 +169,7 @@ def submit(
 
 
 def _replay(earlier: Submission, sha256: str) -> Submission:
-    if earlier.sha256 != sha256:
-        raise DomainError(
-            codes.IDEMPOTENCY_CONFLICT,
-            "This Idempotency-Key was used with another body.",
-            kind="conflict",
-            audit_action="submission.idempotency_conflict",
-            resource_type="submission",
-            resource_ids=(str(earlier.id),),
-        )
+    idempotency.same_body(earlier.id, earlier.sha256, sha256, resource_type="submission", action="submission")
     earlier.replayed = True
     return earlier
 
@@ -277,7 +268,7 @@ def _schema_faults(
     if kind == "case":
         faults = [
             (f.pointer, f.code, f.message)
-            for f in rules.case_faults(loaded, today=date.today(), courts=reference.courts)
+            for f in rules.case_faults(loaded, today=clock.today(), courts=reference.courts)
         ]
         if faults:
             return None, faults
@@ -464,7 +455,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
     )
     submission.report = report.faults
     submission.stored_ids = report.stored_ids if kept else []
-    submission.completed_at = utcnow()
+    submission.completed_at = clock.now()
     submission.lease_until = None
     if submission.status == "rejected" and submission.answer_status == 201:
         submission.answer_status = 422

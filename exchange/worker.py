@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 import structlog
 from sqlalchemy import func, select
 
-from exchange import advice, audit
+from exchange import advice, audit, clock
 from exchange.auth.receipts import sign_payload
-from exchange.db import db, utcnow
+from exchange.db import db
 from exchange.delivery.sender import Sender
 from exchange.models import AuditCheckpoint, AuditEvent
 from exchange.pipeline import process_next_submission
@@ -95,7 +95,7 @@ class Worker:
         # overdue first, so that its notifications go out in the same pass
         tick = Tick(overdue=self.overdue(today), submissions=self.submissions())
         tick.deliveries = self.sender.deliver_due(now)
-        tick.checkpoints = self.checkpoint(now or utcnow())
+        tick.checkpoints = self.checkpoint(now or clock.now())
         return tick
 
     def drain(self, now: datetime | None = None, today: date | None = None) -> Tick:
@@ -106,7 +106,7 @@ class Worker:
             total += tick
             if not tick.busy:
                 break
-        total.checkpoints += self.checkpoint(now or utcnow(), force=True)
+        total.checkpoints += self.checkpoint(now or clock.now(), force=True)
         return total
 
     def run(self, idle_seconds: float = 1.0) -> None:

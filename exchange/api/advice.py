@@ -17,7 +17,6 @@ import base64
 import binascii
 import hashlib
 import uuid
-from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -27,16 +26,14 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from exchange import advice as lifecycle
-from exchange import audit
+from exchange import audit, clock, cursors, idempotency
 from exchange.access import visible_or_404
 from exchange.api import context
 from exchange.api.blueprint import OAUTH2, Blueprint
-from exchange.api.feed import bad_cursor, decode_cursor, encode_cursor
 from exchange.auth.protect import Principal, current_principal, requires
-from exchange.db import db, utcnow
+from exchange.db import db
 from exchange.errors import (
     PROBLEM_DOC,
-    Conflict,
     Forbidden,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -176,13 +173,9 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
     )
     if earlier is None:
         return None
-    if earlier.body_sha256 != body_sha256:
-        raise Conflict(
-            "This Idempotency-Key was used with another body.",
-            audit_action="advice.idempotency_conflict",
-            resource_type="advice_request",
-            resource_ids=(str(earlier.id),),
-        )
+    idempotency.same_body(
+        earlier.id, earlier.body_sha256, body_sha256, resource_type="advice_request", action="advice"
+    )
     _record("request_replayed", earlier)
     db.session.commit()
     return _created(earlier, replayed=True)
@@ -193,19 +186,16 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 @bp.response(201, AdviceRequestSchema, description="Made, or the original request again on a retry.")
 @bp.alt_response(404, **PROBLEM_DOC, description="case_id names no case at the caller's courts.")
 @bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
+@bp.doc(parameters=[idempotency.PARAMETER])
 @requires("advice:request")
 def create(data: dict[str, Any]) -> ResponseReturnValue:
     """Ask Cafcass for advice on a case at one of the caller's courts (201, or the original on a retry)."""
     principal = current_principal()
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= 200:
-        raise _invalid(
-            "/headers/Idempotency-Key", codes.INVALID, "An Idempotency-Key has 1 to 200 characters."
-        )
+    key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
     body_sha256 = hashlib.sha256(request.get_data()).hexdigest()
     if key and (earlier := _replay(principal, key, body_sha256)) is not None:
         return earlier
-    today = lifecycle.today()
+    today = clock.today()
     for field in ("hearing_date", "due_date"):
         if field in data and data[field] < today:
             raise _invalid(f"/{field}", codes.DATE_IN_PAST, "The date is in the past.")
@@ -261,6 +251,7 @@ def _visible_to(principal: Principal) -> Any:
 @bp.route("", methods=["GET"])
 @bp.arguments(ListQuery, location="query", as_kwargs=True)
 @bp.response(200, AdviceRequestPageSchema)
+@bp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
 @bp.doc(**ADVICE_READERS)
 @requires("cases:read")
 def list_requests(limit: int, status: str | None = None, cursor: str | None = None) -> ResponseReturnValue:
@@ -271,11 +262,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
     if status:
         query = query.where(AdviceRequest.status == status)
     if cursor:
-        created, last_id = decode_cursor("a", cursor, 2)
-        try:
-            created_at, after_id = datetime.fromisoformat(str(created)), uuid.UUID(str(last_id))
-        except ValueError:
-            raise bad_cursor() from None
+        created_at, after_id = cursors.decode("a", cursor, cursors.instant, cursors.identifier)
         query = query.where(
             or_(
                 AdviceRequest.created_at > created_at,
@@ -294,7 +281,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
         detail={"items": len(rows)},
     )
     db.session.commit()
-    next_cursor = encode_cursor("a", rows[-1].created_at.isoformat(), str(rows[-1].id)) if more else None
+    next_cursor = cursors.encode("a", rows[-1].created_at, rows[-1].id) if more else None
     return jsonify({"items": [lifecycle.as_dict(r) for r in rows], "next_cursor": next_cursor})
 
 
@@ -369,7 +356,7 @@ def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnVa
         recommendation=data.get("recommendation"),
         risk_identified=data["risk_identified"],
         recommended_next_hearing=data.get("recommended_next_hearing"),
-        answered_at=utcnow(),
+        answered_at=clock.now(),
         attachment=content,
         attachment_size=len(content) if content is not None else None,
         attachment_sha256=hashlib.sha256(content).hexdigest() if content is not None else None,

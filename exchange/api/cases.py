@@ -28,7 +28,6 @@ from exchange.store import cases as store
 from exchange.store.events import EventInvalid, apply_event
 from schemas import case as case_schemas
 from schemas import code_lists
-from schemas import error_codes as codes
 from schemas.base import validation_faults
 from schemas.events import AnyEventSchema
 from schemas.openapi import EVENT_EXAMPLES
@@ -105,6 +104,7 @@ def _case_response(case: Case, status: int = 200) -> Response:
 @blp.route("", methods=["GET"])
 @blp.arguments(CaseListQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, CasePageSchema)
+@blp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
 @requires("cases:read")
 def list_cases(query: dict[str, Any]) -> Any:
     """The cases the caller may see, oldest first, filtered by state, court and issue date."""
@@ -112,19 +112,7 @@ def list_cases(query: dict[str, Any]) -> Any:
     where = store.CaseFilter(
         query.get("state"), query.get("court"), query.get("issued_from"), query.get("issued_to")
     )
-    try:
-        rows, next_cursor = store.page(db.session(), org, where, query["limit"], query.get("cursor"))
-    except store.BadCursor:
-        raise ValidationFailed(
-            "The cursor is not valid.",
-            errors=[
-                {
-                    "pointer": "/query/cursor",
-                    "code": codes.INVALID_CURSOR,
-                    "message": "Not a cursor of this list.",
-                }
-            ],
-        ) from None
+    rows, next_cursor = store.page(db.session(), org, where, query["limit"], query.get("cursor"))
     audit.record("case.list", "success", resource_type="case", resource_ids=[c.id for c in rows])
     db.session.commit()
     policy = context.reference().field_policy

@@ -6,62 +6,29 @@ document passes through the field policy for the caller's kind. Versions are ord
 version with a lower number is always committed before one with a higher number is: a reader that asks
 for "after N" never skips one, across pages and restarts.
 
-The cursor is opaque to clients but not secret: base64url of ``["f", feed_seq]``. Forging one only
-moves the caller within its own feed (every row is filtered by what it may see), so it carries no MAC.
+The cursor (``exchange.cursors``, kind ``f``) holds the last ``feed_seq`` read.
 """
 
 from __future__ import annotations
-
-import base64
-import binascii
-import json
-from typing import Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from exchange import audit
+from exchange import audit, cursors
 from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
 from exchange.db import db
-from exchange.errors import ValidationFailed
+from exchange.errors import PROBLEM_DOC
 from exchange.models import Case, CaseVersion
 from exchange.store import cases as case_store
-from schemas import error_codes as codes
 from schemas.base import StrictSchema, bounded_string
 from schemas.case import CaseSchema
 
 bp = Blueprint("feed", __name__, url_prefix="/v1/feed", description="The change feed of case versions.")
 MAX_LIMIT = 500
-
-
-def encode_cursor(kind: str, *values: Any) -> str:
-    """An opaque page cursor: base64url of ``[kind, *values]`` as JSON."""
-    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def bad_cursor() -> ValidationFailed:
-    return ValidationFailed(
-        "The cursor was not issued by this listing.",
-        errors=[
-            {"pointer": "/cursor", "code": codes.INVALID_CURSOR, "message": "Not a cursor of this list."}
-        ],
-    )
-
-
-def decode_cursor(kind: str, cursor: str, arity: int) -> list[Any]:
-    """The values of a cursor made by ``encode_cursor(kind, …)``; 422 for anything else."""
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error):
-        decoded = None
-    if not isinstance(decoded, list) or len(decoded) != arity + 1 or decoded[0] != kind:
-        raise bad_cursor()
-    return decoded[1:]
 
 
 class FeedQuery(StrictSchema):
@@ -89,15 +56,12 @@ class FeedPageSchema(Schema):
 @bp.route("")
 @bp.arguments(FeedQuery, location="query", as_kwargs=True)
 @bp.response(200, FeedPageSchema)
+@bp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
 @requires("feed:read")
 def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
     """Case versions after the cursor, oldest first: ``{"items", "next_cursor"}``."""
     principal = current_principal()
-    after = 0
-    if cursor:
-        (after,) = decode_cursor("f", cursor, 1)
-        if type(after) is not int or after < 0:
-            raise bad_cursor()
+    (after,) = cursors.decode("f", cursor, cursors.count) if cursor else (0,)
     rows = db.session.execute(
         select(CaseVersion, Case)
         .join(Case, Case.id == CaseVersion.case_id)
@@ -127,4 +91,4 @@ def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
         detail={"items": len(items)},
     )
     db.session.commit()
-    return jsonify({"items": items, "next_cursor": encode_cursor("f", last)})
+    return jsonify({"items": items, "next_cursor": cursors.encode("f", last)})

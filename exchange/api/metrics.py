@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -17,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import NotAcceptable
 
-from exchange import audit
+from exchange import audit, clock
 from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.auth.protect import current_principal, requires
@@ -126,7 +125,7 @@ class AreaPageSchema(Schema):
 
 def _range(data: dict[str, Any]) -> tuple[int, int]:
     """The months asked for; by default the four quarters before this one."""
-    this_quarter_start = month_of(date.today()) // 3 * 3
+    this_quarter_start = month_of(clock.today()) // 3 * 3
     last = parse_month(data["to"]) if data.get("to") else this_quarter_start - 1
     first = parse_month(data["from_"]) if data.get("from_") else last - 11
     return first, last

@@ -11,7 +11,8 @@ from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange.db import db, utcnow
+from exchange import clock
+from exchange.db import db
 from exchange.models import SigningKey
 
 #: a retired key stays published this long: longer than any token or receipt check needs it
@@ -22,7 +23,7 @@ RELOAD_SECONDS = 30.0
 
 def create_key(session: Session) -> SigningKey:
     """A new signing key; the previous current key is retired (it keeps verifying for a while)."""
-    now = utcnow()
+    now = clock.now()
     for key in session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None))):
         key.retired_at = now
     private = ECKey.generate_key("P-256", auto_kid=True)
@@ -42,7 +43,7 @@ class KeyRing:
         self._by_kid: dict[str, ECKey] = {}
 
     def _reload(self) -> None:
-        cutoff = utcnow() - RETIRED_KEY_GRACE
+        cutoff = clock.now() - RETIRED_KEY_GRACE
         session = db.session()
         rows = session.scalars(select(SigningKey).order_by(SigningKey.created_at)).all()
         by_kid: dict[str, ECKey] = {}

@@ -29,12 +29,10 @@ from flask import current_app, g
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from exchange import audit
 from exchange.auth import tokens
-from exchange.db import db
+from exchange.db import db, upsert
 from exchange.models import OAuthClient, UsedAssertion
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", JWTBearerClientAssertion.CLIENT_AUTH_METHOD]
@@ -122,9 +120,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         expires = datetime.fromtimestamp(
             claims["iat"] + _settings().assertion_max_lifetime + self.leeway, UTC
         )
-        insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
         table = UsedAssertion.__table__
-        statement = insert(table).values(client_id=claims["sub"], jti=jti, expires_at=expires)
+        statement = upsert(db.session(), table).values(client_id=claims["sub"], jti=jti, expires_at=expires)
         # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
         return (
             db.session.execute(statement.on_conflict_do_nothing().returning(table.c.jti)).first() is not None

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange.db import utcnow
+from exchange import clock
 from exchange.models import Delivery, WebhookSubscription
 
 
@@ -59,7 +59,7 @@ def enqueue_each(
     resource_ids: Iterable[Any] = (),
 ) -> list[Delivery]:
     """Like ``enqueue``, with a payload of its own for each organisation (filtered for what it may see)."""
-    now = utcnow()
+    now = clock.now()
     ids = [str(r) for r in resource_ids]
     rows = [
         Delivery(

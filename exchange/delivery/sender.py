@@ -26,8 +26,8 @@ import requests
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from exchange import audit
-from exchange.db import db, utcnow
+from exchange import audit, clock
+from exchange.db import db
 from exchange.delivery import secret_store
 from exchange.delivery.signing import signed_headers
 from exchange.models import Delivery, WebhookSubscription
@@ -177,7 +177,7 @@ class Sender:
 
     def deliver_due(self, now: datetime | None = None) -> int:
         """Claim a batch of due deliveries, send them, record the outcomes; how many were claimed."""
-        now = now or utcnow()
+        now = now or clock.now()
         with db.transaction() as session:
             claimed = self.claim(session, now)
             subscriptions = {
@@ -193,7 +193,7 @@ class Sender:
         outcomes = self._send_all(claimed, subscriptions)
         with db.transaction() as session:
             for delivery, outcome in zip(claimed, outcomes, strict=True):
-                self.record(session, delivery, outcome, max(now, utcnow()))
+                self.record(session, delivery, outcome, max(now, clock.now()))
         return len(claimed)
 
     def _send_all(
@@ -213,7 +213,7 @@ class Sender:
                     outcomes[n] = Outcome(None, NOT_ATTEMPTED)
                     continue
                 # the real clock, whatever ``now`` schedules by: receivers check the timestamp's freshness
-                outcomes[n] = outcome = self.post(url, secret, claimed[n], utcnow())
+                outcomes[n] = outcome = self.post(url, secret, claimed[n], clock.now())
                 failing = not outcome.delivered and outcome.retryable
 
         with ThreadPoolExecutor(min(self.policy.parallel, len(by_endpoint))) as pool:
@@ -230,7 +230,7 @@ def replay(session: Session, delivery_ids: Sequence[uuid.UUID] = (), all_dead: b
         query.values(
             status="pending",
             attempts=0,
-            next_attempt_at=utcnow(),
+            next_attempt_at=clock.now(),
             lease_until=None,
             leased_by=None,
             dead_at=None,

@@ -21,13 +21,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from exchange import clock
+from exchange.db import upsert
 from exchange.metrics.periods import month_end, month_of
 from exchange.models import Case
 from exchange.models.metrics import MetricCaseFacts, MetricCount
@@ -53,7 +53,6 @@ HEARINGS_TAKEN_PLACE = frozenset({"held", "adjourned"})
 NOT_RECORDED = "NotRecorded"
 FLOW_MEASURES = ("started", "disposed", "hearings", "vacated", "final_order")
 STOCK_MEASURES = ("open", "open_age", *(m for m, _, _ in PLO_MILESTONES))
-_LONDON = ZoneInfo("Europe/London")
 _DELTAS = "metric_deltas"
 Key = tuple[str, str, str, int, str, int]  # scope, law, measure, month, category, weeks
 
@@ -107,7 +106,7 @@ def _parse_day(value: str | None) -> date | None:
 
 def facts_of(case: Case) -> CaseFacts:
     """The facts of a case as its columns and child and hearing rows hold them now."""
-    hearing_days = [(h, h.starts_at.astimezone(_LONDON).date()) for h in case.hearings if h.starts_at]
+    hearing_days = [(h, h.starts_at.astimezone(clock.LONDON).date()) for h in case.hearings if h.starts_at]
     latest = []
     for _, hearing_type, _ in PLO_MILESTONES:
         days = [d for h, d in hearing_days if h.type == hearing_type and h.status != "vacated"]
@@ -220,8 +219,7 @@ def add_counts(connection: Connection, deltas: Counter[tuple[Key, str]]) -> None
     if not rows:
         return
     table = MetricCount.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = upsert(connection, table)
     statement = statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
         set_={"n": table.c.n + statement.excluded.n, "total": table.c.total + statement.excluded.total},

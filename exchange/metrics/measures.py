@@ -19,6 +19,7 @@ from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from exchange.db import is_postgresql
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.periods import MONTHS_IN, Period, PeriodKind
 from exchange.models import Advice, AdviceRequest, PreProceedings
@@ -113,17 +114,17 @@ def _period_key(column: ColumnElement[int], kind: PeriodKind) -> ColumnElement[i
     return column if kind == "month" else column // MONTHS_IN[kind]
 
 
-def _month_number(column: Any, dialect: str) -> ColumnElement[int]:
+def _month_number(column: Any, postgres: bool) -> ColumnElement[int]:
     """The month number of a date or an instant column (UTC), on either database."""
-    if dialect == "postgresql":
+    if postgres:
         year, month = func.extract("year", column), func.extract("month", column)
     else:  # SQLite keeps dates and instants as ISO text
         year, month = func.substr(column, 1, 4), func.substr(column, 6, 2)
     return cast(year, Integer) * 12 + cast(month, Integer) - 1
 
 
-def _day(column: Any, dialect: str) -> ColumnElement[Any]:
-    return cast(column, Date) if dialect == "postgresql" else func.substr(column, 1, 10)
+def _day(column: Any, postgres: bool) -> ColumnElement[Any]:
+    return cast(column, Date) if postgres else func.substr(column, 1, 10)
 
 
 class _Table:
@@ -245,19 +246,19 @@ def _by_area(
 
 
 def _advice(session: Session, periods: Sequence[Period], table: _Table, reference: Reference) -> None:
-    dialect = session.get_bind().dialect.name
+    postgres = is_postgresql(session)
     first, last = periods[0].first_month, periods[-1].last_month
     kind = periods[0].kind
     court_area = {code: court.dfj_area for code, court in reference.courts.items()}
-    received = _month_number(AdviceRequest.created_at, dialect)
+    received = _month_number(AdviceRequest.created_at, postgres)
     rows = session.execute(
         select(AdviceRequest.court, received, func.count(), literal(0))
         .where(received.between(first, last))
         .group_by(AdviceRequest.court, received)
     )
     _by_area(session, rows, court_area, "advice:received", table, kind)
-    due = _month_number(AdviceRequest.due_date, dialect)
-    on_time = case((_day(Advice.answered_at, dialect) <= _day(AdviceRequest.due_date, dialect), 1), else_=0)
+    due = _month_number(AdviceRequest.due_date, postgres)
+    on_time = case((_day(Advice.answered_at, postgres) <= _day(AdviceRequest.due_date, postgres), 1), else_=0)
     rows = session.execute(
         select(AdviceRequest.court, due, func.count(), func.sum(on_time))
         .outerjoin(Advice, Advice.request_id == AdviceRequest.id)
@@ -270,8 +271,8 @@ def _advice(session: Session, periods: Sequence[Period], table: _Table, referenc
 def _pre_proceedings(
     session: Session, periods: Sequence[Period], table: _Table, reference: Reference
 ) -> None:
-    dialect = session.get_bind().dialect.name
-    started = _month_number(PreProceedings.start_date, dialect)
+    postgres = is_postgresql(session)
+    started = _month_number(PreProceedings.start_date, postgres)
     la_area = {code: la.dfj_area for code, la in reference.local_authorities.items()}
     to_court = case((PreProceedings.court_application_date.is_not(None), 1), else_=0)
     rows = session.execute(

@@ -10,7 +10,6 @@ fetcher that refuses every fetch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -18,6 +17,7 @@ from flask import render_template
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from exchange import clock
 from exchange.metrics import charts, report
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.disclosure import HIDDEN
@@ -100,7 +100,7 @@ def context(session: Session, area: str, quarter: Period, reference: Reference) 
     def area_and_national(measure: str) -> list[tuple[str, list[float | int | None]]]:
         return [(area_name, series(measure, area)), (NATIONAL_NAME, series(measure, NATIONAL))]
 
-    area_name, now = reference.dfj_areas.get(area, area), datetime.now(UTC)
+    area_name, now = reference.dfj_areas.get(area, area), clock.now()
     rows = [
         {
             "measure": m,

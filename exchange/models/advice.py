@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exchange.db import Base, UTCDateTime, new_id, utcnow
+from exchange import clock
+from exchange.db import Base, UTCDateTime, new_id
 
 
 class AdviceRequest(Base):
@@ -53,8 +54,8 @@ class AdviceRequest(Base):
     status: Mapped[str] = mapped_column(String(16))
     #: the service it is routed to: "cafcass" (England) or "cafcass_cymru" (Wales)
     routed_to: Mapped[str] = mapped_column(String(16), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -75,7 +76,7 @@ class Advice(Base):
     recommendation: Mapped[str | None] = mapped_column(Text)
     risk_identified: Mapped[bool] = mapped_column(Boolean, default=False)
     recommended_next_hearing: Mapped[str | None] = mapped_column(String(100))
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     attachment_sha256: Mapped[str | None] = mapped_column(String(64))
     attachment_size: Mapped[int | None] = mapped_column(Integer)
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

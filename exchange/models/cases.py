@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exchange.db import Base, UTCDateTime, new_id, utcnow
+from exchange import clock
+from exchange.db import Base, UTCDateTime, new_id
 from exchange.models.audit import SequenceId
 
 
@@ -43,8 +44,8 @@ class Case(Base):
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     children: Mapped[list[CaseChild]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     hearings: Mapped[list[CaseHearing]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -88,4 +89,4 @@ class CaseVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     event_type: Mapped[str] = mapped_column(String(40))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    committed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base, UTCDateTime, new_id, utcnow
+from exchange import clock
+from exchange.db import Base, UTCDateTime, new_id
 from exchange.models.audit import SequenceId
 
 EVENT_TYPES = (
@@ -34,7 +35,7 @@ class WebhookSubscription(Base):
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: the HMAC key, encrypted under the key-encryption key kept outside the database
     secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -55,13 +56,13 @@ class Delivery(Base):
     resource_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     leased_by: Mapped[str | None] = mapped_column(String(64))
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     #: a short code (timeout, connection_error, http_503 …), never a response body
     last_error: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

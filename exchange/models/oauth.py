@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exchange.db import Base, UTCDateTime, utcnow
+from exchange import clock
+from exchange.db import Base, UTCDateTime
 from exchange.models.orgs import Organisation
 
 AUTH_SECRET = "client_secret_basic"  # noqa: S105 - a method name, not a secret
@@ -31,7 +32,7 @@ class OAuthClient(Base):
     auth_method: Mapped[str] = mapped_column(String(32))
     secret_hash: Mapped[str | None] = mapped_column(String(64))
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     org: Mapped[Organisation] = relationship(lazy="joined")
@@ -78,7 +79,7 @@ class SigningKey(Base):
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     private_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

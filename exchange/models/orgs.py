@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base, UTCDateTime, utcnow
+from exchange import clock
+from exchange.db import Base, UTCDateTime
 
 ORG_KINDS = ("local_authority", "court", "cafcass", "lfjb", "fjb")
 
@@ -46,7 +47,7 @@ class Organisation(Base):
     dfj_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: cafcass organisations: which service it is ("cafcass" England, "cafcass_cymru" Wales)
     service: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base, UTCDateTime, new_id, utcnow
+from exchange import clock
+from exchange.db import Base, UTCDateTime, new_id
 
 
 class ReturnChild(Base):
@@ -30,7 +31,7 @@ class ReturnChild(Base):
     sex: Mapped[str | None] = mapped_column(String(1))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     submission_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class CinEpisode(Base):

@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exchange.db import Base, UTCDateTime, new_id, utcnow
+from exchange import clock
+from exchange.db import Base, UTCDateTime, new_id
 from exchange.models.audit import SequenceId
 
 STATUSES = ("processing", "accepted", "partially_accepted", "rejected")
@@ -67,7 +68,7 @@ class Submission(Base):
     #: ids of the records stored, e.g. the case ids created or updated
     stored_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     receipt: Mapped[str | None] = mapped_column(String(4000))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: worker lease for large submissions processed in the background
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

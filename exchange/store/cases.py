@@ -10,10 +10,7 @@ under the audit chain's lock, so the feed follows commit order across processes.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,9 +21,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, event, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from exchange import field_policy, signals
+from exchange import clock, cursors, field_policy, signals
 from exchange.audit import CHAIN_LOCK
-from exchange.db import new_id, serialize, utcnow
+from exchange.db import new_id, serialize
 from exchange.errors import DomainError
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
 from exchange.reference import Court, FieldPolicy, Reference
@@ -103,23 +100,6 @@ class CaseFilter:
     issued_to: date | None = None
 
 
-class BadCursor(ValueError):
-    """The cursor was not issued by this listing."""
-
-
-def _encode_cursor(case: Case) -> str:
-    raw = json.dumps([case.created_at.isoformat(), str(case.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(created), uuid.UUID(case_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise BadCursor(cursor) from None
-
-
 def page(
     session: Session, org: Organisation, where: CaseFilter, limit: int, cursor: str | None = None
 ) -> tuple[Sequence[Case], str | None]:
@@ -134,14 +114,14 @@ def page(
     if where.issued_to:
         query = query.where(Case.date_issued <= where.issued_to)
     if cursor:
-        created, case_id = _decode_cursor(cursor)
+        created, case_id = cursors.decode("c", cursor, cursors.instant, cursors.identifier)
         query = query.where(
             or_(Case.created_at > created, and_(Case.created_at == created, Case.id > case_id))
         )
     rows = session.scalars(query.order_by(Case.created_at, Case.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (_encode_cursor(rows[-1]) if more and rows else None)
+    return rows, (cursors.encode("c", rows[-1].created_at, rows[-1].id) if more and rows else None)
 
 
 def versions(session: Session, case: Case, limit: int, after: int = 0) -> Sequence[CaseVersion]:
@@ -301,7 +281,7 @@ def save(
             case.document = kept
             _fill_columns(case, kept)
         return False
-    now = utcnow()
+    now = clock.now()
     case.version = (case.version or 0) + 1
     case.updated_at = now
     case.last_event_at = max(filter(None, (case.last_event_at, event_at)), default=None)
@@ -318,7 +298,7 @@ def save(
 
 def new_case(org: Organisation) -> Case:
     """An empty case of ``org``, to be filled by ``save``."""
-    return Case(id=new_id(), org_id=org.id, version=0, created_at=utcnow())
+    return Case(id=new_id(), org_id=org.id, version=0, created_at=clock.now())
 
 
 @event.listens_for(Session, "before_commit")

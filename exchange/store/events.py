@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from exchange import clock
 from exchange.models import Case
 from exchange.reference import FieldPolicy
 from exchange.store.cases import CLOSED_STATE, STATUTORY_TIMETABLE, CaseFault, save
@@ -168,7 +169,7 @@ def apply_event(session: Session, case: Case, event: Document, policy: FieldPoli
         )
     document = copy.deepcopy(case.document)
     TRANSITIONS[event["type"]](document, event)
-    faults = rules.event_faults(event, case.document, today=date.today())
+    faults = rules.event_faults(event, case.document, today=clock.today())
     if faults:
         raise EventInvalid(faults)
     return save(session, case, document, event["type"], policy, event_at=event["occurred_at"])

@@ -18,10 +18,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from exchange.db import utcnow
+from exchange import clock
+from exchange.db import upsert
 from exchange.models import (
     Case,
     CaseChild,
@@ -84,7 +84,7 @@ class _Batch:
             date_of_birth=_date(data.get("date_of_birth")),
             sex=data.get("sex"),
             document=data,
-            updated_at=utcnow(),
+            updated_at=clock.now(),
         )
 
     def cin_child(self, data: dict[str, Any]) -> tuple[str, tuple]:
@@ -159,8 +159,7 @@ def _upsert_many(
     if not rows:
         return {}
     table: Table = model.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = upsert(session, table)
     statement = (
         statement.on_conflict_do_update(
             index_elements=[table.c[name] for name in key],

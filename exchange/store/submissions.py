@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from exchange import clock
 from exchange.bodies import CHUNK, Body
-from exchange.db import utcnow
+from exchange.db import upsert
 from exchange.models import RawBody, RawBodyChunk, StagedRecord, Submission
 
 #: a worker that has not renewed its lease for this long is presumed dead; another takes over
@@ -26,9 +26,8 @@ SHORT_LEASE = timedelta(seconds=60)
 def store_body(session: Session, body: Body) -> None:
     """Insert the body, a chunk at a time, unless a body with the same SHA-256 is stored already (by
     anyone, concurrently: the one whose row went in writes the chunks, in the same transaction)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = session.execute(
-        dialect.insert(RawBody)
+        upsert(session, RawBody)
         .values(sha256=body.sha256, size=body.size)
         .on_conflict_do_nothing(index_elements=["sha256"])
         .returning(RawBody.sha256)
@@ -90,7 +89,7 @@ def lease_for(size: int, small: int) -> timedelta:
 def claim_next(session: Session, small: int, now: datetime | None = None) -> Submission | None:
     """Lease the oldest submission still processing whose lease is free or expired (SKIP LOCKED on PG),
     for ``lease_for`` its body's size: a worker that dies holding a small one is not waited for long."""
-    now = now or utcnow()
+    now = now or clock.now()
     row = session.execute(
         select(Submission, RawBody.size)
         .join(RawBody, RawBody.sha256 == Submission.sha256)
@@ -121,7 +120,7 @@ def renew(session: Session, submission_id: uuid.UUID, records: int, lease: timed
     session.execute(
         update(Submission)
         .where(Submission.id == submission_id)
-        .values(lease_until=utcnow() + lease, records=records)
+        .values(lease_until=clock.now() + lease, records=records)
     )
 
 

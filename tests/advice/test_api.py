@@ -6,10 +6,10 @@ import base64
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exchange.db import db
-from exchange.models import AuditEvent, Delivery
+from exchange.models import AdviceRequest, AuditEvent, Delivery
 from tests.delivery.helpers import case_data, submit_case
 
 FUTURE = str(date.today() + timedelta(days=40))
@@ -119,6 +119,15 @@ def test_idempotency_key_replays_the_same_body_and_refuses_another(ask):
     assert db.session.scalar(select(Delivery.seq).limit(1)) is None  # nobody subscribed: no outbox rows
 
 
+def test_an_idempotency_key_with_a_space_is_422_and_stores_nothing(ask):
+    answer = ask(headers={"Idempotency-Key": "has space"})
+    assert (answer.status_code, answer.get_json()["errors"][0]["pointer"]) == (
+        422,
+        "/headers/Idempotency-Key",
+    )
+    assert db.session.scalar(select(func.count()).select_from(AdviceRequest)) == 0
+
+
 def test_welsh_courts_route_to_cafcass_cymru_and_each_side_sees_only_its_own(
     client, auth_headers, make_partner, ask, court, cafcass
 ):
@@ -163,8 +172,11 @@ def test_the_list_pages_with_an_opaque_cursor(client, auth_headers, ask, court):
         if cursor is None:
             break
     assert seen == made
-    bad = client.get("/v1/advice-requests", query_string={"cursor": "bm9wZQ"}, headers=auth_headers(court))
-    assert bad.status_code == 422
+    # garbage, bad base64, another list's, a naive instant, an id that is not a UUID
+    for forged in ("bm9wZQ", "a", "WyJmIiwxXQ", "WyJhIiwiMjAyNS0wNi0xNlQwOTozMDowMCIsIngiXQ", "WyJhIiwxLDJd"):
+        bad = client.get("/v1/advice-requests", query_string={"cursor": forged}, headers=auth_headers(court))
+        assert (bad.status_code, bad.mimetype) == (400, "application/problem+json"), forged
+        assert [e["code"] for e in bad.get_json()["errors"]] == ["invalid_cursor"]
 
 
 def test_lifecycle_conflicts(client, auth_headers, ask, court, cafcass):

@@ -71,8 +71,27 @@ def test_list_pages_with_an_opaque_cursor_and_filters(client, camden, submit, au
 
 
 @pytest.mark.parametrize(
-    "query", [{"colour": "blue"}, {"limit": 1000}, {"cursor": "not-a-cursor"}, {"issued_from": "01/02/2025"}]
+    "query", [{"colour": "blue"}, {"limit": 1000}, {"cursor": "x" * 201}, {"issued_from": "01/02/2025"}]
 )
 def test_bad_list_queries_are_422(client, camden, auth_headers, query):
     answer = client.get("/v1/cases", query_string=query, headers=auth_headers(camden))
     assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+
+
+#: garbage, bad base64, the feed's cursor, the old kind-less form, a naive instant, an id that is not a UUID
+FORGED = [
+    "not-a-cursor",
+    "a",
+    "WyJmIiwxXQ",
+    "WyIyMDI1LTA2LTE2VDA5OjMwOjAwKzAwOjAwIiwieCJd",
+    "WyJjIiwiMjAyNSIsIngiXQ",
+]
+
+
+@pytest.mark.parametrize("cursor", FORGED)
+def test_a_forged_cursor_is_400_never_500(client, camden, auth_headers, cursor):
+    answer = client.get("/v1/cases", query_string={"cursor": cursor}, headers=auth_headers(camden))
+    assert (answer.status_code, answer.mimetype) == (400, "application/problem+json")
+    assert answer.get_json()["errors"] == [
+        {"pointer": "/cursor", "code": "invalid_cursor", "message": "Not a cursor of this list."}
+    ]

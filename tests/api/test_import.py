@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from exchange import pipeline
+from exchange import clock, pipeline
 from exchange.bodies import Body
-from exchange.db import db, utcnow
+from exchange.db import db
 from exchange.models import Organisation, PreProceedings, ReturnChild
 from exchange.store import submissions as store
 from exchange.synthetic_cin import write_census
@@ -111,7 +111,7 @@ def test_no_worker_takes_over_an_import_that_outlives_its_lease(app, make_partne
     def a_worker_a_day_later(records: int, _read: int) -> None:
         if records == 10:
             with db.transaction() as other:
-                claims.append(store.claim_next(other, small, now=utcnow() + timedelta(days=1)))
+                claims.append(store.claim_next(other, small, now=clock.now() + timedelta(days=1)))
 
     with Body.from_path(path) as body:
         submission = pipeline.submit(

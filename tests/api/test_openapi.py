@@ -225,3 +225,19 @@ def test_the_documented_security_is_what_is_enforced(
             if (answer.status_code == 403) == allowed or answer.status_code == 401:
                 wrong.append(f"{method.upper()} {path} as {kind}: {answer.status_code}")
     assert wrong == []
+
+
+def test_both_idempotent_writes_document_the_one_key_grammar(spec: dict[str, Any]) -> None:
+    documented = {}
+    for path, method, operation in _operations(spec):
+        for parameter in operation.get("parameters", []):
+            if parameter.get("name") == "Idempotency-Key":
+                documented[(path, method)] = parameter["schema"]
+    assert set(documented) == {("/v1/submissions", "post"), ("/v1/advice-requests", "post")}
+    for schema in documented.values():
+        assert schema == {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": r"^[\x21-\x7e]{1,200}$",
+        }

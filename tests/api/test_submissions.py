@@ -73,6 +73,21 @@ def test_same_idempotency_key_with_another_body_is_409(camden, submit):
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
 
 
+def test_an_idempotency_key_with_a_space_is_422_and_stores_nothing(camden, submit):
+    answer = submit(camden, batch(care_case()), headers={"Idempotency-Key": "has space"})
+    assert (answer.status_code, answer.get_json()["errors"][0]["pointer"]) == (
+        422,
+        "/headers/Idempotency-Key",
+    )
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+def test_the_longest_key_of_the_grammar_is_taken(camden, submit):
+    key = {"Idempotency-Key": "~" * 200}
+    assert submit(camden, batch(care_case()), headers=key).status_code == 201
+    assert submit(camden, batch(care_case()), headers=key).headers["Idempotent-Replayed"] == "true"
+
+
 def test_one_bad_record_does_not_fail_the_others(camden, submit, client, auth_headers):
     bad = care_case(reference="CAM-BAD", court="999")
     answer = submit(camden, batch(care_case(), bad))

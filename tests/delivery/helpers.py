@@ -19,7 +19,8 @@ from flask import current_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from standardwebhooks.webhooks import Webhook
 
-from exchange.db import db, utcnow
+from exchange import clock
+from exchange.db import db
 from exchange.delivery import secret_store
 from exchange.delivery.sender import RetryPolicy, Sender
 from exchange.models import Case, Organisation
@@ -184,7 +185,7 @@ def make_worker(policy: RetryPolicy = TEST_POLICY) -> Worker:
 
 def run_hours(sender: Sender, hours: int, start: datetime | None = None) -> None:
     """One sending pass per simulated hour: longer than any backoff of ``TEST_POLICY``."""
-    start = start or utcnow()
+    start = start or clock.now()
     for hour in range(hours):
         sender.deliver_due(start + hour * HOUR)
 

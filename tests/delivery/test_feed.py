@@ -52,9 +52,11 @@ def test_feed_pages_in_commit_order_and_resumes_without_gaps_or_repeats(client, 
 
 def test_feed_refuses_a_forged_cursor_and_other_kinds(client, auth_headers, make_partner):
     cafcass = make_partner("cafcass")
-    for cursor in ("not-a-cursor", "WyJhIiwxXQ", "WyJmIiwtMV0"):  # garbage, another list's, a negative seq
+    # garbage, bad base64, another list's, a negative seq, a string seq, too many values
+    for cursor in ("not-a-cursor", "a", "WyJhIiwxXQ", "WyJmIiwtMV0", "WyJmIiwiMSJd", "WyJmIiwxLDJd"):
         response = client.get("/v1/feed", query_string={"cursor": cursor}, headers=auth_headers(cafcass))
-        assert response.status_code == 422, cursor
+        assert (response.status_code, response.mimetype) == (400, "application/problem+json"), cursor
+        assert [e["code"] for e in response.get_json()["errors"]] == ["invalid_cursor"]
     court = make_partner("court")
     assert client.get("/v1/feed", headers=auth_headers(court)).status_code == 403
     assert (

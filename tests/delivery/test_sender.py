@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from exchange import advice
-from exchange.db import db, utcnow
+from exchange import advice, clock
+from exchange.db import db
 from exchange.delivery import outbox
 from exchange.delivery.sender import RetryPolicy, Sender
 from exchange.models import Delivery
@@ -67,7 +67,7 @@ def test_a_receiver_down_for_a_while_gets_everything_once_it_recovers(runner, ca
     secret = subscribe(runner, cafcass.org_id, f"http://127.0.0.1:{port}/hooks", "advice.requested")
     _enqueue(cafcass.org_id)
     sender = Sender(policy=RetryPolicy(max_attempts=6, timeout_seconds=3.0))
-    start = utcnow()
+    start = clock.now()
     run_hours(sender, 3, start)
     pending = db.session.scalars(select(Delivery)).all()
     assert {d.status for d in pending} == {"pending"}
@@ -140,7 +140,7 @@ def test_two_workers_never_hold_the_same_delivery_and_an_expired_lease_is_taken_
     _enqueue(cafcass.org_id, 6)
     small = RetryPolicy(batch=4)
     first, second = Sender(policy=small), Sender(policy=small)
-    now = utcnow()
+    now = clock.now()
     with db.transaction() as session:
         a = {d.seq for d in first.claim(session, now)}
     with db.transaction() as session:
@@ -162,7 +162,7 @@ def test_concurrent_claims_skip_rows_locked_by_another_worker(app, runner, cafca
     subscribe(runner, cafcass.org_id, receiver.url, "advice.requested")
     _enqueue(cafcass.org_id, 6)
     small = RetryPolicy(batch=4)
-    now = utcnow()
+    now = clock.now()
     with db.transaction() as first, db.transaction() as second:  # both open at once, neither committed
         a = {d.seq for d in Sender(policy=small).claim(first, now)}
         b = {d.seq for d in Sender(policy=small).claim(second, now)}

@@ -16,8 +16,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from exchange import audit
-from exchange.db import db, utcnow
+from exchange import audit, clock
+from exchange.db import db
 from exchange.delivery import outbox, secret_store
 from exchange.delivery.sender import Sender
 from exchange.models import AuditCheckpoint, Delivery, WebhookSubscription
@@ -51,7 +51,7 @@ def test_a_worker_killed_while_holding_a_lease_loses_nothing(runner, cafcass, da
     try:
         assert receiver.arrived.wait(60), log.read_text()
         (held,) = db.session.scalars(select(Delivery)).all()
-        assert held.status == "pending" and held.leased_by and held.lease_until > utcnow()
+        assert held.status == "pending" and held.leased_by and held.lease_until > clock.now()
         lease_until = held.lease_until
         db.session.commit()  # end the read: SQLite readers here take the write lock too
         worker.send_signal(signal.SIGKILL)

@@ -30,8 +30,8 @@ from standardwebhooks.webhooks import Webhook
 
 from benchmarks._harness import Exchange
 from benchmarks.load import Credentials, Tokens
-from exchange import pipeline
-from exchange.db import db, utcnow
+from exchange import clock, pipeline
+from exchange.db import db
 from exchange.models import Submission
 from exchange.store import submissions as store
 from tests.api.conftest import care_case
@@ -302,7 +302,7 @@ def test_a_submission_whose_request_died_is_replayed_as_202_and_finished_by_a_wo
 
     settings = current_app.config["EXCHANGE_SETTINGS"]
     assert not pipeline.process_next_submission(db.session(), settings)  # its lease still stands
-    orphan.lease_until = utcnow()  # a minute later
+    orphan.lease_until = clock.now()  # a minute later
     db.session.commit()
     assert pipeline.process_next_submission(db.session(), settings)
     done = client.post("/v1/submissions", data=body, headers=headers)
