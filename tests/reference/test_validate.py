@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,14 @@ from tests.reference.conftest import validate
 def _append(path: Path, line: str) -> None:
     with open(path, "a", encoding="utf-8") as f:
         f.write(line + "\n")
+
+
+@contextmanager
+def _edited(path: Path) -> Iterator[Any]:
+    """A JSON data file's content to change in place; written back when the block ends."""
+    doc = json.loads(path.read_text())
+    yield doc
+    path.write_text(json.dumps(doc))
 
 
 def test_operator_copy_is_read_instead_of_the_shipped_folder(config_copy: Path) -> None:
@@ -59,18 +70,15 @@ def test_la_problems(config_copy: Path) -> None:
 
 
 def test_letter_code_routing_and_holiday_problems(config_copy: Path) -> None:
-    codes = json.loads((config_copy / "hmcts_la_codes.json").read_text())
-    codes["codes"]["XYZ"] = "000"
-    (config_copy / "hmcts_la_codes.json").write_text(json.dumps(codes))
-    routing = json.loads((config_copy / "routing.json").read_text())
-    routing["advice_recipient"]["by_court"] = {"999": "cafcass", "115": "ofsted"}
-    (config_copy / "routing.json").write_text(json.dumps(routing))
-    holidays = json.loads((config_copy / "bank_holidays.json").read_text())
-    holidays["dates"] += [
-        {"date": "2025-12-25", "title": "again"},
-        {"date": "2025-12-27", "title": "a Saturday"},
-    ]
-    (config_copy / "bank_holidays.json").write_text(json.dumps(holidays))
+    with _edited(config_copy / "hmcts_la_codes.json") as codes:
+        codes["codes"]["XYZ"] = "000"
+    with _edited(config_copy / "routing.json") as routing:
+        routing["advice_recipient"]["by_court"] = {"999": "cafcass", "115": "ofsted"}
+    with _edited(config_copy / "bank_holidays.json") as holidays:
+        holidays["dates"] += [
+            {"date": "2025-12-25", "title": "again"},
+            {"date": "2025-12-27", "title": "a Saturday"},
+        ]
     assert validate(config_copy) == [
         "hmcts_la_codes.json: XYZ maps to unknown LA '000'",
         "routing.json: unknown recipient 'ofsted'",
@@ -95,11 +103,10 @@ def test_malformed_files_are_reported_without_their_path(config_copy: Path) -> N
 
 
 def test_field_policy_problems(config_copy: Path) -> None:
-    policy = json.loads((config_copy / "field_policy.json").read_text())
-    policy["kinds"]["lfjb"] = ["id"]
-    policy["kinds"]["court"] += ["court", "children[]upn"]
-    policy["confidential_address"]["visible_to"] = ["court", "police"]
-    (config_copy / "field_policy.json").write_text(json.dumps(policy))
+    with _edited(config_copy / "field_policy.json") as policy:
+        policy["kinds"]["lfjb"] = ["id"]
+        policy["kinds"]["court"] += ["court", "children[]upn"]
+        policy["confidential_address"]["visible_to"] = ["court", "police"]
     assert validate(config_copy) == [
         "field_policy.json: unknown kind 'lfjb'",
         "field_policy.json: court: malformed field 'children[]upn'",
@@ -109,10 +116,8 @@ def test_field_policy_problems(config_copy: Path) -> None:
 
 
 def test_an_advice_type_without_a_due_rule(config_copy: Path) -> None:
-    path = config_copy / "advice_defaults.json"
-    doc = json.loads(path.read_text())
-    doc["types"]["section_7_report"] = {"weeks": 12}
-    path.write_text(json.dumps(doc))
+    with _edited(config_copy / "advice_defaults.json") as doc:
+        doc["types"]["section_7_report"] = {"weeks": 12}
     assert validate(config_copy) == [
         "advice_defaults.json: section_7_report: needs working_days_before_hearing"
         " or working_days_after_request"
