@@ -25,7 +25,7 @@ PARAMETER: dict[str, Any] = {
     "required": False,
     "description": "Makes a retry safe: the same key with the same body answers the original again, "
     "with another body 409. 1 to 200 visible ASCII characters, scoped to the caller's organisation.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\x21-\x7e]{1,200}$"},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": f"^{GRAMMAR.pattern}$"},
 }
 
 
