@@ -73,6 +73,22 @@ class RecordError:
     message: str
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A statutory-return validation rule that a record breaks: reported beside the record, which is kept.
+
+    ``code`` is ``cin.<DfE id>`` or ``ssda903.<DfE id>``; ``severity`` is ``error`` or ``query`` as DfE
+    classifies the rule; ``record`` the LA child id (None for a rule about the return as a whole);
+    ``message`` DfE's wording, never a value read from the file.
+    """
+
+    code: str
+    severity: str
+    record: str | None
+    position: Position
+    message: str
+
+
 class FormatError(Exception):
     """The stream as a whole cannot be read: nothing from it may be stored."""
 
