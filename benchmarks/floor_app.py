@@ -11,7 +11,7 @@ import uuid
 from flask import request
 
 from exchange import create_app
-from exchange.auth.protect import requires
+from exchange.api.protect import requires
 from exchange.db import db
 from exchange.models import RawBody
 

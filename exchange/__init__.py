@@ -8,12 +8,12 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exchange import audit, delivery, metrics, ops
+from exchange import audit, delivery, metrics
+from exchange.api import ops, protect
+from exchange.api.limiter import limiter
+from exchange.api.oauth_server import authorization_server, generate_token
 from exchange.api.problems import register as register_problems
-from exchange.auth import protect
-from exchange.auth.server import authorization_server, generate_token
 from exchange.db import db as database
-from exchange.extensions import limiter
 from exchange.settings import Settings
 
 API_DESCRIPTION = (

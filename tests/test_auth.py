@@ -26,9 +26,9 @@ from joserfc.jwk import ECKey
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from exchange.access import visible_or_404
+from exchange.api.access import visible_or_404
+from exchange.api.protect import current_principal, requires
 from exchange.auth.keys import keyring
-from exchange.auth.protect import current_principal, requires
 from exchange.db import db
 from exchange.models import AuditEvent, OAuthClient, RevokedToken, UsedAssertion
 from exchange.settings import ConfigurationError, Settings

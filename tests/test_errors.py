@@ -9,7 +9,7 @@ from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from joserfc.jwk import ECKey
 
-from exchange.auth.protect import public
+from exchange.api.protect import public
 from tests.conftest import Partner, request_token
 
 PROBLEM = "application/problem+json"

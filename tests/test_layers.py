@@ -1,8 +1,8 @@
 """The layers run one way: HTTP -> auth -> adapter -> schema -> service -> store (+ outbox + audit).
 
-Only the HTTP layer (``exchange/api/``, ``exchange/auth/routes.py`` and the app factory) may import Flask
-or werkzeug; services, stores, adapters, schemas, metrics computation, delivery and audit must not, so
-they run the same from a request, a worker or a script. Adapters and schemas read bytes and check
+Only the entry layers (the app factory, ``exchange/api/`` and the command line ``exchange/cli/``) may
+import Flask or werkzeug; services, stores, adapters, schemas, metrics computation, delivery and audit
+must not, so they run the same from a request, a worker or a script. Adapters and schemas read bytes and check
 records: they never touch the database layer. The reference data is read once, by the settings that
 ``create_app`` loads (``exchange/settings.py`` calls ``exchange.reference.load``), and passed on: no other
 module reads the data files, and ``config/`` holds no Python but gunicorn's settings.
@@ -16,20 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HTTP = ("flask", "flask_smorest", "flask_limiter", "werkzeug", "authlib.integrations.flask_oauth2")
 DATABASE = ("sqlalchemy", "alembic", "psycopg", "exchange.db", "exchange.models", "exchange.store")
-#: the HTTP layer itself
-HTTP_LAYER = ("exchange/api/", "exchange/auth/routes.py", "exchange/__init__.py")
-#: HTTP-only glue outside it, each with its reason
+#: the entry layers: HTTP (the app factory and ``exchange/api/``, OAuth endpoints and request glue included)
+#: and the command line (``exchange/cli/``, Flask's CLI: FlaskGroup and the app context)
+HTTP_LAYER = ("exchange/api/", "exchange/cli/", "exchange/__init__.py")
+#: HTTP-only glue outside them, each with its reason
 HTTP_EXCEPTIONS = {
-    "exchange/auth/protect.py": "resource protection: the before_request hook that authenticates every call",
-    "exchange/auth/server.py": "the OAuth 2.0 token endpoint is Authlib's Flask AuthorizationServer",
     "exchange/auth/tokens.py": "verifies the bearer token against the app's issuer and key ring",
-    "exchange/extensions.py": "the rate limiter is Flask-Limiter, keyed on the request",
-    "exchange/ops.py": "request-id, access-log and Prometheus middleware, /healthz and /docs",
     "exchange/metrics/pack.py": "renders the pack's HTML with the app's Jinja templates",
-    "exchange/cli.py": "the command line is Flask's CLI (FlaskGroup, app context)",
-    "exchange/cli_delivery.py": "Flask CLI commands (webhooks, worker)",
-    "exchange/cli_demo.py": "Flask CLI command (demo), which also serves the app",
-    "exchange/cli_import.py": "Flask CLI command (import)",
 }
 
 

@@ -18,9 +18,8 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from exchange.api import advice, cases, code_lists, feed, metrics, submissions
+from exchange.api import advice, cases, code_lists, feed, metrics, oauth, submissions
 from exchange.api.blueprint import OAUTH2
-from exchange.auth import routes as oauth
 from exchange.errors import PROBLEM_JSON, ProblemSchema
 from exchange.models.orgs import SCOPES
 from schemas import openapi as request_bodies

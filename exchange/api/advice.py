@@ -27,10 +27,10 @@ from sqlalchemy.exc import IntegrityError
 
 from exchange import advice as lifecycle
 from exchange import audit, clock, cursors, idempotency
-from exchange.access import visible_or_404
 from exchange.api import context
+from exchange.api.access import visible_or_404
 from exchange.api.blueprint import OAUTH2, Blueprint
-from exchange.auth.protect import Principal, current_principal, requires
+from exchange.api.protect import Principal, current_principal, requires
 from exchange.db import db
 from exchange.errors import (
     PROBLEM_DOC,

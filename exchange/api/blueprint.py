@@ -8,7 +8,7 @@ Python cannot hold (nesting deeper than the interpreter's recursion limit, an in
 adapter's code and message (``json.malformed``, ``json.truncated``, ``json.too_deep`` …), never a 500.
 
 In /openapi.json every operation gets, beside what its decorators document: ``security`` from the scope its
-view declares (``exchange.auth.protect``: ``[]`` for a public one, else the OAuth 2.0 scope it needs, which
+view declares (``exchange.api.protect``: ``[]`` for a public one, else the OAuth 2.0 scope it needs, which
 ``@blp.doc(security=...)`` may refine), 401 and 403 when it needs a token, 404 when its path names an object,
 413 and 415 when it takes a body (422 too when that may be JSON), and 429 (every route is rate limited),
 each unless the operation documents its own. The answers are the shared problem+json responses of
@@ -27,7 +27,7 @@ from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
 from adapters.canonical_json import JSON_FAULTS
-from exchange.auth.protect import PUBLIC, scope_of
+from exchange.api.protect import PUBLIC, scope_of
 from exchange.errors import UnsupportedMediaType, ValidationFailed
 from schemas import error_codes as codes
 

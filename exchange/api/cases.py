@@ -17,10 +17,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import PreconditionFailed
 
 from exchange import audit
-from exchange.access import visible_or_404
 from exchange.api import context
+from exchange.api.access import visible_or_404
 from exchange.api.blueprint import Blueprint
-from exchange.auth.protect import current_principal, requires
+from exchange.api.protect import current_principal, requires
 from exchange.db import db
 from exchange.errors import PROBLEM_DOC, Conflict, ValidationFailed
 from exchange.models import Case

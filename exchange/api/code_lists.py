@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from exchange.api.blueprint import Blueprint
-from exchange.auth.protect import public
+from exchange.api.protect import public
 from exchange.errors import NotFound
 from schemas import code_lists
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from exchange import audit, cursors
 from exchange.api import context
 from exchange.api.blueprint import Blueprint
-from exchange.auth.protect import current_principal, requires
+from exchange.api.protect import current_principal, requires
 from exchange.db import db
 from exchange.errors import PROBLEM_DOC
 from exchange.models import Case, CaseVersion

@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotAcceptable
 from exchange import audit, clock
 from exchange.api import context
 from exchange.api.blueprint import Blueprint
-from exchange.auth.protect import current_principal, requires
+from exchange.api.protect import current_principal, requires
 from exchange.db import db
 from exchange.errors import PROBLEM_DOC, NotFound
 from exchange.metrics import pack, report

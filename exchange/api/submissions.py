@@ -21,10 +21,11 @@ from marshmallow import RAISE, Schema, fields
 from werkzeug.http import parse_options_header
 
 from exchange import audit, idempotency, pipeline
-from exchange.access import visible_or_404
 from exchange.api import context
+from exchange.api.access import visible_or_404
 from exchange.api.blueprint import Blueprint
-from exchange.auth.protect import current_principal, requires
+from exchange.api.ops import large_body
+from exchange.api.protect import current_principal, requires
 from exchange.bodies import Body, TooLarge
 from exchange.db import db
 from exchange.errors import (
@@ -34,7 +35,6 @@ from exchange.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from exchange.ops import large_body
 from exchange.store import submissions as store
 from schemas.openapi import SUBMISSION_BODY
 
@@ -81,7 +81,7 @@ class SubmissionSchema(Schema):
 
 def _body() -> Body:
     """The request body spooled (memory, then a temporary file) and hashed as it is read."""
-    limit = request.max_content_length  # this route's own (exchange.ops.large_body)
+    limit = request.max_content_length  # this route's own (exchange.api.ops.large_body)
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity", "gzip"):
         raise UnsupportedMediaType("Only gzip content encoding is accepted.")

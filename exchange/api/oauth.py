@@ -13,13 +13,13 @@ from marshmallow import Schema, fields
 
 from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
+from exchange.api.limiter import limiter
+from exchange.api.oauth_server import authorization_server
 from exchange.api.problems import problem_response
+from exchange.api.protect import public
 from exchange.auth.keys import keyring
-from exchange.auth.protect import public
-from exchange.auth.server import authorization_server
 from exchange.db import db
 from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema
-from exchange.extensions import limiter
 from exchange.models.orgs import KIND_SCOPES
 
 bp = Blueprint("oauth", __name__, description="The OAuth 2.0 authorization server (client credentials).")

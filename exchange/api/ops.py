@@ -25,7 +25,7 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 
-from exchange.auth.protect import public
+from exchange.api.protect import public
 from exchange.db import db
 from exchange.errors import NotFound, PayloadTooLarge
 

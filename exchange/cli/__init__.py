@@ -467,15 +467,15 @@ def adapters_list(as_json: bool) -> None:
 for group in (db_cli, org_cli, client_cli, keys_cli, audit_cli, adapters_cli):
     main.add_command(group)
 
-from exchange.cli_delivery import COMMANDS as DELIVERY_COMMANDS  # noqa: E402 - uses the helpers above
+from exchange.cli.delivery import COMMANDS as DELIVERY_COMMANDS  # noqa: E402 - uses the helpers above
 
 for command in DELIVERY_COMMANDS:
     main.add_command(command)
 
-from exchange.cli_import import import_file  # noqa: E402 - a command of its own module
+from exchange.cli.imports import import_file  # noqa: E402 - a command of its own module
 
 main.add_command(import_file)
 
-from exchange.cli_demo import demo_command  # noqa: E402 - a command of its own module
+from exchange.cli.demo import demo_command  # noqa: E402 - a command of its own module
 
 main.add_command(demo_command)

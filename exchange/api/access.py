@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
-from exchange.auth.protect import Principal, current_principal
+from exchange.api.protect import Principal, current_principal
 from exchange.errors import NotFound
 
 T = TypeVar("T")
