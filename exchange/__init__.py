@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exchange import audit, delivery, metrics
@@ -49,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_fix, x_proto=settings.proxy_fix, x_host=settings.proxy_fix
         )
 
-    database.init_app(app)
+    database.init_app(app, current_app)
     # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
     # changes and the metric pre-aggregates follow every session's commits, from requests, workers or scripts
     audit.init_app(app, actor=protect.request_actor)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,25 +71,54 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+@dataclass(frozen=True)
+class Bound:
+    """One app's database: its engine, and its sessions (one a thread, removed when the app context ends)."""
+
+    engine: Engine
+    session: scoped_session[Session]
+
+
 class Database:
-    """The engine and a request-scoped session, bound to an app by ``init_app``."""
+    """The engine and sessions of the app in use: a stateless accessor (the Flask-SQLAlchemy pattern).
+
+    ``init_app`` gives each app its own engine and session registry, kept in
+    ``app.extensions["exchange.db"]``; ``db.session``, ``db.engine`` and ``db.transaction()`` answer for
+    the app whose context is pushed, so two apps built in one process never share an engine. Services
+    below the HTTP layer take a ``Session`` as an argument instead.
+    """
+
+    EXTENSION = "exchange.db"
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+        self._current_app: Any = None
 
-    def init_app(self, app: Any) -> None:
-        self.configure(app.config["EXCHANGE_SETTINGS"].database_url)
-        app.teardown_appcontext(lambda _exc: self.session.remove())
+    def init_app(self, app: Any, current_app: Any) -> None:
+        """Bind ``app`` to its own engine. ``current_app`` is Flask's proxy of the app in use, which the app
+        factory passes so that this module needs no Flask."""
+        bound = Bound(
+            make_engine(app.config["EXCHANGE_SETTINGS"].database_url),
+            scoped_session(sessionmaker(expire_on_commit=False)),
+        )
+        bound.session.configure(bind=bound.engine)
+        app.extensions[self.EXTENSION] = bound
+        app.teardown_appcontext(lambda _exc: bound.session.remove())
+        self._current_app = current_app
 
-    def configure(self, url: str) -> None:
-        if self.engine is not None and str(self.engine.url) == url:
-            return
-        if self.engine is not None:
-            self.engine.dispose()
-        self.engine = make_engine(url)
-        self.session.remove()
-        self.session.configure(bind=self.engine)
+    def _bound(self) -> Bound:
+        if self._current_app is None:
+            raise RuntimeError("no app is built: the database is bound to an app by exchange.create_app")
+        return self._current_app.extensions[self.EXTENSION]
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the app in use."""
+        return self._bound().engine
+
+    @property
+    def session(self) -> scoped_session[Session]:
+        """The session of the app in use, in this thread (``db.session()`` is the ``Session`` itself)."""
+        return self._bound().session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

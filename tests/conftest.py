@@ -82,7 +82,6 @@ def app(database_url: str) -> Iterator[Flask]:
         db.session.commit()
         yield app
         db.session.remove()
-    if db.engine is not None:
         db.engine.dispose()
 
 

@@ -54,7 +54,7 @@ def run_demo(database: Path) -> tuple[dict, list[dict], list[str], str]:
         )
         names = [o.name for o in db.session.query(Organisation)]
         db.session.remove()
-    db.engine.dispose()
+        db.engine.dispose()
     return summary, figures, names, result.stderr
 
 
@@ -106,7 +106,7 @@ def test_json_is_the_only_output_and_clients_env_holds_every_client(tmp_path):
     with app.app_context():
         submitters = db.session.query(Organisation).filter(Organisation.kind == "local_authority").count()
         db.session.remove()
-    db.engine.dispose()
+        db.engine.dispose()
     assert sum(k.endswith("_CLIENT_SECRET") for k in exported) == len(summary["clients"]) - 1 + submitters
     assert exported["EXCHANGE_DATABASE_URL"] == f"sqlite:///{tmp_path / 'exchange.db'}"
     for name in ("case.json", "event.json", "advice-request.json", "advice.json", "cin-census.xml"):
