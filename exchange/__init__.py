@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exchange import audit, delivery, metrics
+from exchange import audit, delivery, metrics, reference
 from exchange.api import ops, protect
 from exchange.api.limiter import limiter
 from exchange.api.oauth_server import authorization_server, generate_token
@@ -26,7 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from ``EXCHANGE_*`` variables, then ``config`` (tests), validated first.
 
     The settings carry the reference data (``settings.reference``), read from ``EXCHANGE_CONFIG_DIR`` or the
-    shipped copy and checked as a whole: a fault in either stops the app before it is built.
+    shipped copy and checked as a whole: a fault in either stops the app before it is built. The app keeps
+    its own state in ``app.extensions``: its engine and sessions (``exchange.db``) and the reference data
+    its views and commands read (``exchange.api.context``).
     """
     settings = Settings.load(config)
     ops.configure_logging(settings.log_level)
@@ -49,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_fix, x_proto=settings.proxy_fix, x_host=settings.proxy_fix
         )
 
+    app.extensions[reference.EXTENSION] = settings.reference
     database.init_app(app, current_app)
     # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
     # changes and the metric pre-aggregates follow every session's commits, from requests, workers or scripts

@@ -1,25 +1,34 @@
-"""Each app keeps its own state on ``app.extensions``: two apps built in one process never share an engine."""
+"""Each app keeps its own state on ``app.extensions``: two apps built in one process never share an engine
+or reference data."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from sqlalchemy import select
 
-from exchange import create_app, migrations
+from exchange import create_app, migrations, reference
+from exchange.api import context
+from exchange.cli import main
 from exchange.db import db
 from exchange.models import Organisation
+
+#: the shipped reference data, and a copy that knows no local authority
+SHIPPED = reference.load()
+NO_LAS = dataclasses.replace(SHIPPED, local_authorities=MappingProxyType({}))
 
 
 @pytest.fixture
 def two_apps(tmp_path: Path):
     """Two apps on two SQLite files, migrated here (a PostgreSQL run of the suite has one database)."""
     apps = []
-    for name in ("first", "second"):
+    for name, data in (("first", SHIPPED), ("second", NO_LAS)):
         url = f"sqlite:///{tmp_path / name}.db"
         migrations.upgrade(url)
-        apps.append(create_app({"database_url": url}))
+        apps.append(create_app({"database_url": url, "reference": data}))
     yield apps
     for app in apps:
         app.extensions[db.EXTENSION].engine.dispose()
@@ -55,3 +64,14 @@ def test_the_latest_app_does_not_take_over_an_earlier_one(two_apps):
             db.session()  # outside every app there is no database to guess
     finally:
         third.extensions[db.EXTENSION].engine.dispose()
+
+
+def test_each_app_reads_its_own_reference_data(two_apps):
+    first, second = two_apps
+    for app, data in ((first, SHIPPED), (second, NO_LAS)):
+        with app.app_context():
+            assert context.reference() is data is app.extensions[reference.EXTENSION]
+    add = ["org", "add", "--id", "camden", "--kind", "local_authority", "--la-code", "202"]
+    assert first.test_cli_runner().invoke(main, add).exit_code == 0
+    refused = second.test_cli_runner().invoke(main, add)
+    assert refused.exit_code == 2 and "not a known LA code" in refused.output

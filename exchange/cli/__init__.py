@@ -22,6 +22,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from exchange import audit, clock, create_app, migrations
+from exchange.api import context
 from exchange.auth.keys import create_key, keyring
 from exchange.auth.receipts import sign_payload
 from exchange.db import db
@@ -204,7 +205,7 @@ def org_add(
         raise InputError(
             "a local authority needs --la-code, and only a local authority", param_hint="--la-code"
         )
-    reference = current_app.config["EXCHANGE_SETTINGS"].reference
+    reference = context.reference()
     if la_code and la_code not in reference.local_authorities:
         raise InputError(f"{la_code!r} is not a known LA code", param_hint="--la-code")
     holder = la_code and db.session.scalar(select(Organisation.id).where(Organisation.la_code == la_code))

@@ -21,6 +21,7 @@ from exchange.reference.files import Folder, ReferenceDataError
 
 __all__ = [
     "DATA_DIR",
+    "EXTENSION",
     "BankHolidays",
     "Court",
     "FieldPolicy",
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
+#: where ``create_app`` keeps an app's ``Reference`` (``app.extensions``), for its views and commands
+EXTENSION = "exchange.reference"
 AdviceRecipient = Literal["cafcass", "cafcass_cymru"]
 
 
