@@ -27,6 +27,8 @@ PARAMETER: dict[str, Any] = {
     "with another body 409. 1 to 200 visible ASCII characters, scoped to the caller's organisation.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": f"^{GRAMMAR.pattern}$"},
 }
+#: the 409 a repeated key with another body answers, as /openapi.json describes it beside the parameter
+CONFLICT = "Idempotency-Key reused with another body."
 
 
 def checked_key(key: str | None) -> str | None:

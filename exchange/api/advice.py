@@ -185,7 +185,7 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 @bp.arguments(AdviceRequestIn)
 @bp.response(201, AdviceRequestSchema, description="Made, or the original request again on a retry.")
 @bp.alt_response(404, **PROBLEM_DOC, description="case_id names no case at the caller's courts.")
-@bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
+@bp.alt_response(409, **PROBLEM_DOC, description=idempotency.CONFLICT)
 @bp.doc(parameters=[idempotency.PARAMETER])
 @requires("advice:request")
 def create(data: dict[str, Any]) -> ResponseReturnValue:
