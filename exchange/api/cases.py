@@ -16,7 +16,7 @@ from flask import Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import PreconditionFailed
 
-from exchange import audit
+from exchange import audit, cursors
 from exchange.api import context
 from exchange.api.access import visible_or_404
 from exchange.api.blueprint import Blueprint
@@ -53,7 +53,7 @@ class PageQuerySchema(Schema):
         unknown = RAISE
 
     limit = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
-    cursor = fields.String(validate=validate.Regexp(r"\d{1,9}\Z"))
+    cursor = fields.String(validate=validate.Length(1, 200))
 
 
 class CasePageSchema(Schema):
@@ -139,12 +139,14 @@ def show(case_id: str) -> Any:
 @blp.route("/<case_id>/versions", methods=["GET"])
 @blp.arguments(PageQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, VersionPageSchema)
+@blp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
 @requires("cases:read")
 def versions(query: dict[str, Any], case_id: str) -> Any:
     """Every version of the case, oldest first, each as the caller's kind may see it."""
     case = _case(case_id)
     org = current_principal().org
-    rows = store.versions(db.session(), case, query["limit"] + 1, int(query.get("cursor", 0)))
+    (after,) = cursors.decode("v", query["cursor"], cursors.count) if "cursor" in query else (0,)
+    rows = store.versions(db.session(), case, query["limit"] + 1, after)
     more, rows = len(rows) > query["limit"], rows[: query["limit"]]
     audit.record("case.versions_read", "success", resource_type="case", resource_ids=[case.id])
     db.session.commit()
@@ -157,7 +159,7 @@ def versions(query: dict[str, Any], case_id: str) -> Any:
         }
         for v in rows
     ]
-    return jsonify({"items": items, "next_cursor": str(rows[-1].version) if more else None})
+    return jsonify({"items": items, "next_cursor": cursors.encode("v", rows[-1].version) if more else None})
 
 
 @blp.route("/<case_id>/events", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from exchange import cursors
 from tests.api.conftest import care_case
 
 
@@ -95,3 +96,34 @@ def test_a_forged_cursor_is_400_never_500(client, camden, auth_headers, cursor):
     assert answer.get_json()["errors"] == [
         {"pointer": "/cursor", "code": "invalid_cursor", "message": "Not a cursor of this list."}
     ]
+
+
+def test_versions_page_through_the_cursor_codec(client, case_id, camden, auth_headers):
+    headers = auth_headers(camden)
+    for day in ("20", "27"):
+        event = {
+            "type": "hearing.listed",
+            "occurred_at": "2025-01-08T10:00:00+00:00",
+            "hearing": {"type": "CASE_MANAGEMENT", "starts_at": f"2025-01-{day}T10:00:00+00:00"},
+        }
+        listed = client.post(f"/v1/cases/{case_id}/events", json=event, headers=headers)
+        assert listed.status_code == 200, listed.get_json()
+    seen, cursor = [], None
+    while True:
+        query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get(f"/v1/cases/{case_id}/versions", query_string=query, headers=headers).get_json()
+        seen += [v["version"] for v in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+        assert cursors.decode("v", cursor, cursors.count) == (seen[-1],)
+    assert seen == [1, 2, 3]
+
+
+#: the cases list's forgeries, a cases-list cursor, and the plain version number this list once took
+@pytest.mark.parametrize("cursor", [*FORGED, "WyJjIiwiMjAyNS0wNi0xNlQwOTozMDowMCswMDowMCIsIngiXQ", "2"])
+def test_a_forged_versions_cursor_is_400_never_500(client, case_id, camden, auth_headers, cursor):
+    answer = client.get(
+        f"/v1/cases/{case_id}/versions", query_string={"cursor": cursor}, headers=auth_headers(camden)
+    )
+    assert (answer.status_code, answer.mimetype) == (400, "application/problem+json")
+    assert [e["code"] for e in answer.get_json()["errors"]] == ["invalid_cursor"]
