@@ -1,4 +1,5 @@
-"""Advice requests from a court to Cafcass: the lifecycle, due dates in working days, routing, and the
+"""Advice requests from a court to Cafcass: the request (``request_advice``: its Idempotency-Key, the date
+and court rules, storing and routing it), the lifecycle, due dates in working days, routing, and the
 outbox event every change writes in its own transaction.
 
 Lifecycle (an action on a status it does not start from raises a ``DomainError`` conflict, 409)::
@@ -15,20 +16,22 @@ and answered. ``answered`` and ``withdrawn`` are final.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from exchange import audit, clock
+from exchange import audit, clock, idempotency
 from exchange.delivery import outbox
 from exchange.errors import DomainError
-from exchange.models import Advice, AdviceRequest, Organisation
+from exchange.models import Advice, AdviceRequest, Case, Organisation
 from exchange.reference import Reference
 from exchange.working_days import add_working_days
 from schemas import error_codes as codes
+from schemas.advice import CaseDetails
 
 OPEN_STATUSES = ("received", "routed", "acknowledged", "overdue")
 
@@ -208,6 +211,94 @@ def ask(
         ),
         reference,
     )
+
+
+def record(
+    session: Session, action: str, request: AdviceRequest, detail: dict[str, Any] | None = None
+) -> None:
+    """Audit ``advice.{action}`` on ``request`` (and its case), by whoever acts in ``session``'s request."""
+    audit.record(
+        f"advice.{action}",
+        "success",
+        resource_type="advice_request",
+        resource_ids=[request.id, *([request.case_id] if request.case_id else [])],
+        detail=detail or {},
+        session=session,
+    )
+
+
+def _earlier(session: Session, court_org_id: str, key: str, body_sha256: str) -> AdviceRequest | None:
+    """The court's request made with ``key``, if any, audited as replayed (a 409 if its body differs)."""
+    earlier = session.scalar(
+        select(AdviceRequest).where(
+            AdviceRequest.court_org_id == court_org_id, AdviceRequest.idempotency_key == key
+        )
+    )
+    if earlier is None:
+        return None
+    idempotency.same_body(
+        earlier.id, earlier.body_sha256, body_sha256, resource_type="advice_request", action="advice"
+    )
+    record(session, "request_replayed", earlier)
+    session.commit()
+    return earlier
+
+
+def request_advice(
+    session: Session,
+    court: Organisation,
+    client_id: str,
+    data: Mapping[str, Any],
+    *,
+    body_sha256: str,
+    idempotency_key: str | None,
+    reference: Reference,
+    find_case: Callable[[uuid.UUID], Case],
+) -> tuple[AdviceRequest, bool]:
+    """A court's request for advice (``data``: the loaded ``POST /v1/advice-requests`` body), committed,
+    and whether it is an earlier one answered again.
+
+    A repeated ``idempotency_key`` with the same body gives the earlier request (with another body, a 409
+    ``DomainError``), also when the same key is committed concurrently. Otherwise the dates must not be
+    past, a ``case_id`` is looked up by ``find_case`` (which refuses a case the caller may not see), the
+    minimal ``case`` details must be at one of the court's courts, and the request is stored and routed.
+    """
+    key = idempotency_key
+    if key and (earlier := _earlier(session, court.id, key, body_sha256)) is not None:
+        return earlier, True
+    today = clock.today()
+    for field in ("hearing_date", "due_date"):
+        if field in data and data[field] < today:
+            raise AdviceFault(codes.DATE_IN_PAST, "The date is in the past.", f"/{field}")
+    if "case_id" in data:
+        court_code, details = find_case(data["case_id"]).court, None
+    else:
+        details = CaseDetails().dump(data["case"])
+        court_code = details["court"]
+        if court_code not in (court.court_codes or []):
+            raise AdviceFault(codes.NOT_YOUR_COURT, "The case must be at one of your courts.", "/case/court")
+    request = ask(
+        session,
+        court.id,
+        client_id,
+        data,
+        court=court_code,
+        case_details=details,
+        body_sha256=body_sha256,
+        idempotency_key=key,
+        on=today,
+        reference=reference,
+    )
+    record(session, "request", request, {"type": request.type, "routed_to": request.routed_to})
+    try:
+        session.commit()
+    except IntegrityError:  # the same key, committed concurrently: answer as the retry it is
+        session.rollback()
+        earlier = _earlier(session, court.id, key, body_sha256) if key else None
+        if earlier is None:
+            raise
+        return earlier, True
+    return request, False
 
 
 def mark_overdue(session: Session, on: date | None = None) -> list[uuid.UUID]:

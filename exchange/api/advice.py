@@ -23,7 +23,6 @@ from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, false, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from exchange import advice as lifecycle
 from exchange import audit, clock, cursors, idempotency
@@ -141,13 +140,7 @@ def _load(request_id: uuid.UUID, lock: bool = False) -> AdviceRequest:
 
 
 def _record(action: str, obj: AdviceRequest, detail: dict[str, Any] | None = None) -> None:
-    audit.record(
-        f"advice.{action}",
-        "success",
-        resource_type="advice_request",
-        resource_ids=[obj.id, *([obj.case_id] if obj.case_id else [])],
-        detail=detail or {},
-    )
+    lifecycle.record(db.session(), action, obj, detail)
 
 
 def _invalid(pointer: str, code_: str, message: str) -> ValidationFailed:
@@ -156,29 +149,9 @@ def _invalid(pointer: str, code_: str, message: str) -> ValidationFailed:
     )
 
 
-def _created(obj: AdviceRequest, replayed: bool = False) -> ResponseReturnValue:
-    response = jsonify(lifecycle.as_dict(obj))
-    response.status_code = 201
-    response.headers["Location"] = f"/v1/advice-requests/{obj.id}"
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnValue | None:
-    earlier = db.session.scalar(
-        select(AdviceRequest).where(
-            AdviceRequest.court_org_id == principal.org_id, AdviceRequest.idempotency_key == key
-        )
-    )
-    if earlier is None:
-        return None
-    idempotency.same_body(
-        earlier.id, earlier.body_sha256, body_sha256, resource_type="advice_request", action="advice"
-    )
-    _record("request_replayed", earlier)
-    db.session.commit()
-    return _created(earlier, replayed=True)
+def _case(case_id: uuid.UUID) -> Case:
+    found = db.session.get(Case, case_id)
+    return visible_or_404("case", case_id, found, lambda p, c: case_store.may_see(p.org, c))
 
 
 @bp.route("", methods=["POST"])
@@ -191,52 +164,22 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 def create(data: dict[str, Any]) -> ResponseReturnValue:
     """Ask Cafcass for advice on a case at one of the caller's courts (201, or the original on a retry)."""
     principal = current_principal()
-    key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
-    body_sha256 = hashlib.sha256(request.get_data()).hexdigest()
-    if key and (earlier := _replay(principal, key, body_sha256)) is not None:
-        return earlier
-    today = clock.today()
-    for field in ("hearing_date", "due_date"):
-        if field in data and data[field] < today:
-            raise _invalid(f"/{field}", codes.DATE_IN_PAST, "The date is in the past.")
-    if "case_id" in data:
-        case = visible_or_404(
-            "case",
-            data["case_id"],
-            db.session.get(Case, data["case_id"]),
-            lambda p, c: case_store.may_see(p.org, c),
-        )
-        court, details = case.court, None
-    else:
-        details = CaseDetails().dump(data["case"])
-        court = details["court"]
-        if court not in (principal.org.court_codes or []):
-            raise _invalid("/case/court", codes.NOT_YOUR_COURT, "The case must be at one of your courts.")
-    try:
-        obj = lifecycle.ask(
-            db.session,
-            principal.org_id,
-            principal.client_id,
-            data,
-            court=court,
-            case_details=details,
-            body_sha256=body_sha256,
-            idempotency_key=key,
-            on=today,
-            reference=context.reference(),
-        )
-    except lifecycle.AdviceFault as fault:
-        raise _invalid(fault.pointer, fault.code, fault.message) from None
-    _record("request", obj, {"type": obj.type, "routed_to": obj.routed_to})
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same key, committed concurrently: answer as the retry it is
-        db.session.rollback()
-        replay = _replay(principal, key or "", body_sha256) if key else None
-        if replay is None:
-            raise
-        return replay
-    return _created(obj)
+    obj, replayed = lifecycle.request_advice(
+        db.session(),
+        principal.org,
+        principal.client_id,
+        data,
+        body_sha256=hashlib.sha256(request.get_data()).hexdigest(),
+        idempotency_key=idempotency.checked_key(request.headers.get(idempotency.HEADER)),
+        reference=context.reference(),
+        find_case=_case,
+    )
+    response = jsonify(lifecycle.as_dict(obj))
+    response.status_code = 201
+    response.headers["Location"] = f"/v1/advice-requests/{obj.id}"
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def _visible_to(principal: Principal) -> Any:
