@@ -7,8 +7,9 @@ pipeline does) and ``RecordError`` objects (a fault confined to one record, with
 A fault that makes the rest of the stream unreadable (a DOCTYPE, a wrong root element, a
 truncated file, an unknown collection year) raises ``FormatError`` instead: the pipeline then
 stores none of the stream's records. Outbound, ``render`` turns canonical records into bytes.
-An adapter that needs reference data (the known courts, HMCTS letter codes) reads it from the
-``places`` it is built with: the exchange passes its reference data, never a module it must import.
+An adapter that needs reference data (the known courts, HMCTS letter codes), the zone of partners' wall
+times or the time now reads it from the ``places`` it is built with: the exchange passes its reference
+data and its one clock, never a module the adapter must import.
 
 Writing an adapter for your own package::
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime, tzinfo
 from typing import Any, BinaryIO, ClassVar, Protocol
 
 
@@ -100,15 +102,24 @@ class FormatError(Exception):
 
 
 class Places(Protocol):
-    """The reference data an adapter may consult (the exchange's ``Reference`` is one)."""
+    """The reference data and the clock an adapter may consult (the exchange's ``Reference`` is one)."""
 
     @property
     def courts(self) -> Mapping[str, Any]:
         """Every known family court by FamilyMan code; a court has a ``region_id``."""
         ...
 
+    @property
+    def zone(self) -> tzinfo:
+        """The zone of England and Wales (Europe/London), in which partners write wall times."""
+        ...
+
     def hmcts_la_code(self, letter_code: str) -> str | None:
         """The exchange's LA code for an HMCTS letter code, or None."""
+        ...
+
+    def now(self) -> datetime:
+        """The current instant, aware: the exchange's one clock."""
         ...
 
 

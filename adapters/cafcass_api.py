@@ -31,16 +31,14 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from importlib.resources import files
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from adapters.base import Adapter, Places
 from schemas import code_lists
 
-LONDON = ZoneInfo("Europe/London")
 SCHEMA_FILE = files("schemas") / "hmcts" / "fpl-cafcassAPICaseSchema.json"
 JURISDICTION = "PUBLICLAW"
 CASE_TYPE = "CARE_SUPERVISION_EPO"
@@ -137,8 +135,8 @@ def to_cafcass_case(case: dict[str, Any], places: Places) -> dict[str, Any] | No
         "jurisdiction": JURISDICTION,
         "state": state,
         "caseTypeId": CASE_TYPE,
-        "createdDate": _ccd_timestamp(created),
-        "lastModified": _ccd_timestamp(case.get("updated_at") or created),
+        "createdDate": _ccd_timestamp(created, places.zone),
+        "lastModified": _ccd_timestamp(case.get("updated_at") or created, places.zone),
         "caseData": _case_data(case, places),
     }
 
@@ -150,24 +148,26 @@ def _numeric_id(case: dict[str, Any]) -> int:
     return uuid.UUID(str(case["id"])).int >> 75
 
 
-def _ccd_timestamp(value: Any) -> str:
-    """A date or RFC 3339 instant as CCD writes its timestamps: UTC, no offset, milliseconds."""
+def _ccd_timestamp(value: Any, zone: tzinfo) -> str:
+    """A date or RFC 3339 instant as CCD writes its timestamps: UTC, no offset, milliseconds (a date or a
+    wall time is taken in ``zone``)."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day, tzinfo=LONDON)
+        moment = datetime(value.year, value.month, value.day, tzinfo=zone)
     else:
         text = str(value)
         moment = datetime.fromisoformat(text) if "T" in text else datetime.fromisoformat(text + "T00:00")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LONDON)
+        moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
 
 
-def _london_wall_time(value: Any) -> str:
+def _wall_time(value: Any, zone: tzinfo) -> str:
+    """An instant as a CCD LocalDateTime: the wall time in ``zone``, no offset."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if moment.tzinfo is not None:
-        moment = moment.astimezone(LONDON).replace(tzinfo=None)
+        moment = moment.astimezone(zone).replace(tzinfo=None)
     return moment.isoformat(timespec="seconds")
 
 
@@ -183,7 +183,7 @@ def _case_data(case: dict[str, Any], places: Places) -> dict[str, Any]:
         "ordersSought": [o for o in case.get("orders_sought") or () if o in vocabulary["orders"]],
         "children": [_child(child) for child in case.get("children") or ()],
         "respondents": [_respondent(party) for party in case.get("respondents") or ()],
-        "hearingDetails": [_hearing(hearing) for hearing in case.get("hearings") or ()],
+        "hearingDetails": [_hearing(hearing, places.zone) for hearing in case.get("hearings") or ()],
     }
     if case.get("application_type") in vocabulary["application_types"]:
         data["applicationType"] = case["application_type"]
@@ -230,16 +230,16 @@ def _respondent(party: dict[str, Any]) -> dict[str, Any]:
     return rendered
 
 
-def _hearing(hearing: dict[str, Any]) -> dict[str, Any]:
+def _hearing(hearing: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
     vocabulary = _vocabulary()
     kind = hearing.get("type")
     rendered: dict[str, Any] = {"type": kind if kind in vocabulary["hearing_types"] else "OTHER"}
     if hearing.get("id"):
         rendered["id"] = str(hearing["id"])
     if hearing.get("starts_at"):
-        rendered["startDate"] = _london_wall_time(hearing["starts_at"])
+        rendered["startDate"] = _wall_time(hearing["starts_at"], zone)
     if hearing.get("ends_at"):
-        rendered["endDate"] = _london_wall_time(hearing["ends_at"])
+        rendered["endDate"] = _wall_time(hearing["ends_at"], zone)
     if hearing.get("status") in HEARING_STATUS:
         rendered["status"] = HEARING_STATUS[hearing["status"]]
     reason = hearing.get("cancellation_reason")

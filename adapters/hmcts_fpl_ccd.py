@@ -23,7 +23,6 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 import ijson
 
@@ -31,7 +30,6 @@ from adapters.base import Adapter, FormatError, Places, Position, Record, Record
 from schemas import code_lists
 from schemas import error_codes as codes
 
-LONDON = ZoneInfo("Europe/London")
 ENVELOPE_KEYS = ("caseData", "case_data", "data")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -171,8 +169,8 @@ def to_canonical(case: Any, places: Places, pointer: str = "") -> dict[str, Any]
         "children": [_child(i, c, p) for i, c, p in _elements(data, "children1", at)],
         "respondents": [_respondent(r, p) for _, r, p in _elements(data, "respondents1", at)],
         "hearings": [
-            *(_hearing(h, p) for _, h, p in _elements(data, "hearingDetails", at)),
-            *(_hearing(h, p) for _, h, p in _elements(data, "cancelledHearingDetails", at)),
+            *(_hearing(h, p, places) for _, h, p in _elements(data, "hearingDetails", at)),
+            *(_hearing(h, p, places) for _, h, p in _elements(data, "cancelledHearingDetails", at)),
         ],
     }
     child_ids = [child["la_child_id"] for child in canonical["children"]]
@@ -387,8 +385,8 @@ def _respondent(respondent: dict[str, Any], at: str) -> dict[str, Any]:
     return result
 
 
-def _instant(value: Any, pointer: str) -> str:
-    """A CCD LocalDateTime (Europe/London wall time) as RFC 3339 with its offset."""
+def _instant(value: Any, pointer: str, places: Places) -> str:
+    """A CCD LocalDateTime (a wall time in ``places.zone``, Europe/London) as RFC 3339 with its offset."""
     try:
         if not isinstance(value, str):
             raise ValueError
@@ -396,19 +394,19 @@ def _instant(value: Any, pointer: str) -> str:
     except ValueError:
         raise _Fault(pointer, codes.HMCTS_HEARING_DATE, "must be a date and time in ISO 8601 form") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LONDON)
+        moment = moment.replace(tzinfo=places.zone)
     return moment.isoformat()
 
 
-def _hearing(hearing: dict[str, Any], at: str) -> dict[str, Any]:
+def _hearing(hearing: dict[str, Any], at: str, places: Places) -> dict[str, Any]:
     kind = hearing.get("type")
     if kind not in code_lists.codes("hearing_types"):
         raise _Fault(f"{at}/type", codes.HMCTS_HEARING_TYPE, "not an HMCTS hearing type")
-    starts_at = _instant(hearing.get("startDate"), f"{at}/startDate")
-    ends_at = _instant(hearing.get("endDate"), f"{at}/endDate") if hearing.get("endDate") else None
+    starts_at = _instant(hearing.get("startDate"), f"{at}/startDate", places)
+    ends_at = _instant(hearing.get("endDate"), f"{at}/endDate", places) if hearing.get("endDate") else None
     status = hearing.get("status")
     if status is None:
-        ended = datetime.fromisoformat(ends_at or starts_at) <= datetime.now(LONDON)
+        ended = datetime.fromisoformat(ends_at or starts_at) <= places.now()
         canonical_status = "held" if ended else "listed"
     elif status in HEARING_STATUS:
         canonical_status = HEARING_STATUS[status]

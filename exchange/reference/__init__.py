@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
+from exchange import clock
 from exchange.reference.checks import problems
 from exchange.reference.files import Folder, ReferenceDataError
 
@@ -105,9 +106,16 @@ class Reference:
     #: advice type -> its default due rule (``advice_defaults.json``)
     advice_due: Mapping[str, Mapping[str, int]]
 
+    #: the zone of England and Wales, whose wall times partners write (``adapters.base.Places``)
+    zone: ClassVar[tzinfo] = clock.LONDON
+
     def hmcts_la_code(self, letter_code: str) -> str | None:
         """The exchange's LA code for an HMCTS letter code (``BIR`` -> ``330``, ``SA`` -> ``W06000011``)."""
         return self.hmcts_la_codes.get(letter_code)
+
+    def now(self) -> datetime:
+        """The exchange's one clock (``exchange.clock.now``), for adapters (``adapters.base.Places``)."""
+        return clock.now()
 
     def advice_recipient(self, court_code: str) -> AdviceRecipient:
         """Which Cafcass serves a court: its rule in ``routing.json``, else its region's, else the default.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from adapters.base import FormatError, Record, RecordError
 from adapters.hmcts_fpl_ccd import HmctsFplCcdAdapter
-from exchange import reference
+from exchange import clock, reference
 from schemas.case import CaseInputSchema
 from tests.fixtures import FIXTURES
 from tests.fixtures import SAMPLES as OWN
@@ -136,6 +137,18 @@ def test_case_management_maps_every_field() -> None:
         ],
         "orders_made": [],
     }
+
+
+def test_a_hearing_without_a_status_has_been_held_once_it_ended_by_the_exchange_clock(monkeypatch) -> None:
+    def statuses() -> list[str]:
+        return [h["status"] for h in only_record("valid-case-management")["hearings"]]
+
+    assert statuses() == ["listed", "held"]
+    # the adapter reads the one clock through its places: past the hearing's end (16:30 GMT), it was held
+    monkeypatch.setattr(clock, "now", lambda: datetime(2050, 1, 2, 16, 30, 1, tzinfo=UTC))
+    assert statuses() == ["held", "held"]
+    monkeypatch.setattr(clock, "now", lambda: datetime(2050, 1, 2, 16, 29, 59, tzinfo=UTC))
+    assert statuses() == ["listed", "held"]
 
 
 def test_epo_application() -> None:
