@@ -22,7 +22,6 @@ HTTP_LAYER = ("exchange/api/", "exchange/cli/", "exchange/__init__.py")
 #: HTTP-only glue outside them, each with its reason
 HTTP_EXCEPTIONS = {
     "exchange/auth/tokens.py": "verifies the bearer token against the app's issuer and key ring",
-    "exchange/metrics/pack.py": "renders the pack's HTML with the app's Jinja templates",
 }
 
 

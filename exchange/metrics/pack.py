@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from flask import render_template
+from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,8 @@ from exchange.metrics.periods import Period, month_start
 from exchange.models import Organisation
 from exchange.reference import Reference
 
+#: the pack's page (``exchange/templates/pack.html``), HTML-escaped as Flask's own templates are
+TEMPLATES = Environment(loader=PackageLoader("exchange", "templates"), autoescape=select_autoescape(["html"]))
 HISTORY = 4  # the previous quarters shown beside the quarter
 DEMO_ORG_PREFIX = "demo-"
 NATIONAL_NAME = "England and Wales"
@@ -193,7 +195,7 @@ def context(session: Session, area: str, quarter: Period, reference: Reference) 
 
 
 def render_html(session: Session, area: str, quarter: Period, reference: Reference) -> str:
-    return render_template("pack.html", **context(session, area, quarter, reference))
+    return TEMPLATES.get_template("pack.html").render(context(session, area, quarter, reference))
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
