@@ -1,4 +1,5 @@
-"""The one page-cursor codec of every list (``/v1/cases``, ``/v1/feed``, ``/v1/advice-requests``).
+"""The one page-cursor codec of every list (``/v1/cases``, its ``/versions``, ``/v1/feed``,
+``/v1/advice-requests``).
 
 A cursor is opaque to clients but not secret: base64url (unpadded) of the JSON array ``[kind, *values]``.
 Forging one only moves the caller within its own list (every row is still filtered by what it may see),

@@ -1,5 +1,5 @@
 """`exchange.cursors`: the one page-cursor codec; anything it did not issue for a list is refused, as a
-400 `invalid_cursor`, never a 500 (the three lists hold the same in `tests/api/test_cases.py`,
+400 `invalid_cursor`, never a 500 (the four lists hold the same in `tests/api/test_cases.py`,
 `tests/delivery/test_feed.py` and `tests/advice/test_api.py`)."""
 
 from __future__ import annotations
