@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exchange import audit, delivery, metrics, ops
+from exchange import audit, delivery, keystore, metrics, ops
 from exchange.api.problems import register as register_problems
-from exchange.auth import protect
+from exchange.auth import keys, protect
 from exchange.auth.server import authorization_server, generate_token
 from exchange.db import db as database
 from exchange.extensions import limiter
@@ -50,6 +50,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     database.init_app(app)
+    # the key ring reads no private key until it signs: a command that signs nothing needs no key store
+    ring = keys.KeyRing(keystore.open_store(settings), database.session)
+    app.extensions[keys.EXTENSION] = ring
+    keys.bind(ring)
     # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
     # changes and the metric pre-aggregates follow every session's commits, from requests, workers or scripts
     audit.init_app(app, actor=protect.request_actor)

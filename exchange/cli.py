@@ -22,8 +22,8 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from exchange import audit, clock, create_app, migrations
-from exchange.auth.keys import create_key, keyring
-from exchange.auth.receipts import sign_payload
+from exchange.auth import keys as signing_keys
+from exchange.auth.receipts import sign_checkpoint
 from exchange.db import db
 from exchange.models import AuditEvent, OAuthClient, Organisation, SigningKey
 from exchange.models.oauth import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, hash_secret
@@ -142,23 +142,32 @@ db_cli = AppGroup("db", help="Database schema migrations.")
 
 
 def upgrade_database(revision: str = "head") -> None:
-    """Apply the migrations, then make sure the exchange has a signing key (`exchange db upgrade`)."""
+    """Apply the migrations, then make sure the exchange has a token key and an audit key in its key store
+    (`exchange db upgrade`)."""
     url = current_app.config["EXCHANGE_SETTINGS"].database_url
     database_file = sqlite_file(url)
     if database_file is not None:
         database_file.parent.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(url, revision)
-    if db.session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
-        key = create_key(db.session)
-        _operator("keys_created", "signing_key", [key.kid])
+    ring = _keyring()
+    for purpose in signing_keys.PURPOSES:
+        current = select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
+        if db.session.scalar(current.limit(1)) is None:
+            key = signing_keys.create_key(db.session, ring.store, purpose)
+            _operator("keys_created", "signing_key", [key.kid], {"purpose": purpose})
+    ring.invalidate()
     _operator("db_upgrade", "database", [], {"revision": revision})
     db.session.commit()
+
+
+def _keyring() -> signing_keys.KeyRing:
+    return current_app.extensions[signing_keys.EXTENSION]
 
 
 @db_cli.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
 def db_upgrade(revision: str) -> None:
-    """Apply the migrations, then make sure the exchange has a signing key."""
+    """Apply the migrations, then make sure the exchange has its token and audit keys."""
     upgrade_database(revision)
     click.echo(f"database at {revision}")
 
@@ -351,18 +360,26 @@ def client_revoke(client_id: str) -> None:
 
 
 # --- signing keys ---------------------------------------------------------------------------------
-keys_cli = AppGroup("keys", help="The exchange's token-signing keys.")
+keys_cli = AppGroup("keys", help="The exchange's signing keys (held by the key store, never the database).")
 
 
 @keys_cli.command("rotate")
+@click.option(
+    "--purpose",
+    type=click.Choice(signing_keys.PURPOSES),
+    default=signing_keys.TOKEN,
+    show_default=True,
+    help="token: access tokens and receipts; audit: audit checkpoints.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def keys_rotate(as_json: bool) -> None:
-    """Start signing with a new key; tokens signed by the previous key stay valid until they expire."""
-    key = create_key(db.session)
-    _operator("keys_rotate", "signing_key", [key.kid])
+def keys_rotate(purpose: str, as_json: bool) -> None:
+    """Start signing with a new key; what the previous key signed stays valid until it expires."""
+    ring = _keyring()
+    key = signing_keys.create_key(db.session, ring.store, purpose)
+    _operator("keys_rotate", "signing_key", [key.kid], {"purpose": purpose})
     db.session.commit()
-    keyring.invalidate()
-    _print({"kid": key.kid}, as_json, f"signing with key {key.kid}")
+    ring.invalidate()
+    _print({"kid": key.kid, "purpose": purpose}, as_json, f"signing {purpose}s with key {key.kid}")
 
 
 # --- audit ----------------------------------------------------------------------------------------
@@ -370,8 +387,10 @@ audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
 
 
 def _all_keys() -> KeySet:
-    rows = db.session.scalars(select(SigningKey)).all()
-    return KeySet.import_key_set({"keys": [{**r.private_jwk, "kid": r.kid} for r in rows]})
+    """Every key that ever signed a checkpoint: the audit keys, and the keys from before the key store."""
+    purposes = (signing_keys.AUDIT, signing_keys.LEGACY)
+    rows = db.session.scalars(select(SigningKey).where(SigningKey.purpose.in_(purposes))).all()
+    return KeySet.import_key_set({"keys": [{**r.public_jwk, "kid": r.kid} for r in rows]})
 
 
 @audit_cli.command("verify")
@@ -396,7 +415,7 @@ def audit_verify(as_json: bool) -> None:
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the head of the chain now (the worker does this periodically)."""
-    row = audit.checkpoint(db.session, sign_payload)
+    row = audit.checkpoint(db.session, sign_checkpoint)
     db.session.commit()
     click.echo(f"checkpoint at event {row.seq}" if row else "head already signed")
 

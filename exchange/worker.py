@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy import func, select
 
 from exchange import advice, audit, clock
-from exchange.auth.receipts import sign_payload
+from exchange.auth.receipts import sign_checkpoint
 from exchange.db import db
 from exchange.delivery.sender import Sender
 from exchange.models import AuditCheckpoint, AuditEvent
@@ -84,7 +84,7 @@ class Worker:
             due = unsigned >= self.checkpoint_every or (
                 unsigned > 0 and (force or signed_at is None or now - signed_at >= CHECKPOINT_INTERVAL)
             )
-            signed = int(due and audit.checkpoint(session, sign_payload) is not None)
+            signed = int(due and audit.checkpoint(session, sign_checkpoint) is not None)
             session.commit()
             return signed
         finally:

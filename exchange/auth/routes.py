@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
 from exchange.api.problems import problem_response
-from exchange.auth.keys import keyring
+from exchange.auth import tokens
 from exchange.auth.protect import public
 from exchange.auth.server import authorization_server
 from exchange.db import db
@@ -204,9 +204,9 @@ def revoke() -> Response:
 @bp.response(200, JwkSetSchema, content_type="application/jwk-set+json")
 @public
 def jwks() -> Response:
-    """The public keys that sign access tokens and submission receipts."""
+    """The public keys that sign access tokens and receipts, then those that sign audit checkpoints."""
     response = current_app.response_class(
-        json.dumps(keyring.public_jwks()), mimetype="application/jwk-set+json"
+        json.dumps(tokens.keyring().public_jwks()), mimetype="application/jwk-set+json"
     )
     response.cache_control.max_age = 60
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
-from exchange.auth.keys import keyring
+from exchange.auth.keys import EXTENSION, TOKEN, KeyRing
 from exchange.db import db
 from exchange.models import OAuthClient, RevokedToken
 
@@ -63,10 +64,14 @@ class AccessToken:
         return self.claims.get("scope", "")
 
 
+def keyring() -> KeyRing:
+    """The key ring of the current app."""
+    return current_app.extensions[EXTENSION]
+
+
 def issue(client: OAuthClient, scope: str) -> tuple[str, int]:
     """A signed access token for ``client`` and its lifetime in seconds."""
     settings = current_app.config["EXCHANGE_SETTINGS"]
-    key = keyring.signing_key()
     now = int(time.time())
     claims = {
         "iss": settings.issuer,
@@ -80,8 +85,8 @@ def issue(client: OAuthClient, scope: str) -> tuple[str, int]:
         "org": client.org.id,
         "org_kind": client.org.kind,
     }
-    header = {"alg": "ES256", "typ": "at+jwt", "kid": key.kid}
-    return jwt.encode(header, claims, key, algorithms=["ES256"]), settings.token_lifetime
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return keyring().sign(TOKEN, {"typ": "at+jwt"}, payload), settings.token_lifetime
 
 
 def verify(token: str) -> AccessToken:
@@ -96,7 +101,7 @@ def verify(token: str) -> AccessToken:
     if str(header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
         raise InvalidToken("not an access token (typ)")
     kid = header.get("kid")
-    key = keyring.verification_key(kid) if isinstance(kid, str) else None
+    key = keyring().verification_key(kid, TOKEN) if isinstance(kid, str) else None
     if key is None:
         raise InvalidToken("unknown signing key")
     try:
