@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exchange import audit, delivery, keystore, metrics, ops
 from exchange.api.problems import register as register_problems
-from exchange.auth import keys, protect
+from exchange.auth import binding, keys, protect
 from exchange.auth.server import authorization_server, generate_token
 from exchange.db import db as database
 from exchange.extensions import limiter
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ring = keys.KeyRing(keystore.open_store(settings), database.session)
     app.extensions[keys.EXTENSION] = ring
     keys.bind(ring)
+    app.extensions[binding.EXTENSION] = binding.ClientRegister()
     # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
     # changes and the metric pre-aggregates follow every session's commits, from requests, workers or scripts
     audit.init_app(app, actor=protect.request_actor)

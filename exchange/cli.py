@@ -22,6 +22,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from exchange import audit, clock, create_app, migrations
+from exchange.auth import binding
 from exchange.auth import keys as signing_keys
 from exchange.auth.receipts import sign_checkpoint
 from exchange.db import db
@@ -280,8 +281,13 @@ def _read_jwks(path: Path) -> dict[str, Any]:
     help="The client's public JWK set: it authenticates with private_key_jwt (no secret).",
 )
 @click.option("--client-id", help="Choose the id (default: generated).")
+@click.option(
+    "--dpop", is_flag=True, help="Its tokens must be DPoP-bound (RFC 9449): no bearer token is issued to it."
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"client_id", "client_secret"}.')
-def client_add(org_id: str, scopes: str, jwks: Path | None, client_id: str | None, as_json: bool) -> None:
+def client_add(
+    org_id: str, scopes: str, jwks: Path | None, client_id: str | None, dpop: bool, as_json: bool
+) -> None:
     """Register a client; its secret is printed once and stored only as a hash."""
     org = db.session.get(Organisation, org_id)
     if org is None:
@@ -302,9 +308,11 @@ def client_add(org_id: str, scopes: str, jwks: Path | None, client_id: str | Non
             auth_method=AUTH_PRIVATE_KEY_JWT if jwks else AUTH_SECRET,
             secret_hash=hash_secret(secret) if secret else None,
             jwks=_read_jwks(jwks) if jwks else None,
+            dpop_required=dpop,
         )
     )
-    _operator("client_add", "client", [client_id], {"org": org_id, "scope": " ".join(sorted(requested))})
+    detail = {"org": org_id, "scope": " ".join(sorted(requested)), "dpop": dpop}
+    _operator("client_add", "client", [client_id], detail)
     db.session.commit()
     result = {"client_id": client_id, "client_secret": secret}
     _print(
@@ -321,6 +329,11 @@ def _client(client_id: str) -> OAuthClient:
     return client
 
 
+def _forget(client_id: str) -> None:
+    """This process sees the change at once; every other within ``binding.TTL`` seconds."""
+    current_app.extensions[binding.EXTENSION].forget(client_id)
+
+
 @client_cli.command("rotate")
 @click.option("--client", "client_id", required=True)
 @click.option(
@@ -328,7 +341,7 @@ def _client(client_id: str) -> OAuthClient:
 )
 @click.option("--json", "as_json", is_flag=True)
 def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
-    """Replace a client's secret (or its JWK set); the old one stops working at once."""
+    """Replace a client's secret (or its JWK set); the old one, and the tokens it got, stop working."""
     client = _client(client_id)
     secret = None
     if client.auth_method == AUTH_PRIVATE_KEY_JWT:
@@ -340,6 +353,7 @@ def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
         client.secret_hash = hash_secret(secret)
     _operator("client_rotate", "client", [client_id])
     db.session.commit()
+    _forget(client_id)
     result = {"client_id": client_id, "client_secret": secret}
     _print(
         result,
@@ -351,11 +365,12 @@ def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
 @client_cli.command("revoke")
 @click.option("--client", "client_id", required=True)
 def client_revoke(client_id: str) -> None:
-    """Stop a client from obtaining tokens (tokens already issued expire within their lifetime)."""
+    """Stop a client: no new token, and the tokens it holds are refused (within seconds, everywhere)."""
     client = _client(client_id)
     client.revoked_at = client.revoked_at or clock.now()
     _operator("client_revoke", "client", [client_id])
     db.session.commit()
+    _forget(client_id)
     click.echo(f"client {client_id} revoked")
 
 

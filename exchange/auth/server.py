@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidClientError, InvalidScopeError, grants
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidScopeError, OAuth2Error, grants
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -32,6 +32,7 @@ from joserfc.jwk import KeySet
 
 from exchange import audit
 from exchange.auth import tokens
+from exchange.auth.binding import credential_digest
 from exchange.db import db, upsert
 from exchange.models import OAuthClient, UsedAssertion
 
@@ -123,13 +124,26 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         table = UsedAssertion.__table__
         statement = upsert(db.session(), table).values(client_id=claims["sub"], jti=jti, expires_at=expires)
         # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
-        return (
-            db.session.execute(statement.on_conflict_do_nothing().returning(table.c.jti)).first() is not None
-        )
+        fresh = db.session.execute(statement.on_conflict_do_nothing().returning(table.c.jti)).first()
+        if fresh is None:
+            return False
+        db.session.commit()  # spent now: a request that fails after this cannot be tried with it again
+        return True
+
+
+class InvalidDpopProofError(OAuth2Error):
+    """RFC 9449 §5: the token request's DPoP proof is missing (for a client that must send one)."""
+
+    error = "invalid_dpop_proof"
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        if self.request.client.dpop_required and g.get("dpop_jkt") is None:
+            raise InvalidDpopProofError(description="This client's tokens are DPoP-bound: send a DPoP proof.")
 
     def validate_requested_scope(self) -> None:
         requested = set((self.request.payload.scope or "").split())
@@ -146,8 +160,10 @@ def generate_token(
     include_refresh_token: bool = False,
 ) -> dict[str, Any]:
     granted = client.get_allowed_scope(scope)
-    access_token, lifetime = tokens.issue(client, granted)
-    return {"token_type": "Bearer", "access_token": access_token, "expires_in": lifetime, "scope": granted}
+    jkt = g.get("dpop_jkt")  # set by the token view from a valid DPoP proof
+    access_token, lifetime = tokens.issue(client, granted, credential_digest(client), jkt)
+    token_type = "DPoP" if jkt else "Bearer"
+    return {"token_type": token_type, "access_token": access_token, "expires_in": lifetime, "scope": granted}
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
@@ -181,10 +197,12 @@ class Introspection(IntrospectionEndpoint):
 
     def introspect_token(self, token: tokens.AccessToken) -> dict[str, Any]:
         claims = token.claims
+        bound = {"cnf": claims["cnf"]} if token.jkt else {}
         return {
             "active": True,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if token.jkt else "Bearer",
             **{k: claims[k] for k in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "org")},
+            **bound,
         }
 
 

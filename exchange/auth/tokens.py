@@ -23,11 +23,13 @@ CLOCK_LEEWAY = 5
 
 
 class InvalidToken(Exception):
-    """The bearer token is not acceptable; ``reason`` is safe to log and to show."""
+    """The access token is not acceptable; ``reason`` is safe to log and to show. ``client_id`` names the
+    client of a token whose signature verified (so that its refusal is audited with it)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, client_id: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.client_id = client_id
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class AccessToken:
     def check_client(self, client: OAuthClient) -> bool:
         return client.client_id == self.client_id
 
+    @property
+    def jkt(self) -> str | None:
+        """The thumbprint of the DPoP key the token is bound to (``cnf.jkt``), if it is."""
+        return (self.claims.get("cnf") or {}).get("jkt")
+
     def get_scope(self) -> str:
         return self.claims.get("scope", "")
 
@@ -69,8 +76,9 @@ def keyring() -> KeyRing:
     return current_app.extensions[EXTENSION]
 
 
-def issue(client: OAuthClient, scope: str) -> tuple[str, int]:
-    """A signed access token for ``client`` and its lifetime in seconds."""
+def issue(client: OAuthClient, scope: str, credential: str, jkt: str | None = None) -> tuple[str, int]:
+    """A signed access token for ``client`` and its lifetime in seconds: ``credential`` records what the
+    client authenticated with (``cred``), ``jkt`` the DPoP key the token is bound to (``cnf.jkt``)."""
     settings = current_app.config["EXCHANGE_SETTINGS"]
     now = int(time.time())
     claims = {
@@ -84,7 +92,10 @@ def issue(client: OAuthClient, scope: str) -> tuple[str, int]:
         "scope": scope,
         "org": client.org.id,
         "org_kind": client.org.kind,
+        "cred": credential,
     }
+    if jkt is not None:
+        claims["cnf"] = {"jkt": jkt}
     payload = json.dumps(claims, separators=(",", ":")).encode()
     return keyring().sign(TOKEN, {"typ": "at+jwt"}, payload), settings.token_lifetime
 
@@ -119,7 +130,7 @@ def verify(token: str) -> AccessToken:
         raise InvalidToken(error.error or "invalid token") from None
     access = AccessToken(decoded.claims)
     if db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == access.jti)):
-        raise InvalidToken("revoked")
+        raise InvalidToken("revoked", client_id=access.client_id)
     return access
 
 
