@@ -194,6 +194,7 @@ def make_partner(runner: FlaskCliRunner, tmp_path: Path) -> Callable[..., Partne
         options: tuple[str, ...] | None = None,
         scopes: str | None = None,
         private_key_jwt: bool = False,
+        dpop: bool = False,
     ) -> Partner:
         org_id = org_id or f"{kind.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
         cli(
@@ -207,6 +208,7 @@ def make_partner(runner: FlaskCliRunner, tmp_path: Path) -> Callable[..., Partne
             *(ORG_OPTIONS[kind] if options is None else options),
         )
         args = ["client", "add", "--org", org_id, "--scopes", scopes or KIND_SCOPES[kind], "--json"]
+        args += ["--dpop"] if dpop else []
         key = None
         if private_key_jwt:
             key = ECKey.generate_key("P-256", auto_kid=True)

@@ -129,6 +129,9 @@ def verify(token: str) -> AccessToken:
     except JoseError as error:
         raise InvalidToken(error.error or "invalid token") from None
     access = AccessToken(decoded.claims)
+    claims = decoded.claims
+    if not isinstance(claims["iat"], int) or claims["exp"] - claims["iat"] > settings.token_lifetime:
+        raise InvalidToken("longer-lived than the exchange issues", client_id=access.client_id)
     if db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == access.jti)):
         raise InvalidToken("revoked", client_id=access.client_id)
     return access
