@@ -28,7 +28,7 @@ from exchange.models import UsedDpopProof
 ALGORITHMS = ["ES256"]
 #: a proof is accepted this many seconds after its ``iat`` (and ``LEEWAY`` before it)
 WINDOW = 60
-LEEWAY = 5
+LEEWAY = 10  # FAPI 2.0 §5.4: up to 10 s in the future
 MAX_JTI_LENGTH = 200
 
 

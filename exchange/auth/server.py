@@ -4,7 +4,10 @@
 - ``private_key_jwt`` (RFC 7523): an ES256 assertion signed with a key of the client's registered JWK set;
   ``iat`` is required and the assertion is accepted for at most ``assertion_max_lifetime`` seconds after it
   (whatever longer ``exp`` a client library puts in it), and its ``jti`` is spent in the database (a
-  primary key), so a replay fails in every process.
+  primary key) and committed as soon as the assertion authenticates, so a replay fails in every process,
+  even when the request it came with then failed.
+
+A DPoP proof (``exchange.auth.dpop``) sent with the token request binds the token to its key.
 
 An unknown client, a wrong secret and an assertion whose signature does not verify all get the same 401
 ``invalid_client`` (``NOT_AUTHENTICATED``), so no answer tells whether a client id exists; only a caller
@@ -39,6 +42,8 @@ from exchange.models import OAuthClient, UsedAssertion
 CLIENT_AUTH_METHODS = ["client_secret_basic", JWTBearerClientAssertion.CLIENT_AUTH_METHOD]
 MAX_JTI_LENGTH = 200
 NOT_AUTHENTICATED = "The client is unknown or its credentials are wrong."
+#: seconds an assertion's ``iat`` may lie in the future (FAPI 2.0 §5.4: accept up to 10)
+CLOCK_SKEW = 10
 
 
 def _settings() -> Any:
@@ -228,7 +233,8 @@ class Revocation(RevocationEndpoint):
 def create_server() -> AuthorizationServer:
     server = AuthorizationServer(query_client=query_client, save_token=save_token)
     server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
-    server.register_client_auth_method(JWTBearerClientAssertion.CLIENT_AUTH_METHOD, PrivateKeyJWT(leeway=5))
+    private_key_jwt = PrivateKeyJWT(leeway=CLOCK_SKEW)
+    server.register_client_auth_method(JWTBearerClientAssertion.CLIENT_AUTH_METHOD, private_key_jwt)
     server.register_grant(ClientCredentialsGrant)
     server.register_endpoint(Introspection)
     server.register_endpoint(Revocation)

@@ -27,6 +27,7 @@ from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 from exchange import clock, create_app, migrations
 from exchange.auth import keys
 from exchange.cli import main
+from exchange.cli_demo import _demo_key_store
 from exchange.db import Base, db
 from exchange.keystore import KeyStoreError
 from exchange.keystore.envelope import EnvelopeStore, generate_kek
@@ -296,4 +297,23 @@ def test_keys_in_a_pkcs11_token_sign_tokens_and_checkpoints(
         verified = runner.invoke(main, ["audit", "verify", "--json"])
         assert json.loads(verified.output)["intact"] is True
         assert private_material(dump(database_url)) == []
+        db.session.remove()
+
+
+def test_the_demo_makes_its_own_key_encryption_key_once(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EXCHANGE_KEY_ENCRYPTION_KEY")
+    instance = tmp_path / "instance"
+    app = create_app({"database_url": database_url, "issuer": ISSUER, "instance_path": str(instance)})
+    with app.app_context():
+        _demo_key_store(app.config["EXCHANGE_SETTINGS"])
+        made = instance / "key-encryption.key"
+        assert made.stat().st_mode & 0o777 == 0o600
+        first = made.read_text()
+        make_keys(app)  # the demo's keys are sealed under it
+        _demo_key_store(app.config["EXCHANGE_SETTINGS"])
+        assert made.read_text() == first
+        row = db.session.scalar(select(SigningKey).where(SigningKey.purpose == keys.TOKEN))
+        assert EnvelopeStore(str(made)).signer(row.kid, row.key_ref).sign(b"x")
         db.session.remove()

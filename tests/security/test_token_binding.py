@@ -278,3 +278,9 @@ def test_an_assertion_is_spent_even_when_its_request_then_fails(
     again = client.post("/oauth/token", data=form)
     assert again.status_code == 400 and again.get_json()["error"] == "invalid_client"
     assert "used before" in again.get_json()["error_description"]
+
+
+def test_the_password_grant_is_refused(client: FlaskClient, la: Partner) -> None:
+    form = {"grant_type": "password", "username": "someone", "password": "secret"}
+    response = client.post("/oauth/token", data=form, headers=_basic(la))
+    assert response.status_code == 400 and response.get_json()["error"] == "unsupported_grant_type"
