@@ -64,7 +64,7 @@ class KeyRing:
         self._session = session
         self._lock = threading.Lock()
         self._loaded_at = 0.0
-        self._current: dict[str, SigningKey] = {}
+        self._current: dict[str, tuple[str, str | None]] = {}
         self._public: dict[str, tuple[str, ECKey]] = {}
         self._signers: dict[str, Signer] = {}
 
@@ -72,13 +72,13 @@ class KeyRing:
         cutoff = clock.now() - RETIRED_KEY_GRACE
         rows = self._session().scalars(select(SigningKey).order_by(SigningKey.created_at)).all()
         public: dict[str, tuple[str, ECKey]] = {}
-        current: dict[str, SigningKey] = {}
+        current: dict[str, tuple[str, str | None]] = {}
         for row in rows:
             if row.retired_at is not None and row.retired_at < cutoff:
                 continue
             public[row.kid] = (row.purpose, ECKey.import_key(row.public_jwk))
             if row.retired_at is None and row.purpose in PURPOSES:
-                current[row.purpose] = row
+                current[row.purpose] = (row.kid, row.key_ref)
         with self._lock:
             self._public, self._current, self._loaded_at = public, current, time.monotonic()
 
@@ -90,13 +90,13 @@ class KeyRing:
         self._fresh()
         if purpose not in self._current:
             self._reload()
-        row = self._current.get(purpose)
-        if row is None or row.key_ref is None:
+        kid, key_ref = self._current.get(purpose, ("", None))
+        if key_ref is None:
             raise RuntimeError(f"no {purpose} key: run `exchange db upgrade` (or `exchange keys rotate`)")
-        signer = self._signers.get(row.kid)
+        signer = self._signers.get(kid)
         if signer is None:
-            signer = self._signers[row.kid] = self.store.signer(row.kid, row.key_ref)
-        return row.kid, signer
+            signer = self._signers[kid] = self.store.signer(kid, key_ref)
+        return kid, signer
 
     def sign(self, purpose: str, header: dict[str, Any], payload: bytes) -> str:
         """A compact JWS (ES256) of ``payload`` by the current key of ``purpose`` (alg and kid added)."""
