@@ -35,9 +35,9 @@ demo: $(call ready,demo)
 	$(BIN)/exchange demo --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 ## Debian packages the tests use, installed where we may (root on Debian): Chromium renders the pack and /docs,
-## pdftoppm reads the pack's PDF back, WeasyPrint subsets fonts with HarfBuzz's subsetter, and the demo's
-## test runs the curl lines the demo prints
-TEST_DEBS := chromium poppler-utils libharfbuzz-subset0 curl
+## pdftoppm reads the pack's PDF back, WeasyPrint subsets fonts with HarfBuzz's subsetter, the demo's
+## test runs the curl lines the demo prints, and SoftHSM2 is the PKCS#11 token the key store is tested on
+TEST_DEBS := chromium poppler-utils libharfbuzz-subset0 curl softhsm2
 
 ## make test: the whole suite on SQLite, then again on PostgreSQL when EXCHANGE_TEST_DATABASE_URL is set
 test: $(call ready,test)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import requests
 
+from exchange.keystore.envelope import generate_kek
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REDIS_URL = "redis://127.0.0.1:6379"
@@ -77,6 +79,10 @@ class Exchange:
             # as in production: counters shared by every worker (in-memory counters are per process)
             self.env["EXCHANGE_RATE_LIMIT_STORAGE"] = REDIS_URL
         self.workdir = workdir
+        # the key store's key-encryption key, as an operator keeps it: a file outside the database
+        self.key_encryption_key = workdir / "key-encryption.key"
+        generate_kek(self.key_encryption_key)
+        self.env["EXCHANGE_KEY_ENCRYPTION_KEY"] = str(self.key_encryption_key)
         self.url = ""
 
     def cli(self, *args: str) -> str:

@@ -8,11 +8,12 @@ from typing import Any
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exchange import audit, delivery, metrics, reference
+from exchange import audit, delivery, keystore, metrics, reference
 from exchange.api import ops, protect
 from exchange.api.limiter import limiter
 from exchange.api.oauth_server import authorization_server, generate_token
 from exchange.api.problems import register as register_problems
+from exchange.auth import binding, keys
 from exchange.db import db as database
 from exchange.settings import Settings
 
@@ -53,6 +54,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions[reference.EXTENSION] = settings.reference
     database.init_app(app, current_app)
+    # the key ring reads no private key until it signs: a command that signs nothing needs no key store
+    ring = keys.KeyRing(keystore.open_store(settings), database.session)
+    app.extensions[keys.EXTENSION] = ring
+    app.extensions[binding.EXTENSION] = binding.ClientRegister()
     # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
     # changes and the metric pre-aggregates follow every session's commits, from requests, workers or scripts
     audit.init_app(app, actor=protect.request_actor)

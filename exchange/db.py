@@ -105,10 +105,15 @@ class Database:
         app.teardown_appcontext(lambda _exc: bound.session.remove())
         self._current_app = current_app
 
-    def _bound(self) -> Bound:
+    def app_state(self, name: str) -> Any:
+        """``app.extensions[name]`` of the app in use: how a service outside a request reaches the other
+        state its app holds (the key ring), as it reaches the app's database."""
         if self._current_app is None:
             raise RuntimeError("no app is built: the database is bound to an app by exchange.create_app")
-        return self._current_app.extensions[self.EXTENSION]
+        return self._current_app.extensions[name]
+
+    def _bound(self) -> Bound:
+        return self.app_state(self.EXTENSION)
 
     @property
     def engine(self) -> Engine:

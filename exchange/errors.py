@@ -83,8 +83,18 @@ class BadRequest(Problem):
 class Unauthorized(Problem):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
-    def __init__(self, detail: str | None = None, *, error: str = "invalid_token", **kwargs: Any) -> None:
-        challenge = 'Bearer realm="exchange"' if error == "" else f'Bearer realm="exchange", error="{error}"'
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        error: str = "invalid_token",
+        scheme: str = "bearer",
+        **kwargs: Any,
+    ) -> None:
+        # a DPoP challenge names the proof algorithms (RFC 9449 §7.1)
+        challenge = 'DPoP realm="exchange", algs="ES256"' if scheme == "dpop" else 'Bearer realm="exchange"'
+        if error:
+            challenge += f', error="{error}"'
         super().__init__(detail, headers={"WWW-Authenticate": challenge}, **kwargs)
 
 

@@ -55,6 +55,13 @@ class Settings:
     proxy_fix: int = 0
     log_level: str = "INFO"
     checkpoint_every: int = 1000
+    #: where the private keys live (``exchange.keystore``): ``envelope`` (sealed under the key-encryption key
+    #: in the file ``key_encryption_key`` names) or ``pkcs11`` (a token: module path, token label, user PIN)
+    key_store: str = "envelope"
+    key_encryption_key: str = ""
+    pkcs11_module: str = ""
+    pkcs11_token: str = ""
+    pkcs11_pin: str = field(default="", repr=False)
     instance_path: str = ""
     #: EXCHANGE_CONFIG_DIR: an operator's copy of the reference data files; empty means the shipped copy
     config_dir: str = ""
@@ -117,6 +124,12 @@ class Settings:
         values["instance_path"] = str(Path(instance).absolute()) if instance else package_instance_path()
         if not url:
             values["database_url"] = f"sqlite:///{Path(values['instance_path']) / 'exchange.db'}"
+        if values.get("key_store", "envelope") not in ("envelope", "pkcs11"):
+            problems.append("EXCHANGE_KEY_STORE must be envelope or pkcs11")
+        elif values.get("key_store") == "pkcs11" and not (
+            values.get("pkcs11_module") and values.get("pkcs11_token")
+        ):
+            problems.append("EXCHANGE_KEY_STORE=pkcs11 needs EXCHANGE_PKCS11_MODULE and _TOKEN")
         if str(values.get("log_level", "INFO")).upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             problems.append("EXCHANGE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         for name in ("issuer", "audience"):

@@ -1,5 +1,6 @@
 """The background worker (``exchange worker``): large submissions, webhook deliveries, overdue advice
-requests and audit checkpoints, in one loop that any number of processes may run side by side.
+requests, audit checkpoints and the purge of expired replay guards, in one loop that any number of
+processes may run side by side.
 
 Every unit of work is claimed under a row lease or a row lock (submissions and deliveries: ``lease_until``,
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; overdue requests: a conditional transition under
@@ -14,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from exchange import advice, audit, clock
-from exchange.auth.receipts import sign_payload
+from exchange.auth.receipts import sign_checkpoint
 from exchange.db import db
 from exchange.delivery.sender import Sender
-from exchange.models import AuditCheckpoint, AuditEvent
+from exchange.models import AuditCheckpoint, AuditEvent, RevokedToken, UsedAssertion, UsedDpopProof
 from exchange.pipeline import process_next_submission
 from exchange.settings import Settings
 
@@ -37,12 +38,14 @@ class Tick:
     deliveries: int = 0
     overdue: int = 0
     checkpoints: int = 0
+    purged: int = 0
 
     def __iadd__(self, other: Tick) -> Tick:
         self.submissions += other.submissions
         self.deliveries += other.deliveries
         self.overdue += other.overdue
         self.checkpoints += other.checkpoints
+        self.purged += other.purged
         return self
 
     @property
@@ -84,11 +87,20 @@ class Worker:
             due = unsigned >= self.checkpoint_every or (
                 unsigned > 0 and (force or signed_at is None or now - signed_at >= CHECKPOINT_INTERVAL)
             )
-            signed = int(due and audit.checkpoint(session, sign_payload) is not None)
+            signed = int(due and audit.checkpoint(session, sign_checkpoint) is not None)
             session.commit()
             return signed
         finally:
             db.session.remove()
+
+    def purge(self, now: datetime) -> int:
+        """Forget what only guarded against a replay that can no longer happen: spent client assertions,
+        spent DPoP proofs and revoked token ids, once past their expiry (rows deleted)."""
+        with db.transaction() as session:
+            return sum(
+                session.execute(delete(table).where(table.expires_at < now)).rowcount
+                for table in (UsedAssertion, UsedDpopProof, RevokedToken)
+            )
 
     def run_once(self, now: datetime | None = None, today: date | None = None) -> Tick:
         """One pass over every kind of work (``now`` defaults to the clock at each step)."""
@@ -96,6 +108,7 @@ class Worker:
         tick = Tick(overdue=self.overdue(today), submissions=self.submissions())
         tick.deliveries = self.sender.deliver_due(now)
         tick.checkpoints = self.checkpoint(now or clock.now())
+        tick.purged = self.purge(now or clock.now())
         return tick
 
     def drain(self, now: datetime | None = None, today: date | None = None) -> Tick:

@@ -21,13 +21,15 @@ import pytest
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from joserfc import jws
 from joserfc.jwk import ECKey
 from sqlalchemy import create_engine, text
 
 from exchange import create_app, migrations
-from exchange.auth.keys import create_key, keyring
+from exchange.auth import keys
 from exchange.cli import main
 from exchange.db import Base, db
+from exchange.keystore.envelope import generate_kek
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
@@ -49,6 +51,55 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     template = tmp_path_factory.mktemp("template") / "template.db"
     migrations.upgrade(f"sqlite:///{template}")
     return str(template)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def key_encryption_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The key-encryption key of the test key store (envelope encryption), named by the environment as an
+    operator names it, so that every app a test builds (and every command it runs) finds it."""
+    path = tmp_path_factory.mktemp("kek") / "key-encryption.key"
+    generate_kek(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXCHANGE_KEY_ENCRYPTION_KEY", str(path))
+        yield str(path)
+
+
+def make_keys(app: Flask) -> None:
+    """A token key and an audit key in the app's key store, as `exchange db upgrade` makes them."""
+    ring = app.extensions[keys.EXTENSION]
+    for purpose in keys.PURPOSES:
+        keys.create_key(db.session, ring.store, purpose)
+    db.session.commit()
+    ring.invalidate()
+
+
+@dataclass(frozen=True)
+class ExchangeKey:
+    """The exchange's current token key as the forgery tests use it: through the app's key store (the
+    private key itself is never at hand), to sign tokens whose claims the exchange must still refuse."""
+
+    ring: keys.KeyRing
+
+    @property
+    def public(self) -> ECKey:
+        kid = jws.extract_compact(self.ring.sign(keys.TOKEN, {}, b"").encode()).headers()["kid"]
+        return next(key for key in self.ring.key_set(keys.TOKEN).keys if key.kid == kid)
+
+    @property
+    def kid(self) -> str:
+        return self.public.kid
+
+    def as_pem(self, private: bool = False) -> bytes:
+        assert not private, "the private key never leaves the key store"
+        return self.public.as_pem(private=False)
+
+    def encode(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
+        return self.ring.sign(keys.TOKEN, header, json.dumps(claims).encode())
+
+
+@pytest.fixture
+def exchange_key(app: Flask) -> ExchangeKey:
+    return ExchangeKey(app.extensions[keys.EXTENSION])
 
 
 @pytest.fixture
@@ -76,10 +127,8 @@ def app(database_url: str) -> Iterator[Flask]:
         }
     )
     app.config["TESTING"] = True
-    keyring.invalidate()
     with app.app_context():
-        create_key(db.session)
-        db.session.commit()
+        make_keys(app)
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -144,6 +193,7 @@ def make_partner(runner: FlaskCliRunner, tmp_path: Path) -> Callable[..., Partne
         options: tuple[str, ...] | None = None,
         scopes: str | None = None,
         private_key_jwt: bool = False,
+        dpop: bool = False,
     ) -> Partner:
         org_id = org_id or f"{kind.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
         cli(
@@ -157,6 +207,7 @@ def make_partner(runner: FlaskCliRunner, tmp_path: Path) -> Callable[..., Partne
             *(ORG_OPTIONS[kind] if options is None else options),
         )
         args = ["client", "add", "--org", org_id, "--scopes", scopes or KIND_SCOPES[kind], "--json"]
+        args += ["--dpop"] if dpop else []
         key = None
         if private_key_jwt:
             key = ECKey.generate_key("P-256", auto_kid=True)

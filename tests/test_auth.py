@@ -28,11 +28,10 @@ from werkzeug.serving import make_server
 
 from exchange.api.access import visible_or_404
 from exchange.api.protect import current_principal, requires
-from exchange.auth.keys import keyring
 from exchange.db import db
 from exchange.models import AuditEvent, OAuthClient, RevokedToken, UsedAssertion
 from exchange.settings import ConfigurationError, Settings
-from tests.conftest import ISSUER, Partner, basic_auth, cli, client_assertion, request_token
+from tests.conftest import ISSUER, ExchangeKey, Partner, basic_auth, cli, client_assertion, request_token
 
 THINGS = {"thing-a": "owner-org"}
 
@@ -72,7 +71,9 @@ def owner(make_partner: Callable[..., Partner]) -> Partner:
     return make_partner("local_authority", org_id="owner-org")
 
 
-def test_secret_client_gets_a_token_and_uses_it(client: FlaskClient, owner: Partner, protected: None) -> None:
+def test_secret_client_gets_a_token_and_uses_it(
+    client: FlaskClient, owner: Partner, protected: None, exchange_key: ExchangeKey
+) -> None:
     response = request_token(client, owner)
     assert response.status_code == 200
     body = response.get_json()
@@ -82,7 +83,7 @@ def test_secret_client_gets_a_token_and_uses_it(client: FlaskClient, owner: Part
     token = body["access_token"]
     header = jws.extract_compact(token.encode()).headers()
     assert header["alg"] == "ES256" and header["typ"] == "at+jwt" and header["kid"]
-    claims = jwt.decode(token, keyring.key_set()).claims
+    claims = jwt.decode(token, exchange_key.public).claims
     assert claims["aud"] == "https://family-justice-exchange/api" and claims["iss"] == ISSUER
     assert claims["exp"] - claims["iat"] == 300
     assert claims["org"] == "owner-org" and claims["org_kind"] == "local_authority"
@@ -144,6 +145,8 @@ def _forge(key: Any, header: dict[str, Any], **overrides: Any) -> str:
         "org": "owner-org",
     }
     claims.update(overrides)
+    if isinstance(key, ExchangeKey):
+        return key.encode(header, claims)
     return jwt.encode(header, claims, key, algorithms=[header["alg"]])
 
 
@@ -209,9 +212,9 @@ BAD_TOKENS: dict[str, Callable[[ECKey], str]] = {
 
 @pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
 def test_bad_tokens_fail_closed_and_are_audited(
-    client: FlaskClient, owner: Partner, protected: None, kind: str
+    client: FlaskClient, owner: Partner, protected: None, kind: str, exchange_key: ExchangeKey
 ) -> None:
-    token = BAD_TOKENS[kind](keyring.signing_key())
+    token = BAD_TOKENS[kind](exchange_key)
     response = client.get("/things/thing-a", headers=bearer(token))
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith('Bearer realm="exchange", error="invalid_token"')

@@ -23,7 +23,6 @@ from flask.cli import ScriptInfo
 from sqlalchemy import create_engine, inspect
 
 from exchange import create_app, reference
-from exchange.auth.keys import keyring
 from exchange.cli import main
 from exchange.db import db
 from exchange.demo import Generator
@@ -38,7 +37,6 @@ TINY = ["--years", "1", "--scale", "0.005"]
 def invoke_demo(database: Path, instance: Path, *args: str) -> tuple[Flask, Result]:
     app = create_app({"database_url": f"sqlite:///{database}", "rate_limit": "100000 per minute"})
     app.instance_path = str(instance)
-    keyring.invalidate()
     result = CliRunner().invoke(main, ["demo", *args], obj=ScriptInfo(create_app=lambda: app))
     return app, result
 

@@ -17,7 +17,7 @@ from exchange.api.limiter import limiter
 from exchange.api.oauth_server import authorization_server
 from exchange.api.problems import problem_response
 from exchange.api.protect import public
-from exchange.auth.keys import keyring
+from exchange.auth import dpop, tokens
 from exchange.db import db
 from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema
 from exchange.models.orgs import KIND_SCOPES
@@ -37,6 +37,7 @@ CLIENT_AUTHENTICATION = [{CLIENT_SECRET_BASIC: []}, {}]
 
 _OAUTH_TITLES = {
     "invalid_client": "Client authentication failed",
+    "invalid_dpop_proof": "Invalid DPoP proof",
     "invalid_grant": "Invalid grant",
     "invalid_request": "Invalid token request",
     "invalid_scope": "Scope not allowed",
@@ -64,8 +65,14 @@ class TokenRequestSchema(ClientAssertionSchema):
 
 
 class TokenSchema(Schema):
-    access_token = fields.String(required=True, metadata={"description": "A JWT; send it as a bearer token."})
-    token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
+    access_token = fields.String(
+        required=True,
+        metadata={
+            "description": "A JWT: a Bearer token, or (token_type DPoP) one bound to the key of the DPoP "
+            "proof sent with the request, to be sent as `Authorization: DPoP …` with a fresh proof each call."
+        },
+    )
+    token_type = fields.String(required=True, metadata={"enum": ["Bearer", "DPoP"]})
     expires_in = fields.Integer(required=True, metadata={"description": "Seconds."})
     scope = fields.String(required=True, metadata={"description": "The scopes granted, space-separated."})
 
@@ -79,7 +86,7 @@ class IntrospectionSchema(Schema):
     """RFC 7662; ``active`` false, alone, for a token expired, revoked, not valid or not the caller's."""
 
     active = fields.Boolean(required=True)
-    token_type = fields.String(metadata={"enum": ["Bearer"]})
+    token_type = fields.String(metadata={"enum": ["Bearer", "DPoP"]})
     scope = fields.String()
     client_id = fields.String()
     sub = fields.String()
@@ -89,6 +96,7 @@ class IntrospectionSchema(Schema):
     iat = fields.Integer()
     jti = fields.String()
     org = fields.String(metadata={"description": "The client's organisation."})
+    cnf = fields.Dict(metadata={"description": "A DPoP-bound token's key thumbprint (jkt)."})
 
 
 class JwkSetSchema(Schema):
@@ -111,6 +119,7 @@ class MetadataSchema(Schema):
     introspection_endpoint_auth_methods_supported = fields.List(fields.String(), required=True)
     revocation_endpoint_auth_methods_supported = fields.List(fields.String(), required=True)
     scopes_supported = fields.List(fields.String(), required=True)
+    dpop_signing_alg_values_supported = fields.List(fields.String(), required=True)
     response_types_supported = fields.List(fields.String(), required=True)
 
 
@@ -140,20 +149,23 @@ def _form_bodies_only() -> None:
         refuse_other_media_types(request, FORM.__eq__, FORM, error="invalid_request")
 
 
+def _oauth_problem(status: int, error: str, description: str) -> Problem:
+    problem = Problem(
+        description or _OAUTH_TITLES.get(error, "OAuth error"), error=error, error_description=description
+    )
+    problem.status = status
+    problem.title = _OAUTH_TITLES.get(error, "OAuth error")
+    problem.slug = f"oauth-{error.replace('_', '-')}"
+    return problem
+
+
 def _as_problem(response: Response, action: str) -> Response:
     """Authlib's RFC 6749 error body, kept as members of an RFC 9457 problem; success passes through."""
     if response.status_code < 400:
         return response
     body: dict[str, Any] = json.loads(response.get_data() or b"{}")
     error = str(body.get("error", "invalid_request"))
-    problem = Problem(
-        body.get("error_description") or _OAUTH_TITLES.get(error, "OAuth error"),
-        error=error,
-        error_description=body.get("error_description", ""),
-    )
-    problem.status = response.status_code
-    problem.title = _OAUTH_TITLES.get(error, "OAuth error")
-    problem.slug = f"oauth-{error.replace('_', '-')}"
+    problem = _oauth_problem(response.status_code, error, body.get("error_description", ""))
     db.session.rollback()
     audit.record(action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error})
     db.session.commit()
@@ -166,13 +178,39 @@ def _as_problem(response: Response, action: str) -> Response:
 
 @bp.post("/oauth/token")
 @bp.response(200, TokenSchema, description="A bearer token (RFC 6749 §5.1).")
-@bp.alt_response(400, **OAUTH_PROBLEM, description="invalid_request, invalid_scope, unsupported_grant_type.")
+@bp.alt_response(
+    400,
+    **OAUTH_PROBLEM,
+    description="invalid_request, invalid_scope, unsupported_grant_type, invalid_dpop_proof.",
+)
 @bp.alt_response(401, **OAUTH_PROBLEM, description="invalid_client: the client did not authenticate.")
-@bp.doc(**_form(TokenRequestSchema, {"grant_type": "client_credentials", "scope": "cases:read"}))
+@bp.doc(
+    **_form(TokenRequestSchema, {"grant_type": "client_credentials", "scope": "cases:read"}),
+    parameters=[
+        {
+            "in": "header",
+            "name": "DPoP",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "A DPoP proof (RFC 9449) for this request: the token is then bound to its key "
+            "(token_type DPoP). Required for a client registered with --dpop.",
+        }
+    ],
+)
 @public
 @limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit)
 def token() -> Response:
-    """A client credentials access token, for at most the client's scopes."""
+    """A client credentials access token, for at most the client's scopes; DPoP-bound with a DPoP proof."""
+    proof = request.headers.get("DPoP")
+    g.dpop_jkt = None
+    if proof is not None:
+        try:
+            g.dpop_jkt = dpop.check(proof, method="POST", url=request.base_url, session=db.session())
+        except dpop.InvalidProof as error:
+            db.session.rollback()
+            audit.record("auth.token_denied", "failure", detail={"error": "invalid_dpop_proof"})
+            db.session.commit()
+            return problem_response(_oauth_problem(400, "invalid_dpop_proof", f"{error.reason}."))
     return _as_problem(authorization_server.create_token_response(), "auth.token_denied")
 
 
@@ -204,9 +242,9 @@ def revoke() -> Response:
 @bp.response(200, JwkSetSchema, content_type="application/jwk-set+json")
 @public
 def jwks() -> Response:
-    """The public keys that sign access tokens and submission receipts."""
+    """The public keys that sign access tokens and receipts, then those that sign audit checkpoints."""
     response = current_app.response_class(
-        json.dumps(keyring.public_jwks()), mimetype="application/jwk-set+json"
+        json.dumps(tokens.keyring().public_jwks()), mimetype="application/jwk-set+json"
     )
     response.cache_control.max_age = 60
     return response
@@ -230,5 +268,6 @@ def metadata() -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
         "scopes_supported": sorted(set().union(*KIND_SCOPES.values())),
+        "dpop_signing_alg_values_supported": dpop.ALGORITHMS,
         "response_types_supported": [],
     }

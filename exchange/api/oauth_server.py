@@ -4,7 +4,10 @@
 - ``private_key_jwt`` (RFC 7523): an ES256 assertion signed with a key of the client's registered JWK set;
   ``iat`` is required and the assertion is accepted for at most ``assertion_max_lifetime`` seconds after it
   (whatever longer ``exp`` a client library puts in it), and its ``jti`` is spent in the database (a
-  primary key), so a replay fails in every process.
+  primary key) and committed as soon as the assertion authenticates, so a replay fails in every process,
+  even when the request it came with then failed.
+
+A DPoP proof (``exchange.auth.dpop``) sent with the token request binds the token to its key.
 
 An unknown client, a wrong secret and an assertion whose signature does not verify all get the same 401
 ``invalid_client`` (``NOT_AUTHENTICATED``), so no answer tells whether a client id exists; only a caller
@@ -20,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidClientError, InvalidScopeError, grants
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidScopeError, OAuth2Error, grants
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -32,12 +35,15 @@ from joserfc.jwk import KeySet
 
 from exchange import audit
 from exchange.auth import tokens
+from exchange.auth.binding import credential_digest
 from exchange.db import db, upsert
 from exchange.models import OAuthClient, UsedAssertion
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", JWTBearerClientAssertion.CLIENT_AUTH_METHOD]
 MAX_JTI_LENGTH = 200
 NOT_AUTHENTICATED = "The client is unknown or its credentials are wrong."
+#: seconds an assertion's ``iat`` may lie in the future (FAPI 2.0 §5.4: accept up to 10)
+CLOCK_SKEW = 10
 
 
 def _settings() -> Any:
@@ -123,13 +129,26 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         table = UsedAssertion.__table__
         statement = upsert(db.session(), table).values(client_id=claims["sub"], jti=jti, expires_at=expires)
         # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
-        return (
-            db.session.execute(statement.on_conflict_do_nothing().returning(table.c.jti)).first() is not None
-        )
+        fresh = db.session.execute(statement.on_conflict_do_nothing().returning(table.c.jti)).first()
+        if fresh is None:
+            return False
+        db.session.commit()  # spent now: a request that fails after this cannot be tried with it again
+        return True
+
+
+class InvalidDpopProofError(OAuth2Error):
+    """RFC 9449 §5: the token request's DPoP proof is missing (for a client that must send one)."""
+
+    error = "invalid_dpop_proof"
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        if self.request.client.dpop_required and g.get("dpop_jkt") is None:
+            raise InvalidDpopProofError(description="This client's tokens are DPoP-bound: send a DPoP proof.")
 
     def validate_requested_scope(self) -> None:
         requested = set((self.request.payload.scope or "").split())
@@ -146,8 +165,10 @@ def generate_token(
     include_refresh_token: bool = False,
 ) -> dict[str, Any]:
     granted = client.get_allowed_scope(scope)
-    access_token, lifetime = tokens.issue(client, granted)
-    return {"token_type": "Bearer", "access_token": access_token, "expires_in": lifetime, "scope": granted}
+    jkt = g.get("dpop_jkt")  # set by the token view from a valid DPoP proof
+    access_token, lifetime = tokens.issue(client, granted, credential_digest(client), jkt)
+    token_type = "DPoP" if jkt else "Bearer"
+    return {"token_type": token_type, "access_token": access_token, "expires_in": lifetime, "scope": granted}
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
@@ -181,10 +202,12 @@ class Introspection(IntrospectionEndpoint):
 
     def introspect_token(self, token: tokens.AccessToken) -> dict[str, Any]:
         claims = token.claims
+        bound = {"cnf": claims["cnf"]} if token.jkt else {}
         return {
             "active": True,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if token.jkt else "Bearer",
             **{k: claims[k] for k in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "org")},
+            **bound,
         }
 
 
@@ -210,7 +233,8 @@ class Revocation(RevocationEndpoint):
 def create_server() -> AuthorizationServer:
     server = AuthorizationServer(query_client=query_client, save_token=save_token)
     server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
-    server.register_client_auth_method(JWTBearerClientAssertion.CLIENT_AUTH_METHOD, PrivateKeyJWT(leeway=5))
+    private_key_jwt = PrivateKeyJWT(leeway=CLOCK_SKEW)
+    server.register_client_auth_method(JWTBearerClientAssertion.CLIENT_AUTH_METHOD, private_key_jwt)
     server.register_grant(ClientCredentialsGrant)
     server.register_endpoint(Introspection)
     server.register_endpoint(Revocation)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 
-from exchange.auth import tokens
+from exchange.auth import binding, dpop, tokens
 from exchange.db import db
 from exchange.errors import BadRequest, Forbidden, Unauthorized
 from exchange.models import Organisation
@@ -90,7 +90,8 @@ def _declared_scope() -> str | None:
     return scope_of(handler)
 
 
-def bearer_token() -> str:
+def bearer_token() -> tuple[str, str]:
+    """The access token and its scheme (``bearer`` or ``dpop``) from the Authorization header."""
     # a form body is only parsed when it is one: any other body is left unread for the view (and its limit)
     in_form = request.mimetype == "application/x-www-form-urlencoded" and "access_token" in request.form
     if "access_token" in request.args or in_form:
@@ -101,19 +102,34 @@ def bearer_token() -> str:
         )
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() not in ("bearer", "dpop") or not token.strip():
         raise Unauthorized(
             "A bearer access token is required.", error="" if not header else "invalid_request"
         )
-    return token.strip()
+    return scheme.lower(), token.strip()
 
 
 def authenticate() -> Principal:
+    scheme, token = bearer_token()
     try:
-        access = tokens.verify(bearer_token())
+        access = tokens.verify(token)
+        client = binding.check(
+            access,
+            current_app.extensions[binding.EXTENSION].get(db.session(), access.client_id),
+            scheme=scheme,
+            token=token,
+            proof=request.headers.get("DPoP"),
+            method=request.method,
+            url=request.base_url,
+            session=db.session(),
+        )
     except tokens.InvalidToken as error:
-        raise Unauthorized(f"The access token is not valid: {error.reason}.") from None
-    org = db.session.get(Organisation, access.claims.get("org"))
+        g.oauth_client_id = error.client_id
+        raise Unauthorized(f"The access token is not valid: {error.reason}.", scheme=scheme) from None
+    except dpop.InvalidProof as error:
+        g.oauth_client_id = access.client_id
+        raise Unauthorized(f"{error.reason}.", error="invalid_dpop_proof", scheme="dpop") from None
+    org = db.session.get(Organisation, client.org_id)
     if org is None:
         raise Unauthorized("The access token is not valid: unknown organisation.")
     principal = Principal(access.client_id, org, access.scopes, access)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
-from exchange.auth.keys import keyring
+from exchange.auth.keys import EXTENSION, TOKEN, KeyRing
 from exchange.db import db
 from exchange.models import OAuthClient, RevokedToken
 
@@ -22,11 +23,13 @@ CLOCK_LEEWAY = 5
 
 
 class InvalidToken(Exception):
-    """The bearer token is not acceptable; ``reason`` is safe to log and to show."""
+    """The access token is not acceptable; ``reason`` is safe to log and to show. ``client_id`` names the
+    client of a token whose signature verified (so that its refusal is audited with it)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, client_id: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.client_id = client_id
 
 
 @dataclass(frozen=True)
@@ -59,14 +62,24 @@ class AccessToken:
     def check_client(self, client: OAuthClient) -> bool:
         return client.client_id == self.client_id
 
+    @property
+    def jkt(self) -> str | None:
+        """The thumbprint of the DPoP key the token is bound to (``cnf.jkt``), if it is."""
+        return (self.claims.get("cnf") or {}).get("jkt")
+
     def get_scope(self) -> str:
         return self.claims.get("scope", "")
 
 
-def issue(client: OAuthClient, scope: str) -> tuple[str, int]:
-    """A signed access token for ``client`` and its lifetime in seconds."""
+def keyring() -> KeyRing:
+    """The key ring of the current app."""
+    return current_app.extensions[EXTENSION]
+
+
+def issue(client: OAuthClient, scope: str, credential: str, jkt: str | None = None) -> tuple[str, int]:
+    """A signed access token for ``client`` and its lifetime in seconds: ``credential`` records what the
+    client authenticated with (``cred``), ``jkt`` the DPoP key the token is bound to (``cnf.jkt``)."""
     settings = current_app.config["EXCHANGE_SETTINGS"]
-    key = keyring.signing_key()
     now = int(time.time())
     claims = {
         "iss": settings.issuer,
@@ -79,9 +92,12 @@ def issue(client: OAuthClient, scope: str) -> tuple[str, int]:
         "scope": scope,
         "org": client.org.id,
         "org_kind": client.org.kind,
+        "cred": credential,
     }
-    header = {"alg": "ES256", "typ": "at+jwt", "kid": key.kid}
-    return jwt.encode(header, claims, key, algorithms=["ES256"]), settings.token_lifetime
+    if jkt is not None:
+        claims["cnf"] = {"jkt": jkt}
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return keyring().sign(TOKEN, {"typ": "at+jwt"}, payload), settings.token_lifetime
 
 
 def verify(token: str) -> AccessToken:
@@ -96,7 +112,7 @@ def verify(token: str) -> AccessToken:
     if str(header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
         raise InvalidToken("not an access token (typ)")
     kid = header.get("kid")
-    key = keyring.verification_key(kid) if isinstance(kid, str) else None
+    key = keyring().verification_key(kid, TOKEN) if isinstance(kid, str) else None
     if key is None:
         raise InvalidToken("unknown signing key")
     try:
@@ -113,8 +129,11 @@ def verify(token: str) -> AccessToken:
     except JoseError as error:
         raise InvalidToken(error.error or "invalid token") from None
     access = AccessToken(decoded.claims)
+    claims = decoded.claims
+    if not isinstance(claims["iat"], int) or claims["exp"] - claims["iat"] > settings.token_lifetime:
+        raise InvalidToken("longer-lived than the exchange issues", client_id=access.client_id)
     if db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == access.jti)):
-        raise InvalidToken("revoked")
+        raise InvalidToken("revoked", client_id=access.client_id)
     return access
 
 

@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from exchange import audit, clock, create_app, migrations
 from exchange.api import context
-from exchange.auth.keys import create_key, keyring
-from exchange.auth.receipts import sign_payload
+from exchange.auth import binding
+from exchange.auth import keys as signing_keys
+from exchange.auth.receipts import sign_checkpoint
 from exchange.db import db
 from exchange.models import AuditEvent, OAuthClient, Organisation, SigningKey
 from exchange.models.oauth import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, hash_secret
@@ -143,23 +144,32 @@ db_cli = AppGroup("db", help="Database schema migrations.")
 
 
 def upgrade_database(revision: str = "head") -> None:
-    """Apply the migrations, then make sure the exchange has a signing key (`exchange db upgrade`)."""
+    """Apply the migrations, then make sure the exchange has a token key and an audit key in its key store
+    (`exchange db upgrade`)."""
     url = current_app.config["EXCHANGE_SETTINGS"].database_url
     database_file = sqlite_file(url)
     if database_file is not None:
         database_file.parent.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(url, revision)
-    if db.session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
-        key = create_key(db.session)
-        _operator("keys_created", "signing_key", [key.kid])
+    ring = _keyring()
+    for purpose in signing_keys.PURPOSES:
+        current = select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
+        if db.session.scalar(current.limit(1)) is None:
+            key = signing_keys.create_key(db.session, ring.store, purpose)
+            _operator("keys_created", "signing_key", [key.kid], {"purpose": purpose})
+    ring.invalidate()
     _operator("db_upgrade", "database", [], {"revision": revision})
     db.session.commit()
+
+
+def _keyring() -> signing_keys.KeyRing:
+    return current_app.extensions[signing_keys.EXTENSION]
 
 
 @db_cli.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
 def db_upgrade(revision: str) -> None:
-    """Apply the migrations, then make sure the exchange has a signing key."""
+    """Apply the migrations, then make sure the exchange has its token and audit keys."""
     upgrade_database(revision)
     click.echo(f"database at {revision}")
 
@@ -272,8 +282,13 @@ def _read_jwks(path: Path) -> dict[str, Any]:
     help="The client's public JWK set: it authenticates with private_key_jwt (no secret).",
 )
 @click.option("--client-id", help="Choose the id (default: generated).")
+@click.option(
+    "--dpop", is_flag=True, help="Its tokens must be DPoP-bound (RFC 9449): no bearer token is issued to it."
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"client_id", "client_secret"}.')
-def client_add(org_id: str, scopes: str, jwks: Path | None, client_id: str | None, as_json: bool) -> None:
+def client_add(
+    org_id: str, scopes: str, jwks: Path | None, client_id: str | None, dpop: bool, as_json: bool
+) -> None:
     """Register a client; its secret is printed once and stored only as a hash."""
     org = db.session.get(Organisation, org_id)
     if org is None:
@@ -294,9 +309,11 @@ def client_add(org_id: str, scopes: str, jwks: Path | None, client_id: str | Non
             auth_method=AUTH_PRIVATE_KEY_JWT if jwks else AUTH_SECRET,
             secret_hash=hash_secret(secret) if secret else None,
             jwks=_read_jwks(jwks) if jwks else None,
+            dpop_required=dpop,
         )
     )
-    _operator("client_add", "client", [client_id], {"org": org_id, "scope": " ".join(sorted(requested))})
+    detail = {"org": org_id, "scope": " ".join(sorted(requested)), "dpop": dpop}
+    _operator("client_add", "client", [client_id], detail)
     db.session.commit()
     result = {"client_id": client_id, "client_secret": secret}
     _print(
@@ -313,6 +330,11 @@ def _client(client_id: str) -> OAuthClient:
     return client
 
 
+def _forget(client_id: str) -> None:
+    """This process sees the change at once; every other within ``binding.TTL`` seconds."""
+    current_app.extensions[binding.EXTENSION].forget(client_id)
+
+
 @client_cli.command("rotate")
 @click.option("--client", "client_id", required=True)
 @click.option(
@@ -320,7 +342,7 @@ def _client(client_id: str) -> OAuthClient:
 )
 @click.option("--json", "as_json", is_flag=True)
 def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
-    """Replace a client's secret (or its JWK set); the old one stops working at once."""
+    """Replace a client's secret (or its JWK set); the old one, and the tokens it got, stop working."""
     client = _client(client_id)
     secret = None
     if client.auth_method == AUTH_PRIVATE_KEY_JWT:
@@ -332,6 +354,7 @@ def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
         client.secret_hash = hash_secret(secret)
     _operator("client_rotate", "client", [client_id])
     db.session.commit()
+    _forget(client_id)
     result = {"client_id": client_id, "client_secret": secret}
     _print(
         result,
@@ -343,27 +366,36 @@ def client_rotate(client_id: str, jwks: Path | None, as_json: bool) -> None:
 @client_cli.command("revoke")
 @click.option("--client", "client_id", required=True)
 def client_revoke(client_id: str) -> None:
-    """Stop a client from obtaining tokens (tokens already issued expire within their lifetime)."""
+    """Stop a client: no new token, and the tokens it holds are refused (within seconds, everywhere)."""
     client = _client(client_id)
     client.revoked_at = client.revoked_at or clock.now()
     _operator("client_revoke", "client", [client_id])
     db.session.commit()
+    _forget(client_id)
     click.echo(f"client {client_id} revoked")
 
 
 # --- signing keys ---------------------------------------------------------------------------------
-keys_cli = AppGroup("keys", help="The exchange's token-signing keys.")
+keys_cli = AppGroup("keys", help="The exchange's signing keys (held by the key store, never the database).")
 
 
 @keys_cli.command("rotate")
+@click.option(
+    "--purpose",
+    type=click.Choice(signing_keys.PURPOSES),
+    default=signing_keys.TOKEN,
+    show_default=True,
+    help="token: access tokens and receipts; audit: audit checkpoints.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def keys_rotate(as_json: bool) -> None:
-    """Start signing with a new key; tokens signed by the previous key stay valid until they expire."""
-    key = create_key(db.session)
-    _operator("keys_rotate", "signing_key", [key.kid])
+def keys_rotate(purpose: str, as_json: bool) -> None:
+    """Start signing with a new key; what the previous key signed stays valid until it expires."""
+    ring = _keyring()
+    key = signing_keys.create_key(db.session, ring.store, purpose)
+    _operator("keys_rotate", "signing_key", [key.kid], {"purpose": purpose})
     db.session.commit()
-    keyring.invalidate()
-    _print({"kid": key.kid}, as_json, f"signing with key {key.kid}")
+    ring.invalidate()
+    _print({"kid": key.kid, "purpose": purpose}, as_json, f"signing {purpose}s with key {key.kid}")
 
 
 # --- audit ----------------------------------------------------------------------------------------
@@ -371,8 +403,10 @@ audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
 
 
 def _all_keys() -> KeySet:
-    rows = db.session.scalars(select(SigningKey)).all()
-    return KeySet.import_key_set({"keys": [{**r.private_jwk, "kid": r.kid} for r in rows]})
+    """Every key that ever signed a checkpoint: the audit keys, and the keys from before the key store."""
+    purposes = (signing_keys.AUDIT, signing_keys.LEGACY)
+    rows = db.session.scalars(select(SigningKey).where(SigningKey.purpose.in_(purposes))).all()
+    return KeySet.import_key_set({"keys": [{**r.public_jwk, "kid": r.kid} for r in rows]})
 
 
 @audit_cli.command("verify")
@@ -397,7 +431,7 @@ def audit_verify(as_json: bool) -> None:
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the head of the chain now (the worker does this periodically)."""
-    row = audit.checkpoint(db.session, sign_payload)
+    row = audit.checkpoint(db.session, sign_checkpoint)
     db.session.commit()
     click.echo(f"checkpoint at event {row.seq}" if row else "head already signed")
 

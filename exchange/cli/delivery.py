@@ -38,7 +38,7 @@ def worker(once: bool, idle: float, as_json: bool) -> None:
             vars(tick),
             as_json,
             f"submissions {tick.submissions}, deliveries {tick.deliveries}, "
-            f"overdue {tick.overdue}, checkpoints {tick.checkpoints}",
+            f"overdue {tick.overdue}, checkpoints {tick.checkpoints}, purged {tick.purged}",
         )
         return
     click.echo(f"worker {runner.sender.worker_id} running; stop with SIGTERM", err=True)

@@ -32,8 +32,10 @@ from werkzeug.serving import make_server, select_address_family
 
 from adapters.cin_census import YEARS
 from exchange import clock, demo
+from exchange.auth import keys
 from exchange.cli import upgrade_database
 from exchange.db import db
+from exchange.keystore.envelope import EnvelopeStore, generate_kek
 from exchange.synthetic_cin import write_census
 
 HOST, PORT = "127.0.0.1", 8000
@@ -204,6 +206,19 @@ def _instructions(
     return "\n".join(lines)
 
 
+def _demo_key_store(settings: Any) -> None:
+    """Without a configured key store the demo keeps its keys sealed under a key-encryption key of its own,
+    made once in its instance folder (``key-encryption.key``, mode 0600) and reused by later runs."""
+    if settings.key_store != "envelope" or settings.key_encryption_key:
+        return
+    path = Path(current_app.instance_path) / "key-encryption.key"
+    if not path.exists():
+        generate_kek(path)
+    ring = current_app.extensions[keys.EXTENSION]
+    ring.store = EnvelopeStore(str(path))
+    ring.invalidate()
+
+
 @click.command("demo")
 @click.option(
     "--years", default=3, show_default=True, type=click.IntRange(1, 10), help="Years of cases to load."
@@ -229,8 +244,9 @@ def demo_command(
     """Run the exchange with SYNTHETIC demo partners and data (what `make demo` runs)."""
     listener = None if no_serve else _listen(host, port)
     base = f"http://{host}:{listener.getsockname()[1] if listener else port}"
-    upgrade_database()
     settings = current_app.config["EXCHANGE_SETTINGS"]
+    _demo_key_store(settings)
+    upgrade_database()
     clients, submitters = demo.create_partners(db.session, settings.reference)
     started = time.perf_counter()
     now = clock.now().astimezone(clock.LONDON)  # London's, so that the example event is dated today

@@ -5,7 +5,7 @@ from exchange.models.audit import AuditCheckpoint, AuditEvent, AuditResource
 from exchange.models.cases import Case, CaseChild, CaseHearing, CaseVersion
 from exchange.models.delivery import Delivery, WebhookSubscription
 from exchange.models.metrics import MetricCaseFacts, MetricCount
-from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion
+from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion, UsedDpopProof
 from exchange.models.orgs import Organisation
 from exchange.models.returns import CinEpisode, LegalStatusEpisode, PreProceedings, ReturnChild
 from exchange.models.submissions import RawBody, RawBodyChunk, StagedRecord, Submission
@@ -36,5 +36,6 @@ __all__ = [
     "StagedRecord",
     "Submission",
     "UsedAssertion",
+    "UsedDpopProof",
     "WebhookSubscription",
 ]

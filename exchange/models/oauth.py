@@ -1,4 +1,5 @@
-"""OAuth 2.0 clients, the exchange's signing keys, revoked tokens and spent client assertions."""
+"""OAuth 2.0 clients, the exchange's signing keys (public parts), revoked tokens, spent client assertions
+and DPoP proofs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange import clock
@@ -34,6 +35,8 @@ class OAuthClient(Base):
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: every token of this client must be DPoP-bound (RFC 9449): ``exchange client add --dpop``
+    dpop_required: Mapped[bool] = mapped_column(Boolean, default=False)
 
     org: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -73,12 +76,21 @@ class OAuthClient(Base):
 
 
 class SigningKey(Base):
-    """An ES256 key of the exchange. The newest unretired key signs; retired keys still verify for a while."""
+    """An ES256 key of the exchange, for one ``purpose`` (``token``: access tokens and receipts; ``audit``:
+    checkpoints; ``legacy``: keys from before the key store, kept public-only to verify old signatures).
+
+    The newest unretired key of a purpose signs; retired keys still verify for a while. Only the public JWK
+    is stored: ``key_ref`` names the private key inside the key store (sealed, or a token label) and is
+    useless without it (``exchange.keystore``).
+    """
 
     __tablename__ = "signing_keys"
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    private_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(16), index=True)
+    backend: Mapped[str | None] = mapped_column(String(16))
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    key_ref: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -87,6 +99,16 @@ class RevokedToken(Base):
     __tablename__ = "revoked_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class UsedDpopProof(Base):
+    """A DPoP proof ``jti`` already seen (RFC 9449 §11.1), per proof key, kept until its window closes."""
+
+    __tablename__ = "used_dpop_proofs"
+
+    jkt: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(200), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 

@@ -23,13 +23,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from adapters.canonical_json import JSON_FAULTS
-from exchange.auth.keys import keyring
+from exchange.auth import keys
 from tests.api.conftest import care_case
+from tests.conftest import ExchangeKey
 from tests.security import corpus
 from tests.security.conftest import ANSWER_SECONDS, PROBLEM_JSON, Route, World, routes
 
@@ -278,7 +279,7 @@ def test_injection_strings_in_every_field(world: World, app: Flask) -> None:
 
 def _token(claims: dict[str, Any], header: dict[str, Any] | None = None, key: Any = None) -> str:
     """A token signed by the exchange's own key (unless ``key``), with ``claims`` over a valid set."""
-    signing = keyring.signing_key()
+    signing = ExchangeKey(current_app.extensions[keys.EXTENSION])
     now = int(time.time())
     base = {
         "iss": "http://exchange.test",
@@ -293,7 +294,9 @@ def _token(claims: dict[str, Any], header: dict[str, Any] | None = None, key: An
         "org_kind": "local_authority",
     }
     head = {"alg": "ES256", "typ": "at+jwt", "kid": signing.kid, **(header or {})}
-    return jwt.encode(head, {**base, **claims}, key or signing, algorithms=[head["alg"]])
+    if key is None:
+        return signing.encode(head, {**base, **claims})
+    return jwt.encode(head, {**base, **claims}, key, algorithms=[head["alg"]])
 
 
 def _hs256(token: str, secret: bytes) -> str:
@@ -307,7 +310,8 @@ def _hs256(token: str, secret: bytes) -> str:
 def _bad_tokens(world: World) -> dict[str, dict[str, str]]:
     """Authorization headers that must all be refused (401) on every protected route."""
     stranger = ECKey.generate_key("P-256")
-    public_pem = keyring.signing_key().as_pem(private=False)
+    signing = ExchangeKey(current_app.extensions[keys.EXTENSION])
+    public_pem = signing.as_pem()
     now = int(time.time())
     unsigned = _token({}).rsplit(".", 1)[0] + "."
     tokens = {
@@ -318,7 +322,7 @@ def _bad_tokens(world: World) -> dict[str, dict[str, str]]:
         "no_jti": _token({"jti": None}),
         "id_token_typ": _token({}, {"typ": "JWT"}),
         "unknown_kid": _token({}, {"kid": "no-such-key"}),
-        "stranger_key": _token({}, {"kid": keyring.signing_key().kid}, stranger),
+        "stranger_key": _token({}, {"kid": signing.kid}, stranger),
         "alg_none": unsigned,
         "hs256_with_public_key": _hs256(_token({}), public_pem),
         "tampered": _token({})[:-4] + "AAAA",
