@@ -17,7 +17,7 @@ from exchange.api.limiter import limiter
 from exchange.api.oauth_server import authorization_server
 from exchange.api.problems import problem_response
 from exchange.api.protect import public
-from exchange.auth import dpop, tokens
+from exchange.auth import dpop, keys
 from exchange.db import db
 from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema
 from exchange.models.orgs import KIND_SCOPES
@@ -244,7 +244,7 @@ def revoke() -> Response:
 def jwks() -> Response:
     """The public keys that sign access tokens and receipts, then those that sign audit checkpoints."""
     response = current_app.response_class(
-        json.dumps(tokens.keyring().public_jwks()), mimetype="application/jwk-set+json"
+        json.dumps(keys.bound().public_jwks()), mimetype="application/jwk-set+json"
     )
     response.cache_control.max_age = 60
     return response

@@ -14,7 +14,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
-from exchange.auth.keys import EXTENSION, TOKEN, KeyRing
+from exchange.auth.keys import TOKEN, bound
 from exchange.db import db
 from exchange.models import OAuthClient, RevokedToken
 
@@ -71,11 +71,6 @@ class AccessToken:
         return self.claims.get("scope", "")
 
 
-def keyring() -> KeyRing:
-    """The key ring of the current app."""
-    return current_app.extensions[EXTENSION]
-
-
 def issue(client: OAuthClient, scope: str, credential: str, jkt: str | None = None) -> tuple[str, int]:
     """A signed access token for ``client`` and its lifetime in seconds: ``credential`` records what the
     client authenticated with (``cred``), ``jkt`` the DPoP key the token is bound to (``cnf.jkt``)."""
@@ -97,7 +92,7 @@ def issue(client: OAuthClient, scope: str, credential: str, jkt: str | None = No
     if jkt is not None:
         claims["cnf"] = {"jkt": jkt}
     payload = json.dumps(claims, separators=(",", ":")).encode()
-    return keyring().sign(TOKEN, {"typ": "at+jwt"}, payload), settings.token_lifetime
+    return bound().sign(TOKEN, {"typ": "at+jwt"}, payload), settings.token_lifetime
 
 
 def verify(token: str) -> AccessToken:
@@ -112,7 +107,7 @@ def verify(token: str) -> AccessToken:
     if str(header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
         raise InvalidToken("not an access token (typ)")
     kid = header.get("kid")
-    key = keyring().verification_key(kid, TOKEN) if isinstance(kid, str) else None
+    key = bound().verification_key(kid, TOKEN) if isinstance(kid, str) else None
     if key is None:
         raise InvalidToken("unknown signing key")
     try:

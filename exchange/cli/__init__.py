@@ -151,7 +151,7 @@ def upgrade_database(revision: str = "head") -> None:
     if database_file is not None:
         database_file.parent.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(url, revision)
-    ring = _keyring()
+    ring = signing_keys.bound()
     for purpose in signing_keys.PURPOSES:
         current = select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
         if db.session.scalar(current.limit(1)) is None:
@@ -160,10 +160,6 @@ def upgrade_database(revision: str = "head") -> None:
     ring.invalidate()
     _operator("db_upgrade", "database", [], {"revision": revision})
     db.session.commit()
-
-
-def _keyring() -> signing_keys.KeyRing:
-    return current_app.extensions[signing_keys.EXTENSION]
 
 
 @db_cli.command("upgrade")
@@ -390,7 +386,7 @@ keys_cli = AppGroup("keys", help="The exchange's signing keys (held by the key s
 @click.option("--json", "as_json", is_flag=True)
 def keys_rotate(purpose: str, as_json: bool) -> None:
     """Start signing with a new key; what the previous key signed stays valid until it expires."""
-    ring = _keyring()
+    ring = signing_keys.bound()
     key = signing_keys.create_key(db.session, ring.store, purpose)
     _operator("keys_rotate", "signing_key", [key.kid], {"purpose": purpose})
     db.session.commit()

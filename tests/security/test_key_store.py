@@ -27,7 +27,7 @@ from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 from exchange import clock, create_app, migrations
 from exchange.auth import keys
 from exchange.cli import main
-from exchange.cli_demo import _demo_key_store
+from exchange.cli.demo import _demo_key_store
 from exchange.db import Base, db
 from exchange.keystore import KeyStoreError
 from exchange.keystore.envelope import EnvelopeStore, generate_kek
