@@ -3,8 +3,10 @@
 ``record`` queues an event on the session; when that session commits, the queued events are chained
 (each stores the SHA-256 of its canonical form and the previous event's hash) under a database-wide
 lock, so the chain follows commit order across processes. ``verify`` recomputes the chain and names
-the first event that was altered, deleted or reordered; ``checkpoint`` signs the head with the
-exchange's key, so a rewrite of the whole chain shows too.
+the first event that was altered, deleted or reordered, or whose case-lookup rows (``audit_resources``,
+what ``audit show --case`` reads) no longer match the resource ids its hash covers; ``checkpoint`` signs
+the head (``sign_checkpoint``), so a rewrite of the whole chain shows too, and ``exchange.witness``
+copies each checkpoint out of the database, so a rollback or a re-signing shows as well.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from exchange import clock
+from exchange.auth.receipts import sign_payload
 from exchange.db import db, serialize
-from exchange.models import AuditCheckpoint, AuditEvent, AuditResource
+from exchange.models import AuditCheckpoint, AuditEvent, AuditResource, SigningKey
 
 GENESIS = "0" * 64
 CHAIN_LOCK = 7_201_001
@@ -142,7 +147,8 @@ class ChainFault:
         return f"event {self.seq}" + (f" ({self.event_id})" if self.event_id else "") + f": {self.problem}"
 
 
-def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+def _events(session: Session, batch: int = 5000) -> Iterator[tuple[AuditEvent, set[str]]]:
+    """Every event in order, with the resource ids of its case-lookup rows."""
     last = 0
     while True:
         rows = session.scalars(
@@ -150,7 +156,15 @@ def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         ).all()
         if not rows:
             return
-        yield from rows
+        lookup: dict[int, set[str]] = {}
+        for seq, resource_id in session.execute(
+            select(AuditResource.event_seq, AuditResource.resource_id).where(
+                AuditResource.event_seq > last, AuditResource.event_seq <= rows[-1].seq
+            )
+        ):
+            lookup.setdefault(seq, set()).add(resource_id)
+        for row in rows:
+            yield row, lookup.get(row.seq, set())
         last = rows[-1].seq
         session.expunge_all()
 
@@ -162,7 +176,7 @@ def verify(session: Session, verify_signature: Any = None) -> tuple[int, ChainFa
     """
     checkpoints = {c.seq: c for c in session.scalars(select(AuditCheckpoint))}
     expected_seq, prev, count = 1, GENESIS, 0
-    for row in _events(session):
+    for row, looked_up in _events(session):
         if row.seq != expected_seq:
             return count, ChainFault(expected_seq, None, f"missing (next stored event is {row.seq})")
         if row.prev_hash != prev:
@@ -173,6 +187,10 @@ def verify(session: Session, verify_signature: Any = None) -> tuple[int, ChainFa
             )
         if event_hash(row) != row.hash:
             return count, ChainFault(row.seq, str(row.id), "altered (its hash does not match its content)")
+        if looked_up != set(row.resource_ids or []):
+            return count, ChainFault(
+                row.seq, str(row.id), "its case-lookup rows differ from its resource ids (deleted or altered)"
+            )
         checkpoint = checkpoints.pop(row.seq, None)
         if checkpoint is not None and (
             checkpoint.head_hash != row.hash or (verify_signature and not verify_signature(checkpoint))
@@ -185,7 +203,24 @@ def verify(session: Session, verify_signature: Any = None) -> tuple[int, ChainFa
     return count, None
 
 
-def checkpoint(session: Session, sign: Any) -> AuditCheckpoint | None:
+def sign_checkpoint(payload: bytes) -> str:
+    """A checkpoint's signature, a compact JWS (ES256): the one place that says which key signs them."""
+    return sign_payload(payload)
+
+
+def checkpoint_keys(session: Session) -> KeySet:
+    """The public keys a checkpoint signature is checked against (those ``/oauth/jwks`` publishes)."""
+    rows = session.scalars(select(SigningKey)).all()
+    public = [ECKey.import_key(r.private_jwk).as_dict(private=False) | {"kid": r.kid} for r in rows]
+    return KeySet.import_key_set({"keys": public})
+
+
+def checkpoint_payload(seq: int, head_hash: str, signed_at: datetime) -> bytes:
+    """The bytes a checkpoint's signature covers."""
+    return canonical({"seq": seq, "head_hash": head_hash, "signed_at": signed_at.isoformat()})
+
+
+def checkpoint(session: Session, sign: Callable[[bytes], str] = sign_checkpoint) -> AuditCheckpoint | None:
     """Sign the current head (``sign(payload_bytes) -> compact JWS``) unless it is already signed."""
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -193,7 +228,7 @@ def checkpoint(session: Session, sign: Any) -> AuditCheckpoint | None:
     if head is None or session.get(AuditCheckpoint, head.seq) is not None:
         return None
     signed_at = clock.now()
-    payload = canonical({"seq": head.seq, "head_hash": head.hash, "signed_at": signed_at.isoformat()})
+    payload = checkpoint_payload(head.seq, head.hash, signed_at)
     row = AuditCheckpoint(seq=head.seq, head_hash=head.hash, signed_at=signed_at, signature=sign(payload))
     session.add(row)
     return row
@@ -205,8 +240,7 @@ def checkpoint_payload_matches(row: AuditCheckpoint, key_set: Any) -> bool:
         obj = jws.deserialize_compact(row.signature, key_set, algorithms=["ES256"])
     except (JoseError, ValueError):
         return False
-    expected = canonical({"seq": row.seq, "head_hash": row.head_hash, "signed_at": row.signed_at.isoformat()})
-    return obj.payload == expected
+    return obj.payload == checkpoint_payload(row.seq, row.head_hash, row.signed_at)
 
 
 def events_for(session: Session, resource_id: str, limit: int = 1000) -> list[AuditEvent]:
