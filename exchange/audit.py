@@ -33,8 +33,9 @@ from exchange.models import AuditCheckpoint, AuditEvent, AuditResource, SigningK
 GENESIS = "0" * 64
 CHAIN_LOCK = 7_201_001
 _PENDING = "audit_pending"
-#: who acts, for events that do not say: ``actor(name)`` for ``client_id``, ``org_id`` or ``request_id``,
-#: None when unknown (``init_app`` sets it; the app's names the request's caller)
+#: who acts, for events that do not say: ``actor(name)`` for ``client_id``, ``org_id``, ``request_id`` or
+#: ``address`` (the caller's network address), None when unknown (``init_app`` sets it; the app's names
+#: the request's caller)
 Actor = Callable[[str], str | None]
 _actor: list[Actor] = [lambda _name: None]
 
@@ -49,6 +50,7 @@ def record(
     resource_ids: Iterable[Any] = (),
     detail: dict[str, Any] | None = None,
     session: Session | None = None,
+    address: str | None = None,
 ) -> None:
     """Queue an event on ``session`` (the request's by default); it is written when the session commits.
 
@@ -67,6 +69,7 @@ def record(
             "resource_type": resource_type,
             "resource_ids": [str(r) for r in resource_ids],
             "request_id": actor("request_id"),
+            "address": address or actor("address"),
             "detail": detail or {},
         }
     )
@@ -78,7 +81,7 @@ def canonical(event_fields: dict[str, Any]) -> bytes:
 
 
 def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
-    return {
+    fields = {
         "seq": row.seq,
         "id": str(row.id),
         "occurred_at": row.occurred_at.isoformat(),
@@ -92,6 +95,9 @@ def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
         "detail": row.detail or {},
         "prev_hash": row.prev_hash,
     }
+    if row.address is not None:  # events from before addresses were kept hash as they did
+        fields["address"] = row.address
+    return fields
 
 
 def event_hash(row: AuditEvent) -> str:

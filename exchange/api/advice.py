@@ -173,8 +173,12 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
     )
     if earlier is None:
         return None
-    idempotency.same_body(
-        earlier.id, earlier.body_sha256, body_sha256, resource_type="advice_request", action="advice"
+    idempotency.same_request(
+        earlier.id,
+        idempotency.fingerprint(earlier.body_sha256),
+        idempotency.fingerprint(body_sha256),
+        resource_type="advice_request",
+        action="advice",
     )
     _record("request_replayed", earlier)
     db.session.commit()
@@ -185,7 +189,7 @@ def _replay(principal: Principal, key: str, body_sha256: str) -> ResponseReturnV
 @bp.arguments(AdviceRequestIn)
 @bp.response(201, AdviceRequestSchema, description="Made, or the original request again on a retry.")
 @bp.alt_response(404, **PROBLEM_DOC, description="case_id names no case at the caller's courts.")
-@bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
+@bp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another request.")
 @bp.doc(parameters=[idempotency.PARAMETER])
 @requires("advice:request")
 def create(data: dict[str, Any]) -> ResponseReturnValue:

@@ -116,7 +116,11 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
 @blp.arguments(SubmitQuerySchema, location="query", unknown=RAISE)
 @blp.response(201, SubmissionSchema, description="Processed inline.")
 @blp.alt_response(202, schema=SubmissionSchema, description="Stored; the worker processes it (see Location).")
-@blp.alt_response(409, **PROBLEM_DOC, description="Idempotency-Key reused with another body.")
+@blp.alt_response(
+    409,
+    **PROBLEM_DOC,
+    description="Idempotency-Key reused with another request (body, media type, profile or atomic).",
+)
 @blp.alt_response(413, **PROBLEM_DOC, description="Body (or inflated body) over the limit.")
 @blp.alt_response(415, **PROBLEM_DOC, description="No adapter for the Content-Type.")
 @blp.alt_response(

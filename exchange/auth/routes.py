@@ -15,11 +15,11 @@ from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
 from exchange.api.problems import problem_response
 from exchange.auth.keys import keyring
-from exchange.auth.protect import public
+from exchange.auth.protect import failure_counter, public
 from exchange.auth.server import authorization_server
 from exchange.db import db
 from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema
-from exchange.extensions import limiter
+from exchange.extensions import address_key, limiter
 from exchange.models.orgs import KIND_SCOPES
 
 bp = Blueprint("oauth", __name__, description="The OAuth 2.0 authorization server (client credentials).")
@@ -155,8 +155,11 @@ def _as_problem(response: Response, action: str) -> Response:
     problem.title = _OAUTH_TITLES.get(error, "OAuth error")
     problem.slug = f"oauth-{error.replace('_', '-')}"
     db.session.rollback()
-    audit.record(action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error})
-    db.session.commit()
+    if response.status_code != 401 or failure_counter().audited_in_full(request.remote_addr):
+        audit.record(
+            action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error}
+        )
+        db.session.commit()
     out = problem_response(problem)
     for name in ("WWW-Authenticate", "Cache-Control", "Pragma"):
         if name in response.headers:
@@ -170,7 +173,7 @@ def _as_problem(response: Response, action: str) -> Response:
 @bp.alt_response(401, **OAUTH_PROBLEM, description="invalid_client: the client did not authenticate.")
 @bp.doc(**_form(TokenRequestSchema, {"grant_type": "client_credentials", "scope": "cases:read"}))
 @public
-@limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit)
+@limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit, key_func=address_key)
 def token() -> Response:
     """A client credentials access token, for at most the client's scopes."""
     return _as_problem(authorization_server.create_token_response(), "auth.token_denied")
