@@ -236,8 +236,12 @@ def _earlier(session: Session, court_org_id: str, key: str, body_sha256: str) ->
     )
     if earlier is None:
         return None
-    idempotency.same_body(
-        earlier.id, earlier.body_sha256, body_sha256, resource_type="advice_request", action="advice"
+    idempotency.same_request(
+        earlier.id,
+        idempotency.fingerprint(earlier.body_sha256),
+        idempotency.fingerprint(body_sha256),
+        resource_type="advice_request",
+        action="advice",
     )
     record(session, "request_replayed", earlier)
     session.commit()

@@ -3,8 +3,11 @@
 ``record`` queues an event on the session; when that session commits, the queued events are chained
 (each stores the SHA-256 of its canonical form and the previous event's hash) under a database-wide
 lock, so the chain follows commit order across processes. ``verify`` recomputes the chain and names
-the first event that was altered, deleted or reordered; ``checkpoint`` signs the head with the
-exchange's key, so a rewrite of the whole chain shows too.
+the first event that was altered, deleted or reordered, or whose case-lookup rows (``audit_resources``,
+what ``audit show --case`` reads) no longer match the resource ids its hash covers; ``checkpoint`` signs
+the head with the audit key (``exchange.auth.receipts.sign_checkpoint``), so a rewrite of the whole
+chain shows too, and ``exchange.witness`` copies each checkpoint out of the database, so a rollback or a
+re-signing shows as well.
 """
 
 from __future__ import annotations
@@ -14,22 +17,27 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from exchange import clock
+from exchange.auth import keys
+from exchange.auth.receipts import sign_checkpoint
 from exchange.db import db, serialize
-from exchange.models import AuditCheckpoint, AuditEvent, AuditResource
+from exchange.models import AuditCheckpoint, AuditEvent, AuditResource, SigningKey
 
 GENESIS = "0" * 64
 CHAIN_LOCK = 7_201_001
 _PENDING = "audit_pending"
-#: who acts, for events that do not say: ``actor(name)`` for ``client_id``, ``org_id`` or ``request_id``,
-#: None when unknown (``init_app`` sets it; the app's names the request's caller)
+#: who acts, for events that do not say: ``actor(name)`` for ``client_id``, ``org_id``, ``request_id`` or
+#: ``address`` (the caller's network address), None when unknown (``init_app`` sets it; the app's names
+#: the request's caller)
 Actor = Callable[[str], str | None]
 _actor: list[Actor] = [lambda _name: None]
 
@@ -44,6 +52,7 @@ def record(
     resource_ids: Iterable[Any] = (),
     detail: dict[str, Any] | None = None,
     session: Session | None = None,
+    address: str | None = None,
 ) -> None:
     """Queue an event on ``session`` (the request's by default); it is written when the session commits.
 
@@ -62,6 +71,7 @@ def record(
             "resource_type": resource_type,
             "resource_ids": [str(r) for r in resource_ids],
             "request_id": actor("request_id"),
+            "address": address or actor("address"),
             "detail": detail or {},
         }
     )
@@ -73,7 +83,7 @@ def canonical(event_fields: dict[str, Any]) -> bytes:
 
 
 def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
-    return {
+    fields = {
         "seq": row.seq,
         "id": str(row.id),
         "occurred_at": row.occurred_at.isoformat(),
@@ -87,6 +97,9 @@ def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
         "detail": row.detail or {},
         "prev_hash": row.prev_hash,
     }
+    if row.address is not None:  # events from before addresses were kept hash as they did
+        fields["address"] = row.address
+    return fields
 
 
 def event_hash(row: AuditEvent) -> str:
@@ -142,7 +155,8 @@ class ChainFault:
         return f"event {self.seq}" + (f" ({self.event_id})" if self.event_id else "") + f": {self.problem}"
 
 
-def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+def _events(session: Session, batch: int = 5000) -> Iterator[tuple[AuditEvent, set[str]]]:
+    """Every event in order, with the resource ids of its case-lookup rows."""
     last = 0
     while True:
         rows = session.scalars(
@@ -150,7 +164,15 @@ def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         ).all()
         if not rows:
             return
-        yield from rows
+        lookup: dict[int, set[str]] = {}
+        for seq, resource_id in session.execute(
+            select(AuditResource.event_seq, AuditResource.resource_id).where(
+                AuditResource.event_seq > last, AuditResource.event_seq <= rows[-1].seq
+            )
+        ):
+            lookup.setdefault(seq, set()).add(resource_id)
+        for row in rows:
+            yield row, lookup.get(row.seq, set())
         last = rows[-1].seq
         session.expunge_all()
 
@@ -162,7 +184,7 @@ def verify(session: Session, verify_signature: Any = None) -> tuple[int, ChainFa
     """
     checkpoints = {c.seq: c for c in session.scalars(select(AuditCheckpoint))}
     expected_seq, prev, count = 1, GENESIS, 0
-    for row in _events(session):
+    for row, looked_up in _events(session):
         if row.seq != expected_seq:
             return count, ChainFault(expected_seq, None, f"missing (next stored event is {row.seq})")
         if row.prev_hash != prev:
@@ -173,6 +195,10 @@ def verify(session: Session, verify_signature: Any = None) -> tuple[int, ChainFa
             )
         if event_hash(row) != row.hash:
             return count, ChainFault(row.seq, str(row.id), "altered (its hash does not match its content)")
+        if looked_up != set(row.resource_ids or []):
+            return count, ChainFault(
+                row.seq, str(row.id), "its case-lookup rows differ from its resource ids (deleted or altered)"
+            )
         checkpoint = checkpoints.pop(row.seq, None)
         if checkpoint is not None and (
             checkpoint.head_hash != row.hash or (verify_signature and not verify_signature(checkpoint))
@@ -185,7 +211,20 @@ def verify(session: Session, verify_signature: Any = None) -> tuple[int, ChainFa
     return count, None
 
 
-def checkpoint(session: Session, sign: Any) -> AuditCheckpoint | None:
+def checkpoint_keys(session: Session) -> KeySet:
+    """Every public key that ever signed a checkpoint: the audit keys, and the keys from before the key
+    store (``/oauth/jwks`` publishes the current ones)."""
+    purposes = (keys.AUDIT, keys.LEGACY)
+    rows = session.scalars(select(SigningKey).where(SigningKey.purpose.in_(purposes))).all()
+    return KeySet.import_key_set({"keys": [{**r.public_jwk, "kid": r.kid} for r in rows]})
+
+
+def checkpoint_payload(seq: int, head_hash: str, signed_at: datetime) -> bytes:
+    """The bytes a checkpoint's signature covers."""
+    return canonical({"seq": seq, "head_hash": head_hash, "signed_at": signed_at.isoformat()})
+
+
+def checkpoint(session: Session, sign: Callable[[bytes], str] = sign_checkpoint) -> AuditCheckpoint | None:
     """Sign the current head (``sign(payload_bytes) -> compact JWS``) unless it is already signed."""
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -193,7 +232,7 @@ def checkpoint(session: Session, sign: Any) -> AuditCheckpoint | None:
     if head is None or session.get(AuditCheckpoint, head.seq) is not None:
         return None
     signed_at = clock.now()
-    payload = canonical({"seq": head.seq, "head_hash": head.hash, "signed_at": signed_at.isoformat()})
+    payload = checkpoint_payload(head.seq, head.hash, signed_at)
     row = AuditCheckpoint(seq=head.seq, head_hash=head.hash, signed_at=signed_at, signature=sign(payload))
     session.add(row)
     return row
@@ -205,8 +244,7 @@ def checkpoint_payload_matches(row: AuditCheckpoint, key_set: Any) -> bool:
         obj = jws.deserialize_compact(row.signature, key_set, algorithms=["ES256"])
     except (JoseError, ValueError):
         return False
-    expected = canonical({"seq": row.seq, "head_hash": row.head_hash, "signed_at": row.signed_at.isoformat()})
-    return obj.payload == expected
+    return obj.payload == checkpoint_payload(row.seq, row.head_hash, row.signed_at)
 
 
 def events_for(session: Session, resource_id: str, limit: int = 1000) -> list[AuditEvent]:

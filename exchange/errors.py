@@ -22,12 +22,14 @@ each kind to the HTTP status ``as_problem`` gives it (``exchange.api.problems`` 
     anything else                                      → 500, logged with the request id, never shown
 
 No stack trace, SQL, file path or personal data is ever put in a problem: details are fixed texts or
-codes, and validation messages name fields, never their values. ``ProblemSchema`` documents the shape
-in /openapi.json.
+codes, and validation messages name fields, never their values; an ``errors`` list stops after
+``MAX_LISTED_ERRORS`` faults with an ``errors_truncated`` entry, "and N more". ``ProblemSchema``
+documents the shape in /openapi.json.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +38,8 @@ from marshmallow import INCLUDE, Schema, fields
 from schemas import error_codes as codes
 
 PROBLEM_JSON = "application/problem+json"
+#: a problem lists at most this many faults, then one ``errors_truncated`` entry saying how many more
+MAX_LISTED_ERRORS = 100
 
 
 class Problem(Exception):
@@ -71,9 +75,19 @@ class Problem(Exception):
             "detail": self.detail,
         }
         if self.errors is not None:
-            body["errors"] = self.errors
+            body["errors"] = listed(self.errors)
         body.update(self.extensions)
         return body
+
+
+def listed(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``errors`` up to ``MAX_LISTED_ERRORS``; past it, the first ones and an entry saying how many more
+    (a body with 200,000 unknown fields must not answer a list the size of the body)."""
+    if len(errors) <= MAX_LISTED_ERRORS:
+        return errors
+    more = len(errors) - MAX_LISTED_ERRORS
+    marker = {"pointer": "", "code": codes.ERRORS_TRUNCATED, "message": f"and {more} more"}
+    return [*errors[:MAX_LISTED_ERRORS], marker]
 
 
 class BadRequest(Problem):
@@ -260,3 +274,23 @@ def _code_for(message: str, default: str) -> str:
     if message.startswith("Missing data"):
         return codes.REQUIRED
     return default
+
+
+def raw_problem(status: int, reason: str) -> bytes:
+    """A whole HTTP/1.1 answer with a problem+json body, for a server that answers before the app can
+    (gunicorn's own refusals of a request it cannot parse, ``config/gunicorn.conf.py``): the status and
+    its fixed text only, never anything of the request."""
+    cls = BY_STATUS.get(status, Problem)
+    body = {
+        "type": f"/problems/{cls.slug if cls is not Problem else 'http-' + str(status)}",
+        "title": cls.title if cls is not Problem else reason,
+        "status": status,
+        "detail": f"The server could not read the request ({reason}).",
+    }
+    payload = json.dumps(body).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_JSON}\r\n"
+        f"Content-Length: {len(payload)}\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\n\r\n"
+    )
+    return head.encode("latin-1") + payload

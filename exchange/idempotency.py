@@ -2,12 +2,14 @@
 /v1/advice-requests``): one grammar, and one rule for a repeated key.
 
 A key is 1 to 200 visible ASCII characters (``%x21-7E``), scoped to the caller's organisation. The same
-key with the same body (by SHA-256) answers the original again; with another body it is a 409
+key with the same request (its ``fingerprint``: the body's SHA-256, its media type, the adapter its
+profile chose and ``atomic``) answers the original again; with another it is a 409
 ``idempotency_conflict``, audited. No Flask here: the views read the header, the service compares.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -23,12 +25,13 @@ PARAMETER: dict[str, Any] = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "description": "Makes a retry safe: the same key with the same body answers the original again, "
-    "with another body 409. 1 to 200 visible ASCII characters, scoped to the caller's organisation.",
+    "description": "Makes a retry safe: the same key with the same request (body, media type, profile and "
+    "atomic) answers the original again, with another 409. 1 to 200 visible ASCII characters, scoped to "
+    "the caller's organisation.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": f"^{GRAMMAR.pattern}$"},
 }
-#: the 409 a repeated key with another body answers, as /openapi.json describes it beside the parameter
-CONFLICT = "Idempotency-Key reused with another body."
+#: the 409 a repeated key with another request answers, as /openapi.json describes it beside the parameter
+CONFLICT = "Idempotency-Key reused with another request (body, media type, profile or atomic)."
 
 
 def checked_key(key: str | None) -> str | None:
@@ -42,15 +45,23 @@ def checked_key(key: str | None) -> str | None:
     return key
 
 
-def same_body(
-    earlier_id: uuid.UUID, earlier_sha256: str, sha256: str, *, resource_type: str, action: str
+def fingerprint(
+    sha256: str, media_type: str = "application/json", profile: str | None = None, atomic: bool = False
+) -> str:
+    """What makes two requests under one key the same request: the body, its media type, the profile (the
+    adapter it chose) and ``atomic``."""
+    return json.dumps([sha256, media_type.lower(), profile, atomic], separators=(",", ":"))
+
+
+def same_request(
+    earlier_id: uuid.UUID, earlier: str, fingerprint: str, *, resource_type: str, action: str
 ) -> None:
-    """Refuse a repeated key whose body differs from the first: a 409, audited as
+    """Refuse a repeated key whose request (``fingerprint``) differs from the first: a 409, audited as
     ``{action}.idempotency_conflict``."""
-    if earlier_sha256 != sha256:
+    if earlier != fingerprint:
         raise DomainError(
             codes.IDEMPOTENCY_CONFLICT,
-            "This Idempotency-Key was used with another body.",
+            "This Idempotency-Key was used with another request (body, media type, profile or atomic).",
             kind="conflict",
             audit_action=f"{action}.idempotency_conflict",
             resource_type=resource_type,

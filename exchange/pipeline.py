@@ -114,10 +114,11 @@ def submit(
     """
     adapter = select_adapter(media_type, profile, settings.reference)
     sha256 = body.sha256
+    asked = idempotency.fingerprint(sha256, media_type, adapter.name, atomic)
     if idempotency_key:
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
-            return _replay(earlier, sha256)
+            return _replay(earlier, asked)
     small = settings.inline_submission_bytes
     if inline is None:
         inline = body.size <= small
@@ -162,14 +163,20 @@ def submit(
         earlier = store.by_idempotency_key(session, org.id, idempotency_key) if idempotency_key else None
         if earlier is None:
             raise
-        return _replay(earlier, sha256)
+        return _replay(earlier, asked)
     if inline:
         _process_inline(session, org, submission, adapter, body.open(), settings.reference, progress)
     return submission
 
 
-def _replay(earlier: Submission, sha256: str) -> Submission:
-    idempotency.same_body(earlier.id, earlier.sha256, sha256, resource_type="submission", action="submission")
+def _replay(earlier: Submission, asked: str) -> Submission:
+    idempotency.same_request(
+        earlier.id,
+        idempotency.fingerprint(earlier.sha256, earlier.media_type, earlier.adapter, earlier.atomic),
+        asked,
+        resource_type="submission",
+        action="submission",
+    )
     earlier.replayed = True
     return earlier
 

@@ -1,10 +1,11 @@
 """Configuration: read from ``EXCHANGE_*`` environment variables and validated once, at start-up.
 
-The instance folder holds the exchange's own files (the SQLite database by default, the webhook-secret
-key file, the demo's example bodies): ``EXCHANGE_INSTANCE_PATH`` when set, else the folder of an SQLite
-``EXCHANGE_DATABASE_URL``, else Flask's instance folder of the package (``instance/`` beside ``exchange/``
-in a source checkout, ``<prefix>/var/exchange-instance`` when installed). Never the current directory, and
-nothing here creates it: ``exchange db upgrade`` does, when it creates an SQLite database there.
+The instance folder holds the exchange's own files (the SQLite database and the audit witness file by
+default, the demo's example bodies and keys): ``EXCHANGE_INSTANCE_PATH`` when set, else the folder of an
+SQLite ``EXCHANGE_DATABASE_URL``, else Flask's instance folder of the package (``instance/`` beside
+``exchange/`` in a source checkout, ``<prefix>/var/exchange-instance`` when installed). Never the current
+directory, and nothing here creates it: ``exchange db upgrade`` does, when it creates an SQLite database
+there.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class Settings:
     pkcs11_token: str = ""
     pkcs11_pin: str = field(default="", repr=False)
     instance_path: str = ""
+    #: EXCHANGE_AUDIT_WITNESS: the append-only file each audit checkpoint is copied to (``exchange.witness``);
+    #: ``audit-witness.jsonl`` in the instance folder unless set
+    audit_witness: str = ""
     #: EXCHANGE_CONFIG_DIR: an operator's copy of the reference data files; empty means the shipped copy
     config_dir: str = ""
     #: the reference data read from ``config_dir`` by ``load`` (courts, areas, routing, field policy, …)
@@ -122,6 +126,8 @@ class Settings:
                 problems.append("EXCHANGE_DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://…")
         instance = values.get("instance_path") or (database_file.parent if database_file else None)
         values["instance_path"] = str(Path(instance).absolute()) if instance else package_instance_path()
+        witness = values.get("audit_witness") or Path(values["instance_path"]) / "audit-witness.jsonl"
+        values["audit_witness"] = str(Path(witness).absolute())
         if not url:
             values["database_url"] = f"sqlite:///{Path(values['instance_path']) / 'exchange.db'}"
         if values.get("key_store", "envelope") not in ("envelope", "pkcs11"):

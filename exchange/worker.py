@@ -17,8 +17,7 @@ from datetime import date, datetime, timedelta
 import structlog
 from sqlalchemy import delete, func, select
 
-from exchange import advice, audit, clock
-from exchange.auth.receipts import sign_checkpoint
+from exchange import advice, clock, witness
 from exchange.db import db
 from exchange.delivery.sender import Sender
 from exchange.models import AuditCheckpoint, AuditEvent, RevokedToken, UsedAssertion, UsedDpopProof
@@ -72,7 +71,8 @@ class Worker:
             return len(advice.mark_overdue(session, today))
 
     def checkpoint(self, now: datetime, force: bool = False) -> int:
-        """Sign the audit head when ``checkpoint_every`` events or ``CHECKPOINT_INTERVAL`` have passed."""
+        """Sign the audit head when ``checkpoint_every`` events or ``CHECKPOINT_INTERVAL`` have passed, and
+        hand it to the witnesses (``exchange.witness``)."""
         # the app's session, not a transaction of its own: the key ring reads the signing key through it
         session = db.session()
         try:
@@ -87,9 +87,10 @@ class Worker:
             due = unsigned >= self.checkpoint_every or (
                 unsigned > 0 and (force or signed_at is None or now - signed_at >= CHECKPOINT_INTERVAL)
             )
-            signed = int(due and audit.checkpoint(session, sign_checkpoint) is not None)
-            session.commit()
-            return signed
+            if not due:
+                session.rollback()
+                return 0
+            return int(witness.sign_head(session, self.settings.audit_witness) is not None)
         finally:
             db.session.remove()
 

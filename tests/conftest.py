@@ -29,9 +29,13 @@ from exchange import create_app, migrations
 from exchange.auth import keys
 from exchange.cli import main
 from exchange.db import Base, db
+from exchange.delivery import secret_store, targets
 from exchange.keystore.envelope import generate_kek
 
 ROOT = Path(__file__).resolve().parents[1]
+#: what made-up ``*.example`` webhook hosts resolve to in tests: a public address (nothing listens there
+#: for the tests, and without a network a connection to it fails at once)
+PUBLIC_ADDRESS = "93.184.215.14"
 PG_URL = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
 ISSUER = "http://exchange.test"
 TOKEN_URL = f"{ISSUER}/oauth/token"
@@ -116,8 +120,30 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(autouse=True)
+def webhook_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Every test's own webhook-secrets key file (in the environment: subprocess workers inherit it),
+    loopback receivers allowed, and made-up ``*.example`` hosts resolving to a public address."""
+    key = secret_store.create_key_file(tmp_path_factory.mktemp("keys") / "webhook-secrets.key")
+    monkeypatch.setenv(secret_store.KEY_ENV, str(key))
+    monkeypatch.setenv(targets.LOOPBACK_ENV, "1")
+    real = targets.lookup
+    monkeypatch.setattr(
+        targets,
+        "lookup",
+        lambda host, port: [PUBLIC_ADDRESS] if host.endswith(".example") else real(host, port),
+    )
+    secret_store.reset()
+    yield key
+    secret_store.reset()
+
+
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    # the audit witness file of this test (workers a test builds read it from the environment)
+    monkeypatch.setenv("EXCHANGE_AUDIT_WITNESS", str(tmp_path / "audit-witness.jsonl"))
     app = create_app(
         {
             "database_url": database_url,

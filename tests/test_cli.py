@@ -22,7 +22,6 @@ from joserfc.jwk import ECKey
 
 from exchange import audit, create_app
 from exchange.cli import main
-from exchange.delivery import secret_store
 from tests.conftest import cli
 
 
@@ -105,7 +104,16 @@ def test_db_upgrade_is_idempotent_and_keeps_one_signing_key(runner: FlaskCliRunn
 
 #: commands that must work with no database (the rest must refuse, naming `exchange db upgrade`): the
 #: extension groups (openapi, limiter) and Flask's routes and shell, by group or full path
-NO_DATABASE = {"db upgrade", "demo", "adapters list", "routes", "shell", "openapi", "limiter"}
+NO_DATABASE = {
+    "db upgrade",
+    "demo",
+    "adapters list",
+    "routes",
+    "shell",
+    "openapi",
+    "limiter",
+    "webhooks new-key",
+}
 #: what a command needs beyond its required options to finish rather than serve or ask
 EXTRA_ARGS = {"demo": ["--no-serve", "--scale", "0.001", "--years", "1"], "limiter clear": ["-y"]}
 UPGRADE_HINT = "run `exchange db upgrade`"
@@ -157,7 +165,10 @@ def run_every_command(tmp_path: Path, database: Callable[[Path], Path]) -> dict[
     results = {}
     for path, command in sorted(commands.items()):
         name = " ".join(path)
-        args = [*path, *required_args(command, tmp_path), *EXTRA_ARGS.get(name, [])]
+        if name == "webhooks new-key":  # a file that does not exist yet: it never overwrites one
+            args = [*path, str(tmp_path / "webhook-secrets.key")]
+        else:
+            args = [*path, *required_args(command, tmp_path), *EXTRA_ARGS.get(name, [])]
         file = database(tmp_path / "-".join(path))
         env = {"EXCHANGE_DATABASE_URL": f"sqlite:///{file}"}
         results[name] = file, CliRunner().invoke(main, args, env=env, input="")
@@ -258,8 +269,6 @@ def test_instance_files_go_where_the_settings_say_never_into_the_working_directo
     instance, cwd = tmp_path / "data" / "exchange", tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    monkeypatch.delenv(secret_store.KEY_ENV, raising=False)  # the key file, then
-    secret_store.reset()
     value = str(instance) if setting == "EXCHANGE_INSTANCE_PATH" else f"sqlite:///{instance / 'exchange.db'}"
     env = {"EXCHANGE_INSTANCE_PATH": None, "EXCHANGE_DATABASE_URL": None, setting: value}
     for args in (
@@ -278,12 +287,10 @@ def test_instance_files_go_where_the_settings_say_never_into_the_working_directo
     ):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0, result.output
-    secret_store.reset()
+    # the webhook-secrets key is the file EXCHANGE_WEBHOOK_SECRETS_KEY names (tests/conftest.py), never made
     assert sorted(p.name for p in instance.iterdir() if not p.name.startswith("exchange.db-")) == [
-        "exchange.db",
-        "webhook-secrets.key",
+        "exchange.db"
     ]
-    assert (instance / "webhook-secrets.key").stat().st_mode & 0o777 == 0o600
     assert list(cwd.iterdir()) == []
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -30,7 +34,9 @@ def live(base: str) -> int:
     return requests.get(f"{base}/health/live", headers={"Connection": "close"}, timeout=10).status_code
 
 
-def test_gunicorn_workers_share_prometheus_counters(database_url: str, tmp_path: Path) -> None:
+@contextmanager
+def gunicorn_serving(database_url: str, tmp_path: Path, workers: int) -> Iterator[tuple[str, Path]]:
+    """gunicorn with ``config/gunicorn.conf.py`` on a free port: its base URL and its counters folder."""
     port = free_port()
     counters = tmp_path / "prometheus"
     counters.mkdir()
@@ -38,7 +44,7 @@ def test_gunicorn_workers_share_prometheus_counters(database_url: str, tmp_path:
         **os.environ,
         "EXCHANGE_DATABASE_URL": database_url,
         "EXCHANGE_BIND": f"127.0.0.1:{port}",
-        "EXCHANGE_WORKERS": "3",
+        "EXCHANGE_WORKERS": str(workers),
         "PROMETHEUS_MULTIPROC_DIR": str(counters),
         "EXCHANGE_LOG_LEVEL": "WARNING",
     }
@@ -60,6 +66,14 @@ def test_gunicorn_workers_share_prometheus_counters(database_url: str, tmp_path:
             except requests.RequestException:
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.1)
+        yield base, counters
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_gunicorn_workers_share_prometheus_counters(database_url: str, tmp_path: Path) -> None:
+    with gunicorn_serving(database_url, tmp_path, workers=3) as (base, counters):
         before, sent = served(base), 0
         # concurrent clients on new connections, until more than one worker has answered
         with ThreadPoolExecutor(8) as pool:
@@ -70,6 +84,26 @@ def test_gunicorn_workers_share_prometheus_counters(database_url: str, tmp_path:
                     break
         assert len(list(counters.glob("counter_*.db"))) >= 2
         assert served(base) - before == sent
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+
+
+def test_gunicorn_names_no_server_and_answers_its_own_errors_as_problems(
+    database_url: str, tmp_path: Path
+) -> None:
+    with gunicorn_serving(database_url, tmp_path, workers=1) as (base, _):
+        answer = requests.get(f"{base}/health/live", timeout=10)
+        assert answer.status_code == 200 and "Server" not in answer.headers
+        port = int(base.rsplit(":", 1)[1])
+        for raw in (b"NOT A REQUEST LINE\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                conn.sendall(raw)
+                received = b""
+                while chunk := conn.recv(65536):
+                    received += chunk
+            head, _, body = received.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines[1:])
+            assert lines[0].startswith("HTTP/1.1 400 ") and "Server" not in headers
+            assert headers["Content-Type"] == "application/problem+json"
+            problem = json.loads(body)
+            assert problem["status"] == 400 and problem["type"] == "/problems/bad-request"
+            assert b"NOT A REQUEST" not in body and b"Bad Header" not in body  # nothing of the request

@@ -32,11 +32,22 @@ def test_a_key_outside_the_grammar_is_422(key):
     ]
 
 
-def test_the_same_body_passes_and_another_is_an_audited_409():
+def test_the_same_request_passes_and_another_is_an_audited_409():
     first = uuid.uuid4()
-    idempotency.same_body(first, "a" * 64, "a" * 64, resource_type="submission", action="submission")
+    same = idempotency.fingerprint("a" * 64, "application/json", "canonical-json", False)
+    idempotency.same_request(first, same, same, resource_type="submission", action="submission")
+    others = [
+        idempotency.fingerprint("b" * 64, "application/json", "canonical-json", False),
+        idempotency.fingerprint("a" * 64, "application/xml", "canonical-json", False),
+        idempotency.fingerprint("a" * 64, "application/json", "hmcts-fpl-ccd", False),
+        idempotency.fingerprint("a" * 64, "application/json", "canonical-json", True),
+    ]
+    assert len(set(others)) == 4 and same not in others
+    for other in others[1:]:
+        with pytest.raises(DomainError):
+            idempotency.same_request(first, same, other, resource_type="submission", action="submission")
     with pytest.raises(DomainError) as refused:
-        idempotency.same_body(first, "a" * 64, "b" * 64, resource_type="advice_request", action="advice")
+        idempotency.same_request(first, same, others[0], resource_type="advice_request", action="advice")
     error = refused.value
     assert (error.status, error.code, error.audit_action) == (
         409,

@@ -13,10 +13,10 @@ from marshmallow import Schema, fields
 
 from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
-from exchange.api.limiter import limiter
+from exchange.api.limiter import address_key, limiter
 from exchange.api.oauth_server import authorization_server
 from exchange.api.problems import problem_response
-from exchange.api.protect import public
+from exchange.api.protect import failure_counter, public
 from exchange.auth import dpop, keys
 from exchange.db import db
 from exchange.errors import PROBLEM_JSON, BadRequest, Problem, ProblemSchema
@@ -167,8 +167,11 @@ def _as_problem(response: Response, action: str) -> Response:
     error = str(body.get("error", "invalid_request"))
     problem = _oauth_problem(response.status_code, error, body.get("error_description", ""))
     db.session.rollback()
-    audit.record(action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error})
-    db.session.commit()
+    if response.status_code != 401 or failure_counter().audited_in_full(request.remote_addr):
+        audit.record(
+            action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error}
+        )
+        db.session.commit()
     out = problem_response(problem)
     for name in ("WWW-Authenticate", "Cache-Control", "Pragma"):
         if name in response.headers:
@@ -198,7 +201,7 @@ def _as_problem(response: Response, action: str) -> Response:
     ],
 )
 @public
-@limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit)
+@limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit, key_func=address_key)
 def token() -> Response:
     """A client credentials access token, for at most the client's scopes; DPoP-bound with a DPoP proof."""
     proof = request.headers.get("DPoP")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import logging
 import os
@@ -65,6 +67,27 @@ def configure_logging(level: str) -> None:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: browsers keep to HTTPS for two years once they have seen it over HTTPS
+HSTS = "max-age=63072000; includeSubDomains"
+STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+def html_policy(page: str) -> str:
+    """The Content-Security-Policy of an HTML answer that sets none (the performance pack): nothing from
+    anywhere, scripts never, its own ``<style>`` blocks by their SHA-256, images only inline."""
+    styles = (
+        " ".join(
+            f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'"
+            for block in STYLE_BLOCK.findall(page)
+        )
+        or "'none'"
+    )
+    return (
+        f"default-src 'none'; style-src {styles}; img-src data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
 _LARGE_BODY = "_exchange_large_body"
 
 
@@ -109,6 +132,10 @@ def _finish_request(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if request.is_secure:  # over HTTPS (the proxy's X-Forwarded-Proto, when ProxyFix trusts it)
+        response.headers["Strict-Transport-Security"] = HSTS
+    if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = html_policy(response.get_data(as_text=True))
     structlog.contextvars.clear_contextvars()
     return response
 

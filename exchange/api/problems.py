@@ -2,16 +2,19 @@
 
 ``register`` installs the handlers: a ``Problem`` as it is, a ``DomainError`` through ``errors.as_problem``,
 a werkzeug ``HTTPException`` (routing 404, 405, 413 …) by its status, anything else as a 500 logged with
-the request id and never shown. A 401, a 403 or a problem naming an ``audit_action`` is audited.
+the request id and never shown. A 401, a 403 or a problem naming an ``audit_action`` is audited (401s
+aggregated per address and minute by ``exchange.auth.failures``).
 """
 
 from __future__ import annotations
 
 import structlog
-from flask import Flask, Response, g, json
+from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from exchange import audit
+from exchange.api.access import audited_id
+from exchange.api.protect import failure_counter
 from exchange.db import db
 from exchange.errors import (
     BY_STATUS,
@@ -49,13 +52,25 @@ def _from_http_exception(error: HTTPException) -> Problem:
 
 
 def _audit_denial(problem: Problem) -> None:
+    """Audit a refusal: a 403 with its target (method, route and the ids in the path), a 401 in full only
+    when it is the caller's first this minute (``auth.failures``: the rest are counted)."""
+    if problem.status == 401 and not failure_counter().audited_in_full(request.remote_addr):
+        return
+    resource_type, resource_ids = problem.resource_type, problem.resource_ids
+    detail: dict[str, object] = {"reason": problem.detail}
+    if problem.status == 403:
+        rule = request.url_rule.rule if request.url_rule else request.path[:200]
+        detail["target"] = f"{request.method} {rule}"
+        if not resource_ids and request.view_args:
+            resource_type = request.endpoint
+            resource_ids = tuple(audited_id(v) for v in request.view_args.values())
     db.session.rollback()
     audit.record(
         problem.audit_action or "access.denied",
         f"denied_{problem.status}",
-        resource_type=problem.resource_type,
-        resource_ids=problem.resource_ids,
-        detail={"reason": problem.detail},
+        resource_type=resource_type,
+        resource_ids=resource_ids,
+        detail=detail,
     )
     db.session.commit()
 

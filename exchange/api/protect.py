@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 
-from exchange.auth import binding, dpop, tokens
+from exchange.api.limiter import remember_verified
+from exchange.auth import binding, dpop, failures, tokens
 from exchange.db import db
 from exchange.errors import BadRequest, Forbidden, Unauthorized
 from exchange.models import Organisation
@@ -67,12 +68,15 @@ def current_principal() -> Principal:
 
 
 def request_actor(name: str) -> str | None:
-    """Who acts in this request (``client_id``, ``org_id`` or ``request_id``), for the audit trail
-    (``audit.init_app(actor=…)``); None outside a request."""
+    """Who acts in this request (``client_id``, ``org_id``, ``request_id`` or ``address``, the caller's
+    address as ``ProxyFix`` gives it), for the audit trail (``audit.init_app(actor=…)``); None outside a
+    request."""
     if not has_request_context():
         return None
     if name == "request_id":
         return getattr(g, "request_id", None)
+    if name == "address":
+        return (request.remote_addr or "")[:45] or None
     principal: Principal | None = getattr(g, "principal", None)
     if name == "client_id":
         return principal.client_id if principal else getattr(g, "oauth_client_id", None)
@@ -129,6 +133,7 @@ def authenticate() -> Principal:
     except dpop.InvalidProof as error:
         g.oauth_client_id = access.client_id
         raise Unauthorized(f"{error.reason}.", error="invalid_dpop_proof", scheme="dpop") from None
+    remember_verified(token, access.claims["exp"])
     org = db.session.get(Organisation, client.org_id)
     if org is None:
         raise Unauthorized("The access token is not valid: unknown organisation.")
@@ -150,5 +155,22 @@ def _guard() -> None:
         )
 
 
+_FAILURES = "exchange.auth.failures"
+
+
+def failure_counter() -> failures.FailureCounter:
+    """The app's count of failed authentication per address and minute (``exchange.auth.failures``)."""
+    return current_app.extensions[_FAILURES]
+
+
+def _write_failure_counts() -> None:
+    """The counts of failed authentication of minutes now over, committed before the request's own work;
+    nothing to do, and no database work, in almost every request."""
+    if failure_counter().pending and failures.flush_due(db.session(), failure_counter()):
+        db.session.commit()
+
+
 def init_app(app: Flask) -> None:
+    app.extensions[_FAILURES] = failures.FailureCounter()
+    app.before_request(_write_failure_counts)
     app.before_request(_guard)

@@ -21,11 +21,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 
-from exchange import audit, clock, create_app, migrations
+from exchange import audit, clock, create_app, migrations, witness
 from exchange.api import context
 from exchange.auth import binding
 from exchange.auth import keys as signing_keys
-from exchange.auth.receipts import sign_checkpoint
 from exchange.db import db
 from exchange.models import AuditEvent, OAuthClient, Organisation, SigningKey
 from exchange.models.oauth import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, hash_secret
@@ -34,7 +33,9 @@ from exchange.settings import ConfigurationError, sqlite_file
 
 #: commands that work without a migrated database (by path below `exchange`; a group covers its commands):
 #: every other command checks the database before it runs
-NO_DATABASE = frozenset({"db upgrade", "demo", "adapters", "routes", "shell", "openapi", "limiter"})
+NO_DATABASE = frozenset(
+    {"db upgrade", "demo", "adapters", "routes", "shell", "openapi", "limiter", "webhooks new-key"}
+)
 
 
 class InputError(click.BadParameter):
@@ -398,37 +399,54 @@ def keys_rotate(purpose: str, as_json: bool) -> None:
 audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
 
 
-def _all_keys() -> KeySet:
-    """Every key that ever signed a checkpoint: the audit keys, and the keys from before the key store."""
-    purposes = (signing_keys.AUDIT, signing_keys.LEGACY)
-    rows = db.session.scalars(select(SigningKey).where(SigningKey.purpose.in_(purposes))).all()
-    return KeySet.import_key_set({"keys": [{**r.public_jwk, "kid": r.kid} for r in rows]})
-
-
 @audit_cli.command("verify")
 @click.option("--json", "as_json", is_flag=True)
 def audit_verify(as_json: bool) -> None:
-    """Recompute the chain; exit 1 naming the first altered, deleted or reordered event."""
-    key_set = _all_keys()
+    """Recompute the chain and compare it with the latest witnessed checkpoint (EXCHANGE_AUDIT_WITNESS);
+    exit 1 naming the first altered, deleted or reordered event, or the witnessed checkpoint the database
+    no longer holds (a shorter chain, another event, another signature)."""
+    witness_file = current_app.config["EXCHANGE_SETTINGS"].audit_witness
+    key_set = audit.checkpoint_keys(db.session)
     checked, fault = audit.verify(db.session, lambda cp: audit.checkpoint_payload_matches(cp, key_set))
+    try:
+        witnessed = witness.latest(witness_file)
+    except witness.WitnessError as error:
+        witnessed, mismatch = None, str(error)
+    else:
+        mismatch = witness.check(db.session, witnessed, key_set) if witnessed else None
     db.session.rollback()
-    _operator("audit_verify", "audit", [], {"checked": checked, "intact": fault is None})
+    problem = str(fault) if fault else mismatch
+    intact = problem is None
+    _operator("audit_verify", "audit", [], {"checked": checked, "intact": intact})
     db.session.commit()
-    result = {"checked": checked, "intact": fault is None, "first_fault": str(fault) if fault else None}
-    _print(
-        result,
-        as_json,
-        f"audit chain intact: {checked} events" if fault is None else f"audit chain broken at {fault}",
-    )
+    result = {
+        "checked": checked,
+        "intact": intact,
+        "first_fault": str(fault) if fault else None,
+        "witness": {
+            "file": witness_file,
+            "seq": witnessed.seq if witnessed else None,
+            "signed_at": witnessed.signed_at if witnessed else None,
+            "fault": mismatch,
+        },
+    }
     if fault is not None:
+        text = f"audit chain broken at {fault}"
+    elif mismatch is not None:
+        text = f"audit trail does not match its witness: {mismatch}"
+    else:
+        text = f"audit chain intact: {checked} events" + (
+            f", holding {witnessed}" if witnessed else "; no checkpoint witnessed yet"
+        )
+    _print(result, as_json, text)
+    if not intact:
         sys.exit(1)
 
 
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
-    """Sign the head of the chain now (the worker does this periodically)."""
-    row = audit.checkpoint(db.session, sign_checkpoint)
-    db.session.commit()
+    """Sign the head of the chain now and hand it to the witnesses (the worker does this periodically)."""
+    row = witness.sign_head(db.session, current_app.config["EXCHANGE_SETTINGS"].audit_witness)
     click.echo(f"checkpoint at event {row.seq}" if row else "head already signed")
 
 

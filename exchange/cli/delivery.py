@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from exchange.cli import InputError, _operator, _print
 from exchange.db import db
+from exchange.delivery import secret_store, subscriptions
 from exchange.delivery import sender as delivery_sender
-from exchange.delivery import subscriptions
 from exchange.models import Delivery, WebhookSubscription
 from exchange.models.delivery import DELIVERY_STATUSES
 from exchange.worker import Worker
@@ -29,7 +29,7 @@ from exchange.worker import Worker
 def worker(once: bool, idle: float, as_json: bool) -> None:
     """Deliver webhooks, mark overdue advice, process large submissions, sign audit checkpoints."""
     settings = current_app.config["EXCHANGE_SETTINGS"]
-    runner = Worker(checkpoint_every=settings.checkpoint_every)
+    runner = Worker(checkpoint_every=settings.checkpoint_every, settings=settings)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: runner.stop.set())
     if once:
@@ -94,7 +94,11 @@ webhooks_cli = AppGroup("webhooks", help="Partners' webhook endpoints.")
 
 @webhooks_cli.command("add")
 @click.option("--org", "org_id", required=True, help="The organisation the deliveries are for.")
-@click.option("--url", required=True, help="https://… (plain http only to a loopback address).")
+@click.option(
+    "--url",
+    required=True,
+    help="https:// to a public address (also loopback, http or https, if EXCHANGE_WEBHOOK_ALLOW_LOOPBACK=1)",
+)
 @click.option("--events", required=True, help='Space-separated, e.g. "advice.requested case.changed".')
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "org_id", "url", "events", "secret"}.')
 def webhooks_add(org_id: str, url: str, events: str, as_json: bool) -> None:
@@ -107,6 +111,20 @@ def webhooks_add(org_id: str, url: str, events: str, as_json: bool) -> None:
     db.session.commit()
     result = {"id": str(row.id), "org_id": org_id, "url": url, "events": row.events, "secret": secret}
     _print(result, as_json, f"subscription {row.id}\nsecret: {secret}  (shown once)")
+
+
+@webhooks_cli.command("new-key")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def webhooks_new_key(path: str) -> None:
+    """Write a new webhook-secrets key to PATH (mode 0600; an existing file is kept): name it in
+    EXCHANGE_WEBHOOK_SECRETS_KEY for every web and worker process."""
+    try:
+        secret_store.create_key_file(path)
+    except FileExistsError:
+        raise InputError(f"{path} exists; a key file is never overwritten") from None
+    except OSError as error:
+        raise InputError(f"{path} cannot be written ({error.strerror})") from None
+    click.echo(f"webhook-secrets key written to {path}; set {secret_store.KEY_ENV}={path}")
 
 
 @webhooks_cli.command("list")

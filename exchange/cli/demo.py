@@ -5,7 +5,9 @@ stops it with one line before anything is loaded. It then migrates the database,
 organisations and clients of every kind, loads a synthetic national data set through the intake pipeline
 (``exchange.demo``; a progress bar on stderr), submits an example case and asks for advice twice, and
 writes to ``<instance path>/demo/`` the id and secret of every demo client (``clients.env``, shell
-``export`` lines, mode 0600), every example request body and a CIN census return. It prints a token line
+``export`` lines, mode 0600, with the demo's webhook settings: the webhook-secrets key file it keeps
+there, ``webhook-secrets.key``, and loopback receivers allowed), every example request body and a CIN
+census return. It prints a token line
 per kind of partner and a working line for every flow (with ``--json``: all of it as JSON, and nothing
 else on stdout), then serves on the address it took, unless ``--no-serve``.
 """
@@ -35,6 +37,7 @@ from exchange import clock, demo
 from exchange.auth import keys
 from exchange.cli import upgrade_database
 from exchange.db import db
+from exchange.delivery import secret_store, targets
 from exchange.keystore.envelope import EnvelopeStore, generate_kek
 from exchange.synthetic_cin import write_census
 
@@ -89,11 +92,14 @@ def _write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
-def _clients_env(clients: list[demo.Client], database_url: str) -> str:
+def _clients_env(clients: list[demo.Client], database_url: str, webhook_key: Path) -> str:
     lines = [
         "# exchange demo: every SYNTHETIC demo partner's OAuth client (client_secret_basic) and the demo's",
-        "# database (for `exchange import`). Secrets: keep this file to yourself. In bash or zsh: source it.",
+        "# database and webhook settings (for `exchange import`, `exchange webhooks add`, `exchange worker`)",
+        "# Secrets: keep this file to yourself. In bash or zsh: source it.",
         f"export EXCHANGE_DATABASE_URL={shlex.quote(database_url)}",
+        f"export {secret_store.KEY_ENV}={shlex.quote(str(webhook_key))}",
+        f"export {targets.LOOPBACK_ENV}=1",
     ]
     for client in clients:
         name = _shell_name(client)
@@ -105,13 +111,19 @@ def _clients_env(clients: list[demo.Client], database_url: str) -> str:
 def _write_files(
     folder: Path, bodies: dict[str, dict[str, Any]], clients: list[demo.Client], la_code: str, seed: int
 ) -> Path:
-    """The example bodies, a small CIN census return of the showcase LA, and ``clients.env`` (its path)."""
+    """The example bodies, a small CIN census return of the showcase LA, the webhook-secrets key (kept if
+    there already) and ``clients.env`` (its path)."""
     folder.mkdir(parents=True, exist_ok=True)
+    webhook_key = folder / "webhook-secrets.key"
+    if not webhook_key.exists():
+        secret_store.create_key_file(webhook_key)
     for name, body in bodies.items():
         (folder / name).write_text(json.dumps(body, indent=2) + "\n")
     write_census(folder / "cin-census.xml", CIN_CHILDREN, year=YEARS[-1], seed=seed, la_code=la_code)
     env = folder / "clients.env"
-    _write_private(env, _clients_env(clients, current_app.config["EXCHANGE_SETTINGS"].database_url))
+    _write_private(
+        env, _clients_env(clients, current_app.config["EXCHANGE_SETTINGS"].database_url, webhook_key)
+    )
     return env
 
 

@@ -1,9 +1,11 @@
 """Sending the outbox: claim due deliveries under a lease, post them signed, record each outcome.
 
-Retries follow ``RetryPolicy``: a 5xx answer, a timeout or a connection error is retried after an
-exponential backoff with full jitter; any other answer is final (2xx delivered, the rest a dead letter at
-once: the receiver refused it and repeating will not change that); after ``max_attempts`` a delivery is
-parked as a dead letter until an operator replays it.
+Each attempt checks its target again (``targets.resolve``: https to a public address, resolved once and
+connected to that address); a refused target is final at once, never retried. Retries follow
+``RetryPolicy``: a 5xx answer, a timeout or a connection error is retried after an exponential backoff
+with full jitter; any other answer (a redirect too: it is never followed) is final (2xx delivered, the
+rest a dead letter at once: the receiver refused it and repeating will not change that); after
+``max_attempts`` a delivery is parked as a dead letter until an operator replays it.
 
 Several workers share the outbox: a claim takes due rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL;
 SQLite transactions are serial anyway) and stamps ``lease_until``; a worker that dies holding a lease
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from exchange import audit, clock
 from exchange.db import db
-from exchange.delivery import secret_store
+from exchange.delivery import secret_store, targets
 from exchange.delivery.signing import signed_headers
 from exchange.models import Delivery, WebhookSubscription
 from exchange.settings import ConfigurationError
@@ -86,7 +88,9 @@ class Outcome:
 
     @property
     def retryable(self) -> bool:
-        return self.status_code is None or self.status_code >= 500
+        if self.status_code is None:
+            return self.error != TARGET_REFUSED
+        return self.status_code >= 500
 
     @property
     def attempted(self) -> bool:
@@ -95,6 +99,19 @@ class Outcome:
 
 #: an endpoint that just failed is not tried again within the same batch; the lease is released
 NOT_ATTEMPTED = "not_attempted"
+#: the target is no longer a public https address (``targets``): a dead letter at once
+TARGET_REFUSED = "target_refused"
+
+
+def _pinned_session() -> requests.Session:
+    """An HTTP session that connects where ``targets.resolve`` said, ignoring proxies and .netrc from the
+    environment (they would connect elsewhere or add credentials)."""
+    http = requests.Session()
+    http.trust_env = False
+    adapter = targets.PinnedAdapter()
+    http.mount("https://", adapter)
+    http.mount("http://", adapter)
+    return http
 
 
 @dataclass
@@ -103,7 +120,9 @@ class Sender:
 
     worker_id: str = field(default_factory=lambda: f"worker-{uuid.uuid4().hex[:12]}")
     policy: RetryPolicy = field(default_factory=RetryPolicy.from_environ)
-    http: requests.Session = field(default_factory=requests.Session)
+    http: requests.Session = field(default_factory=_pinned_session)
+    #: loopback targets too (``EXCHANGE_WEBHOOK_ALLOW_LOOPBACK=1``: tests and the demo)
+    allow_loopback: bool = field(default_factory=targets.loopback_allowed)
 
     def claim(self, session: Session, now: datetime) -> list[Delivery]:
         """Lease up to ``policy.batch`` due deliveries, oldest first."""
@@ -126,10 +145,14 @@ class Sender:
     def post(self, url: str, secret: str, delivery: Delivery, at: datetime) -> Outcome:
         headers = signed_headers(secret, f"msg_{delivery.id.hex}", at, delivery.body)
         try:
+            target = targets.resolve(url, self.allow_loopback)
+        except targets.TargetRefused:
+            return Outcome(None, TARGET_REFUSED)
+        try:
             response = self.http.post(
-                url,
+                target.pinned_url,
                 data=delivery.body.encode(),
-                headers=headers,
+                headers={**headers, "Host": target.host},
                 timeout=self.policy.timeout_seconds,
                 allow_redirects=False,
             )

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from exchange.delivery import secret_store
+from exchange.delivery import secret_store, targets
 from exchange.models import Organisation, WebhookSubscription
 from exchange.models.delivery import EVENT_TYPES
-
-#: where plain http is acceptable: a receiver on the same machine (tests, a local relay)
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class SubscriptionError(ValueError):
@@ -20,16 +16,15 @@ class SubscriptionError(ValueError):
 
 
 def add(session: Session, org_id: str, url: str, events: Sequence[str]) -> tuple[WebhookSubscription, str]:
-    """A new subscription and its signing secret (``whsec_…``), which is returned here once and only here."""
+    """A new subscription and its signing secret (``whsec_…``), which is returned here once and only here.
+
+    The URL must be https to a public address (``targets.resolve``; checked again at every delivery)."""
     if session.get(Organisation, org_id) is None:
         raise SubscriptionError(f"no organisation {org_id!r}")
-    parts = urlsplit(url)
-    if (
-        not parts.hostname
-        or parts.scheme != "https"
-        and not (parts.scheme == "http" and parts.hostname in LOOPBACK)
-    ):
-        raise SubscriptionError("the URL must be https://host/… (plain http only to a loopback address)")
+    try:
+        targets.resolve(url)
+    except targets.TargetRefused as refused:
+        raise SubscriptionError(str(refused)) from None
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if not events or unknown:
         raise SubscriptionError(f"events must be some of: {' '.join(EVENT_TYPES)}")

@@ -28,6 +28,8 @@ class AuditEvent(Base):
     resource_type: Mapped[str | None] = mapped_column(String(32))
     resource_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     request_id: Mapped[str | None] = mapped_column(String(64))
+    #: the caller's network address (after ``ProxyFix``), None outside a request
+    address: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

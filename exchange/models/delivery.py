@@ -20,6 +20,7 @@ EVENT_TYPES = (
     "advice.withdrawn",
     "advice.overdue",
     "case.changed",
+    "audit.checkpoint",
 )
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
 

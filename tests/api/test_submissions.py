@@ -7,6 +7,7 @@ import gzip
 import json
 import uuid
 
+import pytest
 from joserfc import jws
 from joserfc.jwk import KeySet
 from sqlalchemy import func, select
@@ -71,6 +72,23 @@ def test_same_idempotency_key_with_another_body_is_409(camden, submit):
     assert other.status_code == 409
     assert other.mimetype == "application/problem+json"
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+@pytest.mark.parametrize(
+    ("content_type", "query"),
+    [
+        ("application/json; profile=hmcts-fpl-ccd", ""),  # another profile
+        ("application/json", "?atomic=true"),  # the same body, all or nothing this time
+    ],
+)
+def test_the_same_key_and_body_with_another_profile_or_atomic_is_409(camden, submit, content_type, query):
+    key = {"Idempotency-Key": "camden-key-2"}
+    body = batch(care_case())
+    assert submit(camden, body, headers=key).status_code == 201
+    other = submit(camden, body, content_type=content_type, headers=key, query=query)
+    assert other.status_code == 409 and other.get_json()["detail"].startswith("This Idempotency-Key was used")
+    assert submit(camden, body, headers=key).headers["Idempotent-Replayed"] == "true"
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
 
 
 def test_an_idempotency_key_with_a_space_is_422_and_stores_nothing(camden, submit):

@@ -7,21 +7,18 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
-from cryptography.fernet import Fernet
 from flask import current_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from standardwebhooks.webhooks import Webhook
 
 from exchange import clock
 from exchange.db import db
-from exchange.delivery import secret_store
 from exchange.delivery.sender import RetryPolicy, Sender
 from exchange.models import Case, Organisation
 from exchange.store import cases as case_store
@@ -188,13 +185,3 @@ def run_hours(sender: Sender, hours: int, start: datetime | None = None) -> None
     start = start or clock.now()
     for hour in range(hours):
         sender.deliver_due(start + hour * HOUR)
-
-
-@pytest.fixture(autouse=True)
-def webhook_secrets_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A key-encryption key of the test's own, in the environment (subprocess workers inherit it)."""
-    key = Fernet.generate_key().decode()
-    monkeypatch.setenv(secret_store.KEY_ENV, key)
-    secret_store.reset()
-    yield key
-    secret_store.reset()

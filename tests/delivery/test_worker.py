@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from exchange import audit, clock
@@ -97,7 +96,7 @@ def test_worker_once_drains_the_outbox_and_signs_the_audit_head(runner, cafcass,
         receiver.stop()
 
 
-def test_webhook_secrets_are_shown_once_and_stored_encrypted(runner, cafcass, webhook_secrets_key):
+def test_webhook_secrets_are_shown_once_and_stored_encrypted(runner, cafcass, tmp_path, monkeypatch):
     secret = subscribe(
         runner, cafcass.org_id, "https://cafcass.example/hooks", "advice.requested case.changed"
     )
@@ -111,7 +110,7 @@ def test_webhook_secrets_are_shown_once_and_stored_encrypted(runner, cafcass, we
         "advice.requested",
         "case.changed",
     ]
-    os.environ[secret_store.KEY_ENV] = Fernet.generate_key().decode()
+    monkeypatch.setenv(secret_store.KEY_ENV, str(secret_store.create_key_file(tmp_path / "another.key")))
     secret_store.reset()
     with pytest.raises(secret_store.SecretUnavailable):
         secret_store.unseal(row.secret_ciphertext)
@@ -121,6 +120,7 @@ def test_webhook_secrets_are_shown_once_and_stored_encrypted(runner, cafcass, we
     ("url", "events"),
     [
         ("http://cafcass.example/hooks", "advice.requested"),  # plain http off the machine
+        ("https://user:pass@cafcass.example/hooks", "advice.requested"),
         ("ftp://cafcass.example/hooks", "advice.requested"),
         ("https://cafcass.example/hooks", "advice.requested case.deleted"),
         ("https://cafcass.example/hooks", ""),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from tests.browser import BROWSER, open_page, screenshot
+from tests.browser import BROWSER, ORIGIN, open_page, screenshot
 from tests.metrics.conftest import CHARTS
 
 pytestmark = BROWSER
@@ -53,3 +53,20 @@ def test_the_pack_renders_offline_in_chromium(central_pack):
     assert seen.refused == []
     assert seen.errors == []
     assert shot.stat().st_size > 10_000
+
+
+def test_the_pack_keeps_to_its_content_security_policy_in_chromium(
+    client, make_partner, auth_headers, quarter_of_cases
+):
+    """Served with its CSP (no script at all, its own style block by hash): the browser reports no
+    violation and the page is styled and drawn."""
+    headers = auth_headers(make_partner("lfjb"))
+    with open_page(client) as (page, seen):
+        page.set_extra_http_headers({**headers, "Accept": "text/html"})
+        response = page.goto(f"{ORIGIN}/v1/metrics/pack?area=CENTRAL_LONDON&quarter=2025Q1")
+        policy = response.headers["content-security-policy"]
+        drawn = page.eval_on_selector_all("svg[data-chart]", "els => els.length")
+        styled = page.eval_on_selector("body", "b => getComputedStyle(b).fontFamily")
+    assert "script-src" not in policy and "default-src 'none'" in policy and "'sha256-" in policy
+    assert drawn == len(CHARTS) and styled.startswith("Arial")
+    assert seen.errors == [] and seen.refused == []

@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from exchange.db import db
 from exchange.models import AuditEvent
 from tests.api.conftest import care_case
-from tests.delivery.helpers import webhook_secrets_key  # noqa: F401 - autouse: advice requests need it
 
 #: the kinds of SPEC §1, each with the name of the partner the tests call as
 KINDS = ("local_authority", "court", "cafcass", "lfjb", "fjb")
