@@ -13,7 +13,7 @@ from adapters.ssda903_rules.engine import CATALOGUE_FILES
 from tests.adapters.ssda903_rules.cases import episode, header
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "ssda903" / "rules"
-RULE_TESTS = ("test_episodes", "test_header")
+RULE_TESTS = ("test_episodes", "test_header", "test_tables")
 
 
 def catalogue_ids(year: int) -> set[str]:
