@@ -27,105 +27,41 @@ from adapters.base import Finding, Position
 from adapters.ssda903_rules import (  # noqa: F401 - importing a rule module registers its rules
     episodes,
     header,
+    linked,
     small_tables,
 )
 from adapters.ssda903_rules.engine import CATALOGUE_FILES, ROW, RULES, Return, catalogue, run_rules
 
-__all__ = ["NOT_YET", "ROW", "RULES", "UNAVAILABLE", "YEARS", "catalogue", "run"]
+__all__ = ["ROW", "RULES", "UNAVAILABLE", "YEARS", "catalogue", "run"]
 
 #: collection years with a catalogue (the year the collection ends)
 YEARS = tuple(CATALOGUE_FILES)
 
 #: rules of the catalogues that are not run, each with the reason (the data they need is not in the return)
-UNAVAILABLE: dict[str, str] = {}
-
-#: rules of the catalogues not written yet (the work of issue 16 still open)
-NOT_YET: frozenset[str] = frozenset(
-    {
-        "1000",
-        "1001",
-        "1002",
-        "1003",
-        "1007",
-        "1008",
-        "1010",
-        "1011",
-        "1012",
-        "1014",
-        "1015",
-        "1016",
-        "105",
-        "117",
-        "118",
-        "134",
-        "164",
-        "169",
-        "179",
-        "184",
-        "185",
-        "186",
-        "187",
-        "190",
-        "191",
-        "197B",
-        "198",
-        "205A",
-        "205B",
-        "205C",
-        "205D",
-        "215",
-        "219",
-        "221",
-        "224",
-        "227",
-        "228",
-        "229",
-        "303",
-        "331",
-        "334",
-        "335",
-        "336",
-        "392a",
-        "399",
-        "406",
-        "411",
-        "420",
-        "452",
-        "453",
-        "503G",
-        "503H",
-        "503J",
-        "516",
-        "521",
-        "523",
-        "525",
-        "543",
-        "545",
-        "551",
-        "552",
-        "553",
-        "554",
-        "555",
-        "556",
-        "557",
-        "558",
-        "575",
-        "577",
-        "578",
-        "580",
-        "581",
-        "582",
-        "601",
-        "602",
-        "630",
-        "632",
-        "633",
-        "634",
-        "SW01STG1",
-        "SW11STG2",
-        "SW12STG2",
-    }
+_POSTCODE_DERIVED = (
+    "needs the placement's local authority, location or distance, which DfE derives from the postcodes "
+    "with the ONS postcode directory; the return carries no such column and the exchange holds no "
+    "postcode directory"
 )
+_OFSTED = (
+    "needs Ofsted's register of providers (each URN's type, postcode, provider and dates of registration), "
+    "which the exchange does not hold"
+)
+_UASC_STATUS = (
+    "needs the child's UASC status this year and last (the DfE tool's UASC column); the exchange's header "
+    "table has no UASC column and the uasc table holds only the date the status ceased, so a status of 0 "
+    "cannot be told from a status not given"
+)
+UNAVAILABLE: dict[str, str] = {
+    **dict.fromkeys(
+        ("164", "169", "179", "392a", "406", "411", "420", "452", "453", "503G", "503H", "503J", "1015"),
+        _POSTCODE_DERIVED,
+    ),
+    **dict.fromkeys(("1008", "219", "221", "224", "227", "228", "229"), _OFSTED),
+    **dict.fromkeys(("105", "303", "205A", "205B", "205C", "205D"), _UASC_STATUS),
+    "633": "needs the list of valid local authority codes, which is the exchange's reference data; adapters "
+    "are not given it",
+}
 
 
 def run(
