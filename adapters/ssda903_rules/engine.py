@@ -147,15 +147,20 @@ def read_date(value: Any) -> Any:
 
 def normalised(row: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``row`` with blank text as None, dates parsed and the old sex codes read as M/F."""
-    out: dict[str, Any] = {}
+    out = dict(row)
     for name, value in row.items():
-        if isinstance(value, str):
-            value = value.strip() or None
-        if name in DATE_COLUMNS:
-            value = read_date(value)
-        elif name == "SEX" and value is not None:
-            value = SEX_CODES.get(str(value), value)
-        out[name] = value
+        if type(value) is str:
+            text = value.strip()
+            if not text:
+                out[name] = None
+            elif name in DATE_COLUMNS:
+                out[name] = read_date(text)
+            elif name == "SEX":
+                out[name] = SEX_CODES.get(text, text)
+            else:
+                out[name] = text
+        elif isinstance(value, datetime) and name in DATE_COLUMNS:
+            out[name] = value.date()
     return out
 
 

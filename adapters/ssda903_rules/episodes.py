@@ -133,20 +133,29 @@ def h5_needs_urn(ret: Return) -> Iterator[Hit]:
     )
 
 
+def urn_exempt(year: int) -> frozenset[str]:
+    """Placement types that have no Ofsted URN (before 2024-25 also P2 and H5, which then ended)."""
+    exempt = frozenset({"P1", "P3", "R1", "R2", "R5", "Z1"}) | TEMPORARY
+    return exempt | {"H5", "P2"} if year < 2025 else exempt
+
+
 @rule("222")
 def urn_not_for_placement(ret: Return) -> Iterator[Hit]:
-    no_urn = frozenset({"H5", "P1", "P2", "P3", "R1", "R2", "R5", "Z1"}) | TEMPORARY
+    exempt = urn_exempt(ret.year)
     yield from each(
-        ret, lambda row: row.get("PLACE") in no_urn and row.get("URN") not in (None, "XXXXXXX"), "URN"
+        ret, lambda row: row.get("PLACE") in exempt and row.get("URN") not in (None, "XXXXXXX"), "URN"
     )
 
 
 @rule("218")
 def urn_required(ret: Return) -> Iterator[Hit]:
+    exempt = urn_exempt(ret.year)
     yield from each(
         ret,
         lambda row: (
-            row.get("PLACE") == "K2" and row.get("PLACE_PROVIDER") != "PR4" and row.get("URN") is None
+            row.get("PLACE") not in exempt
+            and row.get("URN") is None
+            and (day(row.get("DEC")) or ret.start) >= ret.start
         ),
         "URN",
     )
@@ -254,7 +263,6 @@ for _code, _ls, _limit in (
     ("361", "L1", 3),
     ("362", "L2", 21),
     ("363", "L3", 7),
-    ("364", "J2", 1),
     ("365", "V3", 17),
 ):
     rule(_code)(lasted_over("LS", frozenset({_ls}), _limit))
@@ -272,6 +280,22 @@ for _code, _places, _years in (
     rule(_code)(
         lambda ret, places=frozenset(_places), years=_years: each(ret, younger(ret, places, years), "PLACE")
     )
+
+
+@rule("364")
+def pace_over_21_days(ret: Return) -> Iterator[Hit]:
+    """Runs of PACE (J2) episodes, one starting as the last ends, over 21 days (an open one to 31 March)."""
+    for _, rows in ret.children("episodes"):
+        run: list = []
+        for row in [*rows, None]:
+            joined = run and row is not None and day(row.get("DECOM")) == day(run[-1].get("DEC"))
+            if row is not None and row.get("LS") == "J2" and (joined or not run):
+                run.append(row)
+                continue
+            spans = [(day(r.get("DEC")) or ret.end) - day(r.get("DECOM")) for r in run if day(r.get("DECOM"))]
+            if sum(span.days for span in spans) > 21:
+                yield from (Hit(r, "DEC") for r in run)
+            run = [row] if row is not None and row.get("LS") == "J2" else []
 
 
 @rule("366")

@@ -47,7 +47,7 @@ CASES = [
     *one("214", {"LS": "V3", "PL_POST": "AB1 2CD"}, {"LS": "V3", "PL_POST": None, "URN": None}),
     *one("217", {"PLACE": "A3", "RNE": "P"}, {"PLACE": "A3", "RNE": "T"}),
     *one("222", {"PLACE": "P1", "URN": "1234567"}, {"PLACE": "P1", "URN": "XXXXXXX"}),
-    *one("218", {"PLACE": "K2", "URN": None}, {"PLACE": "K2", "URN": "1234567"}),
+    *one("218", {"PLACE": "K2", "URN": None}, {"PLACE": "P1", "URN": None}),
     *two("225", ENDED, {"decom": "2024-06-01", "RNE": "P"}, {"decom": "2024-06-01", "RNE": "L"}, hit_row=2),
     *one(
         "226",
@@ -72,8 +72,23 @@ CASES = [
         "363", {"LS": "L3", "DEC": "2024-05-09", "REC": "X1"}, {"LS": "L3", "DEC": "2024-05-08", "REC": "X1"}
     ),
     *one(
-        "364", {"LS": "J2", "DEC": "2024-05-03", "REC": "X1"}, {"LS": "J2", "DEC": "2024-05-02", "REC": "X1"}
+        "364",
+        {"LS": "J2", "DEC": "2024-05-23", "REC": "E13"},
+        {"LS": "J2", "DEC": "2024-05-22", "REC": "E13"},
     ),
+    # a run of two J2 episodes, 12 and 10 days, one ending where the next starts
+    Case(
+        "364",
+        {
+            "episodes": [
+                ep(decom="2024-05-01", LS="J2", DEC="2024-05-13", REC="X1"),
+                ep(decom="2024-05-13", LS="J2", DEC="2024-05-23", REC="E13"),
+            ]
+        },
+        [("1", 2), ("1", 3)],
+    ),
+    # an open J2 episode counts to 31 March
+    Case("364", {"episodes": [ep(decom="2025-03-20", LS="J2")]}, []),
     *one(
         "365", {"LS": "V3", "DEC": "2024-05-19", "REC": "X1"}, {"LS": "V3", "DEC": "2024-05-18", "REC": "X1"}
     ),
