@@ -16,6 +16,9 @@ the one rule DfE words as a warning, EPI, and any Q-suffixed code), record the c
 
 Rules are data and a small function each (``engine.rule``), in the module of the table they are about. The
 rules that cannot be run on the data the exchange keeps are listed in ``UNAVAILABLE`` with the reason.
+``docs/ssda903-rules.md`` says more. The catalogues beside this module are copied byte for byte from
+data-to-insight/csc-validator-be-903 @ 10ad07c513aa ``output_data/`` (MIT, (c) 2021 Social Finance Digital
+Labs).
 """
 
 from __future__ import annotations
