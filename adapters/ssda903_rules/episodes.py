@@ -84,7 +84,7 @@ def ceased_and_reason(ret: Return) -> Iterator[Hit]:
 def provider_not_required(ret: Return) -> Iterator[Hit]:
     yield from each(
         ret,
-        lambda row: row.get("PLACE") in TEMPORARY | {"Z1"} and row.get("PLACE_PROVIDER") is not None,
+        lambda row: row.get("PLACE") in TEMPORARY and row.get("PLACE_PROVIDER") is not None,
         "PLACE_PROVIDER",
     )
 
@@ -246,14 +246,15 @@ def youth_justice_under_10(ret: Return) -> Iterator[Hit]:
 
 @rule("359")
 def over_18_not_section_20_5(ret: Return) -> Iterator[Hit]:
+    """An open episode of a child 18 before 31 March, unless section 20(5) (V2) in a community home (K2)."""
+
     def breaks(row) -> bool:
         born = ret.dob(row.get("CHILD"))
-        end = day(row.get("DEC"))
         return (
             born is not None
-            and (end is None or end > ret.end)
-            and add_years(born, 18) <= ret.end
-            and not (row.get("LS") == "V2" and row.get("PLACE") in ("K1", "K2"))
+            and row.get("DEC") is None
+            and add_years(born, 18) < ret.end
+            and not (row.get("LS") == "V2" and row.get("PLACE") == "K2")
         )
 
     yield from each(ret, breaks, "LS")
@@ -457,9 +458,7 @@ def respite_postcodes(ret: Return) -> Iterator[Hit]:
 
 @rule("408")
 def adoption_without_order(ret: Return) -> Iterator[Hit]:
-    yield from each(
-        ret, lambda row: row.get("PLACE") in ("A3", "A4") and row.get("LS") not in ("E1", "D1"), "LS"
-    )
+    yield from each(ret, lambda row: row.get("PLACE") in ("A5", "A6") and row.get("LS") != "E1", "LS")
 
 
 @rule("426")

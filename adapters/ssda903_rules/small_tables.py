@@ -103,7 +103,8 @@ rule("440")(
         lambda row: (
             row.get("REVIEW_CODE") == "PN0"
             and (when := day(row.get("REVIEW"))) is not None
-            and (age_at(ret, row, when) or 0) >= 4
+            and (born := dob(ret, row)) is not None
+            and when > add_years(born, 4)
         ),
     )(ret)
 )
@@ -186,7 +187,16 @@ rule("157")(oc2_age(lambda first, last: first >= 4 and last <= 16, "SDQ_REASON",
 rule("188")(oc2_age(lambda first, last: last < 4, "SDQ_SCORE", "SDQ_SCORE", "SDQ_REASON"))
 rule("189")(oc2_age(lambda first, last: first >= 17, "SDQ_SCORE", "SDQ_SCORE", "SDQ_REASON"))
 rule("542")(oc2_age(lambda first, last: last < 10, "CONVICTED", "CONVICTED"))
-rule("546")(oc2_age(lambda first, last: last >= 5, "HEALTH_CHECK", "HEALTH_CHECK"))
+
+
+@rule("546")
+def health_check_over_5(ret: Return) -> Iterator[Hit]:
+    for row in ret.rows("oc2"):
+        born = dob(ret, row)
+        cohort = row["CHILD"] in ret.twelve_months
+        if born is not None and given(row, "HEALTH_CHECK") and cohort and add_years(born, 5) <= ret.end:
+            yield Hit(row, "HEALTH_CHECK")
+
 
 # oc3
 

@@ -92,7 +92,7 @@ CASES = [
     *one(
         "365", {"LS": "V3", "DEC": "2024-05-19", "REC": "X1"}, {"LS": "V3", "DEC": "2024-05-18", "REC": "X1"}
     ),
-    *one("359", {}, {"LS": "V2", "PLACE": "K1"}, DOB="2007-01-01"),
+    *one("359", {"LS": "V2", "PLACE": "K1"}, {"LS": "V2", "PLACE": "K2"}, DOB="2007-01-01"),
     *one("366", {"LS": "V3", "RNE": "P"}, {"LS": "V3", "RNE": "S"}),
     *one("370", {"PLACE": "P2", "decom": "2025-12-31"}, {"PLACE": "P2", "decom": "2026-01-01"}),
     *one("371", {"PLACE": "K3", "decom": "2025-12-31"}, {"PLACE": "K3", "decom": "2026-01-01"}),
@@ -143,7 +143,7 @@ CASES = [
     *one("392c", {"PL_POST": "12345"}, {"PL_POST": "SW1A 1AA"}),
     *one("392d", {"PL_POST": "AB12CD"}, {"PL_POST": "AB1 2CE"}),
     *one("398", {"LS": "V3", "HOME_POST": "AB1 2CD"}, {"LS": "V3", "HOME_POST": None, "PL_POST": None}),
-    *one("408", {"PLACE": "A4", "LS": "C2"}, {"PLACE": "A4", "LS": "E1"}),
+    *one("408", {"PLACE": "A6", "LS": "D1"}, {"PLACE": "A6", "LS": "E1"}),
     *one("445", {"LS": "D1", "decom": "2005-12-31"}, {"LS": "D1", "decom": "2005-12-30"}),
     *one("446", {"LS": "E1", "decom": "2005-12-29"}, {"LS": "E1", "decom": "2005-12-30"}),
     *one("451", {"LS": "D1"}, {"LS": "D1", "DEC": "2024-06-01", "REC": "E11"}),

@@ -3,18 +3,34 @@
 import pytest
 
 from tests.adapters.ssda903_rules.cases import Case, hits
+from tests.adapters.ssda903_rules.cases import episode as ep
 from tests.adapters.ssda903_rules.cases import header as hd
 from tests.adapters.ssda903_rules.cases import table_row as tr
 
 H = [hd("1", DOB="2010-01-01")]  # 14 at the start of 2024-25, 15 at its end
 
 
-def one(rule, table, fire, quiet, dob="2010-01-01", quiet_dob=None):
+def one(rule, table, fire, quiet, dob="2010-01-01", quiet_dob=None, episodes=()):
     """A firing and a quiet case of ``rule`` from one row of ``table`` for child 1 (born on ``dob``)."""
     return [
-        Case(rule, {"header": [hd("1", DOB=dob)], table: [tr("1", **fire)]}, [("1", 2)]),
-        Case(rule, {"header": [hd("1", DOB=quiet_dob or dob)], table: [tr("1", **quiet)]}, []),
+        Case(
+            rule,
+            {"header": [hd("1", DOB=dob)], "episodes": list(episodes), table: [tr("1", **fire)]},
+            [("1", 2)],
+        ),
+        Case(
+            rule,
+            {
+                "header": [hd("1", DOB=quiet_dob or dob)],
+                "episodes": list(episodes),
+                table: [tr("1", **quiet)],
+            },
+            [],
+        ),
     ]
+
+
+COHORT = [ep(decom="2023-01-01")]  # looked after since before the year: 12 months at 31 March
 
 
 def pair(rule, table, first, second, quiet_second, hit_row=3, previous=None):
@@ -88,7 +104,7 @@ CASES = [
         "189", "oc2", {"SDQ_REASON": "SDQ2"}, {"SDQ_REASON": "SDQ2"}, dob="2007-04-01", quiet_dob="2007-04-02"
     ),
     *one("542", "oc2", {"CONVICTED": "0"}, {"CONVICTED": "0"}, dob="2015-04-01", quiet_dob="2010-01-01"),
-    *one("546", "oc2", {"HEALTH_CHECK": "1"}, {"HEALTH_CHECK": "1"}, quiet_dob="2020-04-01"),
+    *one("546", "oc2", {"HEALTH_CHECK": "1"}, {"HEALTH_CHECK": "1"}, quiet_dob="2020-04-01", episodes=COHORT),
     *one("153", "oc3", {"IN_TOUCH": "YES"}, {"IN_TOUCH": "YES", "ACTIV": "F1", "ACCOM": "B1"}),
     *one("344", "oc3", {"IN_TOUCH": "DIED", "ACTIV": "F1"}, {"IN_TOUCH": "DIED"}),
     *one(
