@@ -258,20 +258,18 @@ class Return:
         return frozenset(child for child in self.by_child("episodes") if self.continuous_year(child))
 
     def continuous_year(self, child: Any) -> bool:
-        """Looked after on 31 March, in one unbroken run of episodes from a year before (V3/V4 breaks it)."""
-        rows = [row for row in self.of("episodes", child) if row.get("LS") not in ("V3", "V4")]
-        covered_from: date | None = None
-        previous_end: date | None = None
-        for row in rows:
+        """Looked after during the year, and no episode in it starts care (RNE S after 1 April), ends care
+        (a reason other than X1, before 31 March) or is respite (V3/V4)."""
+        during = False
+        for row in self.of("episodes", child):
             start, end = day(row.get("DECOM")), day(row.get("DEC"))
-            if start is None:
-                continue
-            if covered_from is None or (previous_end is not None and start > previous_end):
-                covered_from = start
-            previous_end = end
-            if end is None or end > self.end:
-                return covered_from <= self.start
-        return False
+            in_year = start is not None and start <= self.end and (end is None or end >= self.start)
+            during = during or in_year
+            enters = row.get("RNE") == "S" and start is not None and self.start < start <= self.end
+            leaves = row.get("REC") != "X1" and end is not None and self.start <= end < self.end
+            if enters or leaves or (in_year and row.get("LS") in ("V3", "V4")):
+                return False
+        return during
 
 
 def run_rules(ret: Return, year: int) -> Iterator[tuple[Entry, Hit]]:
