@@ -147,9 +147,7 @@ def mother_not_completed(ret: Return) -> Iterator[Hit]:
         lambda row: (
             row.get("SEX") == "F"
             and row.get("MOTHER") is None
-            and (years := age(day(row.get("DOB")), ret.end)) is not None
-            and years >= 11
-            and looked_after_in_year(ret, row.get("CHILD"))
+            and any(e.get("LS") not in RESPITE for e in ret.of("episodes", row.get("CHILD")))
         ),
         "MOTHER",
     )
