@@ -407,7 +407,19 @@ def without_decision(test: Callable[[Row], bool], column: str):
 
 
 rule("551")(without_decision(lambda row: row.get("PLACE") in ADOPTION_PLACEMENTS, "PLACE"))
-rule("553")(without_decision(lambda row: row.get("LS") == "E1", "LS"))
+
+
+@rule("553")
+def placement_order_without_decision(ret: Return) -> Iterator[Hit]:
+    """An E1 episode with no decision to place for adoption; while it is open, a decision marked revoked."""
+    yield from without_decision(lambda row: row.get("LS") == "E1", "LS")(ret)
+    for child, rows in ret.children("episodes"):
+        if any(row.get("LS") == "E1" and row.get("DEC") is None for row in rows):
+            for placed in ret.of("placed_for_adoption", child):
+                if given(placed, "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"):
+                    yield Hit(placed, "DATE_PLACED_CEASED")
+
+
 rule("555")(without_decision(lambda row: row.get("LS") == "D1", "LS"))
 
 

@@ -310,6 +310,17 @@ CASES += [
     Case("1002", LEAVER, [], previous={"episodes": [ep(decom="2023-01-01", DEC="2023-06-01", REC="E13")]}),
     Case("1010", LEAVER, [("1", 2)], previous={"episodes": [ep(decom="2023-01-01")]}),
     Case("1010", LEAVER, [], previous={"episodes": [ep(decom="2023-01-01", DEC="2023-06-01", REC="E13")]}),
+    # 553: a decision revoked while the placement order's episode is open
+    Case(
+        "553",
+        {
+            "episodes": [ep(LS="E1")],
+            "placed_for_adoption": [
+                tr(DATE_PLACED="2024-04-02", DATE_PLACED_CEASED="2024-06-01", REASON_PLACED_CEASED="RD1")
+            ],
+        },
+        [("1", 2)],
+    ),
     # 399 reviews too
     Case("399", {"episodes": [ep(LS="V4")], "reviews": [tr(REVIEW="2024-06-01")]}, [("1", 2)]),
     # 336: the episode before an adoption placement with its foster carers
