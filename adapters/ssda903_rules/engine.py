@@ -227,9 +227,12 @@ class Return:
         return rows[0] if rows else None
 
     def dob(self, child: Any) -> date | None:
-        """The child's date of birth from the header table (else from the row's own DOB, if any)."""
-        row = self.header(child)
-        return day(row.get("DOB")) if row else None
+        """The child's date of birth from its (first) header row, or None."""
+        return self._dobs.get(child)
+
+    @cached_property
+    def _dobs(self) -> dict[Any, date | None]:
+        return {child: day(rows[0].get("DOB")) for child, rows in self.by_child("header").items()}
 
     def children(self, table: str) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
         return iter(self.by_child(table).items())
