@@ -1,6 +1,8 @@
 """The SSDA903 rules as a whole: every catalogue rule is run or listed with a reason, and findings' shape."""
 
 import csv
+import subprocess
+import sys
 from datetime import date
 from importlib import import_module
 from pathlib import Path
@@ -99,3 +101,12 @@ def test_year_chooses_the_rules_and_their_wording():
         2024: ["Mother's child date of birth is recorded but gender shows that the child is a male."],
         2025: ["Mother's child date of birth is recorded but sex shows that the child is a male."],
     }
+
+
+def test_the_rules_import_no_flask_database_or_gateway_code():
+    code = (
+        "import sys, adapters.ssda903_rules; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'exchange')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
