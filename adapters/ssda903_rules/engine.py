@@ -196,7 +196,10 @@ class Return:
         self.previous = previous
         self.tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
         for name, rows in tables.items():
-            self.tables[ALIASES.get(name, name)].extend(normalised(row) for row in rows)
+            table = ALIASES.get(name, name)
+            if table not in self.tables:
+                raise ValueError(f"{name} is not an SSDA903 table")
+            self.tables[table].extend(normalised(row) for row in rows)
         self._by_child: dict[str, dict[Any, list[dict[str, Any]]]] = {}
 
     def rows(self, table: str) -> list[dict[str, Any]]:

@@ -92,6 +92,11 @@ def test_a_year_without_a_catalogue_is_refused():
         run({}, year=2019)
 
 
+def test_an_unknown_table_is_refused():
+    with pytest.raises(ValueError, match="not an SSDA903 table"):
+        run({"episode": []}, year=2025)
+
+
 def test_year_chooses_the_rules_and_their_wording():
     tables = {"header": [{**header("C7"), "SEX": "M", "MC_DOB": date(2020, 1, 1), "_row": 2}]}
     messages = {
