@@ -251,3 +251,50 @@ def apply_many(
         "statuses": _upsert_many(session, LegalStatusEpisode, STATUS_KEY, list(batch.statuses.values())),
     }
     return [str(submission_id) if w is None else ids[w[0]][w[1]] for w in written]
+
+
+#: the child's values a merged view gives, each with the source it came from
+MERGED_FIELDS = ("date_of_birth", "sex", "upn", "ethnicity")
+
+
+def merged_child(session: Session, org: Organisation, la_child_id: str) -> dict[str, Any]:
+    """Every source's record of one child of the LA (its CIN census and SSDA903 rows, then the LA's care
+    cases naming the child, source ``case`` with the case id), and its values merged: the last source that
+    gives a value wins, and says where it came from (``source``, ``submission_id``, ``collection_year``)."""
+    rows = session.scalars(
+        select(ReturnChild)
+        .where(ReturnChild.org_id == org.id, ReturnChild.la_child_id == la_child_id)
+        .order_by(ReturnChild.updated_at)
+    ).all()
+    sources = [
+        {
+            "source": row.source,
+            "submission_id": str(row.submission_id),
+            "collection_year": row.collection_year,
+            "document": row.document,
+        }
+        for row in rows
+    ]
+    cases = session.execute(
+        select(Case.id, CaseChild.date_of_birth, CaseChild.sex)
+        .join(Case, CaseChild.case_id == Case.id)
+        .where(Case.applicant_la == org.la_code, CaseChild.la_child_id == la_child_id)
+        .order_by(Case.created_at)
+    )
+    sources += [
+        {
+            "source": "case",
+            "submission_id": str(case_id),
+            "collection_year": None,
+            "document": {"date_of_birth": born.isoformat() if born else None, "sex": sex},
+        }
+        for case_id, born, sex in cases
+    ]
+    values: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        for name in MERGED_FIELDS:
+            value = source["document"].get(name)
+            if value is not None:
+                values[name] = {key: source[key] for key in ("source", "submission_id", "collection_year")}
+                values[name]["value"] = value
+    return {"la_child_id": la_child_id, "sources": sources, "values": values}

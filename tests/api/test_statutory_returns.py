@@ -321,7 +321,9 @@ def test_cin_reference_fixture_faults_are_reported_with_lines_and_nothing_invali
     assert answer.status_code == (201 if kept else 422), body
     assert (body["records"], body["accepted"], body["rejected"]) == (children, int(kept), children - kept)
     assert first_codes <= {code for *_, code in report(body)}
-    in_children = [f for f in body["report"] if f["position"].get("xpath", "").startswith("/Message/Children/")]
+    in_children = [
+        f for f in body["report"] if f["position"].get("xpath", "").startswith("/Message/Children/")
+    ]
     assert in_children and all(isinstance(f["position"]["line"], int) for f in in_children)
     assert stored()["return_children"] == int(kept)
 
@@ -333,7 +335,9 @@ def test_cin_fake_census_of_a_made_up_la_is_refused_whole(la, submit):
     assert stored() == dict.fromkeys(stored(), 0)
 
 
-def test_cin_fake_census_of_332_children_stores_every_child_with_its_findings(la, submit, client, auth_headers):
+def test_cin_fake_census_of_332_children_stores_every_child_with_its_findings(
+    la, submit, client, auth_headers
+):
     # the same children under LEA 202's header: the UPN rules check each UPN's own LA digits (findings now)
     data = (CIN_SAMPLES / "d2i_fake_CIN_data.xml").read_bytes().replace(b"<LEA>975</LEA>", b"<LEA>202</LEA>")
     lea = la("202")
@@ -554,6 +558,8 @@ def test_a_large_census_refused_late_by_the_worker_stores_nothing(app, camden_wi
 
 
 def findings_csv(client: Any, headers: dict[str, str], submission_id: str) -> str:
-    answer = client.get(f"/v1/submissions/{submission_id}/findings", headers={**headers, "Accept": "text/csv"})
+    answer = client.get(
+        f"/v1/submissions/{submission_id}/findings", headers={**headers, "Accept": "text/csv"}
+    )
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
     return answer.get_data(as_text=True)
