@@ -631,3 +631,342 @@ def rule_8950q(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
         if "19A" in assessment["factors"]:
             yield f"{where}/FactorsIdentifiedAtAssessment"
+
+
+# --- CINplanDates ------------------------------------------------------------------------------------
+def _periods(groups: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
+    return [(_d(g["start_date"]), _d(g["end_date"])) for g in groups]  # type: ignore[misc]
+
+
+def _during(day: date, start: date, end: date | None) -> bool:
+    return start <= day and (end is None or day <= end)
+
+
+@rule("4000", "CIN Plan details provided for a referral with no further action")
+def rule_4000(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["referral_nfa"] and episode["cin_plans"]:
+            yield where
+
+
+@rule("4001", "A CIN Plan cannot run concurrently with a Child Protection Plan")
+def rule_4001(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        plans, protections = _periods(episode["cin_plans"]), _periods(episode["child_protection_plans"])
+        if any(
+            p_start < (c_end or date.max) and c_start < (p_end or date.max)
+            for p_start, p_end in plans
+            for c_start, c_end in protections
+        ):
+            yield where
+
+
+@rule("4003", "A CPP review date is shown as being held at the same time as an open CIN Plan.")
+def rule_4003(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        plans = _periods(episode["cin_plans"])
+        reviews = [_d(r) for p in episode["child_protection_plans"] for r in p["reviews"] if r]
+        if any(_during(r, s, e) for r in reviews for s, e in plans):  # type: ignore[arg-type]
+            yield where
+
+
+@rule(
+    "4004",
+    "This child is showing more than one open CIN Plan, i.e. with no End Date",
+)
+def rule_4004(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if sum(not p["end_date"] for p in episode["cin_plans"]) > 1:
+            yield where
+
+
+@rule("4008", "CIN Plan shown as starting after the child\u2019s Date of Death.")
+def rule_4008(child: Child, census: Census) -> Iterator[str]:
+    died = _d(child["date_of_death"])
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if died and _d(plan["start_date"]) > died:  # type: ignore[operator]
+            yield f"{where}/CINPlanStartDate"
+
+
+@rule("4009Q", "CIN Plan cannot end after the child\u2019s Date of Death")
+def rule_4009q(child: Child, census: Census) -> Iterator[str]:
+    died = _d(child["date_of_death"])
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        ended = _d(plan["end_date"])
+        if died and ended and ended > died:
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule("4010", "CIN Plan start date is missing or out of data collection period")
+def rule_4010(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+            yield f"{where}/CINPlanStartDate"
+
+
+@rule("4011", "CIN Plan End Date earlier than Start Date")
+def rule_4011(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if plan["end_date"] and plan["end_date"] < plan["start_date"]:
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule(
+    "4012Q",
+    "Please check and either amend or provide a reason: "
+    "CIN Plan shown as starting and ending on the same day",
+)
+def rule_4012q(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if plan["end_date"] == plan["start_date"]:
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule("4013", "CIN Plan end date must fall within the census year")
+def rule_4013(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        ended = _d(plan["end_date"])
+        if ended and not census.within(ended):
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule("4014", "CIN Plan data contains overlapping dates")
+def rule_4014(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if len(episode["cin_plans"]) > 1 and _overlap(_periods(episode["cin_plans"])):
+            yield where
+
+
+@rule("4015", "The CIN Plan start date cannot be before the referral date")
+def rule_4015(child: Child, census: Census) -> Iterator[str]:
+    for where, episode, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if plan["start_date"] < episode["referral_date"]:
+            yield f"{where}/CINPlanStartDate"
+
+
+# --- Section47 ---------------------------------------------------------------------------------------
+def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
+    """(xpath suffix, date) of each initial child protection conference of an episode."""
+    found = [("/DateOfInitialCPC", episode["date_of_initial_cpc"])] if episode["date_of_initial_cpc"] else []
+    found += [
+        (f"/Section47[{n}]/DateOfInitialCPC", s["date_of_initial_cpc"])
+        for n, s in enumerate(episode["section47_enquiries"], start=1)
+        if s["date_of_initial_cpc"]
+    ]
+    return found
+
+
+@rule("1104", "The date of the initial child protection conference cannot be before the referral date")
+def rule_1104(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        for suffix, day in _conferences(episode):
+            if day < episode["referral_date"]:
+                yield where + suffix
+
+
+@rule(
+    "2884",
+    "An initial child protection conference is recorded at both the S47 and CIN Details level and it should "
+    "only be recorded in one",
+)
+def rule_2884(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["date_of_initial_cpc"] and any(
+            s["date_of_initial_cpc"] for s in episode["section47_enquiries"]
+        ):
+            yield f"{where}/DateOfInitialCPC"
+
+
+@rule("2889", "The S47 start date cannot be before the referral date.")
+def rule_2889(child: Child, census: Census) -> Iterator[str]:
+    for where, episode, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if s47["start_date"] < episode["referral_date"]:
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule(
+    "8615",
+    "Section 47 Enquiry Start Date must be present and cannot be later than the date of the initial Child "
+    "Protection Conference",
+)
+def rule_8615(child: Child, census: Census) -> Iterator[str]:
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if s47["date_of_initial_cpc"] and s47["start_date"] > s47["date_of_initial_cpc"]:
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule(
+    "8675Q",
+    "Please check and either amend data or provide a reason: S47 Enquiry started more than 15 working days "
+    "before the end of the census year. However, there is no date of Initial Child Protection Conference.",
+)
+def rule_8675q(child: Child, census: Census) -> Iterator[str]:
+    cutoff = _weekdays_before(census.reference_date, 15)
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if _is_open_s47(s47) and _d(s47["start_date"]) < cutoff:  # type: ignore[operator]
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule("8715", "Date of Initial Child Protection Conference must fall within the census year")
+def rule_8715(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        for suffix, day in _conferences(episode):
+            if not census.within(_d(day)):  # type: ignore[arg-type]
+                yield where + suffix
+
+
+@rule(
+    "8740",
+    "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by the end of the "
+    "census year, the start date must fall within the census year",
+)
+def rule_8740(child: Child, census: Census) -> Iterator[str]:
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if _is_open_s47(s47) and not census.within(_d(s47["start_date"])):  # type: ignore[arg-type]
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule("8839", "Within one CINDetails group there are 2 or more open S47 Assessments")
+def rule_8839(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if sum(_is_open_s47(s) for s in episode["section47_enquiries"]) > 1:
+            yield where
+
+
+@rule(
+    "8870Q",
+    "Please check and either amend or provide a reason: The Target Date for Initial Child Protection "
+    "Conference should not be a weekend",
+)
+def rule_8870q(child: Child, census: Census) -> Iterator[str]:
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        target = _d(s47["initial_cpc_target"])
+        if target and target.weekday() >= 5:
+            yield f"{where}/InitialCPCtarget"
+
+
+@rule("8875", "The Date of Initial Child Protection Conference cannot be a weekend")
+def rule_8875(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        for suffix, day in _conferences(episode):
+            if _d(day).weekday() >= 5:  # type: ignore[union-attr]
+                yield where + suffix
+
+
+@rule(
+    "8890",
+    "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
+)
+def rule_8890(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        ongoing = _starting_during_another(
+            episode["section47_enquiries"],
+            lambda s: s["date_of_initial_cpc"] or (s["start_date"] if s["icpc_not_required"] else None),
+        )
+        for number in ongoing:
+            yield f"{where}/Section47[{number}]/S47ActualStartDate"
+
+
+# --- ChildProtectionPlans ----------------------------------------------------------------------------
+@rule(
+    "2883",
+    "There are more child protection plans starting than initial conferences taking place",
+)
+def rule_2883(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        starting = [p for p in episode["child_protection_plans"] if census.within(_d(p["start_date"]))]  # type: ignore[arg-type]
+        held = [day for _, day in _conferences(episode) if census.within(_d(day))]  # type: ignore[arg-type]
+        if len(starting) > len(held):
+            yield where
+
+
+@rule(
+    "2885",
+    "Child protection plan shown as starting a different day to the initial child protection conference.",
+)
+def rule_2885(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        held = {day for _, day in _conferences(episode)}
+        for number, plan in enumerate(episode["child_protection_plans"], start=1):
+            if held and census.within(_d(plan["start_date"])) and plan["start_date"] not in held:  # type: ignore[arg-type]
+                yield f"{where}/ChildProtectionPlans[{number}]/CPPstartDate"
+
+
+@rule("1105", "The child protection plan start date cannot be before the referral date")
+def rule_1105(child: Child, census: Census) -> Iterator[str]:
+    for where, episode, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if plan["start_date"] < episode["referral_date"]:
+            yield f"{where}/CPPstartDate"
+
+
+@rule("8720", "Child Protection Plan Start Date missing or out of data collection period")
+def rule_8720(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+            yield f"{where}/CPPstartDate"
+
+
+@rule("8832", "Child Protection details provided for a referral with no further action.")
+def rule_8832(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["referral_nfa"] and episode["child_protection_plans"]:
+            yield where
+
+
+@rule("8840", "Child Protection Plan cannot start and end on the same day")
+def rule_8840(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if plan["end_date"] == plan["start_date"]:
+            yield f"{where}/CPPendDate"
+
+
+@rule("8841", "The review date cannot be on the same day or before the Child protection Plan start date.")
+def rule_8841(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if any(review <= plan["start_date"] for review in plan["reviews"] if review):
+            yield f"{where}/Reviews"
+
+
+@rule("8915", "Child Protection Plan shown as starting after the child\u2019s Date of Death")
+def rule_8915(child: Child, census: Census) -> Iterator[str]:
+    died = child["date_of_death"]
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if died and plan["start_date"] > died:
+            yield f"{where}/CPPstartDate"
+
+
+@rule("8920", "Child Protection Plan cannot end after the child\u2019s Date of Death")
+def rule_8920(child: Child, census: Census) -> Iterator[str]:
+    died = child["date_of_death"]
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if died and plan["end_date"] and plan["end_date"] > died:
+            yield f"{where}/CPPendDate"
+
+
+@rule("8925", "Child Protection Plan End Date earlier than Start Date")
+def rule_8925(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if plan["end_date"] and plan["end_date"] < plan["start_date"]:
+            yield f"{where}/CPPendDate"
+
+
+@rule("8930", "Child Protection Plan End Date must fall within the census year")
+def rule_8930(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        ended = _d(plan["end_date"])
+        if ended and not census.within(ended):
+            yield f"{where}/CPPendDate"
+
+
+@rule("8935", "This child is showing more than one open Child Protection plan, i.e. with no End Date")
+def rule_8935(child: Child, census: Census) -> Iterator[str]:
+    plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
+    if sum(not p["end_date"] for p in plans) > 1:
+        yield ""
+
+
+@rule("8940", "Child Protection Plan data contains overlapping dates")
+def rule_8940(child: Child, census: Census) -> Iterator[str]:
+    plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
+    if len(plans) > 1 and _overlap(_periods(plans)):
+        yield ""
