@@ -3,7 +3,9 @@
 An adapter knows nothing of Flask or the database. Inbound, ``parse`` reads a binary stream
 incrementally (memory must not grow with the size of the file) and yields, in file order,
 ``Record`` objects (canonical data, not yet checked against the canonical schemas, which the
-pipeline does) and ``RecordError`` objects (a fault confined to one record, with its position).
+pipeline does), ``RecordError`` objects (a record rejected for one fault, with its position), ``Rejected``
+objects (a record rejected with every fault it has) and, for a statutory return, ``Finding`` objects (a DfE
+validation rule a stored record breaks: the record is kept, the finding is stored beside it).
 A fault that makes the rest of the stream unreadable (a DOCTYPE, a wrong root element, a
 truncated file, an unknown collection year) raises ``FormatError`` instead: the pipeline then
 stores none of the stream's records. Outbound, ``render`` turns canonical records into bytes.
@@ -76,6 +78,14 @@ class RecordError:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """One record rejected with all its faults (a ``RecordError`` alone is a record with one fault)."""
+
+    position: Position
+    faults: tuple[RecordError, ...]
+
+
+@dataclass(frozen=True)
 class Finding:
     """A statutory-return validation rule that a record breaks: reported beside the record, which is kept.
 
@@ -89,6 +99,10 @@ class Finding:
     record: str | None
     position: Position
     message: str
+
+
+#: what ``Adapter.parse`` yields
+Item = Record | RecordError | Rejected | Finding
 
 
 class FormatError(Exception):
@@ -137,7 +151,7 @@ class Adapter:
     def __init__(self, places: Places) -> None:
         self.places = places
 
-    def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+    def parse(self, stream: BinaryIO) -> Iterator[Item]:
         raise NotImplementedError(f"{self.name} does not read its format")
 
     def render(self, records: Iterable[dict[str, Any]]) -> Iterator[bytes]:

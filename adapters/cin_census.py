@@ -1,4 +1,4 @@
-"""Inbound adapter ``cin-census``: the DfE Children in Need census XML, every collection year 2017-2026.
+"""Inbound adapter ``cin-census``: the DfE Children in Need census XML, collection years 2016-17 to 2026-27.
 
 Clients send ``application/xml; profile=cin-census`` (or ``text/xml``). The file is read with lxml
 ``iterparse`` one ``Child`` at a time, and each element is cleared once used, so memory stays flat
@@ -8,16 +8,21 @@ whatever the file's size. Order of work:
    DTD), an entity reference or a processing instruction raises ``FormatError``; so do an encoding other
    than UTF-8, bytes that are not UTF-8, a truncated or malformed file and a root other than ``Message``.
 2. The envelope ``Message/Header/Children/Child`` is checked in code. The header's
-   ``CollectionDetails/Year`` chooses the XSD (``schemas/xsd/cin/``); a year outside 2017-2026 or a
-   header that breaks it raises ``FormatError``. The header becomes one ``Record("cin_header", ...)``.
+   ``CollectionDetails/Year`` is DfE's: the year the census ends (``2027`` is 2026-27, 1 April 2026 to
+   31 March 2027). It chooses the XSD (``schemas/xsd/cin/``, the 2026 schema serving 2026-27 too); a year
+   outside 2017-2027 or a header that breaks it raises ``FormatError``. The header becomes one
+   ``Record("cin_header", ...)``. (The 2025-26 return, ``2026``, is still read with the pre-proceedings
+   block allowed: the exchange read 2026 as the pre-proceedings year before it followed DfE's convention.)
 3. Each ``Child`` is validated on its own against that year's schema (derived once per process from the
-   shipped copy and the exchange's overlays, see ``schemas/xsd/cin/README.md``), then against the DfE
-   rules that need nothing but the child: UPN 1510/1530/1540/1550 and unborn child's sex 8750.
-   A valid child becomes one ``Record("cin_child", ...)``; an invalid one becomes one ``RecordError``
-   (the first fault's position and code, every fault in the message) and reading goes on.
+   shipped copy and the exchange's overlays, see ``schemas/xsd/cin/README.md``). An invalid child is one
+   ``Rejected`` with every schema fault; reading goes on. A valid child becomes one
+   ``Record("cin_child", ...)``, followed by a ``Finding`` for each DfE validation rule of that year it
+   breaks (``adapters.cin_rules``): the child is stored whatever its findings. Rules that compare
+   children (a repeated LA child id 8510, a repeated UPN 1520) keep only the ids seen, and rules about the
+   return as a whole (2886Q, 2887Q) only counts, so memory stays flat.
 
 Codes: ``xml.*`` (the file), ``cin.*`` (the envelope and header), ``xsd.*`` (a child against the XSD),
-and ``cin.<DfE rule id>`` (``cin.1510``, ``cin.8750``) as in ``schemas.rules``. Messages name elements and
+and ``cin.<DfE rule id>`` (``cin.1510``, ``cin.8535Q``) for findings. Messages name elements and
 never repeat a value (a UPN, a name, a date of birth).
 
 Normalisation: yes/no as ``0/1/true/false/TRUE/FALSE`` becomes a boolean; ``GenderCurrent`` (before
@@ -36,18 +41,20 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from adapters.base import Adapter, FormatError, Position, Record, RecordError, rewound
-from schemas import code_lists
+from adapters import cin_rules
+from adapters.base import Adapter, FormatError, Item, Position, Record, RecordError, Rejected, rewound
 from schemas import error_codes as codes
-from schemas.upn import upn_faults
 
-YEARS = range(2017, 2027)
+#: DfE's collection years (the year the census ends): 2017 is 2016-17, 2027 is 2026-27
+YEARS = range(2017, 2028)
+#: the newest shipped schema; later years are read with it and their overlays
+LATEST_SCHEMA = 2026
 #: the first collection year whose children carry ``Sex`` (M/F/U) instead of ``GenderCurrent``
 SEX_FROM_YEAR = 2025
 #: the overlays applied, in order, to each year's copy of the schema (``schemas/xsd/cin/README.md``)
 OVERLAYS = {
     year: ("exchange_overlay_all_years.xsd",)
-    + (("exchange_overlay_2026_preproceedings.xsd",) if year == 2026 else ())
+    + (("exchange_overlay_2026_preproceedings.xsd",) if year >= 2026 else ())
     for year in YEARS
 }
 GENDER_TO_SEX = {"1": "M", "2": "F", "0": "U", "9": "U"}
@@ -81,19 +88,20 @@ _XSD_FAULTS = {
     "SCHEMAV_CVC_COMPLEX_TYPE_2_4": (codes.XSD_STRUCTURE, "is missing, misplaced or not expected here"),
     "SCHEMAV_CVC_ELT_1": (codes.XSD_STRUCTURE, "is not an element of this schema"),
 }
-#: a child's message lists at most this many faults
+#: a header's message lists at most this many faults
 MESSAGE_FAULTS = 10
 
 
 class CinCensusAdapter(Adapter):
     name = "cin-census"
     description = (
-        "DfE Children in Need census XML, collection years 2017-2026 (with the 2026-27 pre-proceedings)"
+        "DfE Children in Need census XML, collection years 2016-17 to 2026-27 (with its pre-proceedings), "
+        "every DfE validation rule reported as a finding"
     )
     media_types = ("application/xml", "text/xml")
     inbound = True
 
-    def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+    def parse(self, stream: BinaryIO) -> Iterator[Item]:
         reader = _Census()
         events = etree.iterparse(
             _utf8_only(stream), events=("start", "end", "pi"), tag=ENVELOPE, remove_comments=True, **SECURE
@@ -118,6 +126,7 @@ class CinCensusAdapter(Adapter):
         if not reader.prolog_checked and events.root is not None:
             reader.check_prolog(events.root)
         reader.finish()
+        yield from reader.checks.finish()
 
 
 class _Census:
@@ -133,7 +142,7 @@ class _Census:
         self.year = 0
         self.la_code = ""
         self.schema: etree.XMLSchema | None = None
-        self.known_la_numbers = code_lists.codes("upn_la_numbers")
+        self.checks = cin_rules.Checks()
 
     def check_prolog(self, element: Any) -> None:
         info = element.getroottree().docinfo
@@ -171,18 +180,18 @@ class _Census:
             yield from self._strays(element.getprevious())
             self.current = element
 
-    def end(self, element: Any) -> Iterator[Record | RecordError]:
+    def end(self, element: Any) -> Iterator[Item]:
         if self.current is not None and element is not self.current:
             return
         self.current = None
         tag = element.tag
         if tag == "Header":
             self.header = element
-            yield self._header(element)
+            yield from self._header(element)
             element.clear()
         elif tag == "Child":
             self.count += 1
-            yield self._child(element)
+            yield from self._child(element)
             element.clear()
             while element.getprevious() is not None:  # what is read is dropped: memory stays flat
                 del self.children[0]
@@ -213,7 +222,7 @@ class _Census:
             )
             self.children.remove(stray)
 
-    def _header(self, element: Any) -> Record:
+    def _header(self, element: Any) -> Iterator[Item]:
         position = Position(line=element.sourceline, xpath="/Message/Header")
         year_text = (element.findtext("CollectionDetails/Year") or "").strip()
         if not (year_text.isdigit() and int(year_text) in YEARS):
@@ -232,48 +241,33 @@ class _Census:
         self.la_code = (element.findtext("Source/LEA") or "").strip()
         if not self.la_code:
             raise FormatError(codes.CIN_HEADER, "Header/Source/LEA (the LA's code) is required.", position)
-        return Record(
-            "cin_header",
-            {
-                "la_code": self.la_code,
-                "collection_year": self.year,
-                "reference_date": _date(element.findtext("CollectionDetails/ReferenceDate")),
-                "collection": _text(element.findtext("CollectionDetails/Collection")),
-            },
-            position,
-        )
+        header = {
+            "la_code": self.la_code,
+            "collection_year": self.year,
+            "reference_date": _date(element.findtext("CollectionDetails/ReferenceDate")),
+            "collection": _text(element.findtext("CollectionDetails/Collection")),
+        }
+        yield Record("cin_header", header, position)
+        yield from self.checks.header(header, position)
 
-    def _child(self, element: Any) -> Record | RecordError:
+    def _child(self, element: Any) -> Iterator[Item]:
         xpath = f"/Message/Children/Child[{self.count}]"
         assert self.schema is not None  # a Child is only read after its Header
+        position = Position(line=element.sourceline, xpath=xpath)
         if not self.schema.validate(element):
             faults = _xsd_faults(self.schema.error_log, xpath)
-            line, where, code, _ = faults[0]
-            return RecordError(Position(line=line, xpath=where), code, _summary(faults))
-        identifiers = {part.tag: (part.text or "").strip() for part in element[0]}
-        rule_faults = self._rule_faults(identifiers)
-        if rule_faults:
-            return RecordError(
-                Position(line=element.sourceline, xpath=xpath),
-                rule_faults[0][0],
-                "; ".join(f"ChildIdentifiers: {message}" for _, message in rule_faults),
+            yield Rejected(
+                position,
+                tuple(
+                    RecordError(Position(line=line, xpath=where), code, message)
+                    for line, where, code, message in faults
+                ),
             )
-        return Record(
-            "cin_child",
-            _child_data(element, identifiers, self.la_code),
-            Position(line=element.sourceline, xpath=xpath),
-        )
-
-    def _rule_faults(self, identifiers: dict[str, str]) -> list[tuple[str, str]]:
-        """The DfE rules that need only the child's identifiers (the XSD has already checked the rest)."""
-        faults = upn_faults(identifiers["UPN"], self.known_la_numbers) if "UPN" in identifiers else []
-        unborn = "PersonBirthDate" not in identifiers and "ExpectedPersonBirthDate" in identifiers
-        if unborn and self.year >= SEX_FROM_YEAR and identifiers["Sex"] != "U":
-            faults.append(("8750", "Sex must equal U for an unborn child"))
-        elif unborn and self.year < SEX_FROM_YEAR and identifiers["GenderCurrent"] != "0":
-            faults.append(("8750", "Gender must equal 0 for an unborn child"))
-        # the same codes as schemas.rules: cin.<DfE rule id>
-        return [(f"cin.{rule}" if rule.isdigit() else rule, message) for rule, message in faults]
+            return
+        identifiers = {part.tag: (part.text or "").strip() for part in element[0]}
+        data = _child_data(element, identifiers, self.la_code, self.year)
+        yield Record("cin_child", data, position)
+        yield from self.checks.child(data, identifiers.get("GenderCurrent"), position)
 
 
 def _envelope(message: str, element: Any) -> FormatError:
@@ -313,12 +307,13 @@ def _texts(element: Any) -> dict[str, str | None]:
     return {part.tag: part.text for part in element}
 
 
-def _child_data(element: Any, identifiers: dict[str, str], la_code: str) -> dict[str, Any]:
+def _child_data(element: Any, identifiers: dict[str, str], la_code: str, year: int) -> dict[str, Any]:
     characteristics = element[1]
     sex = identifiers["Sex"] if "Sex" in identifiers else GENDER_TO_SEX[identifiers["GenderCurrent"]]
     disabilities = characteristics[1] if len(characteristics) > 1 else ()
     return {
         "la_code": la_code,
+        "collection_year": year,
         "la_child_id": identifiers["LAchildID"],
         "upn": identifiers.get("UPN") or None,
         "former_upn": identifiers.get("FormerUPN") or None,
@@ -437,7 +432,7 @@ def derived_xsd(year: int) -> bytes:
     """That year's shipped schema with the exchange's overlays merged in (read from the package once)."""
     if year not in YEARS:
         raise KeyError(year)
-    base = _read_xsd(f"CIN_schema_{year}.xsd")
+    base = _read_xsd(f"CIN_schema_{min(year, LATEST_SCHEMA)}.xsd")
     for name in OVERLAYS[year]:
         _overlay(base, _read_xsd(name))
     return etree.tostring(base)

@@ -2,22 +2,29 @@
 
 The format is told from the first non-blank byte: ``<`` is XML, anything else is one CSV table.
 
-CSV. The table is recognised by its header row: exactly the column names of one table of
-``schemas/ssda903_tables.json`` (derived from the liia-tools-pipeline 2017 schema and its yearly diffs), each
-once, in any order (the DfE tool's uasc table puts SEX before DOB, the liia schema after). A header that is no
-table's, or a table's with a column missing, added or repeated, refuses the whole file
-(``FormatError`` ``csv.header`` / ``csv.columns``): every row would be read wrongly. Rows are read one at a
-time (memory stays flat); a UTF-8 BOM is dropped; rows whose cells are all blank (spreadsheet exports end with
-them) are skipped; row numbers are what a spreadsheet shows (the header is row 1). A row with the wrong number
-of cells, or a cell that breaks its column's definition, is rejected alone (``RecordError``, one per faulty
-cell, coded with the 903 rule id the fault is, else ``ssda903.*``). Text that is not UTF-8, a CSV syntax
-fault or a line over 1 MiB refuses the file. A cell starting ``= + - @`` is plain data (escaped on output).
+CSV. The table is recognised by its header row: every column name of one table of
+``schemas/ssda903_tables.json`` (derived from the liia-tools-pipeline 2017 schema and its yearly diffs),
+each once, in any order (the DfE tool's uasc table puts SEX before DOB, the liia schema after) and in any
+case (``child`` is ``CHILD``). Columns no table has (an LA's extract often carries one) are ignored, and
+one ``query`` finding ``csv.extra_columns`` names them. A header that is no table's, or a table's with a
+column missing or repeated, refuses the whole file (``FormatError`` ``csv.header`` / ``csv.columns``):
+every row would be read wrongly. Rows are read one at a time (memory stays flat); a UTF-8 BOM is dropped;
+rows whose cells are all blank (spreadsheet exports end with them) are skipped; row numbers are what a
+spreadsheet shows (the header is row 1). A row with the wrong number of cells, or with cells that break
+their column's definition, is rejected alone (``Rejected`` with one fault per faulty cell, coded with the
+903 rule id the fault is, else ``ssda903.*``). Text that is not UTF-8, a CSV syntax fault or a line over
+1 MiB refuses the file. A cell starting ``= + - @`` is plain data (escaped on output).
+
+Rules. When a return has been read, the DfE SSDA903 validation rules of its collection year
+(``adapters.ssda903_rules.run``, given the rows of each table read, as text, with their CSV row numbers)
+yield their findings on the stored rows. The rows are kept as text until the end of the file for them: the
+one part of this adapter whose memory grows with the file. A year with no DfE catalogue runs no rule.
 
 XML. One ``EXPSSDA903`` document, read with lxml ``iterparse`` under the secure settings; a DOCTYPE (so any
 entity declaration or external DTD), a processing instruction, a wrong root or a syntax fault (a truncated
 file) refuses the stream. Each ``CHILD`` is detached from the tree when it ends and validated on its own
 against the shipped XSD, so line numbers stay and memory stays flat; an invalid child yields one
-``RecordError`` per schema fault and no records. The groups of a valid child become the rows of the CSV
+``Rejected`` with every schema fault, and no records. The groups of a valid child become the rows of the CSV
 tables (``PL`` is ``PLACE``; ``UASC``/``DUC`` make a ``uasc`` row) and go through the same cell checks.
 
 Records (field lists in ``schemas/ssda903.py``): ``header`` rows become ``looked_after_child``, ``episodes``
@@ -44,7 +51,19 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from adapters.base import Adapter, FormatError, Places, Position, Record, RecordError, rewound
+from adapters import ssda903_rules
+from adapters.base import (
+    Adapter,
+    Finding,
+    FormatError,
+    Item,
+    Places,
+    Position,
+    Record,
+    RecordError,
+    Rejected,
+    rewound,
+)
 from schemas import error_codes as codes
 from schemas.ssda903 import ROW_NOT_CARRIED, TABLES, integer_bounds
 
@@ -84,6 +103,8 @@ KINDS: dict[str, tuple[str, dict[str, str]]] = {
     ),
 }
 SEX_CODES = {"1": "M", "2": "F"}
+#: the rows of each table, as text, by column
+Tables = dict[str, list[dict[str, str]]]
 
 #: XML groups under HEADER that are rows of a table: (table, repeated element or None for HEADER's own cells)
 XML_GROUPS: tuple[tuple[str, str | None], ...] = (
@@ -179,8 +200,8 @@ def check_row(
     year: int | None,
     position: Position,
     cell_position: Callable[[str], Position],
-) -> Iterator[Record | RecordError]:
-    """The record made of one row of ``table`` (only the columns given), or one error per faulty cell."""
+) -> Iterator[Record | Rejected]:
+    """The record of one row of ``table`` (only the columns given), or its rejection (each faulty cell)."""
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
     faults = []
@@ -191,7 +212,7 @@ def check_row(
             code = definitions[name].rule or f"ssda903.{fault.kind}"
             faults.append(RecordError(cell_position(name), code, fault.message))
     if faults:
-        yield from faults
+        yield Rejected(position, tuple(faults))
     else:
         yield make_record(table, clean, position)
 
@@ -222,21 +243,38 @@ class Ssda903Adapter(Adapter):
         super().__init__(places)
         self.collection_year = collection_year
 
-    def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+    def parse(self, stream: BinaryIO) -> Iterator[Item]:
         head = stream.read(SNIFF)
         whole = rewound(head, stream)
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
-            return self.parse_xml(whole)
-        return self.parse_csv(whole)
+        # the rows, as text, for the rules of the collection year (the latest catalogue when none is named);
+        # none kept for a year without a catalogue
+        year = self.collection_year or max(ssda903_rules.YEARS)
+        tables: Tables | None = {} if year in ssda903_rules.YEARS else None
+        items = self.parse_xml(whole, tables) if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" else None
+        yield from items if items is not None else self.parse_csv(whole, tables)
+        if tables is not None:
+            yield from ssda903_rules.run(tables, year=year)
 
     # CSV
 
-    def parse_csv(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+    def parse_csv(self, stream: BinaryIO, tables: Tables | None) -> Iterator[Item]:
+        """The rows of one table; each row read is also added, as text, to ``tables`` (if kept)."""
         row_number = 0  # the last row read: a fault while reading is in the next one
         try:
             rows = csv.reader(decoded_lines(stream), strict=True)
-            header = next(rows, None)
+            given = next(rows, None)
+            header = [name.strip().upper() for name in given] if given else given
             table = self.table_of(header)
+            extra = [name for name in header if name not in TABLES[table]["columns"]]
+            if extra:
+                yield Finding(
+                    codes.CSV_EXTRA_COLUMNS,
+                    "query",
+                    None,
+                    Position(row=1),
+                    f"the column(s) {', '.join(extra)} are not part of the {table} table and were ignored",
+                )
+            kept = None if tables is None else tables.setdefault(table, [])
             row_number = 1
             width = len(header)
             for row_number, cells in enumerate(rows, start=2):
@@ -249,9 +287,12 @@ class Ssda903Adapter(Adapter):
                         f"the row has {len(cells)} cells where the {table} table has {width} columns",
                     )
                     continue
+                values = {n: v for n, v in zip(header, cells, strict=True) if n not in extra}
+                if kept is not None:
+                    kept.append({**values, ssda903_rules.ROW: row_number})
                 yield from check_row(
                     table,
-                    dict(zip(header, cells, strict=True)),
+                    values,
                     self.collection_year,
                     Position(row=row_number),
                     lambda column, row=row_number: Position(row=row, column=column),
@@ -270,7 +311,7 @@ class Ssda903Adapter(Adapter):
         if not header:
             raise FormatError(codes.CSV_HEADER, "the file is empty", Position(row=1))
         for table, spec in TABLES.items():
-            if len(set(header)) == len(header) and set(header) == set(spec["columns"]):
+            if len(set(header)) == len(header) and set(header) >= set(spec["columns"]):
                 if self.collection_year is not None and spec["since"] > self.collection_year:
                     raise FormatError(
                         codes.CSV_HEADER,
@@ -299,7 +340,7 @@ class Ssda903Adapter(Adapter):
 
     # XML
 
-    def parse_xml(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
+    def parse_xml(self, stream: BinaryIO, tables: Tables | None) -> Iterator[Item]:
         events = etree.iterparse(
             stream,
             events=("start", "end", "pi"),
@@ -331,7 +372,7 @@ class Ssda903Adapter(Adapter):
                         )
                 elif event == "end" and element.getparent() is root:
                     children += 1
-                    yield from self.child(element, children)
+                    yield from self.child(element, children, tables)
         except etree.XMLSyntaxError as error:
             raise FormatError(
                 codes.XML_SYNTAX, "the XML is not well-formed or is truncated", Position(line=error.lineno)
@@ -343,35 +384,44 @@ class Ssda903Adapter(Adapter):
                 codes.XML_EMPTY, f"{ROOT} holds no CHILD", Position(line=root.sourceline, xpath=f"/{ROOT}")
             )
 
-    def child(self, element: etree._Element, index: int) -> Iterator[Record | RecordError]:
+    def child(
+        self, element: etree._Element, index: int, tables: Tables | None
+    ) -> Iterator[Record | Rejected]:
         """The records of one CHILD, detached from the document (freeing it) and validated on its own."""
         xpath = f"/{ROOT}/{element.tag}[{index}]"
         alone = etree.Element(ROOT)
         alone.append(element)
         schema = xml_schema()
         if not schema.validate(alone):
+            faults = []
             for fault in schema.error_log:
                 path = fault.path.replace(f"/{ROOT}/{element.tag}", xpath, 1)
-                yield RecordError(
-                    Position(line=fault.line, xpath=path),
-                    codes.XML_SCHEMA,
-                    f"{path.rsplit('/', 1)[-1]} breaks the SSDA903 schema ({schema_reason(fault.type_name)})",
+                faults.append(
+                    RecordError(
+                        Position(line=fault.line, xpath=path),
+                        codes.XML_SCHEMA,
+                        f"{path.rsplit('/', 1)[-1]} breaks the SSDA903 schema "
+                        f"({schema_reason(fault.type_name)})",
+                    )
                 )
+            yield Rejected(Position(line=element.sourceline, xpath=xpath), tuple(faults))
             return
         header = element.find("HEADER")
         child_id = header.findtext("CHILDID", "")
-        yield from self.xml_row("header", header, f"{xpath}/HEADER", child_id, skip=frozenset())
+        rows = [("header", header, f"{xpath}/HEADER", frozenset())]
         for table, tag in XML_GROUPS:
             if tag is None:
                 if (table == "uasc" and header.findtext("UASC", "").strip() == "1") or any(
                     header.findtext(name, "").strip() for name in carried_columns(table)
                 ):
-                    yield from self.xml_row(table, header, f"{xpath}/HEADER", child_id)
+                    rows.append((table, header, f"{xpath}/HEADER", ROW_NOT_CARRIED))
                 continue
             for number, group in enumerate(header.iterfind(tag), start=1):
-                yield from self.xml_row(table, group, f"{xpath}/HEADER/{tag}[{number}]", child_id)
+                rows.append((table, group, f"{xpath}/HEADER/{tag}[{number}]", ROW_NOT_CARRIED))
         for number, episode in enumerate(element.iterfind("EPISODE"), start=1):
-            yield from self.xml_row("episodes", episode, f"{xpath}/EPISODE[{number}]", child_id)
+            rows.append(("episodes", episode, f"{xpath}/EPISODE[{number}]", ROW_NOT_CARRIED))
+        for table, group, where, skip in rows:
+            yield from self.xml_row(table, group, where, child_id, tables, skip)
 
     def xml_row(
         self,
@@ -379,14 +429,17 @@ class Ssda903Adapter(Adapter):
         group: etree._Element,
         xpath: str,
         child_id: str,
-        skip: frozenset[str] = ROW_NOT_CARRIED,
-    ) -> Iterator[Record | RecordError]:
+        tables: Tables | None,
+        skip: frozenset[str],
+    ) -> Iterator[Record | Rejected]:
         """One table row from the cells under ``group`` (an absent optional element is a blank cell)."""
         cells = {
             name: group.find(XML_TAGS.get(name, name)) for name in columns(table, None) if name not in skip
         }
         values = {name: "" if cell is None else cell.text or "" for name, cell in cells.items()}
         values["CHILD"] = child_id
+        if tables is not None:
+            tables.setdefault(table, []).append(values)
 
         def cell_position(name: str) -> Position:
             cell = cells.get(name)

@@ -19,7 +19,11 @@ atomic=False) -> Submission``
     PostgreSQL), read it while staging its valid records in short transactions (progress shows in
     ``records``), then store them all in one transaction. False when there was nothing to do.
 
-Processing reads the adapter's stream record by record: each record is checked against
+Processing reads the adapter's stream record by record. ``records`` counts data records (a return's
+header is not one), ``accepted + rejected = records``. A record the adapter rejects (``RecordError``, or
+``Rejected`` with all its faults) goes in the report; a ``Finding`` (a DfE rule a kept record breaks) is
+stored beside the records, in the same transaction, counted by severity in ``findings`` and listed in the
+report too (whose first ``REPORT_LIMIT`` items are kept). Each record is checked against
 ``schemas.RECORD_SCHEMAS[kind]`` (cases also against ``schemas.rules.case_faults``) and the rules only the
 exchange can check (the submitting LA is the applicant LA; a reference appears once per submission; a
 return's header names the submitter's LA), then stored. A rejected record goes in the report with its
@@ -41,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters import registry
-from adapters.base import Adapter, FormatError, Position, Record, RecordError
+from adapters.base import Adapter, Finding, FormatError, Position, Record, RecordError, Rejected
 from exchange import audit, clock, idempotency
 from exchange.auth.receipts import sign_claims
 from exchange.bodies import Body
@@ -50,6 +54,7 @@ from exchange.models import Organisation, Submission
 from exchange.reference import Reference
 from exchange.settings import Settings
 from exchange.store import cases as case_store
+from exchange.store import findings as finding_store
 from exchange.store import returns as return_store
 from exchange.store import submissions as store
 from schemas import RECORD_SCHEMAS, rules
@@ -136,7 +141,7 @@ def submit(
         records=0,
         accepted=0,
         rejected=0,
-        report=[],
+        findings={},
         stored_ids=[],
         received_at=now,
         # the request processes an inline body itself; the worker takes it over only if the request dies
@@ -194,6 +199,7 @@ def summary(submission: Submission) -> dict[str, Any]:
         "records": submission.records,
         "accepted": submission.accepted,
         "rejected": submission.rejected,
+        "findings": submission.findings,
         "report": submission.report,
         "stored_ids": submission.stored_ids,
         "receipt": submission.receipt,
@@ -210,6 +216,7 @@ def _receipt(submission: Submission) -> str:
             "records": submission.records,
             "accepted": submission.accepted,
             "rejected": submission.rejected,
+            "findings": submission.findings,
         }
     )
 
@@ -233,6 +240,10 @@ class Checked:
     position: Position
 
 
+#: the kind of a ``Checked`` finding (stored in the findings table, not as a record)
+FINDING = "finding"
+
+
 @dataclass
 class Report:
     records: int = 0
@@ -240,17 +251,30 @@ class Report:
     rejected: int = 0
     faults: list[dict[str, Any]] = field(default_factory=list)
     stored_ids: list[str] = field(default_factory=list)
+    findings: dict[str, int] = field(default_factory=dict)
 
     def reject(self, position: Position, faults: list[tuple[str, str, str]]) -> None:
         """One rejected record, with its (pointer suffix, code, message) faults."""
         self.rejected += 1
         for suffix, code, message in faults:
-            if len(self.faults) >= REPORT_LIMIT:
-                return
             where = position.as_dict()
             if suffix and position.pointer is not None:
                 where["pointer"] = position.pointer.rstrip("/") + suffix
-            self.faults.append({"position": where, "code": code, "message": message})
+            self._item({"position": where, "code": code, "message": message})
+
+    def reject_all(self, rejected: Rejected) -> None:
+        """One record rejected with every fault, each at its own position."""
+        self.rejected += 1
+        for fault in rejected.faults:
+            self._item({"position": fault.position.as_dict(), "code": fault.code, "message": fault.message})
+
+    def found(self, finding: dict[str, Any]) -> None:
+        self.findings[finding["severity"]] = self.findings.get(finding["severity"], 0) + 1
+        self._item(finding)
+
+    def _item(self, item: dict[str, Any]) -> None:
+        if len(self.faults) < REPORT_LIMIT:
+            self.faults.append(item)
 
     def stored(self, record_id: str) -> None:
         self.accepted += 1
@@ -294,13 +318,23 @@ def _checked(
     references: set[str] = set()
     try:
         for item in adapter.parse(stream):
-            report.records += 1
+            if isinstance(item, Finding):
+                finding = _finding(item)
+                report.found(finding)
+                yield Checked(report.records, FINDING, finding, item.position)
+                continue
+            header = isinstance(item, Record) and return_store.is_header(item.kind)
+            if not header:
+                report.records += 1
             if progress is not None:
                 progress(report.records, stream.tell())
             if isinstance(item, RecordError):
                 report.reject(item.position, [("", item.code, item.message)])
                 continue
-            if return_store.is_header(item.kind) and return_store.header_la(item.data) != org.la_code:
+            if isinstance(item, Rejected):
+                report.reject_all(item)
+                continue
+            if header and return_store.header_la(item.data) != org.la_code:
                 raise Refused(
                     codes.LA_NOT_SUBMITTER,
                     "The return is for another local authority than the submitter.",
@@ -310,11 +344,23 @@ def _checked(
             if data is not None:
                 faults = _exchange_rules(item, data, org, references)
             if faults:
+                if header:  # a header the canonical schema refuses: the return cannot be read
+                    raise Refused(faults[0][1], faults[0][2], item.position)
                 report.reject(item.position, faults)
                 continue
             yield Checked(report.records, item.kind, data, item.position)  # type: ignore[arg-type]
     except FormatError as error:
         raise Refused(error.code, error.message, error.position) from None
+
+
+def _finding(item: Finding) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "severity": item.severity,
+        "record": item.record,
+        "position": item.position.as_dict(),
+        "message": item.message,
+    }
 
 
 def _exchange_rules(
@@ -341,11 +387,17 @@ def _apply(
     report: Report,
     reference: Reference,
 ) -> None:
-    """Store checked records in stream order: a case at a time, a run of return records in bulk."""
-    for is_case, run in groupby(records, key=lambda record: record.kind == "case"):
-        if not is_case:
+    """Store checked records in order: a case at a time, a run of return records or findings in bulk."""
+    for kind, group in groupby(records, key=lambda r: r.kind if r.kind in ("case", FINDING) else ""):
+        run = list(group)
+        if kind == FINDING:
+            finding_store.add_many(session, submission_id, [r.data for r in run])
+            continue
+        if kind != "case":
+            ids = return_store.apply_many(session, org, submission_id, [(r.kind, r.data) for r in run])
+            # a return's header is stored with it but is no data record: not counted as accepted
             report.stored_many(
-                return_store.apply_many(session, org, submission_id, [(r.kind, r.data) for r in run])
+                [i for r, i in zip(run, ids, strict=True) if not return_store.is_header(r.kind)]
             )
             continue
         for record in run:
@@ -453,6 +505,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
     submission.records = report.records
     submission.accepted = report.accepted if kept else 0
     submission.rejected = report.rejected if kept else report.records
+    submission.findings = report.findings if kept else {}
     submission.status = (
         "accepted"
         if kept and report.accepted and not report.rejected
@@ -478,6 +531,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
             "records": submission.records,
             "accepted": submission.accepted,
             "rejected": submission.rejected,
+            "findings": submission.findings,
         },
         session=session,
     )

@@ -1,7 +1,11 @@
 """Synthetic CIN census XML of any size, valid against the exchange's schema for its collection year.
 
 Everything is made up (seeded random values; UPNs carry correct check letters and the given LA's
-number). Children are written one at a time, so a file of any size costs no memory to make::
+number). The children also keep every DfE validation rule about one child (``adapters.cin_rules``): each
+episode is referred within the census year, closes before the next one, records its assessment, plan
+and conference dates in order and on working days, so a test or a benchmark plants exactly the breaches
+it wants. (A small file may still break the return-level queries, 2887Q: fewer than 8 disability codes.)
+Children are written one at a time, so a file of any size costs no memory to make::
 
     python -m exchange.synthetic_cin census.xml 50000 --year 2026 --seed 0 --la-code 202
 """
@@ -19,7 +23,7 @@ from schemas.upn import check_letter
 ETHNICITIES = ("WBRI", "WIRI", "WOTH", "MWBC", "MOTH", "AIND", "APKN", "BAFR", "BCRB", "CHNE", "OOTH", "NOBT")
 DISABILITIES = ("MOB", "HAND", "COMM", "LD", "HEAR", "VIS", "BEH", "AUT")
 REFERRAL_SOURCES = ("1A", "1B", "2A", "2B", "3A", "3E", "4", "5A", "6", "7", "8", "9", "10")
-FACTORS = ("1B", "2B", "3A", "3B", "4B", "6B", "16A", "17A", "20", "21")  # codes common to 2017-2026
+FACTORS = ("1B", "2B", "3A", "3B", "4B", "6B", "16A", "17A", "20")  # codes common to 2017-2026 (21: none)
 CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
 SEXES = ("M", "F", "U")
 GENDER_CODES = {"M": "1", "F": "2", "U": "0"}
@@ -45,9 +49,8 @@ def census_chunks(children: int, year: int = 2026, seed: int = 0, la_code: str =
         f"      <SerialNo>001</SerialNo>\n      <DateTime>{year}-05-01T09:00:00</DateTime>\n"
         "    </Source>\n  </Header>\n  <Children>\n"
     ).encode()
-    census_end = date(year, 3, 31)
     for number in range(children):
-        yield _child(rng, number, year, census_end, la_code).encode()
+        yield _child(rng, number, year, date(year - 1, 4, 1), la_code).encode()
     yield b"  </Children>\n</Message>\n"
 
 
@@ -57,25 +60,38 @@ def synthetic_upn(rng: random.Random, la_code: str) -> str:
     return check_letter("A" + tail) + tail
 
 
-def _child(rng: random.Random, number: int, year: int, census_end: date, la_code: str) -> str:
+def _weekday(day: date) -> date:
+    """``day``, or the Monday after it when it falls on a weekend."""
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+
+
+def _child(rng: random.Random, number: int, year: int, census_start: date, la_code: str) -> str:
     unborn = rng.random() < 0.02
     sex = "U" if unborn else rng.choice(SEXES[:2])
     sex_element = (
         f"<Sex>{sex}</Sex>" if year >= 2025 else f"<GenderCurrent>{GENDER_CODES[sex]}</GenderCurrent>"
     )
+    census_end = census_start.replace(year=census_start.year + 1) - timedelta(days=1)
     if unborn:
         expected = census_end + timedelta(days=rng.randrange(10, 200))
         birth = f"<ExpectedPersonBirthDate>{expected}</ExpectedPersonBirthDate>"
         upn = "<UPNunknown>UN1</UPNunknown>"
+        first_referral = census_end - timedelta(days=rng.randrange(40, 60))
     else:
         birth = (
-            f"<PersonBirthDate>{census_end - timedelta(days=rng.randrange(30, 17 * 365))}</PersonBirthDate>"
+            f"<PersonBirthDate>{census_start - timedelta(days=rng.randrange(30, 17 * 365))}</PersonBirthDate>"
         )
         upn = f"<UPN>{synthetic_upn(rng, la_code)}</UPN>"
+        first_referral = census_start + timedelta(days=rng.randrange(0, 120))
     disabilities = "".join(
         f"<Disability>{d}</Disability>" for d in rng.sample(DISABILITIES, rng.randrange(0, 3))
     )
-    episodes = "".join(_episode(rng, year, census_end) for _ in range(1 if rng.random() < 0.8 else 2))
+    two = not unborn and rng.random() < 0.2
+    episodes = _episode(rng, year, first_referral, closed=True if two else False if unborn else None)
+    if two:
+        episodes += _episode(
+            rng, year, first_referral + timedelta(days=rng.randrange(130, 160)), closed=False
+        )
     return (
         f"    <Child>\n      <ChildIdentifiers><LAchildID>SYN{number:09d}</LAchildID>"
         f"{upn}{birth}{sex_element}"
@@ -85,39 +101,50 @@ def _child(rng: random.Random, number: int, year: int, census_end: date, la_code
     )
 
 
-def _episode(rng: random.Random, year: int, census_end: date) -> str:
-    referral = census_end - timedelta(days=rng.randrange(200, 900))
+def _episode(rng: random.Random, year: int, referral: date, closed: bool | None) -> str:
+    """One episode referred on ``referral``: closed 120-129 days later when ``closed`` (by chance if None)."""
     parts = [
         f"<CINreferralDate>{referral}</CINreferralDate>",
         f"<ReferralSource>{rng.choice(REFERRAL_SOURCES)}</ReferralSource>",
         f"<PrimaryNeedCode>N{rng.randrange(10)}</PrimaryNeedCode>",
     ]
-    closed = rng.random() < 0.5
+    if closed is None:
+        closed = rng.random() < 0.5
     if closed:
-        parts.append(f"<CINclosureDate>{referral + timedelta(days=rng.randrange(150, 199))}</CINclosureDate>")
-        parts.append(f"<ReasonForClosure>RC{rng.randrange(1, 9)}</ReasonForClosure>")
+        parts.append(f"<CINclosureDate>{referral + timedelta(days=rng.randrange(120, 130))}</CINclosureDate>")
+        parts.append(f"<ReasonForClosure>RC{rng.choice('134567')}</ReasonForClosure>")
     factors = "".join(f"<AssessmentFactors>{f}</AssessmentFactors>" for f in rng.sample(FACTORS, 2))
     parts.append(
         f"<Assessments><AssessmentActualStartDate>{referral + timedelta(days=2)}</AssessmentActualStartDate>"
         f"<AssessmentAuthorisationDate>{referral + timedelta(days=9)}</AssessmentAuthorisationDate>"
         f"<FactorsIdentifiedAtAssessment>{factors}</FactorsIdentifiedAtAssessment></Assessments>"
     )
-    if year >= 2022 and rng.random() < 0.4:
+    protection = rng.random() < 0.2
+    if year >= 2022 and not protection and rng.random() < 0.4:
         parts.append(
             f"<CINPlanDates><CINPlanStartDate>{referral + timedelta(days=12)}</CINPlanStartDate>"
-            "</CINPlanDates>"
+            + (f"<CINPlanEndDate>{referral + timedelta(days=110)}</CINPlanEndDate>" if closed else "")
+            + "</CINPlanDates>"
         )
-    if rng.random() < 0.3:
+    conference = _weekday(referral + timedelta(days=15))
+    if protection:
         parts.append(
             f"<Section47><S47ActualStartDate>{referral + timedelta(days=1)}</S47ActualStartDate>"
-            f"<ICPCnotRequired>{rng.choice(('0', '1', 'true', 'false'))}</ICPCnotRequired></Section47>"
+            f"<InitialCPCtarget>{conference}</InitialCPCtarget><DateOfInitialCPC>{conference}</DateOfInitialCPC>"
+            f"<ICPCnotRequired>{rng.choice(('0', 'false'))}</ICPCnotRequired></Section47>"
+        )
+    elif rng.random() < 0.3:
+        parts.append(
+            f"<Section47><S47ActualStartDate>{referral + timedelta(days=1)}</S47ActualStartDate>"
+            f"<ICPCnotRequired>{rng.choice(('1', 'true'))}</ICPCnotRequired></Section47>"
         )
     parts.append(f"<ReferralNFA>{rng.choice(('0', 'false'))}</ReferralNFA>")
-    if rng.random() < 0.2:
+    if protection:
         category = rng.choice(CATEGORIES)
         parts.append(
-            f"<ChildProtectionPlans><CPPstartDate>{referral + timedelta(days=15)}</CPPstartDate>"
-            f"<InitialCategoryOfAbuse>{category}</InitialCategoryOfAbuse>"
+            f"<ChildProtectionPlans><CPPstartDate>{conference}</CPPstartDate>"
+            + (f"<CPPendDate>{referral + timedelta(days=110)}</CPPendDate>" if closed else "")
+            + f"<InitialCategoryOfAbuse>{category}</InitialCategoryOfAbuse>"
             f"<LatestCategoryOfAbuse>{category}</LatestCategoryOfAbuse>"
             f"<NumberOfPreviousCPP>{rng.randrange(3)}</NumberOfPreviousCPP>"
             f"<Reviews><CPPreviewDate>{referral + timedelta(days=100)}</CPPreviewDate></Reviews>"

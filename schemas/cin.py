@@ -25,7 +25,7 @@ def _short(max_length: int = 8) -> fields.String:
 
 class CinHeaderSchema(StrictSchema):
     la_code = bounded_string(3, min_length=3, required=True, validate=validate.Regexp(r"\d{3}"))
-    collection_year = strict_integer(2017, 2026, required=True)
+    collection_year = strict_integer(2017, 2027, required=True)
     reference_date = _date()
     collection = _short()
 
@@ -88,6 +88,7 @@ class CinEpisodeSchema(StrictSchema):
 
 class CinChildSchema(StrictSchema):
     la_code = bounded_string(3, min_length=3, required=True, validate=validate.Regexp(r"\d{3}"))
+    collection_year = strict_integer(2017, 2027, required=True)
     la_child_id = bounded_string(64, required=True)
     upn = bounded_string(13, min_length=13, required=True, allow_none=True, validate=UPN)
     former_upn = bounded_string(13, min_length=13, required=True, allow_none=True, validate=UPN)

@@ -58,6 +58,7 @@ CIN_UNKNOWN_YEAR = "cin.unknown_year"
 # csv.*
 CSV_CELLS = "csv.cells"
 CSV_COLUMNS = "csv.columns"
+CSV_EXTRA_COLUMNS = "csv.extra_columns"
 CSV_ENCODING = "csv.encoding"
 CSV_HEADER = "csv.header"
 CSV_LINE_LENGTH = "csv.line_length"

@@ -7,8 +7,6 @@ code that is not a DFJ area at all is a 422. Every pull is audited with the area
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -16,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import NotAcceptable
 
-from exchange import audit, clock
+from exchange import audit, clock, csv_out
 from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.api.protect import current_principal, requires
@@ -41,8 +39,6 @@ bp = Blueprint(
 )
 MAX_PERIODS = 60
 CSV_TYPE, HTML_TYPE, PDF_TYPE = "text/csv", "text/html", "application/pdf"
-#: characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _month(text: str) -> None:
@@ -151,18 +147,9 @@ def _audit(action: str, areas: list[str], detail: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 def _as_csv(cells: list[dict[str, Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(report.COLUMNS)
-    writer.writerows([_csv_safe(c[name]) for name in report.COLUMNS] for c in cells)
-    return Response(out.getvalue(), mimetype=CSV_TYPE)
+    rows = ([c[name] for name in report.COLUMNS] for c in cells)
+    return Response("".join(csv_out.lines(report.COLUMNS, rows)), mimetype=CSV_TYPE)
 
 
 @bp.route("")

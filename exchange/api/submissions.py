@@ -1,4 +1,4 @@
-"""`POST /v1/submissions` and `GET /v1/submissions/{id}`: intake over HTTP (the work: ``exchange.pipeline``).
+"""`POST /v1/submissions`, `GET /v1/submissions/{id}`, its findings: intake over HTTP (`exchange.pipeline`).
 
 The body is spooled (memory, then a temporary file) and hashed as it is read, within
 ``max_submission_bytes`` (413 beyond), a limit of its own, larger than other routes' ``max_body_bytes``, so
@@ -6,7 +6,9 @@ that a whole statutory return fits; a ``Content-Encoding: gzip`` body is inflate
 same cap, so a gzip bomb answers 413 without being inflated. The answer is 201 with the result (inline),
 202 with ``Location`` (the worker's), or, when every record was rejected, a 422 problem whose ``errors``
 are the report and whose ``submission`` is the receipt. A repeated ``Idempotency-Key`` gets the first
-answer again with ``Idempotent-Replayed: true``.
+answer again with ``Idempotent-Replayed: true``. ``/findings`` lists every finding (a DfE rule that a
+stored record of a statutory return breaks) a page at a time, or all of them as CSV with
+``Accept: text/csv``; like the submission itself, only the submitting organisation sees them.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from flask import request, url_for
-from marshmallow import RAISE, Schema, fields
+from flask import Response, jsonify, request, stream_with_context, url_for
+from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.http import parse_options_header
 
-from exchange import audit, idempotency, pipeline
+from exchange import audit, csv_out, cursors, idempotency, pipeline
 from exchange.api import context
 from exchange.api.access import visible_or_404
 from exchange.api.blueprint import Blueprint
@@ -35,6 +37,8 @@ from exchange.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from exchange.models import Submission
+from exchange.store import findings as finding_store
 from exchange.store import submissions as store
 from schemas.openapi import SUBMISSION_BODY
 
@@ -56,6 +60,13 @@ class FaultSchema(Schema):
         metadata={"description": "pointer (JSON), line and xpath (XML), or row and column (CSV)"}
     )
     code = fields.String(metadata={"description": "A stable rule code."})
+    severity = fields.String(
+        metadata={"enum": ["error", "query"], "description": "A finding's DfE severity (findings only)."}
+    )
+    record = fields.String(
+        allow_none=True,
+        metadata={"description": "A finding's LA child id; null for a rule about the whole return."},
+    )
     message = fields.String()
 
 
@@ -67,10 +78,22 @@ class SubmissionSchema(Schema):
     status = fields.String(metadata={"enum": ["processing", "accepted", "partially_accepted", "rejected"]})
     adapter = fields.String()
     atomic = fields.Boolean()
-    records = fields.Integer(metadata={"description": "Records read so far (all of them once finished)."})
+    records = fields.Integer(
+        metadata={
+            "description": "Data records read so far (a return's header is not one); accepted + rejected."
+        }
+    )
     accepted = fields.Integer()
     rejected = fields.Integer()
-    report = fields.List(fields.Nested(FaultSchema), metadata={"description": "At most 1000 faults."})
+    findings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Findings by severity (error, query): DfE rules broken by stored records."},
+    )
+    report = fields.List(
+        fields.Nested(FaultSchema),
+        metadata={"description": "The first 1000 items: faults of rejected records and findings."},
+    )
     stored_ids = fields.List(
         fields.String(), metadata={"description": "Ids of what was stored (at most 1000)."}
     )
@@ -168,16 +191,70 @@ def submit(query: dict[str, Any]) -> Any:
     return pipeline.summary(submission), status, headers
 
 
+class FindingsQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    cursor = fields.String(validate=validate.Length(1, 200))
+
+
+class FindingsPageSchema(Schema):
+    items = fields.List(fields.Nested(FaultSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+def _visible(submission_id: str) -> Submission:
+    try:
+        found = store.get(db.session(), uuid.UUID(submission_id))
+    except ValueError:
+        found = None
+    return visible_or_404("submission", submission_id, found, lambda p, s: s.org_id == p.org_id)
+
+
 @blp.route("/<submission_id>", endpoint="show", methods=["GET"])
 @blp.response(200, SubmissionSchema)
 @requires("cases:submit")
 def show(submission_id: str) -> Any:
     """A submission's status, counts, progress and per-record report (the submitting organisation only)."""
-    try:
-        found = store.get(db.session(), uuid.UUID(submission_id))
-    except ValueError:
-        found = None
-    submission = visible_or_404("submission", submission_id, found, lambda p, s: s.org_id == p.org_id)
+    submission = _visible(submission_id)
     audit.record("submission.read", "success", resource_type="submission", resource_ids=[submission.id])
     db.session.commit()
     return pipeline.summary(submission)
+
+
+@blp.route("/<submission_id>/findings", endpoint="findings", methods=["GET"])
+@blp.arguments(FindingsQuerySchema, location="query", unknown=RAISE)
+# the lowest decorator's description of a status wins when flask-smorest merges their media types
+@blp.alt_response(200, schema={"type": "string"}, content_type=csv_out.MEDIA_TYPE, success=True)
+@blp.response(200, FindingsPageSchema, description="A page of findings, or all of them as CSV (Accept).")
+@blp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
+@requires("cases:submit")
+def findings(query: dict[str, Any], submission_id: str) -> Any:
+    """Every finding of a submission in the order found: ``{"items", "next_cursor"}``, or CSV."""
+    submission = _visible(submission_id)
+    as_csv = (
+        request.accept_mimetypes.best_match(["application/json", csv_out.MEDIA_TYPE]) == csv_out.MEDIA_TYPE
+    )
+    audit.record(
+        "submission.findings_read",
+        "success",
+        resource_type="submission",
+        resource_ids=[submission.id],
+        detail={"format": "csv" if as_csv else "json"},
+    )
+    db.session.commit()
+    session = db.session()
+    if as_csv:
+        rows = finding_store.csv_rows(session, submission.id)
+        return Response(
+            stream_with_context(csv_out.lines(finding_store.COLUMNS, rows)), mimetype=csv_out.MEDIA_TYPE
+        )
+    after = cursors.decode("findings", query["cursor"], cursors.count)[0] if "cursor" in query else 0
+    rows, more = finding_store.page(session, submission.id, query["limit"], after)
+    return jsonify(
+        {
+            "items": [finding_store.view(row) for row in rows],
+            "next_cursor": cursors.encode("findings", rows[-1].seq) if more else None,
+        }
+    )

@@ -1,9 +1,11 @@
-"""`exchange import FILE --org ID [--profile P]`: a file through the intake pipeline, as its organisation.
+"""`exchange import FILE --org ID [--profile P] [--findings OUT.csv]`: a file through the intake pipeline.
 
 The file is recorded and processed exactly as `POST /v1/submissions` would (raw body, submission row and
 audit event first), but always at once, whatever its size, and read in place, never whole into memory; a
 progress bar on stderr follows the bytes read, and the receipt (with the per-record report) is printed as
-JSON on stdout. Exit status: 0 when at least one record was stored, 1 when the file was rejected, 2 on
+JSON on stdout; ``--findings`` writes every finding (DfE rules broken by stored records) to a CSV file, as
+``GET /v1/submissions/{id}/findings`` with ``Accept: text/csv`` does. Exit status: 0 when at least one
+record was stored, 1 when the file was rejected, 2 on
 misuse.
 """
 
@@ -19,12 +21,13 @@ from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from exchange import pipeline
+from exchange import csv_out, pipeline
 from exchange.bodies import Body
 from exchange.cli import InputError
 from exchange.db import db
 from exchange.errors import DomainError
 from exchange.models import Organisation
+from exchange.store import findings as finding_store
 
 #: the media type a file's extension implies; ``--media-type`` overrides
 MEDIA_TYPES = {".json": "application/json", ".xml": "application/xml", ".csv": "text/csv"}
@@ -38,8 +41,21 @@ MEDIA_TYPES = {".json": "application/json", ".xml": "application/xml", ".csv": "
 )
 @click.option("--media-type", help="Override the media type implied by the file's extension.")
 @click.option("--atomic", is_flag=True, help="Store nothing unless every record is valid.")
+@click.option(
+    "--findings",
+    "findings_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write every finding (DfE rule broken by a stored record) to this CSV file.",
+)
 @with_appcontext
-def import_file(file: Path, org_id: str, profile: str | None, media_type: str | None, atomic: bool) -> None:
+def import_file(
+    file: Path,
+    org_id: str,
+    profile: str | None,
+    media_type: str | None,
+    atomic: bool,
+    findings_file: Path | None,
+) -> None:
     """Import a case file or a statutory return (CIN census XML, SSDA903 CSV/XML) for an organisation."""
     org = db.session.get(Organisation, org_id)
     if org is None or org.kind != "local_authority":
@@ -75,5 +91,9 @@ def import_file(file: Path, org_id: str, profile: str | None, media_type: str | 
             progress=lambda records, read: bar.update(task, completed=read, records=records),
         )
         bar.update(task, completed=body.size)
+    if findings_file is not None:
+        rows = finding_store.csv_rows(db.session(), submission.id)
+        with findings_file.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(csv_out.lines(finding_store.COLUMNS, rows))
     click.echo(json.dumps(pipeline.summary(submission), indent=2, default=str))
     sys.exit(1 if submission.status == "rejected" else 0)

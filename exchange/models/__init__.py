@@ -7,7 +7,13 @@ from exchange.models.delivery import Delivery, WebhookSubscription
 from exchange.models.metrics import MetricCaseFacts, MetricCount
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion, UsedDpopProof
 from exchange.models.orgs import Organisation
-from exchange.models.returns import CinEpisode, LegalStatusEpisode, PreProceedings, ReturnChild
+from exchange.models.returns import (
+    CinEpisode,
+    LegalStatusEpisode,
+    PreProceedings,
+    ReturnChild,
+    ReturnFinding,
+)
 from exchange.models.submissions import RawBody, RawBodyChunk, StagedRecord, Submission
 
 __all__ = [
@@ -31,6 +37,7 @@ __all__ = [
     "RawBody",
     "RawBodyChunk",
     "ReturnChild",
+    "ReturnFinding",
     "RevokedToken",
     "SigningKey",
     "StagedRecord",

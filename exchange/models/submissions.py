@@ -63,6 +63,8 @@ class Submission(Base):
     records: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    #: findings (DfE rules broken by stored records) by severity: {"error": n, "query": n}
+    findings: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     #: rejected records: [{position, code, message}] (bounded; the counts are always complete)
     report: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: ids of the records stored, e.g. the case ids created or updated

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from exchange.api.metrics import _csv_safe
+from exchange.csv_out import safe as _csv_safe
 from exchange.db import db
 from exchange.metrics.report import COLUMNS
 from exchange.models import AuditEvent

@@ -1,0 +1,200 @@
+"""The machinery of the CIN rules: the registry, the census period, and ``Checks`` (one per file read)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from adapters.base import Finding, Position
+
+#: the collection years (the year each census ends) DfE's catalogue covers; earlier years use the oldest set
+FIRST_YEAR, LAST_YEAR = 2017, 2027
+
+ChildCheck = Callable[[dict[str, Any], "Census"], Iterable[str]]
+ReturnCheck = Callable[["Tally", "Census"], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    #: DfE's message by the first collection year it was worded so
+    messages: tuple[tuple[int, str], ...]
+    years: range
+    check: ChildCheck | ReturnCheck
+    #: True for a rule about the return as a whole (no record)
+    whole_return: bool = False
+
+    @property
+    def code(self) -> str:
+        return f"cin.{self.id}"
+
+    def message(self, year: int) -> str:
+        texts = [text for since, text in self.messages if since <= year]
+        return texts[-1] if texts else self.messages[0][1]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _register(
+    rule_id: str,
+    message: str | dict[int, str],
+    years: range,
+    check: Any,
+    whole_return: bool,
+) -> None:
+    if rule_id in RULES:
+        raise ValueError(f"rule {rule_id} declared twice")
+    messages = tuple(sorted(message.items())) if isinstance(message, dict) else ((FIRST_YEAR, message),)
+    severity = "query" if rule_id.endswith("Q") else "error"
+    RULES[rule_id] = Rule(rule_id, severity, messages, years, check, whole_return)
+
+
+def rule(
+    rule_id: str, message: str | dict[int, str], since: int = FIRST_YEAR, until: int = LAST_YEAR
+) -> Callable[[ChildCheck], ChildCheck]:
+    """Declare a rule on one child, for the collection years ``since`` to ``until`` (inclusive)."""
+
+    def register(check: ChildCheck) -> ChildCheck:
+        _register(rule_id, message, range(since, until + 1), check, False)
+        return check
+
+    return register
+
+
+def return_rule(
+    rule_id: str, message: str | dict[int, str], since: int = FIRST_YEAR, until: int = LAST_YEAR
+) -> Callable[[ReturnCheck], ReturnCheck]:
+    """Declare a rule on the return as a whole: its function says whether the return breaks it."""
+
+    def register(check: ReturnCheck) -> ReturnCheck:
+        _register(rule_id, message, range(since, until + 1), check, True)
+        return check
+
+    return register
+
+
+def rules_for(year: int) -> list[Rule]:
+    return [r for r in RULES.values() if year in r.years or (year < FIRST_YEAR and FIRST_YEAR in r.years)]
+
+
+@dataclass(frozen=True)
+class Census:
+    """One collection: its year (the year it ends), reference date (its last day) and first day."""
+
+    year: int
+    reference_date: date
+    header_reference_date: date | None = None
+
+    @property
+    def start(self) -> date:
+        return self.reference_date.replace(year=self.reference_date.year - 1) + timedelta(days=1)
+
+    def within(self, day: date) -> bool:
+        return self.start <= day <= self.reference_date
+
+    @classmethod
+    def of(cls, header: dict[str, Any]) -> Census:
+        year = header["collection_year"]
+        given = date.fromisoformat(header["reference_date"]) if header.get("reference_date") else None
+        return cls(year, given or date(year, 3, 31), given)
+
+
+@dataclass
+class Tally:
+    """What the return-level rules need, counted as children stream past."""
+
+    children: int = 0
+    born: int = 0
+    born_without_sex: int = 0
+    disability_codes: set[str] = field(default_factory=set)
+    with_disability: int = 0
+    with_several_disabilities: int = 0
+
+
+class Checks:
+    """The rules of one file: ``header`` once, ``child`` for each valid child, then ``finish``."""
+
+    def __init__(self) -> None:
+        self.census: Census | None = None
+        self.rules: list[Rule] = []
+        self.tally = Tally()
+        #: for 8510 and 1520: a 64-bit fingerprint of each LA child id (UPN) seen -> where its first child
+        #: is (packed: child number, line), or -1 once reported; one small int pair per child, never the id
+        self.child_ids: dict[int, int] = {}
+        self.upns: dict[int, int] = {}
+        self.count = 0
+
+    def header(self, header: dict[str, Any], position: Position) -> Iterator[Finding]:
+        self.census = Census.of(header)
+        self.rules = rules_for(self.census.year)
+        self.child_rules = [r for r in self.rules if not r.whole_return and r.id not in ("8510", "1520")]
+        if (
+            "100" in RULES
+            and RULES["100"] in self.rules
+            and self.census.header_reference_date != date(self.census.year, 3, 31)
+        ):
+            yield self._finding(RULES["100"], None, position, "/CollectionDetails/ReferenceDate")
+
+    def child(self, data: dict[str, Any], gender: str | None, position: Position) -> Iterator[Finding]:
+        census = self.census
+        assert census is not None  # a child is only read after the header
+        child = {**data, "gender_current": gender}
+        for r in self.child_rules:
+            for where in r.check(child, census):  # type: ignore[call-arg,arg-type]
+                yield self._finding(r, data["la_child_id"], position, where)
+        yield from self._repeats(data, position)
+        self._count(child)
+
+    def _repeats(self, data: dict[str, Any], position: Position) -> Iterator[Finding]:
+        """8510 on every child sharing an LA child id (the first one too); 1520 on every child whose UPN an
+        earlier child holds. Only a fingerprint and a packed (child number, line) are kept per child, never
+        an id; so the first holder of a UPN, whose LA child id is not kept, is not named by 1520."""
+        self.count += 1
+        for rule_id, seen, key, where in (
+            ("8510", self.child_ids, data["la_child_id"], "/ChildIdentifiers/LAchildID"),
+            ("1520", self.upns, data.get("upn"), "/ChildIdentifiers/UPN"),
+        ):
+            r = RULES.get(rule_id)
+            if key is None or r is None or r not in self.rules:
+                continue
+            fingerprint = hash((rule_id, key))
+            first = seen.get(fingerprint)
+            if first is None:
+                seen[fingerprint] = (self.count << 32) | (position.line or 0)
+                continue
+            if first >= 0 and rule_id == "8510":
+                number, line = first >> 32, first & 0xFFFFFFFF
+                at = Position(line=line or None, xpath=f"/Message/Children/Child[{number}]")
+                yield self._finding(r, data["la_child_id"], at, where)
+                seen[fingerprint] = -1
+            yield self._finding(r, data["la_child_id"], position, where)
+
+    def _count(self, child: dict[str, Any]) -> None:
+        tally = self.tally
+        tally.children += 1
+        if child.get("date_of_birth"):
+            tally.born += 1
+            unknown = (
+                child["gender_current"] == "0" if child["gender_current"] is not None else child["sex"] == "U"
+            )
+            tally.born_without_sex += unknown
+        codes = [c for c in child.get("disabilities") or [] if c and c != "NONE"]
+        tally.disability_codes.update(codes)
+        tally.with_disability += bool(codes)
+        tally.with_several_disabilities += len(set(codes)) > 1
+
+    def finish(self) -> Iterator[Finding]:
+        if self.census is None:
+            return
+        for r in self.rules:
+            if r.whole_return and r.check(self.tally, self.census):  # type: ignore[call-arg,arg-type]
+                yield self._finding(r, None, Position(xpath="/Message/Children"), "")
+
+    def _finding(self, r: Rule, record: str | None, position: Position, where: str) -> Finding:
+        assert self.census is not None
+        at = Position(line=position.line, xpath=(position.xpath or "") + where)
+        return Finding(r.code, r.severity, record, at, r.message(self.census.year))

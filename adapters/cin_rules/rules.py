@@ -1,0 +1,972 @@
+"""Every DfE CIN census validation rule the exchange checks: one function per rule, in DfE's module order.
+
+Wording is DfE's (the rules catalogue, ``tests/fixtures/cin/cin_validator_rules_catalogue_extracted.csv``);
+years are collection years (the year the census ends). Dates in the child are ISO strings; ``_d`` reads
+them. "Within the census year" is from the census's first day to its reference date, both included.
+Working days are Monday to Friday (as DfE's own tool and the peer validator count them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from adapters.cin_rules.engine import Census, Tally, return_rule, rule
+from schemas import code_lists
+from schemas.upn import upn_faults
+
+SEX_FROM_YEAR = 2025
+Child = dict[str, Any]
+
+
+@lru_cache(maxsize=4096)
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _episodes(child: Child) -> Iterator[tuple[str, dict[str, Any]]]:
+    for number, episode in enumerate(child["cin_episodes"], start=1):
+        yield f"/CINdetails[{number}]", episode
+
+
+def _groups(child: Child, name: str, tag: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(xpath, episode, group) for each group ``name`` of each episode."""
+    for where, episode in _episodes(child):
+        for number, group in enumerate(episode[name], start=1):
+            yield f"{where}/{tag}[{number}]", episode, group
+
+
+def _weekdays_before(day: date, count: int) -> date:
+    """The day ``count`` working days (Monday to Friday) before ``day``."""
+    while count:
+        day -= timedelta(days=1)
+        count -= day.weekday() < 5
+    return day
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _unborn(child: Child) -> bool:
+    return not child["date_of_birth"] and bool(child["expected_date_of_birth"])
+
+
+def _is_open_s47(s47: dict[str, Any]) -> bool:
+    return not s47["date_of_initial_cpc"] and not s47["icpc_not_required"]
+
+
+def _starting_during_another(groups: list[dict[str, Any]], end: Any) -> list[int]:
+    """The 1-based numbers of the groups that start while another (started earlier, or the same day and
+    listed first) has not ended: ``end(group)`` is its end date, or None while it is ongoing."""
+    flagged = []
+    for number, group in enumerate(groups, start=1):
+        for other_number, other in enumerate(groups, start=1):
+            if other_number == number:
+                continue
+            earlier = other["start_date"] < group["start_date"] or (
+                other["start_date"] == group["start_date"] and other_number < number
+            )
+            ended = end(other)
+            if earlier and (ended is None or group["start_date"] < ended):
+                flagged.append(number)
+                break
+    return flagged
+
+
+def _overlap(periods: list[tuple[date, date | None]]) -> bool:
+    """Whether two of the periods (start, end or None when open) overlap: one starts before another ends."""
+    ordered = sorted(periods, key=lambda p: p[0])
+    return any(end is None or later[0] < end for (_, end), later in zip(ordered, ordered[1:], strict=False))
+
+
+# --- Header -----------------------------------------------------------------------------------------
+# rule 100 (Reference Date is incorrect) is checked on the header by ``engine.Checks.header``
+@return_rule("100", "Reference Date is incorrect")
+def rule_100(tally: Tally, census: Census) -> bool:
+    return False  # the header is checked when read (``Checks.header``): a return-level rule with no tally
+
+
+# --- ChildIdentifiers -------------------------------------------------------------------------------
+def _upn_rule(rule_id: str) -> Any:
+    def check(child: Child, census: Census) -> Iterator[str]:
+        upn = child["upn"]
+        known = code_lists.codes("upn_la_numbers")
+        if upn and any(code == rule_id for code, _ in upn_faults(upn, known)):
+            yield "/ChildIdentifiers/UPN"
+
+    return check
+
+
+rule("1510", "UPN invalid (wrong check letter at character 1)")(_upn_rule("1510"))
+rule("1530", "UPN invalid (characters 2-4 not a recognised LA code)")(_upn_rule("1530"))
+rule("1540", "UPN invalid (characters 5-12 not all numeric)")(_upn_rule("1540"))
+rule("1550", "UPN invalid (character 13 not a recognised value)")(_upn_rule("1550"))
+
+
+@rule("1520", "More than one record with the same UPN.")
+def rule_1520(child: Child, census: Census) -> Iterator[str]:
+    return iter(())  # compares children: ``Checks`` reports it on every child sharing a UPN
+
+
+@rule("8510", "More than one child record with the same LA Child ID")
+def rule_8510(child: Child, census: Census) -> Iterator[str]:
+    return iter(())  # compares children: ``Checks`` reports it on every child sharing an LA child id
+
+
+@rule("1560Q", "Please check and either amend or provide a reason: Former UPN wrongly formatted")
+def rule_1560q(child: Child, census: Census) -> Iterator[str]:
+    former = child["former_upn"]
+    if former and upn_faults(former, code_lists.codes("upn_la_numbers")):
+        yield "/ChildIdentifiers/FormerUPN"
+
+
+@rule("1570", "LA Child ID must not be longer than 20 characters", since=2025)
+def rule_1570(child: Child, census: Census) -> Iterator[str]:
+    if len(child["la_child_id"]) > 20:
+        yield "/ChildIdentifiers/LAchildID"
+
+
+@rule("1580", "LA Child ID must not contain any non-alphanumeric characters", since=2025)
+def rule_1580(child: Child, census: Census) -> Iterator[str]:
+    if not (child["la_child_id"].isascii() and child["la_child_id"].isalnum()):
+        yield "/ChildIdentifiers/LAchildID"
+
+
+@rule(
+    "8520",
+    "Date of Birth is after data collection period (must be on or before the end of the census period)",
+)
+def rule_8520(child: Child, census: Census) -> Iterator[str]:
+    born = _d(child["date_of_birth"])
+    if born and born > census.reference_date:
+        yield "/ChildIdentifiers/PersonBirthDate"
+
+
+@rule("8525Q", "Either Date of Birth or Expected Date of Birth must be provided (but not both)")
+def rule_8525q(child: Child, census: Census) -> Iterator[str]:
+    if bool(child["date_of_birth"]) == bool(child["expected_date_of_birth"]):
+        yield "/ChildIdentifiers"
+
+
+@rule(
+    "8530Q",
+    "Please check and either amend data or provide a reason: Expected Date of Birth is outside the expected "
+    "range for this census (March to December of the Census Year end)",
+)
+def rule_8530q(child: Child, census: Census) -> Iterator[str]:
+    expected = _d(child["expected_date_of_birth"])
+    if expected is None:
+        return
+    ref = census.reference_date
+    latest = date(ref.year, ref.month + 9, ref.day) if ref.month <= 3 else ref + timedelta(days=275)
+    if not ref - timedelta(days=30) <= expected <= latest:
+        yield "/ChildIdentifiers/ExpectedPersonBirthDate"
+
+
+@rule(
+    "8535Q",
+    "Please check and either amend data or provide a reason: Child\u2019s date of death should not be prior "
+    "to the date of birth",
+)
+def rule_8535q(child: Child, census: Census) -> Iterator[str]:
+    died, born = _d(child["date_of_death"]), _d(child["date_of_birth"])
+    if died and born and died < born:
+        yield "/ChildIdentifiers/PersonDeathDate"
+
+
+@rule(
+    "8545Q",
+    "Please check and either amend data or provide a reason: Child's date of death should be within the "
+    "census year",
+)
+def rule_8545q(child: Child, census: Census) -> Iterator[str]:
+    died = _d(child["date_of_death"])
+    if died and not census.within(died):
+        yield "/ChildIdentifiers/PersonDeathDate"
+
+
+@rule("8750", {2017: "Gender must equal 0 for an unborn child", 2025: "Sex must equal U for an unborn child"})
+def rule_8750(child: Child, census: Census) -> Iterator[str]:
+    if not _unborn(child):
+        return
+    if census.year >= SEX_FROM_YEAR and child["sex"] != "U":
+        yield "/ChildIdentifiers/Sex"
+    elif census.year < SEX_FROM_YEAR and child["gender_current"] != "0":
+        yield "/ChildIdentifiers/GenderCurrent"
+
+
+@rule(
+    "8770Q",
+    {
+        2017: "Please check and either amend data or provide a reason: "
+        "UPN or reason UPN missing expected for "
+        "a child who is more than 5 years old",
+        2025: "Please check and either amend data or provide a reason: "
+        "UPN is missing or reason UPN is missing "
+        "or is UN1 for a child who is of school age.",
+    },
+)
+def rule_8770q(child: Child, census: Census) -> Iterator[str]:
+    born = _d(child["date_of_birth"])
+    if born is None or child["upn"]:
+        return
+    if census.year >= SEX_FROM_YEAR:
+        # of school age: five or older on the 31 August before the census began
+        school_age = born <= _years_before(date(census.start.year - 1, 8, 31), 5)
+        if school_age and child["upn_unknown"] in (None, "UN1"):
+            yield "/ChildIdentifiers"
+    elif born < _years_before(census.reference_date, 5) and not child["upn_unknown"]:
+        yield "/ChildIdentifiers"
+
+
+@rule(
+    "8772",
+    "UPN unknown reason is UN7 (Referral with no further action) but at least one CIN details is a referral "
+    "going on to further action",
+)
+def rule_8772(child: Child, census: Census) -> Iterator[str]:
+    if child["upn_unknown"] == "UN7" and any(not e["referral_nfa"] for e in child["cin_episodes"]):
+        yield "/ChildIdentifiers/UPNunknown"
+
+
+@rule("8775Q", "Please check and either amend data or provide a reason: Child is over 25 years old")
+def rule_8775q(child: Child, census: Census) -> Iterator[str]:
+    born = _d(child["date_of_birth"])
+    if born and born < _years_before(census.reference_date, 25):
+        yield "/ChildIdentifiers/PersonBirthDate"
+
+
+@return_rule(
+    "2886Q",
+    {
+        2017: "Please check and either amend or provide a reason: Percentage of children with no gender "
+        "recorded is more than 2% (excluding unborns)",
+        2025: "Please check and either amend or provide a reason: "
+        "Percentage of children with no sex recorded "
+        "is more than 2% (excluding unborns)",
+    },
+)
+def rule_2886q(tally: Tally, census: Census) -> bool:
+    return tally.born > 0 and tally.born_without_sex * 100 > 2 * tally.born
+
+
+# --- ChildCharacteristics / Disabilities -------------------------------------------------------------
+@return_rule(
+    "2887Q",
+    "Please check and either amend or provide a reason: Less than 8 disability codes have been used in your "
+    "return",
+)
+def rule_2887q(tally: Tally, census: Census) -> bool:
+    return tally.children > 0 and len(tally.disability_codes) < 8
+
+
+@return_rule(
+    "2888Q",
+    "Please check and either amend or provide a reason: Only one disability code is recorded per child and "
+    "multiple disabilities should be recorded where possible.",
+)
+def rule_2888q(tally: Tally, census: Census) -> bool:
+    return tally.with_disability > 0 and tally.with_several_disabilities == 0
+
+
+@rule("8790", "Disability information includes both None and other values")
+def rule_8790(child: Child, census: Census) -> Iterator[str]:
+    codes = child["disabilities"]
+    if "NONE" in codes and any(code != "NONE" for code in codes):
+        yield "/ChildCharacteristics/Disabilities"
+
+
+@rule("8794", "Child has two or more disabilities with the same code")
+def rule_8794(child: Child, census: Census) -> Iterator[str]:
+    codes = child["disabilities"]
+    if len(set(codes)) < len(codes):
+        yield "/ChildCharacteristics/Disabilities"
+
+
+# --- CINdetails --------------------------------------------------------------------------------------
+def _activity(episode: dict[str, Any]) -> bool:
+    """Whether anything but the referral is recorded on the episode (assessment aside)."""
+    return bool(
+        episode["cin_plans"]
+        or episode["section47_enquiries"]
+        or episode["child_protection_plans"]
+        or episode["date_of_initial_cpc"]
+    )
+
+
+@rule(
+    "2990",
+    "Activity is recorded against a case marked as "
+    "\u2018Case closed after assessment, no further action\u2019 "
+    "or 'case closed after assessment, referred to early help'.",
+)
+def rule_2990(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["reason_for_closure"] in ("RC8", "RC9") and _activity(episode):
+            yield where
+
+
+@rule(
+    "2991Q",
+    "Please check and either amend data or provide a reason: A Section 47 module is recorded and there is no "
+    "assessment on the episode",
+)
+def rule_2991q(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["section47_enquiries"] and not episode["assessments"]:
+            yield where
+
+
+@rule("8555Q", "Child cannot be referred after its recorded date of death")
+def rule_8555q(child: Child, census: Census) -> Iterator[str]:
+    died = _d(child["date_of_death"])
+    for where, episode in _episodes(child):
+        if died and _d(episode["referral_date"]) > died:  # type: ignore[operator]
+            yield f"{where}/CINreferralDate"
+
+
+@rule(
+    "8569Q",
+    "A case with referral date before one working day prior to the collection start date must not be flagged "
+    "as a no further action case",
+)
+def rule_8569q(child: Child, census: Census) -> Iterator[str]:
+    cutoff = _weekdays_before(census.start, 1)
+    for where, episode in _episodes(child):
+        if episode["referral_nfa"] and _d(episode["referral_date"]) < cutoff:  # type: ignore[operator]
+            yield f"{where}/ReferralNFA"
+
+
+@rule(
+    "8585Q",
+    "Please check and either amend or provide a reason: "
+    "CIN episode shows Died as the Closure Reason, however "
+    "child has no recorded Date of Death",
+)
+def rule_8585q(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["reason_for_closure"] == "RC2" and not child["date_of_death"]:
+            yield f"{where}/ReasonForClosure"
+
+
+@rule("8600", "Child referral date missing or after data collection period")
+def rule_8600(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if _d(episode["referral_date"]) > census.reference_date:  # type: ignore[operator]
+            yield f"{where}/CINreferralDate"
+
+
+@rule("8606", "Child referral date is more than 40 weeks before DOB or expected DOB")
+def rule_8606(child: Child, census: Census) -> Iterator[str]:
+    born = _d(child["date_of_birth"] or child["expected_date_of_birth"])
+    for where, episode in _episodes(child):
+        if born and _d(episode["referral_date"]) < born - timedelta(days=280):  # type: ignore[operator]
+            yield f"{where}/CINreferralDate"
+
+
+@rule("8610", "Primary Need code is missing for a referral which led to further action.")
+def rule_8610(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if not episode["referral_nfa"] and not episode["primary_need"]:
+            yield where
+
+
+@rule("8620", "CIN Closure Date present and does not fall within the Census year")
+def rule_8620(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        closed = _d(episode["closure_date"])
+        if closed and not census.within(closed):
+            yield f"{where}/CINclosureDate"
+
+
+@rule("8630", "CIN Closure Date is before CIN Referral Date for the same CIN episode")
+def rule_8630(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        closed = _d(episode["closure_date"])
+        if closed and closed < _d(episode["referral_date"]):  # type: ignore[operator]
+            yield f"{where}/CINclosureDate"
+
+
+@rule("8805", "A CIN case cannot have a CIN closure date without a Reason for Closure")
+def rule_8805(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["closure_date"] and not episode["reason_for_closure"]:
+            yield f"{where}/CINclosureDate"
+
+
+@rule("8810", "A CIN case cannot have a Reason for Closure without a CIN Closure Date")
+def rule_8810(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["reason_for_closure"] and not episode["closure_date"]:
+            yield f"{where}/ReasonForClosure"
+
+
+def _open_further_action(child: Child) -> list[tuple[str, dict[str, Any]]]:
+    return [(w, e) for w, e in _episodes(child) if not e["closure_date"] and not e["referral_nfa"]]
+
+
+@rule(
+    "8815",
+    "More than one open CIN Details episode (a module with no CIN Closure Date) has been provided for this "
+    "child and case is not a referral with no further action.",
+)
+def rule_8815(child: Child, census: Census) -> Iterator[str]:
+    if len(_open_further_action(child)) > 1:
+        yield ""
+
+
+@rule(
+    "8816",
+    "An open CIN episode is shown and case is not a referral with no further action, "
+    "but it is not the latest "
+    "episode.",
+)
+def rule_8816(child: Child, census: Census) -> Iterator[str]:
+    latest = max(e["referral_date"] for e in child["cin_episodes"])
+    for where, episode in _open_further_action(child):
+        if episode["referral_date"] < latest:
+            yield where
+
+
+@rule("8820", "The dates on the CIN episodes for this child overlap")
+def rule_8820(child: Child, census: Census) -> Iterator[str]:
+    periods = [(_d(e["referral_date"]), _d(e["closure_date"])) for e in child["cin_episodes"]]
+    if len(periods) > 1 and _overlap(periods):  # type: ignore[arg-type]
+        yield ""
+
+
+@rule(
+    "8825Q",
+    "Please check and either amend data or provide a reason: Reason for Closure code RC8 (case closed after "
+    "assessment) or RC9 (case closed after assessment, referred to early help) has been returned but there "
+    "is no assessment present for the episode.",
+)
+def rule_8825q(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["reason_for_closure"] in ("RC8", "RC9") and not episode["assessments"]:
+            yield f"{where}/ReasonForClosure"
+
+
+@rule("8831", "Activity is recorded against a case marked as a referral with no further action")
+def rule_8831(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["referral_nfa"] and (episode["assessments"] or _activity(episode)):
+            yield where
+
+
+@rule("8565", "Activity shown after a case has been closed")
+def rule_8565(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        closed = _d(episode["closure_date"])
+        if closed is None:
+            continue
+        dates = [episode["date_of_initial_cpc"]]
+        dates += [d for a in episode["assessments"] for d in (a["start_date"], a["authorisation_date"])]
+        dates += [d for p in episode["cin_plans"] for d in (p["start_date"], p["end_date"])]
+        dates += [
+            d for s in episode["section47_enquiries"] for d in (s["start_date"], s["date_of_initial_cpc"])
+        ]
+        dates += [d for p in episode["child_protection_plans"] for d in (p["start_date"], p["end_date"])]
+        dates += [d for p in episode["child_protection_plans"] for d in p["reviews"]]
+        if any(_d(d) > closed for d in dates if d):  # type: ignore[operator]
+            yield f"{where}/CINclosureDate"
+
+
+@rule("8867", "CIN episode is shown as closed, however Assessment is not shown as completed")
+def rule_8867(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["closure_date"] and any(not a["authorisation_date"] for a in episode["assessments"]):
+            yield where
+
+
+@rule(
+    "8868",
+    "CIN episode is shown as closed, however Section 47 enquiry is not shown as completed by ICPC date or "
+    "ICPC not required flag",
+)
+def rule_8868(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["closure_date"] and any(_is_open_s47(s) for s in episode["section47_enquiries"]):
+            yield where
+
+
+# --- Assessments -------------------------------------------------------------------------------------
+@rule("1103", "The assessment start date cannot be before the referral date")
+def rule_1103(child: Child, census: Census) -> Iterator[str]:
+    for where, episode, assessment in _groups(child, "assessments", "Assessments"):
+        if assessment["start_date"] < episode["referral_date"]:
+            yield f"{where}/AssessmentActualStartDate"
+
+
+@rule("8608", "Assessment Start Date cannot be later than its End Date")
+def rule_8608(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        ended = assessment["authorisation_date"]
+        if ended and assessment["start_date"] > ended:
+            yield f"{where}/AssessmentActualStartDate"
+
+
+@rule("8614", "Parental or child factors at assessment should only be present for a completed assessment.")
+def rule_8614(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if assessment["factors"] and not assessment["authorisation_date"]:
+            yield f"{where}/FactorsIdentifiedAtAssessment"
+
+
+@rule(
+    "8670Q",
+    "Please check and either amend data or provide a reason: Assessment started more than 45 working days "
+    "before the end of the census year. However, there is no Assessment end date.",
+)
+def rule_8670q(child: Child, census: Census) -> Iterator[str]:
+    cutoff = _weekdays_before(census.reference_date, 45)
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if not assessment["authorisation_date"] and _d(assessment["start_date"]) < cutoff:  # type: ignore[operator]
+            yield f"{where}/AssessmentActualStartDate"
+
+
+@rule("8696", "Assessment end date must fall within the census year")
+def rule_8696(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        ended = _d(assessment["authorisation_date"])
+        if ended and not census.within(ended):
+            yield f"{where}/AssessmentAuthorisationDate"
+
+
+@rule(
+    "8736",
+    "For an Assessment that has not been completed, the start date must fall within the census year",
+)
+def rule_8736(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if not assessment["authorisation_date"] and not census.within(_d(assessment["start_date"])):  # type: ignore[arg-type]
+            yield f"{where}/AssessmentActualStartDate"
+
+
+@rule("8863Q", "An Assessment is shown as starting when there is another Assessment ongoing.")
+def rule_8863q(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        for number in _starting_during_another(episode["assessments"], lambda a: a["authorisation_date"]):
+            yield f"{where}/Assessments[{number}]/AssessmentActualStartDate"
+
+
+@rule(
+    "8869",
+    "The assessment factors code \u201c21\u201d cannot be used in conjunction with any other "
+    "assessment factors.",
+)
+def rule_8869(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if "21" in assessment["factors"] and len(set(assessment["factors"])) > 1:
+            yield f"{where}/FactorsIdentifiedAtAssessment"
+
+
+@rule(
+    "8873Q",
+    "Please check and either amend data or provide a reason: "
+    "When there is only one assessment on the episode "
+    "and the factors code \u201c21 No factors identified\u201d has been used for the completed "
+    "assessment, the "
+    "reason for closure \u2018RC8\u2019 or 'RC9' should be used.",
+)
+def rule_8873q(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        assessments = episode["assessments"]
+        if (
+            len(assessments) == 1
+            and assessments[0]["authorisation_date"]
+            and assessments[0]["factors"] == ["21"]
+            and episode["closure_date"]
+            and episode["reason_for_closure"] not in ("RC8", "RC9")
+        ):
+            yield f"{where}/ReasonForClosure"
+
+
+@rule("8896", "Within one CINDetails group there are 2 or more open Assessments groups")
+def rule_8896(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if sum(not a["authorisation_date"] for a in episode["assessments"]) > 1:
+            yield where
+
+
+@rule("8897Q", "Parental or child factors at assessment information is missing from a completed assessment")
+def rule_8897q(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if assessment["authorisation_date"] and not assessment["factors"]:
+            yield where
+
+
+@rule("8898", "The assessment has more than one parental or child factors with the same code")
+def rule_8898(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if len(set(assessment["factors"])) < len(assessment["factors"]):
+            yield f"{where}/FactorsIdentifiedAtAssessment"
+
+
+@rule(
+    "8945Q",
+    "Please check and either amend data or provide a reason: the assessment factors code '18A' should not be "
+    "used ('18B' or '18C' should be used instead)",
+    since=2025,
+)
+def rule_8945q(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if "18A" in assessment["factors"]:
+            yield f"{where}/FactorsIdentifiedAtAssessment"
+
+
+@rule(
+    "8950Q",
+    "Please check and either amend data or provide a reason: the assessment factors code '19A' should not be "
+    "used ('19B' or '19C' should be used instead)",
+    since=2025,
+)
+def rule_8950q(child: Child, census: Census) -> Iterator[str]:
+    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+        if "19A" in assessment["factors"]:
+            yield f"{where}/FactorsIdentifiedAtAssessment"
+
+
+# --- CINplanDates ------------------------------------------------------------------------------------
+def _periods(groups: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
+    return [(_d(g["start_date"]), _d(g["end_date"])) for g in groups]  # type: ignore[misc]
+
+
+def _during(day: date, start: date, end: date | None) -> bool:
+    return start <= day and (end is None or day <= end)
+
+
+@rule("4000", "CIN Plan details provided for a referral with no further action")
+def rule_4000(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["referral_nfa"] and episode["cin_plans"]:
+            yield where
+
+
+@rule("4001", "A CIN Plan cannot run concurrently with a Child Protection Plan")
+def rule_4001(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        plans, protections = _periods(episode["cin_plans"]), _periods(episode["child_protection_plans"])
+        if any(
+            p_start < (c_end or date.max) and c_start < (p_end or date.max)
+            for p_start, p_end in plans
+            for c_start, c_end in protections
+        ):
+            yield where
+
+
+@rule("4003", "A CPP review date is shown as being held at the same time as an open CIN Plan.")
+def rule_4003(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        plans = _periods(episode["cin_plans"])
+        reviews = [_d(r) for p in episode["child_protection_plans"] for r in p["reviews"] if r]
+        if any(_during(r, s, e) for r in reviews for s, e in plans):  # type: ignore[arg-type]
+            yield where
+
+
+@rule(
+    "4004",
+    "This child is showing more than one open CIN Plan, i.e. with no End Date",
+)
+def rule_4004(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if sum(not p["end_date"] for p in episode["cin_plans"]) > 1:
+            yield where
+
+
+@rule("4008", "CIN Plan shown as starting after the child\u2019s Date of Death.")
+def rule_4008(child: Child, census: Census) -> Iterator[str]:
+    died = _d(child["date_of_death"])
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if died and _d(plan["start_date"]) > died:  # type: ignore[operator]
+            yield f"{where}/CINPlanStartDate"
+
+
+@rule("4009Q", "CIN Plan cannot end after the child\u2019s Date of Death")
+def rule_4009q(child: Child, census: Census) -> Iterator[str]:
+    died = _d(child["date_of_death"])
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        ended = _d(plan["end_date"])
+        if died and ended and ended > died:
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule("4010", "CIN Plan start date is missing or out of data collection period")
+def rule_4010(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+            yield f"{where}/CINPlanStartDate"
+
+
+@rule("4011", "CIN Plan End Date earlier than Start Date")
+def rule_4011(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if plan["end_date"] and plan["end_date"] < plan["start_date"]:
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule(
+    "4012Q",
+    "Please check and either amend or provide a reason: "
+    "CIN Plan shown as starting and ending on the same day",
+)
+def rule_4012q(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if plan["end_date"] == plan["start_date"]:
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule("4013", "CIN Plan end date must fall within the census year")
+def rule_4013(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        ended = _d(plan["end_date"])
+        if ended and not census.within(ended):
+            yield f"{where}/CINPlanEndDate"
+
+
+@rule("4014", "CIN Plan data contains overlapping dates")
+def rule_4014(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if len(episode["cin_plans"]) > 1 and _overlap(_periods(episode["cin_plans"])):
+            yield where
+
+
+@rule("4015", "The CIN Plan start date cannot be before the referral date")
+def rule_4015(child: Child, census: Census) -> Iterator[str]:
+    for where, episode, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if plan["start_date"] < episode["referral_date"]:
+            yield f"{where}/CINPlanStartDate"
+
+
+# --- Section47 ---------------------------------------------------------------------------------------
+def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
+    """(xpath suffix, date) of each initial child protection conference of an episode."""
+    found = [("/DateOfInitialCPC", episode["date_of_initial_cpc"])] if episode["date_of_initial_cpc"] else []
+    found += [
+        (f"/Section47[{n}]/DateOfInitialCPC", s["date_of_initial_cpc"])
+        for n, s in enumerate(episode["section47_enquiries"], start=1)
+        if s["date_of_initial_cpc"]
+    ]
+    return found
+
+
+@rule("1104", "The date of the initial child protection conference cannot be before the referral date")
+def rule_1104(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        for suffix, day in _conferences(episode):
+            if day < episode["referral_date"]:
+                yield where + suffix
+
+
+@rule(
+    "2884",
+    "An initial child protection conference is recorded at both the S47 and CIN Details level and it should "
+    "only be recorded in one",
+)
+def rule_2884(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["date_of_initial_cpc"] and any(
+            s["date_of_initial_cpc"] for s in episode["section47_enquiries"]
+        ):
+            yield f"{where}/DateOfInitialCPC"
+
+
+@rule("2889", "The S47 start date cannot be before the referral date.")
+def rule_2889(child: Child, census: Census) -> Iterator[str]:
+    for where, episode, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if s47["start_date"] < episode["referral_date"]:
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule(
+    "8615",
+    "Section 47 Enquiry Start Date must be present and cannot be later than the date of the initial Child "
+    "Protection Conference",
+)
+def rule_8615(child: Child, census: Census) -> Iterator[str]:
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if s47["date_of_initial_cpc"] and s47["start_date"] > s47["date_of_initial_cpc"]:
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule(
+    "8675Q",
+    "Please check and either amend data or provide a reason: S47 Enquiry started more than 15 working days "
+    "before the end of the census year. However, there is no date of Initial Child Protection Conference.",
+)
+def rule_8675q(child: Child, census: Census) -> Iterator[str]:
+    cutoff = _weekdays_before(census.reference_date, 15)
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if _is_open_s47(s47) and _d(s47["start_date"]) < cutoff:  # type: ignore[operator]
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule("8715", "Date of Initial Child Protection Conference must fall within the census year")
+def rule_8715(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        for suffix, day in _conferences(episode):
+            if not census.within(_d(day)):  # type: ignore[arg-type]
+                yield where + suffix
+
+
+@rule(
+    "8740",
+    "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by the end of the "
+    "census year, the start date must fall within the census year",
+)
+def rule_8740(child: Child, census: Census) -> Iterator[str]:
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        if _is_open_s47(s47) and not census.within(_d(s47["start_date"])):  # type: ignore[arg-type]
+            yield f"{where}/S47ActualStartDate"
+
+
+@rule("8839", "Within one CINDetails group there are 2 or more open S47 Assessments")
+def rule_8839(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if sum(_is_open_s47(s) for s in episode["section47_enquiries"]) > 1:
+            yield where
+
+
+@rule(
+    "8870Q",
+    "Please check and either amend or provide a reason: The Target Date for Initial Child Protection "
+    "Conference should not be a weekend",
+)
+def rule_8870q(child: Child, census: Census) -> Iterator[str]:
+    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+        target = _d(s47["initial_cpc_target"])
+        if target and target.weekday() >= 5:
+            yield f"{where}/InitialCPCtarget"
+
+
+@rule("8875", "The Date of Initial Child Protection Conference cannot be a weekend")
+def rule_8875(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        for suffix, day in _conferences(episode):
+            if _d(day).weekday() >= 5:  # type: ignore[union-attr]
+                yield where + suffix
+
+
+@rule(
+    "8890",
+    "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
+)
+def rule_8890(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        ongoing = _starting_during_another(
+            episode["section47_enquiries"],
+            lambda s: s["date_of_initial_cpc"] or (s["start_date"] if s["icpc_not_required"] else None),
+        )
+        for number in ongoing:
+            yield f"{where}/Section47[{number}]/S47ActualStartDate"
+
+
+# --- ChildProtectionPlans ----------------------------------------------------------------------------
+@rule(
+    "2883",
+    "There are more child protection plans starting than initial conferences taking place",
+)
+def rule_2883(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        starting = [p for p in episode["child_protection_plans"] if census.within(_d(p["start_date"]))]  # type: ignore[arg-type]
+        held = [day for _, day in _conferences(episode) if census.within(_d(day))]  # type: ignore[arg-type]
+        if len(starting) > len(held):
+            yield where
+
+
+@rule(
+    "2885",
+    "Child protection plan shown as starting a different day to the initial child protection conference.",
+)
+def rule_2885(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        held = {day for _, day in _conferences(episode)}
+        for number, plan in enumerate(episode["child_protection_plans"], start=1):
+            if held and census.within(_d(plan["start_date"])) and plan["start_date"] not in held:  # type: ignore[arg-type]
+                yield f"{where}/ChildProtectionPlans[{number}]/CPPstartDate"
+
+
+@rule("1105", "The child protection plan start date cannot be before the referral date")
+def rule_1105(child: Child, census: Census) -> Iterator[str]:
+    for where, episode, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if plan["start_date"] < episode["referral_date"]:
+            yield f"{where}/CPPstartDate"
+
+
+@rule("8720", "Child Protection Plan Start Date missing or out of data collection period")
+def rule_8720(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+            yield f"{where}/CPPstartDate"
+
+
+@rule("8832", "Child Protection details provided for a referral with no further action.")
+def rule_8832(child: Child, census: Census) -> Iterator[str]:
+    for where, episode in _episodes(child):
+        if episode["referral_nfa"] and episode["child_protection_plans"]:
+            yield where
+
+
+@rule("8840", "Child Protection Plan cannot start and end on the same day")
+def rule_8840(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if plan["end_date"] == plan["start_date"]:
+            yield f"{where}/CPPendDate"
+
+
+@rule("8841", "The review date cannot be on the same day or before the Child protection Plan start date.")
+def rule_8841(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if any(review <= plan["start_date"] for review in plan["reviews"] if review):
+            yield f"{where}/Reviews"
+
+
+@rule("8915", "Child Protection Plan shown as starting after the child\u2019s Date of Death")
+def rule_8915(child: Child, census: Census) -> Iterator[str]:
+    died = child["date_of_death"]
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if died and plan["start_date"] > died:
+            yield f"{where}/CPPstartDate"
+
+
+@rule("8920", "Child Protection Plan cannot end after the child\u2019s Date of Death")
+def rule_8920(child: Child, census: Census) -> Iterator[str]:
+    died = child["date_of_death"]
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if died and plan["end_date"] and plan["end_date"] > died:
+            yield f"{where}/CPPendDate"
+
+
+@rule("8925", "Child Protection Plan End Date earlier than Start Date")
+def rule_8925(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if plan["end_date"] and plan["end_date"] < plan["start_date"]:
+            yield f"{where}/CPPendDate"
+
+
+@rule("8930", "Child Protection Plan End Date must fall within the census year")
+def rule_8930(child: Child, census: Census) -> Iterator[str]:
+    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        ended = _d(plan["end_date"])
+        if ended and not census.within(ended):
+            yield f"{where}/CPPendDate"
+
+
+@rule("8935", "This child is showing more than one open Child Protection plan, i.e. with no End Date")
+def rule_8935(child: Child, census: Census) -> Iterator[str]:
+    plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
+    if sum(not p["end_date"] for p in plans) > 1:
+        yield ""
+
+
+@rule("8940", "Child Protection Plan data contains overlapping dates")
+def rule_8940(child: Child, census: Census) -> Iterator[str]:
+    plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
+    if len(plans) > 1 and _overlap(_periods(plans)):
+        yield ""

@@ -1,0 +1,76 @@
+"""A submission's findings: the DfE validation rules its stored records break (``adapters.base.Finding``).
+
+They are written in the transaction that stores the records (so a refused or atomic-rejected submission
+keeps none) and read back in the order they were found: a page at a time after a sequence number, or
+all of them streamed for the CSV (``COLUMNS``, DfE's error report's columns and the position).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from exchange.models import ReturnFinding
+
+COLUMNS = ("code", "severity", "record", "line", "xpath", "row", "column", "message")
+PAGE_ROWS = 100
+
+
+def add_many(session: Session, submission_id: uuid.UUID, findings: Sequence[dict[str, Any]]) -> None:
+    """Store findings ``{code, severity, record, position, message}`` of one submission."""
+    if findings:
+        session.execute(
+            insert(ReturnFinding).execution_options(insertmanyvalues_page_size=PAGE_ROWS),
+            [{"submission_id": submission_id, **finding} for finding in findings],
+        )
+
+
+def view(row: ReturnFinding) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "severity": row.severity,
+        "record": row.record,
+        "position": row.position,
+        "message": row.message,
+    }
+
+
+def page(
+    session: Session, submission_id: uuid.UUID, limit: int, after: int
+) -> tuple[list[ReturnFinding], bool]:
+    """Up to ``limit`` findings after sequence number ``after``, and whether more follow."""
+    rows = list(
+        session.scalars(
+            select(ReturnFinding)
+            .where(ReturnFinding.submission_id == submission_id, ReturnFinding.seq > after)
+            .order_by(ReturnFinding.seq)
+            .limit(limit + 1)
+        )
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def csv_rows(session: Session, submission_id: uuid.UUID) -> Iterator[tuple[Any, ...]]:
+    """Every finding as a row of ``COLUMNS``, fetched a page at a time."""
+    after = 0
+    while True:
+        rows, more = page(session, submission_id, 1000, after)
+        for row in rows:
+            where = row.position
+            yield (
+                row.code,
+                row.severity,
+                row.record,
+                where.get("line"),
+                where.get("xpath"),
+                where.get("row"),
+                where.get("column"),
+                row.message,
+            )
+        if not more:
+            return
+        after = rows[-1].seq
