@@ -50,6 +50,7 @@ from exchange.models import Organisation, Submission
 from exchange.reference import Reference
 from exchange.settings import Settings
 from exchange.store import cases as case_store
+from exchange.store import episodes
 from exchange.store import returns as return_store
 from exchange.store import submissions as store
 from schemas import RECORD_SCHEMAS, rules
@@ -337,9 +338,9 @@ def _apply(
     """Store checked records in stream order: a case at a time, a run of return records in bulk."""
     for is_case, run in groupby(records, key=lambda record: record.kind == "case"):
         if not is_case:
-            report.stored_many(
-                return_store.apply_many(session, org, submission_id, [(r.kind, r.data) for r in run])
-            )
+            rows = [(r.kind, r.data) for r in run]
+            report.stored_many(return_store.apply_many(session, org, submission_id, rows))
+            episodes.reach_cases(session, org, [d for k, d in rows if k == "legal_status_episode"], reference)
             continue
         for record in run:
             try:

@@ -65,7 +65,7 @@ def test_check_says_what_is_wrong_with_the_database_and_what_to_do(tmp_path) -> 
     assert not (tmp_path / "exchange.db").exists()  # the check creates no file
     migrations.upgrade(url, "0005")
     with pytest.raises(
-        migrations.NotReady, match=r"at migration 0005 and this exchange needs 0006: run `exchange"
+        migrations.NotReady, match=r"at migration 0005 and this exchange needs 0009: run `exchange"
     ):
         migrations.check(url)
     migrations.upgrade(url)
@@ -74,7 +74,7 @@ def test_check_says_what_is_wrong_with_the_database_and_what_to_do(tmp_path) -> 
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
-    with pytest.raises(migrations.NotReady, match="at migration 9999, newer than this exchange's 0006"):
+    with pytest.raises(migrations.NotReady, match="at migration 9999, newer than this exchange's 0009"):
         migrations.check(url)
 
 

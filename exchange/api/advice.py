@@ -3,7 +3,8 @@
 A court [advice:request] asks about a case at one of its courts (``case_id``; any other case answers 404)
 or, for a private-law case not held here, gives the minimal ``case`` details. ``Idempotency-Key`` makes a
 retry safe: the same key with the same body answers the original request, with another body 409. Cafcass
-[advice:respond] acknowledges and answers the requests routed to its service; the court may withdraw.
+[advice:respond] acknowledges and answers the requests routed to its service (a section 37 report is routed
+to the applicant local authority, which answers it with the same scope); the court may withdraw.
 Each side lists and reads only its own requests (everyone else gets 404).
 
 The advice's optional PDF travels inside the JSON body, base64-encoded (``attachment.content``): one
@@ -206,10 +207,10 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
             db.session.get(Case, data["case_id"]),
             lambda p, c: case_store.may_see(p.org, c),
         )
-        court, details = case.court, None
+        court, la_code, details = case.court, case.applicant_la, None
     else:
         details = CaseDetails().dump(data["case"])
-        court = details["court"]
+        court, la_code = details["court"], details.get("local_authority")
         if court not in (principal.org.court_codes or []):
             raise _invalid("/case/court", codes.NOT_YOUR_COURT, "The case must be at one of your courts.")
     try:
@@ -219,6 +220,7 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
             principal.client_id,
             data,
             court=court,
+            la_code=la_code,
             case_details=details,
             body_sha256=body_sha256,
             idempotency_key=key,
@@ -245,6 +247,8 @@ def _visible_to(principal: Principal) -> Any:
         return AdviceRequest.court_org_id == org.id
     if org.kind == "cafcass":
         return AdviceRequest.routed_to == org.service
+    if org.kind == "local_authority":
+        return AdviceRequest.routed_to == org.id
     return false()
 
 
