@@ -136,6 +136,10 @@ class Places(Protocol):
         """The current instant, aware: the exchange's one clock."""
         ...
 
+    def hmcts_la_court(self, letter_code: str) -> str | None:
+        """The court of an LA's CCD case whose case data names no court, or None."""
+        ...
+
 
 class Adapter:
     """Base class of every adapter; subclasses set the class attributes and override what they serve."""

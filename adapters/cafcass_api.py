@@ -21,8 +21,9 @@ so that it only ever writes values the schema accepts:
   MALE/FEMALE (U: no gender).
 * A respondent's address is written only when ``address_confidential`` is explicitly false; otherwise
   ``contactDetailsHidden`` is true and no address is written, whatever the field policy let through.
-* Children carry no names in the canonical model, so none are written. ``risks`` is not written: the
-  schema's ``risks`` object is malformed and disagrees with the live API (lists of occurrences).
+* Children's names are written when the field policy let them through (court and Cafcass see them).
+  ``risks`` is not written: the schema's ``risks`` object is malformed and disagrees with the live API
+  (lists of occurrences).
 """
 
 from __future__ import annotations
@@ -201,6 +202,9 @@ def _case_data(case: dict[str, Any], places: Places) -> dict[str, Any]:
 
 def _child(child: dict[str, Any]) -> dict[str, Any]:
     rendered: dict[str, Any] = {}
+    for source, target in (("first_name", "firstName"), ("last_name", "lastName")):
+        if child.get(source):
+            rendered[target] = child[source]
     if child.get("date_of_birth"):
         rendered["dateOfBirth"] = _iso_date(child["date_of_birth"])
     if child.get("sex") in SEX:

@@ -8,9 +8,10 @@ Accepted bodies (``application/json; profile=hmcts-fpl-ccd``), read with ijson o
 * a bare ``caseData`` object (any object without one of those three keys holding an object).
 
 Each case becomes one canonical case (SPEC §2 input shape); the mapping tables are the module
-constants below. ``reference`` is the CCD case id when the envelope carries one, else the FamilyMan
-case number. A case that cannot be mapped yields one ``RecordError`` (its first fault) with a JSON
-pointer into the body and a stable ``hmcts.*`` code; messages never repeat a submitted value.
+constants below, and ``docs/mappings.md`` says how final decisions, closure and court transfers map.
+``reference`` is the CCD case id when the envelope carries one, else the FamilyMan case number, else the
+first child's CCD element id. A case that cannot be mapped yields one ``RecordError`` (its first fault)
+with a JSON pointer into the body and a stable ``hmcts.*`` code; messages never repeat a submitted value.
 A body that is not well-formed JSON, or whose top level is neither an object nor an array, raises
 ``FormatError``.
 """
@@ -32,9 +33,12 @@ from schemas import error_codes as codes
 
 ENVELOPE_KEYS = ("caseData", "case_data", "data")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: FamilyMan case numbers: court letters, year, case type letter, serial (LV22P70768)
+FAMILYMAN_NUMBER = re.compile(r"[A-Z]{2}\d{2}[A-Z]\d{5}")
 
 #: CCD states, kept as CCD spells them but matched without regard to case (the EPO fixture has GATEKEEPING)
 STATES = {state.upper(): state for state in code_lists.codes("case_states")}
+CLOSED = "CLOSED"
 ORDER_TYPES = frozenset(e["code"] for e in code_lists.get("order_types") if e["law"] == "public")
 #: orderCollection[].orderType (FPL ``Order`` enum) -> (canonical order type, interim); others are not mapped
 ORDERS_MADE = {
@@ -50,6 +54,8 @@ ORDERS_MADE = {
     "C34B_REFUSAL_OF_CONTACT_WITH_A_CHILD_IN_CARE": ("REFUSE_CONTACT_WITH_CHILD", False),
     "C29_RECOVERY_OF_A_CHILD": ("CHILD_RECOVERY_ORDER", False),
     "C32B_DISCHARGE_OF_CARE_ORDER": ("OTHER", False),
+    "C43A_SPECIAL_GUARDIANSHIP_ORDER": ("SPECIAL_GUARDIANSHIP_ORDER", False),
+    "A70_PLACEMENT_ORDER": ("PLACEMENT_ORDER", False),
 }
 #: hearing.hearingUrgencyType (current form, code list hearing_urgencies) or hearing.timeFrame (older form)
 URGENCY = {
@@ -176,13 +182,16 @@ def to_canonical(case: Any, places: Places, pointer: str = "") -> dict[str, Any]
     child_ids = [child["la_child_id"] for child in canonical["children"]]
     orders = (_order(o, p, child_ids) for _, o, p in _elements(data, "orderCollection", at))
     canonical["orders_made"] = [order for order in orders if order]
+    state = _state(envelope, pointer)
     optional = {
-        "court_case_number": _text(data.get("familyManCaseNumber")),
+        "court_case_number": _familyman_number(data),
         "date_issued": _date(data.get("dateOfIssue"), f"{at}/dateOfIssue", "hmcts.date_of_issue"),
         "hearing_urgency": _urgency(data, at),
         "threshold_reasons": _threshold_reasons(data, at),
         "risks": _risks(data, at),
-        "state": _state(envelope, pointer),
+        "state": state,
+        "closed_date": _closed_date(data, at, canonical["children"]) if state == CLOSED else None,
+        "transferred_on": _transferred_on(data, at),
     }
     canonical.update({k: v for k, v in optional.items() if v not in (None, [])})
     return canonical
@@ -205,19 +214,31 @@ def _date(value: Any, pointer: str, code: str) -> str | None:
         raise _Fault(pointer, code, f"{field} must be a date in the form YYYY-MM-DD") from None
 
 
+def _familyman_number(data: dict[str, Any]) -> str | None:
+    """``familyManCaseNumber`` when it is one (HMCTS's templates hold the placeholder ``Familyman``)."""
+    number = _text(data.get("familyManCaseNumber"))
+    return number if number and FAMILYMAN_NUMBER.fullmatch(number) else None
+
+
 def _reference(envelope: dict[str, Any], data: dict[str, Any], pointer: str) -> str:
     ccd_id = envelope.get("id")
     if isinstance(ccd_id, int) and not isinstance(ccd_id, bool):
         return str(ccd_id)
     if _text(ccd_id):
         return ccd_id.strip()
-    number = _text(data.get("familyManCaseNumber"))
+    number = _familyman_number(data)
     if number:
         return number
+    # CCD gives each child element an id for the case's life: the first child's names the case
+    children = data.get("children1")
+    first = children[0] if isinstance(children, list) and children else None
+    child_id = _text(first.get("id")) if isinstance(first, dict) else None
+    if child_id:
+        return f"ccd-child-{child_id}"
     raise _Fault(
         pointer,
         codes.HMCTS_REFERENCE,
-        "the case has neither a CCD case id (envelope 'id') nor a familyManCaseNumber",
+        "the case has no CCD case id (envelope 'id'), familyManCaseNumber or child element id",
     )
 
 
@@ -252,6 +273,9 @@ def _court(data: dict[str, Any], at: str, places: Places) -> str:
     court = data.get("court")
     code = court.get("code") if isinstance(court, dict) else None
     code = str(code) if isinstance(code, int) and not isinstance(code, bool) else _text(code)
+    if code is None and court is None:
+        # older FPL cases carry no court: FPL looked it up by the LA, as the reference data does here
+        code = places.hmcts_la_court(_text(data.get("caseLocalAuthority")) or "")
     if code is None:
         raise _Fault(
             f"{at}/court/code", codes.HMCTS_COURT, "the court's FamilyMan code (court.code) is required"
@@ -316,6 +340,33 @@ def _risks(data: dict[str, Any], at: str) -> list[str]:
     return [code for flag, code in RISK_FLAGS.items() if risks.get(flag) == "Yes"]
 
 
+def _transferred_on(data: dict[str, Any], at: str) -> str | None:
+    """``court.dateTransferred`` (a CCD LocalDateTime, or a date): when the case came to its court."""
+    court = data.get("court")
+    moved = court.get("dateTransferred") if isinstance(court, dict) else None
+    if moved is None or moved == "":
+        return None
+    day = moved[:10] if isinstance(moved, str) else moved
+    return _date(day, f"{at}/court/dateTransferred", codes.HMCTS_COURT)
+
+
+def _closed_date(data: dict[str, Any], at: str, children: list[dict[str, Any]]) -> str:
+    """A closed case's date: ``closeCaseTabField.date`` (FPL's close-case event), else the last child's
+    final decision date; a closed case with neither is a fault (it could not leave the open figures)."""
+    for key in ("closeCaseTabField", "closeCase"):
+        closing = data.get(key)
+        if isinstance(closing, dict) and closing.get("date"):
+            return _date(closing["date"], f"{at}/{key}/date", codes.HMCTS_CLOSE_DATE)  # type: ignore[return-value]
+    decided = [child["outcome_date"] for child in children if child.get("outcome_date")]
+    if decided:
+        return max(decided)
+    raise _Fault(
+        f"{at}/closeCaseTabField/date",
+        codes.HMCTS_CLOSE_DATE,
+        "a CLOSED case needs its close date or its children's final decision dates",
+    )
+
+
 def _state(envelope: dict[str, Any], pointer: str) -> str | None:
     state = envelope.get("state")
     if state is None:
@@ -356,6 +407,10 @@ def _child(element_id: str | None, child: dict[str, Any], at: str) -> dict[str, 
             f"{at}/party/dateOfBirth", codes.HMCTS_CHILD_DATE_OF_BIRTH, "a child's dateOfBirth is required"
         )
     result: dict[str, Any] = {"la_child_id": element_id, "date_of_birth": born, "sex": sex}
+    for source, target in (("firstName", "first_name"), ("lastName", "last_name")):
+        if _text(party.get(source)):
+            result[target] = _text(party.get(source))
+    result.update(_final_decision(child, at))
     living = _text(party.get("livingSituation"))
     if living:
         if living not in code_lists.codes("living_situations"):
@@ -364,6 +419,24 @@ def _child(element_id: str | None, child: dict[str, Any], at: str) -> dict[str, 
             )
         result["living_situation"] = living
     return result
+
+
+def _final_decision(child: dict[str, Any], at: str) -> dict[str, str]:
+    """``finalDecisionReason`` and ``finalDecisionDate`` (FPL's record-final-decisions event) as the
+    child's ``outcome`` and ``outcome_date``: both or neither."""
+    reason, decided = _text(child.get("finalDecisionReason")), child.get("finalDecisionDate")
+    if reason is None and not decided:
+        return {}
+    if reason not in code_lists.codes("child_outcomes"):
+        raise _Fault(
+            f"{at}/finalDecisionReason", codes.HMCTS_CHILD_FINAL_DECISION, "not an HMCTS final decision"
+        )
+    day = _date(decided, f"{at}/finalDecisionDate", codes.HMCTS_CHILD_FINAL_DECISION)
+    if day is None:
+        raise _Fault(
+            f"{at}/finalDecisionDate", codes.HMCTS_CHILD_FINAL_DECISION, "a final decision needs its date"
+        )
+    return {"outcome": reason, "outcome_date": day}
 
 
 def _respondent(respondent: dict[str, Any], at: str) -> dict[str, Any]:

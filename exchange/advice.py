@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,11 +29,12 @@ from exchange.delivery import outbox
 from exchange.errors import DomainError
 from exchange.models import Advice, AdviceRequest, Case, Organisation
 from exchange.reference import Reference
-from exchange.working_days import add_working_days
+from exchange.working_days import HolidaysUnknown, add_working_days
 from schemas import error_codes as codes
 from schemas.advice import CaseDetails
 
 OPEN_STATUSES = ("received", "routed", "acknowledged", "overdue")
+SECTION_37 = "section_37_report"
 
 #: action -> {from status: to status}
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -74,30 +75,69 @@ class AdviceFault(DomainError):
 def due_date(
     advice_type: str, hearing_date: date | None, given: date | None, on: date, reference: Reference
 ) -> date:
-    """When the advice is due: the court's date if it gave one, else the configured default for the type.
+    """When the advice is due: the court's date if it gave one, else the configured default for the type;
+    never later than the type's ``weeks_at_most`` (a section 37 report: 8 weeks, s37(4)), and a given
+    date beyond it is refused. Working days beyond the bank-holiday calendar are refused (422), naming
+    its last year.
 
     A safeguarding letter is due the configured number of working days (3) before the first hearing; if
     that day has already passed the letter is due ``on`` the day of the request.
     """
-    if given is not None:
-        return given
     rule = reference.advice_due[advice_type]
-    holidays = reference.bank_holidays
-    if "working_days_before_hearing" in rule:
-        if hearing_date is None:
+    limit = on + timedelta(weeks=rule["weeks_at_most"]) if "weeks_at_most" in rule else None
+    if given is not None:
+        if limit is not None and given > limit:
             raise AdviceFault(
-                codes.HEARING_DATE_REQUIRED,
-                "A safeguarding letter needs the first hearing's date or a due date.",
-                "/hearing_date",
+                codes.DUE_DATE_TOO_LATE,
+                f"This report is due within {rule['weeks_at_most']} weeks of the request.",
+                "/due_date",
             )
-        return max(on, add_working_days(hearing_date, -rule["working_days_before_hearing"], holidays))
-    return add_working_days(on, rule["working_days_after_request"], holidays)
-
-
-def recipient_for(court_code: str, reference: Reference) -> str:
-    """The Cafcass service that answers a court's requests (``routing.json`` of the reference data)."""
+        return given
+    holidays = reference.bank_holidays
     try:
-        return reference.advice_recipient(court_code)
+        if "working_days_before_hearing" in rule:
+            if hearing_date is None:
+                raise AdviceFault(
+                    codes.HEARING_DATE_REQUIRED,
+                    "A safeguarding letter needs the first hearing's date or a due date.",
+                    "/hearing_date",
+                )
+            return max(on, add_working_days(hearing_date, -rule["working_days_before_hearing"], holidays))
+        due = add_working_days(on, rule["working_days_after_request"], holidays)
+    except HolidaysUnknown:
+        raise AdviceFault(
+            codes.HOLIDAYS_NOT_KNOWN,
+            f"Working days are known up to the end of {holidays.years[-1]}: give a due date.",
+            "/hearing_date" if hearing_date is not None else "/due_date",
+        ) from None
+    return min(due, limit) if limit is not None else due
+
+
+def recipient_for(
+    session: Session, advice_type: str, court_code: str, la_code: str | None, reference: Reference
+) -> str:
+    """Who answers a request: for a section 37 report the applicant LA's organisation (the LA writes it,
+    Children Act 1989 s37), else the Cafcass service of the child's LA (``routing.json``)."""
+    if advice_type == SECTION_37:
+        org_id = (
+            session.scalar(
+                select(Organisation.id)
+                .where(Organisation.kind == "local_authority", Organisation.la_code == la_code)
+                .order_by(Organisation.id)
+                .limit(1)
+            )
+            if la_code
+            else None
+        )
+        if org_id is None:
+            raise AdviceFault(
+                codes.SECTION_37_NO_LOCAL_AUTHORITY,
+                "A section 37 report is written by the child's local authority: name one the exchange knows.",
+                "/case/local_authority",
+            )
+        return org_id
+    try:
+        return reference.advice_recipient(court_code, la_code)
     except KeyError:
         raise AdviceFault(
             codes.CASE_COURT_UNKNOWN, "The court is not a known family court.", "/case/court"
@@ -105,22 +145,28 @@ def recipient_for(court_code: str, reference: Reference) -> str:
 
 
 def may_see(org: Organisation, request: AdviceRequest) -> bool:
-    """Each side sees only its own: the requesting court, and the Cafcass service it was routed to."""
+    """Each side sees only its own: the requesting court, and the Cafcass service (or, for a section 37
+    report, the local authority) it was routed to."""
     if org.kind == "court":
         return request.court_org_id == org.id
     if org.kind == "cafcass":
         return request.routed_to == org.service
+    if org.kind == "local_authority":
+        return request.routed_to == org.id
     return False
 
 
 def _audience(session: Session, request: AdviceRequest, action: str) -> list[str]:
     org_ids: list[str] = []
     if "cafcass" in AUDIENCE[action]:
-        org_ids += session.scalars(
-            select(Organisation.id).where(
-                Organisation.kind == "cafcass", Organisation.service == request.routed_to
-            )
-        ).all()
+        if request.type == SECTION_37:
+            org_ids.append(request.routed_to)
+        else:
+            org_ids += session.scalars(
+                select(Organisation.id).where(
+                    Organisation.kind == "cafcass", Organisation.service == request.routed_to
+                )
+            ).all()
     if "court" in AUDIENCE[action]:
         org_ids.append(request.court_org_id)
     return org_ids
@@ -165,10 +211,13 @@ def answer(session: Session, request: AdviceRequest, advice: Advice) -> None:
     transition(session, request, "answer", advice.answered_at)
 
 
-def open_request(session: Session, request: AdviceRequest, reference: Reference) -> AdviceRequest:
-    """Store a new request (status ``received``) and route it to its Cafcass service at once."""
+def open_request(
+    session: Session, request: AdviceRequest, reference: Reference, la_code: str | None = None
+) -> AdviceRequest:
+    """Store a new request (status ``received``) and route it at once (``recipient_for``; ``la_code`` is
+    the child's local authority when known)."""
     request.status = "received"
-    request.routed_to = recipient_for(request.court, reference)
+    request.routed_to = recipient_for(session, request.type, request.court, la_code, reference)
     session.add(request)
     session.flush()
     transition(session, request, "route")
@@ -182,14 +231,16 @@ def ask(
     data: Mapping[str, Any],
     *,
     court: str,
+    la_code: str | None = None,
     case_details: dict[str, Any] | None,
     body_sha256: str,
     idempotency_key: str | None = None,
     on: date,
     reference: Reference,
 ) -> AdviceRequest:
-    """A court's new request (``data``: the loaded ``POST /v1/advice-requests`` body, about ``court``): its
-    due date by ``reference``'s rules, stored and routed at once (``AdviceFault`` if the rules refuse it)."""
+    """A court's new request (``data``: the loaded ``POST /v1/advice-requests`` body, about ``court`` and
+    the child's LA ``la_code`` when known): its due date by ``reference``'s rules, stored and routed at once
+    (``AdviceFault`` if the rules refuse it)."""
     now = clock.now()
     return open_request(
         session,
@@ -210,6 +261,7 @@ def ask(
             updated_at=now,
         ),
         reference,
+        la_code,
     )
 
 
@@ -275,10 +327,11 @@ def request_advice(
         if field in data and data[field] < today:
             raise AdviceFault(codes.DATE_IN_PAST, "The date is in the past.", f"/{field}")
     if "case_id" in data:
-        court_code, details = find_case(data["case_id"]).court, None
+        case = find_case(data["case_id"])
+        court_code, la_code, details = case.court, case.applicant_la, None
     else:
         details = CaseDetails().dump(data["case"])
-        court_code = details["court"]
+        court_code, la_code = details["court"], details.get("local_authority")
         if court_code not in (court.court_codes or []):
             raise AdviceFault(codes.NOT_YOUR_COURT, "The case must be at one of your courts.", "/case/court")
     request = ask(
@@ -287,6 +340,7 @@ def request_advice(
         client_id,
         data,
         court=court_code,
+        la_code=la_code,
         case_details=details,
         body_sha256=body_sha256,
         idempotency_key=key,

@@ -42,7 +42,9 @@ from schemas.advice import AdviceRequestIn, CaseDetails
 PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
 PRIVATE_SHARE_OF_SCALE = 0.2
 CHILDREN_WEIGHTS = (0.62, 0.22, 0.10, 0.06)
-AGE_BANDS_YEARS = ((0, 1, 0.23), (1, 5, 0.22), (5, 10, 0.23), (10, 15, 0.22), (15, 18, 0.10))
+# ages at issue in years, [low, high): a care or supervision order cannot be sought for a child of 17 or
+# more (Children Act 1989 s31(3)), so the oldest band stops short of the 17th birthday
+AGE_BANDS_YEARS = ((0, 1, 0.23), (1, 5, 0.22), (5, 10, 0.23), (10, 15, 0.22), (15, 16.99, 0.10))
 CARE_MEDIAN_WEEKS, CARE_SIGMA, AREA_SIGMA = 35.0, 0.45, 0.16
 PRIVATE_MEDIAN_WEEKS, PRIVATE_EARLY_SHARE = 40.0, 0.30
 VACATED_SHARE = 1 / 3

@@ -54,6 +54,7 @@ from exchange.models import Organisation, Submission
 from exchange.reference import Reference
 from exchange.settings import Settings
 from exchange.store import cases as case_store
+from exchange.store import episodes
 from exchange.store import findings as finding_store
 from exchange.store import returns as return_store
 from exchange.store import submissions as store
@@ -394,11 +395,13 @@ def _apply(
             finding_store.add_many(session, submission_id, [r.data for r in run])
             continue
         if kind != "case":
-            ids = return_store.apply_many(session, org, submission_id, [(r.kind, r.data) for r in run])
+            rows = [(r.kind, r.data) for r in run]
+            ids = return_store.apply_many(session, org, submission_id, rows)
             # a return's header is stored with it but is no data record: not counted as accepted
             report.stored_many(
                 [i for r, i in zip(run, ids, strict=True) if not return_store.is_header(r.kind)]
             )
+            episodes.reach_cases(session, org, [d for k, d in rows if k == "legal_status_episode"], reference)
             continue
         for record in run:
             try:

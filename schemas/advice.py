@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from schemas.base import Date, StrictBoolean, StrictSchema, Uuid, bounded_list, bounded_string, code
+from schemas.case import LA_CODE
 
 
 class ChildDetails(StrictSchema):
@@ -24,6 +25,8 @@ class CaseDetails(StrictSchema):
     law = bounded_string(8, required=True, validate=validate.OneOf(["private"]))
     court = bounded_string(8, required=True)
     application_type = code("application_types", required=True)
+    #: the child's local authority, when known: it decides the Cafcass service, and writes a section 37 report
+    local_authority = bounded_string(9, validate=LA_CODE)
     children = bounded_list(fields.Nested(ChildDetails), 20, min_length=1, required=True)
 
 

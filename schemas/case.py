@@ -44,6 +44,11 @@ REFERENCE_LENGTH = 64
 NAME_LENGTH = 100
 TEXT_LENGTH = 500
 
+#: the orders of a section 31 application (Children Act 1989): the care-case measures count only these cases
+S31_ORDERS = frozenset({"CARE_ORDER", "SUPERVISION_ORDER", "INTERIM_CARE_ORDER", "INTERIM_SUPERVISION_ORDER"})
+#: s31(3): no care or supervision order for a child who has reached 17
+S31_AGE_LIMIT = 17
+
 LA_CODE = validate.Regexp(r"(\d{3}|W06\d{6})\Z", error="Not a DfE 3-digit or ONS W06 local authority code.")
 COURT_CODE = validate.Regexp(r"\d{3}\Z", error="Not a FamilyMan 3-digit court code.")
 # validate.Regexp anchors only at the start, hence each \Z
@@ -66,9 +71,12 @@ class AddressSchema(StrictSchema):
 class ChildInputSchema(StrictSchema):
     """A child the proceedings concern. ``timetable_deadline`` may be left out: the exchange then sets it
     to issue + 26 weeks. ``outcome_date`` is when the ``outcome`` was decided (the disposal measures need it).
+    The names and UPN travel with the child; the field policy decides who is shown them.
     """
 
     la_child_id = bounded_string(REFERENCE_LENGTH, required=True)
+    first_name = bounded_string(NAME_LENGTH)
+    last_name = bounded_string(NAME_LENGTH)
     upn = bounded_string(20)  # the 13-character form is a rule with its own code (schemas.rules)
     date_of_birth = Date(required=True)
     sex = code("sexes", required=True)
@@ -137,6 +145,10 @@ class CaseInputSchema(StrictSchema):
     orders_made = bounded_list(fields.Nested(OrderInputSchema), max_length=MAX_ORDERS)
     state = code("case_states")
     closed_date = Date()
+    #: how the case came to ``court``: from ``transferred_from`` (on a first submission; a resubmission at
+    #: another court names the old one itself) on ``transferred_on`` (else the day it arrives)
+    transferred_from = bounded_string(3, validate=COURT_CODE)
+    transferred_on = Date()
 
 
 class CaseBatchInputSchema(StrictSchema):
@@ -167,10 +179,29 @@ class OrderSchema(OrderInputSchema):
     child_ids = bounded_list(Uuid(), max_length=MAX_CHILDREN, min_length=1, required=True)
 
 
+class TransferSchema(StrictSchema):
+    """A court transfer: the case left ``from_court`` (in ``from_dfj_area``) for ``court`` ``on`` a date."""
+
+    from_court = bounded_string(3, validate=COURT_CODE, required=True)
+    from_dfj_area = bounded_string(NAME_LENGTH, required=True)
+    court = bounded_string(3, validate=COURT_CODE, required=True)
+    dfj_area = bounded_string(NAME_LENGTH, required=True)
+    on = Date(required=True)
+
+
 class CaseSchema(CaseInputSchema):
-    """A case as the API returns it: the input plus the exchange's ids and derived fields."""
+    """A case as the API returns it: the input plus the exchange's ids and derived fields.
+
+    ``cafcass_service`` is the Cafcass service the case goes to (by the applicant LA, reference routing);
+    ``transfers`` lists the court transfers, oldest first.
+    """
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("transferred_from", "transferred_on")  # input only: the output keeps ``transfers``
 
     id = Uuid(required=True)
+    cafcass_service = bounded_string(20)
+    transfers = bounded_list(fields.Nested(TransferSchema), max_length=MAX_ORDERS)
     reference = bounded_string(REFERENCE_LENGTH)  # the field policy keeps it from courts and Cafcass
     dfj_area = bounded_string(NAME_LENGTH, required=True)
     region = bounded_string(NAME_LENGTH, required=True)

@@ -26,7 +26,7 @@ from schemas.base import (
     code,
     strict_integer,
 )
-from schemas.case import COURT_CASE_NUMBER, MAX_CHILDREN, HearingInputSchema, OrderInputSchema
+from schemas.case import COURT_CASE_NUMBER, COURT_CODE, MAX_CHILDREN, HearingInputSchema, OrderInputSchema
 
 #: the statutory limit: each extension of a child's 26-week timetable is of at most 8 weeks
 MAX_EXTENSION_WEEKS = 8
@@ -116,6 +116,14 @@ class CaseWithdrawnSchema(EventSchema):
     withdrawn_on = Date(required=True)
 
 
+class CaseTransferredSchema(EventSchema):
+    """The case moved to another court ``on`` a date: figures before it stay with the old DFJ area."""
+
+    type = event_type("case.transferred")
+    court = bounded_string(3, validate=COURT_CODE, required=True)
+    on = Date(required=True)
+
+
 EVENT_SCHEMAS: dict[str, type[EventSchema]] = {
     schema().fields["type"].metadata["event_type"]: schema
     for schema in (
@@ -128,6 +136,7 @@ EVENT_SCHEMAS: dict[str, type[EventSchema]] = {
         ChildOutcomeRecordedSchema,
         CaseClosedSchema,
         CaseWithdrawnSchema,
+        CaseTransferredSchema,
     )
 }
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_SCHEMAS)

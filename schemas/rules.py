@@ -20,6 +20,7 @@ from typing import Any
 from schemas import code_lists
 from schemas import error_codes as codes
 from schemas.base import Fault
+from schemas.case import S31_AGE_LIMIT, S31_ORDERS
 from schemas.upn import upn_faults
 
 __all__ = ["Fault", "case_faults", "event_faults"]
@@ -49,11 +50,12 @@ def case_faults(case: Mapping[str, Any], *, today: date, courts: Collection[str]
                 "The application type is not for this law.",
             )
         )
-    if case["court"] not in courts:
-        faults.append(
-            Fault("/court", codes.CASE_COURT_UNKNOWN, "The court code is not a known family court.")
-        )
-    for name in ("date_received", "date_issued", "closed_date"):
+    for name in ("court", "transferred_from"):
+        if case.get(name) is not None and case[name] not in courts:
+            faults.append(
+                Fault(f"/{name}", codes.CASE_COURT_UNKNOWN, "The court code is not a known family court.")
+            )
+    for name in ("date_received", "date_issued", "closed_date", "transferred_on"):
         value = _date(case.get(name))
         if value is not None and value > today:
             faults.append(Fault(f"/{name}", codes.CASE_DATE_IN_FUTURE, "The date is in the future."))
@@ -72,6 +74,8 @@ def case_faults(case: Mapping[str, Any], *, today: date, courts: Collection[str]
         )
 
     faults += _child_faults(case.get("children", []), today)
+    if S31_ORDERS & set(case.get("orders_sought", [])):
+        faults += _s31_age_faults(case.get("children", []), issued or received)
     faults += _hearing_faults(case.get("hearings", []), issued)
     child_ids = {child["la_child_id"] for child in case.get("children", [])}
     for index, order in enumerate(case.get("orders_made", [])):
@@ -125,6 +129,30 @@ def _child_faults(children: list[Mapping[str, Any]], today: date) -> list[Fault]
     return faults
 
 
+def _s31_age_faults(children: list[Mapping[str, Any]], at_issue: date | None) -> list[Fault]:
+    """Children Act 1989 s31(3): a child who has reached 17 by issue (or receipt) cannot be the subject of
+    a care or supervision order."""
+    if at_issue is None:
+        return []
+    faults = []
+    for index, child in enumerate(children):
+        born = _date(child["date_of_birth"])
+        if born is not None and _age(born, at_issue) >= S31_AGE_LIMIT:
+            faults.append(
+                Fault(
+                    f"/children/{index}/date_of_birth",
+                    codes.CHILD_TOO_OLD_FOR_CARE_ORDER,
+                    "A care or supervision order is sought for a child aged 17 or more at issue.",
+                )
+            )
+    return faults
+
+
+def _age(born: date, on: date) -> int:
+    """Whole years of age ``on`` a date (a 29 February birthday comes on 1 March in other years)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def _hearing_faults(hearings: list[Mapping[str, Any]], issued: date | None) -> list[Fault]:
     faults: list[Fault] = []
     for index, hearing in enumerate(hearings):
@@ -165,6 +193,8 @@ def event_faults(event: Mapping[str, Any], case: Mapping[str, Any], *, today: da
     faults: list[Fault] = []
     if _instant(event["occurred_at"]).date() > today:
         faults.append(Fault("/occurred_at", codes.EVENT_IN_FUTURE, "The event is dated in the future."))
+    if "on" in event and _date(event["on"]) > today:
+        faults.append(Fault("/on", codes.EVENT_IN_FUTURE, "The event is dated in the future."))
     hearing_ids = {str(hearing["id"]) for hearing in case.get("hearings", [])}
     if "hearing_id" in event and str(event["hearing_id"]) not in hearing_ids:
         faults.append(Fault("/hearing_id", codes.EVENT_UNKNOWN_HEARING, "The hearing is not in this case."))
@@ -186,6 +216,7 @@ def event_faults(event: Mapping[str, Any], case: Mapping[str, Any], *, today: da
             ("/outcome_date", _date(event.get("outcome_date"))),
             ("/closed_date", _date(event.get("closed_date"))),
             ("/withdrawn_on", _date(event.get("withdrawn_on"))),
+            ("/on", _date(event.get("on"))),
         ]
         for pointer, value in dated:
             if value is not None and value < issued:

@@ -202,7 +202,7 @@ ORG_OPTIONS = {
     "fjb": (),
 }
 KIND_SCOPES = {
-    "local_authority": "cases:submit cases:read",
+    "local_authority": "cases:submit cases:read advice:respond",
     "court": "cases:read advice:request",
     "cafcass": "cases:read feed:read advice:respond",
     "lfjb": "metrics:read",

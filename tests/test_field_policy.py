@@ -86,13 +86,13 @@ def test_local_authority_sees_its_data_but_not_a_confidential_address(case: dict
 
 
 @pytest.mark.parametrize("kind", ["court", "cafcass"])
-def test_court_and_cafcass_see_a_confidential_address_but_not_the_las_identifiers(
+def test_court_and_cafcass_see_a_confidential_address_and_the_upn_but_not_the_las_own_ids(
     case: dict[str, Any], kind: str
 ) -> None:
     seen = filter_case(case, kind, POLICY)
     assert seen["respondents"][1]["address"] == ADDRESS
     assert "reference" not in seen
-    assert set(seen["children"][0]) == {"id", "date_of_birth", "sex", "outcome"}
+    assert set(seen["children"][0]) == {"id", "date_of_birth", "sex", "outcome", "upn"}  # not la_child_id
     assert seen["court"] == "115" and seen["orders_sought"] == ["CARE_ORDER", "INTERIM_CARE_ORDER"]
 
 

@@ -3,7 +3,8 @@
 A court [advice:request] asks about a case at one of its courts (``case_id``; any other case answers 404)
 or, for a private-law case not held here, gives the minimal ``case`` details. ``Idempotency-Key`` makes a
 retry safe: the same key with the same body answers the original request, with another body 409. Cafcass
-[advice:respond] acknowledges and answers the requests routed to its service; the court may withdraw.
+[advice:respond] acknowledges and answers the requests routed to its service (a section 37 report is routed
+to the applicant local authority, which answers it with the same scope); the court may withdraw.
 Each side lists and reads only its own requests (everyone else gets 404).
 
 The advice's optional PDF travels inside the JSON body, base64-encoded (``attachment.content``): one
@@ -188,6 +189,8 @@ def _visible_to(principal: Principal) -> Any:
         return AdviceRequest.court_org_id == org.id
     if org.kind == "cafcass":
         return AdviceRequest.routed_to == org.service
+    if org.kind == "local_authority":
+        return AdviceRequest.routed_to == org.id
     return false()
 
 

@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import PreconditionFailed
 
 from exchange import audit, cursors
-from exchange.api import context
+from exchange.api import context, profiles
 from exchange.api.access import visible_or_404
 from exchange.api.blueprint import Blueprint
 from exchange.api.protect import current_principal, requires
@@ -122,13 +122,21 @@ def list_cases(query: dict[str, Any]) -> Any:
 @blp.route("/<case_id>", methods=["GET"])
 @blp.response(200, case_schemas.CaseSchema)
 @blp.alt_response(304, description="Not modified (If-None-Match).")
+@blp.alt_response(406, **PROBLEM_DOC, description="An outbound profile the caller may not use.")
 @requires("cases:read")
 def show(case_id: str) -> Any:
-    """One case as the caller's kind may see it, with an ETag."""
+    """One case as the caller's kind may see it, with an ETag; with ``Accept: application/json;
+    profile=cafcass-api``, as HMCTS's Cafcass API case shape (the case as the one element of ``cases``)."""
     case = _case(case_id)
     audit.record("case.read", "success", resource_type="case", resource_ids=[case.id])
     db.session.commit()
     org = current_principal().org
+    profile = profiles.requested()
+    if profile is not None:
+        view = store.view(case.document, org, context.reference().field_policy)
+        response = jsonify(profiles.render(profile, org, [view]))
+        response.mimetype = profiles.media_type(profile)
+        return response
     if store.etag(case, org) in request.if_none_match:
         response = Response(status=304)
         response.set_etag(store.etag(case, org))
@@ -180,7 +188,7 @@ def post_event(event: dict[str, Any], case_id: str) -> Any:
     if request.if_match and not request.if_match.contains(store.etag(case, org)):
         raise PreconditionFailed("The case has changed since the ETag given in If-Match.")
     try:
-        changed = apply_event(db.session(), case, event, context.reference().field_policy)
+        changed = apply_event(db.session(), case, event, context.reference())
     except EventInvalid as invalid:
         db.session.rollback()
         raise ValidationFailed(

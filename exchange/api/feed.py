@@ -17,7 +17,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from exchange import audit, cursors
-from exchange.api import context
+from exchange.api import context, profiles
 from exchange.api.blueprint import Blueprint
 from exchange.api.protect import current_principal, requires
 from exchange.db import db
@@ -57,9 +57,12 @@ class FeedPageSchema(Schema):
 @bp.arguments(FeedQuery, location="query", as_kwargs=True)
 @bp.response(200, FeedPageSchema)
 @bp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
+@bp.alt_response(406, **PROBLEM_DOC, description="An outbound profile the caller may not use.")
 @requires("feed:read")
 def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
-    """Case versions after the cursor, oldest first: ``{"items", "next_cursor"}``."""
+    """Case versions after the cursor, oldest first: ``{"items", "next_cursor"}``; with ``Accept:
+    application/json; profile=cafcass-api``, each version's case in HMCTS's Cafcass API shape:
+    ``{"cases", "total", "next_cursor"}``."""
     principal = current_principal()
     (after,) = cursors.decode("f", cursor, cursors.count) if cursor else (0,)
     rows = db.session.execute(
@@ -91,4 +94,11 @@ def feed(limit: int, cursor: str | None = None) -> ResponseReturnValue:
         detail={"items": len(items)},
     )
     db.session.commit()
-    return jsonify({"items": items, "next_cursor": cursors.encode("f", last)})
+    next_cursor = cursors.encode("f", last)
+    profile = profiles.requested()
+    if profile is not None:
+        rendered = profiles.render(profile, principal.org, [item["case"] for item in items])
+        response = jsonify({**rendered, "next_cursor": next_cursor})
+        response.mimetype = profiles.media_type(profile)
+        return response
+    return jsonify({"items": items, "next_cursor": next_cursor})

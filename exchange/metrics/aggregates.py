@@ -8,10 +8,16 @@ and when they differ from the facts stored for it adds the difference of the two
 (``contributions``) to the counts, in the same transaction. ``rebuild`` recomputes everything from the
 cases (after a bulk load that bypassed the ORM, or to check the counts).
 
-Definitions (SPEC §6, DOMAIN.md): duration in whole weeks from issue to the first final disposal; within
-26 weeks means at most 182 days; a case is open at a month's end when issued on or before it and not
-disposed by it; PLO hearings are late when the latest hearing of the type (not vacated) is more than
-24 / 140 / 182 days after issue, or when there is none and the case is already older than that.
+Definitions (SPEC §6, DOMAIN.md, FCSQ): the care measures count section 31 applications only (a care or
+supervision order sought; ``law`` "public" in the counts), while an EPO-only application counts as "epo" and
+any other public-law application as "pl_other", each only as started. Duration in whole weeks from issue to
+the first final disposal; within 26 weeks means at most 182 days; a case is open at a month's end when
+issued on or before it and neither disposed nor ended by it (closed, or every child given an outcome such
+as consolidation, without a final disposal); PLO hearings are late when the latest hearing of the type
+(not vacated) is more than 24 / 140 / 182 days after issue, or when there is none and the case is already
+older than that. Private law ends where FCSQ ends it: the final order that disposes of the last child.
+A court transfer splits a case's figures: what happens before the transfer date counts in the old DFJ area,
+from it on in the new one (the open stocks move at the end of the transfer's month); national is one.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from exchange.db import upsert
 from exchange.metrics.periods import month_end, month_of
 from exchange.models import Case
 from exchange.models.metrics import MetricCaseFacts, MetricCount
+from exchange.store.cases import CLOSED_STATE
+from schemas.case import S31_ORDERS
 
 NATIONAL = "national"
 WITHIN_26_WEEKS_DAYS = 182
@@ -51,7 +59,19 @@ PLO_MILESTONES: tuple[tuple[str, str, int], ...] = (
 )
 HEARINGS_TAKEN_PLACE = frozenset({"held", "adjourned"})
 NOT_RECORDED = "NotRecorded"
-FLOW_MEASURES = ("started", "disposed", "hearings", "vacated", "final_order")
+FLOW_MEASURES = ("started", "disposed", "hearings", "vacated", "final_order", "order_mix")
+DEFINITIVE_OUTCOMES = frozenset({"FINAL_ORDER", "REFUSAL", "WITHDRAWN", "NO_ORDER"})
+#: final orders by type in s31 cases (the final-order mix); any other final order counts as OTHER
+ORDER_MIX = (
+    "CARE_ORDER",
+    "SUPERVISION_ORDER",
+    "PLACEMENT_ORDER",
+    "SPECIAL_GUARDIANSHIP_ORDER",
+    "childArrangementsOrder",
+    "OTHER",
+)
+#: orders that end no case (urgent or investigative), left out of the mix
+NOT_FINAL = frozenset({"EMERGENCY_PROTECTION_ORDER", "CHILD_ASSESSMENT_ORDER", "CHILD_RECOVERY_ORDER"})
 STOCK_MEASURES = ("open", "open_age", *(m for m, _, _ in PLO_MILESTONES))
 _DELTAS = "metric_deltas"
 Key = tuple[str, str, str, int, str, int]  # scope, law, measure, month, category, weeks
@@ -62,7 +82,7 @@ class CaseFacts:
     """What the measures need of one case; dates are local (Europe/London) calendar dates."""
 
     area: str
-    law: str
+    law: str  # "public" (s31 care and supervision), "epo", "pl_other" (other public law) or "private"
     issued: date | None
     disposed: date | None
     children: int
@@ -70,6 +90,11 @@ class CaseFacts:
     plo_hearings: tuple[date | None, ...]  # the latest of each PLO milestone's type, in PLO_MILESTONES order
     final_order: date | None
     vacated: tuple[tuple[date, str], ...]  # (hearing date, agency blamed)
+    #: closed, or every child given an outcome: no longer open from this date, even without a final disposal
+    ended: date | None = None
+    #: court transfers: (date, the DFJ area from that date), oldest first; ``area`` holds before the first
+    moves: tuple[tuple[date, str], ...] = ()
+    orders: tuple[tuple[date, str, int], ...] = ()  # final orders: (made on, ORDER_MIX category, children)
 
     def as_json(self) -> dict[str, Any]:
         return json_ready(asdict(self))
@@ -87,7 +112,23 @@ class CaseFacts:
             plo_hearings=tuple(day(d) for d in data["plo_hearings"]),
             final_order=day(data["final_order"]),
             vacated=tuple((date.fromisoformat(d), agency) for d, agency in data["vacated"]),
+            ended=day(data.get("ended")),
+            moves=tuple((date.fromisoformat(d), area) for d, area in data.get("moves", ())),
+            orders=tuple((date.fromisoformat(d), kind, n) for d, kind, n in data.get("orders", ())),
         )
+
+    def area_on(self, day: date) -> str:
+        """The DFJ area the case counted in on ``day`` (the court transfers decide)."""
+        area = self.area
+        for moved_on, to in self.moves:
+            if moved_on <= day:
+                area = to
+        return area
+
+    @property
+    def left(self) -> date | None:
+        """The day the case stopped being open: its first final disposal, or its end without one."""
+        return min(filter(None, (self.disposed, self.ended)), default=None)
 
 
 def json_ready(value: Any) -> Any:
@@ -111,22 +152,71 @@ def facts_of(case: Case) -> CaseFacts:
     for _, hearing_type, _ in PLO_MILESTONES:
         days = [d for h, d in hearing_days if h.type == hearing_type and h.status != "vacated"]
         latest.append(max(days, default=None))
-    final_orders = [c.outcome_date for c in case.children if c.outcome == "FINAL_ORDER" and c.outcome_date]
+    document = case.document or {}
+    transfers = document.get("transfers") or []
     return CaseFacts(
-        area=case.dfj_area or "",
-        law=case.law,
+        area=(transfers[0]["from_dfj_area"] if transfers else case.dfj_area) or "",
+        law=_law(case.law, document.get("orders_sought") or ()),
         issued=case.date_issued,
         disposed=case.first_disposal_date,
         children=len(case.children),
         hearings_taken_place=sum(1 for h in case.hearings if h.status in HEARINGS_TAKEN_PLACE),
         plo_hearings=tuple(latest),
-        final_order=min(final_orders, default=None),
+        final_order=_private_end(case),
         vacated=tuple(
             sorted(
                 (d, h.cancellation_agency or NOT_RECORDED) for h, d in hearing_days if h.status == "vacated"
             )
         ),
+        ended=_ended(case),
+        moves=tuple((date.fromisoformat(t["on"]), t["dfj_area"]) for t in transfers),
+        orders=tuple(
+            sorted(
+                (
+                    date.fromisoformat(o["made_on"]),
+                    o["type"] if o["type"] in ORDER_MIX else "OTHER",
+                    len(o.get("child_ids") or ()),
+                )
+                for o in document.get("orders_made") or ()
+                if not o.get("interim") and o["type"] not in NOT_FINAL
+            )
+        ),
     )
+
+
+def _law(law: str, orders_sought: Iterable[str]) -> str:
+    """The FCSQ class of a case: s31 care and supervision ("public"), EPO only, other public law, private."""
+    if law != "public":
+        return law
+    sought = set(orders_sought)
+    if sought & S31_ORDERS:
+        return "public"
+    return "epo" if "EMERGENCY_PROTECTION_ORDER" in sought else "pl_other"
+
+
+def _ended(case: Case) -> date | None:
+    """When a case ended, disposed or not: its closure date; else, once every child has an outcome
+    (consolidated and housekeeping too) or the case is closed, its last outcome date; a case closed with
+    neither date was never open."""
+    if case.closed_date is not None:
+        return case.closed_date
+    decided = [c.outcome_date for c in case.children if c.outcome and c.outcome_date]
+    if case.state == CLOSED_STATE:
+        return max(decided, default=case.date_issued)
+    if case.children and len(decided) == len(case.children):
+        return max(decided)
+    return None
+
+
+def _private_end(case: Case) -> date | None:
+    """FCSQ's private-law end point: the day the last child's final disposal came, when a final order was
+    among them (a case withdrawn or refused for every child has no time to final order)."""
+    children = case.children
+    if not children or not all(c.outcome in DEFINITIVE_OUTCOMES and c.outcome_date for c in children):
+        return None
+    if not any(c.outcome == "FINAL_ORDER" for c in children):
+        return None
+    return max(c.outcome_date for c in children if c.outcome_date is not None)
 
 
 def age_band(days: int) -> str:
@@ -136,38 +226,44 @@ def age_band(days: int) -> str:
     raise AssertionError("the last band is open-ended")
 
 
-def _open_states(facts: CaseFacts, month: int) -> set[tuple[str, str]]:
-    """The (measure, category) stock states of a case open at the end of ``month``."""
+def _open_states(facts: CaseFacts, month: int) -> set[tuple[str, str, str]]:
+    """The (scope, measure, category) stock states of a case open at the end of ``month``."""
     assert facts.issued is not None
-    age = (month_end(month) - facts.issued).days
+    end = month_end(month)
+    age = (end - facts.issued).days
     states = {("open", ""), ("open_age", age_band(age))}
     for (measure, _, limit), held in zip(PLO_MILESTONES, facts.plo_hearings, strict=True):
         if ((held - facts.issued).days if held else age) > limit:
             states.add((measure, ""))
-    return states
+    scopes = [s for s in (facts.area_on(end), NATIONAL) if s]
+    return {(scope, measure, category) for scope in scopes for measure, category in states}
 
 
-def _stock_changes(facts: CaseFacts) -> Iterator[tuple[int, str, str, int]]:
-    """(month, measure, category, +1/-1): the case entering and leaving each stock state, month by month.
+def _stock_changes(facts: CaseFacts) -> Iterator[tuple[int, str, str, str, int]]:
+    """(month, scope, measure, category, +1/-1): the case entering and leaving each stock state, month by
+    month, in its DFJ area at each month's end and nationally.
 
-    After ``OVER_100_WEEKS_DAYS`` every state is fixed, so an open case's changes end there.
+    After ``OVER_100_WEEKS_DAYS`` (and the last transfer) every state is fixed, so the changes end there.
     """
     assert facts.issued is not None
     first = month_of(facts.issued)
-    leaves = month_of(facts.disposed) if facts.disposed else None
-    settled = month_of(facts.issued + timedelta(days=OVER_100_WEEKS_DAYS + 1))
+    leaves = month_of(facts.left) if facts.left else None
+    settled = max(
+        [month_of(facts.issued + timedelta(days=OVER_100_WEEKS_DAYS + 1))]
+        + [month_of(day) for day, _ in facts.moves]
+    )
     stop = settled + 1 if leaves is None else min(leaves, settled + 1)
-    before: set[tuple[str, str]] = set()
+    before: set[tuple[str, str, str]] = set()
     for month in range(first, stop):
         now = _open_states(facts, month)
-        for measure, category in before - now:
-            yield month, measure, category, -1
-        for measure, category in now - before:
-            yield month, measure, category, 1
+        for scope, measure, category in before - now:
+            yield month, scope, measure, category, -1
+        for scope, measure, category in now - before:
+            yield month, scope, measure, category, 1
         before = now
     if leaves is not None and leaves >= first:
-        for measure, category in before:
-            yield leaves, measure, category, -1
+        for scope, measure, category in before:
+            yield leaves, scope, measure, category, -1
 
 
 def contributions(facts: CaseFacts | None) -> Counter[tuple[Key, str]]:
@@ -175,29 +271,33 @@ def contributions(facts: CaseFacts | None) -> Counter[tuple[Key, str]]:
     out: Counter[tuple[Key, str]] = Counter()
     if facts is None or facts.issued is None:
         return out
-    scopes = [s for s in (facts.area, NATIONAL) if s]
     law, issued = facts.law, facts.issued
 
-    def add(measure: str, month: int, n: int, total: int = 0, category: str = "", weeks: int = 0) -> None:
-        for scope in scopes:
-            key = (scope, law, measure, month, category, weeks)
+    def add(measure: str, day: date, n: int, total: int = 0, category: str = "", weeks: int = 0) -> None:
+        for scope in (s for s in (facts.area_on(day), NATIONAL) if s):
+            key = (scope, law, measure, month_of(day), category, weeks)
             out[key, "n"] += n
             out[key, "total"] += total
 
-    add("started", month_of(issued), 1, facts.children)
+    add("started", issued, 1, facts.children)
     if law == "private":
         if facts.final_order:
             days = max(0, (facts.final_order - issued).days)
-            add("final_order", month_of(facts.final_order), 1, weeks=days // 7)
+            add("final_order", facts.final_order, 1, weeks=days // 7)
         return out
+    if law != "public":
+        return out  # EPO and other public-law applications count only as started (FCSQ)
     if facts.disposed:
         days = max(0, (facts.disposed - issued).days)
-        add("disposed", month_of(facts.disposed), 1, int(days <= WITHIN_26_WEEKS_DAYS), weeks=days // 7)
-        add("hearings", month_of(facts.disposed), facts.hearings_taken_place)
+        add("disposed", facts.disposed, 1, int(days <= WITHIN_26_WEEKS_DAYS), weeks=days // 7)
+        add("hearings", facts.disposed, facts.hearings_taken_place)
     for day, agency in facts.vacated:
-        add("vacated", month_of(day), 1, category=agency)
-    for month, measure, category, change in _stock_changes(facts):
-        add(measure, month, change, category=category)
+        add("vacated", day, 1, category=agency)
+    for day, category, children in facts.orders:
+        add("order_mix", day, children, category=category)
+    for month, scope, measure, category, change in _stock_changes(facts):
+        key = (scope, law, measure, month, category, 0)
+        out[key, "n"] += change
     return out
 
 

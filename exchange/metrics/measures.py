@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from exchange.db import is_postgresql
-from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
+from exchange.metrics.aggregates import AGE_BANDS, FLOW_MEASURES, NATIONAL, ORDER_MIX
 from exchange.metrics.periods import MONTHS_IN, Period, PeriodKind
 from exchange.models import Advice, AdviceRequest, PreProceedings
 from exchange.models.metrics import MetricCount
@@ -36,6 +36,8 @@ class Measure:
     title: str
     #: the categories a breakdown measure is published by (empty: one cell per area and period)
     categories: tuple[str, ...] = ()
+    #: shown in the quarterly pack's table (the API serves every measure)
+    in_pack: bool = True
 
 
 AGENCIES = (
@@ -52,6 +54,18 @@ MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
         Measure("care_cases_started", "count", "Care cases issued"),
+        Measure(
+            "epo_cases_started",
+            "count",
+            "Emergency protection order applications issued (not in care)",
+            in_pack=False,
+        ),
+        Measure(
+            "other_public_cases_started",
+            "count",
+            "Other public-law applications issued (not in care)",
+            in_pack=False,
+        ),
         Measure("care_children_started", "count", "Children in care cases issued"),
         Measure("care_cases_disposed", "count", "Care cases disposed (first final disposal)"),
         Measure("care_mean_weeks", "mean", "Mean weeks from issue to first final disposal"),
@@ -71,6 +85,9 @@ MEASURES: dict[str, Measure] = {
         Measure("plo_late_final", "count", "Open cases: final hearing after day 182 or missing"),
         Measure("hearings_per_disposed_case", "ratio", "Hearings held per disposed care case"),
         Measure("vacated_hearings_by_agency", "count", "Vacated care hearings by agency blamed", AGENCIES),
+        Measure(
+            "care_final_order_mix", "count", "Children given final orders in care cases, by order", ORDER_MIX
+        ),
         Measure("private_cases_started", "count", "Private-law cases issued"),
         Measure(
             "private_mean_weeks_to_final_order", "mean", "Private law: mean weeks from issue to final order"
@@ -158,7 +175,7 @@ def _flows(session: Session, periods: Sequence[Period], table: _Table) -> None:
             func.sum(t.c.n * t.c.weeks),
         )
         .where(
-            t.c.measure.in_(("started", "disposed", "hearings", "vacated", "final_order")),
+            t.c.measure.in_(FLOW_MEASURES),
             t.c.month.between(periods[0].first_month, periods[-1].last_month),
         )
         .group_by(t.c.scope, t.c.law, t.c.measure, t.c.category, p)
@@ -327,12 +344,17 @@ def _cells(
     disposed, _, _ = get("public:disposed")
     name = measure.name
     if measure.categories:
-        source = "stock:open_age" if name == "care_open_age_profile" else "public:vacated"
+        source = {
+            "care_open_age_profile": "stock:open_age",
+            "care_final_order_mix": "public:order_mix",
+        }.get(name, "public:vacated")
         return [cell(get(source, c)[0], None, None, c) for c in measure.categories]
     counts = {
         "care_cases_started": get("public:started")[0],
         "care_children_started": get("public:started")[1],
         "care_cases_disposed": disposed,
+        "epo_cases_started": get("epo:started")[0],
+        "other_public_cases_started": get("pl_other:started")[0],
         "care_open_cases": get("stock:open")[0],
         "care_open_over_100_weeks": get("stock:open_age", "over_100_weeks")[0],
         "plo_late_cmh": get("stock:plo_late_cmh")[0],

@@ -112,7 +112,7 @@ def context(session: Session, area: str, quarter: Period, reference: Reference) 
             "national": shown(m, value(m, NATIONAL)),
         }
         for m, m_def in MEASURES.items()
-        if not m_def.categories
+        if not m_def.categories and m_def.in_pack
     ]
     key_figures = [
         {

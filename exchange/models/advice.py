@@ -53,7 +53,9 @@ class AdviceRequest(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))
     #: the service it is routed to: "cafcass" (England) or "cafcass_cymru" (Wales)
-    routed_to: Mapped[str] = mapped_column(String(16), index=True)
+    #: the Cafcass service (``cafcass``, ``cafcass_cymru``), or the applicant LA's organisation id for a
+    #: section 37 report
+    routed_to: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -32,6 +32,8 @@ class Case(Base):
     court: Mapped[str] = mapped_column(String(8), index=True)
     dfj_area: Mapped[str] = mapped_column(String(64))
     region: Mapped[str] = mapped_column(String(64))
+    #: the Cafcass service the case goes to: by its applicant LA (routing reference data)
+    cafcass_service: Mapped[str] = mapped_column(String(16), index=True)
     law: Mapped[str] = mapped_column(String(8))
     application_type: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(40), index=True)

@@ -28,7 +28,8 @@ SCOPES: dict[str, str] = {
 
 #: the scopes an organisation of each kind may hold (SPEC §1)
 KIND_SCOPES: dict[str, frozenset[str]] = {
-    "local_authority": frozenset({"cases:submit", "cases:read"}),
+    # advice:respond: a local authority writes the section 37 reports routed to it
+    "local_authority": frozenset({"cases:submit", "cases:read", "advice:respond"}),
     "court": frozenset({"cases:read", "advice:request"}),
     "cafcass": frozenset({"cases:read", "feed:read", "advice:respond"}),
     "lfjb": frozenset({"metrics:read"}),

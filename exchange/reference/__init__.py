@@ -99,7 +99,10 @@ class Reference:
     local_authorities: Mapping[str, LocalAuthority]
     #: HMCTS letter code (``BIR``) -> the exchange's LA code (``330``)
     hmcts_la_codes: Mapping[str, str]
-    #: ``routing.json``'s ``advice_recipient``: ``default``, ``by_region_id``, ``by_court``
+    #: HMCTS letter code -> the court its CCD cases are at when the case data names none
+    hmcts_la_courts: Mapping[str, str]
+    #: ``routing.json``'s ``advice_recipient``: ``default``, ``by_la``, ``by_court``, ``by_la_country``,
+    #: ``by_region_id``
     routing: Mapping[str, Any]
     field_policy: FieldPolicy
     bank_holidays: BankHolidays
@@ -117,15 +120,31 @@ class Reference:
         """The exchange's one clock (``exchange.clock.now``), for adapters (``adapters.base.Places``)."""
         return clock.now()
 
-    def advice_recipient(self, court_code: str) -> AdviceRecipient:
-        """Which Cafcass serves a court: its rule in ``routing.json``, else its region's, else the default.
+    def hmcts_la_court(self, letter_code: str) -> str | None:
+        """The court of an LA's CCD case whose case data names none (``SA`` -> ``344``), or None."""
+        return self.hmcts_la_courts.get(letter_code)
+
+    def advice_recipient(self, court_code: str, la_code: str | None = None) -> AdviceRecipient:
+        """Which Cafcass serves a case (``routing.json``): the operator's entry for its LA, else for its
+        court, else the LA's country (Cafcass Cymru for a Welsh LA wherever the court), else — when no LA
+        is known — the court's region, else the default.
 
         Raises KeyError for a court that is not in ``courts``.
         """
         rules = self.routing
         court = self.courts[court_code]
-        by_region = rules["by_region_id"].get(court.region_id)
-        return rules["by_court"].get(court_code) or by_region or rules["default"]
+        la = self.local_authorities.get(la_code) if la_code else None
+        by_place = (
+            rules["by_la_country"].get(la.country)
+            if la is not None
+            else rules["by_region_id"].get(court.region_id)
+        )
+        return (
+            rules["by_la"].get(la_code or "")
+            or rules["by_court"].get(court_code)
+            or by_place
+            or rules["default"]
+        )
 
 
 def load(path: Path | str | None = None) -> Reference:
@@ -158,6 +177,7 @@ def load(path: Path | str | None = None) -> Reference:
             }
         ),
         hmcts_la_codes=MappingProxyType(folder.json("hmcts_la_codes.json")["codes"]),
+        hmcts_la_courts=MappingProxyType(folder.json("hmcts_la_codes.json").get("courts", {})),
         routing=MappingProxyType(folder.json("routing.json")["advice_recipient"]),
         field_policy=FieldPolicy(
             fields=MappingProxyType({kind: frozenset(paths) for kind, paths in policy["kinds"].items()}),

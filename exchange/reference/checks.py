@@ -72,9 +72,19 @@ def _problems(folder: Folder) -> list[str]:
     ]
     rules = folder.json("routing.json")["advice_recipient"]
     courts = {r["code"] for r in court_rows}
-    targets = [rules["default"], *rules["by_region_id"].values(), *rules["by_court"].values()]
+    problems += [
+        f"hmcts_la_codes.json: courts: {letter} is at unknown court {code!r}"
+        for letter, code in folder.json("hmcts_la_codes.json").get("courts", {}).items()
+        if code not in courts
+    ]
+    targets = [rules["default"]]
+    for key in ("by_region_id", "by_court", "by_la", "by_la_country"):
+        targets += rules[key].values()
     problems += [f"routing.json: unknown recipient {t!r}" for t in targets if t not in ADVICE_RECIPIENTS]
     problems += [f"routing.json: unknown court {c}" for c in rules["by_court"] if c not in courts]
+    problems += [f"routing.json: unknown LA {c}" for c in rules["by_la"] if c not in las]
+    countries = {r["country"] for r in la_rows}
+    problems += [f"routing.json: unknown country {c}" for c in rules["by_la_country"] if c not in countries]
     problems += _field_policy_problems(folder.json("field_policy.json"))
     holidays = folder.json("bank_holidays.json")["dates"]
     problems += [

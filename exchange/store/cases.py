@@ -34,10 +34,11 @@ CLOSED_STATE = "CLOSED"
 FINAL_OUTCOMES = frozenset({"FINAL_ORDER", "REFUSAL", "WITHDRAWN", "NO_ORDER"})
 #: every kind of organisation that may be shown a case (the others never see one)
 RECIPIENT_KINDS = ("local_authority", "court", "cafcass")
-WALES = "Wales"
 #: Children and Families Act 2014: care proceedings end within 26 weeks of issue unless extended
 STATUTORY_TIMETABLE = timedelta(weeks=26)
 _PENDING = "case_versions_pending"
+#: input fields that say how the case came to its court; the document keeps them as ``transfers``
+TRANSFER_INPUT = ("transferred_from", "transferred_on")
 
 
 class CaseFault(DomainError):
@@ -46,13 +47,14 @@ class CaseFault(DomainError):
 
 # --- who may see a case -----------------------------------------------------------------------------
 def may_see(org: Organisation, case: Case) -> bool:
-    """SPEC §1: the applicant LA, the case's court, and the Cafcass service of its country."""
+    """SPEC §1 and §9: the applicant LA, the case's court, and the Cafcass service the case is routed to
+    (by the applicant LA: Cafcass Cymru for a Welsh LA's case wherever the court)."""
     if org.kind == "local_authority":
         return case.applicant_la == org.la_code
     if org.kind == "court":
         return case.court in (org.court_codes or [])
     if org.kind == "cafcass":
-        return (case.region == WALES) == (org.service == "cafcass_cymru")
+        return case.cafcass_service == org.service
     return False
 
 
@@ -63,7 +65,7 @@ def visible_to(org: Organisation) -> ColumnElement[bool]:
     if org.kind == "court":
         return Case.court.in_(org.court_codes) if org.court_codes else false()
     if org.kind == "cafcass":
-        return Case.region == WALES if org.service == "cafcass_cymru" else Case.region != WALES
+        return Case.cafcass_service == org.service if org.service else false()
     return false()
 
 
@@ -157,15 +159,61 @@ def _matched_ids(items: list[dict[str, Any]], previous: list[dict[str, Any]], ke
         taken.add(item["id"])
 
 
-def build_document(
-    case_id: uuid.UUID, data: dict[str, Any], previous: dict[str, Any] | None, courts: Mapping[str, Court]
-) -> dict[str, Any]:
-    """The output document (without ``version`` and ``updated_at``) of canonical input ``data``."""
-    court = courts.get(data["court"])
+def _court(courts: Mapping[str, Court], code: str, pointer: str = "/court") -> Court:
+    court = courts.get(code)
     if court is None:
-        raise CaseFault(codes.CASE_COURT_UNKNOWN, "The court code is not a known FamilyMan court.", "/court")
+        raise CaseFault(codes.CASE_COURT_UNKNOWN, "The court code is not a known FamilyMan court.", pointer)
+    return court
+
+
+def place(document: dict[str, Any], reference: Reference) -> None:
+    """Set what the court and the applicant LA decide: ``dfj_area``, ``region`` and ``cafcass_service``."""
+    court = _court(reference.courts, document["court"])
+    document["dfj_area"], document["region"] = court.dfj_area, court.region
+    document["cafcass_service"] = reference.advice_recipient(court.code, document["applicant_la"])
+
+
+def transfer(document: dict[str, Any], court_code: str, on: date, reference: Reference) -> None:
+    """Move the case to another court ``on`` a date; figures before it stay with the old DFJ area."""
+    if court_code == document["court"]:
+        raise CaseFault(codes.CASE_TRANSFERRED_TO_SAME_COURT, "The case is already at this court.", "/court")
+    new_court = _court(reference.courts, court_code)
+    earlier = document.get("transfers") or []
+    if earlier and on < date.fromisoformat(earlier[-1]["on"]):
+        raise CaseFault(
+            codes.EVENT_OUT_OF_ORDER, "The transfer is dated before the case's last transfer.", "/on"
+        )
+    move = {
+        "from_court": document["court"],
+        "from_dfj_area": document["dfj_area"],
+        "court": court_code,
+        "dfj_area": new_court.dfj_area,
+        "on": on.isoformat(),
+    }
+    document["transfers"] = [*earlier, move]
+    document["court"] = court_code
+    place(document, reference)
+
+
+def build_document(
+    case_id: uuid.UUID, data: dict[str, Any], previous: dict[str, Any] | None, reference: Reference
+) -> dict[str, Any]:
+    """The output document (without ``version`` and ``updated_at``) of canonical input ``data``.
+
+    A case whose court differs from the ``previous`` document's (or from ``transferred_from`` on its first
+    submission) has been transferred (``transfer``) on ``transferred_on`` or, when no date is given, today.
+    """
     before = previous or {}
-    document = {**data, "id": str(case_id), "dfj_area": court.dfj_area, "region": court.region}
+    document = {key: value for key, value in data.items() if key not in TRANSFER_INPUT}
+    document["id"] = str(case_id)
+    origin = before.get("court") or data.get("transferred_from")
+    if origin and origin != data["court"]:
+        document.update(court=origin, transfers=before.get("transfers") or [])
+        place(document, reference)
+        on = _date(data.get("transferred_on")) or clock.today()
+        transfer(document, data["court"], on, reference)
+    else:
+        place(document, reference)
     for field, key in (
         ("children", ("la_child_id",)),
         ("respondents", ("role", "first_name", "last_name")),
@@ -226,6 +274,7 @@ def _fill_columns(case: Case, document: dict[str, Any]) -> None:
     case.court = document["court"]
     case.dfj_area = document["dfj_area"]
     case.region = document["region"]
+    case.cafcass_service = document["cafcass_service"]
     case.law = document["law"]
     case.application_type = document["application_type"]
     case.state = document.get("state") or "Submitted"
@@ -328,7 +377,7 @@ def store_submitted(session: Session, org: Organisation, data: dict[str, Any], r
     serialize(session, _reference_lock(org.id, data["reference"]))
     case = by_reference(session, org.id, data["reference"]) or new_case(org)
     previous = case.document if case.version else None
-    document = build_document(case.id, data, previous, reference.courts)
+    document = build_document(case.id, data, previous, reference)
     if previous is not None:
         # what progression events added that a resubmission does not carry is kept
         document = {**{k: v for k, v in previous.items() if k not in ("version", "updated_at")}, **document}

@@ -3,7 +3,8 @@
 ``apply_event`` takes an event loaded by ``schemas.events.load_event`` and either saves the case's next
 version (``store.cases.save``) or raises ``CaseFault`` for a transition the case's state forbids: any
 event on a closed case, an event older than the case's latest, a hearing that is unknown or no longer
-listed, a child that is not in the case, an outcome already recorded, a case issued twice.
+listed, a child that is not in the case, an outcome already recorded, a case issued twice, a transfer to
+the court the case is at.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from exchange import clock
 from exchange.models import Case
-from exchange.reference import FieldPolicy
-from exchange.store.cases import CLOSED_STATE, STATUTORY_TIMETABLE, CaseFault, save
+from exchange.reference import Reference
+from exchange.store.cases import CLOSED_STATE, STATUTORY_TIMETABLE, CaseFault, save, transfer
 from schemas import error_codes as codes
 from schemas import rules
 from schemas.base import Fault
@@ -134,6 +135,10 @@ def _withdrawn(document: Document, event: Document) -> None:
             child["outcome_date"] = _iso(event["withdrawn_on"])
 
 
+def _transferred(document: Document, event: Document, reference: Reference) -> None:
+    transfer(document, event["court"], event["on"], reference)
+
+
 TRANSITIONS: dict[str, Callable[[Document, Document], None]] = {
     "case.issued": _issued,
     "hearing.listed": _hearing_listed,
@@ -155,8 +160,8 @@ class EventInvalid(Exception):
         self.faults = faults
 
 
-def apply_event(session: Session, case: Case, event: Document, policy: FieldPolicy) -> bool:
-    """Apply one loaded event; True if it made a new version.
+def apply_event(session: Session, case: Case, event: Document, reference: Reference) -> bool:
+    """Apply one loaded event; True if it made a new version. A court transfer is placed by ``reference``.
 
     Raises ``CaseFault`` for a transition the case's state forbids (checked first: a conflict), then
     ``EventInvalid`` for the event's own faults against the case.
@@ -168,8 +173,11 @@ def apply_event(session: Session, case: Case, event: Document, policy: FieldPoli
             codes.EVENT_OUT_OF_ORDER, "The event is older than the case's latest event.", "/occurred_at"
         )
     document = copy.deepcopy(case.document)
-    TRANSITIONS[event["type"]](document, event)
+    if event["type"] == "case.transferred":
+        _transferred(document, event, reference)
+    else:
+        TRANSITIONS[event["type"]](document, event)
     faults = rules.event_faults(event, case.document, today=clock.today())
     if faults:
         raise EventInvalid(faults)
-    return save(session, case, document, event["type"], policy, event_at=event["occurred_at"])
+    return save(session, case, document, event["type"], reference.field_policy, event_at=event["occurred_at"])

@@ -85,21 +85,29 @@ def test_case_management_maps_every_field() -> None:
         "children": [
             {
                 "la_child_id": "5c578fcc-7e41-45b0-82f7-46c38a769cb3",
+                "first_name": "Timothy",
+                "last_name": "Jones",
                 "sex": "M",
                 "date_of_birth": "2015-08-01",
             },
             {
                 "la_child_id": "cc792469-47f1-4cc8-8979-6b36bcf6b0a6",
+                "first_name": "John",
+                "last_name": "Black",
                 "sex": "M",
                 "date_of_birth": "2016-09-02",
             },
             {
                 "la_child_id": "d56b23ee-ca80-42cc-bf9f-2e65cec00985",
+                "first_name": "William",
+                "last_name": "Black",
                 "sex": "M",
                 "date_of_birth": "2017-10-01",
             },
             {
                 "la_child_id": "2135caa3-62d1-4692-99a9-3524397c6b05",
+                "first_name": "Sarah",
+                "last_name": "Black",
                 "sex": "F",
                 "date_of_birth": "2010-05-02",
             },
@@ -161,6 +169,8 @@ def test_epo_application() -> None:
     assert case["children"] == [
         {
             "la_child_id": "8a77f413-2e2e-403f-b7ed-af8b7d830010",
+            "first_name": "child",
+            "last_name": "One",
             "sex": "F",
             "date_of_birth": "2000-04-12",
             "living_situation": "Living with other family or friends",
@@ -216,8 +226,22 @@ def test_bare_case_data_is_referenced_by_its_familyman_number() -> None:
     assert "state" not in case
 
 
+def without_court_and_la_court(name: str) -> bytes:
+    """A sample whose case names no court, of an LA (BIR) the reference data gives no court for."""
+    case = json.loads(sample(name))
+    case["caseData"]["caseLocalAuthority"] = "BIR"
+    return json.dumps(case).encode()
+
+
+def test_a_case_without_a_court_is_at_its_las_court() -> None:
+    case = only_record("fault-missing-court")  # HMCTS's case-management template names no court
+    assert (case["applicant_la"], case["court"]) == ("W06000011", "344")  # Swansea's, hmcts_la_codes.json
+
+
 def test_a_list_yields_one_result_per_case_in_order() -> None:
-    results = parse(sample("list"))
+    cases = json.loads(sample("list"))
+    cases[2] = json.loads(without_court_and_la_court("fault-missing-court"))
+    results = parse(json.dumps(cases).encode())
     assert [type(r).__name__ for r in results] == ["Record", "Record", "RecordError"]
     assert [r.data["reference"] for r in results[:2]] == ["1700000000000001", "1700000000000002"]  # type: ignore[union-attr]
     assert results[0].position.pointer == "/0"
@@ -232,7 +256,8 @@ def test_a_list_yields_one_result_per_case_in_order() -> None:
     ],
 )
 def test_fault_variants(name: str, code: str, pointer: str) -> None:
-    [error] = parse(sample(name))
+    body = without_court_and_la_court(name) if name == "fault-missing-court" else sample(name)
+    [error] = parse(body)
     assert isinstance(error, RecordError)
     assert (error.code, error.position.pointer) == (code, pointer)
 

@@ -169,7 +169,7 @@ def save_case(org_id: str, data: dict[str, Any], case: Case | None = None) -> Ca
     case = case or case_store.new_case(org)
     reference = current_app.config["EXCHANGE_SETTINGS"].reference
     previous = case.document if case.version else None
-    document = case_store.build_document(case.id, data, previous, reference.courts)
+    document = case_store.build_document(case.id, data, previous, reference)
     event = "case.submitted" if not case.version else "case.updated"
     case_store.save(db.session, case, document, event, reference.field_policy)
     db.session.commit()

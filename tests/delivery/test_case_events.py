@@ -43,7 +43,7 @@ def test_a_rolled_back_change_leaves_no_delivery(runner, make_partner):
     subscribe(runner, la.org_id, "https://partner.example/hooks", "case.changed")
     case = case_store.new_case(db.session.get(Organisation, la.org_id))
     reference = current_app.config["EXCHANGE_SETTINGS"].reference
-    document = case_store.build_document(case.id, case_data(), None, reference.courts)
+    document = case_store.build_document(case.id, case_data(), None, reference)
     case_store.save(db.session, case, document, "case.submitted", reference.field_policy)
     db.session.flush()
     assert len(_bodies()) == 1

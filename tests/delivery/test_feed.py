@@ -1,5 +1,5 @@
 """``GET /v1/feed``: commit order, no gaps or repeats across pages and restarts, each Cafcass its own
-country's cases, documents filtered by the field policy.
+country's cases (by the child's local authority), documents filtered by the field policy.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ def test_feed_pages_in_commit_order_and_resumes_without_gaps_or_repeats(client, 
     la = make_partner("local_authority")
     cafcass, cymru = make_partner("cafcass"), make_partner("cafcass", options=("--service", "cafcass_cymru"))
     english = [save_case(la.org_id, case_data(court="115", reference=f"E{n}")) for n in range(3)]
-    welsh = save_case(la.org_id, case_data(court="102", reference="W1"))
+    # a Cardiff child's case at the Central Family Court: Cafcass Cymru's, by the child's LA
+    welsh = save_case(la.org_id, case_data(court="115", reference="W1", applicant_la="W06000015"))
     headers = auth_headers(cafcass)
 
     items, cursor = _read_all(client, headers)

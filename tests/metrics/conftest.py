@@ -48,7 +48,8 @@ Hearing = tuple[str, date, str] | tuple[str, date, str, str]
 
 @pytest.fixture
 def add_case(la_org: Organisation) -> Callable[..., Case]:
-    """A case: ``issued``, optional ``disposed`` (the first final outcome), children, hearings."""
+    """A case: ``issued``, optional ``disposed`` (the first final outcome), children, hearings, the orders
+    sought (a care order: an s31 case)."""
 
     def add(
         issued: date,
@@ -59,6 +60,7 @@ def add_case(la_org: Organisation) -> Callable[..., Case]:
         children: int = 1,
         hearings: tuple[Hearing, ...] = (),
         outcome: str = "FINAL_ORDER",
+        orders_sought: tuple[str, ...] = ("CARE_ORDER",),
     ) -> Case:
         case_id = uuid.uuid4()
         kids = [
@@ -87,13 +89,14 @@ def add_case(la_org: Organisation) -> Callable[..., Case]:
             court=court,
             dfj_area=area_of(court),
             region=REFERENCE.courts[court].region,
+            cafcass_service="cafcass",
             law=law,
             application_type="C110A" if law == "public" else "C100",
             state="CLOSED" if disposed else "PREPARE_FOR_HEARING",
             date_issued=issued,
             first_disposal_date=disposed,
             version=1,
-            document={"synthetic": True},
+            document={"synthetic": True, "orders_sought": list(orders_sought)},
             children=kids,
             hearings=rows,
         )

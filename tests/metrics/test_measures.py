@@ -169,8 +169,10 @@ def test_vacated_hearings_by_agency_and_hearings_per_disposed_case(add_case):
 
 
 def test_private_law(add_case):
-    add_case(date(2024, 10, 1), date(2025, 1, 1), law="private", children=2)  # 92 days: 13 weeks
+    add_case(date(2024, 10, 1), date(2025, 1, 1), law="private")  # 92 days: 13 weeks
     add_case(date(2024, 12, 31), date(2025, 3, 31), law="private")  # 90 days: 12 weeks
+    # FCSQ's end point is the last child's final disposal: a final order for one child of two ends nothing
+    add_case(date(2024, 12, 31), date(2025, 2, 1), law="private", children=2)
     add_case(date(2025, 1, 2), law="private")
     add_case(date(2025, 1, 2), date(2025, 2, 2), law="private", outcome="WITHDRAWN")  # no final order
     [started] = raw([Q1_2025], "private_cases_started")
@@ -245,3 +247,21 @@ def test_advice_requests_and_pre_proceedings(la_org):
     assert pre.value == 3  # Camden (202) is in Central London
     [to_court] = raw([Q1_2025], "pre_proceedings_to_court_pct")
     assert (to_court.numerator, to_court.denominator) == (1, 3)
+
+
+def test_care_measures_count_s31_applications_only(add_case):
+    for n in range(10):
+        add_case(date(2024, 7, 1) + timedelta(days=n), date(2025, 1, 6) + timedelta(days=n))  # 27 weeks, s31
+    for _ in range(6):  # an EPO alone, disposed after a week: not a care case (FCSQ)
+        add_case(date(2025, 1, 6), date(2025, 1, 13), orders_sought=("EMERGENCY_PROTECTION_ORDER",))
+    add_case(date(2025, 1, 6), date(2025, 2, 3), orders_sought=("SECURE_ACCOMMODATION_ORDER",))
+    add_case(date(2025, 1, 6), orders_sought=("EMERGENCY_PROTECTION_ORDER", "INTERIM_CARE_ORDER"))  # s31
+    cells = {
+        c.measure: c for c in compute(db.session, [Q1_2025], REFERENCE) if c.area == AREA and not c.category
+    }
+    assert (cells["care_mean_weeks"].numerator, cells["care_mean_weeks"].denominator) == (270, 10)
+    assert cells["care_cases_disposed"].value == 10
+    assert cells["care_cases_started"].value == 1
+    assert cells["care_open_cases"].value == 1
+    assert cells["epo_cases_started"].value == 6
+    assert cells["other_public_cases_started"].value == 1

@@ -34,3 +34,22 @@ def test_a_court_rule_overrides_its_region(config_copy: Path) -> None:
     edited = load(config_copy)
     assert edited.advice_recipient("115") == "cafcass_cymru"
     assert edited.advice_recipient("117") == "cafcass"
+
+
+def test_a_welsh_las_case_goes_to_cafcass_cymru_wherever_the_court() -> None:
+    assert SHIPPED.advice_recipient("115", "W06000015") == "cafcass_cymru"  # Cardiff's child, London court
+    assert SHIPPED.advice_recipient("102", "202") == "cafcass"  # Camden's child, Aberystwyth
+    assert SHIPPED.advice_recipient("102") == "cafcass_cymru"  # no LA known: the court's region
+
+
+def test_an_la_rule_overrides_its_country(config_copy: Path) -> None:
+    path = config_copy / "routing.json"
+    doc = json.loads(path.read_text())
+    doc["advice_recipient"]["by_la"] = {"W06000015": "cafcass"}
+    path.write_text(json.dumps(doc))
+    assert validate(config_copy) == []
+    assert load(config_copy).advice_recipient("344", "W06000015") == "cafcass"
+    doc["advice_recipient"]["by_la"] = {"999": "cafcass"}
+    doc["advice_recipient"]["by_la_country"] = {"Narnia": "cafcass"}
+    path.write_text(json.dumps(doc))
+    assert validate(config_copy) == ["routing.json: unknown LA 999", "routing.json: unknown country Narnia"]

@@ -29,6 +29,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "child.outcome_recorded": {"child_id": CHILD, "outcome": "FINAL_ORDER", "outcome_date": "2025-06-30"},
     "case.closed": {"closed_date": "2025-07-01"},
     "case.withdrawn": {"withdrawn_on": "2025-02-01"},
+    "case.transferred": {"court": "117", "on": "2025-02-10"},
 }
 
 
