@@ -36,17 +36,36 @@ from exchange.models.oauth import AUTH_SECRET, hash_secret
 from exchange.models.orgs import KIND_SCOPES
 from exchange.reference import Reference
 from exchange.settings import Settings
+from exchange.working_days import ONE_DAY, is_working_day
 from schemas import code_lists
 from schemas.advice import AdviceRequestIn, CaseDetails
 
 PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
-PRIVATE_SHARE_OF_SCALE = 0.2
 CHILDREN_WEIGHTS = (0.62, 0.22, 0.10, 0.06)
-AGE_BANDS_YEARS = ((0, 1, 0.23), (1, 5, 0.22), (5, 10, 0.23), (10, 15, 0.22), (15, 18, 0.10))
-CARE_MEDIAN_WEEKS, CARE_SIGMA, AREA_SIGMA = 35.0, 0.45, 0.16
-PRIVATE_MEDIAN_WEEKS, PRIVATE_EARLY_SHARE = 40.0, 0.30
+#: the long tail's larger sibling groups (a case about four children takes longer)
+LONG_CHILDREN_WEIGHTS = (0.35, 0.30, 0.20, 0.15)
+PRIVATE_CHILDREN_WEIGHTS = (0.65, 0.25, 0.07, 0.03)
+#: age at issue: (from, to years, share); under 17 for a care or supervision order
+AGE_BANDS_YEARS = ((0, 1, 0.23), (1, 5, 0.22), (5, 10, 0.23), (10, 15, 0.22), (15, 17, 0.10))
+CARE_MEDIAN_WEEKS, CARE_SIGMA, AREA_SIGMA = 30.0, 0.40, 0.16
+#: the cases that run on: this share lasts 100 weeks plus an exponential tail of this mean
+LONG_SHARE, LONG_FROM_WEEKS, LONG_TAIL_WEEKS = 0.045, 100, 130
+PRIVATE_MEDIAN_WEEKS, PRIVATE_EARLY_SHARE = 48.0, 0.30
+#: s31 applications: (orders sought, share)
+CARE_APPLICATIONS = (
+    (("CARE_ORDER", "INTERIM_CARE_ORDER"), 0.80),
+    (("CARE_ORDER",), 0.10),
+    (("SUPERVISION_ORDER", "INTERIM_SUPERVISION_ORDER"), 0.10),
+)
 VACATED_SHARE = 1 / 3
 OUTCOMES = (("FINAL_ORDER", 0.88), ("WITHDRAWN", 0.06), ("NO_ORDER", 0.04), ("REFUSAL", 0.02))
+#: hearings further ahead than this are not listed yet
+LISTING_HORIZON = timedelta(weeks=16)
+#: a disposed case is closed on the court's system within this many days (if that day has come)
+CLOSING_DAYS = 28
+#: years of cases issued before the window (care, private law), of which those still open at its start
+#: are loaded; the care history stops where the bank-holiday calendar does
+HISTORY_YEARS = {"public": 9, "private": 2}
 BATCH_BYTES = 900_000  # under the inline limit, so every batch is processed in the request
 DEMO_PREFIX = "demo-"
 SYNTHETIC = "(synthetic)"
@@ -68,7 +87,7 @@ def _seasonality(month: int) -> float:
     return 0.85 if number == 12 else 1.0 + 0.1 * math.sin(2 * math.pi * (number - 3) / 12)
 
 
-def _weighted(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
+def _weighted(rng: random.Random, pairs: tuple[tuple[Any, float], ...]) -> Any:
     return rng.choices([p[0] for p in pairs], [p[1] for p in pairs])[0]
 
 
@@ -100,22 +119,25 @@ def _cancellation_reasons() -> list[str]:
 
 
 class Generator:
-    """Deterministic synthetic cases, month by month for ``years`` up to the month before ``today``."""
+    """Deterministic synthetic cases issued month by month for ``years`` up to the month before ``today``
+    (the window), and the care cases issued in the ``HISTORY_YEARS`` before it that are still open when it
+    starts, so that its first year's disposals and open cases are those of a steady state.
 
-    def __init__(
-        self,
-        seed: int,
-        years: int,
-        today: date,
-        scale: float,
-        reference: Reference,
-        private_share: float = PRIVATE_SHARE_OF_SCALE,
-    ) -> None:
+    Courts sit on working days (``reference.bank_holidays``): a case is issued, heard and disposed on one.
+    """
+
+    def __init__(self, seed: int, years: int, today: date, scale: float, reference: Reference) -> None:
         self.rng = random.Random(seed)
-        self.private_share = private_share
         self.today = today
         self.last_month = month_of(today) - 1
         self.first_month = self.last_month - 12 * years + 1
+        self.window_start = month_start(self.first_month)
+        holidays = reference.bank_holidays
+        self.history_months = {
+            law: max(self.first_month - 12 * years, holidays.years.start * 12)
+            for law, years in HISTORY_YEARS.items()
+        }
+        self.holidays = holidays
         self.scale = scale
         self.areas = demo_areas(reference)
         # area sizes and duration effects: fixed per seed
@@ -124,13 +146,21 @@ class Generator:
         self.reasons = _cancellation_reasons()
         self.serial = 0
 
+    def _working_day(self, day: date) -> date:
+        """``day`` if the courts sit on it, else the next day they do."""
+        while not is_working_day(day, self.holidays):
+            day += ONE_DAY
+        return day
+
     def _day_in(self, month: int) -> date:
         start = month_start(month)
         days = (month_start(month + 1) - start).days
         return start + timedelta(days=self.rng.randrange(days))
 
-    def _children(self, issued: date, outcome: str, disposed: date | None) -> list[dict[str, Any]]:
-        count = self.rng.choices((1, 2, 3, 4), CHILDREN_WEIGHTS)[0]
+    def _children(
+        self, issued: date, outcome: str, disposed: date | None, weights: tuple[float, ...]
+    ) -> list[dict[str, Any]]:
+        count = self.rng.choices((1, 2, 3, 4), weights)[0]
         children = []
         for n in range(count):
             low, high, _ = self.rng.choices(AGE_BANDS_YEARS, [b[2] for b in AGE_BANDS_YEARS])[0]
@@ -146,7 +176,8 @@ class Generator:
         return children
 
     def _hearings(self, issued: date, ends: date, count: int, vacate: bool) -> list[dict[str, Any]]:
-        """A case management hearing at day 12-30, then further hearings, the IRH and the final hearing."""
+        """A case management hearing at day 12-30, then further hearings, the IRH and the final hearing on
+        ``ends``, each on a working day; only those up to ``LISTING_HORIZON`` ahead of today are listed."""
         span = max((ends - issued).days, 2)
         first = min(self.rng.randint(12, 30), span)
         middle = sorted(self.rng.randint(first, span) for _ in range(count - 2))
@@ -154,63 +185,85 @@ class Generator:
         types = ["CASE_MANAGEMENT", *["FURTHER_CASE_MANAGEMENT"] * (count - 3), "ISSUE_RESOLUTION", "FINAL"]
         types = types if count >= 3 else ["CASE_MANAGEMENT", "FINAL"][:count]
         vacated = self.rng.randrange(count) if vacate else -1
+        horizon = self.today + LISTING_HORIZON
         hearings = []
         for n, (kind, day) in enumerate(zip(types, days, strict=True)):
-            when = issued + timedelta(days=day)
+            when = ends if kind == "FINAL" else issued + timedelta(days=day)
+            if when > horizon:
+                break
+            when = self._working_day(when)
             hearing = {
                 "type": kind,
                 "starts_at": datetime.combine(when, time(10), UTC).isoformat(),
                 "status": "held" if when < self.today else "listed",
             }
-            if n == vacated:
+            if n == vacated and when < self.today:
                 hearing |= {"status": "vacated", "cancellation_reason": self.rng.choice(self.reasons)}
             hearings.append(hearing)
         return hearings
 
-    def _case(self, area: str, law: str, issued: date) -> dict[str, Any]:
+    def _weeks(self, area: str, law: str) -> tuple[float, bool]:
+        """How long a case runs, and whether it is one of the long tail."""
+        if law == "public":
+            if self.rng.random() < LONG_SHARE:
+                return LONG_FROM_WEEKS + self.rng.expovariate(1 / LONG_TAIL_WEEKS), True
+            return self.rng.lognormvariate(math.log(CARE_MEDIAN_WEEKS * self.effect[area]), CARE_SIGMA), False
+        if self.rng.random() < PRIVATE_EARLY_SHARE:
+            return self.rng.uniform(6, 12), False
+        return self.rng.lognormvariate(math.log(PRIVATE_MEDIAN_WEEKS), CARE_SIGMA), False
+
+    def _case(self, area: str, law: str, issued: date, weeks: float, long: bool) -> dict[str, Any]:
         la, court = self.areas[area]
         self.serial += 1
-        if law == "public":
-            weeks = self.rng.lognormvariate(math.log(CARE_MEDIAN_WEEKS * self.effect[area]), CARE_SIGMA)
-        elif self.rng.random() < PRIVATE_EARLY_SHARE:
-            weeks = self.rng.uniform(6, 12)
-        else:
-            weeks = self.rng.lognormvariate(math.log(PRIVATE_MEDIAN_WEEKS), CARE_SIGMA)
         ends = issued + timedelta(days=int(weeks * 7))
+        if ends <= self.today + LISTING_HORIZON:  # else not yet known, nor within the holiday calendar
+            ends = self._working_day(ends)
         disposed = ends if ends < self.today else None
         outcome = _weighted(self.rng, OUTCOMES)
-        hearings = 1 + _poisson(self.rng, 4.5 if law == "public" else 1.5)
+        mean_hearings = 4.5 * max(1.0, weeks / 40) if law == "public" else 1.5
+        hearings = 1 + _poisson(self.rng, mean_hearings)
+        if law == "public":
+            weights = LONG_CHILDREN_WEIGHTS if long else CHILDREN_WEIGHTS
+            orders = list(_weighted(self.rng, CARE_APPLICATIONS))
+        else:
+            weights, orders = PRIVATE_CHILDREN_WEIGHTS, ["childArrangementsOrder"]
         case = {
             "reference": f"SYN-{law[:3].upper()}-{self.serial:08d}",
             "law": law,
             "application_type": "C110A" if law == "public" else "C100",
-            "orders_sought": ["CARE_ORDER"] if law == "public" else ["childArrangementsOrder"],
+            "orders_sought": orders,
             "applicant_la": la,
             "court": court,
             "date_received": (issued - timedelta(days=self.rng.randint(0, 2))).isoformat(),
             "date_issued": issued.isoformat(),
-            "children": self._children(issued, outcome, disposed),
+            "children": self._children(issued, outcome, disposed, weights),
             "hearings": self._hearings(issued, ends, hearings, self.rng.random() < VACATED_SHARE),
-            "state": "CLOSED" if disposed else "PREPARE_FOR_HEARING",
+            "state": "FINAL_HEARING" if disposed else "PREPARE_FOR_HEARING",
         }
-        if disposed:
-            case["closed_date"] = disposed.isoformat()
+        closed = disposed + timedelta(days=self.rng.randint(0, CLOSING_DAYS)) if disposed else None
+        if closed is not None and closed < self.today:
+            case |= {"state": "CLOSED", "closed_date": closed.isoformat()}
         return case
 
     def cases(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(DFJ area, canonical case) for every synthetic case, month by month."""
+        """(DFJ area, canonical case) for every synthetic case, month by month of issue: the history's
+        care cases still open when the window starts, then every case of the window."""
         areas = sorted(self.areas)
         weights = [self.weights[a] for a in areas]
-        for month in range(self.first_month, self.last_month + 1):
-            for law, per_year in (
-                ("public", PUBLIC_PER_YEAR),
-                ("private", PRIVATE_PER_YEAR * self.private_share),
-            ):
+        for month in range(min(self.history_months.values()), self.last_month + 1):
+            in_window = month >= self.first_month
+            for law, per_year in (("public", PUBLIC_PER_YEAR), ("private", PRIVATE_PER_YEAR)):
+                if month < self.history_months[law]:
+                    continue
                 count = round(per_year / 12 * _seasonality(month) * self.scale)
                 for area in self.rng.choices(areas, weights, k=count):
-                    issued = self._day_in(month)
-                    if issued < self.today:
-                        yield area, self._case(area, law, issued)
+                    issued = self._working_day(self._day_in(month))
+                    weeks, long = self._weeks(area, law)
+                    if issued >= self.today:
+                        continue
+                    if not in_window and issued + timedelta(days=int(weeks * 7)) < self.window_start:
+                        continue  # disposed before the window: it changes none of its figures
+                    yield area, self._case(area, law, issued, weeks, long)
 
 
 def _add_org(session: Session, org_id: str, kind: str, name: str, **fields: Any) -> Organisation:
