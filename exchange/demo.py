@@ -26,17 +26,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from adapters.cin_census import YEARS
 from exchange import advice, audit, clock, pipeline
 from exchange.bodies import Body
-from exchange.metrics.periods import month_of, month_start
-from exchange.models import OAuthClient, Organisation
+from exchange.metrics import measures
+from exchange.metrics.aggregates import NATIONAL, OVER_100_WEEKS_DAYS
+from exchange.metrics.periods import Period, month_of, month_start
+from exchange.models import Advice, Case, CaseChild, CaseHearing, OAuthClient, Organisation
 from exchange.models.oauth import AUTH_SECRET, hash_secret
 from exchange.models.orgs import KIND_SCOPES
 from exchange.reference import Reference
 from exchange.settings import Settings
-from exchange.working_days import ONE_DAY, is_working_day
+from exchange.synthetic_cin import census_chunks
+from exchange.working_days import ONE_DAY, add_working_days, is_working_day
 from schemas import code_lists
 from schemas.advice import AdviceRequestIn, CaseDetails
 
@@ -66,7 +71,13 @@ CLOSING_DAYS = 28
 #: years of cases issued before the window (care, private law), of which those still open at its start
 #: are loaded; the care history stops where the bank-holiday calendar does
 HISTORY_YEARS = {"public": 9, "private": 2}
+#: advice requests: a safeguarding letter for this share of the private-law cases issued in the window's
+#: last months (the courts that ask through the exchange), answered on time this often
+ADVICE_MONTHS, ADVICE_SHARE, ADVICE_ON_TIME = 6, 0.25, 0.85
+#: children in the CIN census returns (2026-27 collection, with pre-proceedings) of the English areas' LAs
+CENSUS_CHILDREN = 20_000
 BATCH_BYTES = 900_000  # under the inline limit, so every batch is processed in the request
+BATCH_CASES = 1000
 DEMO_PREFIX = "demo-"
 SYNTHETIC = "(synthetic)"
 SHOWCASE_AREA = "CENTRAL_LONDON"
@@ -348,18 +359,16 @@ def create_partners(
     return [client for _, client in showcase], submitters
 
 
-def _batches(cases: list[dict[str, Any]]) -> Iterator[bytes]:
-    batch: list[bytes] = []
-    size = 0
-    for case in cases:
-        encoded = json.dumps(case, separators=(",", ":")).encode()
-        if batch and (size + len(encoded) > BATCH_BYTES or len(batch) >= 1000):
-            yield b'{"cases":[' + b",".join(batch) + b"]}"
-            batch, size = [], 0
-        batch.append(encoded)
-        size += len(encoded) + 1
-    if batch:
-        yield b'{"cases":[' + b",".join(batch) + b"]}"
+def area_courts(session: Session, reference: Reference) -> dict[str, Organisation]:
+    """Each area's court organisation (the showcase area's is the demo court), which asks for advice."""
+    courts = {}
+    for area, (_, code) in sorted(demo_areas(reference).items()):
+        org_id = f"{DEMO_PREFIX}court" if area == SHOWCASE_AREA else f"{DEMO_PREFIX}court-{code}"
+        courts[area] = _add_org(
+            session, org_id, "court", f"{reference.courts[code].name}", court_codes=[code]
+        )
+    session.commit()
+    return courts
 
 
 def load(
@@ -371,29 +380,171 @@ def load(
     years: int,
     today: date,
     scale: float,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> dict[str, int]:
-    """Generate the cases and submit them through the pipeline, batch by batch per LA; the counts.
-    ``progress(cases_submitted, cases_in_all)`` is called after each submission."""
-    by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for area, case in Generator(seed, years, today, scale, settings.reference).cases():
-        by_area[area].append(case)
-    in_all = sum(len(cases) for cases in by_area.values())
+    """Generate the cases and submit them through the pipeline as each area's LA, a batch (a canonical
+    JSON body of up to 1,000 cases, under the inline limit) whenever an area's is full; the counts.
+    Memory holds one batch per area, whatever the scale. ``progress(cases_submitted, cases_in_all)`` is
+    called after each submission (``cases_in_all`` None until the last)."""
     totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
-    for area, cases in sorted(by_area.items()):
+
+    def submit(area: str, batch: list[bytes]) -> None:
         org, client = submitters[area]
-        for content in _batches(cases):
-            with Body.of(content) as body:
-                submission = pipeline.submit(
-                    org, client.client_id, body, "application/json", session=session, settings=settings
-                )
-            totals["submissions"] += 1
-            totals["cases"] += submission.records
-            totals["accepted"] += submission.accepted
-            totals["rejected"] += submission.rejected
-            if progress is not None:
-                progress(totals["cases"], in_all)
+        with Body.of(b'{"cases":[' + b",".join(batch) + b"]}") as body:
+            submission = pipeline.submit(
+                org, client.client_id, body, "application/json", session=session, settings=settings
+            )
+        batch.clear()
+        totals["submissions"] += 1
+        totals["cases"] += submission.records
+        totals["accepted"] += submission.accepted
+        totals["rejected"] += submission.rejected
+        if progress is not None:
+            progress(totals["cases"], None)
+
+    batches: dict[str, list[bytes]] = defaultdict(list)
+    sizes: dict[str, int] = defaultdict(int)
+    for area, case in Generator(seed, years, today, scale, settings.reference).cases():
+        encoded = json.dumps(case, separators=(",", ":")).encode()
+        if batches[area] and (sizes[area] + len(encoded) > BATCH_BYTES or len(batches[area]) >= BATCH_CASES):
+            submit(area, batches[area])
+            sizes[area] = 0
+        batches[area].append(encoded)
+        sizes[area] += len(encoded) + 1
+    for area, batch in sorted(batches.items()):
+        if batch:
+            submit(area, batch)
+    if progress is not None:
+        progress(totals["cases"], totals["cases"])
     return totals
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+def ask_for_advice(
+    session: Session, settings: Settings, courts: dict[str, Organisation], *, seed: int, today: date
+) -> int:
+    """Safeguarding letters asked for (``advice.ask``, as the API does) by each area's court about a share
+    of its private-law cases issued in the last ``ADVICE_MONTHS``, dated the day each case was issued and
+    answered by Cafcass (``advice.answer``), most by their due date; the number asked."""
+    rng = random.Random(seed)
+    reference = settings.reference
+    since = month_start(month_of(today) - ADVICE_MONTHS)
+    area_court = {court.court_codes[0]: court for court in courts.values()}
+    query = (
+        select(Case.id, Case.court, Case.date_issued)
+        .where(Case.law == "private", Case.date_issued >= since, Case.reference.like("SYN-%"))
+        .order_by(Case.reference)
+    )
+    asked = 0
+    for case_id, court_code, issued in session.execute(query).all():
+        court = area_court.get(court_code)
+        if court is None or rng.random() >= ADVICE_SHARE:
+            continue
+        hearing = add_working_days(issued, rng.randint(20, 30), reference.bank_holidays)
+        data = {"case_id": case_id, "type": "safeguarding_letter", "hearing_date": hearing}
+        body = {**data, "case_id": str(case_id), "hearing_date": hearing.isoformat()}
+        request = advice.ask(
+            session,
+            court.id,
+            "operator",
+            data,
+            court=court_code,
+            case_details=None,
+            body_sha256=hashlib.sha256(json.dumps(body).encode()).hexdigest(),
+            on=issued,
+            reference=reference,
+        )
+        request.created_at = request.updated_at = _at(issued, 11)
+        answered = request.due_date - timedelta(days=rng.randint(0, 3))
+        if rng.random() >= ADVICE_ON_TIME:
+            answered = request.due_date + timedelta(days=rng.randint(1, 5))
+        if answered < today:
+            advice.answer(
+                session,
+                request,
+                Advice(
+                    answered_by_org_id=f"{DEMO_PREFIX}cafcass-cymru"
+                    if request.routed_to == "cafcass_cymru"
+                    else f"{DEMO_PREFIX}cafcass",
+                    summary="SYNTHETIC: checks with the police and the local authority.",
+                    answered_at=_at(max(answered, issued), 15),
+                ),
+            )
+        asked += 1
+    session.commit()
+    return asked
+
+
+def submit_census(
+    submitters: dict[str, tuple[Organisation, Client]],
+    *,
+    session: Session,
+    settings: Settings,
+    seed: int,
+    scale: float,
+) -> int:
+    """A CIN census return (the latest collection, with its pre-proceedings blocks) of each English area's
+    LA, submitted through the pipeline as the LA would; the records accepted."""
+    english = {a: s for a, s in submitters.items() if not s[0].la_code.startswith("W")}
+    accepted = 0
+    for n, (_, (org, client)) in enumerate(sorted(english.items())):
+        children = max(1, round(CENSUS_CHILDREN * scale / len(english)))
+        content = b"".join(census_chunks(children, YEARS[-1], seed * 1000 + n, org.la_code))
+        with Body.of(content) as body:
+            submission = pipeline.submit(
+                org,
+                client.client_id,
+                body,
+                "application/xml",
+                "cin-census",
+                session=session,
+                settings=settings,
+            )
+        accepted += submission.accepted
+    return accepted
+
+
+#: the national measures ``figures`` reads (``exchange.metrics.measures``)
+FIGURES = (
+    "care_cases_started",
+    "care_children_started",
+    "care_mean_weeks",
+    "care_pct_within_26_weeks",
+    "care_open_over_100_weeks",
+    "private_cases_started",
+    "private_mean_weeks_to_final_order",
+    "advice_requests",
+    "pre_proceedings_started",
+)
+
+
+def figures(session: Session, reference: Reference, today: date) -> dict[str, Any]:
+    """The national picture of the last whole calendar year before ``today``, as the boards' measures give
+    it (raw, before disclosure control), with what no measure gives: children per care case, the children
+    in care cases open over 100 weeks at the year's end, and the share of hearings on a working day."""
+    year = today.year - 1
+    cells = measures.compute(session, [Period("year", year)], reference, FIGURES)
+    out: dict[str, Any] = {"year": year}
+    out |= {c.measure: c.value for c in cells if c.area == NATIONAL}
+    started = out["care_cases_started"]
+    out["children_per_care_case"] = round(out["care_children_started"] / started, 2) if started else None
+    end = date(year, 12, 31)
+    out["children_in_care_cases_open_over_100_weeks"] = session.scalar(
+        select(func.count(CaseChild.id))
+        .join(Case, Case.id == CaseChild.case_id)
+        .where(
+            Case.law == "public",
+            Case.date_issued < end - timedelta(days=OVER_100_WEEKS_DAYS),
+            or_(Case.first_disposal_date.is_(None), Case.first_disposal_date > end),
+        )
+    )
+    days = [s.astimezone(clock.LONDON).date() for s in session.scalars(select(CaseHearing.starts_at))]
+    on_working_days = sum(is_working_day(day, reference.bank_holidays) for day in days)
+    out["hearings_on_working_days_pct"] = round(100 * on_working_days / len(days), 1) if days else None
+    return out
 
 
 def examples(now: datetime, reference: Reference) -> dict[str, dict[str, Any]]:

@@ -355,9 +355,7 @@ def store_submitted_many(
     references = [data["reference"] for data in batch]
     earlier = {
         case.reference: case
-        for case in session.scalars(
-            select(Case).where(Case.org_id == org.id, Case.reference.in_(references))
-        )
+        for case in session.scalars(select(Case).where(Case.org_id == org.id, Case.reference.in_(references)))
     }
     out: list[Case | CaseFault] = []
     new: list[tuple[Case, dict[str, Any]]] = []
