@@ -37,9 +37,6 @@ from exchange.db import db
 from exchange.synthetic_cin import write_census
 
 HOST, PORT = "127.0.0.1", 8000
-#: the share of the nation loaded by default (care and private law alike): three years of the whole nation
-#: is about 246,000 cases with the history before the window (docs/operations.md, "The demo's data")
-DEFAULT_SCALE = 0.25
 CIN_CHILDREN = 50
 LA, COURT, CAFCASS, LFJB, FJB = "local_authority", "court", "cafcass", "lfjb", "fjb"
 JSON_BODY = "-H 'Content-Type: application/json'"
@@ -211,7 +208,7 @@ def _instructions(
 @click.option("--seed", default=1, show_default=True, type=int, help="The same seed gives the same data.")
 @click.option(
     "--scale",
-    default=DEFAULT_SCALE,
+    default=demo.DEFAULT_SCALE,
     show_default=True,
     type=click.FloatRange(0.001, 1.0),
     help="Share of the nation to load: of its 16,000 care and 50,000 private-law cases a year.",

@@ -1,16 +1,22 @@
 """Synthetic national data for the demo: SYNTHETIC cases shaped by published figures, loaded through the
-public pipeline (canonical-json batches submitted by each local authority's organisation).
+public intake (canonical-json batches submitted by each area's local authority organisation, CIN census
+returns, advice requests asked and answered through ``exchange.advice``).
 
 Nothing here is real: organisations are named "(synthetic)", references start ``SYN-``, children have no
-names or UPNs. Shapes (SPEC §8, DOMAIN.md): about 16,000 care and 50,000 private-law cases a year across
-the DFJ areas (``scale`` takes a fraction of the care cases and a fifth of that fraction of the private-law
-ones, so that a demo's area figures are not all suppressed), children per care case 1..4 with P
-.62/.22/.10/.06,
-care durations lognormal with median 35 weeks and sigma 0.45 (about 30% within 26 weeks) times an area
-effect of about ±6 weeks, private law 30% ending at the first hearing and the rest lognormal around 40
-weeks, hearings per care case 1 + Poisson(4.5) with about a third of cases having one vacated (the agency
-from the HMCTS cancellation codes), monthly seasonality of ±10% with December lower. The same seed and
-end date give the same data.
+names or UPNs. Shapes (SPEC §8, DOMAIN.md; ``scale`` takes a share of every volume): about 16,000 care and
+supervision (s31) and 50,000 private-law cases a year across the DFJ areas, with monthly seasonality of
+±10% and December lower; children per care case 1..4 with P .62/.22/.10/.06 (1.6), per private case 1.5;
+care durations lognormal with median 31 weeks and sigma 0.40 times an area effect of about ±16% (centred,
+so that the areas spread around the national median), and a long tail: 4.5% of care cases run 100 weeks
+and an exponential 130 more on average, with larger sibling groups (the cases open over 100 weeks);
+private law 30% ending at the first hearing and the rest lognormal around 48 weeks; hearings per care case
+1 + Poisson(4.5) (more for longer cases) with about a third of cases having one vacated (the agency from
+the HMCTS cancellation codes), every hearing, issue and disposal on a working day and none listed more than
+16 weeks ahead; a disposed case closed within four weeks. Cases issued in the years before the window that
+are still open when it starts are loaded too, so that its first year's disposals and open cases are those
+of a steady state. Calibrated so that the last whole year gives (the published national figures, DOMAIN.md)
+a mean care duration of about 40 weeks, about a third within 26 weeks, and over 3,000 children in care
+cases open over 100 weeks. The same seed and end date give the same data.
 """
 
 from __future__ import annotations
@@ -46,13 +52,16 @@ from schemas import code_lists
 from schemas.advice import AdviceRequestIn, CaseDetails
 
 PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
+#: the share of the nation ``exchange demo`` loads by default (care and private law alike); three years of
+#: the whole nation are about 246,000 cases with the history before the window (docs/metrics.md)
+DEFAULT_SCALE = 0.25
 CHILDREN_WEIGHTS = (0.62, 0.22, 0.10, 0.06)
 #: the long tail's larger sibling groups (a case about four children takes longer)
 LONG_CHILDREN_WEIGHTS = (0.35, 0.30, 0.20, 0.15)
 PRIVATE_CHILDREN_WEIGHTS = (0.65, 0.25, 0.07, 0.03)
 #: age at issue: (from, to years, share); under 17 for a care or supervision order
 AGE_BANDS_YEARS = ((0, 1, 0.23), (1, 5, 0.22), (5, 10, 0.23), (10, 15, 0.22), (15, 17, 0.10))
-CARE_MEDIAN_WEEKS, CARE_SIGMA, AREA_SIGMA = 30.0, 0.40, 0.16
+CARE_MEDIAN_WEEKS, CARE_SIGMA, AREA_SIGMA = 31.0, 0.40, 0.16
 #: the cases that run on: this share lasts 100 weeks plus an exponential tail of this mean
 LONG_SHARE, LONG_FROM_WEEKS, LONG_TAIL_WEEKS = 0.045, 100, 130
 PRIVATE_MEDIAN_WEEKS, PRIVATE_EARLY_SHARE = 48.0, 0.30
@@ -153,7 +162,10 @@ class Generator:
         self.areas = demo_areas(reference)
         # area sizes and duration effects: fixed per seed
         self.weights = {a: self.rng.lognormvariate(0, 0.5) for a in self.areas}
-        self.effect = {a: self.rng.lognormvariate(0, AREA_SIGMA) for a in self.areas}
+        effect = {a: self.rng.gauss(0, AREA_SIGMA) for a in self.areas}
+        # centred on the national median: the areas spread around it, whatever the seed
+        centre = sum(self.weights[a] * effect[a] for a in self.areas) / sum(self.weights.values())
+        self.effect = {a: math.exp(effect[a] - centre) for a in self.areas}
         self.reasons = _cancellation_reasons()
         self.serial = 0
 
