@@ -158,6 +158,7 @@ class Generator:
             for law, years in HISTORY_YEARS.items()
         }
         self.holidays = holidays
+        self.working: dict[date, date] = {}
         self.scale = scale
         self.areas = demo_areas(reference)
         # area sizes and duration effects: fixed per seed
@@ -170,10 +171,14 @@ class Generator:
         self.serial = 0
 
     def _working_day(self, day: date) -> date:
-        """``day`` if the courts sit on it, else the next day they do."""
-        while not is_working_day(day, self.holidays):
-            day += ONE_DAY
-        return day
+        """``day`` if the courts sit on it, else the next day they do (remembered: asked ~20 times a case)."""
+        found = self.working.get(day)
+        if found is None:
+            found = day
+            while not is_working_day(found, self.holidays):
+                found += ONE_DAY
+            self.working[day] = found
+        return found
 
     def _day_in(self, month: int) -> date:
         start = month_start(month)
@@ -217,7 +222,7 @@ class Generator:
             when = self._working_day(when)
             hearing = {
                 "type": kind,
-                "starts_at": datetime.combine(when, time(10), UTC).isoformat(),
+                "starts_at": f"{when.isoformat()}T10:00:00+00:00",
                 "status": "held" if when < self.today else "listed",
             }
             if n == vacated and when < self.today:

@@ -2,9 +2,11 @@
 
 A case is stored as its current output document (exchange ids on the case, children, parties, hearings
 and orders; ``dfj_area`` and ``region`` from the reference courts; ``version``; ``updated_at``) beside
-the columns and rows the board metrics query. ``save`` is the only writer: it bumps the version only when a
-recipient would see a difference (compared through the field policy of every recipient kind), appends a
-``CaseVersion`` and sends ``signals.case_changed``. ``feed_seq`` is assigned when the transaction commits,
+the columns and rows the board metrics query. ``save`` is the only writer of a stored case: it bumps the
+version only when a recipient would see a difference (compared through the field policy of every
+recipient kind), appends a ``CaseVersion`` and sends ``signals.case_changed``. New cases submitted in a
+batch are written by ``store_submitted_many`` with one multi-row INSERT per table, with the same version,
+feed row and signal, and ``signals.cases_inserted`` for the metric counts. ``feed_seq`` is assigned when the transaction commits,
 under the audit chain's lock, so the feed follows commit order across processes.
 """
 
