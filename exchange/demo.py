@@ -443,9 +443,10 @@ def _at(day: date, hour: int) -> datetime:
 def ask_for_advice(
     session: Session, settings: Settings, courts: dict[str, Organisation], *, seed: int, today: date
 ) -> int:
-    """Safeguarding letters asked for (``advice.ask``, as the API does) by each area's court about a share
-    of its private-law cases issued in the last ``ADVICE_MONTHS``, dated the day each case was issued and
-    answered by Cafcass (``advice.answer``), most by their due date; the number asked."""
+    """Safeguarding letters asked for by each area's court (through ``advice.ask``, the service the API
+    calls, and audited as it audits) about a share of its private-law cases issued in the last
+    ``ADVICE_MONTHS``, dated the day each case was issued, and answered by Cafcass (``advice.answer``), most
+    by their due date; the number asked."""
     rng = random.Random(seed)
     reference = settings.reference
     since = month_start(month_of(today) - ADVICE_MONTHS)
@@ -475,6 +476,16 @@ def ask_for_advice(
             reference=reference,
         )
         request.created_at = request.updated_at = _at(issued, 11)
+        audit.record(
+            "advice.request",
+            "success",
+            client_id="operator",
+            org_id=court.id,
+            resource_type="advice_request",
+            resource_ids=[request.id, case_id],
+            detail={"type": request.type, "routed_to": request.routed_to, "demo": True},
+            session=session,
+        )
         answered = request.due_date - timedelta(days=rng.randint(0, 3))
         if rng.random() >= ADVICE_ON_TIME:
             answered = request.due_date + timedelta(days=rng.randint(1, 5))

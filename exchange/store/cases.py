@@ -6,8 +6,8 @@ the columns and rows the board metrics query. ``save`` is the only writer of a s
 version only when a recipient would see a difference (compared through the field policy of every
 recipient kind), appends a ``CaseVersion`` and sends ``signals.case_changed``. New cases submitted in a
 batch are written by ``store_submitted_many`` with one multi-row INSERT per table, with the same version,
-feed row and signal, and ``signals.cases_inserted`` for the metric counts. ``feed_seq`` is assigned when the transaction commits,
-under the audit chain's lock, so the feed follows commit order across processes.
+feed row and signal, and ``signals.cases_inserted`` for the metric counts. ``feed_seq`` is assigned when
+the transaction commits, under the audit chain's lock, so the feed follows commit order across processes.
 """
 
 from __future__ import annotations
