@@ -47,7 +47,7 @@ def generate() -> tuple[list[dict], Counter, list[dict], list[dict]]:
     """Case rows, their summed contributions, and the per-case facts and vacated hearings for Parquet."""
     rows, facts_rows, vacated = [], [], []
     totals: Counter = Counter()
-    for _, data in Generator(SEED, YEARS, TODAY, 1.0, REFERENCE, private_share=1.0).cases():
+    for _, data in Generator(SEED, YEARS, TODAY, 1.0, REFERENCE).cases():
         case = Case(id=case_store.new_id(), org_id="", version=1, created_at=NOW, updated_at=NOW)
         document = case_store.build_document(case.id, data, None, REFERENCE)
         case_store._fill_columns(case, document)

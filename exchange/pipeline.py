@@ -403,11 +403,13 @@ def _apply(
             )
             episodes.reach_cases(session, org, [d for k, d in rows if k == "legal_status_episode"], reference)
             continue
-        for record in run:
-            try:
-                report.stored(str(case_store.store_submitted(session, org, record.data, reference).id))
-            except case_store.CaseFault as fault:
-                report.reject(record.position, [(fault.pointer, fault.code, fault.message)])
+        cases = list(run)
+        stored = case_store.store_submitted_many(session, org, [r.data for r in cases], reference)
+        for record, case in zip(cases, stored, strict=True):
+            if isinstance(case, case_store.CaseFault):
+                report.reject(record.position, [(case.pointer, case.code, case.message)])
+            else:
+                report.stored(str(case.id))
     records.clear()
 
 

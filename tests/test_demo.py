@@ -72,11 +72,15 @@ def test_the_same_seed_gives_the_same_figures(tmp_path):
 
 def test_the_generator_follows_the_published_shapes():
     cases = [case for _, case in Generator(7, 1, date(2025, 1, 1), 0.25, reference.load()).cases()]
-    care = [c for c in cases if c["law"] == "public"]
+    in_window = [c for c in cases if c["date_issued"] >= "2024-01-01"]
+    care = [c for c in in_window if c["law"] == "public"]
     assert 3_500 < len(care) < 4_500  # a quarter of 16,000 a year
+    assert 11_000 < len(in_window) - len(care) < 14_000  # and of 50,000 private-law cases
     children = sum(len(c["children"]) for c in care) / len(care)
     assert 1.45 < children < 1.75  # 1.6 per care case
     assert all(c["reference"].startswith("SYN-") for c in cases)
+    # the history: care cases issued before the window and still open when it starts
+    assert any(c["date_issued"] < "2022-01-01" and c["law"] == "public" for c in cases)
     december = [c for c in care if c["date_issued"][5:7] == "12"]
     june = [c for c in care if c["date_issued"][5:7] == "06"]
     assert len(december) < len(june)

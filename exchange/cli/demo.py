@@ -42,9 +42,6 @@ from exchange.keystore.envelope import EnvelopeStore, generate_kek
 from exchange.synthetic_cin import write_census
 
 HOST, PORT = "127.0.0.1", 8000
-#: the share of the national care volume loaded by default (private law: a fifth of it): the pipeline
-#: stores about 150 cases a second on SQLite, so three years of the whole nation would take over 20 minutes
-DEFAULT_SCALE = 0.08
 CIN_CHILDREN = 50
 LA, COURT, CAFCASS, LFJB, FJB = "local_authority", "court", "cafcass", "lfjb", "fjb"
 JSON_BODY = "-H 'Content-Type: application/json'"
@@ -238,10 +235,10 @@ def _demo_key_store(settings: Any) -> None:
 @click.option("--seed", default=1, show_default=True, type=int, help="The same seed gives the same data.")
 @click.option(
     "--scale",
-    default=DEFAULT_SCALE,
+    default=demo.DEFAULT_SCALE,
     show_default=True,
     type=click.FloatRange(0.001, 1.0),
-    help="Share of the national 16,000 care cases a year to load (of the 50,000 private-law: a fifth of it).",
+    help="Share of the nation to load: of its 16,000 care and 50,000 private-law cases a year.",
 )
 @click.option("--host", default=HOST, show_default=True, help="The address to serve on.")
 @click.option(
@@ -282,6 +279,12 @@ def demo_command(
             progress=lambda done, in_all: bar.update(task, completed=done, total=in_all),
         )
     loaded["seconds"] = round(time.perf_counter() - started, 1)
+    courts = demo.area_courts(db.session, settings.reference)
+    loaded["census_records"] = demo.submit_census(
+        submitters, session=db.session(), settings=settings, seed=seed, scale=scale
+    )
+    loaded["advice_requests"] = demo.ask_for_advice(db.session(), settings, courts, seed=seed, today=today)
+    loaded["all_seconds"] = round(time.perf_counter() - started, 1)
     by_kind: dict[str, demo.Client] = {}
     for client in clients:
         by_kind.setdefault(client.kind, client)  # the first client of each kind
@@ -308,7 +311,8 @@ def demo_command(
         click.echo(
             f"SYNTHETIC data loaded through the pipeline: {loaded['accepted']:,} of {loaded['cases']:,} "
             f"cases in {loaded['submissions']} submissions, {loaded['seconds']} s "
-            f"(scale {scale}, {years} years, seed {seed})"
+            f"(scale {scale}, {years} years, seed {seed}); {loaded['census_records']:,} CIN census "
+            f"records, {loaded['advice_requests']:,} advice requests; {loaded['all_seconds']} s in all"
         )
         click.echo(_instructions(clients, env, tokens, flows, base))
     if listener is not None:

@@ -32,7 +32,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from exchange import clock
+from exchange import clock, signals
 from exchange.db import upsert
 from exchange.metrics.periods import month_end, month_of
 from exchange.models import Case
@@ -145,8 +145,9 @@ def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def facts_of(case: Case) -> CaseFacts:
-    """The facts of a case as its columns and child and hearing rows hold them now."""
+def facts_of(case: Case | Any) -> CaseFacts:
+    """The facts of a case as its columns and child and hearing rows hold them now (a ``Case``, or what
+    ``signals.cases_inserted`` sends, which reads the same)."""
     hearing_days = [(h, h.starts_at.astimezone(clock.LONDON).date()) for h in case.hearings if h.starts_at]
     latest = []
     for _, hearing_type, _ in PLO_MILESTONES:
@@ -367,6 +368,21 @@ def _drop_deltas(session: Session) -> None:
     session.info.pop(_DELTAS, None)
 
 
+def _track_inserted(_sender: Any, *, session: Session, cases: Iterable[Any], **_: Any) -> None:
+    """The facts and counts of cases inserted without the ORM (``signals.cases_inserted``), in one
+    multi-row insert and one upsert."""
+    deltas: Counter[tuple[Key, str]] = Counter()
+    facts_rows = []
+    for case in cases:
+        facts = facts_of(case)
+        deltas.update(contributions(facts))
+        facts_rows.append({"case_id": case.id, "facts": facts.as_json()})
+    if facts_rows:
+        connection = session.connection()
+        connection.execute(MetricCaseFacts.__table__.insert(), facts_rows)
+        add_counts(connection, deltas)
+
+
 _LISTENERS = (
     ("before_flush", _track_cases),
     ("after_flush_postexec", _apply_deltas),
@@ -379,6 +395,7 @@ def listen() -> None:
     for name, listener in _LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+    signals.cases_inserted.connect(_track_inserted)
 
 
 def rebuild(session: Session, batch: int = 2000) -> int:

@@ -2,10 +2,12 @@
 
 A case is stored as its current output document (exchange ids on the case, children, parties, hearings
 and orders; ``dfj_area`` and ``region`` from the reference courts; ``version``; ``updated_at``) beside
-the columns and rows the board metrics query. ``save`` is the only writer: it bumps the version only when a
-recipient would see a difference (compared through the field policy of every recipient kind), appends a
-``CaseVersion`` and sends ``signals.case_changed``. ``feed_seq`` is assigned when the transaction commits,
-under the audit chain's lock, so the feed follows commit order across processes.
+the columns and rows the board metrics query. ``save`` is the only writer of a stored case: it bumps the
+version only when a recipient would see a difference (compared through the field policy of every
+recipient kind), appends a ``CaseVersion`` and sends ``signals.case_changed``. New cases submitted in a
+batch are written by ``store_submitted_many`` with one multi-row INSERT per table, with the same version,
+feed row and signal, and ``signals.cases_inserted`` for the metric counts. ``feed_seq`` is assigned when
+the transaction commits, under the audit chain's lock, so the feed follows commit order across processes.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, event, false, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from exchange import clock, cursors, field_policy, signals
@@ -83,10 +86,6 @@ def etag(case: Case, org: Organisation) -> str:
 def get(session: Session, case_id: uuid.UUID, *, for_update: bool = False) -> Case | None:
     """The case; ``for_update`` holds its row until the transaction ends, so concurrent writers take turns."""
     return session.get(Case, case_id, with_for_update=for_update or None)
-
-
-def by_reference(session: Session, org_id: str, reference: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.org_id == org_id, Case.reference == reference))
 
 
 def _reference_lock(org_id: str, reference: str) -> int:
@@ -267,48 +266,60 @@ def _instant(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def _fill_columns(case: Case, document: dict[str, Any]) -> None:
-    """The query columns and the child and hearing rows the metrics read, from the document."""
-    case.reference = document["reference"]
-    case.applicant_la = document["applicant_la"]
-    case.court = document["court"]
-    case.dfj_area = document["dfj_area"]
-    case.region = document["region"]
-    case.cafcass_service = document["cafcass_service"]
-    case.law = document["law"]
-    case.application_type = document["application_type"]
-    case.state = document.get("state") or "Submitted"
-    case.date_received = _date(document.get("date_received"))
-    case.date_issued = _date(document.get("date_issued"))
-    case.closed_date = _date(document.get("closed_date"))
+def _columns(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The query columns the metrics read, and the child and hearing rows (without ``case_id``)."""
     disposals = [
         _date(c.get("outcome_date"))
         for c in document["children"]
         if c.get("outcome") in FINAL_OUTCOMES and c.get("outcome_date")
     ]
-    case.first_disposal_date = min(disposals) if disposals else None
-    case.children = [
-        CaseChild(
-            id=uuid.UUID(c["id"]),
-            la_child_id=c.get("la_child_id") or "",
-            date_of_birth=_date(c.get("date_of_birth")),
-            sex=c.get("sex"),
-            outcome=c.get("outcome"),
-            outcome_date=_date(c.get("outcome_date")),
-        )
+    columns = {
+        "reference": document["reference"],
+        "applicant_la": document["applicant_la"],
+        "court": document["court"],
+        "dfj_area": document["dfj_area"],
+        "region": document["region"],
+        "cafcass_service": document["cafcass_service"],
+        "law": document["law"],
+        "application_type": document["application_type"],
+        "state": document.get("state") or "Submitted",
+        "date_received": _date(document.get("date_received")),
+        "date_issued": _date(document.get("date_issued")),
+        "closed_date": _date(document.get("closed_date")),
+        "first_disposal_date": min(disposals) if disposals else None,
+    }
+    children = [
+        {
+            "id": uuid.UUID(c["id"]),
+            "la_child_id": c.get("la_child_id") or "",
+            "date_of_birth": _date(c.get("date_of_birth")),
+            "sex": c.get("sex"),
+            "outcome": c.get("outcome"),
+            "outcome_date": _date(c.get("outcome_date")),
+        }
         for c in document["children"]
     ]
-    case.hearings = [
-        CaseHearing(
-            id=uuid.UUID(h["id"]),
-            type=h["type"],
-            starts_at=_instant(h.get("starts_at")),
-            status=h.get("status") or "listed",
-            cancellation_reason=h.get("cancellation_reason"),
-            cancellation_agency=_agencies().get(h.get("cancellation_reason") or ""),
-        )
+    hearings = [
+        {
+            "id": uuid.UUID(h["id"]),
+            "type": h["type"],
+            "starts_at": _instant(h.get("starts_at")),
+            "status": h.get("status") or "listed",
+            "cancellation_reason": h.get("cancellation_reason"),
+            "cancellation_agency": _agencies().get(h.get("cancellation_reason") or ""),
+        }
         for h in document["hearings"]
     ]
+    return columns, children, hearings
+
+
+def _fill_columns(case: Case, document: dict[str, Any]) -> None:
+    """The query columns and the child and hearing rows the metrics read, from the document."""
+    columns, children, hearings = _columns(document)
+    for name, value in columns.items():
+        setattr(case, name, value)
+    case.children = [CaseChild(**row) for row in children]
+    case.hearings = [CaseHearing(**row) for row in hearings]
 
 
 def save(
@@ -373,13 +384,88 @@ def _drop_pending(session: Session) -> None:
 
 def store_submitted(session: Session, org: Organisation, data: dict[str, Any], reference: Reference) -> Case:
     """Create or update ``org``'s case with the submitted ``data`` (its reference says which)."""
-    # concurrent submissions of one reference take turns: the second then updates what the first created
-    serialize(session, _reference_lock(org.id, data["reference"]))
-    case = by_reference(session, org.id, data["reference"]) or new_case(org)
-    previous = case.document if case.version else None
-    document = build_document(case.id, data, previous, reference)
-    if previous is not None:
-        # what progression events added that a resubmission does not carry is kept
-        document = {**{k: v for k, v in previous.items() if k not in ("version", "updated_at")}, **document}
-    save(session, case, document, "case.submitted", reference.field_policy)
+    (case,) = store_submitted_many(session, org, [data], reference)
+    if isinstance(case, CaseFault):
+        raise case
     return case
+
+
+def store_submitted_many(
+    session: Session, org: Organisation, batch: Sequence[dict[str, Any]], reference: Reference
+) -> list[Case | CaseFault]:
+    """``store_submitted`` for each of a batch of cases with distinct references: the stored case, or the
+    ``CaseFault`` that refused it (the others are stored all the same).
+
+    The batch's earlier cases are read in one query, and nothing is flushed case by case: the session
+    writes the batch's rows when it next flushes, many rows to a statement (a bulk load's cost is then
+    the rows, not a round trip and a unit of work per case).
+    """
+    # concurrent submissions of one reference take turns: the second then updates what the first created
+    for lock in sorted({_reference_lock(org.id, data["reference"]) for data in batch}):
+        serialize(session, lock)
+    references = [data["reference"] for data in batch]
+    earlier = {
+        case.reference: case
+        for case in session.scalars(select(Case).where(Case.org_id == org.id, Case.reference.in_(references)))
+    }
+    out: list[Case | CaseFault] = []
+    new: list[tuple[Case, dict[str, Any]]] = []
+    with session.no_autoflush:
+        for data in batch:
+            case = earlier.get(data["reference"]) or new_case(org)
+            previous = case.document if case.version else None
+            try:
+                document = build_document(case.id, data, previous, reference)
+            except CaseFault as fault:
+                out.append(fault)
+                continue
+            out.append(case)
+            if previous is None:
+                new.append((case, document))
+                continue
+            # what progression events added that a resubmission does not carry is kept
+            kept = {k: v for k, v in previous.items() if k not in ("version", "updated_at")}
+            save(session, case, {**kept, **document}, "case.submitted", reference.field_policy)
+    _insert_new(session, new, reference.field_policy)
+    return out
+
+
+def _insert_new(session: Session, new: list[tuple[Case, dict[str, Any]]], policy: FieldPolicy) -> None:
+    """``save`` for cases not stored before, with one multi-row INSERT per table (Core, as the audit trail
+    writes): version 1 of each, its feed row and ``case_changed`` as ``save`` gives them, then
+    ``signals.cases_inserted`` for what listens to the ORM's flushes (the metric counts). The ``Case``
+    objects stay outside the session (the caller reads their ids and columns)."""
+    if not new:
+        return
+    now = clock.now()
+    cases, children, hearings, inserted = [], [], [], []
+    for case, document in new:
+        document = {**document, "version": 1, "updated_at": now.isoformat()}
+        columns, child_rows, hearing_rows = _columns(document)
+        case.version, case.updated_at, case.document = 1, now, document
+        for name, value in columns.items():
+            setattr(case, name, value)
+        cases.append(
+            {"id": case.id, "org_id": case.org_id, "version": 1, "document": document, "last_event_at": None}
+            | {"created_at": case.created_at, "updated_at": now, **columns}
+        )
+        children += [{**row, "case_id": case.id} for row in child_rows]
+        hearings += [{**row, "case_id": case.id} for row in hearing_rows]
+        inserted.append(
+            SimpleNamespace(
+                id=case.id,
+                **columns,
+                children=[SimpleNamespace(**row) for row in child_rows],
+                hearings=[SimpleNamespace(**row) for row in hearing_rows],
+            )
+        )
+    session.execute(insert(Case.__table__), cases)
+    for table, rows in ((CaseChild.__table__, children), (CaseHearing.__table__, hearings)):
+        if rows:
+            session.execute(insert(table), rows)
+    pending = session.info.setdefault(_PENDING, [])
+    for case, _ in new:
+        row = CaseVersion(case_id=case.id, version=1, event_type="case.submitted", document=case.document)
+        pending.append(row)
+        signals.case_changed.send(session=session, case=case, version=row, policy=policy)
+    signals.cases_inserted.send(session=session, cases=inserted)

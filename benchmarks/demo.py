@@ -1,0 +1,104 @@
+"""`make demo`'s load: three years of the synthetic nation through the real intake, beside the bare insert
+floor, on SQLite (what the demo runs on).
+
+- **demo load**: ``exchange.demo.load`` — canonical-json batches submitted through ``pipeline.submit`` as each
+  area's LA (body stored, parsed, every case checked by its schema and rules, stored with its version, feed
+  row, audit events and metric counts) — on a fresh database migrated by ``exchange db upgrade``; cases per
+  second of wall time, and per CPU second of the loading process (steadier on a busy machine); the census
+  returns and advice requests the demo adds are loaded after it, untimed, for the figures;
+- **floor**, same run: the rows that load left in the case tables (``cases``, ``case_children``,
+  ``case_hearings``, ``case_versions``, ``metric_case_facts``, ``metric_counts``) read back and inserted into
+  another fresh database with SQLAlchemy Core ``executemany``, 1,000 rows a statement, nothing else.
+
+Then the national figures of the last whole year (``exchange.demo.figures``). ``--scale`` (default: the demo's
+own, ``exchange.demo.DEFAULT_SCALE``; 1 is the whole nation) and ``--years`` (3) choose the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from sqlalchemy import create_engine, insert, select
+
+from benchmarks._harness import exchange, report
+from exchange import clock, create_app, demo
+from exchange.db import db
+from exchange.models import Case, CaseChild, CaseHearing, CaseVersion
+from exchange.models.metrics import MetricCaseFacts, MetricCount
+
+TABLES = [t.__table__ for t in (Case, CaseChild, CaseHearing, CaseVersion, MetricCaseFacts, MetricCount)]
+ROWS_A_STATEMENT = 1000
+
+
+def load(database_url: str, scale: float, years: int) -> tuple[dict, float, float, dict]:
+    """The demo's load of cases on ``database_url``: its counts, wall and CPU seconds; then (untimed) the
+    census returns and advice requests the demo adds, and the figures."""
+    app = create_app({"database_url": database_url})
+    with app.app_context():
+        settings = app.config["EXCHANGE_SETTINGS"]
+        _, submitters = demo.create_partners(db.session, settings.reference)
+        today = clock.today()
+        started, cpu = time.perf_counter(), time.process_time()
+        totals = demo.load(
+            submitters, session=db.session(), settings=settings, seed=1, years=years, today=today, scale=scale
+        )
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        demo.submit_census(submitters, session=db.session(), settings=settings, seed=1, scale=scale)
+        courts = demo.area_courts(db.session, settings.reference)
+        demo.ask_for_advice(db.session(), settings, courts, seed=1, today=today)
+        figures = demo.figures(db.session, settings.reference, today)
+        db.session.remove()
+    db.engine.dispose()
+    return totals, elapsed, cpu, figures
+
+
+def floor(source_url: str, target_url: str) -> tuple[float, float, int]:
+    """Wall and CPU seconds to insert every row of the case tables of ``source_url`` into ``target_url``,
+    and the rows."""
+    source, target = create_engine(source_url), create_engine(target_url)
+    with source.connect() as reading:
+        tables = [(t, [dict(r._mapping) for r in reading.execute(select(t))]) for t in TABLES]
+    started, cpu = time.perf_counter(), time.process_time()
+    with target.begin() as writing:
+        for table, rows in tables:
+            for at in range(0, len(rows), ROWS_A_STATEMENT):
+                writing.execute(insert(table), rows[at : at + ROWS_A_STATEMENT])
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    source.dispose()
+    target.dispose()
+    return elapsed, cpu, sum(len(rows) for _, rows in tables)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=demo.DEFAULT_SCALE)
+    parser.add_argument("--years", type=int, default=3)
+    args = parser.parse_args()
+    with exchange("sqlite") as loaded, exchange("sqlite") as bare:
+        totals, seconds, cpu, figures = load(loaded.database_url, args.scale, args.years)
+        if totals["accepted"] != totals["cases"]:
+            raise RuntimeError(f"not every synthetic case was accepted: {totals}")
+        floor_seconds, floor_cpu, rows = floor(loaded.database_url, bare.database_url)
+    cases = totals["cases"]
+    print(
+        f"SYNTHETIC demo data: scale {args.scale} of the nation, {args.years} years, {cases:,} cases in "
+        f"{totals['submissions']} submissions ({rows:,} rows in the case tables); load {seconds:.1f} s "
+        f"wall, {cpu:.1f} s CPU"
+    )
+    floor_name = "Core executemany of the same rows into the same tables"
+    report(
+        "demo load through the intake, SQLite", cases / seconds, "cases/s", floor_name, cases / floor_seconds
+    )
+    report(
+        "  the same per CPU second of this process (steadier on a busy machine)",
+        cases / cpu,
+        "cases/s",
+        f"{floor_name}, per CPU second",
+        cases / floor_cpu,
+    )
+    print(f"figures of {figures.pop('year')}, national: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
