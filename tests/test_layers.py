@@ -19,13 +19,8 @@ DATABASE = ("sqlalchemy", "alembic", "psycopg", "exchange.db", "exchange.models"
 #: the entry layers: HTTP (the app factory and ``exchange/api/``, OAuth endpoints and request glue included)
 #: and the command line (``exchange/cli/``, Flask's CLI: FlaskGroup and the app context)
 HTTP_LAYER = ("exchange/api/", "exchange/cli/", "exchange/__init__.py")
-#: HTTP-only glue outside them, each with its reason
-HTTP_EXCEPTIONS = {
-    # its only callers are HTTP (Authlib's token generator, the request guard); it reads the issuer, audience
-    # and lifetime from the app in use, beside the process-wide key ring that issue 15 moves onto
-    # app.extensions: then both are passed in, and this exception goes
-    "exchange/auth/tokens.py": "issues and verifies access tokens with the settings of the app in use",
-}
+#: HTTP-only glue outside them, each with its reason (none: the token service is given the app's settings)
+HTTP_EXCEPTIONS: dict[str, str] = {}
 
 
 def _modules(*folders: str) -> list[Path]:
@@ -66,7 +61,7 @@ def test_only_the_http_layer_imports_flask():
 def test_the_exceptions_are_real_and_few():
     for name in HTTP_EXCEPTIONS:
         assert _uses(_imports(ROOT / name), HTTP), f"{name} no longer needs its exception"
-    assert len(HTTP_EXCEPTIONS) <= 1
+    assert len(HTTP_EXCEPTIONS) == 0
 
 
 def test_adapters_and_schemas_never_touch_the_database():

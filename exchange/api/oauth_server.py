@@ -166,7 +166,9 @@ def generate_token(
 ) -> dict[str, Any]:
     granted = client.get_allowed_scope(scope)
     jkt = g.get("dpop_jkt")  # set by the token view from a valid DPoP proof
-    access_token, lifetime = tokens.issue(client, granted, credential_digest(client), jkt)
+    access_token, lifetime = tokens.issue(
+        current_app.config["EXCHANGE_SETTINGS"], client, granted, credential_digest(client), jkt
+    )
     token_type = "DPoP" if jkt else "Bearer"
     return {"token_type": token_type, "access_token": access_token, "expires_in": lifetime, "scope": granted}
 
@@ -186,7 +188,7 @@ def save_token(token: dict[str, Any], request: Any) -> None:
 
 def _query_token(token_string: str, token_type_hint: str | None) -> tokens.AccessToken | None:
     try:
-        return tokens.verify(token_string)
+        return tokens.verify(current_app.config["EXCHANGE_SETTINGS"], token_string)
     except tokens.InvalidToken:
         return None
 

@@ -116,7 +116,7 @@ def bearer_token() -> tuple[str, str]:
 def authenticate() -> Principal:
     scheme, token = bearer_token()
     try:
-        access = tokens.verify(token)
+        access = tokens.verify(current_app.config["EXCHANGE_SETTINGS"], token)
         client = binding.check(
             access,
             current_app.extensions[binding.EXTENSION].get(db.session(), access.client_id),

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from exchange.auth.keys import TOKEN, bound
 from exchange.db import db
 from exchange.models import OAuthClient, RevokedToken
+from exchange.settings import Settings
 
 ACCESS_TOKEN_TYPES = {"at+jwt", "application/at+jwt"}
 CLOCK_LEEWAY = 5
@@ -71,10 +71,12 @@ class AccessToken:
         return self.claims.get("scope", "")
 
 
-def issue(client: OAuthClient, scope: str, credential: str, jkt: str | None = None) -> tuple[str, int]:
-    """A signed access token for ``client`` and its lifetime in seconds: ``credential`` records what the
-    client authenticated with (``cred``), ``jkt`` the DPoP key the token is bound to (``cnf.jkt``)."""
-    settings = current_app.config["EXCHANGE_SETTINGS"]
+def issue(
+    settings: Settings, client: OAuthClient, scope: str, credential: str, jkt: str | None = None
+) -> tuple[str, int]:
+    """A signed access token for ``client`` and its lifetime in seconds, by ``settings``' issuer, audience
+    and lifetime: ``credential`` records what the client authenticated with (``cred``), ``jkt`` the DPoP
+    key the token is bound to (``cnf.jkt``)."""
     now = int(time.time())
     claims = {
         "iss": settings.issuer,
@@ -95,9 +97,9 @@ def issue(client: OAuthClient, scope: str, credential: str, jkt: str | None = No
     return bound().sign(TOKEN, {"typ": "at+jwt"}, payload), settings.token_lifetime
 
 
-def verify(token: str) -> AccessToken:
-    """The claims of ``token`` if it is a live access token of this exchange, else ``InvalidToken``."""
-    settings = current_app.config["EXCHANGE_SETTINGS"]
+def verify(settings: Settings, token: str) -> AccessToken:
+    """The claims of ``token`` if it is a live access token of this exchange (``settings``' issuer and
+    audience), else ``InvalidToken``."""
     try:
         header = jws.extract_compact(token.encode("ascii")).headers()
     except (JoseError, UnicodeError, ValueError):
