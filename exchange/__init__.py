@@ -55,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[reference.EXTENSION] = settings.reference
     database.init_app(app, current_app)
     # the key ring reads no private key until it signs: a command that signs nothing needs no key store
-    ring = keys.KeyRing(keystore.open_store(settings), database.session)
+    ring = keys.KeyRing(keystore.open_store(settings), app.extensions[database.EXTENSION].session)
     app.extensions[keys.EXTENSION] = ring
     app.extensions[binding.EXTENSION] = binding.ClientRegister()
     # cross-cutting behaviour, wired here and nowhere else: the audit chain, webhook deliveries for case
