@@ -96,11 +96,8 @@ class Database:
     def init_app(self, app: Any, current_app: Any) -> None:
         """Bind ``app`` to its own engine. ``current_app`` is Flask's proxy of the app in use, which the app
         factory passes so that this module needs no Flask."""
-        bound = Bound(
-            make_engine(app.config["EXCHANGE_SETTINGS"].database_url),
-            scoped_session(sessionmaker(expire_on_commit=False)),
-        )
-        bound.session.configure(bind=bound.engine)
+        engine = make_engine(app.config["EXCHANGE_SETTINGS"].database_url)
+        bound = Bound(engine, scoped_session(sessionmaker(engine, expire_on_commit=False)))
         app.extensions[self.EXTENSION] = bound
         app.teardown_appcontext(lambda _exc: bound.session.remove())
         self._current_app = current_app
