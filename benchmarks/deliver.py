@@ -12,16 +12,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import requests
-from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from benchmarks._harness import exchange, free_port, postgres_available, report
+from exchange.delivery import secret_store, targets
 
 DELIVERIES = 2000
 ENDPOINTS = 4
@@ -92,7 +94,9 @@ def through_outbox(database_url: str, org_ids: list[str]) -> tuple[float, list[s
 
 
 def main() -> None:
-    os.environ["EXCHANGE_WEBHOOK_SECRETS_KEY"] = Fernet.generate_key().decode()
+    keys = Path(tempfile.mkdtemp(prefix="exchange-bench-"))
+    os.environ[secret_store.KEY_ENV] = str(secret_store.create_key_file(keys / "webhook-secrets.key"))
+    os.environ[targets.LOOPBACK_ENV] = "1"  # the receiver is on 127.0.0.1
     port = free_port()
     receiver = multiprocessing.Process(target=serve, args=(port,), daemon=True)
     receiver.start()

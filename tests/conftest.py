@@ -124,9 +124,12 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
 def webhook_settings(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    """Every test's own webhook-secrets key file (in the environment: subprocess workers inherit it),
-    loopback receivers allowed, and made-up ``*.example`` hosts resolving to a public address."""
-    key = secret_store.create_key_file(tmp_path_factory.mktemp("keys") / "webhook-secrets.key")
+    """Every test's own webhook-secrets key file and audit witness file (in the environment: the workers and
+    servers a test starts inherit them), loopback receivers allowed, and made-up ``*.example`` hosts
+    resolving to a public address."""
+    folder = tmp_path_factory.mktemp("instance-files")
+    monkeypatch.setenv("EXCHANGE_AUDIT_WITNESS", str(folder / "audit-witness.jsonl"))
+    key = secret_store.create_key_file(folder / "webhook-secrets.key")
     monkeypatch.setenv(secret_store.KEY_ENV, str(key))
     monkeypatch.setenv(targets.LOOPBACK_ENV, "1")
     real = targets.lookup
@@ -141,9 +144,7 @@ def webhook_settings(
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    # the audit witness file of this test (workers a test builds read it from the environment)
-    monkeypatch.setenv("EXCHANGE_AUDIT_WITNESS", str(tmp_path / "audit-witness.jsonl"))
+def app(database_url: str) -> Iterator[Flask]:
     app = create_app(
         {
             "database_url": database_url,

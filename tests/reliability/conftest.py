@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 
 from benchmarks._harness import BIN, ROOT, Exchange, free_port
+from exchange.delivery import secret_store, targets
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -32,8 +32,11 @@ def exchange_env(database_url: str, tmp_path: Path) -> Iterator[Exchange]:
     """The test database (emptied by ``database_url``), given a signing key by `exchange db upgrade`."""
     ex = Exchange(database_url, tmp_path)
     ex.env |= {
-        # one key-encryption key for the webhook secrets in every process, the CLI's included
-        "EXCHANGE_WEBHOOK_SECRETS_KEY": Fernet.generate_key().decode(),
+        # one key-encryption key file for the webhook secrets in every process, the CLI's included
+        secret_store.KEY_ENV: str(secret_store.create_key_file(tmp_path / "webhook-secrets.key")),
+        targets.LOOPBACK_ENV: "1",  # the test's receiver is on 127.0.0.1
+        # every process's checkpoints go to the test's own witness file, which `audit verify` reads
+        "EXCHANGE_AUDIT_WITNESS": str(tmp_path / "audit-witness.jsonl"),
         # a dead worker's delivery claims expire in a minute and a half, not six (batch * timeout + 60 s)
         "EXCHANGE_WEBHOOK_TIMEOUT": "2",
         "EXCHANGE_WEBHOOK_BATCH": "8",
