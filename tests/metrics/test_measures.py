@@ -230,6 +230,7 @@ def test_advice_requests_and_pre_proceedings(la_org):
         db.session.add(
             PreProceedings(
                 org_id=la_org.id,
+                collection_year=2025,
                 la_code="202",
                 la_child_id=f"P{n}",
                 start_date=started,
