@@ -15,10 +15,8 @@ their column's definition, is rejected alone (``Rejected`` with one fault per fa
 903 rule id the fault is, else ``ssda903.*``). Text that is not UTF-8, a CSV syntax fault or a line over
 1 MiB refuses the file. A cell starting ``= + - @`` is plain data (escaped on output).
 
-Rules. When a return has been read, the DfE SSDA903 validation rules of its collection year
-(``adapters.ssda903_rules.run``, given the rows of each table read, as text, with their CSV row numbers)
-yield their findings on the stored rows. The rows are kept as text until the end of the file for them: the
-one part of this adapter whose memory grows with the file. A year with no DfE catalogue runs no rule.
+Rules. The DfE SSDA903 validation rules (``adapters.ssda903_rules``) need a whole return at once, across
+its tables; this streaming reader does not run them yet (docs/ssda903-rules.md).
 
 XML. One ``EXPSSDA903`` document, read with lxml ``iterparse`` under the secure settings; a DOCTYPE (so any
 entity declaration or external DTD), a processing instruction, a wrong root or a syntax fault (a truncated
@@ -51,7 +49,6 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from adapters import ssda903_rules
 from adapters.base import (
     Adapter,
     Finding,
@@ -104,7 +101,6 @@ KINDS: dict[str, tuple[str, dict[str, str]]] = {
 }
 SEX_CODES = {"1": "M", "2": "F"}
 #: the rows of each table, as text, by column
-Tables = dict[str, list[dict[str, str]]]
 
 #: XML groups under HEADER that are rows of a table: (table, repeated element or None for HEADER's own cells)
 XML_GROUPS: tuple[tuple[str, str | None], ...] = (
@@ -246,19 +242,13 @@ class Ssda903Adapter(Adapter):
     def parse(self, stream: BinaryIO) -> Iterator[Item]:
         head = stream.read(SNIFF)
         whole = rewound(head, stream)
-        # the rows, as text, for the rules of the collection year (the latest catalogue when none is named);
-        # none kept for a year without a catalogue
-        year = self.collection_year or max(ssda903_rules.YEARS)
-        tables: Tables | None = {} if year in ssda903_rules.YEARS else None
-        items = self.parse_xml(whole, tables) if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" else None
-        yield from items if items is not None else self.parse_csv(whole, tables)
-        if tables is not None:
-            yield from ssda903_rules.run(tables, year=year)
+        items = self.parse_xml(whole) if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" else None
+        yield from items if items is not None else self.parse_csv(whole)
 
     # CSV
 
-    def parse_csv(self, stream: BinaryIO, tables: Tables | None) -> Iterator[Item]:
-        """The rows of one table; each row read is also added, as text, to ``tables`` (if kept)."""
+    def parse_csv(self, stream: BinaryIO) -> Iterator[Item]:
+        """The rows of one table."""
         row_number = 0  # the last row read: a fault while reading is in the next one
         try:
             rows = csv.reader(decoded_lines(stream), strict=True)
@@ -274,7 +264,6 @@ class Ssda903Adapter(Adapter):
                     Position(row=1),
                     f"the column(s) {', '.join(extra)} are not part of the {table} table and were ignored",
                 )
-            kept = None if tables is None else tables.setdefault(table, [])
             row_number = 1
             width = len(header)
             for row_number, cells in enumerate(rows, start=2):
@@ -288,8 +277,6 @@ class Ssda903Adapter(Adapter):
                     )
                     continue
                 values = {n: v for n, v in zip(header, cells, strict=True) if n not in extra}
-                if kept is not None:
-                    kept.append({**values, ssda903_rules.ROW: row_number})
                 yield from check_row(
                     table,
                     values,
@@ -340,7 +327,7 @@ class Ssda903Adapter(Adapter):
 
     # XML
 
-    def parse_xml(self, stream: BinaryIO, tables: Tables | None) -> Iterator[Item]:
+    def parse_xml(self, stream: BinaryIO) -> Iterator[Item]:
         events = etree.iterparse(
             stream,
             events=("start", "end", "pi"),
@@ -372,7 +359,7 @@ class Ssda903Adapter(Adapter):
                         )
                 elif event == "end" and element.getparent() is root:
                     children += 1
-                    yield from self.child(element, children, tables)
+                    yield from self.child(element, children)
         except etree.XMLSyntaxError as error:
             raise FormatError(
                 codes.XML_SYNTAX, "the XML is not well-formed or is truncated", Position(line=error.lineno)
@@ -385,7 +372,7 @@ class Ssda903Adapter(Adapter):
             )
 
     def child(
-        self, element: etree._Element, index: int, tables: Tables | None
+        self, element: etree._Element, index: int
     ) -> Iterator[Record | Rejected]:
         """The records of one CHILD, detached from the document (freeing it) and validated on its own."""
         xpath = f"/{ROOT}/{element.tag}[{index}]"
@@ -421,7 +408,7 @@ class Ssda903Adapter(Adapter):
         for number, episode in enumerate(element.iterfind("EPISODE"), start=1):
             rows.append(("episodes", episode, f"{xpath}/EPISODE[{number}]", ROW_NOT_CARRIED))
         for table, group, where, skip in rows:
-            yield from self.xml_row(table, group, where, child_id, tables, skip)
+            yield from self.xml_row(table, group, where, child_id, skip)
 
     def xml_row(
         self,
@@ -429,7 +416,6 @@ class Ssda903Adapter(Adapter):
         group: etree._Element,
         xpath: str,
         child_id: str,
-        tables: Tables | None,
         skip: frozenset[str],
     ) -> Iterator[Record | Rejected]:
         """One table row from the cells under ``group`` (an absent optional element is a blank cell)."""
@@ -438,8 +424,6 @@ class Ssda903Adapter(Adapter):
         }
         values = {name: "" if cell is None else cell.text or "" for name, cell in cells.items()}
         values["CHILD"] = child_id
-        if tables is not None:
-            tables.setdefault(table, []).append(values)
 
         def cell_position(name: str) -> Position:
             cell = cells.get(name)

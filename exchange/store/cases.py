@@ -454,6 +454,7 @@ def _insert_new(session: Session, new: list[tuple[Case, dict[str, Any]]], policy
         inserted.append(
             SimpleNamespace(
                 id=case.id,
+                document=document,
                 **columns,
                 children=[SimpleNamespace(**row) for row in child_rows],
                 hearings=[SimpleNamespace(**row) for row in hearing_rows],

@@ -38,7 +38,8 @@ def test_receipt_is_a_jws_verifiable_with_the_published_key_set(client, camden, 
     key_set = KeySet.import_key_set(client.get("/oauth/jwks").get_json())
     claims = json.loads(jws.deserialize_compact(body["receipt"], key_set, algorithms=["ES256"]).payload)
     assert claims == {
-        key: body[key] for key in ("id", "sha256", "received_at", "status", "records", "accepted", "rejected")
+        key: body[key]
+        for key in ("id", "sha256", "received_at", "status", "records", "accepted", "rejected", "findings")
     }
     assert answer.headers["Location"] == f"/v1/submissions/{body['id']}"
 
