@@ -203,7 +203,7 @@ ORG_OPTIONS = {
     "fjb": (),
 }
 KIND_SCOPES = {
-    "local_authority": "cases:submit cases:read advice:respond",
+    "local_authority": "cases:submit cases:read",
     "court": "cases:read advice:request",
     "cafcass": "cases:read feed:read advice:respond",
     "lfjb": "metrics:read",
