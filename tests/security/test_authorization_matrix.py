@@ -62,6 +62,9 @@ PROBES: dict[str, Probe] = {
     "submissions.show": Probe(
         _scope("cases:submit"), {"submission_id": "other_submission"}, owner="other_la"
     ),
+    "submissions.findings": Probe(
+        _scope("cases:submit"), {"submission_id": "other_submission"}, owner="other_la"
+    ),
     "cases.list_cases": Probe(_scope("cases:read"), listed="other_case"),
     "cases.show": Probe(_scope("cases:read"), {"case_id": "other_case"}, owner="other_la"),
     "cases.versions": Probe(_scope("cases:read"), {"case_id": "other_case"}, owner="cafcass_cymru"),
