@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from exchange import pipeline
 from exchange.db import db
+from exchange.metrics import publication
 from exchange.models import (
     CinEpisode,
     LegalStatusEpisode,
@@ -278,6 +279,7 @@ def test_formula_like_fields_are_stored_as_data_and_never_start_a_formula_in_a_c
 
     # the CSV the exchange writes today: the metrics (aggregates only, so no submitted text reaches it)
     board = make_partner("fjb")
+    publication.publish(db.session, REFERENCE)
     query = {"from": "2025-01", "to": "2025-06", "period": "quarter"}
     written = client.get(
         "/v1/metrics", query_string=query, headers={**auth_headers(board), "Accept": "text/csv"}

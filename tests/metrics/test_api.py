@@ -9,11 +9,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from exchange.api.metrics import _csv_safe
 from exchange.db import db
-from exchange.metrics.report import COLUMNS
+from exchange.metrics.report import COLUMNS, csv_safe
 from exchange.models import AuditEvent
-from tests.metrics.conftest import CHARTS, EAST, WEST
+from tests.metrics.conftest import CHARTS, EAST, WEST, publish
 
 Q1 = {"from": "2025-01", "to": "2025-03", "period": "quarter"}
 
@@ -27,6 +26,7 @@ def twelve_cases(add_case):
     for _ in range(7):
         add_case(date(2024, 7, 15), date(2025, 1, 20), court=EAST)
     add_case(date(2024, 7, 15), date(2025, 1, 20), court=WEST)
+    publish()
 
 
 def test_a_board_sees_its_area_and_national_only(client, make_partner, auth_headers, twelve_cases):
@@ -109,7 +109,7 @@ def test_csv_has_the_same_columns_and_cells(client, make_partner, auth_headers, 
 
 
 def test_csv_text_cannot_start_a_formula():
-    assert [_csv_safe(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "green", -3, None)] == [
+    assert [csv_safe(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "green", -3, None)] == [
         "'=1+1",
         "'+1",
         "'-2",
