@@ -39,6 +39,7 @@ import highspy
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 PUBLISHED, SUPPRESSED, WITHHELD, COARSENED = "published", "suppressed", "withheld", "coarsened"
 HIDDEN = "c"
@@ -323,11 +324,14 @@ def _fixed_in(restricted: list[dict[int, int]]) -> set[int]:
     )
     _, label = connected_components(graph, directed=False)
     out: set[int] = set()
-    for block in np.unique(label[n_rows:]):
-        columns = np.flatnonzero(label[n_rows:] == block)
-        block_rows = np.flatnonzero(label[:n_rows] == block)
-        dense = matrix[block_rows][:, columns].toarray()
-        out |= {variables[columns[i]] for i in _fixed_columns(dense)}
+    # one BLAS thread: the blocks are small, and a thread per core fights the service's own processes
+    # (eight times slower on a busy two-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for block in np.unique(label[n_rows:]):
+            columns = np.flatnonzero(label[n_rows:] == block)
+            block_rows = np.flatnonzero(label[:n_rows] == block)
+            dense = matrix[block_rows][:, columns].toarray()
+            out |= {variables[columns[i]] for i in _fixed_columns(dense)}
     return out
 
 

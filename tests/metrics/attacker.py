@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 HIDDEN, NOT_PUBLISHED = "c", "x"
 STOCKS = ("care_open_cases", "care_open_age_profile", "plo_late_cmh", "plo_late_irh", "plo_late_final")
@@ -158,6 +159,10 @@ class Attack:
 
     def determined(self) -> dict[Any, float]:
         """Every unknown the relations fix, with the value they give it."""
+        with threadpool_limits(limits=1, user_api="blas"):  # a thread per core is slower on a busy machine
+            return self._determined()
+
+    def _determined(self) -> dict[Any, float]:
         known = self.known
         reduced = []
         for row in self.rows:
