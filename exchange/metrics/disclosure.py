@@ -14,8 +14,9 @@ the complement of a percentage) are unpublished variables: always hidden, and se
    imposed on every relation at once rather than margin by margin); zeros stay 0; a rate's numerator is
    hidden whenever its denominator is;
 3. an exact audit (``determined``): a hidden cell is worked out from the published ones when its unit
-   vector lies in the row space of the relations restricted to the hidden cells (rank test, by the
-   projection onto the row space per connected block). Each cell the audit finds adds a constraint
+   vector lies in the row space of the relations restricted to the hidden cells (exact reductions
+   first, then a rank test by the projection onto the row space per connected block of what is left).
+   Each cell the audit finds adds a constraint
    (one more hidden cell among its neighbours) and the program is solved again, the cells already
    hidden kept, until the audit finds none. So the guarantee rests on the audit, not on the program:
    no hidden non-zero cell, and no unpublished quantity of 1-5, is determined by the published cells
@@ -32,7 +33,7 @@ area's flows by month). Hidden values are the string ``c``, values not published
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -113,7 +114,9 @@ def protect(table: Table) -> set[int]:
     rounds = 0
     while True:
         hidden = _follow(table, _solve(table, hidden, cuts) if rounds < SOLVER_ROUNDS else hidden)
-        exposed = [v for v in determined(table.relations, hidden) if table.must_protect(v)]
+        exposed = [
+            v for v in determined(table.relations, hidden, table.must_protect) if table.must_protect(v)
+        ]
         if not exposed:
             return hidden
         new_cuts = [_neighbours(table, holding, hidden, v) for v in exposed]
@@ -256,16 +259,18 @@ def _binary_program(
     return [i for i, x in enumerate(solution.col_value) if x > 0.5]
 
 
-def determined(relations: Iterable[Mapping[int, int]], hidden: set[int]) -> set[int]:
+def determined(
+    relations: Iterable[Mapping[int, int]], hidden: set[int], wanted: Callable[[int], bool] | None = None
+) -> set[int]:
     """The hidden variables whose value the relations fix once every other variable is known.
 
     With the shown variables moved to the right-hand side, a hidden variable is fixed exactly when its
     unit vector lies in the row space of the relations restricted to the hidden variables. Two exact
     reductions come first, and leave a small core: a relation with one unknown left fixes it (it is then
-    known in every other relation); a relation holding an unknown that is in no other relation is set
-    aside (it can always be met by that unknown, so it fixes none of the others; the unknown is fixed
-    only if all the relation's other unknowns are). The core is then tested per connected block of
-    unknowns, on the projection onto the row space.
+    known in every other relation); with ``wanted``, a relation holding an unknown ``wanted`` refuses
+    that is in no other relation is set aside (it can always be met by that unknown, so it fixes none of
+    the others; whether it fixes that unknown is not asked). The core is then tested per connected
+    block of unknowns, on the projection onto the row space. Exact for every variable ``wanted`` accepts.
     """
     rows = [{v: c for v, c in row.items() if v in hidden} for row in relations]
     rows = [row for row in rows if row]
@@ -276,7 +281,6 @@ def determined(relations: Iterable[Mapping[int, int]], hidden: set[int]) -> set[
             holding[v].add(r)
     known: set[int] = set()
     alive = set(range(len(rows)))
-    peeled: list[tuple[int, int]] = []  # (relation, the unknown it was set aside by), in order
     todo = list(alive)
     while todo:
         r = todo.pop()
@@ -290,18 +294,12 @@ def determined(relations: Iterable[Mapping[int, int]], hidden: set[int]) -> set[
                     live[other].discard(v)
                     todo.append(other)
             continue
-        loose = next((v for v in live[r] if len(holding[v] & alive) == 1), None)
-        if loose is not None:
+        if wanted is not None and any(not wanted(v) and len(holding[v] & alive) == 1 for v in live[r]):
             alive.discard(r)
-            peeled.append((r, loose))
             for w in live[r]:
                 todo.extend(holding[w] & alive)
     core = [{v: rows[r][v] for v in live[r]} for r in sorted(alive)]
-    known |= _fixed_in(core)
-    for r, v in reversed(peeled):
-        if all(w in known for w in live[r] if w != v):
-            known.add(v)
-    return known
+    return known | _fixed_in(core)
 
 
 def _fixed_in(restricted: list[dict[int, int]]) -> set[int]:
