@@ -32,6 +32,8 @@ area's flows by month). Hidden values are the string ``c``, values not published
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -221,7 +223,7 @@ def _binary_program(
     """Minimise costs . x over x in {0, 1}^n subject to lower <= row . x <= upper, with HiGHS."""
     if not rows:
         return []
-    h = highspy.Highs()
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.02)
     h.setOptionValue("time_limit", 120.0)
@@ -257,6 +259,19 @@ def _binary_program(
             f"secondary suppression found no solution: {h.modelStatusToString(h.getModelStatus())}"
         )
     return [i for i, x in enumerate(solution.col_value) if x > 0.5]
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A solver; HiGHS prints its banner when constructed, before any option can be set, so that goes to
+    standard error (``exchange worker --once --json`` prints only JSON on standard output)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def determined(
