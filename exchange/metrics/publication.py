@@ -11,8 +11,7 @@ The worker (``exchange.worker``) publishes again when the data's state (``source
 from the one the publication was made from and has stopped changing for a quiet spell (debounced). The
 pre-aggregates (``exchange.metrics.aggregates``) are already kept up to date case by case; the protection
 is decided again over the whole table, because suppression is one decision for everything; the stored
-rows are then brought up to date incrementally: only the rows whose rendered text changed are written
-(after a batch of changed cases, a small part of the table).
+rows are then brought up to date incrementally: only the rows whose rendered text changed are written.
 """
 
 from __future__ import annotations
