@@ -124,8 +124,7 @@ class Worker:
             if state is not None and waiting and not force:
                 session.rollback()
                 return 0
-            made = publication.publish(session, self.settings.reference, today, source)
-            log.info("metrics_published", seconds=round(made.seconds, 2), worker=self.sender.worker_id)
+            publication.publish(session, self.settings.reference, today, source)
             self._stale = None
             return 1
         finally:
