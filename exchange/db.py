@@ -9,6 +9,7 @@ transaction lock (``serialize``).
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,6 +100,8 @@ class Database:
         engine = make_engine(app.config["EXCHANGE_SETTINGS"].database_url)
         bound = Bound(engine, scoped_session(sessionmaker(engine, expire_on_commit=False)))
         app.extensions[self.EXTENSION] = bound
+        # the pool's connections are closed when the app goes, not left for the garbage collector
+        weakref.finalize(app, bound.engine.dispose)
         app.teardown_appcontext(lambda _exc: bound.session.remove())
         self._current_app = current_app
 
