@@ -59,7 +59,7 @@ class ChildProtectionPlanSchema(StrictSchema):
 
 
 class PreProceedingsSchema(StrictSchema):
-    pp_start_date = Date(required=True)
+    pp_start_date = _date()
     lbp_sent_date = _date()
     fgdm_meeting_offer = _short()
     fgdm_meeting_facilitated = _short()

@@ -113,6 +113,7 @@ class Tally:
     disability_codes: set[str] = field(default_factory=set)
     with_disability: int = 0
     with_several_disabilities: int = 0
+    with_pre_proceedings: int = 0
 
 
 class Checks:
@@ -186,6 +187,7 @@ class Checks:
         tally.disability_codes.update(codes)
         tally.with_disability += bool(codes)
         tally.with_several_disabilities += len(set(codes)) > 1
+        tally.with_pre_proceedings += any(e.get("pre_proceedings") for e in child["cin_episodes"])
 
     def finish(self) -> Iterator[Finding]:
         if self.census is None:

@@ -661,6 +661,40 @@ def rule_4001(child: Child, census: Census) -> Iterator[str]:
             yield where
 
 
+def _opens_within(starts: list[date], periods: list[tuple[date, date | None]], census: Census) -> bool:
+    """Whether one of ``starts`` falls within one of ``periods``: on or after its start and before its end
+    (on or before the reference date while it is open)."""
+    return any(
+        begin <= day and (day < end if end else day <= census.reference_date)
+        for day in starts
+        for begin, end in periods
+    )
+
+
+def _child_plans(child: Child, name: str) -> list[tuple[date, date | None]]:
+    return [period for e in child["cin_episodes"] for period in _periods(e[name])]
+
+
+@rule("4016", "A CIN Plan has been reported as open at the same time as a Child Protection Plan.")
+def rule_4016(child: Child, census: Census) -> Iterator[str]:
+    protections = _child_plans(child, "child_protection_plans")
+    if not protections:
+        return
+    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+        if _opens_within([_d(plan["start_date"])], protections, census):  # type: ignore[list-item]
+            yield f"{where}/CINPlanStartDate"
+
+
+@rule("4017", "A CIN Plan has been reported as open at the same time as a Child Protection Plan.")
+def rule_4017(child: Child, census: Census) -> Iterator[str]:
+    plans = _child_plans(child, "cin_plans")
+    if not plans:
+        return
+    for where, _, protection in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+        if _opens_within([_d(protection["start_date"])], plans, census):  # type: ignore[list-item]
+            yield f"{where}/CPPstartDate"
+
+
 @rule("4003", "A CPP review date is shown as being held at the same time as an open CIN Plan.")
 def rule_4003(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -883,6 +917,7 @@ def rule_2883(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "2885",
     "Child protection plan shown as starting a different day to the initial child protection conference.",
+    until=2026,
 )
 def rule_2885(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -890,6 +925,15 @@ def rule_2885(child: Child, census: Census) -> Iterator[str]:
         for number, plan in enumerate(episode["child_protection_plans"], start=1):
             if held and census.within(_d(plan["start_date"])) and plan["start_date"] not in held:  # type: ignore[arg-type]
                 yield f"{where}/ChildProtectionPlans[{number}]/CPPstartDate"
+
+
+# from 2026-27 DfE reports the same check as a query
+rule(
+    "2885Q",
+    "Please check and either amend or provide a reason: Child protection plan shown as starting a different "
+    "day to the initial child protection conference.",
+    since=2027,
+)(rule_2885)
 
 
 @rule("1105", "The child protection plan start date cannot be before the referral date")
@@ -970,3 +1014,154 @@ def rule_8940(child: Child, census: Census) -> Iterator[str]:
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
     if len(plans) > 1 and _overlap(_periods(plans)):
         yield ""
+
+
+# --- PreProceedingsandFGDM (2026-27) ------------------------------------------------------------------
+# DfE published no rule document for 2026-27 when these were written: ids, wording and conditions follow the
+# item references (N00826 PPStartDate ... N00835 LetterInitCPDate) as the peer validator records them.
+PRE_PROCEEDINGS_FROM = 2027
+PP_OUTCOMES = frozenset({"A", "B", "C"})
+
+
+def _blocks(child: Child) -> Iterator[tuple[str, dict[str, Any]]]:
+    for where, episode in _episodes(child):
+        if episode.get("pre_proceedings"):
+            yield f"{where}/PreProceedingsandFGDM", episode["pre_proceedings"]
+
+
+@return_rule(
+    "8995Q",
+    "Please check and provide a reason why no module 5 (pre-proceedings and FGM) data has been provided for "
+    "any child.",
+    since=PRE_PROCEEDINGS_FROM,
+)
+def rule_8995q(tally: Tally, census: Census) -> bool:
+    return tally.children > 0 and tally.with_pre_proceedings == 0
+
+
+@rule(
+    "9000Q",
+    "Please check: If you do not yet collect this data, please leave this field blank and provide a reason.",
+    since=PRE_PROCEEDINGS_FROM,
+)
+def rule_9000q(child: Child, census: Census) -> Iterator[str]:
+    for where, block in _blocks(child):
+        if not block["pp_start_date"]:
+            yield where
+
+
+def _date_rule(rule_id: str, message: str, field: str, tag: str, after: str | None = None) -> None:
+    """A rule that a date of the block, when given, falls within the census year and (when ``after`` names
+    another date of the block that is given) on or after that date."""
+
+    def check(child: Child, census: Census) -> Iterator[str]:
+        for where, block in _blocks(child):
+            day = _d(block[field])
+            if day is None:
+                continue
+            earliest = _d(block[after]) if after else None
+            if not census.within(day) or (earliest is not None and day < earliest):
+                yield f"{where}/{tag}"
+
+    rule(rule_id, message, since=PRE_PROCEEDINGS_FROM)(check)
+
+
+_date_rule(
+    "9005",
+    "The date of the legal planning meeting or other decision making forum where the LA made the decision to "
+    "commence pre-proceedings cannot fall outside the reporting year.",
+    "pp_start_date",
+    "PPStartDate",
+)
+_date_rule(
+    "9006",
+    "The date the letter before proceedings was sent must be within the reporting year and after the date "
+    "pre-proceedings began.",
+    "lbp_sent_date",
+    "LBPSentDate",
+    after="pp_start_date",
+)
+
+
+@rule(
+    "9007",
+    "You have confirmed that a letter before proceedings was sent. Please confirm whether or not a FGDM "
+    "meeting was offered in the letter.",
+    since=PRE_PROCEEDINGS_FROM,
+)
+def rule_9007(child: Child, census: Census) -> Iterator[str]:
+    for where, block in _blocks(child):
+        if block["lbp_sent_date"] and not block["fgdm_meeting_offer"]:
+            yield f"{where}/LBPSentDate"
+
+
+_date_rule(
+    "9008",
+    "The date of the first effective pre-proceedings meeting must be within the reporting year.",
+    "initial_pp_meeting_date",
+    "InitialPPMeetingDate",
+)
+_date_rule(
+    "9009",
+    "The date when the decision was made to step up or down must be on or after the date of the decision to "
+    "begin pre-proceedings and must fall within the reporting year",
+    "step_decision_date",
+    "StepDecisionDate",
+    after="pp_start_date",
+)
+
+
+@rule(
+    "9010Q",
+    "Please check: You have reported that a FGDM meeting was offered in the letter before proceedings. "
+    "Please confirm whether or not a FGDM meeting was facilitated in the pre-proceedings period following "
+    "this offer.",
+    since=PRE_PROCEEDINGS_FROM,
+)
+def rule_9010q(child: Child, census: Census) -> Iterator[str]:
+    for where, block in _blocks(child):
+        if block["fgdm_meeting_offer"] == "1" and not block["fgdm_meeting_facilitated"]:
+            yield f"{where}/FGDMMeetingFac"
+
+
+@rule(
+    "9011",
+    "The outcome of the pre-proceedings must be reported using a valid value",
+    since=PRE_PROCEEDINGS_FROM,
+)
+def rule_9011(child: Child, census: Census) -> Iterator[str]:
+    for where, block in _blocks(child):
+        if block["pp_outcome"] and block["pp_outcome"] not in PP_OUTCOMES:
+            yield f"{where}/PPOutcome"
+
+
+_date_rule(
+    "9012",
+    "The date that the local authority submitted the court application to commence care proceedings must "
+    "fall within the reporting year and be on or after the date of the decision to initiate care "
+    "proceedings.",
+    "court_application_date",
+    "CourtAppDate",
+    after="step_decision_date",
+)
+_date_rule(
+    "9013",
+    "The date on which the letter to initiate care proceedings was sent to parents/guardians must fall "
+    "within the reporting year and be on or after the date when the local authority submitted the court "
+    "application to commence care proceedings.",
+    "letter_init_cp_date",
+    "LetterInitCPDate",
+    after="court_application_date",
+)
+
+
+@rule(
+    "9015Q",
+    "Please check: if review meetings were held  following the initial pre-proceedings meeting, the total "
+    "number held should be reported.",
+    since=PRE_PROCEEDINGS_FROM,
+)
+def rule_9015q(child: Child, census: Census) -> Iterator[str]:
+    for where, block in _blocks(child):
+        if block["initial_pp_meeting_date"] and block["review_meetings_count"] is None:
+            yield f"{where}/ReviewMeetingsCount"

@@ -219,7 +219,7 @@ def test_the_2026_pre_proceedings_block_is_read() -> None:
     [
         (b"<ReviewMeetingsCount>3<", b"<ReviewMeetingsCount>-1<", "/ReviewMeetingsCount", "xsd.datatype"),
         (b"<PPOutcome>A<", b"<PPOutcome>AVERYLONGCODE<", "/PPOutcome", "xsd.pattern"),
-        (b"<PPStartDate>2026-09-09</PPStartDate>", b"", "", "xsd.structure"),
+        (b"<PPStartDate>2026-09-09</PPStartDate>", b"<Stray/>", "/Stray", "xsd.structure"),
     ],
 )
 def test_the_pre_proceedings_block_is_checked(old: bytes, new: bytes, where: str, code: str) -> None:
@@ -227,6 +227,22 @@ def test_the_pre_proceedings_block_is_checked(old: bytes, new: bytes, where: str
     block = "/Message/Children/Child[1]/CINdetails/PreProceedingsandFGDM"
     found = faults(parse(data))
     assert len(found) == 1 and found[0][0].startswith(block + where) and found[0][1] == code
+
+
+def test_a_pre_proceedings_block_without_its_start_date_is_stored_with_query_9000q() -> None:
+    data = (
+        (SAMPLES / "valid-census-2026-preproceedings.xml")
+        .read_bytes()
+        .replace(b"<PPStartDate>2026-09-09</PPStartDate>", b"")
+        .replace(b"<Year>2026</Year>", b"<Year>2027</Year>")
+        .replace(b"<ReferenceDate>2026-03-31<", b"<ReferenceDate>2027-03-31<")
+    )
+    items = records(parse(data))
+    assert faults(items) == [] and accepted(items) == ["DfEX0000001", "child_fails_assessments"]
+    assert items[1].data["cin_episodes"][0]["pre_proceedings"]["pp_start_date"] is None
+    assert ("/Message/Children/Child[1]/CINdetails[1]/PreProceedingsandFGDM", "cin.9000Q") in findings(
+        parse(data)
+    )
 
 
 def test_the_pre_proceedings_block_is_refused_before_2026() -> None:

@@ -78,7 +78,18 @@ def clean_child() -> dict[str, Any]:
                         "reviews": ["2025-10-01"],
                     }
                 ],
-                "pre_proceedings": None,
+                "pre_proceedings": {
+                    "pp_start_date": "2025-09-01",
+                    "lbp_sent_date": "2025-09-05",
+                    "fgdm_meeting_offer": "1",
+                    "fgdm_meeting_facilitated": "0",
+                    "initial_pp_meeting_date": "2025-09-20",
+                    "review_meetings_count": 2,
+                    "step_decision_date": "2025-11-01",
+                    "pp_outcome": "A",
+                    "court_application_date": "2025-11-10",
+                    "letter_init_cp_date": "2025-11-12",
+                },
             }
         ],
     }
@@ -90,6 +101,10 @@ def fired(child: dict[str, Any], rule_id: str, census: Census = CENSUS) -> list[
 
 def ep(child: dict[str, Any]) -> dict[str, Any]:
     return child["cin_episodes"][0]
+
+
+def pp(child: dict[str, Any]) -> dict[str, Any]:
+    return ep(child)["pre_proceedings"]
 
 
 def second_episode(child: dict[str, Any], **changes: Any) -> None:
@@ -192,6 +207,20 @@ CASES: dict[str, Change] = {
         date_of_initial_cpc=None, icpc_not_required=True
     ),
     "2885": lambda c: ep(c)["child_protection_plans"][0].update(start_date="2025-08-12"),
+    "2885Q": lambda c: ep(c)["child_protection_plans"][0].update(start_date="2025-08-12"),
+    "4016": lambda c: ep(c)["cin_plans"].append({"start_date": "2025-09-01", "end_date": None}),
+    "4017": lambda c: ep(c)["cin_plans"][0].update(end_date="2025-09-01"),
+    "9000Q": lambda c: pp(c).update(pp_start_date=None),
+    "9005": lambda c: pp(c).update(pp_start_date="2025-03-31"),
+    "9006": lambda c: pp(c).update(lbp_sent_date="2025-08-31"),
+    "9007": lambda c: pp(c).update(fgdm_meeting_offer=None),
+    "9008": lambda c: pp(c).update(initial_pp_meeting_date="2026-04-01"),
+    "9009": lambda c: pp(c).update(step_decision_date="2025-08-01"),
+    "9010Q": lambda c: pp(c).update(fgdm_meeting_facilitated=None),
+    "9011": lambda c: pp(c).update(pp_outcome="D"),
+    "9012": lambda c: pp(c).update(court_application_date="2025-10-31"),
+    "9013": lambda c: pp(c).update(letter_init_cp_date="2025-11-09"),
+    "9015Q": lambda c: pp(c).update(review_meetings_count=None),
     "1105": lambda c: ep(c)["child_protection_plans"][0].update(start_date="2025-04-20"),
     "8720": lambda c: ep(c)["child_protection_plans"][0].update(start_date="2026-04-02", end_date=None),
     "8832": lambda c: ep(c).update(referral_nfa=True),
@@ -212,6 +241,7 @@ RETURN_CASES: dict[str, Callable[[Tally], Any]] = {
     "2886Q": lambda t: t.__dict__.update(born=100, born_without_sex=3),
     "2887Q": lambda t: t.disability_codes.difference_update({"HAND"}),
     "2888Q": lambda t: t.__dict__.update(with_several_disabilities=0),
+    "8995Q": lambda t: t.__dict__.update(with_pre_proceedings=0),
 }
 #: rules checked elsewhere than their function: the header (100), across children (1520, 8510)
 ELSEWHERE = {"100", "1520", "8510"}
@@ -226,6 +256,7 @@ def clean_tally() -> Tally:
         disability_codes=codes,
         with_disability=5,
         with_several_disabilities=2,
+        with_pre_proceedings=1,
     )
 
 
@@ -289,3 +320,24 @@ def test_each_year_has_its_rules(year: int) -> None:
     ids = {r.id for r in rules_for(year)}
     assert {"8510", "8600", "8940"} <= ids
     assert ("1570" in ids) == (year >= 2025)
+    assert ("2885" in ids, "2885Q" in ids, "9005" in ids) == (year < 2027, year == 2027, year == 2027)
+
+
+def test_pre_proceedings_rules_look_only_at_the_blocks_given() -> None:
+    child = clean_child()
+    ep(child)["pre_proceedings"] = None
+    block_rules = [r.id for r in rules_for(2027) if r.id.startswith("90")]
+    assert len(block_rules) == 11 and [r for r in block_rules if fired(child, r)] == []
+    for rule_id in ("9006", "9009", "9012", "9013"):  # the earlier date missing: only the census year counts
+        child = clean_child()
+        pp(child).update(pp_start_date=None, step_decision_date=None, court_application_date=None)
+        assert fired(child, rule_id) == [], rule_id
+
+
+def test_a_cin_plan_and_a_protection_plan_opening_during_each_other() -> None:
+    child = clean_child()
+    ep(child)["cin_plans"] = [{"start_date": "2025-08-11", "end_date": None}]  # the day the CPP starts
+    assert fired(child, "4016") == ["/CINdetails[1]/CINPlanDates[1]/CINPlanStartDate"]
+    assert fired(child, "4017") == ["/CINdetails[1]/ChildProtectionPlans[1]/CPPstartDate"]
+    ep(child)["cin_plans"] = [{"start_date": "2025-11-01", "end_date": None}]  # the day the CPP ends
+    assert fired(child, "4016") == [] and fired(child, "4017") == []
