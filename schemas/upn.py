@@ -1,6 +1,7 @@
 """Unique Pupil Number checks, as the DfE validation rules 1510-1550 define them.
 
-Length has no DfE rule id (the XSD pattern enforces it), so its fault carries the exchange's own code.
+Each rule is checked on its own, as DfE's are (a UPN may break 1530 and 1510 at once). Length has no DfE rule
+id (the XSD pattern enforces it), so its fault carries the exchange's own code.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ def upn_faults(upn: str, known_la_codes: Container[str] | None = None) -> list[t
     if len(upn) != 13:
         return [(codes.UPN_LENGTH, "UPN invalid (not 13 characters)")]  # the XSD pattern, no DfE rule id
     faults: list[tuple[str, str]] = []
-    if not upn[1:12].isdigit():
-        if not upn[4:12].isdigit():
-            faults.append(("1540", "UPN invalid (characters 5-12 not all numeric)"))
-        if not upn[1:4].isdigit():
-            faults.append(("1530", "UPN invalid (characters 2-4 not a recognised LA code)"))
-    elif known_la_codes is not None and upn[1:4] not in known_la_codes:
+    numeric = upn[4:12].isdigit()
+    if not numeric:
+        faults.append(("1540", "UPN invalid (characters 5-12 not all numeric)"))
+    if not upn[1:4].isdigit() or (known_la_codes is not None and upn[1:4] not in known_la_codes):
         faults.append(("1530", "UPN invalid (characters 2-4 not a recognised LA code)"))
     last = upn[12]
-    if not (last.isdigit() or (last in CHECK_LETTERS)):
+    valid_last = last.isdigit() or last in CHECK_LETTERS
+    if not valid_last:
         faults.append(("1550", "UPN invalid (character 13 not a recognised value)"))
-    if not faults and upn[0] != check_letter(upn):
+    # the check letter is DfE's rule on its own: an unrecognised LA number does not hide it, but it can only
+    # be computed over digits (and a recognised letter at character 13)
+    if numeric and upn[1:4].isdigit() and valid_last and upn[0] != check_letter(upn):
         faults.append(("1510", "UPN invalid (wrong check letter at character 1)"))
     return faults

@@ -114,6 +114,9 @@ class Tally:
     with_disability: int = 0
     with_several_disabilities: int = 0
     with_pre_proceedings: int = 0
+    #: for 2883: child protection plans starting, and initial conferences held, within the census year
+    protection_plans_starting: int = 0
+    conferences_held: int = 0
 
 
 class Checks:
@@ -188,6 +191,14 @@ class Checks:
         tally.with_disability += bool(codes)
         tally.with_several_disabilities += len(set(codes)) > 1
         tally.with_pre_proceedings += any(e.get("pre_proceedings") for e in child["cin_episodes"])
+        within = self.census.within if self.census else None
+        for episode in child["cin_episodes"]:
+            days = [p["start_date"] for p in episode["child_protection_plans"]]
+            tally.protection_plans_starting += sum(within(date.fromisoformat(d)) for d in days)  # type: ignore[misc]
+            held = [episode["date_of_initial_cpc"]] + [
+                s["date_of_initial_cpc"] for s in episode["section47_enquiries"]
+            ]
+            tally.conferences_held += sum(within(date.fromisoformat(d)) for d in held if d)  # type: ignore[misc]
 
     def finish(self) -> Iterator[Finding]:
         if self.census is None:

@@ -237,8 +237,14 @@ def rule_8772(child: Child, census: Census) -> Iterator[str]:
 
 @rule("8775Q", "Please check and either amend data or provide a reason: Child is over 25 years old")
 def rule_8775q(child: Child, census: Census) -> Iterator[str]:
+    """Over 25 at the reference date, with an episode open or closed after the 25th birthday."""
     born = _d(child["date_of_birth"])
-    if born and born < _years_before(census.reference_date, 25):
+    if born is None or born >= _years_before(census.reference_date, 25):
+        return
+    twenty_five = (
+        born.replace(year=born.year + 25) if (born.month, born.day) != (2, 29) else date(born.year + 25, 3, 1)
+    )
+    if any(not e["closure_date"] or _d(e["closure_date"]) > twenty_five for e in child["cin_episodes"]):  # type: ignore[operator]
         yield "/ChildIdentifiers/PersonBirthDate"
 
 
@@ -436,9 +442,22 @@ def rule_8816(child: Child, census: Census) -> Iterator[str]:
 
 @rule("8820", "The dates on the CIN episodes for this child overlap")
 def rule_8820(child: Child, census: Census) -> Iterator[str]:
-    periods = [(_d(e["referral_date"]), _d(e["closure_date"])) for e in child["cin_episodes"]]
-    if len(periods) > 1 and _overlap(periods):  # type: ignore[arg-type]
-        yield ""
+    """An episode referred on or after another's referral and before its closure (or, while that one is
+    open and not a referral with no further action, by the reference date). One episode may start the day
+    another closes; an open referral with no further action overlaps nothing."""
+    episodes = child["cin_episodes"]
+    if len(episodes) < 2:
+        return
+    for number, episode in enumerate(episodes):
+        day = episode["referral_date"]
+        for other_number, other in enumerate(episodes):
+            if other_number == number or other["referral_date"] > day:
+                continue
+            if other["closure_date"] or not other["referral_nfa"]:
+                end = other["closure_date"]
+                if (day < end) if end else _d(day) <= census.reference_date:  # type: ignore[operator]
+                    yield ""
+                    return
 
 
 @rule(
@@ -466,14 +485,15 @@ def rule_8565(child: Child, census: Census) -> Iterator[str]:
         closed = _d(episode["closure_date"])
         if closed is None:
             continue
+        # DfE's list: assessment start and authorisation, S47 start, initial conference, CPP end, CIN plan
+        # start and end (not a CPP's start or reviews)
         dates = [episode["date_of_initial_cpc"]]
         dates += [d for a in episode["assessments"] for d in (a["start_date"], a["authorisation_date"])]
         dates += [d for p in episode["cin_plans"] for d in (p["start_date"], p["end_date"])]
         dates += [
             d for s in episode["section47_enquiries"] for d in (s["start_date"], s["date_of_initial_cpc"])
         ]
-        dates += [d for p in episode["child_protection_plans"] for d in (p["start_date"], p["end_date"])]
-        dates += [d for p in episode["child_protection_plans"] for d in p["reviews"]]
+        dates += [p["end_date"] for p in episode["child_protection_plans"]]
         if any(_d(d) > closed for d in dates if d):  # type: ignore[operator]
             yield f"{where}/CINclosureDate"
 
@@ -651,12 +671,11 @@ def rule_4000(child: Child, census: Census) -> Iterator[str]:
 
 @rule("4001", "A CIN Plan cannot run concurrently with a Child Protection Plan")
 def rule_4001(child: Child, census: Census) -> Iterator[str]:
+    """An episode with an open child protection plan (no end date) cannot also have an open CIN plan (the
+    overlap of dated plans is 4016 and 4017)."""
     for where, episode in _episodes(child):
-        plans, protections = _periods(episode["cin_plans"]), _periods(episode["child_protection_plans"])
-        if any(
-            p_start < (c_end or date.max) and c_start < (p_end or date.max)
-            for p_start, p_end in plans
-            for c_start, c_end in protections
+        if any(not p["end_date"] for p in episode["child_protection_plans"]) and any(
+            not p["end_date"] for p in episode["cin_plans"]
         ):
             yield where
 
@@ -766,9 +785,19 @@ def rule_4013(child: Child, census: Census) -> Iterator[str]:
 
 @rule("4014", "CIN Plan data contains overlapping dates")
 def rule_4014(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        if len(episode["cin_plans"]) > 1 and _overlap(_periods(episode["cin_plans"])):
-            yield where
+    """A CIN plan of the child starting within another (from its start to its end, both included, or to the
+    reference date while it is open)."""
+    plans = [
+        (w, _d(p["start_date"]), _d(p["end_date"])) for w, _, p in _groups(child, "cin_plans", "CINPlanDates")
+    ]
+    if len(plans) < 2:
+        return
+    for where, start, _ in plans:
+        if any(
+            other != where and begin <= start <= (end or census.reference_date)  # type: ignore[operator]
+            for other, begin, end in plans
+        ):
+            yield f"{where}/CINPlanStartDate"
 
 
 @rule("4015", "The CIN Plan start date cannot be before the referral date")
@@ -779,6 +808,15 @@ def rule_4015(child: Child, census: Census) -> Iterator[str]:
 
 
 # --- Section47 ---------------------------------------------------------------------------------------
+def _s47_conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
+    """(xpath suffix, date) of each initial child protection conference recorded on a section 47 enquiry."""
+    return [
+        (f"/Section47[{n}]/DateOfInitialCPC", s["date_of_initial_cpc"])
+        for n, s in enumerate(episode["section47_enquiries"], start=1)
+        if s["date_of_initial_cpc"]
+    ]
+
+
 def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
     """(xpath suffix, date) of each initial child protection conference of an episode."""
     found = [("/DateOfInitialCPC", episode["date_of_initial_cpc"])] if episode["date_of_initial_cpc"] else []
@@ -793,7 +831,7 @@ def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
 @rule("1104", "The date of the initial child protection conference cannot be before the referral date")
 def rule_1104(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
-        for suffix, day in _conferences(episode):
+        for suffix, day in _s47_conferences(episode):
             if day < episode["referral_date"]:
                 yield where + suffix
 
@@ -806,7 +844,7 @@ def rule_1104(child: Child, census: Census) -> Iterator[str]:
 def rule_2884(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["date_of_initial_cpc"] and any(
-            s["date_of_initial_cpc"] for s in episode["section47_enquiries"]
+            s["date_of_initial_cpc"] == episode["date_of_initial_cpc"] for s in episode["section47_enquiries"]
         ):
             yield f"{where}/DateOfInitialCPC"
 
@@ -844,7 +882,7 @@ def rule_8675q(child: Child, census: Census) -> Iterator[str]:
 @rule("8715", "Date of Initial Child Protection Conference must fall within the census year")
 def rule_8715(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
-        for suffix, day in _conferences(episode):
+        for suffix, day in _s47_conferences(episode):
             if not census.within(_d(day)):  # type: ignore[arg-type]
                 yield where + suffix
 
@@ -882,7 +920,7 @@ def rule_8870q(child: Child, census: Census) -> Iterator[str]:
 @rule("8875", "The Date of Initial Child Protection Conference cannot be a weekend")
 def rule_8875(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
-        for suffix, day in _conferences(episode):
+        for suffix, day in _s47_conferences(episode):
             if _d(day).weekday() >= 5:  # type: ignore[union-attr]
                 yield where + suffix
 
@@ -902,16 +940,14 @@ def rule_8890(child: Child, census: Census) -> Iterator[str]:
 
 
 # --- ChildProtectionPlans ----------------------------------------------------------------------------
-@rule(
+@return_rule(
     "2883",
     "There are more child protection plans starting than initial conferences taking place",
 )
-def rule_2883(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        starting = [p for p in episode["child_protection_plans"] if census.within(_d(p["start_date"]))]  # type: ignore[arg-type]
-        held = [day for _, day in _conferences(episode) if census.within(_d(day))]  # type: ignore[arg-type]
-        if len(starting) > len(held):
-            yield where
+def rule_2883(tally: Tally, census: Census) -> bool:
+    """Across the return: plans starting within the census year outnumber the conferences (CIN details and
+    section 47) held within it."""
+    return tally.protection_plans_starting > tally.conferences_held
 
 
 @rule(
@@ -920,10 +956,16 @@ def rule_2883(child: Child, census: Census) -> Iterator[str]:
     until=2026,
 )
 def rule_2885(child: Child, census: Census) -> Iterator[str]:
+    """A plan starting within the census year starts on the day of a conference of its episode: one of its
+    section 47 enquiries (that needed one), or the CIN details' own when it has no section 47 enquiry."""
     for where, episode in _episodes(child):
-        held = {day for _, day in _conferences(episode)}
+        enquiries = [s for s in episode["section47_enquiries"] if not s["icpc_not_required"]]
+        if enquiries:
+            held = {s["date_of_initial_cpc"] for s in enquiries}
+        else:
+            held = {episode["date_of_initial_cpc"]} if not episode["section47_enquiries"] else set()
         for number, plan in enumerate(episode["child_protection_plans"], start=1):
-            if held and census.within(_d(plan["start_date"])) and plan["start_date"] not in held:  # type: ignore[arg-type]
+            if census.within(_d(plan["start_date"])) and plan["start_date"] not in held:  # type: ignore[arg-type]
                 yield f"{where}/ChildProtectionPlans[{number}]/CPPstartDate"
 
 

@@ -174,7 +174,10 @@ CASES: dict[str, Change] = {
     "8945Q": lambda c: ep(c)["assessments"][0].update(factors=["18A"]),
     "8950Q": lambda c: ep(c)["assessments"][0].update(factors=["19A"]),
     "4000": lambda c: ep(c).update(referral_nfa=True),
-    "4001": lambda c: ep(c)["cin_plans"][0].update(end_date="2025-09-01"),
+    "4001": lambda c: (
+        ep(c)["cin_plans"][0].update(end_date=None),
+        ep(c)["child_protection_plans"][0].update(end_date=None),
+    ),
     "4003": lambda c: ep(c)["cin_plans"][0].update(end_date="2025-10-05"),
     "4004": lambda c: ep(c)["cin_plans"].extend([{"start_date": "2025-06-02", "end_date": None}] * 2),
     "4008": lambda c: c.update(date_of_death="2025-05-15"),
@@ -202,9 +205,6 @@ CASES: dict[str, Change] = {
     "8875": lambda c: ep(c)["section47_enquiries"][0].update(date_of_initial_cpc="2025-08-09"),
     "8890": lambda c: ep(c)["section47_enquiries"].append(
         dict(ep(c)["section47_enquiries"][0], start_date="2025-05-05", date_of_initial_cpc="2025-08-12")
-    ),
-    "2883": lambda c: ep(c)["section47_enquiries"][0].update(
-        date_of_initial_cpc=None, icpc_not_required=True
     ),
     "2885": lambda c: ep(c)["child_protection_plans"][0].update(start_date="2025-08-12"),
     "2885Q": lambda c: ep(c)["child_protection_plans"][0].update(start_date="2025-08-12"),
@@ -242,6 +242,7 @@ RETURN_CASES: dict[str, Callable[[Tally], Any]] = {
     "2887Q": lambda t: t.disability_codes.difference_update({"HAND"}),
     "2888Q": lambda t: t.__dict__.update(with_several_disabilities=0),
     "8995Q": lambda t: t.__dict__.update(with_pre_proceedings=0),
+    "2883": lambda t: t.__dict__.update(protection_plans_starting=3, conferences_held=2),
 }
 #: rules checked elsewhere than their function: the header (100), across children (1520, 8510)
 ELSEWHERE = {"100", "1520", "8510"}
@@ -257,6 +258,8 @@ def clean_tally() -> Tally:
         with_disability=5,
         with_several_disabilities=2,
         with_pre_proceedings=1,
+        protection_plans_starting=2,
+        conferences_held=2,
     )
 
 
@@ -287,6 +290,14 @@ def _checks(year: int = 2026, reference_date: str = "2026-03-31") -> Checks:
     checks = Checks()
     list(checks.header({"collection_year": year, "reference_date": reference_date}, Position(line=2)))
     return checks
+
+
+def test_a_wrong_check_letter_is_1510_even_when_the_la_number_is_unknown() -> None:
+    child = clean_child()
+    child["upn"] = "B999000000100"  # its check letter is A
+    assert fired(child, "1510") == fired(child, "1530") == ["/ChildIdentifiers/UPN"]
+    child["upn"] = "A99900000010Z"  # Z is a recognised character 13, weighed in the check letter
+    assert fired(child, "1510") == ["/ChildIdentifiers/UPN"]
 
 
 def test_the_header_reference_date_must_be_31_march_of_the_year() -> None:
@@ -332,6 +343,60 @@ def test_pre_proceedings_rules_look_only_at_the_blocks_given() -> None:
         child = clean_child()
         pp(child).update(pp_start_date=None, step_decision_date=None, court_application_date=None)
         assert fired(child, rule_id) == [], rule_id
+
+
+def test_readings_of_dfe_wording_shared_with_the_peer_validator() -> None:
+    child = clean_child()
+    ep(child).update(date_of_initial_cpc="2024-01-06")  # a CIN-details conference: not 1104, 8715, 8875
+    assert fired(child, "1104") == fired(child, "8715") == fired(child, "8875") == []
+    assert fired(child, "2884") == []  # two conferences on different days are two conferences
+    child = clean_child()
+    ep(child)["cin_plans"].append({"start_date": "2025-08-01", "end_date": "2025-08-05"})  # on the last day
+    assert fired(child, "4014") == ["/CINdetails[1]/CINPlanDates[2]/CINPlanStartDate"]
+    child = clean_child()
+    ep(child)["section47_enquiries"][0].update(date_of_initial_cpc=None)
+    assert fired(child, "2885") == ["/CINdetails[1]/ChildProtectionPlans[1]/CPPstartDate"]
+    ep(child)["section47_enquiries"] = []
+    ep(child).update(date_of_initial_cpc="2025-08-11")  # no enquiry: the CIN details' conference counts
+    assert fired(child, "2885") == []
+    child = clean_child()
+    child.update(date_of_birth="2001-01-01")  # over 25 at the reference date, but the case closed before
+    assert fired(child, "8775Q", Census(2027, date(2027, 3, 31))) == []
+    ep(child).update(closure_date=None)
+    assert fired(child, "8775Q", Census(2027, date(2027, 3, 31))) == ["/ChildIdentifiers/PersonBirthDate"]
+    child = clean_child()
+    ep(child).update(closure_date="2025-08-20")  # a CPP review or start after closing is not DfE's 8565
+    ep(child)["child_protection_plans"][0].update(end_date="2025-08-15", reviews=["2025-09-01"])
+    ep(child)["cin_plans"][0].update(end_date="2025-07-01")
+    assert fired(child, "8565") == []
+
+
+def test_8820_lets_one_episode_start_the_day_another_closes_and_an_open_nfa_referral_overlap_nothing() -> (
+    None
+):
+    child = clean_child()
+    second_episode(child, referral_date="2025-12-01", closure_date=None, reason_for_closure=None)
+    assert fired(child, "8820") == []
+    child = clean_child()
+    ep(child).update(closure_date=None, reason_for_closure=None, referral_nfa=True)
+    second_episode(child, referral_date="2025-06-01", referral_nfa=False)
+    assert fired(child, "8820") == []
+    ep(child).update(referral_nfa=False)
+    assert fired(child, "8820") == [""]
+
+
+def test_2883_counts_plans_and_conferences_of_the_census_year_across_the_return() -> None:
+    checks = _checks()
+    child = clean_child()
+    list(checks.child(child, None, Position(line=1, xpath="/Message/Children/Child[1]")))
+    assert (checks.tally.protection_plans_starting, checks.tally.conferences_held) == (1, 1)
+    ep(child)["section47_enquiries"][0].update(date_of_initial_cpc="2025-03-01")  # before the census year
+    list(
+        checks.child(
+            dict(child, la_child_id="C2"), None, Position(line=2, xpath="/Message/Children/Child[2]")
+        )
+    )
+    assert [f.code for f in checks.finish() if f.code == "cin.2883"] == ["cin.2883"]
 
 
 def test_a_cin_plan_and_a_protection_plan_opening_during_each_other() -> None:

@@ -164,9 +164,10 @@ def test_la_codes_agree_with_the_operators_la_table() -> None:
     assert code_lists.codes("la_codes") == set(reference.load().local_authorities)
 
 
-def test_upn_la_numbers_keep_terminated_las_and_add_wales() -> None:
+def test_upn_la_numbers_keep_terminated_las_and_add_wales_and_pseudo_las() -> None:
     numbers = code_lists.codes("upn_la_numbers")
     assert {"202", "837", "929", "702"} <= numbers
+    assert {"001", "005", "701", "708"} <= numbers  # DfE's pseudo LAs (rule 1530)
     assert {str(n) for n in range(660, 682)} <= numbers
     assert {code for code in code_lists.codes("la_codes") if not code.startswith("W")} <= numbers
 

@@ -54,10 +54,16 @@ def test_upn_rules(upn: str, code: str | None) -> None:
     assert codes_at(case) == expected
 
 
-def test_upns_of_terminated_and_welsh_las_are_accepted() -> None:
+def test_a_upn_breaking_two_dfe_rules_reports_both() -> None:
+    case = care_case()
+    case["children"][0]["upn"] = "B999000000100"  # no LA number, and its check letter is A
+    assert codes_at(case) == {("/children/0/upn", "cin.1530"), ("/children/0/upn", "cin.1510")}
+
+
+def test_upns_of_terminated_welsh_and_pseudo_las_are_accepted() -> None:
     from schemas.upn import check_letter
 
-    for number in ("837", "681"):  # Bournemouth until 2019; a Welsh LA number
+    for number in ("837", "681", "001", "705"):  # Bournemouth until 2019; a Welsh LA; two pseudo LAs
         upn = check_letter("?" + number + "000001230") + number + "000001230"
         case = care_case()
         case["children"][0]["upn"] = upn
