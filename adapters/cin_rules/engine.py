@@ -26,6 +26,8 @@ class Rule:
     check: ChildCheck | ReturnCheck
     #: True for a rule about the return as a whole (no record)
     whole_return: bool = False
+    #: what a child must have for the rule to be able to fire (``FEATURES``); a child without it is skipped
+    needs: frozenset[str] = frozenset()
 
     @property
     def code(self) -> str:
@@ -38,6 +40,27 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+#: a child's features: each says whether the child has something (an episode with assessments, a date of
+#: death, more than one episode...) that a rule needs in order to fire
+EPISODE_GROUPS = (
+    "assessments",
+    "cin_plans",
+    "section47_enquiries",
+    "child_protection_plans",
+    "pre_proceedings",
+    "closure_date",
+)
+FEATURES = (*EPISODE_GROUPS, "date_of_death", "upn", "former_upn", "several_episodes")
+
+
+def features(child: dict[str, Any]) -> frozenset[str]:
+    episodes = child["cin_episodes"]
+    found = [group for group in EPISODE_GROUPS if any(e[group] for e in episodes)]
+    found += [key for key in ("date_of_death", "upn", "former_upn") if child[key]]
+    if len(episodes) > 1:
+        found.append("several_episodes")
+    return frozenset(found)
+
 
 def _register(
     rule_id: str,
@@ -45,21 +68,32 @@ def _register(
     years: range,
     check: Any,
     whole_return: bool,
+    needs: Iterable[str] = (),
 ) -> None:
     if rule_id in RULES:
         raise ValueError(f"rule {rule_id} declared twice")
     messages = tuple(sorted(message.items())) if isinstance(message, dict) else ((FIRST_YEAR, message),)
     severity = "query" if rule_id.endswith("Q") else "error"
-    RULES[rule_id] = Rule(rule_id, severity, messages, years, check, whole_return)
+    unknown = set(needs) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"rule {rule_id} needs unknown features {sorted(unknown)}")
+    RULES[rule_id] = Rule(rule_id, severity, messages, years, check, whole_return, frozenset(needs))
 
 
 def rule(
-    rule_id: str, message: str | dict[int, str], since: int = FIRST_YEAR, until: int = LAST_YEAR
+    rule_id: str,
+    message: str | dict[int, str],
+    since: int = FIRST_YEAR,
+    until: int = LAST_YEAR,
+    needs: Iterable[str] = (),
 ) -> Callable[[ChildCheck], ChildCheck]:
-    """Declare a rule on one child, for the collection years ``since`` to ``until`` (inclusive)."""
+    """Declare a rule on one child, for the collection years ``since`` to ``until`` (inclusive). ``needs``
+    names what a child must have for the rule to fire (``FEATURES``): a child without it is not checked,
+    which is what keeps a hundred rules cheap (``tests/adapters/test_cin_rules.py`` shows that a child
+    without it never fires the rule)."""
 
     def register(check: ChildCheck) -> ChildCheck:
-        _register(rule_id, message, range(since, until + 1), check, False)
+        _register(rule_id, message, range(since, until + 1), check, False, needs)
         return check
 
     return register
@@ -136,6 +170,8 @@ class Checks:
         self.census = Census.of(header)
         self.rules = rules_for(self.census.year)
         self.child_rules = [r for r in self.rules if not r.whole_return and r.id not in ("8510", "1520")]
+        #: the rules a child with those features can break, worked out once per set of features
+        self.rules_by_features: dict[frozenset[str], list[Rule]] = {}
         if (
             "100" in RULES
             and RULES["100"] in self.rules
@@ -147,7 +183,11 @@ class Checks:
         census = self.census
         assert census is not None  # a child is only read after the header
         child = {**data, "gender_current": gender}
-        for r in self.child_rules:
+        has = features(data)
+        rules = self.rules_by_features.get(has)
+        if rules is None:
+            rules = self.rules_by_features[has] = [r for r in self.child_rules if r.needs <= has]
+        for r in rules:
             for where in r.check(child, census):  # type: ignore[call-arg,arg-type]
                 yield self._finding(r, data["la_child_id"], position, where)
         yield from self._repeats(data, position)

@@ -38,6 +38,7 @@ def _groups(child: Child, name: str, tag: str) -> Iterator[tuple[str, dict[str, 
             yield f"{where}/{tag}[{number}]", episode, group
 
 
+@lru_cache(maxsize=64)
 def _weekdays_before(day: date, count: int) -> date:
     """The day ``count`` working days (Monday to Friday) before ``day``."""
     while count:
@@ -93,20 +94,25 @@ def rule_100(tally: Tally, census: Census) -> bool:
 
 
 # --- ChildIdentifiers -------------------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def _upn_rule_ids(upn: str) -> frozenset[str]:
+    """The DfE rules a UPN breaks, worked out once for the four rules that ask."""
+    return frozenset(code for code, _ in upn_faults(upn, code_lists.codes("upn_la_numbers")))
+
+
 def _upn_rule(rule_id: str) -> Any:
     def check(child: Child, census: Census) -> Iterator[str]:
         upn = child["upn"]
-        known = code_lists.codes("upn_la_numbers")
-        if upn and any(code == rule_id for code, _ in upn_faults(upn, known)):
+        if upn and rule_id in _upn_rule_ids(upn):
             yield "/ChildIdentifiers/UPN"
 
     return check
 
 
-rule("1510", "UPN invalid (wrong check letter at character 1)")(_upn_rule("1510"))
-rule("1530", "UPN invalid (characters 2-4 not a recognised LA code)")(_upn_rule("1530"))
-rule("1540", "UPN invalid (characters 5-12 not all numeric)")(_upn_rule("1540"))
-rule("1550", "UPN invalid (character 13 not a recognised value)")(_upn_rule("1550"))
+rule("1510", "UPN invalid (wrong check letter at character 1)", needs=("upn",))(_upn_rule("1510"))
+rule("1530", "UPN invalid (characters 2-4 not a recognised LA code)", needs=("upn",))(_upn_rule("1530"))
+rule("1540", "UPN invalid (characters 5-12 not all numeric)", needs=("upn",))(_upn_rule("1540"))
+rule("1550", "UPN invalid (character 13 not a recognised value)", needs=("upn",))(_upn_rule("1550"))
 
 
 @rule("1520", "More than one record with the same UPN.")
@@ -119,7 +125,11 @@ def rule_8510(child: Child, census: Census) -> Iterator[str]:
     return iter(())  # compares children: ``Checks`` reports it on every child sharing an LA child id
 
 
-@rule("1560Q", "Please check and either amend or provide a reason: Former UPN wrongly formatted")
+@rule(
+    "1560Q",
+    "Please check and either amend or provide a reason: Former UPN wrongly formatted",
+    needs=("former_upn",),
+)
 def rule_1560q(child: Child, census: Census) -> Iterator[str]:
     former = child["former_upn"]
     if former and upn_faults(former, code_lists.codes("upn_la_numbers")):
@@ -173,6 +183,7 @@ def rule_8530q(child: Child, census: Census) -> Iterator[str]:
     "8535Q",
     "Please check and either amend data or provide a reason: Child\u2019s date of death should not be prior "
     "to the date of birth",
+    needs=("date_of_death",),
 )
 def rule_8535q(child: Child, census: Census) -> Iterator[str]:
     died, born = _d(child["date_of_death"]), _d(child["date_of_birth"])
@@ -184,6 +195,7 @@ def rule_8535q(child: Child, census: Census) -> Iterator[str]:
     "8545Q",
     "Please check and either amend data or provide a reason: Child's date of death should be within the "
     "census year",
+    needs=("date_of_death",),
 )
 def rule_8545q(child: Child, census: Census) -> Iterator[str]:
     died = _d(child["date_of_death"])
@@ -322,6 +334,7 @@ def rule_2990(child: Child, census: Census) -> Iterator[str]:
     "2991Q",
     "Please check and either amend data or provide a reason: A Section 47 module is recorded and there is no "
     "assessment on the episode",
+    needs=("section47_enquiries",),
 )
 def rule_2991q(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -329,7 +342,7 @@ def rule_2991q(child: Child, census: Census) -> Iterator[str]:
             yield where
 
 
-@rule("8555Q", "Child cannot be referred after its recorded date of death")
+@rule("8555Q", "Child cannot be referred after its recorded date of death", needs=("date_of_death",))
 def rule_8555q(child: Child, census: Census) -> Iterator[str]:
     died = _d(child["date_of_death"])
     for where, episode in _episodes(child):
@@ -383,7 +396,7 @@ def rule_8610(child: Child, census: Census) -> Iterator[str]:
             yield where
 
 
-@rule("8620", "CIN Closure Date present and does not fall within the Census year")
+@rule("8620", "CIN Closure Date present and does not fall within the Census year", needs=("closure_date",))
 def rule_8620(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         closed = _d(episode["closure_date"])
@@ -391,7 +404,9 @@ def rule_8620(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINclosureDate"
 
 
-@rule("8630", "CIN Closure Date is before CIN Referral Date for the same CIN episode")
+@rule(
+    "8630", "CIN Closure Date is before CIN Referral Date for the same CIN episode", needs=("closure_date",)
+)
 def rule_8630(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         closed = _d(episode["closure_date"])
@@ -399,7 +414,9 @@ def rule_8630(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINclosureDate"
 
 
-@rule("8805", "A CIN case cannot have a CIN closure date without a Reason for Closure")
+@rule(
+    "8805", "A CIN case cannot have a CIN closure date without a Reason for Closure", needs=("closure_date",)
+)
 def rule_8805(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["closure_date"] and not episode["reason_for_closure"]:
@@ -421,6 +438,7 @@ def _open_further_action(child: Child) -> list[tuple[str, dict[str, Any]]]:
     "8815",
     "More than one open CIN Details episode (a module with no CIN Closure Date) has been provided for this "
     "child and case is not a referral with no further action.",
+    needs=("several_episodes",),
 )
 def rule_8815(child: Child, census: Census) -> Iterator[str]:
     if len(_open_further_action(child)) > 1:
@@ -432,6 +450,7 @@ def rule_8815(child: Child, census: Census) -> Iterator[str]:
     "An open CIN episode is shown and case is not a referral with no further action, "
     "but it is not the latest "
     "episode.",
+    needs=("several_episodes",),
 )
 def rule_8816(child: Child, census: Census) -> Iterator[str]:
     latest = max(e["referral_date"] for e in child["cin_episodes"])
@@ -440,7 +459,7 @@ def rule_8816(child: Child, census: Census) -> Iterator[str]:
             yield where
 
 
-@rule("8820", "The dates on the CIN episodes for this child overlap")
+@rule("8820", "The dates on the CIN episodes for this child overlap", needs=("several_episodes",))
 def rule_8820(child: Child, census: Census) -> Iterator[str]:
     """An episode referred on or after another's referral and before its closure (or, while that one is
     open and not a referral with no further action, by the reference date). One episode may start the day
@@ -479,7 +498,7 @@ def rule_8831(child: Child, census: Census) -> Iterator[str]:
             yield where
 
 
-@rule("8565", "Activity shown after a case has been closed")
+@rule("8565", "Activity shown after a case has been closed", needs=("closure_date",))
 def rule_8565(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         closed = _d(episode["closure_date"])
@@ -498,7 +517,11 @@ def rule_8565(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINclosureDate"
 
 
-@rule("8867", "CIN episode is shown as closed, however Assessment is not shown as completed")
+@rule(
+    "8867",
+    "CIN episode is shown as closed, however Assessment is not shown as completed",
+    needs=("closure_date", "assessments"),
+)
 def rule_8867(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["closure_date"] and any(not a["authorisation_date"] for a in episode["assessments"]):
@@ -509,6 +532,7 @@ def rule_8867(child: Child, census: Census) -> Iterator[str]:
     "8868",
     "CIN episode is shown as closed, however Section 47 enquiry is not shown as completed by ICPC date or "
     "ICPC not required flag",
+    needs=("closure_date", "section47_enquiries"),
 )
 def rule_8868(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -517,14 +541,14 @@ def rule_8868(child: Child, census: Census) -> Iterator[str]:
 
 
 # --- Assessments -------------------------------------------------------------------------------------
-@rule("1103", "The assessment start date cannot be before the referral date")
+@rule("1103", "The assessment start date cannot be before the referral date", needs=("assessments",))
 def rule_1103(child: Child, census: Census) -> Iterator[str]:
     for where, episode, assessment in _groups(child, "assessments", "Assessments"):
         if assessment["start_date"] < episode["referral_date"]:
             yield f"{where}/AssessmentActualStartDate"
 
 
-@rule("8608", "Assessment Start Date cannot be later than its End Date")
+@rule("8608", "Assessment Start Date cannot be later than its End Date", needs=("assessments",))
 def rule_8608(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
         ended = assessment["authorisation_date"]
@@ -532,7 +556,11 @@ def rule_8608(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/AssessmentActualStartDate"
 
 
-@rule("8614", "Parental or child factors at assessment should only be present for a completed assessment.")
+@rule(
+    "8614",
+    "Parental or child factors at assessment should only be present for a completed assessment.",
+    needs=("assessments",),
+)
 def rule_8614(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
         if assessment["factors"] and not assessment["authorisation_date"]:
@@ -543,6 +571,7 @@ def rule_8614(child: Child, census: Census) -> Iterator[str]:
     "8670Q",
     "Please check and either amend data or provide a reason: Assessment started more than 45 working days "
     "before the end of the census year. However, there is no Assessment end date.",
+    needs=("assessments",),
 )
 def rule_8670q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 45)
@@ -551,7 +580,7 @@ def rule_8670q(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/AssessmentActualStartDate"
 
 
-@rule("8696", "Assessment end date must fall within the census year")
+@rule("8696", "Assessment end date must fall within the census year", needs=("assessments",))
 def rule_8696(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
         ended = _d(assessment["authorisation_date"])
@@ -562,6 +591,7 @@ def rule_8696(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8736",
     "For an Assessment that has not been completed, the start date must fall within the census year",
+    needs=("assessments",),
 )
 def rule_8736(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
@@ -569,7 +599,11 @@ def rule_8736(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/AssessmentActualStartDate"
 
 
-@rule("8863Q", "An Assessment is shown as starting when there is another Assessment ongoing.")
+@rule(
+    "8863Q",
+    "An Assessment is shown as starting when there is another Assessment ongoing.",
+    needs=("assessments",),
+)
 def rule_8863q(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         for number in _starting_during_another(episode["assessments"], lambda a: a["authorisation_date"]):
@@ -580,6 +614,7 @@ def rule_8863q(child: Child, census: Census) -> Iterator[str]:
     "8869",
     "The assessment factors code \u201c21\u201d cannot be used in conjunction with any other "
     "assessment factors.",
+    needs=("assessments",),
 )
 def rule_8869(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
@@ -594,6 +629,7 @@ def rule_8869(child: Child, census: Census) -> Iterator[str]:
     "and the factors code \u201c21 No factors identified\u201d has been used for the completed "
     "assessment, the "
     "reason for closure \u2018RC8\u2019 or 'RC9' should be used.",
+    needs=("assessments",),
 )
 def rule_8873q(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -608,21 +644,31 @@ def rule_8873q(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/ReasonForClosure"
 
 
-@rule("8896", "Within one CINDetails group there are 2 or more open Assessments groups")
+@rule(
+    "8896", "Within one CINDetails group there are 2 or more open Assessments groups", needs=("assessments",)
+)
 def rule_8896(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if sum(not a["authorisation_date"] for a in episode["assessments"]) > 1:
             yield where
 
 
-@rule("8897Q", "Parental or child factors at assessment information is missing from a completed assessment")
+@rule(
+    "8897Q",
+    "Parental or child factors at assessment information is missing from a completed assessment",
+    needs=("assessments",),
+)
 def rule_8897q(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
         if assessment["authorisation_date"] and not assessment["factors"]:
             yield where
 
 
-@rule("8898", "The assessment has more than one parental or child factors with the same code")
+@rule(
+    "8898",
+    "The assessment has more than one parental or child factors with the same code",
+    needs=("assessments",),
+)
 def rule_8898(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
         if len(set(assessment["factors"])) < len(assessment["factors"]):
@@ -634,6 +680,7 @@ def rule_8898(child: Child, census: Census) -> Iterator[str]:
     "Please check and either amend data or provide a reason: the assessment factors code '18A' should not be "
     "used ('18B' or '18C' should be used instead)",
     since=2025,
+    needs=("assessments",),
 )
 def rule_8945q(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
@@ -646,6 +693,7 @@ def rule_8945q(child: Child, census: Census) -> Iterator[str]:
     "Please check and either amend data or provide a reason: the assessment factors code '19A' should not be "
     "used ('19B' or '19C' should be used instead)",
     since=2025,
+    needs=("assessments",),
 )
 def rule_8950q(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in _groups(child, "assessments", "Assessments"):
@@ -662,14 +710,18 @@ def _during(day: date, start: date, end: date | None) -> bool:
     return start <= day and (end is None or day <= end)
 
 
-@rule("4000", "CIN Plan details provided for a referral with no further action")
+@rule("4000", "CIN Plan details provided for a referral with no further action", needs=("cin_plans",))
 def rule_4000(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["referral_nfa"] and episode["cin_plans"]:
             yield where
 
 
-@rule("4001", "A CIN Plan cannot run concurrently with a Child Protection Plan")
+@rule(
+    "4001",
+    "A CIN Plan cannot run concurrently with a Child Protection Plan",
+    needs=("cin_plans", "child_protection_plans"),
+)
 def rule_4001(child: Child, census: Census) -> Iterator[str]:
     """An episode with an open child protection plan (no end date) cannot also have an open CIN plan (the
     overlap of dated plans is 4016 and 4017)."""
@@ -694,7 +746,11 @@ def _child_plans(child: Child, name: str) -> list[tuple[date, date | None]]:
     return [period for e in child["cin_episodes"] for period in _periods(e[name])]
 
 
-@rule("4016", "A CIN Plan has been reported as open at the same time as a Child Protection Plan.")
+@rule(
+    "4016",
+    "A CIN Plan has been reported as open at the same time as a Child Protection Plan.",
+    needs=("cin_plans", "child_protection_plans"),
+)
 def rule_4016(child: Child, census: Census) -> Iterator[str]:
     protections = _child_plans(child, "child_protection_plans")
     if not protections:
@@ -704,7 +760,11 @@ def rule_4016(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINPlanStartDate"
 
 
-@rule("4017", "A CIN Plan has been reported as open at the same time as a Child Protection Plan.")
+@rule(
+    "4017",
+    "A CIN Plan has been reported as open at the same time as a Child Protection Plan.",
+    needs=("cin_plans", "child_protection_plans"),
+)
 def rule_4017(child: Child, census: Census) -> Iterator[str]:
     plans = _child_plans(child, "cin_plans")
     if not plans:
@@ -714,7 +774,11 @@ def rule_4017(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CPPstartDate"
 
 
-@rule("4003", "A CPP review date is shown as being held at the same time as an open CIN Plan.")
+@rule(
+    "4003",
+    "A CPP review date is shown as being held at the same time as an open CIN Plan.",
+    needs=("cin_plans", "child_protection_plans"),
+)
 def rule_4003(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         plans = _periods(episode["cin_plans"])
@@ -726,6 +790,7 @@ def rule_4003(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "4004",
     "This child is showing more than one open CIN Plan, i.e. with no End Date",
+    needs=("cin_plans",),
 )
 def rule_4004(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -733,7 +798,11 @@ def rule_4004(child: Child, census: Census) -> Iterator[str]:
             yield where
 
 
-@rule("4008", "CIN Plan shown as starting after the child\u2019s Date of Death.")
+@rule(
+    "4008",
+    "CIN Plan shown as starting after the child\u2019s Date of Death.",
+    needs=("date_of_death", "cin_plans"),
+)
 def rule_4008(child: Child, census: Census) -> Iterator[str]:
     died = _d(child["date_of_death"])
     for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
@@ -741,7 +810,9 @@ def rule_4008(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINPlanStartDate"
 
 
-@rule("4009Q", "CIN Plan cannot end after the child\u2019s Date of Death")
+@rule(
+    "4009Q", "CIN Plan cannot end after the child\u2019s Date of Death", needs=("date_of_death", "cin_plans")
+)
 def rule_4009q(child: Child, census: Census) -> Iterator[str]:
     died = _d(child["date_of_death"])
     for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
@@ -750,14 +821,14 @@ def rule_4009q(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINPlanEndDate"
 
 
-@rule("4010", "CIN Plan start date is missing or out of data collection period")
+@rule("4010", "CIN Plan start date is missing or out of data collection period", needs=("cin_plans",))
 def rule_4010(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
         if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
             yield f"{where}/CINPlanStartDate"
 
 
-@rule("4011", "CIN Plan End Date earlier than Start Date")
+@rule("4011", "CIN Plan End Date earlier than Start Date", needs=("cin_plans",))
 def rule_4011(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
         if plan["end_date"] and plan["end_date"] < plan["start_date"]:
@@ -768,6 +839,7 @@ def rule_4011(child: Child, census: Census) -> Iterator[str]:
     "4012Q",
     "Please check and either amend or provide a reason: "
     "CIN Plan shown as starting and ending on the same day",
+    needs=("cin_plans",),
 )
 def rule_4012q(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
@@ -775,7 +847,7 @@ def rule_4012q(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINPlanEndDate"
 
 
-@rule("4013", "CIN Plan end date must fall within the census year")
+@rule("4013", "CIN Plan end date must fall within the census year", needs=("cin_plans",))
 def rule_4013(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
         ended = _d(plan["end_date"])
@@ -783,7 +855,7 @@ def rule_4013(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINPlanEndDate"
 
 
-@rule("4014", "CIN Plan data contains overlapping dates")
+@rule("4014", "CIN Plan data contains overlapping dates", needs=("cin_plans",))
 def rule_4014(child: Child, census: Census) -> Iterator[str]:
     """A CIN plan of the child starting within another (from its start to its end, both included, or to the
     reference date while it is open)."""
@@ -800,7 +872,7 @@ def rule_4014(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINPlanStartDate"
 
 
-@rule("4015", "The CIN Plan start date cannot be before the referral date")
+@rule("4015", "The CIN Plan start date cannot be before the referral date", needs=("cin_plans",))
 def rule_4015(child: Child, census: Census) -> Iterator[str]:
     for where, episode, plan in _groups(child, "cin_plans", "CINPlanDates"):
         if plan["start_date"] < episode["referral_date"]:
@@ -828,7 +900,11 @@ def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-@rule("1104", "The date of the initial child protection conference cannot be before the referral date")
+@rule(
+    "1104",
+    "The date of the initial child protection conference cannot be before the referral date",
+    needs=("section47_enquiries",),
+)
 def rule_1104(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         for suffix, day in _s47_conferences(episode):
@@ -840,6 +916,7 @@ def rule_1104(child: Child, census: Census) -> Iterator[str]:
     "2884",
     "An initial child protection conference is recorded at both the S47 and CIN Details level and it should "
     "only be recorded in one",
+    needs=("section47_enquiries",),
 )
 def rule_2884(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -849,7 +926,7 @@ def rule_2884(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/DateOfInitialCPC"
 
 
-@rule("2889", "The S47 start date cannot be before the referral date.")
+@rule("2889", "The S47 start date cannot be before the referral date.", needs=("section47_enquiries",))
 def rule_2889(child: Child, census: Census) -> Iterator[str]:
     for where, episode, s47 in _groups(child, "section47_enquiries", "Section47"):
         if s47["start_date"] < episode["referral_date"]:
@@ -860,6 +937,7 @@ def rule_2889(child: Child, census: Census) -> Iterator[str]:
     "8615",
     "Section 47 Enquiry Start Date must be present and cannot be later than the date of the initial Child "
     "Protection Conference",
+    needs=("section47_enquiries",),
 )
 def rule_8615(child: Child, census: Census) -> Iterator[str]:
     for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
@@ -871,6 +949,7 @@ def rule_8615(child: Child, census: Census) -> Iterator[str]:
     "8675Q",
     "Please check and either amend data or provide a reason: S47 Enquiry started more than 15 working days "
     "before the end of the census year. However, there is no date of Initial Child Protection Conference.",
+    needs=("section47_enquiries",),
 )
 def rule_8675q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 15)
@@ -879,7 +958,11 @@ def rule_8675q(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/S47ActualStartDate"
 
 
-@rule("8715", "Date of Initial Child Protection Conference must fall within the census year")
+@rule(
+    "8715",
+    "Date of Initial Child Protection Conference must fall within the census year",
+    needs=("section47_enquiries",),
+)
 def rule_8715(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         for suffix, day in _s47_conferences(episode):
@@ -891,6 +974,7 @@ def rule_8715(child: Child, census: Census) -> Iterator[str]:
     "8740",
     "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by the end of the "
     "census year, the start date must fall within the census year",
+    needs=("section47_enquiries",),
 )
 def rule_8740(child: Child, census: Census) -> Iterator[str]:
     for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
@@ -898,7 +982,11 @@ def rule_8740(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/S47ActualStartDate"
 
 
-@rule("8839", "Within one CINDetails group there are 2 or more open S47 Assessments")
+@rule(
+    "8839",
+    "Within one CINDetails group there are 2 or more open S47 Assessments",
+    needs=("section47_enquiries",),
+)
 def rule_8839(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if sum(_is_open_s47(s) for s in episode["section47_enquiries"]) > 1:
@@ -909,6 +997,7 @@ def rule_8839(child: Child, census: Census) -> Iterator[str]:
     "8870Q",
     "Please check and either amend or provide a reason: The Target Date for Initial Child Protection "
     "Conference should not be a weekend",
+    needs=("section47_enquiries",),
 )
 def rule_8870q(child: Child, census: Census) -> Iterator[str]:
     for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
@@ -917,7 +1006,11 @@ def rule_8870q(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/InitialCPCtarget"
 
 
-@rule("8875", "The Date of Initial Child Protection Conference cannot be a weekend")
+@rule(
+    "8875",
+    "The Date of Initial Child Protection Conference cannot be a weekend",
+    needs=("section47_enquiries",),
+)
 def rule_8875(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         for suffix, day in _s47_conferences(episode):
@@ -928,6 +1021,7 @@ def rule_8875(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8890",
     "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
+    needs=("section47_enquiries",),
 )
 def rule_8890(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -954,6 +1048,7 @@ def rule_2883(tally: Tally, census: Census) -> bool:
     "2885",
     "Child protection plan shown as starting a different day to the initial child protection conference.",
     until=2026,
+    needs=("child_protection_plans",),
 )
 def rule_2885(child: Child, census: Census) -> Iterator[str]:
     """A plan starting within the census year starts on the day of a conference of its episode: one of its
@@ -975,45 +1070,66 @@ rule(
     "Please check and either amend or provide a reason: Child protection plan shown as starting a different "
     "day to the initial child protection conference.",
     since=2027,
+    needs=("child_protection_plans",),
 )(rule_2885)
 
 
-@rule("1105", "The child protection plan start date cannot be before the referral date")
+@rule(
+    "1105",
+    "The child protection plan start date cannot be before the referral date",
+    needs=("child_protection_plans",),
+)
 def rule_1105(child: Child, census: Census) -> Iterator[str]:
     for where, episode, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
         if plan["start_date"] < episode["referral_date"]:
             yield f"{where}/CPPstartDate"
 
 
-@rule("8720", "Child Protection Plan Start Date missing or out of data collection period")
+@rule(
+    "8720",
+    "Child Protection Plan Start Date missing or out of data collection period",
+    needs=("child_protection_plans",),
+)
 def rule_8720(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
         if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
             yield f"{where}/CPPstartDate"
 
 
-@rule("8832", "Child Protection details provided for a referral with no further action.")
+@rule(
+    "8832",
+    "Child Protection details provided for a referral with no further action.",
+    needs=("child_protection_plans",),
+)
 def rule_8832(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["referral_nfa"] and episode["child_protection_plans"]:
             yield where
 
 
-@rule("8840", "Child Protection Plan cannot start and end on the same day")
+@rule("8840", "Child Protection Plan cannot start and end on the same day", needs=("child_protection_plans",))
 def rule_8840(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
         if plan["end_date"] == plan["start_date"]:
             yield f"{where}/CPPendDate"
 
 
-@rule("8841", "The review date cannot be on the same day or before the Child protection Plan start date.")
+@rule(
+    "8841",
+    "The review date cannot be on the same day or before the Child protection Plan start date.",
+    needs=("child_protection_plans",),
+)
 def rule_8841(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
         if any(review <= plan["start_date"] for review in plan["reviews"] if review):
             yield f"{where}/Reviews"
 
 
-@rule("8915", "Child Protection Plan shown as starting after the child\u2019s Date of Death")
+@rule(
+    "8915",
+    "Child Protection Plan shown as starting after the child\u2019s Date of Death",
+    needs=("date_of_death", "child_protection_plans"),
+)
 def rule_8915(child: Child, census: Census) -> Iterator[str]:
     died = child["date_of_death"]
     for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
@@ -1021,7 +1137,11 @@ def rule_8915(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CPPstartDate"
 
 
-@rule("8920", "Child Protection Plan cannot end after the child\u2019s Date of Death")
+@rule(
+    "8920",
+    "Child Protection Plan cannot end after the child\u2019s Date of Death",
+    needs=("date_of_death", "child_protection_plans"),
+)
 def rule_8920(child: Child, census: Census) -> Iterator[str]:
     died = child["date_of_death"]
     for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
@@ -1029,14 +1149,18 @@ def rule_8920(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CPPendDate"
 
 
-@rule("8925", "Child Protection Plan End Date earlier than Start Date")
+@rule("8925", "Child Protection Plan End Date earlier than Start Date", needs=("child_protection_plans",))
 def rule_8925(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
         if plan["end_date"] and plan["end_date"] < plan["start_date"]:
             yield f"{where}/CPPendDate"
 
 
-@rule("8930", "Child Protection Plan End Date must fall within the census year")
+@rule(
+    "8930",
+    "Child Protection Plan End Date must fall within the census year",
+    needs=("child_protection_plans",),
+)
 def rule_8930(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
         ended = _d(plan["end_date"])
@@ -1044,14 +1168,18 @@ def rule_8930(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CPPendDate"
 
 
-@rule("8935", "This child is showing more than one open Child Protection plan, i.e. with no End Date")
+@rule(
+    "8935",
+    "This child is showing more than one open Child Protection plan, i.e. with no End Date",
+    needs=("child_protection_plans",),
+)
 def rule_8935(child: Child, census: Census) -> Iterator[str]:
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
     if sum(not p["end_date"] for p in plans) > 1:
         yield ""
 
 
-@rule("8940", "Child Protection Plan data contains overlapping dates")
+@rule("8940", "Child Protection Plan data contains overlapping dates", needs=("child_protection_plans",))
 def rule_8940(child: Child, census: Census) -> Iterator[str]:
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
     if len(plans) > 1 and _overlap(_periods(plans)):
@@ -1085,6 +1213,7 @@ def rule_8995q(tally: Tally, census: Census) -> bool:
     "9000Q",
     "Please check: If you do not yet collect this data, please leave this field blank and provide a reason.",
     since=PRE_PROCEEDINGS_FROM,
+    needs=("pre_proceedings",),
 )
 def rule_9000q(child: Child, census: Census) -> Iterator[str]:
     for where, block in _blocks(child):
@@ -1105,7 +1234,7 @@ def _date_rule(rule_id: str, message: str, field: str, tag: str, after: str | No
             if not census.within(day) or (earliest is not None and day < earliest):
                 yield f"{where}/{tag}"
 
-    rule(rule_id, message, since=PRE_PROCEEDINGS_FROM)(check)
+    rule(rule_id, message, since=PRE_PROCEEDINGS_FROM, needs=("pre_proceedings",))(check)
 
 
 _date_rule(
@@ -1130,6 +1259,7 @@ _date_rule(
     "You have confirmed that a letter before proceedings was sent. Please confirm whether or not a FGDM "
     "meeting was offered in the letter.",
     since=PRE_PROCEEDINGS_FROM,
+    needs=("pre_proceedings",),
 )
 def rule_9007(child: Child, census: Census) -> Iterator[str]:
     for where, block in _blocks(child):
@@ -1159,6 +1289,7 @@ _date_rule(
     "Please confirm whether or not a FGDM meeting was facilitated in the pre-proceedings period following "
     "this offer.",
     since=PRE_PROCEEDINGS_FROM,
+    needs=("pre_proceedings",),
 )
 def rule_9010q(child: Child, census: Census) -> Iterator[str]:
     for where, block in _blocks(child):
@@ -1170,6 +1301,7 @@ def rule_9010q(child: Child, census: Census) -> Iterator[str]:
     "9011",
     "The outcome of the pre-proceedings must be reported using a valid value",
     since=PRE_PROCEEDINGS_FROM,
+    needs=("pre_proceedings",),
 )
 def rule_9011(child: Child, census: Census) -> Iterator[str]:
     for where, block in _blocks(child):
@@ -1202,6 +1334,7 @@ _date_rule(
     "Please check: if review meetings were held  following the initial pre-proceedings meeting, the total "
     "number held should be reported.",
     since=PRE_PROCEEDINGS_FROM,
+    needs=("pre_proceedings",),
 )
 def rule_9015q(child: Child, census: Census) -> Iterator[str]:
     for where, block in _blocks(child):

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.base import Position
 from adapters.cin_rules import RULES, Census, Checks, rules_for
-from adapters.cin_rules.engine import Tally
+from adapters.cin_rules.engine import Tally, features
 
 CENSUS = Census(2026, date(2026, 3, 31), date(2026, 3, 31))
 UPN = "A202123456785"  # its check letter is put right below
@@ -276,6 +276,22 @@ def test_the_clean_child_keeps_the_rule_quiet_and_the_change_makes_it_fire(rule_
     if rule_id == "8750":  # GenderCurrent before 2025: 0 is an unborn child's only code
         child.update(gender_current="1")
     assert fired(child, rule_id, census), rule_id
+
+
+def test_a_rule_fires_only_on_children_with_what_it_needs() -> None:
+    """The engine skips a rule for a child without its ``needs``: so no rule may fire on such a child. Every
+    rule is run on every case's child (and the clean one); where it fires, the child has what it needs."""
+    children = [clean_child()]
+    for change in CASES.values():
+        children.append(clean_child())
+        change(children[-1])
+    assert any(not features(child) >= {"date_of_death"} for child in children)
+    for child in children:
+        has = features(child)
+        for rule_id in CASES:
+            if fired(child, rule_id):
+                assert RULES[rule_id].needs <= has, rule_id
+    assert sum(bool(RULES[rule_id].needs) for rule_id in CASES) > 60
 
 
 @pytest.mark.parametrize("rule_id", sorted(RETURN_CASES))
