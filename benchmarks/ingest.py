@@ -15,8 +15,10 @@ For synthetic censuses of 10,000 and 50,000 children valid against the 2026 sche
   throwaway venv under this run's temporary directory and run with a time limit (wall time of
   ``python -m cin_validator run``, including its start-up).
 
-Each measurement runs in a subprocess of this module (``--measure floor|ingest FILE``), timed inside it, so
-start-up is not counted and its peak memory is its own. ``--sizes`` and ``--no-peer`` shorten a run.
+Each measurement runs in a subprocess of this module (``--measure floor|ingest|validation FILE``), timed
+inside it, so start-up is not counted and its peak memory is its own. ``--sizes`` and ``--no-peer``
+shorten a run. ``--validation-only`` measures the CIN census adapter alone (parse, XSD and every DfE rule
+of the year, no database) beside the floor and the peer: the validator's own speed and memory.
 """
 
 from __future__ import annotations
@@ -88,6 +90,24 @@ def measure_ingest(path: Path, inline: bool = True) -> dict[str, float]:
         raise RuntimeError(f"not every synthetic record was accepted: {counts}")
     # less the header record
     return {"children": counts["accepted"] - 1, "seconds": elapsed, "cpu_seconds": cpu}
+
+
+def measure_validation(path: Path) -> dict[str, float]:
+    """The adapter alone: every item of ``CinCensusAdapter.parse`` (XSD, canonical records, every DfE rule
+    of the year as findings), nothing stored."""
+    from adapters.base import Finding, Record
+    from adapters.cin_census import CinCensusAdapter
+    from exchange import reference
+
+    adapter = CinCensusAdapter(reference.load())
+    started, cpu = time.perf_counter(), time.process_time()
+    children = findings = 0
+    with open(path, "rb") as stream:
+        for item in adapter.parse(stream):
+            children += isinstance(item, Record) and item.kind == "cin_child"
+            findings += isinstance(item, Finding)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"children": children, "findings": findings, "seconds": elapsed, "cpu_seconds": cpu}
 
 
 def in_subprocess(what: str, path: Path, env: dict[str, str] | None = None) -> tuple[dict[str, float], float]:
@@ -177,11 +197,46 @@ def bench_database(kind: str, files: dict[int, Path]) -> dict[int, float]:
     return rates
 
 
+def bench_validation(files: dict[int, Path]) -> dict[int, float]:
+    """The validator alone against the floor for each file; children/s by size, then peak memory."""
+    rates: dict[int, float] = {}
+    memory: dict[int, tuple[float, float]] = {}
+    for size, path in files.items():
+        floor, floor_rss = in_subprocess("floor", path)
+        checked, checked_rss = in_subprocess("validation", path)
+        rates[size] = checked["children"] / checked["seconds"]
+        report(
+            f"CIN validation, every DfE rule on, {size:,} children ({checked['findings']:,} findings)",
+            rates[size],
+            "children/s",
+            FLOOR,
+            floor["children"] / floor["seconds"],
+        )
+        report(
+            "  the same per CPU second",
+            checked["children"] / checked["cpu_seconds"],
+            "children/s",
+            FLOOR,
+            floor["children"] / floor["cpu_seconds"],
+        )
+        memory[size] = (checked_rss, floor_rss)
+    for size, (checked_rss, floor_rss) in memory.items():
+        print(f"peak RSS, {size:,} children: validation {checked_rss:.0f} MiB  |  floor {floor_rss:.0f} MiB")
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--no-peer", action="store_true", help="skip the peer validator")
-    parser.add_argument("--measure", choices=("floor", "ingest", "body"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--validation-only",
+        action="store_true",
+        help="the CIN validator alone (no database) beside the floor",
+    )
+    parser.add_argument(
+        "--measure", choices=("floor", "ingest", "body", "validation"), help=argparse.SUPPRESS
+    )
     parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -190,6 +245,8 @@ def main() -> None:
 
         if args.measure == "floor":
             result = measure_floor(args.file)
+        elif args.measure == "validation":
+            result = measure_validation(args.file)
         else:
             result = measure_ingest(args.file, inline=args.measure == "ingest")
         result["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -203,11 +260,14 @@ def main() -> None:
             files[size] = workdir / f"census-{size}.xml"
             write_census(files[size], size, year=YEAR, seed=size, la_code=LA_CODE)
         print("SYNTHETIC data: exchange.synthetic_cin, collection year 2026 (with pre-proceedings blocks)")
-        rates = bench_database("sqlite", files)
-        if postgres_available():
-            bench_database("postgresql", files)
+        if args.validation_only:
+            rates = bench_validation(files)
         else:
-            print("PostgreSQL: not available (EXCHANGE_BENCH_DATABASE_URL), skipped")
+            rates = bench_database("sqlite", files)
+            if postgres_available():
+                bench_database("postgresql", files)
+            else:
+                print("PostgreSQL: not available (EXCHANGE_BENCH_DATABASE_URL), skipped")
         peer_size = min(files)
         if args.no_peer:
             return
@@ -218,8 +278,9 @@ def main() -> None:
         if seconds is None:
             print(f"peer {PEER} on {peer_size:,} children: did not finish in {PEER_LIMIT} s")
             return
+        what = "CIN validation alone" if args.validation_only else "CIN ingest end to end (SQLite)"
         report(
-            f"CIN ingest end to end (SQLite), {peer_size:,} children, vs the peer validator",
+            f"{what}, {peer_size:,} children, vs the peer validator",
             rates[peer_size],
             "children/s",
             f"{PEER} run --ruleset {PEER_RULESET}, wall time",
