@@ -39,6 +39,8 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+#: the key of a child's memo: what the rules of one child share (its episodes and groups with their xpaths)
+MEMO = "_memo"
 
 #: a child's features: each says whether the child has something (an episode with assessments, a date of
 #: death, more than one episode...) that a rule needs in order to fire
@@ -49,14 +51,17 @@ EPISODE_GROUPS = (
     "child_protection_plans",
     "pre_proceedings",
     "closure_date",
+    "reason_for_closure",
+    "referral_nfa",
 )
-FEATURES = (*EPISODE_GROUPS, "date_of_death", "upn", "former_upn", "several_episodes")
+CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_date_of_birth", "disabilities")
+FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, "several_episodes")
 
 
 def features(child: dict[str, Any]) -> frozenset[str]:
     episodes = child["cin_episodes"]
     found = [group for group in EPISODE_GROUPS if any(e[group] for e in episodes)]
-    found += [key for key in ("date_of_death", "upn", "former_upn") if child[key]]
+    found += [key for key in CHILD_ITEMS if child[key]]
     if len(episodes) > 1:
         found.append("several_episodes")
     return frozenset(found)
@@ -171,7 +176,11 @@ class Checks:
         self.rules = rules_for(self.census.year)
         self.child_rules = [r for r in self.rules if not r.whole_return and r.id not in ("8510", "1520")]
         #: the rules a child with those features can break, worked out once per set of features
-        self.rules_by_features: dict[frozenset[str], list[Rule]] = {}
+        self.rules_by_features: dict[frozenset[str], list[tuple[ChildCheck, Rule]]] = {}
+        #: the rules that compare children, when the year has them
+        self.repeat_rules = {r.id: r for r in self.rules if r.id in ("8510", "1520")}
+        #: the census year as ISO dates, to count dates within it without parsing them
+        self.census_days = (self.census.start.isoformat(), self.census.reference_date.isoformat())
         if (
             "100" in RULES
             and RULES["100"] in self.rules
@@ -182,13 +191,13 @@ class Checks:
     def child(self, data: dict[str, Any], gender: str | None, position: Position) -> Iterator[Finding]:
         census = self.census
         assert census is not None  # a child is only read after the header
-        child = {**data, "gender_current": gender}
+        child = {**data, "gender_current": gender, MEMO: {}}
         has = features(data)
         rules = self.rules_by_features.get(has)
         if rules is None:
-            rules = self.rules_by_features[has] = [r for r in self.child_rules if r.needs <= has]
-        for r in rules:
-            for where in r.check(child, census):  # type: ignore[call-arg,arg-type]
+            rules = self.rules_by_features[has] = [(r.check, r) for r in self.child_rules if r.needs <= has]  # type: ignore[misc]
+        for check, r in rules:
+            for where in check(child, census):  # type: ignore[arg-type]
                 yield self._finding(r, data["la_child_id"], position, where)
         yield from self._repeats(data, position)
         self._count(child)
@@ -202,8 +211,8 @@ class Checks:
             ("8510", self.child_ids, data["la_child_id"], "/ChildIdentifiers/LAchildID"),
             ("1520", self.upns, data.get("upn"), "/ChildIdentifiers/UPN"),
         ):
-            r = RULES.get(rule_id)
-            if key is None or r is None or r not in self.rules:
+            r = self.repeat_rules.get(rule_id)
+            if key is None or r is None:
                 continue
             fingerprint = hash((rule_id, key))
             first = seen.get(fingerprint)
@@ -231,14 +240,14 @@ class Checks:
         tally.with_disability += bool(codes)
         tally.with_several_disabilities += len(set(codes)) > 1
         tally.with_pre_proceedings += any(e.get("pre_proceedings") for e in child["cin_episodes"])
-        within = self.census.within if self.census else None
+        first, last = self.census_days
         for episode in child["cin_episodes"]:
             days = [p["start_date"] for p in episode["child_protection_plans"]]
-            tally.protection_plans_starting += sum(within(date.fromisoformat(d)) for d in days)  # type: ignore[misc]
+            tally.protection_plans_starting += sum(first <= d <= last for d in days)
             held = [episode["date_of_initial_cpc"]] + [
                 s["date_of_initial_cpc"] for s in episode["section47_enquiries"]
             ]
-            tally.conferences_held += sum(within(date.fromisoformat(d)) for d in held if d)  # type: ignore[misc]
+            tally.conferences_held += sum(first <= d <= last for d in held if d)
 
     def finish(self) -> Iterator[Finding]:
         if self.census is None:

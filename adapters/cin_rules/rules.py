@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from adapters.cin_rules.engine import Census, Tally, return_rule, rule
+from adapters.cin_rules.engine import MEMO, Census, Tally, return_rule, rule
 from schemas import code_lists
 from schemas.upn import upn_faults
 
@@ -26,16 +26,31 @@ def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _episodes(child: Child) -> Iterator[tuple[str, dict[str, Any]]]:
-    for number, episode in enumerate(child["cin_episodes"], start=1):
-        yield f"/CINdetails[{number}]", episode
+def _episodes(child: Child) -> list[tuple[str, dict[str, Any]]]:
+    """(xpath, episode) for each episode; kept in the child's ``MEMO`` when the engine gives it one, so that
+    the rules of one child build it once."""
+    memo = child.get(MEMO)
+    found = memo.get("episodes") if memo is not None else None
+    if found is None:
+        found = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
+        if memo is not None:
+            memo["episodes"] = found
+    return found
 
 
-def _groups(child: Child, name: str, tag: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(xpath, episode, group) for each group ``name`` of each episode."""
-    for where, episode in _episodes(child):
-        for number, group in enumerate(episode[name], start=1):
-            yield f"{where}/{tag}[{number}]", episode, group
+def _groups(child: Child, name: str, tag: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(xpath, episode, group) for each group ``name`` of each episode (kept in ``MEMO`` likewise)."""
+    memo = child.get(MEMO)
+    found = memo.get(name) if memo is not None else None
+    if found is None:
+        found = [
+            (f"{where}/{tag}[{number}]", episode, group)
+            for where, episode in _episodes(child)
+            for number, group in enumerate(episode[name], start=1)
+        ]
+        if memo is not None:
+            memo[name] = found
+    return found
 
 
 @lru_cache(maxsize=64)
@@ -168,6 +183,7 @@ def rule_8525q(child: Child, census: Census) -> Iterator[str]:
     "8530Q",
     "Please check and either amend data or provide a reason: Expected Date of Birth is outside the expected "
     "range for this census (March to December of the Census Year end)",
+    needs=("expected_date_of_birth",),
 )
 def rule_8530q(child: Child, census: Census) -> Iterator[str]:
     expected = _d(child["expected_date_of_birth"])
@@ -203,7 +219,11 @@ def rule_8545q(child: Child, census: Census) -> Iterator[str]:
         yield "/ChildIdentifiers/PersonDeathDate"
 
 
-@rule("8750", {2017: "Gender must equal 0 for an unborn child", 2025: "Sex must equal U for an unborn child"})
+@rule(
+    "8750",
+    {2017: "Gender must equal 0 for an unborn child", 2025: "Sex must equal U for an unborn child"},
+    needs=("expected_date_of_birth",),
+)
 def rule_8750(child: Child, census: Census) -> Iterator[str]:
     if not _unborn(child):
         return
@@ -241,6 +261,7 @@ def rule_8770q(child: Child, census: Census) -> Iterator[str]:
     "8772",
     "UPN unknown reason is UN7 (Referral with no further action) but at least one CIN details is a referral "
     "going on to further action",
+    needs=("upn_unknown",),
 )
 def rule_8772(child: Child, census: Census) -> Iterator[str]:
     if child["upn_unknown"] == "UN7" and any(not e["referral_nfa"] for e in child["cin_episodes"]):
@@ -293,14 +314,14 @@ def rule_2888q(tally: Tally, census: Census) -> bool:
     return tally.with_disability > 0 and tally.with_several_disabilities == 0
 
 
-@rule("8790", "Disability information includes both None and other values")
+@rule("8790", "Disability information includes both None and other values", needs=("disabilities",))
 def rule_8790(child: Child, census: Census) -> Iterator[str]:
     codes = child["disabilities"]
     if "NONE" in codes and any(code != "NONE" for code in codes):
         yield "/ChildCharacteristics/Disabilities"
 
 
-@rule("8794", "Child has two or more disabilities with the same code")
+@rule("8794", "Child has two or more disabilities with the same code", needs=("disabilities",))
 def rule_8794(child: Child, census: Census) -> Iterator[str]:
     codes = child["disabilities"]
     if len(set(codes)) < len(codes):
@@ -323,6 +344,7 @@ def _activity(episode: dict[str, Any]) -> bool:
     "Activity is recorded against a case marked as "
     "\u2018Case closed after assessment, no further action\u2019 "
     "or 'case closed after assessment, referred to early help'.",
+    needs=("reason_for_closure",),
 )
 def rule_2990(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -354,6 +376,7 @@ def rule_8555q(child: Child, census: Census) -> Iterator[str]:
     "8569Q",
     "A case with referral date before one working day prior to the collection start date must not be flagged "
     "as a no further action case",
+    needs=("referral_nfa",),
 )
 def rule_8569q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.start, 1)
@@ -367,6 +390,7 @@ def rule_8569q(child: Child, census: Census) -> Iterator[str]:
     "Please check and either amend or provide a reason: "
     "CIN episode shows Died as the Closure Reason, however "
     "child has no recorded Date of Death",
+    needs=("reason_for_closure",),
 )
 def rule_8585q(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -423,7 +447,11 @@ def rule_8805(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINclosureDate"
 
 
-@rule("8810", "A CIN case cannot have a Reason for Closure without a CIN Closure Date")
+@rule(
+    "8810",
+    "A CIN case cannot have a Reason for Closure without a CIN Closure Date",
+    needs=("reason_for_closure",),
+)
 def rule_8810(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["reason_for_closure"] and not episode["closure_date"]:
@@ -484,6 +512,7 @@ def rule_8820(child: Child, census: Census) -> Iterator[str]:
     "Please check and either amend data or provide a reason: Reason for Closure code RC8 (case closed after "
     "assessment) or RC9 (case closed after assessment, referred to early help) has been returned but there "
     "is no assessment present for the episode.",
+    needs=("reason_for_closure",),
 )
 def rule_8825q(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -491,7 +520,11 @@ def rule_8825q(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/ReasonForClosure"
 
 
-@rule("8831", "Activity is recorded against a case marked as a referral with no further action")
+@rule(
+    "8831",
+    "Activity is recorded against a case marked as a referral with no further action",
+    needs=("referral_nfa",),
+)
 def rule_8831(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["referral_nfa"] and (episode["assessments"] or _activity(episode)):
@@ -710,7 +743,11 @@ def _during(day: date, start: date, end: date | None) -> bool:
     return start <= day and (end is None or day <= end)
 
 
-@rule("4000", "CIN Plan details provided for a referral with no further action", needs=("cin_plans",))
+@rule(
+    "4000",
+    "CIN Plan details provided for a referral with no further action",
+    needs=("referral_nfa", "cin_plans"),
+)
 def rule_4000(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
         if episode["referral_nfa"] and episode["cin_plans"]:
@@ -1099,7 +1136,7 @@ def rule_8720(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8832",
     "Child Protection details provided for a referral with no further action.",
-    needs=("child_protection_plans",),
+    needs=("referral_nfa", "child_protection_plans"),
 )
 def rule_8832(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
