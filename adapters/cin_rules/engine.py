@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from adapters.base import Finding, Position
@@ -128,7 +129,7 @@ class Census:
     reference_date: date
     header_reference_date: date | None = None
 
-    @property
+    @cached_property
     def start(self) -> date:
         return self.reference_date.replace(year=self.reference_date.year - 1) + timedelta(days=1)
 
