@@ -14,6 +14,7 @@ from adapters.ssda903_rules.common import (
     RESPITE,
     TEMPORARY,
     code_rule,
+    codes,
     date_rule,
 )
 from adapters.ssda903_rules.engine import Hit, Return, add_years, age, day, rule
@@ -24,7 +25,6 @@ for _code, _column, _required in (
     ("145", "CIN", True),
     ("146", "PLACE", True),
     ("149", "REC", False),
-    ("178", "PLACE_PROVIDER", False),
     ("1009", "REASON_PLACE_CHANGE", False),
 ):
     code_rule(_code, "episodes", _column, required=_required)
@@ -335,7 +335,10 @@ def parents_under_section_20(ret: Return) -> Iterator[Hit]:
 
 @rule("380")
 def care_starts_temporary(ret: Return) -> Iterator[Hit]:
-    yield from each(ret, lambda row: row.get("RNE") in ("S", "B") and row.get("PLACE") in TEMPORARY, "PLACE")
+    # DfE: a placement of T0-T4 may follow a change of placement only (P, B), never open a period of care
+    yield from each(
+        ret, lambda row: row.get("RNE") not in (None, "P", "B") and row.get("PLACE") in TEMPORARY, "PLACE"
+    )
 
 
 @rule("381")
@@ -388,12 +391,30 @@ rule("407")(ceased_at_age(frozenset({"E45", "E46", "E47", "E48"}), lambda a: a >
 rule("460")(ceased_at_age(frozenset({"E17"}), lambda a: a < 18))
 
 
+@rule("178")
+def placement_provider(ret: Return) -> Iterator[Hit]:
+    """DfE: a provider given must be a valid code, and none is given for a placement of T0-T4 or Z1."""
+    valid = codes("episodes", "PLACE_PROVIDER", ret.year)
+    yield from each(
+        ret,
+        lambda row: row.get("PLACE_PROVIDER") is not None
+        and (row["PLACE_PROVIDER"] not in valid or row.get("PLACE") in TEMPORARY | {"Z1"}),
+        "PLACE_PROVIDER",
+    )
+
+
 @rule("388")
 def no_continuation(ret: Return) -> Iterator[Hit]:
+    """DfE's three cases: an X1 episode without one starting the day it ends; an episode ending with
+    another reason although the next starts that day (the child stays looked after: X1 is due); the
+    child's last episode ending X1."""
     for _, rows in ret.children("episodes"):
         for row, after in zip(rows, [*rows[1:], None], strict=True):
-            ended = row.get("REC") == "X1" and row.get("DEC") is not None
-            if ended and (after is None or day(after.get("DECOM")) != day(row.get("DEC"))):
+            end, reason = day(row.get("DEC")), row.get("REC")
+            if end is None or reason is None:
+                continue
+            continues = after is not None and day(after.get("DECOM")) == end
+            if (reason == "X1") != continues:
                 yield Hit(row, "REC")
 
 

@@ -35,6 +35,8 @@ CASES = [
     *one("146", {"PLACE": "Q1"}, {"PLACE": "U1"}),
     *one("149", {"REC": "E99"}, {"REC": None}),
     *one("178", {"PLACE_PROVIDER": "PR9"}, {"PLACE_PROVIDER": "PR0"}),
+    # a provider given for a temporary placement or Z1, where DfE wants none
+    *one("178", {"PLACE": "T1", "PLACE_PROVIDER": "PR1"}, {"PLACE": "T1", "PLACE_PROVIDER": None}),
     *one("1009", {"REASON_PLACE_CHANGE": "NOPE"}, {"REASON_PLACE_CHANGE": None}),
     *one("141", {"decom": "31/02/2024"}, {"decom": "2024-02-01"}),
     *one("147", {"DEC": "not a date"}, {"DEC": None}),
@@ -116,6 +118,7 @@ CASES = [
     ),
     *one("378", {"PLACE": "P1", "LS": "V2"}, {"PLACE": "P1", "LS": "C2"}),
     *one("380", {"PLACE": "T0", "RNE": "S"}, {"PLACE": "T0", "RNE": "P"}),
+    *one("380", {"PLACE": "T0", "RNE": "L"}, {"PLACE": "T0", "RNE": "B"}),
     *one(
         "381",
         {"PLACE": "T0", "DEC": "2024-06-01", "REC": "E13"},
@@ -134,6 +137,8 @@ CASES = [
     *one("407", {"DEC": "2028-01-01", "REC": "E45"}, {"DEC": "2027-12-31", "REC": "E45"}),
     *one("460", {"DEC": "2027-12-31", "REC": "E17"}, {"DEC": "2028-01-01", "REC": "E17"}),
     *one("388", {"DEC": "2024-06-01", "REC": "X1"}, {"DEC": "2024-06-01", "REC": "E13"}),
+    # an episode ending with another reason than X1 on the day the next starts (the child stays in care)
+    *two("388", {"DEC": "2024-06-01", "REC": "E13"}, {"decom": "2024-06-01"}, {"decom": "2024-06-02"}, 2),
     *one(
         "390",
         {"PLACE": "U1", "DEC": "2024-06-01", "REC": "E11"},
