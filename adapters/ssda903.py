@@ -77,6 +77,8 @@ MAX_LINE = 1 << 20
 SNIFF = 512
 #: the key of a row's number in the rows given to the rules (``adapters.ssda903_rules.ROW``)
 ROW = "_row"
+#: the key of a rejected row's fault codes in the rows given to the rules
+FAULTS = "_faults"
 
 #: table -> (record kind, column -> canonical field) for the tables with a kind of their own
 KINDS: dict[str, tuple[str, dict[str, str]]] = {
@@ -209,7 +211,9 @@ def check_row(
 ) -> Iterator[Record | Rejected]:
     """The record of one row of ``table`` (only the columns given), or its rejection (each faulty cell).
 
-    A row kept is also written to ``spool`` (every column, and its ``_row``) for the return's rules.
+    Every row with a child id is also written to ``spool`` for the return's rules (every column, its
+    ``_row``): a rejected row too, as DfE's tool reads it (a faulty cell as its text, an integer's as blank),
+    with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
     """
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
@@ -220,11 +224,12 @@ def check_row(
         except CellFault as fault:
             code = definitions[name].rule or f"ssda903.{fault.kind}"
             faults.append(RecordError(cell_position(name), code, fault.message))
+            clean[name] = None if definitions[name].type == "integer" else raw.strip() or None
+    if spool is not None and clean.get("CHILD") is not None:
+        spool.add(table, {**clean, ROW: position.row, FAULTS: [fault.code for fault in faults]})
     if faults:
         yield Rejected(position, tuple(faults))
     else:
-        if spool is not None:
-            spool.add(table, {**clean, ROW: position.row})
         yield make_record(table, clean, position)
 
 

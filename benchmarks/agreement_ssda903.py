@@ -56,9 +56,10 @@ def peer_python(where: Path) -> Path:
     return python
 
 
-def run_peer(python: Path, files: list[Path]) -> dict:
+def run_peer(python: Path, files: list[Path], mode: str = "pairs") -> dict:
+    runner = str(ROOT / "benchmarks" / "peer_ssda903.py")
     done = subprocess.run(
-        [str(python), "-P", str(ROOT / "benchmarks" / "peer_ssda903.py"), PEER_YEAR, *map(str, files)],
+        [str(python), "-P", runner, mode, PEER_YEAR, *map(str, files)],
         check=True,
         capture_output=True,
         text=True,
@@ -176,7 +177,7 @@ def speed(python: Path, folder: Path) -> None:
         children = children_in(files)
         ours = children / run_ours(files)[1]
         floor = children / run_ours(files, rules=False)[1]
-        peer = children / run_peer(python, files)["seconds"]
+        peer = children / run_peer(python, files, "time")["seconds"]
         report(f"SSDA903 every rule, {children:,} children", ours, "children/s", "peer", peer)
         report(f"SSDA903 every rule, {children:,} children", ours, "children/s", "floor: rules off", floor)
         print(f"peak memory, {children:,} children: {peak_rss(files) / 1024:,.0f} MiB")

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 #: the key of a row's number (as a spreadsheet shows it; the header is row 1) in every row given to ``run``
 ROW = "_row"
+#: the key of the rule ids a row was rejected for by the reader (its findings leave them out)
+FAULTS = "_faults"
 
 #: catalogue file per collection year, the year being the one in which the collection ends on 31 March
 CATALOGUE_FILES = {2024: "903_2023_24_rule_info.csv", 2025: "903_2024_25_rule_info.csv"}

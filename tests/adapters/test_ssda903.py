@@ -664,3 +664,23 @@ def test_the_rules_run_in_batches_of_children_give_the_findings_of_the_whole_ret
     whole = found()
     monkeypatch.setattr(spool, "BATCH", 7)
     assert found() == whole and sum(whole.values()) > 1000
+
+
+def test_a_rejected_row_still_takes_part_in_the_rules_without_a_second_report_of_its_faults() -> None:
+    """A header row rejected for its UPN (168) is still the child's header: its episode is no orphan."""
+    header = RETURN_HEADER.replace("A123456789012", "")
+    episodes = f"{EPISODES}\r\nA1,01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\r\n"
+    items = list(
+        Ssda903Adapter(PLACES, collection_year=2024).parse_return(
+            [io.BytesIO(header.encode()), io.BytesIO(episodes.encode())]
+        )
+    )
+    [rejected] = [item for item in items if isinstance(item, Rejected)]
+    assert [fault.code for fault in rejected.faults] == ["168"]
+    codes = {item.code for item in items if isinstance(item, Finding)}
+    assert "ssda903.INT03" not in codes and "ssda903.168" not in codes
+    orphan = episodes.replace("A1,", "Z9,")
+    alone = Ssda903Adapter(PLACES, collection_year=2024).parse_return(
+        [io.BytesIO(header.encode()), io.BytesIO(orphan.encode())]
+    )
+    assert "ssda903.INT03" in {item.code for item in alone if isinstance(item, Finding)}

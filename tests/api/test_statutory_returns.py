@@ -427,8 +427,8 @@ def test_ssda903_large_header_table_keeps_every_valid_child(camden, submit):
         2378,
         297,
     )
-    assert Counter(f["code"] for f in body["report"]) == {"168": 296, "165": 1}
-    assert {f["position"]["column"] for f in body["report"]} == {"UPN", "MOTHER"}
+    assert Counter(f["code"] for f in rejections(body)) == {"168": 296, "165": 1}
+    assert {f["position"]["column"] for f in rejections(body)} == {"UPN", "MOTHER"}
     assert stored()["return_children"] == 2378
 
 
