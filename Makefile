@@ -53,7 +53,7 @@ lint: $(call ready,test)
 	$(BIN)/ruff check exchange adapters schemas config tests benchmarks wsgi.py
 
 ## make bench: every benchmark, each printing its figure beside a baseline measured in the same run
-BENCHMARKS := token submit deliver ingest metrics demo ssda903_rules agreement_cin
+BENCHMARKS := token submit deliver ingest metrics demo ssda903_rules agreement_cin agreement_ssda903
 bench: $(call ready,bench)
 	@for b in $(BENCHMARKS); do echo "=== benchmarks/$$b.py"; $(BIN)/python -m benchmarks.$$b || exit 1; done
 

@@ -15,8 +15,12 @@ their column's definition, is rejected alone (``Rejected`` with one fault per fa
 903 rule id the fault is, else ``ssda903.*``). Text that is not UTF-8, a CSV syntax fault or a line over
 1 MiB refuses the file. A cell starting ``= + - @`` is plain data (escaped on output).
 
-Rules. The DfE SSDA903 validation rules (``adapters.ssda903_rules``) need a whole return at once, across
-its tables; this streaming reader does not run them yet (docs/ssda903-rules.md).
+Rules. The DfE SSDA903 validation rules (``adapters.ssda903_rules``) compare a child's rows across tables,
+so every row kept is spooled to a temporary SQLite file (``adapters.ssda903_rules.spool``) and, once the
+return is read, the rules run child by child in batches and give one ``Finding`` per breach, after the
+records (memory stays flat). ``parse`` reads one table (its own rules only: a rule reading a table not
+given is skipped) or one XML return (every table); ``parse_return`` reads the tables of one return given as
+separate streams. The catalogue is the collection year's (2024 or 2025), else the latest shipped.
 
 XML. One ``EXPSSDA903`` document, read with lxml ``iterparse`` under the secure settings; a DOCTYPE (so any
 entity declaration or external DTD), a processing instruction, a wrong root or a syntax fault (a truncated
@@ -45,7 +49,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib.resources import files
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lxml import etree
 
@@ -64,10 +68,17 @@ from adapters.base import (
 from schemas import error_codes as codes
 from schemas.ssda903 import ROW_NOT_CARRIED, TABLES, integer_bounds
 
+if TYPE_CHECKING:  # the rules import this module's code lists
+    from adapters.ssda903_rules.spool import Spool
+
 XSD_PATH = files("schemas").joinpath("xsd/ssda903/CLA_EXPSSDA903_2021_v3.3.0.xsd")
 ROOT = "EXPSSDA903"
 MAX_LINE = 1 << 20
 SNIFF = 512
+#: the key of a row's number in the rows given to the rules (``adapters.ssda903_rules.ROW``)
+ROW = "_row"
+#: the key of a rejected row's fault codes in the rows given to the rules
+FAULTS = "_faults"
 
 #: table -> (record kind, column -> canonical field) for the tables with a kind of their own
 KINDS: dict[str, tuple[str, dict[str, str]]] = {
@@ -196,8 +207,14 @@ def check_row(
     year: int | None,
     position: Position,
     cell_position: Callable[[str], Position],
+    spool: Spool | None = None,
 ) -> Iterator[Record | Rejected]:
-    """The record of one row of ``table`` (only the columns given), or its rejection (each faulty cell)."""
+    """The record of one row of ``table`` (only the columns given), or its rejection (each faulty cell).
+
+    Every row with a child id is also written to ``spool`` for the return's rules (every column, its
+    ``_row``): a rejected row too, as DfE's tool reads it (a faulty cell as its text, an integer's as blank),
+    with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
+    """
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
     faults = []
@@ -207,6 +224,9 @@ def check_row(
         except CellFault as fault:
             code = definitions[name].rule or f"ssda903.{fault.kind}"
             faults.append(RecordError(cell_position(name), code, fault.message))
+            clean[name] = None if definitions[name].type == "integer" else raw.strip() or None
+    if spool is not None and clean.get("CHILD") is not None:
+        spool.add(table, {**clean, ROW: position.row, FAULTS: [fault.code for fault in faults]})
     if faults:
         yield Rejected(position, tuple(faults))
     else:
@@ -235,19 +255,52 @@ class Ssda903Adapter(Adapter):
     default_for = ("text/csv",)
     inbound = True
 
-    def __init__(self, places: Places, collection_year: int | None = None) -> None:
+    def __init__(self, places: Places, collection_year: int | None = None, *, rules: bool = True) -> None:
         super().__init__(places)
         self.collection_year = collection_year
+        self.rules = rules
+
+    @property
+    def rule_year(self) -> int:
+        """The catalogue the rules run with: the collection year's, else the nearest shipped (the latest)."""
+        from adapters.ssda903_rules import YEARS
+
+        wanted = self.collection_year or max(YEARS)
+        return min(max(wanted, min(YEARS)), max(YEARS))
 
     def parse(self, stream: BinaryIO) -> Iterator[Item]:
-        head = stream.read(SNIFF)
-        whole = rewound(head, stream)
-        items = self.parse_xml(whole) if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" else None
-        yield from items if items is not None else self.parse_csv(whole)
+        """One table (CSV) or a whole return (XML): its records, then the findings of its rules."""
+        yield from self.parse_return([stream])
+
+    def parse_return(self, streams: Iterable[BinaryIO]) -> Iterator[Item]:
+        """The tables of one return, each a stream: every table's records, then the return's findings.
+
+        The rules run once every stream is read, on the tables given (a rule reading a table not given is
+        skipped: one table alone runs its own rules); an XML stream gives every table.
+        """
+        from adapters.ssda903_rules.spool import Spool
+
+        spool = Spool() if self.rules else None
+        try:
+            for stream in streams:
+                head = stream.read(SNIFF)
+                whole = rewound(head, stream)
+                if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+                    if spool is not None:
+                        for table in TABLES:
+                            spool.table(table)
+                    yield from self.parse_xml(whole, spool)
+                else:
+                    yield from self.parse_csv(whole, spool)
+            if spool is not None:
+                yield from spool.findings(self.rule_year)
+        finally:
+            if spool is not None:
+                spool.close()
 
     # CSV
 
-    def parse_csv(self, stream: BinaryIO) -> Iterator[Item]:
+    def parse_csv(self, stream: BinaryIO, spool: Spool | None = None) -> Iterator[Item]:
         """The rows of one table."""
         row_number = 0  # the last row read: a fault while reading is in the next one
         try:
@@ -265,6 +318,8 @@ class Ssda903Adapter(Adapter):
                     f"the column(s) {', '.join(extra)} are not part of the {table} table and were ignored",
                 )
             row_number = 1
+            if spool is not None:
+                spool.table(table)
             width = len(header)
             for row_number, cells in enumerate(rows, start=2):
                 if not any(cell.strip() for cell in cells):
@@ -283,6 +338,7 @@ class Ssda903Adapter(Adapter):
                     self.collection_year,
                     Position(row=row_number),
                     lambda column, row=row_number: Position(row=row, column=column),
+                    spool,
                 )
         except UnicodeDecodeError:
             raise FormatError(
@@ -327,7 +383,7 @@ class Ssda903Adapter(Adapter):
 
     # XML
 
-    def parse_xml(self, stream: BinaryIO) -> Iterator[Item]:
+    def parse_xml(self, stream: BinaryIO, spool: Spool | None = None) -> Iterator[Item]:
         events = etree.iterparse(
             stream,
             events=("start", "end", "pi"),
@@ -359,7 +415,7 @@ class Ssda903Adapter(Adapter):
                         )
                 elif event == "end" and element.getparent() is root:
                     children += 1
-                    yield from self.child(element, children)
+                    yield from self.child(element, children, spool)
         except etree.XMLSyntaxError as error:
             raise FormatError(
                 codes.XML_SYNTAX, "the XML is not well-formed or is truncated", Position(line=error.lineno)
@@ -372,7 +428,7 @@ class Ssda903Adapter(Adapter):
             )
 
     def child(
-        self, element: etree._Element, index: int
+        self, element: etree._Element, index: int, spool: Spool | None = None
     ) -> Iterator[Record | Rejected]:
         """The records of one CHILD, detached from the document (freeing it) and validated on its own."""
         xpath = f"/{ROOT}/{element.tag}[{index}]"
@@ -408,7 +464,7 @@ class Ssda903Adapter(Adapter):
         for number, episode in enumerate(element.iterfind("EPISODE"), start=1):
             rows.append(("episodes", episode, f"{xpath}/EPISODE[{number}]", ROW_NOT_CARRIED))
         for table, group, where, skip in rows:
-            yield from self.xml_row(table, group, where, child_id, skip)
+            yield from self.xml_row(table, group, where, child_id, skip, spool)
 
     def xml_row(
         self,
@@ -417,6 +473,7 @@ class Ssda903Adapter(Adapter):
         xpath: str,
         child_id: str,
         skip: frozenset[str],
+        spool: Spool | None = None,
     ) -> Iterator[Record | Rejected]:
         """One table row from the cells under ``group`` (an absent optional element is a blank cell)."""
         cells = {
@@ -431,7 +488,12 @@ class Ssda903Adapter(Adapter):
             return Position(line=(group if cell is None else cell).sourceline, xpath=f"{xpath}/{tag}")
 
         yield from check_row(
-            table, values, self.collection_year, Position(line=group.sourceline, xpath=xpath), cell_position
+            table,
+            values,
+            self.collection_year,
+            Position(line=group.sourceline, xpath=xpath),
+            cell_position,
+            spool,
         )
 
 

@@ -33,7 +33,7 @@ from adapters.ssda903_rules import (  # noqa: F401 - importing a rule module reg
     linked,
     small_tables,
 )
-from adapters.ssda903_rules.engine import CATALOGUE_FILES, ROW, RULES, Return, catalogue, run_rules
+from adapters.ssda903_rules.engine import CATALOGUE_FILES, FAULTS, ROW, RULES, Return, catalogue, run_rules
 
 __all__ = ["ROW", "RULES", "UNAVAILABLE", "YEARS", "catalogue", "run"]
 
@@ -84,6 +84,8 @@ def run(
 
 def findings(ret: Return, year: int) -> Iterator[Finding]:
     for entry, (row, column) in run_rules(ret, year):
+        if entry.id in row.get(FAULTS, ()):  # the row was rejected for it already
+            continue
         yield Finding(
             code=f"ssda903.{entry.id}",
             severity=entry.severity,

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 #: the key of a row's number (as a spreadsheet shows it; the header is row 1) in every row given to ``run``
 ROW = "_row"
+#: the key of the rule ids a row was rejected for by the reader (its findings leave them out)
+FAULTS = "_faults"
 
 #: catalogue file per collection year, the year being the one in which the collection ends on 31 March
 CATALOGUE_FILES = {2024: "903_2023_24_rule_info.csv", 2025: "903_2024_25_rule_info.csv"}
@@ -184,8 +186,16 @@ def age(dob: date | None, on: date) -> int | None:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
+class TableAbsent(LookupError):
+    """A rule read a table the return was not given: the rule does not run (DfE's tool skips it too)."""
+
+
 class Return:
-    """One SSDA903 return: every table's rows normalised, and indexed by child once."""
+    """One SSDA903 return: every table's rows normalised, and indexed by child once.
+
+    Only the tables given are read; a rule reading another raises ``TableAbsent`` and is skipped, so one
+    table sent alone runs that table's rules only.
+    """
 
     def __init__(
         self, tables: Mapping[str, Sequence[Mapping[str, Any]]], year: int, previous: Return | None = None
@@ -194,25 +204,27 @@ class Return:
         self.start = date(year - 1, 4, 1)
         self.end = date(year, 3, 31)
         self.previous = previous
-        self.tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+        self.tables: dict[str, list[dict[str, Any]]] = {}
         for name, rows in tables.items():
             table = ALIASES.get(name, name)
-            if table not in self.tables:
+            if table not in TABLES:
                 raise ValueError(f"{name} is not an SSDA903 table")
-            self.tables[table].extend(normalised(row) for row in rows)
+            self.tables.setdefault(table, []).extend(normalised(row) for row in rows)
         self._by_child: dict[str, dict[Any, list[dict[str, Any]]]] = {}
 
     def rows(self, table: str) -> list[dict[str, Any]]:
+        if table not in self.tables:
+            raise TableAbsent(table)
         return self.tables[table]
 
     def has(self, table: str) -> bool:
-        return bool(self.tables[table])
+        return bool(self.tables.get(table))
 
     def by_child(self, table: str) -> dict[Any, list[dict[str, Any]]]:
         """The rows of ``table`` per child, in file order (episodes: by start date, undated last)."""
         if table not in self._by_child:
             index: dict[Any, list[dict[str, Any]]] = {}
-            for row in self.tables[table]:
+            for row in self.rows(table):
                 index.setdefault(row.get("CHILD"), []).append(row)
             if table == "episodes":
                 for rows in index.values():
@@ -243,7 +255,7 @@ class Return:
     @cached_property
     def uasc_children(self) -> frozenset[Any]:
         """Children with a row in the uasc table (the CSV return's only sign of UASC status)."""
-        return frozenset(child for child in self.by_child("uasc"))
+        return frozenset(self.by_child("uasc")) if "uasc" in self.tables else frozenset()
 
     def pairs(self, table: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Each episode-like row with the next one of the same child (episodes in start order)."""
@@ -284,5 +296,9 @@ def run_rules(ret: Return, year: int) -> Iterator[tuple[Entry, Hit]]:
         registered = RULES.get(code)
         if registered is None or (registered.previous and ret.previous is None):
             continue
-        for hit in registered.check(ret):
+        try:
+            hits = list(registered.check(ret))
+        except TableAbsent:
+            continue
+        for hit in hits:
             yield entry, hit

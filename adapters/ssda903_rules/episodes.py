@@ -14,6 +14,7 @@ from adapters.ssda903_rules.common import (
     RESPITE,
     TEMPORARY,
     code_rule,
+    codes,
     date_rule,
 )
 from adapters.ssda903_rules.engine import Hit, Return, add_years, age, day, rule
@@ -24,7 +25,6 @@ for _code, _column, _required in (
     ("145", "CIN", True),
     ("146", "PLACE", True),
     ("149", "REC", False),
-    ("178", "PLACE_PROVIDER", False),
     ("1009", "REASON_PLACE_CHANGE", False),
 ):
     code_rule(_code, "episodes", _column, required=_required)
@@ -59,6 +59,25 @@ def lasted_over(code_column: str, codes: frozenset[str], limit: int):
     return lambda ret: each(
         ret, lambda row: row.get(code_column) in codes and (days(row) or 0) > limit, "DEC"
     )
+
+
+def status_lasted_over(ret: Return, status: str, limit: int) -> Iterator[Hit]:
+    """Every episode of a legal status held for more than ``limit`` days: the status lasts across episodes
+    that follow one another the same day with it (a change of placement does not end it), and one still
+    held lasts at least to the collection's end."""
+    for _, rows in ret.children("episodes"):
+        run: list = []
+        for row, after in zip(rows, [*rows[1:], None], strict=True):
+            if row.get("LS") != status or day(row.get("DECOM")) is None:
+                continue
+            run.append(row)
+            end = day(row.get("DEC"))
+            follows = after is not None and after.get("LS") == status and day(after.get("DECOM")) == end
+            if end is not None and follows:
+                continue
+            if ((end or ret.end) - day(run[0]["DECOM"])).days > limit:
+                yield from (Hit(held, "DEC") for held in run)
+            run = []
 
 
 def younger(ret: Return, places: frozenset[str], years: int):
@@ -176,11 +195,13 @@ def place_change_reason_required(ret: Return) -> Iterator[Hit]:
 
 @rule("226")
 def place_change_reason_not_required(ret: Return) -> Iterator[Hit]:
-    yield from each(
-        ret,
-        lambda row: row.get("PLACE") in TEMPORARY and row.get("REASON_PLACE_CHANGE") is not None,
-        "REASON_PLACE_CHANGE",
-    )
+    """DfE: for a temporary placement the reason for placement change is blank in the episode and in the
+    one before it (a temporary placement is no change of the child's placement)."""
+    for _, rows in ret.children("episodes"):
+        for before, row in zip([None, *rows], rows, strict=False):
+            reasons = [row.get("REASON_PLACE_CHANGE"), before and before.get("REASON_PLACE_CHANGE")]
+            if row.get("PLACE") in TEMPORARY and any(reason is not None for reason in reasons):
+                yield Hit(row, "REASON_PLACE_CHANGE")
 
 
 @rule("302")
@@ -266,7 +287,7 @@ for _code, _ls, _limit in (
     ("363", "L3", 7),
     ("365", "V3", 17),
 ):
-    rule(_code)(lasted_over("LS", frozenset({_ls}), _limit))
+    rule(_code)(lambda ret, ls=_ls, limit=_limit: status_lasted_over(ret, ls, limit))
 
 for _code, _place, _limit in (("375", "T1", 42), ("376", "T3", 21), ("379", "T4", 7)):
     rule(_code)(lasted_over("PLACE", frozenset({_place}), _limit))
@@ -301,17 +322,20 @@ def pace_over_21_days(ret: Return) -> Iterator[Hit]:
 
 @rule("366")
 def respite_placement_change(ret: Return) -> Iterator[Hit]:
-    yield from each(ret, lambda row: row.get("LS") == "V3" and row.get("RNE") == "P", "RNE")
+    # DfE: a respite episode starts its own break (RNE S); any other reason is a change within one
+    yield from each(ret, lambda row: row.get("LS") == "V3" and row.get("RNE") not in (None, "S"), "RNE")
 
 
 @rule("367")
 def respite_over_75_days(ret: Return) -> Iterator[Hit]:
     for _, rows in ret.children("episodes"):
         respite = [row for row in rows if row.get("LS") == "V3" and day(row.get("DECOM"))]
-        total = sum(
+        # the days of each break within the collection year (none for a break outside it)
+        within = (
             (min(day(row.get("DEC")) or ret.end, ret.end) - max(day(row.get("DECOM")), ret.start)).days
             for row in respite
         )
+        total = sum(max(0, days) for days in within)
         if total > 75:
             yield from (Hit(row, "DEC") for row in respite)
 
@@ -335,7 +359,10 @@ def parents_under_section_20(ret: Return) -> Iterator[Hit]:
 
 @rule("380")
 def care_starts_temporary(ret: Return) -> Iterator[Hit]:
-    yield from each(ret, lambda row: row.get("RNE") in ("S", "B") and row.get("PLACE") in TEMPORARY, "PLACE")
+    # DfE: a placement of T0-T4 may follow a change of placement only (P, B), never open a period of care
+    yield from each(
+        ret, lambda row: row.get("RNE") not in (None, "P", "B") and row.get("PLACE") in TEMPORARY, "PLACE"
+    )
 
 
 @rule("381")
@@ -354,7 +381,9 @@ def respite_temporary(ret: Return) -> Iterator[Hit]:
 def temporary_returns(ret: Return) -> Iterator[Hit]:
     for _, rows in ret.children("episodes"):
         for before, row, after in zip(rows, rows[1:], rows[2:], strict=False):
-            if row.get("PLACE") in TEMPORARY and before.get("PLACE") != after.get("PLACE"):
+            # the return is a change of placement only (RNE P) back to the placement before
+            back = after.get("RNE") == "P" and before.get("PLACE") == after.get("PLACE")
+            if row.get("PLACE") in TEMPORARY and not back:
                 yield Hit(row, "PLACE")
 
 
@@ -388,12 +417,30 @@ rule("407")(ceased_at_age(frozenset({"E45", "E46", "E47", "E48"}), lambda a: a >
 rule("460")(ceased_at_age(frozenset({"E17"}), lambda a: a < 18))
 
 
+@rule("178")
+def placement_provider(ret: Return) -> Iterator[Hit]:
+    """DfE: a provider given must be a valid code, and none is given for a placement of T0-T4 or Z1."""
+    valid = codes("episodes", "PLACE_PROVIDER", ret.year)
+    yield from each(
+        ret,
+        lambda row: row.get("PLACE_PROVIDER") is not None
+        and (row["PLACE_PROVIDER"] not in valid or row.get("PLACE") in TEMPORARY | {"Z1"}),
+        "PLACE_PROVIDER",
+    )
+
+
 @rule("388")
 def no_continuation(ret: Return) -> Iterator[Hit]:
+    """DfE's three cases: an X1 episode without one starting the day it ends; an episode ending with
+    another reason although the next starts that day (the child stays looked after: X1 is due); the
+    child's last episode ending X1."""
     for _, rows in ret.children("episodes"):
         for row, after in zip(rows, [*rows[1:], None], strict=True):
-            ended = row.get("REC") == "X1" and row.get("DEC") is not None
-            if ended and (after is None or day(after.get("DECOM")) != day(row.get("DEC"))):
+            end, reason = day(row.get("DEC")), row.get("REC")
+            if end is None or reason is None:
+                continue
+            continues = after is not None and day(after.get("DECOM")) == end
+            if (reason == "X1") != continues:
                 yield Hit(row, "REC")
 
 

@@ -52,6 +52,11 @@ def adopted_in_year(ret: Return, child) -> Row | None:
     )
 
 
+def starts(ret: Return, child) -> Iterator[date]:
+    """The start dates of the child's episodes (undated ones left out)."""
+    return (start for row in ret.of("episodes", child) if (start := day(row.get("DECOM"))) is not None)
+
+
 def rows_where(table: str, column: str, test: Callable[[Return, Row], bool]):
     """A check: a hit on ``column`` of every row of ``table`` for which ``test(ret, row)`` holds."""
     return lambda ret: (Hit(row, column) for row in ret.rows(table) if test(ret, row))
@@ -543,9 +548,10 @@ rule("634")(
         "previous_permanence",
         "PREV_PERM",
         lambda ret, row: (
+            # DfE: then at least one episode starts on or after 1 April 2016 (a later episode is enough)
             given(row, "PREV_PERM", "LA_PERM", "DATE_PERM")
-            and bool(episodes := ret.of("episodes", row["CHILD"]))
-            and (day(episodes[0].get("DECOM")) or date.max) < PERMANENCE_FROM
+            and (latest := max(starts(ret, row["CHILD"]), default=None)) is not None
+            and latest < PERMANENCE_FROM
         ),
     )
 )

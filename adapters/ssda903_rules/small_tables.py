@@ -183,7 +183,13 @@ def oc2_age(test: Callable[[int | None, int | None], bool], column: str, *needs:
     return check
 
 
-rule("157")(oc2_age(lambda first, last: first >= 4 and last <= 16, "SDQ_REASON", "SDQ_REASON"))
+rule("157")(
+    lambda ret: (
+        hit
+        for hit in oc2_age(lambda first, last: first >= 4 and last <= 16, "SDQ_REASON", "SDQ_REASON")(ret)
+        if hit.row.get("SDQ_REASON") == "SDQ1"  # DfE names the reason: SDQ1 (no score for the child's age)
+    )
+)
 rule("188")(oc2_age(lambda first, last: last < 4, "SDQ_SCORE", "SDQ_SCORE", "SDQ_REASON"))
 rule("189")(oc2_age(lambda first, last: first >= 17, "SDQ_SCORE", "SDQ_SCORE", "SDQ_REASON"))
 rule("542")(oc2_age(lambda first, last: last < 10, "CONVICTED", "CONVICTED"))

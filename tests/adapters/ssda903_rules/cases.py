@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from adapters.ssda903_rules import run
+from adapters.ssda903_rules.engine import TABLES
 
 YEAR = 2025  # the 2024-25 collection: 1 April 2024 to 31 March 2025
 
@@ -78,9 +79,10 @@ class Case:
 
 
 def numbered(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The case's return with its rows numbered; every table it does not name is given empty."""
     return {
-        name: [{**r, "_row": r.get("_row", n)} for n, r in enumerate(rows, start=2)]
-        for name, rows in tables.items()
+        name: [{**r, "_row": r.get("_row", n)} for n, r in enumerate(tables.get(name, ()), start=2)]
+        for name in TABLES
     }
 
 

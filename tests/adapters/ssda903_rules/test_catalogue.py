@@ -72,8 +72,17 @@ def test_a_finding_carries_the_rule_the_child_the_cell_and_dfe_wording():
 
 
 def test_the_warning_rule_is_a_query():
-    found = [f for f in run({"header": [{**header("C7"), "_row": 2}]}, year=2025) if f.code == "ssda903.EPI"]
+    tables = {"header": [{**header("C7"), "_row": 2}], "episodes": []}
+    found = [f for f in run(tables, year=2025) if f.code == "ssda903.EPI"]
     assert [(f.severity, f.record, f.position.row) for f in found] == [("query", "C7", 2)]
+
+
+def test_a_rule_reading_a_table_not_given_does_not_run():
+    """EPI (a header row without episodes) reads the episodes table: a table sent alone runs its own rules."""
+    alone = {"header": [{**header("C7", SEX="Q"), "_row": 2}]}
+    codes = {f.code for f in run(alone, year=2025)}
+    assert "ssda903.EPI" not in codes
+    assert "ssda903.101" in codes
 
 
 def test_iso_text_dates_and_the_adapters_table_names_are_read():

@@ -35,6 +35,8 @@ CASES = [
     *one("146", {"PLACE": "Q1"}, {"PLACE": "U1"}),
     *one("149", {"REC": "E99"}, {"REC": None}),
     *one("178", {"PLACE_PROVIDER": "PR9"}, {"PLACE_PROVIDER": "PR0"}),
+    # a provider given for a temporary placement or Z1, where DfE wants none
+    *one("178", {"PLACE": "T1", "PLACE_PROVIDER": "PR1"}, {"PLACE": "T1", "PLACE_PROVIDER": None}),
     *one("1009", {"REASON_PLACE_CHANGE": "NOPE"}, {"REASON_PLACE_CHANGE": None}),
     *one("141", {"decom": "31/02/2024"}, {"decom": "2024-02-01"}),
     *one("147", {"DEC": "not a date"}, {"DEC": None}),
@@ -116,6 +118,32 @@ CASES = [
     ),
     *one("378", {"PLACE": "P1", "LS": "V2"}, {"PLACE": "P1", "LS": "C2"}),
     *one("380", {"PLACE": "T0", "RNE": "S"}, {"PLACE": "T0", "RNE": "P"}),
+    # a legal status lasts across episodes following one another the same day, and while open to 31 March
+    *two(
+        "361",
+        {"LS": "L1", "decom": "2024-05-01", "DEC": "2024-05-03", "REC": "X1"},
+        {"LS": "L1", "decom": "2024-05-03", "DEC": "2024-05-05", "REC": "E13"},
+        {"LS": "L1", "decom": "2024-05-03", "DEC": "2024-05-04", "REC": "E13"},
+        0,
+    ),
+    *one("361", {"LS": "L1"}, {"LS": "L1", "DEC": "2024-05-04", "REC": "E13"}),
+    *one("366", {"LS": "V3", "RNE": "L"}, {"LS": "V3", "RNE": "S"}),
+    # the episode before a temporary placement gives no reason for placement change either
+    *two(
+        "226",
+        {"REASON_PLACE_CHANGE": "CARPL", "DEC": "2024-06-01", "REC": "X1"},
+        {"decom": "2024-06-01", "PLACE": "T1", "RNE": "P"},
+        {"decom": "2024-06-01", "PLACE": "U1", "RNE": "P"},
+    ),
+    # a break before the collection year adds no days (nor takes any away)
+    *two(
+        "367",
+        {"LS": "V3", "decom": "2023-01-01", "DEC": "2023-01-10", "REC": "E13"},
+        {"LS": "V3", "decom": "2024-05-01", "DEC": "2024-07-19", "REC": "E13"},
+        {"LS": "V3", "decom": "2024-05-01", "DEC": "2024-07-14", "REC": "E13"},
+        0,
+    ),
+    *one("380", {"PLACE": "T0", "RNE": "L"}, {"PLACE": "T0", "RNE": "B"}),
     *one(
         "381",
         {"PLACE": "T0", "DEC": "2024-06-01", "REC": "E13"},
@@ -134,6 +162,8 @@ CASES = [
     *one("407", {"DEC": "2028-01-01", "REC": "E45"}, {"DEC": "2027-12-31", "REC": "E45"}),
     *one("460", {"DEC": "2027-12-31", "REC": "E17"}, {"DEC": "2028-01-01", "REC": "E17"}),
     *one("388", {"DEC": "2024-06-01", "REC": "X1"}, {"DEC": "2024-06-01", "REC": "E13"}),
+    # an episode ending with another reason than X1 on the day the next starts (the child stays in care)
+    *two("388", {"DEC": "2024-06-01", "REC": "E13"}, {"decom": "2024-06-01"}, {"decom": "2024-06-02"}, 2),
     *one(
         "390",
         {"PLACE": "U1", "DEC": "2024-06-01", "REC": "E11"},
@@ -267,6 +297,25 @@ CASES = [c for c in CASES if not (c.rule == "370" or c.rule == "371")] + [
     Case("370", {"header": H, "episodes": [ep(PLACE="P2", decom="2026-01-01")]}, [], year=2024),
     Case("371", {"header": H, "episodes": [ep(PLACE="K3", decom="2025-12-31")]}, [("1", 2)]),
     Case("371", {"header": H, "episodes": [ep(PLACE="H5", decom="2026-01-01")]}, [], year=2024),
+]
+
+
+# the return from a temporary placement is a change of placement only (RNE P)
+CASES += [
+    Case(
+        "383",
+        {
+            "header": H,
+            "episodes": [
+                ep(decom="2024-04-02", DEC="2024-05-01", REC="X1", PLACE="U1"),
+                ep(decom="2024-05-01", DEC="2024-05-08", REC="X1", PLACE="T1", RNE="P"),
+                ep(decom="2024-05-08", PLACE="U1", RNE=rne),
+            ],
+        },
+        expected,
+        id=f"return-{rne}",
+    )
+    for rne, expected in (("L", [("1", 3)]), ("P", []))
 ]
 
 

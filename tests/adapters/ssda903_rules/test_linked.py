@@ -266,6 +266,14 @@ CASES = [
         {"episodes": [ep(decom="2016-03-31")], "previous_permanence": [tr(PREV_PERM="P1")]},
         {"episodes": [ep(decom="2016-04-01")], "previous_permanence": [tr(PREV_PERM="P1")]},
     ),
+    *case(  # a later episode from 1 April 2016 is enough, whenever the first started
+        "634",
+        {"episodes": [ep(decom="2015-05-01")], "previous_permanence": [tr(PREV_PERM="P1")]},
+        {
+            "episodes": [ep(decom="2015-05-01"), ep(decom="2016-05-01")],
+            "previous_permanence": [tr(PREV_PERM="P1")],
+        },
+    ),
     *case(
         "399",
         {"header": [hd(MOTHER="0")], "episodes": [ep(LS="V3")]},

@@ -99,6 +99,7 @@ CASES = [
     *one("544", "oc2", {"CONVICTED": "0"}, {"CONVICTED": "0", **OC2_FULL}),
     *one("547", "oc2", {"HEALTH_CHECK": "0"}, {"HEALTH_CHECK": "0", **OC2_FULL}),
     *one("157", "oc2", {"SDQ_REASON": "SDQ1"}, {"SDQ_REASON": "SDQ1"}, quiet_dob="2007-01-01"),
+    *one("157", "oc2", {"SDQ_REASON": "SDQ1"}, {"SDQ_REASON": "SDQ2"}),  # DfE names SDQ1 alone
     *one("188", "oc2", {"SDQ_SCORE": 5}, {"SDQ_SCORE": 5}, dob="2021-04-01", quiet_dob="2021-03-31"),
     *one(
         "189", "oc2", {"SDQ_REASON": "SDQ2"}, {"SDQ_REASON": "SDQ2"}, dob="2007-04-01", quiet_dob="2007-04-02"

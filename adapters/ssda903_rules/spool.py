@@ -1,0 +1,68 @@
+"""The rows of one SSDA903 return kept on disk until it is read whole, then run child by child.
+
+The rules compare a child's rows across tables, but the adapter reads a return row by row with flat memory.
+``Spool`` writes each row to a private temporary SQLite database (``sqlite3.connect("")``: on disk, deleted
+when closed; SQLite's page cache is bounded), then ``findings`` reads the rows back ordered by child and runs
+the rules on ``BATCH`` children at a time: memory holds one batch, whatever the size of the return. Every
+rule of the catalogue reads one child's rows at a time, so batching by child changes no finding.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from itertools import groupby
+from typing import Any
+
+from adapters.base import Finding
+from adapters.ssda903_rules import run
+
+#: children whose rows are run through the rules together
+BATCH = 250
+
+
+class Spool:
+    """Rows of one return by table, on disk; ``tables`` are the names of the tables the return gave."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("", check_same_thread=False)
+        self.db.execute("CREATE TABLE row (child TEXT NOT NULL, tbl TEXT NOT NULL, data TEXT NOT NULL)")
+        self.tables: set[str] = set()
+
+    def table(self, name: str) -> None:
+        """The return gives table ``name`` (even when it holds no row)."""
+        self.tables.add(name)
+
+    def add(self, table: str, row: Mapping[str, Any]) -> None:
+        self.tables.add(table)
+        self.db.execute(
+            "INSERT INTO row VALUES (?, ?, ?)", (str(row["CHILD"]), table, json.dumps(row, default=str))
+        )
+
+    def findings(self, year: int) -> Iterator[Finding]:
+        """Every finding of ``year``'s rules, batch by batch of children; the spool is closed at the end."""
+        try:
+            self.db.execute("CREATE INDEX row_child ON row (child)")
+            rows = self.db.execute("SELECT child, tbl, data FROM row ORDER BY child, rowid")
+            batch: dict[str, list[dict[str, Any]]] = {}
+            children = 0
+            for _child, group in groupby(rows, key=lambda row: row[0]):
+                for _, table, data in group:
+                    batch.setdefault(table, []).append(json.loads(data))
+                children += 1
+                if children == BATCH:
+                    yield from self.run(batch, year)
+                    batch, children = {}, 0
+            if children or not batch:
+                yield from self.run(batch, year)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def run(self, batch: dict[str, list[dict[str, Any]]], year: int) -> Iterator[Finding]:
+        tables = {name: batch.get(name, []) for name in self.tables}
+        if any(tables.values()):
+            yield from run(tables, year=year)

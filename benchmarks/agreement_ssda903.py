@@ -1,0 +1,202 @@
+"""The exchange's SSDA903 rules beside the peer validator (quality-lac-data-validator 1.0.3): findings, speed.
+
+The peer is installed into a throwaway virtual environment (``--peer-python`` reuses one): without its pins
+(numpy 1.17 and pandas 1.0 have no wheels for this Python) but with ``numpy<1.24`` and ``pandas<2``, under
+which it runs; its two reference-data packages (ONS LA list, postcode directory) are stood in by empty
+modules (``benchmarks/peer_ssda903.py``), so the postcode and Ofsted rules, which the exchange cannot run
+either (``adapters.ssda903_rules.UNAVAILABLE``), are left out.
+
+Returns, run as the 2023-24 collection by both:
+- **public**: the public fake return (header, episodes, reviews, oc2, previous_permanence) and the public
+  fake small tables (ad1, missing, oc3, uasc, placed_for_adoption) as a second return;
+- **generated**: the public fake return copied until it holds about 10,000 and 50,000 children, each
+  copy's child ids made distinct.
+
+Agreement: per rule both run, the (rule, child) pairs both report, only the peer reports and only the
+exchange reports (the exchange's pairs are its findings and the faults of the rows it rejects, which carry
+the DfE rule id). Speed: children per second through the SSDA903 adapter with every rule on, beside the
+peer (its reading and rules, same files) and beside the floor (the same adapter with the rules off);
+peak memory (RSS of a process reading the return) at both sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from adapters.base import Finding, Rejected
+from adapters.ssda903 import Ssda903Adapter
+from adapters.ssda903_rules import RULES, UNAVAILABLE, catalogue
+from benchmarks._harness import ROOT, report
+
+SAMPLES = ROOT / "tests" / "fixtures" / "ssda903" / "samples"
+LARGE = ("header", "episodes", "reviews", "oc2", "previous_permanence")
+SMALL = ("ad1", "missing", "oc3", "uasc", "placed_for_adoption")
+PEER = "quality-lac-data-validator==1.0.3"
+PEER_YEAR, YEAR = "2023/24", 2024
+SIZES = (10_000, 50_000)
+
+
+def peer_python(where: Path) -> Path:
+    venv.create(where, with_pip=True)
+    python = where / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "numpy<1.24", "pandas<2"], check=True)
+    subprocess.run([*pip, "--no-deps", PEER], check=True)
+    return python
+
+
+def run_peer(python: Path, files: list[Path], mode: str = "pairs") -> dict:
+    runner = str(ROOT / "benchmarks" / "peer_ssda903.py")
+    done = subprocess.run(
+        [str(python), "-P", runner, mode, PEER_YEAR, *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=files[0].parent,
+    )
+    return json.loads(done.stdout)
+
+
+def run_ours(files: list[Path], *, rules: bool = True) -> tuple[set[tuple[str, str]], float]:
+    """The (rule, child) pairs of the exchange's findings and rejections, and the seconds taken."""
+    rule_ids = set(catalogue(YEAR))
+    children: dict[int, str] = {}  # row -> child of the file being read (for a rejected row's faults)
+
+    def streams() -> Iterator:
+        for path in files:
+            with path.open(encoding="utf-8-sig", newline="") as source:
+                children.clear()
+                children.update(
+                    (number, row["CHILD"]) for number, row in enumerate(csv.DictReader(source), start=2)
+                )
+            with path.open("rb") as stream:
+                yield stream
+
+    pairs = set()
+    started = time.perf_counter()
+    for item in Ssda903Adapter(None, collection_year=YEAR, rules=rules).parse_return(streams()):
+        if isinstance(item, Finding) and item.code.startswith("ssda903."):
+            pairs.add((item.code.removeprefix("ssda903."), item.record))
+        elif isinstance(item, Rejected):
+            for fault in item.faults:
+                if fault.code in rule_ids:
+                    pairs.add((fault.code, children[fault.position.row]))
+    return pairs, time.perf_counter() - started
+
+
+def generated(folder: Path, copies: int) -> list[Path]:
+    """The public fake return ``copies`` times over, child ids suffixed per copy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in LARGE:
+        with (SAMPLES / "d2i_fake_large" / f"{name}.csv").open(encoding="utf-8-sig", newline="") as source:
+            rows = list(csv.reader(source))
+        path = folder / f"{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(rows[0])
+            for copy in range(copies):
+                writer.writerows([f"{row[0]}{copy:03d}", *row[1:]] for row in rows[1:])
+        paths.append(path)
+    return paths
+
+
+def children_in(files: list[Path]) -> int:
+    with files[0].open(encoding="utf-8-sig") as header:
+        return sum(1 for _ in header) - 1
+
+
+def compare(peer: dict, ours: set[tuple[str, str]]) -> Counter:
+    """Per-rule counts of pairs both / only the peer / only the exchange report, for the rules both run."""
+    compared = (set(peer["ran"]) & set(RULES) & set(catalogue(YEAR))) - set(UNAVAILABLE)
+    theirs = {(rule, child) for rule, child in peer["pairs"] if rule in compared}
+    mine = {(rule, child) for rule, child in ours if rule in compared}
+    counts: Counter = Counter()
+    for rule, _ in theirs & mine:
+        counts[rule, "both"] += 1
+    for rule, _ in theirs - mine:
+        counts[rule, "peer"] += 1
+    for rule, _ in mine - theirs:
+        counts[rule, "ours"] += 1
+    return counts
+
+
+def agreement(python: Path, folder: Path) -> None:
+    counts: Counter = Counter()
+    returns = {
+        "public fake return": [SAMPLES / "d2i_fake_large" / f"{name}.csv" for name in LARGE],
+        "public fake small tables": [SAMPLES / f"{name}.csv" for name in SMALL],
+        "generated (2 copies)": generated(folder / "agreement", 2),
+    }
+    for name, files in returns.items():
+        found = compare(run_peer(python, files), run_ours(files)[0])
+        print(f"{name}: {sum(found.values()):,} (rule, child) pairs")
+        counts += found
+    rules = sorted({rule for rule, _ in counts})
+    print(f"{'rule':>10} {'both':>7} {'only peer':>10} {'only ours':>10}")
+    for rule in rules:
+        both, peer, ours = (counts[rule, side] for side in ("both", "peer", "ours"))
+        if peer or ours:
+            print(f"{rule:>10} {both:>7} {peer:>10} {ours:>10}")
+    total = sum(counts.values())
+    both = sum(n for (_, side), n in counts.items() if side == "both")
+    agreeing = sum(1 for rule in rules if not counts[rule, "peer"] and not counts[rule, "ours"])
+    print(
+        f"agreement: {both:,} of {total:,} pairs ({100 * both / total:.1f} %) over {len(rules)} rules "
+        f"both run; {agreeing} rules agree on every pair"
+    )
+
+
+def peak_rss(files: list[Path]) -> int:
+    """The peak resident memory (KiB) of a fresh process reading ``files`` with every rule on."""
+    script = (
+        "import sys, resource; from pathlib import Path; from benchmarks.agreement_ssda903 import run_ours; "
+        "run_ours([Path(p) for p in sys.argv[1:]]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, files)], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    return int(done.stdout.split()[-1])
+
+
+def speed(python: Path, folder: Path) -> None:
+    per_copy = children_in([SAMPLES / "d2i_fake_large" / "header.csv"])
+    for size in SIZES:
+        files = generated(folder / str(size), max(1, round(size / per_copy)))
+        children = children_in(files)
+        ours = children / run_ours(files)[1]
+        floor = children / run_ours(files, rules=False)[1]
+        peer = children / run_peer(python, files, "time")["seconds"]
+        report(f"SSDA903 every rule, {children:,} children", ours, "children/s", "peer", peer)
+        report(f"SSDA903 every rule, {children:,} children", ours, "children/s", "floor: rules off", floor)
+        print(f"peak memory, {children:,} children: {peak_rss(files) / 1024:,.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--peer-python", type=Path, help="a Python with the peer installed (else a new venv)")
+    parser.add_argument("--skip-speed", action="store_true")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        python = options.peer_python or peer_python(folder / "peer")
+        agreement(python, folder)
+        if not options.skip_speed:
+            speed(python, folder)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"benchmark process peak memory: {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
