@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from joserfc import jws
@@ -82,7 +83,7 @@ def canonical(event_fields: dict[str, Any]) -> bytes:
     return json.dumps(event_fields, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
+def _hashed_fields(row: AuditEvent | SimpleNamespace) -> dict[str, Any]:
     fields = {
         "seq": row.seq,
         "id": str(row.id),
@@ -102,11 +103,8 @@ def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
     return fields
 
 
-def event_hash(row: AuditEvent) -> str:
+def event_hash(row: AuditEvent | SimpleNamespace) -> str:
     return hashlib.sha256(canonical(_hashed_fields(row))).hexdigest()
-
-
-_COLUMNS = [c.key for c in AuditEvent.__table__.columns]
 
 
 def _append_pending(session: Session) -> None:
@@ -121,14 +119,16 @@ def _append_pending(session: Session) -> None:
     events, resources = [], []
     for item in pending:
         seq += 1
-        row = AuditEvent(seq=seq, prev_hash=prev, hash="", **{**item, "id": uuid.UUID(item["id"])})
+        row = SimpleNamespace(**item, seq=seq, prev_hash=prev)  # hashed as the stored row will be
         row.hash = prev = event_hash(row)
-        events.append({column: getattr(row, column) for column in _COLUMNS})
+        events.append({**vars(row), "id": uuid.UUID(item["id"])})
         resources += [{"event_seq": seq, "resource_id": rid} for rid in dict.fromkeys(item["resource_ids"])]
-    # Core inserts: the chain sits on every audited commit, so it skips the ORM's unit of work
-    session.execute(insert(AuditEvent), events)
+    # Core inserts on the session's connection: the chain sits on every audited commit, so it skips the
+    # ORM (its unit of work and its bulk-insert path) altogether
+    connection = session.connection()
+    connection.execute(insert(AuditEvent.__table__), events)
     if resources:
-        session.execute(insert(AuditResource), resources)
+        connection.execute(insert(AuditResource.__table__), resources)
 
 
 def _drop_pending(session: Session) -> None:

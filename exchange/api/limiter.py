@@ -63,5 +63,13 @@ def _default_limit() -> str:
     return current_app.config["EXCHANGE_SETTINGS"].rate_limit
 
 
-# limits are read from the current app on every request: one Limiter serves every app the process builds
-limiter = Limiter(key_func=_rate_key, default_limits=[_default_limit], headers_enabled=True)
+def retry_after() -> int:
+    """Seconds until the limit this request broke lets the caller in again (for a 429's ``Retry-After``)."""
+    breached = limiter.current_limit
+    return max(1, int(breached.reset_at - time.time())) if breached else 1
+
+
+# limits are read from the current app on every request: one Limiter serves every app the process builds.
+# No X-RateLimit-* headers: each would cost every request another round trip to the counters' storage;
+# a 429 still says when to come back (``Retry-After``, set where the problem is answered)
+limiter = Limiter(key_func=_rate_key, default_limits=[_default_limit], headers_enabled=False)

@@ -6,6 +6,7 @@ bodies and answers are documented here for /openapi.json only: the schemas below
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, g, json, request
@@ -14,7 +15,7 @@ from marshmallow import Schema, fields
 from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
 from exchange.api.limiter import address_key, limiter
-from exchange.api.oauth_server import authorization_server
+from exchange.api.oauth_server import authorization_server, spend_again
 from exchange.api.problems import problem_response
 from exchange.api.protect import failure_counter, public
 from exchange.auth import dpop, keys
@@ -159,24 +160,38 @@ def _oauth_problem(status: int, error: str, description: str) -> Problem:
     return problem
 
 
-def _as_problem(response: Response, action: str) -> Response:
-    """Authlib's RFC 6749 error body, kept as members of an RFC 9457 problem; success passes through."""
+def _respond(endpoint: Callable[[], Response], action: str) -> Response:
+    """Authlib's answer, committed (with the client assertion it spent); an error as an RFC 9457 problem
+    keeping RFC 6749's members, after a rollback that keeps the assertion spent."""
+    try:
+        response = endpoint()
+    except Exception:
+        _spent_after_rollback()
+        raise
     if response.status_code < 400:
+        db.session.commit()
         return response
     body: dict[str, Any] = json.loads(response.get_data() or b"{}")
     error = str(body.get("error", "invalid_request"))
     problem = _oauth_problem(response.status_code, error, body.get("error_description", ""))
-    db.session.rollback()
+    _spent_after_rollback(commit=False)
     if response.status_code != 401 or failure_counter().audited_in_full(request.remote_addr):
         audit.record(
             action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error}
         )
-        db.session.commit()
+    db.session.commit()
     out = problem_response(problem)
     for name in ("WWW-Authenticate", "Cache-Control", "Pragma"):
         if name in response.headers:
             out.headers[name] = response.headers[name]
     return out
+
+
+def _spent_after_rollback(commit: bool = True) -> None:
+    db.session.rollback()
+    spend_again(db.session())
+    if commit:
+        db.session.commit()
 
 
 @bp.post("/oauth/token")
@@ -214,7 +229,7 @@ def token() -> Response:
             audit.record("auth.token_denied", "failure", detail={"error": "invalid_dpop_proof"})
             db.session.commit()
             return problem_response(_oauth_problem(400, "invalid_dpop_proof", f"{error.reason}."))
-    return _as_problem(authorization_server.create_token_response(), "auth.token_denied")
+    return _respond(authorization_server.create_token_response, "auth.token_denied")
 
 
 @bp.post("/oauth/introspect")
@@ -225,8 +240,8 @@ def token() -> Response:
 @public
 def introspect() -> Response:
     """Whether one of the client's own tokens is active, and its claims (RFC 7662)."""
-    return _as_problem(
-        authorization_server.create_endpoint_response("introspection"), "auth.introspect_denied"
+    return _respond(
+        lambda: authorization_server.create_endpoint_response("introspection"), "auth.introspect_denied"
     )
 
 
@@ -238,7 +253,9 @@ def introspect() -> Response:
 @public
 def revoke() -> Response:
     """Revoke one of the client's own tokens (RFC 7009); it is refused everywhere from then on."""
-    return _as_problem(authorization_server.create_endpoint_response("revocation"), "auth.revoke_denied")
+    return _respond(
+        lambda: authorization_server.create_endpoint_response("revocation"), "auth.revoke_denied"
+    )
 
 
 @bp.get("/oauth/jwks")

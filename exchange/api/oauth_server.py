@@ -4,8 +4,8 @@
 - ``private_key_jwt`` (RFC 7523): an ES256 assertion signed with a key of the client's registered JWK set;
   ``iat`` is required and the assertion is accepted for at most ``assertion_max_lifetime`` seconds after it
   (whatever longer ``exp`` a client library puts in it), and its ``jti`` is spent in the database (a
-  primary key) and committed as soon as the assertion authenticates, so a replay fails in every process,
-  even when the request it came with then failed.
+  primary key) as soon as the assertion authenticates, committed with the token's audit event, or after
+  the rollback of a request that then failed (``spend_again``), so a replay fails in every process.
 
 A DPoP proof (``exchange.auth.dpop``) sent with the token request binds the token to its key.
 
@@ -34,7 +34,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from exchange import audit
-from exchange.auth import tokens
+from exchange.auth import binding, tokens
 from exchange.auth.binding import credential_digest
 from exchange.db import db, upsert
 from exchange.models import OAuthClient, UsedAssertion
@@ -51,9 +51,10 @@ def _settings() -> Any:
 
 
 def query_client(client_id: str) -> OAuthClient | None:
+    """The registered client, from the register kept at most ``binding.TTL`` seconds (``ClientRegister``)."""
     if not isinstance(client_id, str) or len(client_id) > 64:
         return None
-    client = db.session.get(OAuthClient, client_id)
+    client = current_app.extensions[binding.EXTENSION].client(db.session(), client_id)
     if client is not None:
         g.oauth_client_id = client.client_id
     return client
@@ -126,14 +127,28 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         expires = datetime.fromtimestamp(
             claims["iat"] + _settings().assertion_max_lifetime + self.leeway, UTC
         )
-        table = UsedAssertion.__table__
-        statement = upsert(db.session(), table).values(client_id=claims["sub"], jti=jti, expires_at=expires)
-        # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
-        fresh = db.session.execute(statement.on_conflict_do_nothing().returning(table.c.jti)).first()
-        if fresh is None:
+        spent = {"client_id": claims["sub"], "jti": jti, "expires_at": expires}
+        if not _spend(db.session(), spent):
             return False
-        db.session.commit()  # spent now: a request that fails after this cannot be tried with it again
+        # committed with the token's audit event; a request that fails after this spends it again
+        # (``spend_again``), so that it cannot be tried with it a second time
+        g.spent_assertion = spent
         return True
+
+
+def _spend(session: Any, spent: dict[str, Any]) -> bool:
+    """Insert the assertion's ``jti`` unless it is there already: whether it was fresh."""
+    table = UsedAssertion.__table__
+    # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
+    statement = upsert(session, table).on_conflict_do_nothing().returning(table.c.jti)
+    return session.connection().execute(statement, spent).first() is not None
+
+
+def spend_again(session: Any) -> None:
+    """After a rollback: spend again the assertion this request authenticated with, if it did."""
+    spent = g.pop("spent_assertion", None)
+    if spent is not None:
+        _spend(session, spent)
 
 
 class InvalidDpopProofError(OAuth2Error):
@@ -174,7 +189,8 @@ def generate_token(
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
-    """Tokens are self-contained JWTs: nothing to store but the audit event (and the spent ``jti``)."""
+    """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, in one
+    commit."""
     client = request.client
     audit.record(
         "auth.token_issued",

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import structlog
 from flask import Flask, Response, g, json, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from exchange import audit
 from exchange.api.access import audited_id
+from exchange.api.limiter import retry_after
 from exchange.api.protect import failure_counter
 from exchange.db import db
 from exchange.errors import (
@@ -96,7 +98,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
-        return _problem(_from_http_exception(error))
+        problem = _from_http_exception(error)
+        if isinstance(error, RateLimitExceeded):
+            problem.headers["Retry-After"] = str(retry_after())
+        return _problem(problem)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

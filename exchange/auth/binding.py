@@ -3,6 +3,8 @@
 The register answers from a per-process cache kept at most ``TTL`` seconds (and forgotten at once, in the
 process that changes a client), so a revoked client, a rotated credential, a token whose ``org`` or scopes
 are not its client's, and a token of a client that does not exist all stop within ``TTL`` everywhere.
+The token endpoint authenticates clients from the same register (``ClientRegister.client``), so a revoked
+or rotated client gets no new token after ``TTL`` seconds at most either.
 A DPoP-bound token (``cnf.jkt``) is accepted only with a fresh proof of its key (``exchange.auth.dpop``);
 a client registered ``--dpop`` has no other kind.
 """
@@ -51,6 +53,7 @@ class ClientRegister:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._seen: dict[str, tuple[float, ClientState | None]] = {}
+        self._clients: dict[str, tuple[float, OAuthClient]] = {}
 
     def get(self, session: Session, client_id: str) -> ClientState | None:
         now = time.monotonic()
@@ -73,9 +76,29 @@ class ClientRegister:
             self._seen[client_id] = (now, state)
         return state
 
+    def client(self, session: Session, client_id: str) -> OAuthClient | None:
+        """The registered client ``client_id`` as read at most ``TTL`` seconds ago, detached from every
+        session (read it, never change it); an id not registered is looked up again each time, so a client
+        is known as soon as it is added and strangers' ids take no room."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._clients.get(client_id)
+        if seen is not None and now - seen[0] <= self.ttl:
+            return seen[1]
+        client = session.get(OAuthClient, client_id)  # its organisation comes with it (joined)
+        if client is None:
+            return None
+        # out of the session, so that nothing it does (a rollback expires what it holds) reaches the copy
+        session.expunge(client.org)
+        session.expunge(client)
+        with self._lock:
+            self._clients[client_id] = (now, client)
+        return client
+
     def forget(self, client_id: str) -> None:
         with self._lock:
             self._seen.pop(client_id, None)
+            self._clients.pop(client_id, None)
 
 
 def check(

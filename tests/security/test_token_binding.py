@@ -19,7 +19,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 from sqlalchemy import select
 
-from exchange.auth import binding
+from exchange.auth import binding, tokens
 from exchange.auth.dpop import token_hash
 from exchange.db import db
 from exchange.models import AuditEvent
@@ -278,6 +278,41 @@ def test_an_assertion_is_spent_even_when_its_request_then_fails(
     again = client.post("/oauth/token", data=form)
     assert again.status_code == 400 and again.get_json()["error"] == "invalid_client"
     assert "used before" in again.get_json()["error_description"]
+
+
+def test_an_assertion_is_spent_when_its_request_fails_on_the_server(
+    client: FlaskClient, make_partner: Callable[..., Partner], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partner = make_partner("local_authority", org_id="pkjwt-la", private_key_jwt=True)
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": client_assertion(partner),
+    }
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("the key store is down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tokens, "issue", broken)
+        assert client.post("/oauth/token", data=form).status_code == 500
+    again = client.post("/oauth/token", data=form)
+    assert again.status_code == 400 and "used before" in again.get_json()["error_description"]
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/introspect", "/oauth/revoke"])
+def test_an_assertion_used_at_introspection_or_revocation_is_spent(
+    client: FlaskClient, make_partner: Callable[..., Partner], endpoint: str
+) -> None:
+    partner = make_partner("local_authority", org_id="pkjwt-la", private_key_jwt=True)
+    form = {
+        "token": "not-a-token-of-this-exchange",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": client_assertion(partner),
+    }
+    assert client.post(endpoint, data=form).status_code == 200
+    again = client.post(endpoint, data=form)
+    assert again.status_code in (400, 401) and again.get_json()["error"] == "invalid_client"
 
 
 def test_the_password_grant_is_refused(client: FlaskClient, la: Partner) -> None:
