@@ -21,7 +21,7 @@ import time
 
 from sqlalchemy import create_engine, insert, select
 
-from benchmarks._harness import exchange, report
+from benchmarks._harness import Exchange, exchange, report
 from exchange import clock, create_app, demo
 from exchange.db import db
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion
@@ -31,10 +31,13 @@ TABLES = [t.__table__ for t in (Case, CaseChild, CaseHearing, CaseVersion, Metri
 ROWS_A_STATEMENT = 1000
 
 
-def load(database_url: str, scale: float, years: int) -> tuple[dict, float, float, dict]:
-    """The demo's load of cases on ``database_url``: its counts, wall and CPU seconds; then (untimed) the
-    census returns and advice requests the demo adds, and the figures."""
-    app = create_app({"database_url": database_url})
+def load(loaded: Exchange, scale: float, years: int) -> tuple[dict, float, float, dict]:
+    """The demo's load of cases into the exchange ``loaded`` (its database, its key store): its counts,
+    wall and CPU seconds; then (untimed) the census returns and advice requests the demo adds, and the
+    figures."""
+    app = create_app(
+        {"database_url": loaded.database_url, "key_encryption_key": str(loaded.key_encryption_key)}
+    )
     with app.app_context():
         settings = app.config["EXCHANGE_SETTINGS"]
         _, submitters = demo.create_partners(db.session, settings.reference)
@@ -49,7 +52,7 @@ def load(database_url: str, scale: float, years: int) -> tuple[dict, float, floa
         demo.ask_for_advice(db.session(), settings, courts, seed=1, today=today)
         figures = demo.figures(db.session, settings.reference, today)
         db.session.remove()
-    db.engine.dispose()
+        db.engine.dispose()
     return totals, elapsed, cpu, figures
 
 
@@ -76,7 +79,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=3)
     args = parser.parse_args()
     with exchange("sqlite") as loaded, exchange("sqlite") as bare:
-        totals, seconds, cpu, figures = load(loaded.database_url, args.scale, args.years)
+        totals, seconds, cpu, figures = load(loaded, args.scale, args.years)
         if totals["accepted"] != totals["cases"]:
             raise RuntimeError(f"not every synthetic case was accepted: {totals}")
         floor_seconds, floor_cpu, rows = floor(loaded.database_url, bare.database_url)
