@@ -5,7 +5,8 @@ session to work in and the settings; neither needs a request or an app context:
 
 ``check(org, body, media_type, profile, *, reference) -> Prepared``
     Reads and checks a body as ``submit`` would, without the database (another process may do it): the
-    records kept and the report so far. ``submit(..., checked=prepared)`` then stores them without reading
+    records kept (each case built ahead as a new case, ``exchange.store.cases.build``) and the report so
+    far. ``submit(..., checked=prepared)`` then stores them without reading
     the body again; it refuses (``ValueError``) a ``Prepared`` of another body, adapter or organisation.
 
 ``submit(org, client_id, body, media_type, profile, *, session, settings, idempotency_key=None,
@@ -40,7 +41,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import groupby
 from typing import Any, BinaryIO
@@ -210,7 +211,10 @@ def check(
     adapter = select_adapter(media_type, profile, reference)
     prepared = Prepared(org.id, body.sha256, adapter.name, [], Report())
     try:
-        prepared.records.extend(_checked(adapter, body.open(), org, prepared.report, reference))
+        for record in _checked(adapter, body.open(), org, prepared.report, reference):
+            if record.kind == "case":  # the storing process then only builds a resubmitted case
+                record = replace(record, built=case_store.build(record.data, reference))
+            prepared.records.append(record)
     except Refused as refused:
         prepared.records.clear()
         prepared.refused = refused
@@ -292,6 +296,8 @@ class Checked:
     kind: str
     data: dict[str, Any]
     position: Position
+    #: a case built ahead as a new case (``check``), which storing uses if the case is new
+    built: case_store.Built | case_store.CaseFault | None = None
 
 
 #: the kind of a ``Checked`` finding (stored in the findings table, not as a record)
@@ -457,7 +463,9 @@ def _apply(
             episodes.reach_cases(session, org, [d for k, d in rows if k == "legal_status_episode"], reference)
             continue
         cases = list(run)
-        stored = case_store.store_submitted_many(session, org, [r.data for r in cases], reference)
+        stored = case_store.store_submitted_many(
+            session, org, [r.data for r in cases], reference, [r.built for r in cases]
+        )
         for record, case in zip(cases, stored, strict=True):
             if isinstance(case, case_store.CaseFault):
                 report.reject(record.position, [(case.pointer, case.code, case.message)])

@@ -406,12 +406,40 @@ def store_submitted(session: Session, org: Organisation, data: dict[str, Any], r
     return case
 
 
+@dataclass(frozen=True)
+class Built:
+    """A submitted case built as a new case (``build``): its id, document (without ``version`` and
+    ``updated_at``), query columns and child and hearing rows, which ``store_submitted_many`` writes when
+    the case is new. It needs no database, so it may be built ahead, in another process."""
+
+    id: uuid.UUID
+    document: dict[str, Any]
+    columns: dict[str, Any]
+    children: list[dict[str, Any]]
+    hearings: list[dict[str, Any]]
+
+
+def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
+    """Canonical input ``data`` built as a new case, or the ``CaseFault`` that refuses it."""
+    case_id = new_id()
+    try:
+        document = build_document(case_id, data, None, reference)
+    except CaseFault as fault:
+        return fault
+    return Built(case_id, document, *_columns(document))
+
+
 def store_submitted_many(
-    session: Session, org: Organisation, batch: Sequence[dict[str, Any]], reference: Reference
+    session: Session,
+    org: Organisation,
+    batch: Sequence[dict[str, Any]],
+    reference: Reference,
+    built: Sequence[Built | CaseFault | None] | None = None,
 ) -> list[Case | SimpleNamespace | CaseFault]:
     """``store_submitted`` for each of a batch of cases with distinct references: the stored case (a new
     one as the row ``_insert_new`` wrote, which reads as a ``Case``), or the ``CaseFault`` that refused it
-    (the others are stored all the same).
+    (the others are stored all the same). ``built[n]``, when given, is what ``build`` made of ``batch[n]``
+    beforehand: used if the case is new, else (a resubmission) the case is built again on what is stored.
 
     The batch's earlier cases are read in one query, and nothing is flushed case by case: the session
     writes the batch's rows when it next flushes, many rows to a statement (a bulk load's cost is then
@@ -425,33 +453,37 @@ def store_submitted_many(
         case.reference: case
         for case in session.scalars(select(Case).where(Case.org_id == org.id, Case.reference.in_(references)))
     }
-    out: list[Case | SimpleNamespace | CaseFault] = []
-    new: list[tuple[int, uuid.UUID, dict[str, Any]]] = []  # (place in ``out``, id, document)
+    out: list[Any] = []
+    new: list[tuple[int, Built]] = []  # (place in ``out``, the new case)
     with session.no_autoflush:
-        for data in batch:
+        for n, data in enumerate(batch):
             case = earlier.get(data["reference"])
-            previous = case.document if case is not None else None
-            case_id = case.id if case is not None else new_id()
+            if case is None:
+                made = built[n] if built is not None else None
+                made = build(data, reference) if made is None else made
+                if isinstance(made, CaseFault):
+                    out.append(made)
+                else:
+                    new.append((len(out), made))
+                    out.append(None)  # the inserted row, below
+                continue
             try:
-                document = build_document(case_id, data, previous, reference)
+                document = build_document(case.id, data, case.document, reference)
             except CaseFault as fault:
                 out.append(fault)
                 continue
-            if case is None:
-                new.append((len(out), case_id, document))
-                out.append(None)  # type: ignore[arg-type] - the inserted row, below
-                continue
             out.append(case)
             # what progression events added that a resubmission does not carry is kept
-            kept = {k: v for k, v in previous.items() if k not in ("version", "updated_at")}
+            kept = {k: v for k, v in case.document.items() if k not in ("version", "updated_at")}
             save(session, case, {**kept, **document}, "case.submitted", reference.field_policy)
-    for (at, _, _), inserted in zip(new, _insert_new(session, org, new, reference.field_policy), strict=True):
-        out[at] = inserted
+    inserted = _insert_new(session, org, [made for _, made in new], reference.field_policy)
+    for (at, _), row in zip(new, inserted, strict=True):
+        out[at] = row
     return out
 
 
 def _insert_new(
-    session: Session, org: Organisation, new: list[tuple[int, uuid.UUID, dict[str, Any]]], policy: FieldPolicy
+    session: Session, org: Organisation, new: list[Built], policy: FieldPolicy
 ) -> list[SimpleNamespace]:
     """``save`` for cases not stored before, with one multi-row INSERT per table (Core, as the audit trail
     writes): version 1 of each, its feed row and ``case_changed`` as ``save`` gives them, then
@@ -461,18 +493,18 @@ def _insert_new(
         return []
     now = clock.now()
     cases, children, hearings, inserted = [], [], [], []
-    for _, case_id, document in new:
-        document = {**document, "version": 1, "updated_at": now.isoformat()}
-        columns, child_rows, hearing_rows = _columns(document)
+    for made in new:
+        case_id = made.id
+        document = {**made.document, "version": 1, "updated_at": now.isoformat()}
         row = {"id": case_id, "org_id": org.id, "version": 1, "document": document, "last_event_at": None}
-        cases.append(row | {"created_at": now, "updated_at": now, **columns})
-        children += [{**child, "case_id": case_id} for child in child_rows]
-        hearings += [{**hearing, "case_id": case_id} for hearing in hearing_rows]
+        cases.append(row | {"created_at": now, "updated_at": now, **made.columns})
+        children += [{**child, "case_id": case_id} for child in made.children]
+        hearings += [{**hearing, "case_id": case_id} for hearing in made.hearings]
         inserted.append(
             SimpleNamespace(
                 **cases[-1],
-                children=[SimpleNamespace(**child) for child in child_rows],
-                hearings=[SimpleNamespace(**hearing) for hearing in hearing_rows],
+                children=[SimpleNamespace(**child) for child in made.children],
+                hearings=[SimpleNamespace(**hearing) for hearing in made.hearings],
             )
         )
     session.execute(insert(Case.__table__), cases)

@@ -303,3 +303,18 @@ def test_a_body_checked_in_another_process_is_stored_as_if_submitted_whole(app, 
     assert submission.report[0]["position"]["pointer"].startswith("/cases/1")
     stored = db.session.scalars(select(Case.reference)).all()
     assert stored == [care_case()["reference"]]
+    # checked ahead as a new case, a resubmission is built again on the stored case: the same case, updated
+    again = json.dumps(batch(care_case(state="CLOSED", closed_date="2025-03-01"))).encode()
+    resubmitted = checked_in_a_child(again)
+    with bodies.Body.of(again) as body:
+        pipeline.submit(
+            org,
+            "operator",
+            body,
+            "application/json",
+            session=db.session(),
+            settings=settings,
+            checked=resubmitted,
+        )
+    (case,) = db.session.scalars(select(Case)).all()
+    assert (case.version, case.state, str(case.id)) == (2, "CLOSED", submission.stored_ids[0])
