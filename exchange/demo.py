@@ -426,6 +426,28 @@ def _check(area: str, content: bytes) -> pipeline.Prepared:
 _CHECKER: dict[str, Any] = {}
 
 
+def _generate(queue: Any, bodies: Iterator[tuple[str, bytes]]) -> None:
+    """What the generating process does: put each batch on ``queue``, then None (or what went wrong)."""
+    try:
+        for item in bodies:
+            queue.put(item)
+    except Exception as error:  # noqa: BLE001 - handed to the loader, which raises it
+        queue.put(error)
+    else:
+        queue.put(None)
+    queue.close()
+    queue.join_thread()
+
+
+def _received(queue: Any) -> Iterator[tuple[str, bytes]]:
+    """The batches the generating process puts on ``queue``, until its None; what went wrong there is
+    raised here."""
+    while (item := queue.get()) is not None:
+        if isinstance(item, Exception):
+            raise item
+        yield item
+
+
 def load(
     submitters: dict[str, tuple[Organisation, Client]],
     *,
@@ -441,11 +463,12 @@ def load(
     """Generate the cases and submit them through the pipeline as each area's LA, a batch (a canonical
     JSON body of up to 1,000 cases, under the inline limit) whenever an area's is full; the counts.
 
-    The batches are read and checked (``pipeline.check``) by ``checkers`` forked processes (one a CPU
-    when None; 0 checks in this process) while this one stores the batches checked before, in order
-    (``pipeline.submit(checked=...)``). Memory holds one batch per area and ``CHECKING_AHEAD`` batches being
-    checked, whatever the scale. ``progress(cases_submitted, cases_in_all)`` is called after each
-    submission (``cases_in_all`` None until the last)."""
+    The cases are generated and batched in a forked process, and the batches read and checked
+    (``pipeline.check``) by ``checkers`` forked processes (one a CPU when None; 0 does both in this
+    process), while this one stores the batches checked before, in order (``pipeline.submit(checked=...)``).
+    Memory holds one batch per area and about ``CHECKING_AHEAD`` batches waiting or being checked,
+    whatever the scale. ``progress(cases_submitted, cases_in_all)`` is called after each submission
+    (``cases_in_all`` None until the last)."""
     totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
     orgs = {area: org for area, (org, _) in submitters.items()}
 
@@ -491,16 +514,23 @@ def load(
             submit(area, content, _check(area, content))
     else:
         fork = multiprocessing.get_context("fork")
+        generated: Any = fork.Queue(CHECKING_AHEAD)
+        generating = fork.Process(target=_generate, args=(generated, bodies()), daemon=True)
         with fork.Pool(processes, _checking, (orgs, settings.reference)) as pool:
-            ahead: deque[tuple[str, bytes, Any]] = deque()
-            for area, content in bodies():
-                ahead.append((area, content, pool.apply_async(_check, (area, content))))
-                if len(ahead) > CHECKING_AHEAD:
+            generating.start()
+            try:
+                ahead: deque[tuple[str, bytes, Any]] = deque()
+                for area, content in _received(generated):
+                    ahead.append((area, content, pool.apply_async(_check, (area, content))))
+                    if len(ahead) > CHECKING_AHEAD:
+                        area, content, checking = ahead.popleft()
+                        submit(area, content, checking.get())
+                while ahead:
                     area, content, checking = ahead.popleft()
                     submit(area, content, checking.get())
-            while ahead:
-                area, content, checking = ahead.popleft()
-                submit(area, content, checking.get())
+            finally:
+                generating.kill()  # done by now, unless the load failed
+                generating.join()
     if progress is not None:
         progress(totals["cases"], totals["cases"])
     return totals
