@@ -12,7 +12,8 @@ and an exponential 130 more on average, with larger sibling groups (the cases op
 private law 30% ending at the first hearing and the rest lognormal around 48 weeks; hearings per care case
 1 + Poisson(4.5) (more for longer cases) with about a third of cases having one vacated (the agency from
 the HMCTS cancellation codes), every hearing, issue and disposal on a working day and none listed more than
-16 weeks ahead; a disposed case closed within four weeks. Cases issued in the years before the window that
+16 weeks ahead; a disposed case closed within four weeks; 3% of cases transferred from another area's
+court while open. Cases issued in the years before the window that
 are still open when it starts are loaded too, so that its first year's disposals and open cases are those
 of a steady state. Calibrated so that the last whole year gives (the published national figures, DOMAIN.md)
 a mean care duration of about 40 weeks, about a third within 26 weeks, and over 3,000 children in care
@@ -24,9 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 import random
 import secrets
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -78,6 +81,9 @@ OUTCOMES = (("FINAL_ORDER", 0.88), ("WITHDRAWN", 0.06), ("NO_ORDER", 0.04), ("RE
 LISTING_HORIZON = timedelta(weeks=16)
 #: a disposed case is closed on the court's system within this many days (if that day has come)
 CLOSING_DAYS = 28
+#: cases transferred to their court from another area's before they end (or today): their first
+#: submission names the court they came from and the day (``transferred_from``, ``transferred_on``)
+TRANSFER_SHARE = 0.03
 #: years of cases issued before the window (care, private law), of which those still open at its start
 #: are loaded; the care history stops where the bank-holiday calendar does
 HISTORY_YEARS = {"public": 9, "private": 2}
@@ -88,6 +94,8 @@ ADVICE_MONTHS, ADVICE_SHARE, ADVICE_ON_TIME = 6, 0.25, 0.85
 CENSUS_CHILDREN = 20_000
 BATCH_BYTES = 900_000  # under the inline limit, so every batch is processed in the request
 BATCH_CASES = 1000
+#: batches handed to the checking processes before the first of them is stored
+CHECKING_AHEAD = 8
 DEMO_PREFIX = "demo-"
 SYNTHETIC = "(synthetic)"
 SHOWCASE_AREA = "CENTRAL_LONDON"
@@ -170,6 +178,8 @@ class Generator:
         self.effect = {a: math.exp(effect[a] - centre) for a in self.areas}
         self.reasons = _cancellation_reasons()
         self.serial = 0
+        # transfers draw from their own sequence: the cases are those the seed gives without them
+        self.transfers = random.Random(seed + 1)
 
     def _working_day(self, day: date) -> date:
         """``day`` if the courts sit on it, else the next day they do (remembered: asked ~20 times a case)."""
@@ -272,7 +282,18 @@ class Generator:
         closed = disposed + timedelta(days=self.rng.randint(0, CLOSING_DAYS)) if disposed else None
         if closed is not None and closed < self.today:
             case |= {"state": "CLOSED", "closed_date": closed.isoformat()}
-        return case
+        return case | self._transfer(area, issued, min(ends, self.today))
+
+    def _transfer(self, area: str, issued: date, before: date) -> dict[str, str]:
+        """For ``TRANSFER_SHARE`` of the cases, the court of another area they came from and the working
+        day they came (after issue, before ``before``); else nothing."""
+        if self.transfers.random() >= TRANSFER_SHARE or (before - issued).days < 2:
+            return {}
+        on = self._working_day(issued + timedelta(days=self.transfers.randrange(1, (before - issued).days)))
+        if on >= before:
+            return {}
+        elsewhere = self.transfers.choice(sorted(a for a in self.areas if a != area))
+        return {"transferred_from": self.areas[elsewhere][1], "transferred_on": on.isoformat()}
 
     def cases(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(DFJ area, canonical case) for every synthetic case, month by month of issue: the history's
@@ -389,6 +410,44 @@ def area_courts(session: Session, reference: Reference) -> dict[str, Organisatio
     return courts
 
 
+def _checking(orgs: dict[str, Organisation], reference: Reference) -> None:
+    """A checking process's state, inherited from the loader when it forked (never pickled)."""
+    _CHECKER.update(orgs=orgs, reference=reference)
+
+
+def _check(area: str, content: bytes) -> pipeline.Prepared:
+    """What a checking process does: read and check one area's batch as its LA submits it."""
+    with Body.of(content) as body:
+        return pipeline.check(
+            _CHECKER["orgs"][area], body, "application/json", reference=_CHECKER["reference"]
+        )
+
+
+_CHECKER: dict[str, Any] = {}
+
+
+def _generate(queue: Any, bodies: Iterator[tuple[str, bytes]]) -> None:
+    """What the generating process does: put each batch on ``queue``, then None (or what went wrong)."""
+    try:
+        for item in bodies:
+            queue.put(item)
+    except Exception as error:  # noqa: BLE001 - handed to the loader, which raises it
+        queue.put(error)
+    else:
+        queue.put(None)
+    queue.close()
+    queue.join_thread()
+
+
+def _received(queue: Any) -> Iterator[tuple[str, bytes]]:
+    """The batches the generating process puts on ``queue``, until its None; what went wrong there is
+    raised here."""
+    while (item := queue.get()) is not None:
+        if isinstance(item, Exception):
+            raise item
+        yield item
+
+
 def load(
     submitters: dict[str, tuple[Organisation, Client]],
     *,
@@ -399,20 +458,32 @@ def load(
     today: date,
     scale: float,
     progress: Callable[[int, int | None], None] | None = None,
+    checkers: int | None = None,
 ) -> dict[str, int]:
     """Generate the cases and submit them through the pipeline as each area's LA, a batch (a canonical
     JSON body of up to 1,000 cases, under the inline limit) whenever an area's is full; the counts.
-    Memory holds one batch per area, whatever the scale. ``progress(cases_submitted, cases_in_all)`` is
-    called after each submission (``cases_in_all`` None until the last)."""
-    totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
 
-    def submit(area: str, batch: list[bytes]) -> None:
+    The cases are generated and batched in a forked process, and the batches read and checked
+    (``pipeline.check``) by ``checkers`` forked processes (one a CPU when None; 0 does both in this
+    process), while this one stores the batches checked before, in order (``pipeline.submit(checked=...)``).
+    Memory holds one batch per area and about ``CHECKING_AHEAD`` batches waiting or being checked,
+    whatever the scale. ``progress(cases_submitted, cases_in_all)`` is called after each submission
+    (``cases_in_all`` None until the last)."""
+    totals = {"cases": 0, "accepted": 0, "rejected": 0, "submissions": 0}
+    orgs = {area: org for area, (org, _) in submitters.items()}
+
+    def submit(area: str, content: bytes, prepared: pipeline.Prepared) -> None:
         org, client = submitters[area]
-        with Body.of(b'{"cases":[' + b",".join(batch) + b"]}") as body:
+        with Body.of(content) as body:
             submission = pipeline.submit(
-                org, client.client_id, body, "application/json", session=session, settings=settings
+                org,
+                client.client_id,
+                body,
+                "application/json",
+                session=session,
+                settings=settings,
+                checked=prepared,
             )
-        batch.clear()
         totals["submissions"] += 1
         totals["cases"] += submission.records
         totals["accepted"] += submission.accepted
@@ -420,18 +491,46 @@ def load(
         if progress is not None:
             progress(totals["cases"], None)
 
-    batches: dict[str, list[bytes]] = defaultdict(list)
-    sizes: dict[str, int] = defaultdict(int)
-    for area, case in Generator(seed, years, today, scale, settings.reference).cases():
-        encoded = json.dumps(case, separators=(",", ":")).encode()
-        if batches[area] and (sizes[area] + len(encoded) > BATCH_BYTES or len(batches[area]) >= BATCH_CASES):
-            submit(area, batches[area])
-            sizes[area] = 0
-        batches[area].append(encoded)
-        sizes[area] += len(encoded) + 1
-    for area, batch in sorted(batches.items()):
-        if batch:
-            submit(area, batch)
+    def bodies() -> Iterator[tuple[str, bytes]]:
+        batches: dict[str, list[bytes]] = defaultdict(list)
+        sizes: dict[str, int] = defaultdict(int)
+        for area, case in Generator(seed, years, today, scale, settings.reference).cases():
+            encoded = json.dumps(case, separators=(",", ":")).encode()
+            batch = batches[area]
+            if batch and (sizes[area] + len(encoded) > BATCH_BYTES or len(batch) >= BATCH_CASES):
+                yield area, b'{"cases":[' + b",".join(batch) + b"]}"
+                batch.clear()
+                sizes[area] = 0
+            batch.append(encoded)
+            sizes[area] += len(encoded) + 1
+        for area, batch in sorted(batches.items()):
+            if batch:
+                yield area, b'{"cases":[' + b",".join(batch) + b"]}"
+
+    processes = (os.cpu_count() or 1) if checkers is None else checkers
+    if not processes:
+        _checking(orgs, settings.reference)
+        for area, content in bodies():
+            submit(area, content, _check(area, content))
+    else:
+        fork = multiprocessing.get_context("fork")
+        generated: Any = fork.Queue(CHECKING_AHEAD)
+        generating = fork.Process(target=_generate, args=(generated, bodies()), daemon=True)
+        with fork.Pool(processes, _checking, (orgs, settings.reference)) as pool:
+            generating.start()
+            try:
+                ahead: deque[tuple[str, bytes, Any]] = deque()
+                for area, content in _received(generated):
+                    ahead.append((area, content, pool.apply_async(_check, (area, content))))
+                    if len(ahead) > CHECKING_AHEAD:
+                        area, content, checking = ahead.popleft()
+                        submit(area, content, checking.get())
+                while ahead:
+                    area, content, checking = ahead.popleft()
+                    submit(area, content, checking.get())
+            finally:
+                generating.kill()  # done by now, unless the load failed
+                generating.join()
     if progress is not None:
         progress(totals["cases"], totals["cases"])
     return totals

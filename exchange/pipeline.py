@@ -3,6 +3,12 @@
 Callers (the HTTP API, ``exchange import``, the demo loader, the worker) use two functions, each given the
 session to work in and the settings; neither needs a request or an app context:
 
+``check(org, body, media_type, profile, *, reference) -> Prepared``
+    Reads and checks a body as ``submit`` would, without the database (another process may do it): the
+    records kept (each case built ahead as a new case, ``exchange.store.cases.build``) and the report so
+    far. ``submit(..., checked=prepared)`` then stores them without reading
+    the body again; it refuses (``ValueError``) a ``Prepared`` of another body, adapter or organisation.
+
 ``submit(org, client_id, body, media_type, profile, *, session, settings, idempotency_key=None,
 atomic=False) -> Submission``
     Chooses the adapter (``DomainError`` of kind unsupported, 415, or invalid ``unknown_profile`` or
@@ -34,8 +40,8 @@ position, a stable code and a message (never a value); the others are kept unles
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import groupby
 from typing import Any, BinaryIO
@@ -112,14 +118,20 @@ def submit(
     atomic: bool = False,
     inline: bool | None = None,
     progress: Progress | None = None,
+    checked: Prepared | None = None,
 ) -> Submission:
     """Record a submission durably, then process it inline or leave it to the worker (module docstring).
 
     ``inline`` True processes now whatever the size (the CLI and the demo loader do); ``progress(records,
-    bytes_read)`` is called after each record read inline.
+    bytes_read)`` is called after each record read inline. ``checked``, what ``check`` made of this very
+    body, is stored inline without reading the body again (it is used up).
     """
     adapter = select_adapter(media_type, profile, settings.reference)
     sha256 = body.sha256
+    if checked is not None:
+        if (checked.org_id, checked.sha256, checked.adapter) != (org.id, sha256, adapter.name):
+            raise ValueError("the checked records are of another body, adapter or organisation")
+        inline = True
     asked = idempotency.fingerprint(sha256, media_type, adapter.name, atomic)
     if idempotency_key:
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
@@ -170,9 +182,51 @@ def submit(
         if earlier is None:
             raise
         return _replay(earlier, asked)
-    if inline:
-        _process_inline(session, org, submission, adapter, body.open(), settings.reference, progress)
+    if checked is not None:
+        _process_inline(session, org, submission, checked.report, _prepared(checked), settings.reference)
+    elif inline:
+        report = Report()
+        records = _checked(adapter, body.open(), org, report, settings.reference, progress)
+        _process_inline(session, org, submission, report, records, settings.reference)
     return submission
+
+
+@dataclass
+class Prepared:
+    """A body read and checked by ``check``, for ``submit(checked=...)`` to store: the records kept, the
+    report of what was refused, or why the whole body was (``refused``)."""
+
+    org_id: str
+    sha256: str
+    adapter: str
+    records: list[Checked]
+    report: Report
+    refused: Refused | None = None
+
+
+def check(
+    org: Organisation, body: Body, media_type: str, profile: str | None = None, *, reference: Reference
+) -> Prepared:
+    """Read and check ``body`` as ``submit`` would, touching no database (module docstring)."""
+    adapter = select_adapter(media_type, profile, reference)
+    prepared = Prepared(org.id, body.sha256, adapter.name, [], Report())
+    try:
+        for record in _checked(adapter, body.open(), org, prepared.report, reference):
+            if record.kind == "case":  # the storing process then only builds a resubmitted case
+                record = replace(record, built=case_store.build(record.data, reference))
+            prepared.records.append(record)
+    except Refused as refused:
+        prepared.records.clear()
+        prepared.refused = refused
+    return prepared
+
+
+def _prepared(prepared: Prepared) -> Iterator[Checked]:
+    """The records ``check`` kept, used up as they are read; its refusal, if it refused the body."""
+    if prepared.refused is not None:
+        raise prepared.refused
+    records, prepared.records = prepared.records, []
+    yield from records
 
 
 def _replay(earlier: Submission, asked: str) -> Submission:
@@ -230,6 +284,9 @@ class Refused(Exception):
         super().__init__(message)
         self.code, self.message, self.position = code, message, position
 
+    def __reduce__(self) -> tuple[Any, ...]:  # ``check`` may run in another process
+        return Refused, (self.code, self.message, self.position)
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -239,6 +296,8 @@ class Checked:
     kind: str
     data: dict[str, Any]
     position: Position
+    #: a case built ahead as a new case (``check``), which storing uses if the case is new
+    built: case_store.Built | case_store.CaseFault | None = None
 
 
 #: the kind of a ``Checked`` finding (stored in the findings table, not as a record)
@@ -404,7 +463,9 @@ def _apply(
             episodes.reach_cases(session, org, [d for k, d in rows if k == "legal_status_episode"], reference)
             continue
         cases = list(run)
-        stored = case_store.store_submitted_many(session, org, [r.data for r in cases], reference)
+        stored = case_store.store_submitted_many(
+            session, org, [r.data for r in cases], reference, [r.built for r in cases]
+        )
         for record, case in zip(cases, stored, strict=True):
             if isinstance(case, case_store.CaseFault):
                 report.reject(record.position, [(case.pointer, case.code, case.message)])
@@ -418,16 +479,15 @@ def _process_inline(
     session: Session,
     org: Organisation,
     submission: Submission,
-    adapter: Adapter,
-    stream: BinaryIO,
+    report: Report,
+    records: Iterable[Checked],
     reference: Reference,
-    progress: Progress | None = None,
 ) -> None:
-    report = Report()
+    """Store ``records`` (read as they are stored; ``Refused`` from them stores nothing) and finish."""
     pending: list[Checked] = []
     store.hold(session, submission.id)  # a long import outlives its lease: no worker may take it over
     try:
-        for record in _checked(adapter, stream, org, report, reference, progress):
+        for record in records:
             pending.append(record)
             if len(pending) >= APPLY_BATCH:
                 _apply(session, org, submission.id, pending, report, reference)

@@ -81,6 +81,11 @@ def test_the_generator_follows_the_published_shapes():
     assert all(c["reference"].startswith("SYN-") for c in cases)
     # the history: care cases issued before the window and still open when it starts
     assert any(c["date_issued"] < "2022-01-01" and c["law"] == "public" for c in cases)
+    # transfers: 3% of cases came from another area's court, on a day between issue and the window's end
+    moved = [c for c in cases if "transferred_from" in c]
+    assert 0.02 < len(moved) / len(cases) < 0.04
+    assert all(c["transferred_from"] != c["court"] for c in moved)
+    assert all(c["date_issued"] < c["transferred_on"] < "2025-01-01" for c in moved)
     december = [c for c in care if c["date_issued"][5:7] == "12"]
     june = [c for c in care if c["date_issued"][5:7] == "06"]
     assert len(december) < len(june)

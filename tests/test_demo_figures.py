@@ -53,6 +53,11 @@ def test_the_demo_loaded_through_the_intake_gives_the_published_picture(loaded):
     assert figures["children_in_care_cases_open_over_100_weeks"] > figures["care_open_over_100_weeks"]
     assert figures["hearings_on_working_days_pct"] == 100.0
     assert totals["census"] > 0
+    # about 3% of the cases were transferred from another area: their figures before it stay there
+    documents = db.session.scalars(select(Case.document)).all()
+    moves = [d["transfers"] for d in documents if d.get("transfers")]
+    assert 0.02 < len(moves) / len(documents) < 0.04
+    assert all(m[0]["from_dfj_area"] != m[0]["dfj_area"] for m in moves)
 
     last = TODAY.year * 12 + TODAY.month - 2
     years = periods_between("year", last - 35, last)

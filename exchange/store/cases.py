@@ -145,6 +145,10 @@ def version(session: Session, case: Case, number: int) -> CaseVersion | None:
 def _matched_ids(items: list[dict[str, Any]], previous: list[dict[str, Any]], key: tuple[str, ...]) -> None:
     """Give each item an exchange id: its own when it names a known one, else the id of the previous
     item with the same natural ``key``, else the previous item at the same position, else a new one."""
+    if not previous:  # a new case: every item is new
+        for item in items:
+            item["id"] = str(new_id())
+        return
     known = {p["id"] for p in previous}
     by_key = {tuple(p.get(k) for k in key): p["id"] for p in previous if all(p.get(k) for k in key)}
     taken: set[str] = set()
@@ -363,18 +367,30 @@ def new_case(org: Organisation) -> Case:
 
 @event.listens_for(Session, "before_commit")
 def _number_versions(session: Session) -> None:
-    """Give the transaction's new versions the next feed numbers, in commit order across processes."""
+    """Give the transaction's new versions the next feed numbers, in commit order across processes, and
+    write them."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
     session.flush()  # the cases the versions belong to
     serialize(session, CHAIN_LOCK)
-    head = session.scalar(select(func.coalesce(func.max(CaseVersion.feed_seq), 0)).where(true()))
-    for row in pending:
-        head += 1
-        row.feed_seq = head
-        session.add(row)
-    session.flush()
+    last = session.scalar(select(func.coalesce(func.max(CaseVersion.feed_seq), 0)).where(true()))
+    now = clock.now()
+    rows = []
+    for seq, row in enumerate(pending, start=last + 1):
+        row.feed_seq, row.committed_at = seq, now
+        rows.append(
+            {
+                "feed_seq": seq,
+                "case_id": row.case_id,
+                "version": row.version,
+                "event_type": row.event_type,
+                "document": row.document,
+                "committed_at": now,
+            }
+        )
+    # one multi-row INSERT (Core): the rows are written, never read back, so the ORM has nothing to track
+    session.execute(insert(CaseVersion.__table__), rows)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -390,11 +406,40 @@ def store_submitted(session: Session, org: Organisation, data: dict[str, Any], r
     return case
 
 
+@dataclass(frozen=True)
+class Built:
+    """A submitted case built as a new case (``build``): its id, document (without ``version`` and
+    ``updated_at``), query columns and child and hearing rows, which ``store_submitted_many`` writes when
+    the case is new. It needs no database, so it may be built ahead, in another process."""
+
+    id: uuid.UUID
+    document: dict[str, Any]
+    columns: dict[str, Any]
+    children: list[dict[str, Any]]
+    hearings: list[dict[str, Any]]
+
+
+def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
+    """Canonical input ``data`` built as a new case, or the ``CaseFault`` that refuses it."""
+    case_id = new_id()
+    try:
+        document = build_document(case_id, data, None, reference)
+    except CaseFault as fault:
+        return fault
+    return Built(case_id, document, *_columns(document))
+
+
 def store_submitted_many(
-    session: Session, org: Organisation, batch: Sequence[dict[str, Any]], reference: Reference
-) -> list[Case | CaseFault]:
-    """``store_submitted`` for each of a batch of cases with distinct references: the stored case, or the
-    ``CaseFault`` that refused it (the others are stored all the same).
+    session: Session,
+    org: Organisation,
+    batch: Sequence[dict[str, Any]],
+    reference: Reference,
+    built: Sequence[Built | CaseFault | None] | None = None,
+) -> list[Case | SimpleNamespace | CaseFault]:
+    """``store_submitted`` for each of a batch of cases with distinct references: the stored case (a new
+    one as the row ``_insert_new`` wrote, which reads as a ``Case``), or the ``CaseFault`` that refused it
+    (the others are stored all the same). ``built[n]``, when given, is what ``build`` made of ``batch[n]``
+    beforehand: used if the case is new, else (a resubmission) the case is built again on what is stored.
 
     The batch's earlier cases are read in one query, and nothing is flushed case by case: the session
     writes the batch's rows when it next flushes, many rows to a statement (a bulk load's cost is then
@@ -408,56 +453,58 @@ def store_submitted_many(
         case.reference: case
         for case in session.scalars(select(Case).where(Case.org_id == org.id, Case.reference.in_(references)))
     }
-    out: list[Case | CaseFault] = []
-    new: list[tuple[Case, dict[str, Any]]] = []
+    out: list[Any] = []
+    new: list[tuple[int, Built]] = []  # (place in ``out``, the new case)
     with session.no_autoflush:
-        for data in batch:
-            case = earlier.get(data["reference"]) or new_case(org)
-            previous = case.document if case.version else None
+        for n, data in enumerate(batch):
+            case = earlier.get(data["reference"])
+            if case is None:
+                made = built[n] if built is not None else None
+                made = build(data, reference) if made is None else made
+                if isinstance(made, CaseFault):
+                    out.append(made)
+                else:
+                    new.append((len(out), made))
+                    out.append(None)  # the inserted row, below
+                continue
             try:
-                document = build_document(case.id, data, previous, reference)
+                document = build_document(case.id, data, case.document, reference)
             except CaseFault as fault:
                 out.append(fault)
                 continue
             out.append(case)
-            if previous is None:
-                new.append((case, document))
-                continue
             # what progression events added that a resubmission does not carry is kept
-            kept = {k: v for k, v in previous.items() if k not in ("version", "updated_at")}
+            kept = {k: v for k, v in case.document.items() if k not in ("version", "updated_at")}
             save(session, case, {**kept, **document}, "case.submitted", reference.field_policy)
-    _insert_new(session, new, reference.field_policy)
+    inserted = _insert_new(session, org, [made for _, made in new], reference.field_policy)
+    for (at, _), row in zip(new, inserted, strict=True):
+        out[at] = row
     return out
 
 
-def _insert_new(session: Session, new: list[tuple[Case, dict[str, Any]]], policy: FieldPolicy) -> None:
+def _insert_new(
+    session: Session, org: Organisation, new: list[Built], policy: FieldPolicy
+) -> list[SimpleNamespace]:
     """``save`` for cases not stored before, with one multi-row INSERT per table (Core, as the audit trail
     writes): version 1 of each, its feed row and ``case_changed`` as ``save`` gives them, then
-    ``signals.cases_inserted`` for what listens to the ORM's flushes (the metric counts). The ``Case``
-    objects stay outside the session (the caller reads their ids and columns)."""
+    ``signals.cases_inserted`` for what listens to the ORM's flushes (the metric counts). Each case is
+    answered as the row written (its columns, document, children and hearings), not as an ORM object."""
     if not new:
-        return
+        return []
     now = clock.now()
     cases, children, hearings, inserted = [], [], [], []
-    for case, document in new:
-        document = {**document, "version": 1, "updated_at": now.isoformat()}
-        columns, child_rows, hearing_rows = _columns(document)
-        case.version, case.updated_at, case.document = 1, now, document
-        for name, value in columns.items():
-            setattr(case, name, value)
-        cases.append(
-            {"id": case.id, "org_id": case.org_id, "version": 1, "document": document, "last_event_at": None}
-            | {"created_at": case.created_at, "updated_at": now, **columns}
-        )
-        children += [{**row, "case_id": case.id} for row in child_rows]
-        hearings += [{**row, "case_id": case.id} for row in hearing_rows]
+    for made in new:
+        case_id = made.id
+        document = {**made.document, "version": 1, "updated_at": now.isoformat()}
+        row = {"id": case_id, "org_id": org.id, "version": 1, "document": document, "last_event_at": None}
+        cases.append(row | {"created_at": now, "updated_at": now, **made.columns})
+        children += [{**child, "case_id": case_id} for child in made.children]
+        hearings += [{**hearing, "case_id": case_id} for hearing in made.hearings]
         inserted.append(
             SimpleNamespace(
-                id=case.id,
-                document=document,
-                **columns,
-                children=[SimpleNamespace(**row) for row in child_rows],
-                hearings=[SimpleNamespace(**row) for row in hearing_rows],
+                **cases[-1],
+                children=[SimpleNamespace(**child) for child in made.children],
+                hearings=[SimpleNamespace(**hearing) for hearing in made.hearings],
             )
         )
     session.execute(insert(Case.__table__), cases)
@@ -465,8 +512,9 @@ def _insert_new(session: Session, new: list[tuple[Case, dict[str, Any]]], policy
         if rows:
             session.execute(insert(table), rows)
     pending = session.info.setdefault(_PENDING, [])
-    for case, _ in new:
+    for case in inserted:
         row = CaseVersion(case_id=case.id, version=1, event_type="case.submitted", document=case.document)
         pending.append(row)
         signals.case_changed.send(session=session, case=case, version=row, policy=policy)
     signals.cases_inserted.send(session=session, cases=inserted)
+    return inserted

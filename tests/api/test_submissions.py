@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import multiprocessing
 import uuid
 
 import pytest
@@ -18,12 +19,14 @@ from exchange.models import (
     AuditEvent,
     Case,
     LegalStatusEpisode,
+    Organisation,
     RawBody,
     RawBodyChunk,
     StagedRecord,
     Submission,
 )
 from exchange.store import submissions as store
+from schemas import error_codes as codes
 from tests.api.conftest import care_case
 
 
@@ -237,3 +240,81 @@ def test_a_body_is_stored_in_chunks_and_the_worker_reads_it_across_them(
     again = submit(camden, raw, headers={"Idempotency-Key": "camden-again"})
     assert again.get_json()["sha256"] == sha256
     assert db.session.scalar(select(func.count()).select_from(RawBodyChunk)) == len(chunks)
+
+
+def test_a_body_checked_in_another_process_is_stored_as_if_submitted_whole(app, camden, greenwich):
+    """``pipeline.check`` reads and checks a body without the database (in a forked process here), and
+    ``submit(checked=...)`` stores what it kept, with its report; a ``Prepared`` of another body, or of the
+    same body for another organisation, is refused."""
+    settings = app.config["EXCHANGE_SETTINGS"]
+    refused = care_case(reference="CAMDEN-2", applicant_la="203")
+    raw = json.dumps(batch(care_case(), refused)).encode()
+    other = json.dumps(batch(care_case(reference="CAMDEN-3"))).encode()
+    org = db.session.get(Organisation, camden.org_id)
+
+    def checked_in_a_child(content: bytes) -> pipeline.Prepared:
+        fork = multiprocessing.get_context("fork")
+        results = fork.SimpleQueue()
+
+        def check() -> None:  # the child has the parent's memory; only the result is pickled
+            with bodies.Body.of(content) as body:
+                results.put(pipeline.check(org, body, "application/json", reference=settings.reference))
+
+        child = fork.Process(target=check)
+        child.start()
+        prepared = results.get()
+        child.join()
+        return prepared
+
+    prepared, elsewhere = checked_in_a_child(raw), checked_in_a_child(other)
+    assert (len(prepared.records), prepared.report.records, prepared.report.rejected) == (1, 2, 1)
+    with bodies.Body.of(raw) as body:
+        with pytest.raises(ValueError):
+            pipeline.submit(
+                org,
+                "operator",
+                body,
+                "application/json",
+                session=db.session(),
+                settings=settings,
+                checked=elsewhere,
+            )
+        with pytest.raises(ValueError):
+            pipeline.submit(
+                db.session.get(Organisation, greenwich.org_id),
+                "operator",
+                body,
+                "application/json",
+                session=db.session(),
+                settings=settings,
+                checked=prepared,
+            )
+        submission = pipeline.submit(
+            org,
+            "operator",
+            body,
+            "application/json",
+            session=db.session(),
+            settings=settings,
+            checked=prepared,
+        )
+    assert (submission.status, submission.records, submission.accepted) == ("partially_accepted", 2, 1)
+    assert submission.report[0]["code"] == codes.APPLICANT_LA_NOT_SUBMITTER
+    assert submission.report[0]["position"]["pointer"].startswith("/cases/1")
+    stored = db.session.scalars(select(Case.reference)).all()
+    assert stored == [care_case()["reference"]]
+    # checked ahead as a new case, a resubmission is built again on the stored case: the same case, updated
+    again = json.dumps(batch(care_case(state="CLOSED", closed_date="2025-03-01"))).encode()
+    resubmitted = checked_in_a_child(again)
+    with bodies.Body.of(again) as body:
+        pipeline.submit(
+            org,
+            "operator",
+            body,
+            "application/json",
+            session=db.session(),
+            settings=settings,
+            checked=resubmitted,
+        )
+    (case,) = db.session.scalars(select(Case)).all()
+    assert (case.version, case.state, str(case.id)) == (2, "CLOSED", submission.stored_ids[0])
