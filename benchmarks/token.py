@@ -1,4 +1,5 @@
-"""Tokens issued per second through the real token endpoint under gunicorn (private_key_jwt clients).
+"""Tokens issued per second through the real token endpoint under gunicorn (private_key_jwt clients), asked
+for by ``THREADS`` callers on plain sockets, one request per connection (as the sync workers serve them).
 
 Baseline, measured in the same run on the same database: the irreducible work of one token, with the
 endpoint's parallelism (as many processes as gunicorn has workers, one token at a time each), without

@@ -25,12 +25,13 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import event, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from exchange import clock
 from exchange.auth import keys
 from exchange.auth.receipts import sign_checkpoint
-from exchange.db import db, serialize
+from exchange.db import db, is_postgresql
 from exchange.models import AuditCheckpoint, AuditEvent, AuditResource, SigningKey
 
 GENESIS = "0" * 64
@@ -107,15 +108,33 @@ def event_hash(row: AuditEvent | SimpleNamespace) -> str:
     return hashlib.sha256(canonical(_hashed_fields(row))).hexdigest()
 
 
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+#: PostgreSQL: the chain lock, then the head, sent together; the second statement takes its snapshot once
+#: the first holds the lock (READ COMMITTED), so it sees every event committed before
+_LOCK_THEN_HEAD = (
+    f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}); "
+    f"{_HEAD.compile(dialect=postgresql.dialect(), compile_kwargs={'literal_binds': True})}"
+)
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """The chain's head (sequence number and hash), read once this transaction holds the chain lock: on
+    PostgreSQL in one round trip with the lock, as the lock is held until the commit."""
+    if is_postgresql(session):
+        with session.connection().connection.cursor() as cursor:
+            cursor.execute(_LOCK_THEN_HEAD)
+            cursor.nextset()
+            head = cursor.fetchone()
+    else:  # SQLite's write transactions run one at a time (``exchange.db``): no lock to take
+        head = session.execute(_HEAD).first()
+    return (head[0], head[1]) if head else (0, GENESIS)
+
+
 def _append_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    serialize(session, CHAIN_LOCK)
-    head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    seq, prev = _locked_head(session)
     events, resources = [], []
     for item in pending:
         seq += 1

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskCliRunner
 from joserfc import jws
 from joserfc.jwk import KeySet
@@ -17,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 from exchange import audit
 from exchange.db import db
 from exchange.models import AuditCheckpoint, AuditEvent, AuditResource
-from tests.conftest import Partner, cli
+from tests.conftest import Partner, cli, request_token
 from tests.delivery.helpers import subscribe
 
 
@@ -41,6 +43,24 @@ def test_intact_chain_verifies(runner: FlaskCliRunner, chain: list[AuditEvent]) 
     assert code == 0 and report["intact"] and report["checked"] == len(chain)
     assert chain[0].prev_hash == audit.GENESIS
     assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+
+
+def test_the_chain_stays_whole_when_many_tokens_are_issued_at_once(
+    app: Flask, runner: FlaskCliRunner, chain: list[AuditEvent], make_partner: Callable[..., Partner]
+) -> None:
+    partner = make_partner("court", org_id="busy-court", private_key_jwt=True)
+
+    def issue(_: int) -> int:
+        return request_token(app.test_client(), partner).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(issue, range(24))) == [200] * 24
+    db.session.rollback()
+    issued = db.session.scalars(select(AuditEvent.seq).where(AuditEvent.action == "auth.token_issued")).all()
+    assert len(issued) == 24
+    stored = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    code, report = verify(runner)
+    assert code == 0 and report["intact"] and report["checked"] == stored > len(chain) + 24
 
 
 def test_altered_event_is_named(runner: FlaskCliRunner, chain: list[AuditEvent]) -> None:

@@ -163,10 +163,12 @@ def _oauth_problem(status: int, error: str, description: str) -> Problem:
 def _respond(endpoint: Callable[[], Response], action: str) -> Response:
     """Authlib's answer, committed (with the client assertion it spent); an error as an RFC 9457 problem
     keeping RFC 6749's members, after a rollback that keeps the assertion spent."""
+    g.pop("spent_assertion", None)  # this request's own only (``g`` outlives a request in a test's context)
     try:
         response = endpoint()
     except Exception:
-        _spent_after_rollback()
+        _roll_back_keeping_the_assertion_spent()
+        db.session.commit()
         raise
     if response.status_code < 400:
         db.session.commit()
@@ -174,7 +176,7 @@ def _respond(endpoint: Callable[[], Response], action: str) -> Response:
     body: dict[str, Any] = json.loads(response.get_data() or b"{}")
     error = str(body.get("error", "invalid_request"))
     problem = _oauth_problem(response.status_code, error, body.get("error_description", ""))
-    _spent_after_rollback(commit=False)
+    _roll_back_keeping_the_assertion_spent()
     if response.status_code != 401 or failure_counter().audited_in_full(request.remote_addr):
         audit.record(
             action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error}
@@ -187,11 +189,9 @@ def _respond(endpoint: Callable[[], Response], action: str) -> Response:
     return out
 
 
-def _spent_after_rollback(commit: bool = True) -> None:
+def _roll_back_keeping_the_assertion_spent() -> None:
     db.session.rollback()
     spend_again(db.session())
-    if commit:
-        db.session.commit()
 
 
 @bp.post("/oauth/token")

@@ -4,8 +4,9 @@
 - ``private_key_jwt`` (RFC 7523): an ES256 assertion signed with a key of the client's registered JWK set;
   ``iat`` is required and the assertion is accepted for at most ``assertion_max_lifetime`` seconds after it
   (whatever longer ``exp`` a client library puts in it), and its ``jti`` is spent in the database (a
-  primary key) as soon as the assertion authenticates, committed with the token's audit event, or after
-  the rollback of a request that then failed (``spend_again``), so a replay fails in every process.
+  primary key) in the transaction that records the token's audit event (or as soon as it authenticates,
+  at introspection and revocation), and again after the rollback of a request that failed once it had
+  authenticated (``spend_again``), so a replay fails in every process and no token is sent for one.
 
 A DPoP proof (``exchange.auth.dpop``) sent with the token request binds the token to its key.
 
@@ -29,6 +30,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import current_app, g
+from flask import request as http_request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -44,6 +46,8 @@ MAX_JTI_LENGTH = 200
 NOT_AUTHENTICATED = "The client is unknown or its credentials are wrong."
 #: seconds an assertion's ``iat`` may lie in the future (FAPI 2.0 §5.4: accept up to 10)
 CLOCK_SKEW = 10
+#: the view whose assertions are spent with the token's audit event (the others' as they authenticate)
+TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 - a view's name, not a secret
 
 
 def _settings() -> Any:
@@ -127,13 +131,11 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         expires = datetime.fromtimestamp(
             claims["iat"] + _settings().assertion_max_lifetime + self.leeway, UTC
         )
-        spent = {"client_id": claims["sub"], "jti": jti, "expires_at": expires}
-        if not _spend(db.session(), spent):
-            return False
-        # committed with the token's audit event; a request that fails after this spends it again
-        # (``spend_again``), so that it cannot be tried with it a second time
-        g.spent_assertion = spent
-        return True
+        # a request that fails after this spends it all the same (``spend_again``)
+        g.spent_assertion = {"client_id": claims["sub"], "jti": jti, "expires_at": expires}
+        if http_request.endpoint == TOKEN_ENDPOINT:
+            return True  # spent by ``save_token``, with the token's audit event, just before they commit
+        return _spend(db.session(), g.spent_assertion)
 
 
 def _spend(session: Any, spent: dict[str, Any]) -> bool:
@@ -190,7 +192,11 @@ def generate_token(
 
 def save_token(token: dict[str, Any], request: Any) -> None:
     """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, in one
-    commit."""
+    commit; the ``jti`` is written last but one, so that on SQLite the write lock is held only for the two
+    inserts and the commit, never while the token is signed."""
+    spent = g.get("spent_assertion")
+    if spent is not None and not _spend(db.session(), spent):
+        raise InvalidClientError(description="JWT ID is used before.")  # the token is never sent
     client = request.client
     audit.record(
         "auth.token_issued",
