@@ -458,14 +458,13 @@ def load(
     today: date,
     scale: float,
     progress: Callable[[int, int | None], None] | None = None,
-    checkers: int | None = None,
 ) -> dict[str, int]:
     """Generate the cases and submit them through the pipeline as each area's LA, a batch (a canonical
     JSON body of up to 1,000 cases, under the inline limit) whenever an area's is full; the counts.
 
     The cases are generated and batched in a forked process, and the batches read and checked
-    (``pipeline.check``) by ``checkers`` forked processes (one a CPU when None; 0 does both in this
-    process), while this one stores the batches checked before, in order (``pipeline.submit(checked=...)``).
+    (``pipeline.check``) by forked processes, one a CPU, while this one stores the batches checked before,
+    in order (``pipeline.submit(checked=...)``).
     Memory holds one batch per area and about ``CHECKING_AHEAD`` batches waiting or being checked,
     whatever the scale. ``progress(cases_submitted, cases_in_all)`` is called after each submission
     (``cases_in_all`` None until the last)."""
@@ -507,30 +506,24 @@ def load(
             if batch:
                 yield area, b'{"cases":[' + b",".join(batch) + b"]}"
 
-    processes = (os.cpu_count() or 1) if checkers is None else checkers
-    if not processes:
-        _checking(orgs, settings.reference)
-        for area, content in bodies():
-            submit(area, content, _check(area, content))
-    else:
-        fork = multiprocessing.get_context("fork")
-        generated: Any = fork.Queue(CHECKING_AHEAD)
-        generating = fork.Process(target=_generate, args=(generated, bodies()), daemon=True)
-        with fork.Pool(processes, _checking, (orgs, settings.reference)) as pool:
-            generating.start()
-            try:
-                ahead: deque[tuple[str, bytes, Any]] = deque()
-                for area, content in _received(generated):
-                    ahead.append((area, content, pool.apply_async(_check, (area, content))))
-                    if len(ahead) > CHECKING_AHEAD:
-                        area, content, checking = ahead.popleft()
-                        submit(area, content, checking.get())
-                while ahead:
+    fork = multiprocessing.get_context("fork")
+    generated: Any = fork.Queue(CHECKING_AHEAD)
+    generating = fork.Process(target=_generate, args=(generated, bodies()), daemon=True)
+    with fork.Pool(os.cpu_count() or 1, _checking, (orgs, settings.reference)) as pool:
+        generating.start()
+        try:
+            ahead: deque[tuple[str, bytes, Any]] = deque()
+            for area, content in _received(generated):
+                ahead.append((area, content, pool.apply_async(_check, (area, content))))
+                if len(ahead) > CHECKING_AHEAD:
                     area, content, checking = ahead.popleft()
                     submit(area, content, checking.get())
-            finally:
-                generating.kill()  # done by now, unless the load failed
-                generating.join()
+            while ahead:
+                area, content, checking = ahead.popleft()
+                submit(area, content, checking.get())
+        finally:
+            generating.kill()  # done by now, unless the load failed
+            generating.join()
     if progress is not None:
         progress(totals["cases"], totals["cases"])
     return totals
