@@ -25,9 +25,15 @@ def safe(value: Any) -> Any:
 def lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """The header line, then each row's line (CRLF-terminated, every cell made safe)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    csv.writer(out, lineterminator="\r\n").writerow(header)
     yield out.getvalue()
+    yield from row_lines(rows)
+
+
+def row_lines(rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """Each row's line, without a header."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
         out.seek(0)
         out.truncate()

@@ -17,7 +17,8 @@ each kind to the HTTP status ``as_problem`` gives it (``exchange.api.problems`` 
           ├── PayloadTooLarge         413
           ├── UnsupportedMediaType    415
           ├── ValidationFailed        422  + ``errors``: [{pointer, code, message}]
-          └── TooManyRequests         429
+          ├── TooManyRequests         429
+          └── ServiceUnavailable      503  + Retry-After  (the board figures before their first publication)
     werkzeug HTTPException (routing 404, 405, 413 …)  → the same shape, by status
     anything else                                      → 500, logged with the request id, never shown
 
@@ -152,6 +153,13 @@ class ValidationFailed(Problem):
 
 class TooManyRequests(Problem):
     status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Not available yet"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **kwargs)
 
 
 #: a domain error's kind -> the HTTP status it is answered with

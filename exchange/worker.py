@@ -1,6 +1,6 @@
 """The background worker (``exchange worker``): large submissions, webhook deliveries, overdue advice
-requests, audit checkpoints and the purge of expired replay guards, in one loop that any number of
-processes may run side by side.
+requests, audit checkpoints, the purge of expired replay guards and the board figures' publication, in one
+loop that any number of processes may run side by side.
 
 Every unit of work is claimed under a row lease or a row lock (submissions and deliveries: ``lease_until``,
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; overdue requests: a conditional transition under
@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from exchange import advice, clock, witness
 from exchange.db import db
 from exchange.delivery.sender import Sender
+from exchange.metrics import publication
 from exchange.models import AuditCheckpoint, AuditEvent, RevokedToken, UsedAssertion, UsedDpopProof
 from exchange.pipeline import process_next_submission
 from exchange.settings import Settings
@@ -27,6 +28,10 @@ from exchange.settings import Settings
 log = structlog.get_logger("exchange.worker")
 #: sign the audit head at least this often while events keep arriving
 CHECKPOINT_INTERVAL = timedelta(minutes=5)
+#: publish the figures again once the data has been quiet this long, or at the latest this long after the
+#: first change seen (so a steady stream of writes still publishes)
+PUBLISH_QUIET = timedelta(seconds=10)
+PUBLISH_AT_MOST_AFTER = timedelta(minutes=2)
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Tick:
     overdue: int = 0
     checkpoints: int = 0
     purged: int = 0
+    publications: int = 0
 
     def __iadd__(self, other: Tick) -> Tick:
         self.submissions += other.submissions
@@ -45,6 +51,7 @@ class Tick:
         self.overdue += other.overdue
         self.checkpoints += other.checkpoints
         self.purged += other.purged
+        self.publications += other.publications
         return self
 
     @property
@@ -58,6 +65,8 @@ class Worker:
     checkpoint_every: int = 1000
     settings: Settings = field(default_factory=Settings.load)
     stop: threading.Event = field(default_factory=threading.Event)
+    #: the data state last seen out of date: (state, first seen, last changed)
+    _stale: tuple[str, datetime, datetime] | None = None
 
     def submissions(self, limit: int = 10) -> int:
         done = 0
@@ -103,6 +112,36 @@ class Worker:
                 for table in (UsedAssertion, UsedDpopProof, RevokedToken)
             )
 
+    def publish(self, now: datetime, today: date | None = None, force: bool = False) -> int:
+        """Publish the figures again when the data changed and has since been quiet (debounced).
+
+        The data's state is compared with the one the publication was made from; a change is published
+        once no further change has been seen for ``PUBLISH_QUIET``, or at the latest
+        ``PUBLISH_AT_MOST_AFTER`` after it was first seen. Before the first publication there is nothing
+        to wait for: it is made at once.
+        """
+        session = db.session()
+        try:
+            source = publication.source_state(session, today)
+            state = publication.current(session)
+            if state is not None and state.source == source:
+                self._stale = None
+                return 0
+            if self._stale is None:
+                self._stale = (source, now, now)
+            elif self._stale[0] != source:
+                self._stale = (source, self._stale[1], now)
+            _, first, last = self._stale
+            waiting = now - last < PUBLISH_QUIET and now - first < PUBLISH_AT_MOST_AFTER
+            if state is not None and waiting and not force:
+                session.rollback()
+                return 0
+            publication.publish(session, self.settings.reference, today, source)
+            self._stale = None
+            return 1
+        finally:
+            db.session.remove()
+
     def run_once(self, now: datetime | None = None, today: date | None = None) -> Tick:
         """One pass over every kind of work (``now`` defaults to the clock at each step)."""
         # overdue first, so that its notifications go out in the same pass
@@ -110,6 +149,7 @@ class Worker:
         tick.deliveries = self.sender.deliver_due(now)
         tick.checkpoints = self.checkpoint(now or clock.now())
         tick.purged = self.purge(now or clock.now())
+        tick.publications = self.publish(now or clock.now(), today)
         return tick
 
     def drain(self, now: datetime | None = None, today: date | None = None) -> Tick:
@@ -121,6 +161,7 @@ class Worker:
             if not tick.busy:
                 break
         total.checkpoints += self.checkpoint(now or clock.now(), force=True)
+        total.publications += self.publish(now or clock.now(), today, force=True)
         return total
 
     def run(self, idle_seconds: float = 1.0) -> None:

@@ -19,19 +19,22 @@ from exchange.api import context
 from exchange.api.blueprint import Blueprint
 from exchange.api.protect import current_principal, requires
 from exchange.db import db
-from exchange.errors import PROBLEM_DOC, NotFound
-from exchange.metrics import pack, report
+from exchange.errors import PROBLEM_DOC, NotFound, ServiceUnavailable, ValidationFailed
+from exchange.metrics import pack, publication, report
 from exchange.metrics.aggregates import NATIONAL
-from exchange.metrics.disclosure import HIDDEN, PUBLISHED, SUPPRESSED, WITHHELD
+from exchange.metrics.disclosure import COARSENED, HIDDEN, NOT_PUBLISHED, PUBLISHED, SUPPRESSED, WITHHELD
 from exchange.metrics.measures import MEASURES, scopes
 from exchange.metrics.periods import (
     MONTHS_IN,
     PERIOD_KINDS,
+    format_month,
     month_of,
     parse_month,
     parse_quarter,
     periods_between,
 )
+from exchange.models import MetricPublication
+from schemas import error_codes as codes
 from schemas.base import StrictSchema, bounded_string
 
 bp = Blueprint(
@@ -39,6 +42,8 @@ bp = Blueprint(
 )
 MAX_PERIODS = 60
 CSV_TYPE, HTML_TYPE, PDF_TYPE = "text/csv", "text/html", "application/pdf"
+#: seconds a caller is asked to wait before the first publication is made
+RETRY_AFTER = 30
 
 
 def _month(text: str) -> None:
@@ -98,13 +103,19 @@ class CellSchema(Schema):
     status = fields.String(
         required=True,
         metadata={
-            "enum": [PUBLISHED, SUPPRESSED, WITHHELD],
-            "description": f"A suppressed or withheld figure reads '{HIDDEN}'.",
+            "enum": [PUBLISHED, SUPPRESSED, WITHHELD, COARSENED],
+            "description": (
+                f"A suppressed or withheld figure reads '{HIDDEN}', one the publication does not make "
+                f"(an area's months) '{NOT_PUBLISHED}'."
+            ),
         },
     )
 
 
 class CellsSchema(Schema):
+    published_at = fields.DateTime(
+        required=True, metadata={"description": "When the figures were published (UTC)."}
+    )
     cells = fields.List(fields.Nested(CellSchema), required=True)
 
 
@@ -147,9 +158,34 @@ def _audit(action: str, areas: list[str], detail: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def _as_csv(cells: list[dict[str, Any]]) -> Response:
-    rows = ([c[name] for name in report.COLUMNS] for c in cells)
-    return Response("".join(csv_out.lines(report.COLUMNS, rows)), mimetype=CSV_TYPE)
+def _publication(first: int, last: int) -> MetricPublication:
+    """The current publication, which must cover the months asked for (503 before the first one)."""
+    state = publication.current(db.session)
+    if state is None:
+        raise ServiceUnavailable(
+            "The board figures are being published for the first time; try again shortly.",
+            retry_after=RETRY_AFTER,
+        )
+    if first < state.first_month or last > state.last_month:
+        covered = f"{format_month(state.first_month)} to {format_month(state.last_month)}"
+        raise ValidationFailed(
+            f"The figures are published for {covered}.",
+            errors=[{"pointer": "/from", "code": codes.NOT_PUBLISHED, "message": f"Within {covered}."}],
+        )
+    return state
+
+
+def _answer(rows: list[Any], state: MetricPublication, as_csv: bool) -> Response:
+    """The stored cells joined as they are: JSON ``{"published_at", "cells"}`` or CSV rows."""
+    if as_csv:
+        header = next(csv_out.lines(report.COLUMNS, []))
+        response = Response(header + "".join(r.csv for r in rows), mimetype=CSV_TYPE)
+    else:
+        stamp = publication.published_at(state)
+        body = f'{{"published_at":"{stamp}","cells":[' + ",".join(r.json for r in rows) + "]}"
+        response = Response(body, mimetype="application/json")
+    response.last_modified = state.published_at
+    return response
 
 
 @bp.route("")
@@ -158,16 +194,21 @@ def _as_csv(cells: list[dict[str, Any]]) -> Response:
 @bp.alt_response(200, schema={"type": "string"}, content_type=CSV_TYPE, success=True)
 @bp.response(200, CellsSchema, description="The cells as JSON, or as CSV with Accept: text/csv.")
 @bp.alt_response(404, **PROBLEM_DOC, description="An area the caller may not see.")
+@bp.alt_response(503, **PROBLEM_DOC, description="No publication yet; try again after Retry-After seconds.")
 @requires("metrics:read")
 def metrics(
     period: str, area: str | None = None, measure: str | None = None, **months: str
 ) -> ResponseReturnValue:
-    """Disclosure-controlled cells ``{"cells": [...]}``; CSV with ``Accept: text/csv``."""
+    """Disclosure-controlled cells ``{"published_at", "cells": [...]}``; CSV with ``Accept: text/csv``.
+
+    The cells are read from the current publication (503 with ``Retry-After`` before the first one).
+    """
     areas = _allowed_areas(area)
     first, last = _range({"period": period, **months})
     periods = periods_between(period, first, last)  # type: ignore[arg-type]
     names = [m for m in (measure or "").split(",") if m] or list(MEASURES)
-    cells = report.cells(db.session, periods, areas, context.reference(), names)
+    state = _publication(periods[0].first_month, periods[-1].last_month)
+    rows = publication.rows(db.session, periods, areas, names)
     as_csv = request.accept_mimetypes.best_match(["application/json", CSV_TYPE]) == CSV_TYPE
     _audit(
         "metrics.read",
@@ -180,7 +221,7 @@ def metrics(
             "format": "csv" if as_csv else "json",
         },
     )
-    return _as_csv(cells) if as_csv else jsonify({"cells": cells})
+    return _answer(rows, state, as_csv)
 
 
 @bp.route("/areas")
@@ -205,6 +246,7 @@ def areas() -> ResponseReturnValue:
 @bp.response(200, {"type": "string"}, content_type=HTML_TYPE, description="HTML, or PDF on request.")
 @bp.alt_response(406, **PROBLEM_DOC, description="Neither text/html nor application/pdf is acceptable.")
 @bp.alt_response(404, **PROBLEM_DOC, description="An area the caller may not see, or national.")
+@bp.alt_response(503, **PROBLEM_DOC, description="No publication yet; try again after Retry-After seconds.")
 @requires("metrics:read")
 def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     """The quarterly performance pack: HTML (``Accept: text/html``, the default) or PDF."""
@@ -216,7 +258,9 @@ def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     )
     if wanted is None:
         raise NotAcceptable("The pack is served as text/html or application/pdf.")
-    html = pack.render_html(db.session, area, parse_quarter(quarter), context.reference())
+    asked = parse_quarter(quarter)
+    state = _publication(asked.shifted(-pack.HISTORY).first_month, asked.last_month)
+    html = pack.render_html(db.session, area, asked, context.reference(), state)
     _audit(
         "metrics.pack",
         [area, NATIONAL],

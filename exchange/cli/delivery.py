@@ -27,7 +27,8 @@ from exchange.worker import Worker
 @click.option("--json", "as_json", is_flag=True, help="With --once: print what was done as JSON.")
 @with_appcontext
 def worker(once: bool, idle: float, as_json: bool) -> None:
-    """Deliver webhooks, mark overdue advice, process large submissions, sign audit checkpoints."""
+    """Deliver webhooks, mark overdue advice, process large submissions, sign audit checkpoints, publish
+    the board figures."""
     settings = current_app.config["EXCHANGE_SETTINGS"]
     runner = Worker(checkpoint_every=settings.checkpoint_every, settings=settings)
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -38,7 +39,8 @@ def worker(once: bool, idle: float, as_json: bool) -> None:
             vars(tick),
             as_json,
             f"submissions {tick.submissions}, deliveries {tick.deliveries}, "
-            f"overdue {tick.overdue}, checkpoints {tick.checkpoints}, purged {tick.purged}",
+            f"overdue {tick.overdue}, checkpoints {tick.checkpoints}, purged {tick.purged}, "
+            f"publications {tick.publications}",
         )
         return
     click.echo(f"worker {runner.sender.worker_id} running; stop with SIGTERM", err=True)

@@ -39,6 +39,7 @@ from exchange.cli import upgrade_database
 from exchange.db import db
 from exchange.delivery import secret_store, targets
 from exchange.keystore.envelope import EnvelopeStore, generate_kek
+from exchange.metrics import publication
 from exchange.synthetic_cin import write_census
 
 HOST, PORT = "127.0.0.1", 8000
@@ -290,6 +291,7 @@ def demo_command(
         by_kind.setdefault(client.kind, client)  # the first client of each kind
     bodies = demo.examples(now, settings.reference)
     shown = demo.showcase(db.session(), settings, submitters[demo.SHOWCASE_AREA], by_kind[COURT], bodies)
+    publication.publish(db.session(), settings.reference, today)  # what the worker does; the demo runs none
     folder = Path(current_app.instance_path) / "demo"
     la_code = submitters[demo.SHOWCASE_AREA][0].la_code
     env = _write_files(folder, bodies, [*clients, *(c for _, c in submitters.values())], la_code, seed)

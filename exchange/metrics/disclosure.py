@@ -1,261 +1,366 @@
-"""Disclosure control for every metrics output (SPEC §6): small counts, secondary suppression, rates.
+"""Disclosure control of a whole publication (SPEC §6, §9): small counts, secondary suppression, rates.
 
-The caller computes ``Figure``s (true values) and declares the ``Margin``s its output publishes (the areas
-of one measure and period plus the national total; the months of a quarter plus the quarter); ``protect``
-returns the publishable ``Cell``s. Rules:
+The publication is a ``Table``: every count it holds is a variable (a published cell's value, or the
+numerator or denominator of a rate), and every linear relation the figures obey is a relation over those
+variables (sum of the terms = 0): category totals, areas to national, months to quarters to years, the
+stock-flow identity. Quantities the relations need but that are never shown (the cases of no DFJ area,
+the complement of a percentage) are unpublished variables: always hidden, and sensitive when 1-5.
 
-- A count of 1-5 is suppressed; zero stays 0.
-- Secondary suppression (the MoJ FCSQ rule): while a margin has exactly one suppressed cell, or any
-  suppressed cell could be worked out from the margins together (checked exactly, by linear algebra over
-  the margin equations), the smallest unsuppressed non-zero part of such a margin is suppressed too (its
-  total only when no part is left). Zeros are never suppressed.
-- A rate (mean, median, ratio, band) or a percentage is published only when its denominator is at least
-  10 and neither its numerator nor its denominator is suppressed. Both are counts and take part in the
-  count rules and the margins like any count: the denominators of a measure's areas add up to the national
-  denominator exactly as counts do. A percentage's numerator is also suppressed when the complement
-  (denominator - numerator) is 1-5, since value x denominator would reveal it.
-- A withheld rate shows its numerator as ``c`` as well, so the rate cannot be recomputed; its denominator
-  is shown unless suppressed (it says why the rate is withheld).
+``protect`` decides, once for the whole table, which variables are hidden:
+
+1. primary: a published count of 1-5; the numerator of a rate whose denominator is under 10;
+2. secondary, chosen by an integer program (HiGHS, ``highspy``): the least costly set of further cells
+   such that no relation holds exactly one hidden cell that must be protected (the MoJ FCSQ condition,
+   imposed on every relation at once rather than margin by margin); zeros stay 0; a rate's numerator is
+   hidden whenever its denominator is;
+3. an exact audit (``determined``): a hidden cell is worked out from the published ones when its unit
+   vector lies in the row space of the relations restricted to the hidden cells (exact reductions
+   first, then a rank test by the projection onto the row space per connected block of what is left).
+   Each cell the audit finds adds a constraint
+   (one more hidden cell among its neighbours) and the program is solved again, the cells already
+   hidden kept, until the audit finds none. So the guarantee rests on the audit, not on the program:
+   no hidden non-zero cell, and no unpublished quantity of 1-5, is determined by the published cells
+   through the relations.
+
+A rate (mean, median, ratio, band) or a percentage is published only when its denominator is at least 10
+and neither numerator nor denominator is hidden; a withheld rate shows its numerator as ``c`` as well.
 
 Status vocabulary: ``published``; ``suppressed`` (a count hidden, primary or secondary); ``withheld``
-(a rate or percentage not published). Hidden values are the string ``c`` (the DfE symbol).
+(a rate or percentage not published); ``coarsened`` (a breakdown the publication coarsens away: an
+area's flows by month). Hidden values are the string ``c``, values not published ``x`` (the DfE symbols).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-COUNT, RATE, PERCENTAGE = "count", "rate", "percentage"
-PUBLISHED, SUPPRESSED, WITHHELD = "published", "suppressed", "withheld"
+import highspy
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
+
+PUBLISHED, SUPPRESSED, WITHHELD, COARSENED = "published", "suppressed", "withheld", "coarsened"
 HIDDEN = "c"
+NOT_PUBLISHED = "x"  # the DfE symbol for "not available": a breakdown the publication does not make
 SMALL_COUNTS = range(1, 6)
 MIN_DENOMINATOR = 10
-NATIONAL = "national"
+#: audit rounds in which the integer program chooses the extra cells; after them, every hideable neighbour
+#: of a cell still determined is hidden at once (cruder, but it always ends)
+SOLVER_ROUNDS = 12
+_TOLERANCE = 1e-7
 
-Key = tuple[str, str, str]  # (measure, area, period)
-Var = tuple[Key, str]  # one count of a figure: its "value", "numerator" or "denominator"
-Equation = tuple[Var, tuple[Var, ...]]  # total, parts
 
+@dataclass
+class Table:
+    """Count variables and the linear relations between them.
 
-@dataclass(frozen=True)
-class Figure:
-    """A true figure before disclosure control.
-
-    ``kind`` is ``count`` (``value`` an int), ``rate`` (``value`` computed by the caller: a mean, median,
-    ratio or band label; ``denominator`` the count it is over; ``numerator`` a count or None) or
-    ``percentage`` (``numerator`` a subset of ``denominator``).
+    ``values`` are the true counts; ``published[v]`` is False for a quantity never shown; ``weights`` the
+    cost of hiding a cell; ``forced`` published variables hidden whatever their value; ``follows`` pairs
+    (a, b): a is hidden whenever b is; ``keeps_zero[v]``: a zero that stays 0 (never hidden).
     """
 
-    measure: str
-    area: str
-    period: str
-    kind: str
-    value: int | float | str
-    numerator: int | None = None
-    denominator: int | None = None
+    values: list[int] = field(default_factory=list)
+    published: list[bool] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    keeps_zero: list[bool] = field(default_factory=list)
+    relations: list[dict[int, int]] = field(default_factory=list)
+    forced: set[int] = field(default_factory=set)
+    follows: list[tuple[int, int]] = field(default_factory=list)
 
-    @property
-    def key(self) -> Key:
-        return (self.measure, self.area, self.period)
+    def add(self, value: int, *, published: bool = True, weight: float = 1.0, keeps_zero: bool = True) -> int:
+        self.values.append(int(value))
+        self.published.append(published)
+        self.weights.append(weight)
+        self.keeps_zero.append(keeps_zero)
+        return len(self.values) - 1
 
+    def relate(self, terms: Mapping[int, int]) -> None:
+        """Declare sum(coefficient x variable) = 0; it must hold for the true values."""
+        row = {v: c for v, c in terms.items() if c}
+        if sum(c * self.values[v] for v, c in row.items()) != 0:
+            raise ValueError(f"a relation the true values break: {row}")
+        if len(row) > 1:
+            self.relations.append(row)
 
-@dataclass(frozen=True)
-class Margin:
-    """A published total and the cells that add up to it."""
+    def sensitive(self, v: int) -> bool:
+        return abs(self.values[v]) in SMALL_COUNTS
 
-    total: Key
-    parts: tuple[Key, ...]
+    def must_protect(self, v: int) -> bool:
+        """A hidden variable that must never be determined: a hidden non-zero cell, or a sensitive unshown
+        one (a hidden zero, the numerator of a withheld rate, say, tells no more than the zeros shown)."""
+        return (self.published[v] and self.values[v] != 0) or self.sensitive(v)
 
-
-@dataclass(frozen=True)
-class Cell:
-    """One published cell: the JSON/CSV row of the metrics API."""
-
-    measure: str
-    area: str
-    period: str
-    value: int | float | str
-    numerator: int | str | None
-    denominator: int | str | None
-    status: str
-
-
-def area_margins(figures: Iterable[Figure], national: str = NATIONAL) -> list[Margin]:
-    """For each measure and period with a national figure: the areas add up to the national figure."""
-    keys = [f.key for f in figures]
-    totals = {(m, p) for m, a, p in keys if a == national}
-    by_total: dict[Key, list[Key]] = {}
-    for m, a, p in keys:
-        if a != national and (m, p) in totals:
-            by_total.setdefault((m, national, p), []).append((m, a, p))
-    return [Margin(total, tuple(parts)) for total, parts in by_total.items()]
+    def hideable(self, v: int) -> bool:
+        if not self.published[v]:
+            return False
+        return not (self.keeps_zero[v] and self.values[v] == 0)
 
 
-def period_margins(figures: Iterable[Figure], parts_of: Mapping[str, Sequence[str]]) -> list[Margin]:
-    """For each measure and area: a period (``2025Q2``) is the sum of its parts (its three months).
-
-    Only for flows (cases started, disposed); never for stocks such as open cases at period end.
-    """
-    keys = {f.key for f in figures}
-    return [
-        Margin((m, a, p), tuple((m, a, part) for part in parts_of[p]))
-        for m, a, p in sorted(keys)
-        if p in parts_of and all((m, a, part) in keys for part in parts_of[p])
-    ]
-
-
-def protect(figures: Sequence[Figure], margins: Iterable[Margin] = ()) -> list[Cell]:
-    """The publishable cells for ``figures``, in the same order, with every rule above applied.
-
-    Raises ValueError for a malformed figure, a duplicate key, or a margin over unknown or mixed cells.
-    """
-    by_key = _check(figures)
-    counts = _counts(figures)
-    equations = _equations(by_key, counts, margins)
-    suppressed = {v for v, n in counts.items() if n in SMALL_COUNTS}
-    suppressed |= {
-        (f.key, "numerator")
-        for f in figures
-        if f.kind == PERCENTAGE and f.denominator - f.numerator in SMALL_COUNTS
+def primary(table: Table) -> set[int]:
+    """Published counts of 1-5, forced cells, and every unpublished quantity."""
+    return {
+        v for v, shown in enumerate(table.published) if not shown or table.sensitive(v) or v in table.forced
     }
-    _secondary(equations, counts, suppressed)
-    return [_cell(f, suppressed) for f in figures]
 
 
-def _check(figures: Sequence[Figure]) -> dict[Key, Figure]:
-    by_key: dict[Key, Figure] = {}
-    for f in figures:
-        if f.key in by_key:
-            raise ValueError(f"duplicate figure {f.key}")
-        by_key[f.key] = f
-        if f.kind == COUNT:
-            ok = isinstance(f.value, int) and f.value >= 0 and f.numerator is None and f.denominator is None
-        elif f.kind in (RATE, PERCENTAGE):
-            counts = (
-                [f.denominator] if f.numerator is None and f.kind == RATE else [f.numerator, f.denominator]
-            )
-            ok = all(isinstance(n, int) and n >= 0 for n in counts)
-            ok = ok and (f.kind == RATE or f.numerator <= f.denominator)
-        else:
-            ok = False
-        if not ok:
-            raise ValueError(f"malformed {f.kind} figure {f.key}")
-    return by_key
-
-
-def _counts(figures: Iterable[Figure]) -> dict[Var, int]:
-    counts: dict[Var, int] = {}
-    for f in figures:
-        if f.kind == COUNT:
-            counts[(f.key, "value")] = f.value
-        else:
-            counts[(f.key, "denominator")] = f.denominator
-            if f.numerator is not None:
-                counts[(f.key, "numerator")] = f.numerator
-    return counts
-
-
-def _equations(
-    by_key: Mapping[Key, Figure], counts: Mapping[Var, int], margins: Iterable[Margin]
-) -> list[Equation]:
-    equations: list[Equation] = []
-    for margin in margins:
-        cells = [margin.total, *margin.parts]
-        unknown = [k for k in cells if k not in by_key]
-        if unknown:
-            raise ValueError(f"margin over unknown cells {unknown}")
-        if len({by_key[k].kind for k in cells}) != 1:
-            raise ValueError(f"margin over cells of different kinds: {margin.total}")
-        for part in ("value", "numerator", "denominator"):
-            if all((k, part) in counts for k in cells):
-                equations.append(((margin.total, part), tuple((k, part) for k in margin.parts)))
-    return equations
-
-
-def _secondary(equations: list[Equation], counts: Mapping[Var, int], suppressed: set[Var]) -> None:
-    """Suppress more counts until no suppressed count can be worked out from the margins."""
+def protect(table: Table) -> set[int]:
+    """The hidden variables: primary, then secondary until the audit finds nothing determined."""
+    holding = _holding(table.relations)
+    hidden = _follow(table, primary(table))
+    cuts: list[set[int]] = []
+    rounds = 0
     while True:
-        # the MoJ rule first (cheap): a margin with exactly one hidden count; then recovery through several
-        lone = [eq for eq in equations if sum(v in suppressed for v in _variables(eq)) == 1]
-        candidates = _candidates(lone, counts, suppressed)
-        if not candidates:
-            recoverable = _recoverable(equations, suppressed)
-            exposed = [eq for eq in equations if recoverable.intersection(_variables(eq))]
-            candidates = _candidates(exposed, counts, suppressed)
-        if not candidates:
-            # nothing left to hide: a value still "recoverable" rests on zeros alone, which exact margins
-            # cannot give, so it is not the true value
-            return
-        suppressed.add(min(candidates, key=lambda v: (counts[v], v)))
+        hidden = _follow(table, _solve(table, hidden, cuts) if rounds < SOLVER_ROUNDS else hidden)
+        exposed = [
+            v for v in determined(table.relations, hidden, table.must_protect) if table.must_protect(v)
+        ]
+        if not exposed:
+            return hidden
+        new_cuts = [_neighbours(table, holding, hidden, v) for v in exposed]
+        if rounds >= SOLVER_ROUNDS or not all(new_cuts):
+            # the program cannot help (or has had its turns): hide every hideable neighbour
+            added = set().union(*new_cuts) or _component_cells(table, holding, hidden, exposed)
+            if not added:
+                raise RuntimeError("secondary suppression cannot protect a determined cell")
+            hidden |= added
+        cuts.extend(c for c in new_cuts if c)
+        rounds += 1
 
 
-def _candidates(equations: Iterable[Equation], counts: Mapping[Var, int], suppressed: set[Var]) -> list[Var]:
-    return [c for eq in equations if (c := _next_to_suppress(eq, counts, suppressed)) is not None]
+def _follow(table: Table, hidden: set[int]) -> set[int]:
+    hidden = set(hidden)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in table.follows:
+            if b in hidden and a not in hidden:
+                hidden.add(a)
+                changed = True
+    return hidden
 
 
-def _variables(eq: Equation) -> tuple[Var, ...]:
-    return (eq[0], *eq[1])
+def _holding(relations: Sequence[Mapping[int, int]]) -> dict[int, list[int]]:
+    """variable -> the relations (by index) it takes part in."""
+    holding: dict[int, list[int]] = defaultdict(list)
+    for r, row in enumerate(relations):
+        for v in row:
+            holding[v].append(r)
+    return holding
 
 
-def _next_to_suppress(eq: Equation, counts: Mapping[Var, int], suppressed: set[Var]) -> Var | None:
-    """The smallest unsuppressed non-zero part of a margin, else its total if that can still be hidden."""
-    open_parts = [v for v in eq[1] if v not in suppressed and counts[v] > 0]
-    if open_parts:
-        return min(open_parts, key=lambda v: (counts[v], v))
-    total = eq[0]
-    return total if total not in suppressed and counts[total] > 0 else None
+def _neighbours(table: Table, holding: Mapping[int, list[int]], hidden: set[int], v: int) -> set[int]:
+    """Cells not yet hidden that share a relation with ``v`` and may be hidden."""
+    return {
+        w for r in holding.get(v, ()) for w in table.relations[r] if w not in hidden and table.hideable(w)
+    }
 
 
-def _recoverable(equations: Iterable[Equation], suppressed: set[Var]) -> set[Var]:
-    """The suppressed counts that the margin equations determine exactly, by reduced row echelon form.
+def _component_cells(
+    table: Table, holding: Mapping[int, list[int]], hidden: set[int], exposed: Iterable[int]
+) -> set[int]:
+    """Every hideable cell in a relation that reaches ``exposed`` through hidden cells."""
+    reach, frontier = set(exposed), list(exposed)
+    out: set[int] = set()
+    while frontier:
+        v = frontier.pop()
+        for r in holding.get(v, ()):
+            for w in table.relations[r]:
+                if w in hidden and w not in reach:
+                    reach.add(w)
+                    frontier.append(w)
+                elif w not in hidden and table.hideable(w):
+                    out.add(w)
+    return out
 
-    Each margin says total - sum(parts) = 0; published counts are constants, so only the rows over the
-    suppressed counts matter. A count is determined when its pivot row names no free count.
-    """
-    pivots: dict[Var, dict[Var, Fraction]] = {}
-    for total, parts in equations:
-        row: dict[Var, Fraction] = {}
-        for v, c in ((total, 1), *((p, -1) for p in parts)):
-            if v in suppressed:
-                row[v] = row.get(v, Fraction(0)) + c
-        for p in [p for p in row if p in pivots]:
-            factor = row.get(p, Fraction(0))
-            for v, c in pivots[p].items():
-                row[v] = row.get(v, Fraction(0)) - factor * c
-        row = {v: c for v, c in row.items() if c}
-        if not row:
+
+def _solve(table: Table, hidden: set[int], cuts: list[set[int]]) -> set[int]:
+    """Least-cost further cells so that every relation with a cell to protect hides at least two."""
+    free = sorted(
+        {v for row in table.relations for v in row if v not in hidden and table.hideable(v)}
+        | {v for cut in cuts for v in cut if v not in hidden}
+    )
+    if not free:
+        return set(hidden)
+    column = {v: i for i, v in enumerate(free)}
+    rows: list[tuple[dict[int, float], float, float]] = []  # (coefficients by column, lower, upper)
+    n_columns = len(free)
+    costs = [table.weights[v] for v in free]
+    for relation in table.relations:
+        members = [column[v] for v in relation if v in column]
+        fixed = sum(1 for v in relation if v in hidden)
+        needed = any(v in hidden and table.must_protect(v) for v in relation)
+        if not members:
             continue
-        lead = min(row)
-        row = {v: c / row[lead] for v, c in row.items()}
-        for p, prow in pivots.items():
-            if lead in prow:
-                factor = prow[lead]
-                merged = {
-                    v: prow.get(v, Fraction(0)) - factor * row.get(v, Fraction(0)) for v in prow.keys() | row
-                }
-                pivots[p] = {v: c for v, c in merged.items() if c}
-        pivots[lead] = row
-    return {p for p, row in pivots.items() if len(row) == 1}
+        if needed:  # the relation already holds a hidden cell: at least two hidden in all
+            if fixed < 2:
+                rows.append(({c: 1.0 for c in members}, 2.0 - fixed, np.inf))
+            continue
+        z = n_columns  # "this relation hides something": then at least two
+        n_columns += 1
+        costs.append(0.0)
+        for c in members:
+            rows.append(({c: 1.0, z: -1.0}, -np.inf, 0.0))
+        rows.append(({**{c: 1.0 for c in members}, z: -2.0}, -float(fixed), np.inf))
+    for a, b in table.follows:
+        if a in column and b in column:
+            rows.append(({column[a]: 1.0, column[b]: -1.0}, 0.0, np.inf))
+    for cut in cuts:
+        members = [column[v] for v in cut if v in column]
+        if members and not cut & hidden:
+            rows.append(({c: 1.0 for c in members}, 1.0, np.inf))
+    chosen = _binary_program(costs, rows, n_columns)
+    return set(hidden) | {free[i] for i in chosen if i < len(free)}
 
 
-def _cell(f: Figure, suppressed: set[Var]) -> Cell:
-    def shown(part: str, n: int | None) -> int | str | None:
-        return HIDDEN if (f.key, part) in suppressed else n
-
-    if f.kind == COUNT:
-        status = SUPPRESSED if (f.key, "value") in suppressed else PUBLISHED
-        return Cell(f.measure, f.area, f.period, shown("value", f.value), None, None, status)
-    numerator, denominator = shown("numerator", f.numerator), shown("denominator", f.denominator)
-    if f.denominator < MIN_DENOMINATOR or HIDDEN in (numerator, denominator):
-        return Cell(
-            f.measure,
-            f.area,
-            f.period,
-            HIDDEN,
-            None if f.numerator is None else HIDDEN,
-            denominator,
-            WITHHELD,
+def _binary_program(
+    costs: list[float], rows: list[tuple[dict[int, float], float, float]], n: int
+) -> list[int]:
+    """Minimise costs . x over x in {0, 1}^n subject to lower <= row . x <= upper, with HiGHS."""
+    if not rows:
+        return []
+    h = _quiet_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.02)
+    h.setOptionValue("time_limit", 120.0)
+    h.addCols(
+        n,
+        np.array(costs),
+        np.zeros(n),
+        np.ones(n),
+        0,
+        np.array([], np.int32),
+        np.array([], np.int32),
+        np.array([]),
+    )
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n))
+    starts, indices, values = [], [], []
+    for coefficients, _, _ in rows:
+        starts.append(len(indices))
+        indices.extend(coefficients)
+        values.extend(coefficients.values())
+    h.addRows(
+        len(rows),
+        np.array([r[1] for r in rows]),
+        np.array([r[2] for r in rows]),
+        len(indices),
+        np.array(starts, np.int32),
+        np.array(indices, np.int32),
+        np.array(values),
+    )
+    h.run()
+    solution = h.getSolution()
+    if not solution.value_valid:
+        raise RuntimeError(
+            f"secondary suppression found no solution: {h.modelStatusToString(h.getModelStatus())}"
         )
-    return Cell(f.measure, f.area, f.period, f.value, numerator, denominator, PUBLISHED)
+    return [i for i, x in enumerate(solution.col_value) if x > 0.5]
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A solver; HiGHS prints its banner when constructed, before any option can be set, so that goes to
+    standard error (``exchange worker --once --json`` prints only JSON on standard output)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def determined(
+    relations: Iterable[Mapping[int, int]], hidden: set[int], wanted: Callable[[int], bool] | None = None
+) -> set[int]:
+    """The hidden variables whose value the relations fix once every other variable is known.
+
+    With the shown variables moved to the right-hand side, a hidden variable is fixed exactly when its
+    unit vector lies in the row space of the relations restricted to the hidden variables. Two exact
+    reductions come first, and leave a small core: a relation with one unknown left fixes it (it is then
+    known in every other relation); with ``wanted``, a relation holding an unknown ``wanted`` refuses
+    that is in no other relation is set aside (it can always be met by that unknown, so it fixes none of
+    the others; whether it fixes that unknown is not asked). The core is then tested per connected
+    block of unknowns, on the projection onto the row space. Exact for every variable ``wanted`` accepts.
+    """
+    rows = [{v: c for v, c in row.items() if v in hidden} for row in relations]
+    rows = [row for row in rows if row]
+    live = [set(row) for row in rows]  # the unknowns of each relation not yet fixed
+    holding: dict[int, set[int]] = defaultdict(set)
+    for r, row in enumerate(rows):
+        for v in row:
+            holding[v].add(r)
+    known: set[int] = set()
+    alive = set(range(len(rows)))
+    todo = list(alive)
+    while todo:
+        r = todo.pop()
+        if r not in alive:
+            continue
+        if len(live[r]) <= 1:  # one unknown: fixed; none: nothing more to learn from it
+            alive.discard(r)
+            for v in list(live[r]):
+                known.add(v)
+                for other in holding[v]:
+                    live[other].discard(v)
+                    todo.append(other)
+            continue
+        if wanted is not None and any(not wanted(v) and len(holding[v] & alive) == 1 for v in live[r]):
+            alive.discard(r)
+            for w in live[r]:
+                todo.extend(holding[w] & alive)
+    core = [{v: rows[r][v] for v in live[r]} for r in sorted(alive)]
+    return known | _fixed_in(core)
+
+
+def _fixed_in(restricted: list[dict[int, int]]) -> set[int]:
+    """The unknowns of ``restricted`` whose unit vector lies in its row space, per connected block."""
+    if not restricted:
+        return set()
+    variables = sorted({v for row in restricted for v in row})
+    index = {v: i for i, v in enumerate(variables)}
+    row_of, col_of, coefficient = [], [], []
+    for r, row in enumerate(restricted):
+        for v, c in row.items():
+            row_of.append(r)
+            col_of.append(index[v])
+            coefficient.append(float(c))
+    matrix = coo_matrix((coefficient, (row_of, col_of)), shape=(len(restricted), len(variables))).tocsr()
+    n_rows = len(restricted)
+    graph = coo_matrix(
+        (np.ones(len(row_of)), (row_of, [n_rows + c for c in col_of])),
+        shape=(n_rows + len(variables),) * 2,
+    )
+    _, label = connected_components(graph, directed=False)
+    out: set[int] = set()
+    # one BLAS thread: the blocks are small, and a thread per core fights the service's own processes
+    # (eight times slower on a busy two-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for block in np.unique(label[n_rows:]):
+            columns = np.flatnonzero(label[n_rows:] == block)
+            block_rows = np.flatnonzero(label[:n_rows] == block)
+            dense = matrix[block_rows][:, columns].toarray()
+            out |= {variables[columns[i]] for i in _fixed_columns(dense)}
+    return out
+
+
+def _fixed_columns(dense: np.ndarray) -> list[int]:
+    """Columns j whose unit vector e_j lies in the row space of ``dense``: the diagonal of the projection
+    onto the row space is 1 there (below 1 elsewhere), read from the eigenvectors of the smaller Gram
+    matrix."""
+    if dense.shape[0] == 0:
+        return []
+    if dense.shape[1] <= dense.shape[0]:
+        values, vectors = np.linalg.eigh(dense.T @ dense)
+        keep = values > _TOLERANCE * max(1.0, values.max(initial=0.0))
+        diagonal = np.sum(vectors[:, keep] ** 2, axis=1)
+    else:
+        values, vectors = np.linalg.eigh(dense @ dense.T)
+        keep = values > _TOLERANCE * max(1.0, values.max(initial=0.0))
+        basis = (vectors[:, keep] / np.sqrt(values[keep])).T @ dense
+        diagonal = np.sum(basis**2, axis=0)
+    return [int(j) for j in np.flatnonzero(diagonal > 1 - 1e-6)]

@@ -10,6 +10,7 @@ fetcher that refuses every fetch.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -18,12 +19,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from exchange import clock
-from exchange.metrics import charts, report
+from exchange.metrics import charts, publication
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
 from exchange.metrics.disclosure import HIDDEN
 from exchange.metrics.measures import AGENCIES, MEASURES
 from exchange.metrics.periods import Period, month_start
-from exchange.models import Organisation
+from exchange.models import MetricPublication, Organisation
 from exchange.reference import Reference
 
 #: the pack's page (``exchange/templates/pack.html``), HTML-escaped as Flask's own templates are
@@ -81,11 +82,14 @@ def _months(quarter: Period) -> str:
     return f"{first:%B} to {last:%B %Y}"
 
 
-def context(session: Session, area: str, quarter: Period, reference: Reference) -> dict[str, Any]:
-    """Everything the pack template shows, every figure already disclosure-controlled and formatted."""
+def context(
+    session: Session, area: str, quarter: Period, reference: Reference, state: MetricPublication
+) -> dict[str, Any]:
+    """Everything the pack template shows, read from the publication ``state`` (already protected) and
+    formatted."""
     periods = [quarter.shifted(-n) for n in range(HISTORY, -1, -1)]
     labels = [p.label for p in periods]
-    cells = report.cells(session, periods, [area, NATIONAL], reference)
+    cells = publication.cells(session, periods, [area, NATIONAL])
     by_key = {(c["measure"], c["area"], c["period"], c["category"]): c for c in cells}
 
     def value(
@@ -190,12 +194,19 @@ def context(session: Session, area: str, quarter: Period, reference: Reference) 
         "band": value("care_duration_band"),
         "charts": figures,
         "synthetic": session.scalar(select(exists().where(Organisation.id.like(f"{DEMO_ORG_PREFIX}%")))),
-        "generated_at": f"{now.day} {now:%B %Y, %H:%M} UTC",
+        "generated_at": _stamp(now),
+        "published_at": _stamp(state.published_at),
     }
 
 
-def render_html(session: Session, area: str, quarter: Period, reference: Reference) -> str:
-    return TEMPLATES.get_template("pack.html").render(context(session, area, quarter, reference))
+def _stamp(instant: datetime) -> str:
+    return f"{instant.day} {instant:%B %Y, %H:%M} UTC"
+
+
+def render_html(
+    session: Session, area: str, quarter: Period, reference: Reference, state: MetricPublication
+) -> str:
+    return TEMPLATES.get_template("pack.html").render(context(session, area, quarter, reference, state))
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from exchange.models.advice import Advice, AdviceRequest
 from exchange.models.audit import AuditCheckpoint, AuditEvent, AuditResource
 from exchange.models.cases import Case, CaseChild, CaseHearing, CaseVersion
 from exchange.models.delivery import Delivery, WebhookSubscription
-from exchange.models.metrics import MetricCaseFacts, MetricCount
+from exchange.models.metrics import MetricCaseFacts, MetricCount, MetricPublication, MetricPublicationCell
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion, UsedDpopProof
 from exchange.models.orgs import Organisation
 from exchange.models.returns import (
@@ -31,6 +31,8 @@ __all__ = [
     "LegalStatusEpisode",
     "MetricCaseFacts",
     "MetricCount",
+    "MetricPublication",
+    "MetricPublicationCell",
     "OAuthClient",
     "Organisation",
     "PreProceedings",

@@ -6,17 +6,20 @@ counted in the month they happen; stock measures (open cases, their age band, la
 stored as changes (+1 when a case enters a state, -1 when it leaves), so the stock at a month's end is the
 sum of every change up to that month. ``metric_case_facts`` keeps the facts each case last contributed,
 so that a change to a case replaces its contribution exactly (``exchange.metrics.aggregates``).
+``metric_publications`` and ``metric_publication_cells`` hold the protected publication the API reads
+(``exchange.metrics.publication``).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exchange.db import Base
+from exchange.db import Base, UTCDateTime
 from exchange.models.cases import Case
 
 
@@ -42,3 +45,32 @@ class MetricCaseFacts(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: lets the unit of work insert the case before its facts
     case: Mapped[Case] = relationship()
+
+
+class MetricPublication(Base):
+    """The one current publication of the board figures: when it was made, the months it covers, the
+    state of the data it was made from, and how long protecting and storing it took."""
+
+    __tablename__ = "metric_publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_month: Mapped[int] = mapped_column(Integer)
+    last_month: Mapped[int] = mapped_column(Integer)
+    #: what the data looked like (``publication.source_state``): a different state means out of date
+    source: Mapped[str] = mapped_column(String(400))
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class MetricPublicationCell(Base):
+    """The protected cells of one measure, area and period, already rendered as JSON and as CSV rows."""
+
+    __tablename__ = "metric_publication_cells"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    area: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the measure's place in MEASURES
+    measure: Mapped[str] = mapped_column(String(64))
+    json: Mapped[str] = mapped_column(Text)
+    csv: Mapped[str] = mapped_column(Text)

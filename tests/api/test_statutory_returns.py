@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from exchange import pipeline
 from exchange.db import db
+from exchange.metrics import publication
 from exchange.models import (
     CinEpisode,
     LegalStatusEpisode,
@@ -274,7 +275,7 @@ FORMULAS = ['=HYPERLINK("http://127.0.0.1:9/x","open")', "+44 20 7946 0000", "-2
 
 
 def test_formula_like_fields_are_stored_as_data_and_never_start_a_formula_in_a_csv_we_write(
-    client, camden, make_partner, submit, auth_headers
+    app, client, camden, make_partner, submit, auth_headers
 ):
     rows = "".join(f'"{value.replace(chr(34), chr(34) * 2)}",1,01/01/2015,WBRI,UN1,,\n' for value in FORMULAS)
     answer = submit(camden, f"{HEADER}\n{rows}".encode(), SSDA903_CSV)
@@ -284,6 +285,7 @@ def test_formula_like_fields_are_stored_as_data_and_never_start_a_formula_in_a_c
 
     # the CSV the exchange writes today: the metrics (aggregates only, so no submitted text reaches it)
     board = make_partner("fjb")
+    publication.publish(db.session, app.config["EXCHANGE_SETTINGS"].reference)  # what the worker does
     query = {"from": "2025-01", "to": "2025-06", "period": "quarter"}
     written = client.get(
         "/v1/metrics", query_string=query, headers={**auth_headers(board), "Accept": "text/csv"}

@@ -13,7 +13,7 @@ from exchange.csv_out import safe as _csv_safe
 from exchange.db import db
 from exchange.metrics.report import COLUMNS
 from exchange.models import AuditEvent
-from tests.metrics.conftest import CHARTS, EAST, WEST
+from tests.metrics.conftest import CHARTS, EAST, WEST, publish
 
 Q1 = {"from": "2025-01", "to": "2025-03", "period": "quarter"}
 
@@ -27,6 +27,7 @@ def twelve_cases(add_case):
     for _ in range(7):
         add_case(date(2024, 7, 15), date(2025, 1, 20), court=EAST)
     add_case(date(2024, 7, 15), date(2025, 1, 20), court=WEST)
+    publish()
 
 
 def test_a_board_sees_its_area_and_national_only(client, make_partner, auth_headers, twelve_cases):

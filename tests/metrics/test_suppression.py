@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from exchange.metrics.measures import MEASURES
+from tests.metrics.conftest import publish
 
 COURTS = ("115", "117", "121", "127", "123", "185")  # six DFJ areas, small and large
 QUERY = {"from": "2024-01", "to": "2025-03", "period": "quarter"}
@@ -34,6 +35,7 @@ def mixed_cases(add_case):
             children=rng.choice((1, 1, 2, 3)),
             hearings=vacated if rng.random() < 0.4 else (),
         )
+    publish()
 
 
 def _pull(client, headers, **extra):

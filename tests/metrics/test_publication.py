@@ -1,0 +1,102 @@
+"""The publication: requests read it (503 before the first), it says when it was made, and the worker brings
+it up to date once changes have stopped (debounced)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from exchange import clock
+from exchange.db import db
+from exchange.metrics import publication
+from exchange.worker import PUBLISH_AT_MOST_AFTER, PUBLISH_QUIET, Worker
+from tests.metrics.conftest import REFERENCE
+
+Q1 = {"from": "2025-01", "to": "2025-03", "period": "quarter", "measure": "care_cases_started"}
+NOW = datetime(2025, 7, 1, 9, tzinfo=UTC)
+
+
+def _started(client, headers) -> int | str:
+    response = client.get("/v1/metrics", query_string={**Q1, "area": "national"}, headers=headers)
+    assert response.status_code == 200
+    [cell] = response.get_json()["cells"]
+    return cell["value"]
+
+
+def test_before_the_first_publication_the_figures_answer_503_with_retry_after(
+    client, make_partner, auth_headers, add_case
+):
+    add_case(date(2025, 1, 10))
+    headers = auth_headers(make_partner("fjb"))
+    for path, query in (
+        ("/v1/metrics", Q1),
+        ("/v1/metrics/pack", {"area": "CENTRAL_LONDON", "quarter": "2025Q1"}),
+    ):
+        response = client.get(path, query_string=query, headers=headers)
+        assert response.status_code == 503, path
+        assert response.mimetype == "application/problem+json"
+        assert int(response.headers["Retry-After"]) > 0
+    publication.publish(db.session, REFERENCE)
+    response = client.get("/v1/metrics", query_string=Q1, headers=headers)
+    assert response.status_code == 200
+    stamp = response.get_json()["published_at"]
+    assert stamp == publication.published_at(publication.current(db.session))
+    assert datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= clock.now()
+
+
+def test_the_pack_prints_when_the_figures_were_published(
+    client, make_partner, auth_headers, quarter_of_cases
+):
+    state = publication.current(db.session)
+    response = client.get(
+        "/v1/metrics/pack",
+        query_string={"area": "CENTRAL_LONDON", "quarter": "2025Q1"},
+        headers=auth_headers(make_partner("lfjb")),
+    )
+    assert response.status_code == 200
+    stamp = f"{state.published_at.day} {state.published_at:%B %Y, %H:%M} UTC"
+    assert f"figures published {stamp}" in response.get_data(as_text=True)
+
+
+def test_months_outside_the_publication_are_a_422(client, make_partner, auth_headers, add_case):
+    add_case(date(2025, 1, 10))
+    publication.publish(db.session, REFERENCE, date(2025, 7, 1))
+    response = client.get(
+        "/v1/metrics",
+        query_string={"from": "2030-01", "to": "2030-03", "period": "quarter"},
+        headers=auth_headers(make_partner("fjb")),
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/from"
+
+
+def test_the_worker_publishes_once_changes_have_stopped(client, make_partner, auth_headers, add_case, app):
+    worker = Worker(settings=app.config["EXCHANGE_SETTINGS"])
+    for n in range(8):
+        add_case(date(2025, 1, 10) + timedelta(days=n))
+    headers = auth_headers(make_partner("fjb"))
+    assert worker.publish(NOW) == 1  # the first publication is made at once
+    assert worker.publish(NOW + timedelta(seconds=1)) == 0  # nothing changed since
+    assert _started(client, headers) == 8
+    first = publication.current(db.session).published_at
+    add_case(date(2025, 2, 10))
+    assert worker.publish(NOW + timedelta(seconds=2)) == 0  # a change: wait for quiet
+    add_case(date(2025, 2, 11))
+    assert worker.publish(NOW + timedelta(seconds=8)) == 0  # another: the quiet spell starts again
+    assert _started(client, headers) == 8  # requests still read the publication as it was
+    assert worker.publish(NOW + timedelta(seconds=8) + PUBLISH_QUIET) == 1
+    assert _started(client, headers) == 10
+    db.session.expire_all()
+    assert publication.current(db.session).published_at > first
+
+
+def test_a_steady_stream_of_changes_still_publishes(make_partner, add_case, app):
+    worker = Worker(settings=app.config["EXCHANGE_SETTINGS"])
+    add_case(date(2025, 1, 10))
+    assert worker.publish(NOW) == 1
+    at = NOW
+    published = 0
+    while at - NOW <= PUBLISH_AT_MOST_AFTER:
+        add_case(date(2025, 1, 10))  # a change every few seconds, never quiet for long
+        at += PUBLISH_QUIET / 2
+        published += worker.publish(at)
+    assert published == 1
