@@ -155,7 +155,15 @@ class Generator:
     Courts sit on working days (``reference.bank_holidays``): a case is issued, heard and disposed on one.
     """
 
-    def __init__(self, seed: int, years: int, today: date, scale: float, reference: Reference) -> None:
+    def __init__(
+        self,
+        seed: int,
+        years: int,
+        today: date,
+        scale: float,
+        reference: Reference,
+        transfer_share: float = TRANSFER_SHARE,
+    ) -> None:
         self.rng = random.Random(seed)
         self.today = today
         self.last_month = month_of(today) - 1
@@ -180,6 +188,7 @@ class Generator:
         self.serial = 0
         # transfers draw from their own sequence: the cases are those the seed gives without them
         self.transfers = random.Random(seed + 1)
+        self.transfer_share = transfer_share
 
     def _working_day(self, day: date) -> date:
         """``day`` if the courts sit on it, else the next day they do (remembered: asked ~20 times a case)."""
@@ -285,9 +294,9 @@ class Generator:
         return case | self._transfer(area, issued, min(ends, self.today))
 
     def _transfer(self, area: str, issued: date, before: date) -> dict[str, str]:
-        """For ``TRANSFER_SHARE`` of the cases, the court of another area they came from and the working
+        """For ``transfer_share`` of the cases, the court of another area they came from and the working
         day they came (after issue, before ``before``); else nothing."""
-        if self.transfers.random() >= TRANSFER_SHARE or (before - issued).days < 2:
+        if self.transfers.random() >= self.transfer_share or (before - issued).days < 2:
             return {}
         on = self._working_day(issued + timedelta(days=self.transfers.randrange(1, (before - issued).days)))
         if on >= before:

@@ -7,9 +7,10 @@ denominators; a stock at a quarter's end and at its last month's end), the areas
 to quarters to years, the age bands to the open cases, a percentage's numerator plus an unknown
 complement to its denominator, and open(end) = open(previous end) + issued - disposed by month and by
 quarter (no case closed or transferred without a disposal: an attacker who guessed so, and is right on
-the demo's data). Cells not published (``x``) are simply not there. Every hidden count is
-an unknown; a hidden count is *determined* when the relations, with the shown numbers put in, fix its
-value: its unit vector lies in the row space of the relations over the unknowns (numpy SVD null space).
+the test data, the demo's cases without their transfers: tests.metrics.national). Cells not published
+(``x``) are simply not there. Every hidden count is an unknown; a hidden count is *determined* when the
+relations, with the shown numbers put in, fix its value: its unit vector lies in the row space of the
+relations over the unknowns (numpy SVD null space).
 """
 
 from __future__ import annotations
