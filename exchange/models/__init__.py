@@ -7,6 +7,7 @@ from exchange.models.delivery import Delivery, WebhookSubscription
 from exchange.models.metrics import MetricCaseFacts, MetricCount
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion, UsedDpopProof
 from exchange.models.orgs import Organisation
+from exchange.models.people import IdentityProvider, PageSession, Person
 from exchange.models.returns import (
     CinEpisode,
     LegalStatusEpisode,
@@ -27,12 +28,15 @@ __all__ = [
     "CaseHearing",
     "CaseVersion",
     "CinEpisode",
+    "IdentityProvider",
     "Delivery",
     "LegalStatusEpisode",
     "MetricCaseFacts",
     "MetricCount",
     "OAuthClient",
     "Organisation",
+    "PageSession",
+    "Person",
     "PreProceedings",
     "RawBody",
     "RawBodyChunk",
