@@ -140,7 +140,7 @@ def _policy(response: Any) -> Any:
         providers = " " + _origin(idp.issuer)
     nonce = f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else ""
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'self'{nonce}; style-src 'self'; img-src 'self'; "
+        f"default-src 'none'; script-src 'self'{nonce}; style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self'; form-action 'self'{providers}; base-uri 'none'; frame-ancestors 'none'"
     )
     response.headers["Referrer-Policy"] = "same-origin"

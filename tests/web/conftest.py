@@ -3,6 +3,7 @@ organisations that sign in with it, their people, and a browser-less sign-in thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,12 +32,21 @@ PEOPLE: dict[str, tuple[str, str, tuple[str, ...] | None, str, str, str]] = {
     ),
     "court_viewer": ("court-a", "court", None, "clerk-a", "clerk@court-a.example", "viewer"),
     "la": ("la-a", "local_authority", ("--la-code", "202"), "officer-a", "officer@la-a.example", "editor"),
+    "la_b": ("la-b", "local_authority", ("--la-code", "201"), "officer-b", "officer@la-b.example", "editor"),
     "cafcass": (
         "cafcass-a",
         "cafcass",
         ("--service", "cafcass"),
         "manager-a",
         "manager@cafcass.example",
+        "editor",
+    ),
+    "cafcass_cymru": (
+        "cafcass-w",
+        "cafcass",
+        ("--service", "cafcass_cymru"),
+        "manager-w",
+        "manager@cymru.example",
         "editor",
     ),
     "lfjb": ("lfjb-a", "lfjb", ("--dfj-area", "CENTRAL_LONDON"), "lead-a", "lead@lfjb-a.example", "viewer"),
@@ -118,3 +128,21 @@ def signed_in(app: Flask, people: dict[str, str]) -> Callable[[str], Browserless
         return sign_in(app.test_client(), org_id, subject)
 
     return make
+
+
+def csrf(page: Browserless, path: str = "/") -> str:
+    """The CSRF token of ``page``'s session, from a page's sign-out form."""
+    html = page.get(path, follow_redirects=True).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)[1]
+
+
+def ask(page: Browserless, case_id: str, advice_type: str = "section_7_report") -> str:
+    """A court's request for advice through its pages (the form, the check page, send): the request's id."""
+    token = csrf(page)
+    check = page.post(
+        "/advice-requests/new", data={"csrf_token": token, "case_id": case_id, "type": advice_type}
+    )
+    body = re.search(r'name="body" value="([^"]+)"', check.get_data(as_text=True))[1].replace("&#34;", '"')
+    sent = page.post("/advice-requests/send", data={"csrf_token": token, "body": body})
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    return sent.location.split("/advice-requests/")[1].split("?")[0]

@@ -89,8 +89,10 @@ def test_request_advice_shows_the_due_date_then_sends_once(app: Flask, signed_in
     assert (made.client_id, made.status, str(made.case_id)) == (f"web:{people['court']}", "routed", case_id)
     audited = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "advice.request")).one()
     assert (audited.client_id, audited.org_id) == (f"web:{people['court']}", "court-a")
+    made_id = made.id
     listed = page.get("/advice-requests").get_data(as_text=True)
-    assert f"/advice-requests/{made.id}" in listed and shown in listed
+    assert f'<a class="govuk-link" href="/advice-requests/{made_id}">Section 7 welfare report</a>' in listed
+    assert "REF-A" in listed and shown in listed
 
 
 def test_the_answer_shows_when_it_arrives(app: Flask, signed_in, case_id) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +20,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from exchange.db import db
-from exchange.models import AdviceRequest
+from exchange.models import AdviceRequest, Submission
 from tests.browser import BROWSER, CHROMIUM, LAUNCH_ARGS, Seen, playwright, screenshot
 from tests.delivery.helpers import case_data, save_case
+from tests.web.conftest import ask
 
 pytestmark = BROWSER
 AXE = (Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js").read_text(encoding="utf-8")
@@ -144,3 +146,63 @@ def test_a_court_requests_advice_and_sees_it_listed(
         "section_7_report",
         due,
     )
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_cafcass_acknowledges_and_answers_from_its_inbox(
+    app: Flask, provider: str, signed_in, javascript: bool
+) -> None:
+    case_id = str(save_case("la-a", case_data(court="115", reference="REF-INBOX")).id)
+    request_id = ask(signed_in("court"), case_id, "case_management_advice")
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test cafcass-a", "manager-a", javascript)
+        assert page.url == f"{base}/inbox"
+        check(page, "cafcass-inbox", javascript)
+        page.get_by_role("link", name="Case management advice").click()
+        page.wait_for_url(f"{base}/inbox/{request_id}")
+        check(page, "cafcass-request", javascript)
+        page.get_by_role("button", name="Acknowledge").click()
+        page.wait_for_url(f"{base}/inbox/{request_id}")
+        assert page.get_by_role("button", name="Acknowledge").count() == 0
+        page.get_by_role("button", name="Send advice").click()
+        summary = page.locator(".govuk-error-summary").inner_text()
+        assert "Enter the advice" in summary and "Say whether a risk was identified" in summary
+        check(page, "cafcass-answer-errors", javascript)
+        page.get_by_label("Advice", exact=True).fill("Contact can go ahead with a supported handover.")
+        page.get_by_label("No").check()
+        page.get_by_role("button", name="Send advice").click()
+        page.wait_for_url(f"{base}/inbox/{request_id}")
+        assert "Contact can go ahead with a supported handover." in page.locator("main").inner_text()
+        check(page, "cafcass-answered", javascript)
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []
+    made = db.session.get(AdviceRequest, uuid.UUID(request_id))
+    assert made.status == "answered" and made.acknowledged_at is not None
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_local_authority_uploads_a_case_file_and_reads_its_receipt(
+    app: Flask, provider: str, people, tmp_path: Path, javascript: bool
+) -> None:
+    upload = tmp_path / "cases.json"
+    upload.write_text(json.dumps({"cases": [case_data(reference="REF-UPLOAD")]}))
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test la-a", "officer-a", javascript)
+        assert page.url == f"{base}/submissions"
+        check(page, "la-submissions-empty", javascript)
+        page.get_by_role("button", name="Upload").click()
+        assert "Select what the file is" in page.locator(".govuk-error-summary").inner_text()
+        page.get_by_label("A case file (JSON, the exchange's canonical cases)").check()
+        page.get_by_label("File", exact=True).set_input_files(str(upload))
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_url(f"{base}/submissions/*")
+        receipt = page.locator("main").inner_text()
+        assert "Submission receipt" in receipt and "Accepted\n1" in receipt.replace("\t", "\n")
+        check(page, "la-receipt", javascript)
+        page.get_by_role("link", name="Submissions").first.click()
+        page.wait_for_url(f"{base}/submissions")
+        assert page.locator("table tbody tr").count() == 1
+        check(page, "la-submissions", javascript)
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []
+    assert db.session.scalars(select(Submission.accepted)).all() == [1]

@@ -7,6 +7,7 @@ browser to sign in. (``tests/security/test_authorization_matrix.py`` classifies 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -18,8 +19,10 @@ from exchange.db import db
 from exchange.models import AdviceRequest, AuditEvent
 from tests.delivery.helpers import case_data, save_case
 from tests.web.conftest import PEOPLE, Browserless
+from tests.web.test_la_pages import upload
 
-KINDS = ("court", "la", "cafcass", "lfjb", "fjb")
+#: a person of each kind; the Cafcass one is of Cafcass Cymru, as the other court's request goes to Cafcass
+KINDS = ("court", "la", "cafcass_cymru", "lfjb", "fjb")
 
 
 @dataclass(frozen=True)
@@ -29,17 +32,28 @@ class PageProbe:
     kinds: frozenset[str]  # the kinds the page is for
     form: bool = False  # a POST with the CSRF token and the other court's case
     listed: bool = False  # a list, which must leave the other court's request out
+    owner: str | None = None  # the person whose object it is: the control, never refused
 
 
 COURT = frozenset({"court"})
+CAFCASS = frozenset({"cafcass"})
+LA = frozenset({"local_authority"})
 EVERYONE = frozenset({"local_authority", "court", "cafcass", "lfjb", "fjb"})
 #: every page by endpoint: probed for another organisation's object, or open to anyone
 PAGE_PROBES = {
     "pages.home": PageProbe("GET", "/", EVERYONE),
     "pages.advice_requests": PageProbe("GET", "/advice-requests", COURT, listed=True),
-    "pages.advice_request": PageProbe("GET", "/advice-requests/{request}", COURT),
+    "pages.advice_request": PageProbe("GET", "/advice-requests/{request}", COURT, owner="court_b"),
     "pages.new_advice_request": PageProbe("POST", "/advice-requests/new", COURT, form=True),
     "pages.send_advice_request": PageProbe("POST", "/advice-requests/send", COURT, form=True),
+    "pages.inbox": PageProbe("GET", "/inbox", CAFCASS, listed=True),
+    "pages.inbox_request": PageProbe("GET", "/inbox/{request}", CAFCASS, owner="cafcass"),
+    "pages.acknowledge": PageProbe("POST", "/inbox/{request}/acknowledge", CAFCASS, form=True),
+    "pages.answer": PageProbe("POST", "/inbox/{request}/answer", CAFCASS, form=True),
+    "pages.submissions": PageProbe("GET", "/submissions", LA, listed=True),
+    "pages.upload": PageProbe("POST", "/submissions", LA, form=True),  # no file: refused, nothing stored
+    "pages.submission": PageProbe("GET", "/submissions/{submission}", LA, owner="la_b"),
+    "pages.findings_csv": PageProbe("GET", "/submissions/{submission}/findings.csv", LA, owner="la_b"),
     "signin.sign_out": PageProbe("POST", "/sign-out", EVERYONE, form=True),
 }
 #: pages that need no sign-in (choosing the organisation, the provider's callback, the stylesheet and script)
@@ -58,7 +72,11 @@ def other(app: Flask, signed_in) -> dict[str, str]:
     body = re.search(r'name="body" value="([^"]+)"', check.get_data(as_text=True))[1].replace("&#34;", '"')
     page.post("/advice-requests/send", data={"csrf_token": csrf, "body": body})
     request_id = db.session.scalars(select(AdviceRequest.id)).one()
-    return {"case": case, "request": str(request_id), "body": body}
+    sent = upload(
+        signed_in("la_b"), "case_file", json.dumps({"cases": [case_data(reference="REF-LA-B")]}).encode()
+    )
+    submission = sent.location.rsplit("/", 1)[1]
+    return {"case": case, "request": str(request_id), "body": body, "submission": submission}
 
 
 def _csrf(page: Browserless) -> str:
@@ -106,14 +124,20 @@ def test_every_kind_against_another_organisations_object(
             expected = 403
         elif endpoint == "signin.sign_out":
             expected = 302
+        elif endpoint == "pages.upload":
+            expected = 400
         elif probe.listed or endpoint == "pages.home":
-            expected = 200 if probe.listed else 302 if kind == "court" else 200
+            expected = (
+                200 if probe.listed else 302 if kind in ("court", "cafcass", "local_authority") else 200
+            )
         else:
             expected = 404
         if answer.status_code != expected:
             wrong.append(f"{name}: {answer.status_code}, expected {expected}")
             continue
-        if probe.listed and f"/advice-requests/{other['request']}" in answer.get_data(as_text=True):
+        if probe.listed and {other["request"], other["submission"]} & set(
+            re.findall(r"[0-9a-f-]{36}", answer.get_data(as_text=True))
+        ):
             wrong.append(f"{name}: the list shows the other court's request")
         if expected in (403, 404):
             assert answer.mimetype == "text/html"
@@ -122,19 +146,19 @@ def test_every_kind_against_another_organisations_object(
             ).all()
             if not denied or not all(e.client_id == f"web:{people[name]}" for e in denied):
                 wrong.append(f"{name}: the {expected} was not audited with the person's subject")
-            if expected == 404 and not any(
-                {other["case"], other["request"]} & set(e.resource_ids) for e in denied
-            ):
+            named = {other["case"], other["request"], other["submission"]}
+            if expected == 404 and not any(named & set(e.resource_ids) for e in denied):
                 wrong.append(f"{name}: the audited 404 does not name the object")
     assert not wrong, wrong
-    if endpoint in ("pages.advice_request",):
-        assert _call(signed_in("court_b"), probe, other).status_code == 200  # the owner: the control
+    if probe.owner:
+        assert _call(signed_in(probe.owner), probe, other).status_code == 200  # the owner: the control
 
 
 @pytest.mark.parametrize("endpoint", sorted(PAGE_PROBES))
 def test_without_a_page_session_every_page_sends_the_browser_to_sign_in(app: Flask, endpoint: str) -> None:
     probe = PAGE_PROBES[endpoint]
     page = Browserless(app.test_client())
-    path = probe.path.format(request="00000000-0000-4000-8000-000000000000", case="x")
+    unknown = "00000000-0000-4000-8000-000000000000"
+    path = probe.path.format(request=unknown, submission=unknown, case="x")
     answer = page.get(path) if probe.method == "GET" else page.post(path, data={})
     assert answer.status_code == 302 and answer.location.endswith("/sign-in")
