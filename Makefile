@@ -6,13 +6,15 @@ PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 # where `make demo` serves: `make demo DEMO_PORT=8001` (exchange demo checks it is free before loading)
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
+# where the development OpenID provider the pages sign in with listens (on 127.0.0.1)
+DEMO_IDP_PORT ?= 8010
 
 .PHONY: demo test lint bench reliability clean
 
 # One virtual environment; each target installs only the extras it uses (setup.cfg), marked done by
 # $(VENV)/.ready-<target>: the service alone for the demo, the test tools for the tests and lint, and
 # the benchmarks' tools besides (they reuse the tests' helpers). Installing more extras later adds to it.
-EXTRAS_demo  :=
+EXTRAS_demo  := dev-idp
 EXTRAS_test  := test
 EXTRAS_bench := test,bench
 ready = $(VENV)/.ready-$(1)
@@ -32,7 +34,7 @@ $(VENV)/.ready: $(call ready,bench)
 
 ## make demo: run the service on SQLite with demo organisations and data at http://$(DEMO_HOST):$(DEMO_PORT)
 demo: $(call ready,demo)
-	$(BIN)/exchange demo --host $(DEMO_HOST) --port $(DEMO_PORT)
+	$(BIN)/exchange demo --host $(DEMO_HOST) --port $(DEMO_PORT) --idp-port $(DEMO_IDP_PORT)
 
 ## Debian packages the tests use, installed where we may (root on Debian): Chromium renders the pack and /docs,
 ## pdftoppm reads the pack's PDF back, WeasyPrint subsets fonts with HarfBuzz's subsetter, the demo's

@@ -71,5 +71,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from exchange.api import register_api
 
     register_api(app)
+    from exchange import web
+
+    web.init_app(app)
     register_problems(app)  # last: replaces flask-smorest's handler so every error has one shape
     return app

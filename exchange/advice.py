@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,6 +154,17 @@ def may_see(org: Organisation, request: AdviceRequest) -> bool:
     if org.kind == "local_authority":
         return request.routed_to == org.id
     return False
+
+
+def visible_to(org: Organisation) -> ColumnElement[bool]:
+    """``may_see`` as a filter of the requests ``org`` may list."""
+    if org.kind == "court":
+        return AdviceRequest.court_org_id == org.id
+    if org.kind == "cafcass":
+        return AdviceRequest.routed_to == org.service
+    if org.kind == "local_authority":
+        return AdviceRequest.routed_to == org.id
+    return false()
 
 
 def _audience(session: Session, request: AdviceRequest, action: str) -> list[str]:

@@ -196,7 +196,7 @@ def test_every_printed_line_works_against_the_demo_it_serves(tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
     instance = tmp_path / "instance"
-    command = [sys.executable, "-c", SERVE, str(instance), "demo", *TINY, "--port", "0"]
+    command = [sys.executable, "-c", SERVE, str(instance), "demo", *TINY, "--port", "0", "--idp-port", "0"]
     with (
         open(tmp_path / "demo.err", "w") as errors,
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors, text=True) as demo,

@@ -1,11 +1,11 @@
 """The layers run one way: HTTP -> auth -> adapter -> schema -> service -> store (+ outbox + audit).
 
-Only the entry layers (the app factory, ``exchange/api/`` and the command line ``exchange/cli/``) may
-import Flask or werkzeug; services, stores, adapters, schemas, metrics computation, delivery and audit
-must not, so they run the same from a request, a worker or a script. Adapters and schemas read bytes and check
-records: they never touch the database layer. The reference data is read once, by the settings that
-``create_app`` loads (``exchange/settings.py`` calls ``exchange.reference.load``), and passed on: no other
-module reads the data files, and ``config/`` holds no Python but gunicorn's settings.
+Only the entry layers (the app factory, ``exchange/api/``, the pages ``exchange/web/`` and the command line
+``exchange/cli/``) may import Flask or werkzeug; services, stores, adapters, schemas, metrics computation,
+delivery and audit must not, so they run the same from a request, a worker or a script. Adapters and schemas
+read bytes and check records: they never touch the database layer. The reference data is read once, by the
+settings that ``create_app`` loads (``exchange/settings.py`` calls ``exchange.reference.load``), and passed
+on: no other module reads the data files, and ``config/`` holds no Python but gunicorn's settings.
 """
 
 from __future__ import annotations
@@ -14,11 +14,20 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HTTP = ("flask", "flask_smorest", "flask_limiter", "werkzeug", "authlib.integrations.flask_oauth2")
+HTTP = (
+    "flask",
+    "flask_smorest",
+    "flask_limiter",
+    "flask_wtf",
+    "werkzeug",
+    "authlib.integrations.flask_oauth2",
+    "authlib.integrations.flask_client",
+)
 DATABASE = ("sqlalchemy", "alembic", "psycopg", "exchange.db", "exchange.models", "exchange.store")
-#: the entry layers: HTTP (the app factory and ``exchange/api/``, OAuth endpoints and request glue included)
-#: and the command line (``exchange/cli/``, Flask's CLI: FlaskGroup and the app context)
-HTTP_LAYER = ("exchange/api/", "exchange/cli/", "exchange/__init__.py")
+#: the entry layers: HTTP (the app factory and ``exchange/api/``, OAuth endpoints and request glue included),
+#: the pages (``exchange/web/``) and the command line (``exchange/cli/``, Flask's CLI: FlaskGroup and the app
+#: context)
+HTTP_LAYER = ("exchange/api/", "exchange/web/", "exchange/cli/", "exchange/__init__.py")
 #: HTTP-only glue outside them, each with its reason (none: the token service is given the app's settings)
 HTTP_EXCEPTIONS: dict[str, str] = {}
 

@@ -22,7 +22,7 @@ def installs(target: str, venv: Path) -> list[str]:
 
 def test_each_target_installs_only_what_it_uses(tmp_path):
     venv = tmp_path / "venv"
-    assert installs("demo", venv) == ["."]
+    assert installs("demo", venv) == [".[dev-idp]"]  # the service and the development OpenID provider
     assert installs("test", venv) == installs("lint", venv) == installs("reliability", venv) == [".[test]"]
     assert installs("bench", venv) == [".[test,bench]"]
 

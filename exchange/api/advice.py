@@ -23,7 +23,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 
 from exchange import advice as lifecycle
 from exchange import audit, clock, cursors, idempotency
@@ -183,17 +183,6 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
     return response
 
 
-def _visible_to(principal: Principal) -> Any:
-    org = principal.org
-    if org.kind == "court":
-        return AdviceRequest.court_org_id == org.id
-    if org.kind == "cafcass":
-        return AdviceRequest.routed_to == org.service
-    if org.kind == "local_authority":
-        return AdviceRequest.routed_to == org.id
-    return false()
-
-
 @bp.route("", methods=["GET"])
 @bp.arguments(ListQuery, location="query", as_kwargs=True)
 @bp.response(200, AdviceRequestPageSchema)
@@ -204,7 +193,7 @@ def list_requests(limit: int, status: str | None = None, cursor: str | None = No
     """The caller's own requests, oldest first: ``{"items", "next_cursor"}``."""
     principal = current_principal()
     _require_advice_scope(principal)
-    query = select(AdviceRequest).where(_visible_to(principal))
+    query = select(AdviceRequest).where(lifecycle.visible_to(principal.org))
     if status:
         query = query.where(AdviceRequest.status == status)
     if cursor:

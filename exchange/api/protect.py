@@ -78,9 +78,13 @@ def request_actor(name: str) -> str | None:
     if name == "address":
         return (request.remote_addr or "")[:45] or None
     principal: Principal | None = getattr(g, "principal", None)
+    #: someone signed in to the pages (``exchange.web``): ``(web:<person id>, organisation id)``
+    acting: tuple[str, str] | None = getattr(g, "page_actor", None)
     if name == "client_id":
-        return principal.client_id if principal else getattr(g, "oauth_client_id", None)
-    return principal.org_id if principal else None
+        if principal:
+            return principal.client_id
+        return acting[0] if acting else getattr(g, "oauth_client_id", None)
+    return principal.org_id if principal else acting[1] if acting else None
 
 
 def _declared_scope() -> str | None:

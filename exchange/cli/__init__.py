@@ -528,3 +528,8 @@ main.add_command(import_file)
 from exchange.cli.demo import demo_command  # noqa: E402 - a command of its own module
 
 main.add_command(demo_command)
+
+from exchange.cli.web import COMMANDS as WEB_COMMANDS  # noqa: E402 - uses the helpers above
+
+for command in WEB_COMMANDS:
+    main.add_command(command)

@@ -21,6 +21,7 @@ import shlex
 import socket
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,19 +31,22 @@ from flask import current_app
 from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
 from werkzeug.serving import make_server, select_address_family
 
 from adapters.cin_census import YEARS
 from exchange import clock, demo
+from exchange import people as people_service
 from exchange.auth import keys
 from exchange.cli import upgrade_database
 from exchange.db import db
 from exchange.delivery import secret_store, targets
 from exchange.keystore.envelope import EnvelopeStore, generate_kek
 from exchange.metrics import publication
+from exchange.models import Person
 from exchange.synthetic_cin import write_census
 
-HOST, PORT = "127.0.0.1", 8000
+HOST, PORT, IDP_PORT = "127.0.0.1", 8000, 8010
 CIN_CHILDREN = 50
 LA, COURT, CAFCASS, LFJB, FJB = "local_authority", "court", "cafcass", "lfjb", "fjb"
 JSON_BODY = "-H 'Content-Type: application/json'"
@@ -229,6 +233,38 @@ def _demo_key_store(settings: Any) -> None:
     ring.invalidate()
 
 
+def _development_provider(
+    stack: ExitStack, port: int, by_kind: dict[str, demo.Client], folder: Path, base: str, as_json: bool
+) -> None:
+    """The development OpenID provider (``oidc-provider-mock``, the ``dev-idp`` extra) on ``port``, with one
+    demo person (an editor) per kind of demo organisation, each organisation signing in with it (where the
+    extra is not installed, a line says so). It listens on this machine only, until ``stack`` closes. The
+    providers' client secrets are sealed with the demo's webhook-secrets key unless another is set."""
+    try:
+        import oidc_provider_mock
+    except ImportError:
+        click.echo("(pages: install the dev-idp extra for the development sign-in)", err=True)
+        return
+    if not os.environ.get(secret_store.KEY_ENV):
+        os.environ[secret_store.KEY_ENV] = str(folder / "webhook-secrets.key")
+        secret_store.reset()
+    people = [(client.org_id, f"{kind.replace('_', '-')}-demo") for kind, client in by_kind.items()]
+    users = [oidc_provider_mock.User(sub=sub, claims={"email": f"{sub}@demo.example"}) for _o, sub in people]
+    server = stack.enter_context(oidc_provider_mock.run_server_in_thread(port=port, user_claims=users))
+    issuer = f"http://127.0.0.1:{server.server_port}"
+    for org_id, sub in people:
+        people_service.set_provider(db.session, org_id, issuer, f"exchange-{org_id}", "development", None)
+        if db.session.scalar(select(Person.id).where(Person.org_id == org_id, Person.subject == sub)) is None:
+            people_service.add_person(db.session, org_id, "editor", subject=sub)
+    db.session.commit()
+    lines = "\n".join(f"  {sub:<24} {org_id}" for org_id, sub in people)
+    click.echo(
+        f"\nPages: sign in at {base}/sign-in with the development OpenID provider at {issuer}\n"
+        f"(no password: choose the person)\n{lines}",
+        err=as_json,
+    )
+
+
 @click.command("demo")
 @click.option(
     "--years", default=3, show_default=True, type=click.IntRange(1, 10), help="Years of cases to load."
@@ -245,11 +281,18 @@ def _demo_key_store(settings: Any) -> None:
 @click.option(
     "--port", default=PORT, show_default=True, type=click.IntRange(0, 65535), help="0: any free port."
 )
+@click.option(
+    "--idp-port",
+    default=IDP_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Where the development OpenID provider the pages sign in with listens (0: any free port).",
+)
 @click.option("--no-serve", is_flag=True, help="Load and print, then exit instead of serving.")
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout: clients, load, flows.")
 @with_appcontext
 def demo_command(
-    years: int, seed: int, scale: float, host: str, port: int, no_serve: bool, as_json: bool
+    years: int, seed: int, scale: float, host: str, port: int, idp_port: int, no_serve: bool, as_json: bool
 ) -> None:
     """Run the exchange with SYNTHETIC demo partners and data (what `make demo` runs)."""
     listener = None if no_serve else _listen(host, port)
@@ -321,5 +364,7 @@ def demo_command(
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         server = make_server(host, port, app, threaded=True, fd=listener.fileno())
         listener.close()  # the server holds its own copy
-        click.echo(f"\nServing on {base} (Ctrl+C to stop)", err=as_json)
-        server.serve_forever()
+        with ExitStack() as stack:
+            _development_provider(stack, idp_port, by_kind, folder, base, as_json)
+            click.echo(f"\nServing on {base} (Ctrl+C to stop)", err=as_json)
+            server.serve_forever()

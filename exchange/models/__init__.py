@@ -7,6 +7,7 @@ from exchange.models.delivery import Delivery, WebhookSubscription
 from exchange.models.metrics import MetricCaseFacts, MetricCount, MetricPublication, MetricPublicationCell
 from exchange.models.oauth import OAuthClient, RevokedToken, SigningKey, UsedAssertion, UsedDpopProof
 from exchange.models.orgs import Organisation
+from exchange.models.people import IdentityProvider, PageSession, Person
 from exchange.models.returns import (
     CinEpisode,
     LegalStatusEpisode,
@@ -27,6 +28,7 @@ __all__ = [
     "CaseHearing",
     "CaseVersion",
     "CinEpisode",
+    "IdentityProvider",
     "Delivery",
     "LegalStatusEpisode",
     "MetricCaseFacts",
@@ -35,6 +37,8 @@ __all__ = [
     "MetricPublicationCell",
     "OAuthClient",
     "Organisation",
+    "PageSession",
+    "Person",
     "PreProceedings",
     "RawBody",
     "RawBodyChunk",

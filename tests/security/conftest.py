@@ -109,6 +109,14 @@ class Route:
         return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values[m.group(1)], self.rule)
 
 
+#: the blueprints of the pages, which people use with a page session, not a token (``tests/web``)
+PAGES = ("assets", "signin", "pages")
+
+
+def is_page(route: Route) -> bool:
+    return route.endpoint.split(".")[0] in PAGES
+
+
 def routes(app: Flask) -> list[Route]:
     """Every method of every rule of ``app`` but HEAD and OPTIONS: new endpoints are covered as they come."""
     found = [

@@ -27,6 +27,7 @@ from tests.security.conftest import (
     last_audit_seq,
     routes,
 )
+from tests.web.test_page_matrix import OPEN_PAGES, PAGE_PROBES
 
 ANY_ADVICE = frozenset({"advice:request", "advice:respond"})
 #: a valid event: the body is checked (422) before the case is looked up (404), as on every endpoint
@@ -128,9 +129,10 @@ def _call(world: World, app: Flask, endpoint: str, caller: str) -> Any:
 
 
 def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:
-    """A new endpoint fails here until it is classified: probed for another's object, or public."""
+    """A new endpoint fails here until it is classified: probed for another's object, or public; the pages
+    are probed by their own matrix (``tests/web/test_page_matrix.py``)."""
     endpoints = {r.endpoint for r in routes(app)}
-    assert endpoints == set(PROBES) | PUBLIC
+    assert endpoints == set(PROBES) | PUBLIC | set(PAGE_PROBES) | OPEN_PAGES
 
 
 @pytest.mark.parametrize("endpoint", sorted(PROBES))

@@ -1,0 +1,438 @@
+"""The pages of each kind of organisation, each on the same services as the API (no rule is copied here):
+
+- a court asks for advice on one of its cases (``exchange.advice.request_advice``, the body checked by the
+  API's own ``AdviceRequestIn``), sees the due date those rules give before sending, lists its requests
+  and reads the answer;
+- Cafcass sees its inbox (soonest due first, overdue flagged), acknowledges and answers (the API's
+  ``AdviceIn`` checks the answer, ``exchange.advice`` moves the request on);
+- a local authority uploads a case file or a CIN census return through the intake (``pipeline.submit``,
+  as ``POST /v1/submissions``), sees its receipt and findings (filtered, or all as CSV) and its history;
+- every object is found through the services' own ``may_see``/``visible_to``: anything else is a 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from exchange import advice as lifecycle
+from exchange import clock, csv_out, pipeline
+from exchange.api import context
+from exchange.api.advice import AdviceIn
+from exchange.api.ops import large_body
+from exchange.bodies import Body
+from exchange.db import db
+from exchange.errors import DomainError, NotFound
+from exchange.models import Advice, AdviceRequest, Case, Submission
+from exchange.store import cases as case_store
+from exchange.store import findings as finding_store
+from exchange.store import submissions as submission_store
+from exchange.web import PageForm, blueprint, org, page, person
+from schemas import code_lists
+from schemas.advice import AdviceRequestIn
+
+bp = blueprint("pages")
+EVERY_KIND = ("local_authority", "court", "cafcass", "lfjb", "fjb")
+
+
+def labels(name: str) -> dict[str, str]:
+    return {entry["code"]: entry["label"] for entry in code_lists.get(name)}
+
+
+@bp.get("/")
+@page(EVERY_KIND)
+def home() -> Any:
+    if org().kind == "court":
+        return redirect(url_for("pages.advice_requests"))
+    if org().kind == "cafcass":
+        return redirect(url_for("pages.inbox"))
+    if org().kind == "local_authority":
+        return redirect(url_for("pages.submissions"))
+    return render_template("home.html")
+
+
+def _request(request_id: uuid.UUID) -> AdviceRequest:
+    found = db.session.get(AdviceRequest, request_id)
+    if found is None or not lifecycle.may_see(org(), found):
+        raise NotFound(
+            "There is no advice request with that id.",
+            audit_action="access.foreign_object" if found is not None else "access.unknown_object",
+            resource_type="advice_request",
+            resource_ids=(str(request_id),),
+        )
+    return found
+
+
+def _case(case_id: uuid.UUID) -> Case:
+    found = db.session.get(Case, case_id)
+    if found is None or not case_store.may_see(org(), found):
+        raise NotFound(
+            "There is no case with that id.",
+            audit_action="access.foreign_object" if found is not None else "access.unknown_object",
+            resource_type="case",
+            resource_ids=(str(case_id),),
+        )
+    return found
+
+
+@bp.get("/advice-requests")
+@page(("court",))
+def advice_requests() -> Any:
+    rows = db.session.scalars(
+        select(AdviceRequest)
+        .where(lifecycle.visible_to(org()))
+        .order_by(AdviceRequest.created_at.desc(), AdviceRequest.id)
+        .limit(200)
+    ).all()
+    case_ids = sorted({r.case_id for r in rows if r.case_id})
+    found = db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids)))
+    references = {case_id: reference for case_id, reference in found}
+    return render_template(
+        "court/requests.html",
+        rows=rows,
+        references=references,
+        types=labels("advice_request_types"),
+        statuses=labels("advice_request_statuses"),
+    )
+
+
+@bp.get("/advice-requests/<uuid:request_id>")
+@page(("court",))
+def advice_request(request_id: uuid.UUID) -> Any:
+    return render_template(
+        "court/request.html",
+        item=_request(request_id),
+        types=labels("advice_request_types"),
+        statuses=labels("advice_request_statuses"),
+    )
+
+
+#: the form's fields, in the order of the page, and where the API's JSON pointer names each
+FIELDS = {"case_id": "case_id", "type": "type", "question": "question", "hearing_date": "hearing_date"}
+
+
+def _form_body(form: Any) -> dict[str, Any]:
+    """The request body the API would receive, from the form (empty fields left out)."""
+    body: dict[str, Any] = {}
+    for name in ("case_id", "type", "question"):
+        if value := (form.get(name) or "").strip():
+            body[name] = value
+    parts = [(form.get(f"hearing_date-{p}") or "").strip() for p in ("year", "month", "day")]
+    if any(parts):
+        try:
+            body["hearing_date"] = date(*(int(p) for p in parts)).isoformat()
+        except ValueError:
+            body["hearing_date"] = "-".join(parts)  # refused by the schema, which names the field
+    if form.get("urgent") == "yes":
+        body["urgent"] = True
+    return body
+
+
+def _errors_of(error: ValidationError) -> dict[str, str]:
+    messages = error.normalized_messages()
+    found = {}
+    for name, message in messages.items():
+        text = message[0] if isinstance(message, list) else str(message)
+        found[FIELDS.get(name, "type")] = {
+            "case_id": "Select the case",
+            "type": "Select what you are asking for",
+            "hearing_date": "Enter a real date for the hearing",
+        }.get(name, str(text))
+    return found
+
+
+def _check(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], date | None]:
+    """The body loaded by the API's schema, the errors to show, and the due date the rules give."""
+    # the API's other form, a private-law case's details instead of its id, is not offered here
+    missing = {} if "case_id" in body else {"case_id": "Select the case"}
+    try:
+        data = AdviceRequestIn().load(body)
+    except ValidationError as error:
+        return {}, {**missing, **_errors_of(error)}, None
+    if missing:
+        return data, missing, None
+    _case(data["case_id"])  # a case the court may not see is a 404, as in the API
+    today = clock.today()
+    if data.get("hearing_date") and data["hearing_date"] < today:
+        return data, {"hearing_date": "The hearing date must be today or in the future"}, None
+    try:
+        due = lifecycle.due_date(data["type"], data.get("hearing_date"), None, today, context.reference())
+    except lifecycle.AdviceFault as fault:
+        field = fault.pointer.strip("/")
+        return data, {field if field in FIELDS else "hearing_date": fault.message}, None
+    return data, {}, due
+
+
+def _court_cases() -> list[Case]:
+    return list(
+        db.session.scalars(
+            select(Case).where(case_store.visible_to(org())).order_by(Case.reference).limit(500)
+        )
+    )
+
+
+@bp.route("/advice-requests/new", methods=["GET", "POST"])
+@page(("court",), role="editor")
+def new_advice_request() -> Any:
+    form = PageForm()
+    errors: dict[str, str] = {}
+    body = _form_body(request.form) if request.method == "POST" else {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            errors = {"form": "The form was out of date. Check your answers and continue again."}
+        else:
+            data, errors, due = _check(body)
+            if not errors:
+                return render_template(
+                    "court/check.html",
+                    form=form,
+                    body=body,
+                    body_json=json.dumps(body),
+                    due=due,
+                    case=_case(data["case_id"]),
+                    types=labels("advice_request_types"),
+                    key=uuid.uuid4().hex,
+                )
+    return render_template(
+        "court/new.html",
+        form=form,
+        errors=errors,
+        body=body,
+        cases=_court_cases(),
+        types=labels("advice_request_types"),
+    ), (400 if errors else 200)
+
+
+@bp.post("/advice-requests/send")
+@page(("court",), role="editor")
+def send_advice_request() -> Any:
+    form = PageForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("pages.new_advice_request"))
+    raw = request.form.get("body", "{}")
+    try:
+        body = json.loads(raw)
+        data = AdviceRequestIn().load(body)
+    except (ValueError, ValidationError):
+        return redirect(url_for("pages.new_advice_request"))
+    key = (request.form.get("key") or "")[:64] or None
+    try:
+        made, _replayed = lifecycle.request_advice(
+            db.session(),
+            org(),
+            f"web:{person().id}",
+            data,
+            body_sha256=hashlib.sha256(raw.encode()).hexdigest(),
+            idempotency_key=key,
+            reference=context.reference(),
+            find_case=_case,
+        )
+    except DomainError as fault:
+        db.session.rollback()
+        return render_template(
+            "court/new.html",
+            form=form,
+            errors={"type": fault.message},
+            body=body,
+            cases=_court_cases(),
+            types=labels("advice_request_types"),
+        ), 400
+    return redirect(url_for("pages.advice_request", request_id=made.id, sent=1))
+
+
+# --- Cafcass: the inbox of advice requests routed to the service ---------------------------------------
+
+
+@bp.get("/inbox")
+@page(("cafcass",))
+def inbox() -> Any:
+    """The service's requests, open ones first and the soonest due first; overdue ones flagged."""
+    rows = db.session.scalars(
+        select(AdviceRequest)
+        .where(lifecycle.visible_to(org()))
+        .order_by(
+            AdviceRequest.status.in_(lifecycle.OPEN_STATUSES).desc(), AdviceRequest.due_date, AdviceRequest.id
+        )
+        .limit(200)
+    ).all()
+    return render_template(
+        "cafcass/inbox.html",
+        rows=rows,
+        today=clock.today(),
+        open_statuses=lifecycle.OPEN_STATUSES,
+        types=labels("advice_request_types"),
+        statuses=labels("advice_request_statuses"),
+    )
+
+
+def _inbox_page(item: AdviceRequest, form: PageForm, errors: dict[str, str], status: int = 200) -> Any:
+    return render_template(
+        "cafcass/request.html",
+        item=item,
+        form=form,
+        errors=errors,
+        values=request.form,
+        today=clock.today(),
+        types=labels("advice_request_types"),
+        statuses=labels("advice_request_statuses"),
+    ), status
+
+
+@bp.get("/inbox/<uuid:request_id>")
+@page(("cafcass",))
+def inbox_request(request_id: uuid.UUID) -> Any:
+    return _inbox_page(_request(request_id), PageForm(), {})
+
+
+@bp.post("/inbox/<uuid:request_id>/acknowledge")
+@page(("cafcass",), role="editor")
+def acknowledge(request_id: uuid.UUID) -> Any:
+    item = _request(request_id)
+    form = PageForm()
+    if not form.validate_on_submit():
+        return _inbox_page(item, form, {"form": "The form was out of date. Try again."}, 400)
+    try:
+        lifecycle.transition(db.session, item, "acknowledge")
+    except DomainError as refused:
+        db.session.rollback()
+        return _inbox_page(_request(request_id), form, {"form": refused.message}, 409)
+    lifecycle.record(db.session(), "acknowledge", item)
+    db.session.commit()
+    return redirect(url_for("pages.inbox_request", request_id=item.id))
+
+
+@bp.post("/inbox/<uuid:request_id>/answer")
+@page(("cafcass",), role="editor")
+def answer(request_id: uuid.UUID) -> Any:
+    """The advice, checked by the API's own ``AdviceIn`` (no attachment from the page)."""
+    item = _request(request_id)
+    form = PageForm()
+    if not form.validate_on_submit():
+        return _inbox_page(item, form, {"form": "The form was out of date. Try again."}, 400)
+    body: dict[str, Any] = {
+        name: value for name in ("summary", "recommendation") if (value := request.form.get(name, "").strip())
+    }
+    if request.form.get("risk_identified") in ("yes", "no"):
+        body["risk_identified"] = request.form["risk_identified"] == "yes"
+    try:
+        data = AdviceIn().load(body)
+    except ValidationError as error:
+        messages = {"summary": "Enter the advice", "risk_identified": "Say whether a risk was identified"}
+        found = {name: messages.get(name, "Check this answer") for name in error.normalized_messages()}
+        return _inbox_page(item, form, found, 400)
+    advice = Advice(
+        request_id=item.id,
+        answered_by_org_id=org().id,
+        summary=data["summary"],
+        recommendation=data.get("recommendation"),
+        risk_identified=data["risk_identified"],
+        answered_at=clock.now(),
+    )
+    try:
+        lifecycle.answer(db.session, item, advice)
+    except DomainError as refused:
+        db.session.rollback()
+        return _inbox_page(_request(request_id), form, {"form": refused.message}, 409)
+    lifecycle.record(
+        db.session(), "answer", item, {"attachment": False, "risk_identified": advice.risk_identified}
+    )
+    db.session.commit()
+    return redirect(url_for("pages.inbox_request", request_id=item.id))
+
+
+# --- Local authority: upload, the receipt and its findings, the history ---------------------------------
+
+#: what an LA uploads from the page, and how the intake reads it (the API's Content-Type and profile)
+UPLOADS = {
+    "case_file": ("application/json", None, "A case file (JSON, the exchange's canonical cases)"),
+    "cin_census": ("application/xml", "cin-census", "A CIN census return (XML)"),
+}
+
+
+def _submission(submission_id: uuid.UUID) -> Submission:
+    found = submission_store.get(db.session(), submission_id)
+    if found is None or found.org_id != org().id:
+        raise NotFound(
+            "There is no submission with that id.",
+            audit_action="access.foreign_object" if found is not None else "access.unknown_object",
+            resource_type="submission",
+            resource_ids=(str(submission_id),),
+        )
+    return found
+
+
+def _history(form: PageForm, errors: dict[str, str]) -> str:
+    rows = db.session.scalars(
+        select(Submission)
+        .where(Submission.org_id == org().id)
+        .order_by(Submission.received_at.desc(), Submission.id)
+        .limit(100)
+    ).all()
+    return render_template("la/submissions.html", rows=rows, form=form, uploads=UPLOADS, errors=errors)
+
+
+@bp.get("/submissions")
+@page(("local_authority",))
+def submissions() -> Any:
+    return _history(PageForm(), {})
+
+
+@bp.post("/submissions")
+@page(("local_authority",), role="editor")
+@large_body
+def upload() -> Any:
+    """The file goes through the intake exactly as ``POST /v1/submissions`` would take it."""
+    form = PageForm()
+    kind = request.form.get("kind", "")
+    file = request.files.get("file")
+    errors = {}
+    if not form.validate_on_submit():
+        errors["file"] = "The form was out of date. Choose the file again."
+    elif kind not in UPLOADS:
+        errors["kind"] = "Select what the file is"
+    elif file is None or not file.filename:
+        errors["file"] = "Choose a file to upload"
+    if errors:
+        return _history(form, errors), 400
+    media_type, profile, _label = UPLOADS[kind]
+    chunks = iter(lambda: file.stream.read(64 * 1024), b"")  # type: ignore[union-attr]
+    with Body.spool(chunks, request.max_content_length) as body:
+        made = pipeline.submit(
+            org(),
+            f"web:{person().id}",
+            body,
+            media_type,
+            profile,
+            session=db.session(),
+            settings=context.settings(),
+        )
+    return redirect(url_for("pages.submission", submission_id=made.id))
+
+
+@bp.get("/submissions/<uuid:submission_id>")
+@page(("local_authority",))
+def submission(submission_id: uuid.UUID) -> Any:
+    """The receipt, its progress while the worker reads it, and its findings (filtered by severity)."""
+    found = _submission(submission_id)
+    severity = request.args.get("severity", "")
+    faults = [f for f in found.report or [] if not severity or f.get("severity", "error") == severity]
+    return render_template("la/submission.html", item=found, faults=faults, severity=severity)
+
+
+@bp.get("/submissions/<uuid:submission_id>/findings.csv")
+@page(("local_authority",))
+def findings_csv(submission_id: uuid.UUID) -> Any:
+    found = _submission(submission_id)
+    rows = finding_store.csv_rows(db.session(), found.id)
+    return Response(
+        stream_with_context(csv_out.lines(finding_store.COLUMNS, rows)),
+        mimetype=csv_out.MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="findings-{found.id}.csv"'},
+    )

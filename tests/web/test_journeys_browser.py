@@ -1,0 +1,208 @@
+"""Each role's journey in Debian's Chromium, with JavaScript on and off: sign in through the development
+OpenID provider, do the task, see the result. axe-core runs on every page (no serious or critical WCAG 2.2 AA
+violation), the pages' Content-Security-Policy holds (no console error), and every page is kept as a
+screenshot in ``test-artifacts/`` (not committed)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from exchange.db import db
+from exchange.models import AdviceRequest, Submission
+from tests.browser import BROWSER, CHROMIUM, LAUNCH_ARGS, Seen, playwright, screenshot
+from tests.delivery.helpers import case_data, save_case
+from tests.web.conftest import ask
+
+pytestmark = BROWSER
+AXE = (Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js").read_text(encoding="utf-8")
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@contextmanager
+def browse(app: Flask, provider: str, javascript: bool) -> Iterator[tuple[Any, str, Seen]]:
+    """A page, and the address of ``app`` served on a loopback port (a secure context to the browser, so
+    its ``__Host-`` cookie is kept); requests anywhere but the exchange and the provider are refused."""
+    seen = Seen()
+    server = make_server("localhost", 0, app, threaded=False)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    base = f"http://localhost:{server.server_port}"
+
+    def answer(route: Any) -> None:
+        url = urlsplit(route.request.url)
+        if f"{url.scheme}://{url.netloc}" in (base, provider):
+            route.continue_()
+            return
+        if route.request.frame.url.startswith(base):  # (the provider's own pages fetch a stylesheet)
+            seen.refused.append(route.request.url)
+        route.abort()
+
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=list(LAUNCH_ARGS))
+            try:
+                context = browser.new_context(
+                    java_script_enabled=javascript, viewport={"width": 1100, "height": 900}
+                )
+                page = context.new_page()
+                page.on(
+                    "console",
+                    lambda m: (
+                        seen.errors.append(m.text)
+                        if m.type == "error" and page.url.startswith(base)
+                        else None
+                    ),
+                )
+                page.on("pageerror", lambda e: seen.errors.append(str(e)))
+                page.route("**/*", answer)
+                yield page, base, seen
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        serving.join()
+
+
+def check(page: Any, name: str, javascript: bool) -> None:
+    """axe-core finds no serious or critical violation; the page is kept as a screenshot."""
+    screenshot(page, f"pages-{name}-{'js' if javascript else 'nojs'}.png")
+    if not javascript:
+        return  # axe-core is JavaScript: it runs on the same pages with JavaScript on
+    page.evaluate(AXE)
+    result = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        WCAG_22_AA,
+    )
+    serious = [
+        (v["id"], v["impact"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{name}: {json.dumps(serious)}"
+
+
+def sign_in(page: Any, base: str, organisation: str, subject: str, javascript: bool) -> None:
+    page.goto(f"{base}/")
+    assert page.url == f"{base}/sign-in"
+    assert "development OpenID provider" in page.content()
+    check(page, "sign-in", javascript)
+    page.get_by_role("link", name=organisation).click()
+    page.locator(f'button[name="sub"][value="{subject}"]').click()
+    page.wait_for_url(f"{base}/**")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_court_requests_advice_and_sees_it_listed(
+    app: Flask, provider: str, people, javascript: bool
+) -> None:
+    case = save_case("la-a", case_data(court="115", reference="REF-JOURNEY"))
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test court-a", "adviser-a", javascript)
+        assert page.url == f"{base}/advice-requests"
+        check(page, "court-requests-empty", javascript)
+        page.get_by_role("button", name="Request advice").click()
+        page.get_by_role("button", name="Continue").click()
+        summary = page.locator(".govuk-error-summary")
+        assert (
+            "Select the case" in summary.inner_text()
+            and "Select what you are asking for" in summary.inner_text()
+        )
+        if javascript:  # GOV.UK Frontend moves focus to the summary
+            page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+        check(page, "court-new-errors", javascript)
+        page.get_by_label("Case", exact=True).select_option(label="REF-JOURNEY")
+        page.get_by_label("Section 7 welfare report").check()
+        page.get_by_label("Your question (optional)").fill("Is contact with the father safe?")
+        page.get_by_role("button", name="Continue").click()
+        due = page.locator("#due-date").inner_text()
+        check(page, "court-check", javascript)
+        page.get_by_role("button", name="Send request").click()
+        panel = page.locator(".govuk-panel").inner_text()
+        assert "Request sent" in panel and due in panel, panel
+        check(page, "court-request", javascript)
+        page.get_by_role("link", name="Advice requests").first.click()
+        page.wait_for_url(f"{base}/advice-requests")
+        table = page.locator("table").inner_text()
+        assert "Section 7 welfare report" in table and due in table, table
+        check(page, "court-requests", javascript)
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{provider}/**")
+        # the form with errors answers 400, which Chromium reports; nothing else may go wrong
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == [] and len(seen.errors) == 1
+    made = db.session.scalars(select(AdviceRequest)).one()
+    assert (made.case_id, made.type, made.due_date.strftime("%-d %B %Y")) == (
+        case.id,
+        "section_7_report",
+        due,
+    )
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_cafcass_acknowledges_and_answers_from_its_inbox(
+    app: Flask, provider: str, signed_in, javascript: bool
+) -> None:
+    case_id = str(save_case("la-a", case_data(court="115", reference="REF-INBOX")).id)
+    request_id = ask(signed_in("court"), case_id, "case_management_advice")
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test cafcass-a", "manager-a", javascript)
+        assert page.url == f"{base}/inbox"
+        check(page, "cafcass-inbox", javascript)
+        page.get_by_role("link", name="Case management advice").click()
+        page.wait_for_url(f"{base}/inbox/{request_id}")
+        check(page, "cafcass-request", javascript)
+        page.get_by_role("button", name="Acknowledge").click()
+        page.wait_for_url(f"{base}/inbox/{request_id}")
+        assert page.get_by_role("button", name="Acknowledge").count() == 0
+        page.get_by_role("button", name="Send advice").click()
+        summary = page.locator(".govuk-error-summary").inner_text()
+        assert "Enter the advice" in summary and "Say whether a risk was identified" in summary
+        check(page, "cafcass-answer-errors", javascript)
+        page.get_by_label("Advice", exact=True).fill("Contact can go ahead with a supported handover.")
+        page.get_by_label("No").check()
+        page.get_by_role("button", name="Send advice").click()
+        page.wait_for_url(f"{base}/inbox/{request_id}")
+        assert "Contact can go ahead with a supported handover." in page.locator("main").inner_text()
+        check(page, "cafcass-answered", javascript)
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []
+    made = db.session.get(AdviceRequest, uuid.UUID(request_id))
+    assert made.status == "answered" and made.acknowledged_at is not None
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_local_authority_uploads_a_case_file_and_reads_its_receipt(
+    app: Flask, provider: str, people, tmp_path: Path, javascript: bool
+) -> None:
+    upload = tmp_path / "cases.json"
+    upload.write_text(json.dumps({"cases": [case_data(reference="REF-UPLOAD")]}))
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test la-a", "officer-a", javascript)
+        assert page.url == f"{base}/submissions"
+        check(page, "la-submissions-empty", javascript)
+        page.get_by_role("button", name="Upload").click()
+        assert "Select what the file is" in page.locator(".govuk-error-summary").inner_text()
+        page.get_by_label("A case file (JSON, the exchange's canonical cases)").check()
+        page.get_by_label("File", exact=True).set_input_files(str(upload))
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_url(f"{base}/submissions/*")
+        receipt = page.locator("main").inner_text()
+        assert "Submission receipt" in receipt and "Accepted\n1" in receipt.replace("\t", "\n")
+        check(page, "la-receipt", javascript)
+        page.get_by_role("link", name="Submissions").first.click()
+        page.wait_for_url(f"{base}/submissions")
+        assert page.locator("table tbody tr").count() == 1
+        check(page, "la-submissions", javascript)
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []
+    assert db.session.scalars(select(Submission.accepted)).all() == [1]
