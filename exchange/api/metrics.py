@@ -259,7 +259,7 @@ def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     if wanted is None:
         raise NotAcceptable("The pack is served as text/html or application/pdf.")
     asked = parse_quarter(quarter)
-    state = _publication(asked.shifted(-pack.HISTORY).first_month, asked.last_month)
+    state = _publication(asked.first_month, asked.last_month)  # earlier quarters before it are `x`
     html = pack.render_html(db.session, area, asked, context.reference(), state)
     _audit(
         "metrics.pack",

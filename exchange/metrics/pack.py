@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from exchange import clock
 from exchange.metrics import charts, publication
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
-from exchange.metrics.disclosure import HIDDEN
+from exchange.metrics.disclosure import HIDDEN, NOT_PUBLISHED
 from exchange.metrics.measures import AGENCIES, MEASURES
 from exchange.metrics.periods import Period, month_start
 from exchange.models import MetricPublication, Organisation
@@ -71,9 +71,10 @@ def _number(value: Any) -> float | int | None:
 def shown(measure: str, value: Any) -> str:
     """A figure as the pack prints it, in the table, the key figures and the charts alike: counts whole
     with thousands separated, every mean, median, percentage and ratio to one decimal place (a median of
-    26 weeks reads 26.0, as 26.5 does), a band by its name, a hidden figure ``c``."""
+    26 weeks reads 26.0, as 26.5 does), a band by its name, a hidden figure ``c``, one not published
+    ``x``."""
     if isinstance(value, str):
-        return value if value == HIDDEN else value.capitalize()
+        return value if value in (HIDDEN, NOT_PUBLISHED) else value.capitalize()
     return f"{value:,.0f}" if MEASURES[measure].kind == "count" else f"{value:,.1f}"
 
 
@@ -95,6 +96,10 @@ def context(
     def value(
         measure: str, where: str = area, period: str = quarter.label, category: str | None = None
     ) -> Any:
+        """The published value; a quarter before the publication's first month is not published."""
+        cell = by_key.get((measure, where, period, category))
+        if cell is None and period != quarter.label:
+            return NOT_PUBLISHED
         return by_key[measure, where, period, category]["value"]
 
     def series(measure: str, where: str) -> list[float | int | None]:

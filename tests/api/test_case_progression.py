@@ -12,6 +12,7 @@ import pytest
 
 from tests.api.conftest import care_case
 from tests.fixtures import FIXTURES
+from tests.metrics.conftest import publish
 
 CCD = "application/json; profile=hmcts-fpl-ccd"
 SWANSEA = "W06000011"
@@ -43,6 +44,7 @@ def metric(client, headers, measure: str, area: str, period: str) -> dict[str, A
         "2025Q3": ("2025-07", "2025-09"),
     }
     first, last = months[period]
+    publish()  # what the worker does once cases have changed
     answer = client.get(
         "/v1/metrics",
         query_string={"area": area, "from": first, "to": last, "period": kind, "measure": measure},

@@ -57,6 +57,21 @@ def test_the_pack_prints_when_the_figures_were_published(
     assert f"figures published {stamp}" in response.get_data(as_text=True)
 
 
+def test_a_pack_whose_earlier_quarters_precede_the_publication_shows_them_not_published(
+    client, make_partner, auth_headers, add_case
+):
+    add_case(date(2025, 1, 10))
+    publication.publish(db.session, REFERENCE, date(2025, 7, 1))  # the calendar starts in January 2024
+    query = {"area": "CENTRAL_LONDON", "quarter": "2024Q1"}
+    headers = auth_headers(make_partner("lfjb"))
+    response = client.get("/v1/metrics/pack", query_string=query, headers=headers)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<td>x</td>" in page and "2023Q4" in page
+    later = client.get("/v1/metrics/pack", query_string={**query, "quarter": "2030Q1"}, headers=headers)
+    assert later.status_code == 422
+
+
 def test_months_outside_the_publication_are_a_422(client, make_partner, auth_headers, add_case):
     add_case(date(2025, 1, 10))
     publication.publish(db.session, REFERENCE, date(2025, 7, 1))
