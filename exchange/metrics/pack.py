@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from exchange import clock
 from exchange.metrics import charts, publication
 from exchange.metrics.aggregates import AGE_BANDS, NATIONAL
-from exchange.metrics.disclosure import HIDDEN
+from exchange.metrics.disclosure import HIDDEN, NOT_PUBLISHED
 from exchange.metrics.measures import AGENCIES, MEASURES
 from exchange.metrics.periods import Period, month_start
 from exchange.models import MetricPublication, Organisation
@@ -64,16 +64,16 @@ class RefusedFetch(Exception):
     """The pack asked for something outside itself; it never should."""
 
 
-def _number(value: Any) -> float | int | None:
+def number(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def shown(measure: str, value: Any) -> str:
     """A figure as the pack prints it, in the table, the key figures and the charts alike: counts whole
     with thousands separated, every mean, median, percentage and ratio to one decimal place (a median of
-    26 weeks reads 26.0, as 26.5 does), a band by its name, a hidden figure ``c``."""
+    26 weeks reads 26.0, as 26.5 does), a band by its name, a hidden figure ``c``, one not published ``x``."""
     if isinstance(value, str):
-        return value if value == HIDDEN else value.capitalize()
+        return value if value in (HIDDEN, NOT_PUBLISHED) else value.capitalize()
     return f"{value:,.0f}" if MEASURES[measure].kind == "count" else f"{value:,.1f}"
 
 
@@ -98,7 +98,7 @@ def context(
         return by_key[measure, where, period, category]["value"]
 
     def series(measure: str, where: str) -> list[float | int | None]:
-        return [_number(value(measure, where, label)) for label in labels]
+        return [number(value(measure, where, label)) for label in labels]
 
     def fmt(measure: str) -> Callable[[float], str]:
         return partial(shown, measure)
@@ -162,22 +162,22 @@ def context(
             "duration-band",
             "Mean duration against the Cafcass bands",
             [
-                (area_name, _number(value("care_mean_weeks"))),
-                (NATIONAL_NAME, _number(value("care_mean_weeks", NATIONAL))),
+                (area_name, number(value("care_mean_weeks"))),
+                (NATIONAL_NAME, number(value("care_mean_weeks", NATIONAL))),
             ],
             fmt("care_mean_weeks"),
         ),
         "age_profile": charts.bars(
             "open-age-profile",
             f"Open care cases by age at the end of {quarter.label}",
-            [(BAND_LABELS[b], _number(value("care_open_age_profile", category=b))) for b, _ in AGE_BANDS],
+            [(BAND_LABELS[b], number(value("care_open_age_profile", category=b))) for b, _ in AGE_BANDS],
             fmt("care_open_age_profile"),
             "Cases",
         ),
         "vacated": charts.bars(
             "vacated-by-agency",
             f"Vacated care hearings in {quarter.label}, by the agency responsible",
-            [(AGENCY_LABELS[a], _number(value("vacated_hearings_by_agency", category=a))) for a in AGENCIES],
+            [(AGENCY_LABELS[a], number(value("vacated_hearings_by_agency", category=a))) for a in AGENCIES],
             fmt("vacated_hearings_by_agency"),
             "Hearings",
         ),
@@ -194,12 +194,12 @@ def context(
         "band": value("care_duration_band"),
         "charts": figures,
         "synthetic": session.scalar(select(exists().where(Organisation.id.like(f"{DEMO_ORG_PREFIX}%")))),
-        "generated_at": _stamp(now),
-        "published_at": _stamp(state.published_at),
+        "generated_at": stamp(now),
+        "published_at": stamp(state.published_at),
     }
 
 
-def _stamp(instant: datetime) -> str:
+def stamp(instant: datetime) -> str:
     return f"{instant.day} {instant:%B %Y, %H:%M} UTC"
 
 
