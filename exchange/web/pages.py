@@ -462,12 +462,14 @@ TRENDS = (
     ("care_pct_within_26_weeks", "Per cent", 100),
     ("advice_on_time_pct", "Per cent", 100),
 )
-#: the period picker's fields, where the error summary sends each
-PICKER = {"area": "#area", "period": "#period", "from": "#from", "to": "#to"}
+#: the period picker's fields (each also the id the error summary links to)
+PICKER = ("area", "period", "from", "to")
+#: the API's messages said for the page (a month that is no month is said per field below)
 PICKER_MESSAGES = {
-    "area": "Select an area",
-    "period": "Select months, quarters or years",
     "'from' must not be after 'to'.": "The first month must not be after the last month",
+    f"At most {metrics_api.MAX_PERIODS} periods in one request.": (
+        f"Choose at most {metrics_api.MAX_PERIODS} months, quarters or years"
+    ),
 }
 
 
@@ -475,13 +477,15 @@ def _picker_errors(error: ValidationError) -> dict[str, str]:
     found = {}
     for name, message in error.normalized_messages().items():
         text = message[0] if isinstance(message, list) else str(message)
-        if name in ("from", "to") and text.startswith("expected a month"):
+        if name == "area":
+            text = "Select an area"
+        elif name == "period":
+            text = "Select months, quarters or years"
+        elif text.startswith("expected a month"):
             text = (
                 f"Enter the {'first' if name == 'from' else 'last'} month as a year and month, like 2025-01"
             )
-        found[name if name in PICKER else "period"] = PICKER_MESSAGES.get(
-            name if name in ("area", "period") else text, text
-        )
+        found[name if name in PICKER else "period"] = PICKER_MESSAGES.get(text, text)
     return found
 
 

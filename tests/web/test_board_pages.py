@@ -75,6 +75,7 @@ def test_the_national_board_sees_national_and_may_pick_an_area(app: Flask, signe
         ({"from": "2026-13"}, "from", "Enter the first month as a year and month, like 2025-01"),
         ({"from": "2026-06", "to": "2026-01"}, "from", "The first month must not be after the last month"),
         ({"period": "week"}, "period", "Select months, quarters or years"),
+        ({"period": "month", "from": "2020-01", "to": "2026-06"}, "to", "Choose at most 60 months"),
         ({"area": "NOWHERE"}, "area", "Select an area"),
         ({"from": "2001-01", "to": "2001-03"}, "from", "The figures are published for"),
     ],
