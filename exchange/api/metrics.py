@@ -33,7 +33,7 @@ from exchange.metrics.periods import (
     parse_quarter,
     periods_between,
 )
-from exchange.models import MetricPublication
+from exchange.models import MetricPublication, Organisation
 from schemas import error_codes as codes
 from schemas.base import StrictSchema, bounded_string
 
@@ -77,7 +77,7 @@ class MetricsQuery(StrictSchema):
         for name in (data.get("measure") or "").split(","):
             if name and name not in MEASURES:
                 raise ValidationError("Not a measure (see the metrics documentation).", "measure")
-        first, last = _range(data)
+        first, last = months_asked(data)
         if first > last:
             raise ValidationError("'from' must not be after 'to'.", "from")
         if (last - first) // MONTHS_IN[data["period"]] + 1 > MAX_PERIODS:
@@ -130,7 +130,7 @@ class AreaPageSchema(Schema):
     next_cursor = fields.String(required=True, allow_none=True, metadata={"description": "Always null."})
 
 
-def _range(data: dict[str, Any]) -> tuple[int, int]:
+def months_asked(data: dict[str, Any]) -> tuple[int, int]:
     """The months asked for; by default the four quarters before this one."""
     this_quarter_start = month_of(clock.today()) // 3 * 3
     last = parse_month(data["to"]) if data.get("to") else this_quarter_start - 1
@@ -138,9 +138,9 @@ def _range(data: dict[str, Any]) -> tuple[int, int]:
     return first, last
 
 
-def _allowed_areas(asked: str | None) -> list[str]:
-    """The areas to answer: the one asked (if the caller may see it) or every one it may see, and national."""
-    mine = report.visible_areas(current_principal().org, context.reference())
+def allowed_areas(org: Organisation, asked: str | None) -> list[str]:
+    """The areas to answer: the one asked (if ``org`` may see it) or every one it may see, and national."""
+    mine = report.visible_areas(org, context.reference())
     if asked is None:
         return [*mine, NATIONAL]
     if asked != NATIONAL and asked not in mine:
@@ -158,7 +158,7 @@ def _audit(action: str, areas: list[str], detail: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def _publication(first: int, last: int) -> MetricPublication:
+def covering_publication(first: int, last: int) -> MetricPublication:
     """The current publication, which must cover the months asked for (503 before the first one)."""
     state = publication.current(db.session)
     if state is None:
@@ -175,11 +175,15 @@ def _publication(first: int, last: int) -> MetricPublication:
     return state
 
 
+def csv_text(rows: list[Any]) -> str:
+    """The stored cells as CSV: the header and each row's stored CSV lines."""
+    return next(csv_out.lines(report.COLUMNS, [])) + "".join(r.csv for r in rows)
+
+
 def _answer(rows: list[Any], state: MetricPublication, as_csv: bool) -> Response:
     """The stored cells joined as they are: JSON ``{"published_at", "cells"}`` or CSV rows."""
     if as_csv:
-        header = next(csv_out.lines(report.COLUMNS, []))
-        response = Response(header + "".join(r.csv for r in rows), mimetype=CSV_TYPE)
+        response = Response(csv_text(rows), mimetype=CSV_TYPE)
     else:
         stamp = publication.published_at(state)
         body = f'{{"published_at":"{stamp}","cells":[' + ",".join(r.json for r in rows) + "]}"
@@ -203,11 +207,11 @@ def metrics(
 
     The cells are read from the current publication (503 with ``Retry-After`` before the first one).
     """
-    areas = _allowed_areas(area)
-    first, last = _range({"period": period, **months})
+    areas = allowed_areas(current_principal().org, area)
+    first, last = months_asked({"period": period, **months})
     periods = periods_between(period, first, last)  # type: ignore[arg-type]
     names = [m for m in (measure or "").split(",") if m] or list(MEASURES)
-    state = _publication(periods[0].first_month, periods[-1].last_month)
+    state = covering_publication(periods[0].first_month, periods[-1].last_month)
     rows = publication.rows(db.session, periods, areas, names)
     as_csv = request.accept_mimetypes.best_match(["application/json", CSV_TYPE]) == CSV_TYPE
     _audit(
@@ -240,6 +244,17 @@ def areas() -> ResponseReturnValue:
     return jsonify({"items": items, "next_cursor": None})
 
 
+def pack_html(org: Organisation, area: str, quarter: str) -> str:
+    """The pack of an area ``org`` may see (never national) for ``quarter``, from the publication, which
+    must cover that quarter (earlier quarters before it are shown ``x``)."""
+    if area == NATIONAL:
+        raise NotFound("A pack is made for a DFJ area; national figures are in every pack.")
+    allowed_areas(org, area)
+    asked = parse_quarter(quarter)
+    state = covering_publication(asked.first_month, asked.last_month)
+    return pack.render_html(db.session, area, asked, context.reference(), state)
+
+
 @bp.route("/pack")
 @bp.arguments(PackQuery, location="query", as_kwargs=True, unknown=RAISE)
 @bp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=PDF_TYPE, success=True)
@@ -250,17 +265,12 @@ def areas() -> ResponseReturnValue:
 @requires("metrics:read")
 def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     """The quarterly performance pack: HTML (``Accept: text/html``, the default) or PDF."""
-    if area == NATIONAL:
-        raise NotFound("A pack is made for a DFJ area; national figures are in every pack.")
-    _allowed_areas(area)
     wanted = (
         request.accept_mimetypes.best_match([HTML_TYPE, PDF_TYPE]) if request.accept_mimetypes else HTML_TYPE
     )
+    html = pack_html(current_principal().org, area, quarter)
     if wanted is None:
         raise NotAcceptable("The pack is served as text/html or application/pdf.")
-    asked = parse_quarter(quarter)
-    state = _publication(asked.first_month, asked.last_month)  # earlier quarters before it are `x`
-    html = pack.render_html(db.session, area, asked, context.reference(), state)
     _audit(
         "metrics.pack",
         [area, NATIONAL],

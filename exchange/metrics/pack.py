@@ -64,7 +64,7 @@ class RefusedFetch(Exception):
     """The pack asked for something outside itself; it never should."""
 
 
-def _number(value: Any) -> float | int | None:
+def number(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
@@ -103,7 +103,7 @@ def context(
         return by_key[measure, where, period, category]["value"]
 
     def series(measure: str, where: str) -> list[float | int | None]:
-        return [_number(value(measure, where, label)) for label in labels]
+        return [number(value(measure, where, label)) for label in labels]
 
     def fmt(measure: str) -> Callable[[float], str]:
         return partial(shown, measure)
@@ -167,22 +167,22 @@ def context(
             "duration-band",
             "Mean duration against the Cafcass bands",
             [
-                (area_name, _number(value("care_mean_weeks"))),
-                (NATIONAL_NAME, _number(value("care_mean_weeks", NATIONAL))),
+                (area_name, number(value("care_mean_weeks"))),
+                (NATIONAL_NAME, number(value("care_mean_weeks", NATIONAL))),
             ],
             fmt("care_mean_weeks"),
         ),
         "age_profile": charts.bars(
             "open-age-profile",
             f"Open care cases by age at the end of {quarter.label}",
-            [(BAND_LABELS[b], _number(value("care_open_age_profile", category=b))) for b, _ in AGE_BANDS],
+            [(BAND_LABELS[b], number(value("care_open_age_profile", category=b))) for b, _ in AGE_BANDS],
             fmt("care_open_age_profile"),
             "Cases",
         ),
         "vacated": charts.bars(
             "vacated-by-agency",
             f"Vacated care hearings in {quarter.label}, by the agency responsible",
-            [(AGENCY_LABELS[a], _number(value("vacated_hearings_by_agency", category=a))) for a in AGENCIES],
+            [(AGENCY_LABELS[a], number(value("vacated_hearings_by_agency", category=a))) for a in AGENCIES],
             fmt("vacated_hearings_by_agency"),
             "Hearings",
         ),
@@ -199,12 +199,12 @@ def context(
         "band": value("care_duration_band"),
         "charts": figures,
         "synthetic": session.scalar(select(exists().where(Organisation.id.like(f"{DEMO_ORG_PREFIX}%")))),
-        "generated_at": _stamp(now),
-        "published_at": _stamp(state.published_at),
+        "generated_at": stamp(now),
+        "published_at": stamp(state.published_at),
     }
 
 
-def _stamp(instant: datetime) -> str:
+def stamp(instant: datetime) -> str:
     return f"{instant.day} {instant:%B %Y, %H:%M} UTC"
 
 

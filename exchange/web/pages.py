@@ -7,6 +7,9 @@
   ``AdviceIn`` checks the answer, ``exchange.advice`` moves the request on);
 - a local authority uploads a case file or a CIN census return through the intake (``pipeline.submit``,
   as ``POST /v1/submissions``), sees its receipt and findings (filtered, or all as CSV) and its history;
+- a board reads its figures from the protected publication (``exchange.metrics.publication``, as
+  ``GET /v1/metrics``): the period asked for is checked by the API's own ``MetricsQuery``, the areas by
+  its ``allowed_areas`` (another area's figures are a 404), the CSV is the API's and the pack the API's;
 - every object is found through the services' own ``may_see``/``visible_to``: anything else is a 404.
 """
 
@@ -16,7 +19,9 @@ import hashlib
 import json
 import uuid
 from datetime import date
+from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 from marshmallow import ValidationError
@@ -25,11 +30,17 @@ from sqlalchemy import select
 from exchange import advice as lifecycle
 from exchange import clock, csv_out, pipeline
 from exchange.api import context
+from exchange.api import metrics as metrics_api
 from exchange.api.advice import AdviceIn
 from exchange.api.ops import large_body
 from exchange.bodies import Body
 from exchange.db import db
-from exchange.errors import DomainError, NotFound
+from exchange.errors import DomainError, NotFound, ValidationFailed
+from exchange.metrics import charts, pack, publication, report
+from exchange.metrics.aggregates import NATIONAL
+from exchange.metrics.disclosure import HIDDEN, NOT_PUBLISHED
+from exchange.metrics.measures import MEASURES
+from exchange.metrics.periods import format_month, period_of, periods_between
 from exchange.models import Advice, AdviceRequest, Case, Submission
 from exchange.store import cases as case_store
 from exchange.store import findings as finding_store
@@ -46,16 +57,20 @@ def labels(name: str) -> dict[str, str]:
     return {entry["code"]: entry["label"] for entry in code_lists.get(name)}
 
 
+#: each kind of organisation's first page
+FIRST_PAGES = {
+    "court": "pages.advice_requests",
+    "cafcass": "pages.inbox",
+    "local_authority": "pages.submissions",
+    "lfjb": "pages.figures",
+    "fjb": "pages.figures",
+}
+
+
 @bp.get("/")
 @page(EVERY_KIND)
 def home() -> Any:
-    if org().kind == "court":
-        return redirect(url_for("pages.advice_requests"))
-    if org().kind == "cafcass":
-        return redirect(url_for("pages.inbox"))
-    if org().kind == "local_authority":
-        return redirect(url_for("pages.submissions"))
-    return render_template("home.html")
+    return redirect(url_for(FIRST_PAGES[org().kind]))
 
 
 def _request(request_id: uuid.UUID) -> AdviceRequest:
@@ -435,4 +450,208 @@ def findings_csv(submission_id: uuid.UUID) -> Any:
         stream_with_context(csv_out.lines(finding_store.COLUMNS, rows)),
         mimetype=csv_out.MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="findings-{found.id}.csv"'},
+    )
+
+
+# --- Boards: the area's figures from the protected publication -----------------------------------------
+
+BOARDS = ("lfjb", "fjb")
+#: the measures drawn as trends (the area's line and the national one), with the unit of their axis
+TRENDS = (
+    ("care_mean_weeks", "Weeks", None),
+    ("care_pct_within_26_weeks", "Per cent", 100),
+    ("advice_on_time_pct", "Per cent", 100),
+)
+#: the period picker's fields (each also the id the error summary links to)
+PICKER = ("area", "period", "from", "to")
+#: the API's messages said for the page (a month that is no month is said per field below)
+PICKER_MESSAGES = {
+    "'from' must not be after 'to'.": "The first month must not be after the last month",
+    f"At most {metrics_api.MAX_PERIODS} periods in one request.": (
+        f"Choose at most {metrics_api.MAX_PERIODS} months, quarters or years"
+    ),
+}
+
+
+def _picker_errors(error: ValidationError) -> dict[str, str]:
+    found = {}
+    for name, message in error.normalized_messages().items():
+        text = message[0] if isinstance(message, list) else str(message)
+        if name == "area":
+            text = "Select an area"
+        elif name == "period":
+            text = "Select months, quarters or years"
+        elif text.startswith("expected a month"):
+            text = (
+                f"Enter the {'first' if name == 'from' else 'last'} month as a year and month, like 2025-01"
+            )
+        found[name if name in PICKER else "period"] = PICKER_MESSAGES.get(text, text)
+    return found
+
+
+def _category(name: str | None) -> str:
+    if name is None:
+        return ""
+    return pack.BAND_LABELS.get(name) or pack.AGENCY_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def _board_query() -> tuple[dict[str, Any], dict[str, str]]:
+    """The period picker's answer, checked by the API's ``MetricsQuery``; the area by default: national
+    for the national board, its own for a local one."""
+    asked = {k: v.strip() for k in PICKER if (v := request.args.get(k, "")).strip()}
+    try:
+        query = metrics_api.MetricsQuery().load(asked)
+    except ValidationError as error:
+        return asked, _picker_errors(error)
+    mine = report.visible_areas(org(), context.reference())
+    query.setdefault("area", NATIONAL if org().kind == "fjb" or not mine else mine[0])
+    return query, {}
+
+
+def _areas_offered() -> list[tuple[str, str]]:
+    names = context.reference().dfj_areas
+    mine = [(code, names.get(code, code)) for code in report.visible_areas(org(), context.reference())]
+    return [(NATIONAL, pack.NATIONAL_NAME), *mine] if org().kind == "fjb" else mine
+
+
+def _board_figures(query: dict[str, Any]) -> dict[str, Any]:
+    """The cells of the area and national over the periods asked, as the page shows them."""
+    area = query["area"]
+    metrics_api.allowed_areas(org(), area)  # another area's figures: a 404, audited
+    first, last = metrics_api.months_asked(query)
+    periods = periods_between(query["period"], first, last)
+    state = metrics_api.covering_publication(periods[0].first_month, periods[-1].last_month)
+    scopes = [area] if area == NATIONAL else [area, NATIONAL]
+    names = {**context.reference().dfj_areas, NATIONAL: pack.NATIONAL_NAME}
+    labels = [p.label for p in periods]
+    by_key = {
+        (c["measure"], c["category"], c["area"], c["period"]): c
+        for c in publication.cells(db.session, periods, scopes)
+    }
+    rows = []
+    for measure, definition in MEASURES.items():
+        for category in definition.categories or (None,):
+            for scope in scopes:
+                values = [by_key[measure, category, scope, label]["value"] for label in labels]
+                rows.append(
+                    {
+                        "id": f"{measure}-{category or 'all'}-{scope}",
+                        "title": definition.title + (f": {_category(category)}" if category else ""),
+                        "scope": names.get(scope, scope),
+                        "values": [pack.shown(measure, v) for v in values],
+                    }
+                )
+
+    def series(measure: str) -> list[tuple[str, list[Any]]]:
+        return [
+            (names.get(s, s), [pack.number(by_key[measure, None, s, label]["value"]) for label in labels])
+            for s in scopes
+        ]
+
+    trends = [
+        {
+            "measure": measure,
+            "title": MEASURES[measure].title,
+            "chart": charts.trend(
+                f"trend-{measure}",
+                f"{MEASURES[measure].title}, {' and '.join(names.get(s, s) for s in scopes)}",
+                labels,
+                series(measure),
+                partial(pack.shown, measure),
+                unit,
+                limit=limit,
+            ),
+        }
+        for measure, unit, limit in TRENDS
+    ]
+    latest = labels[-1]
+    band = charts.duration_band(
+        "duration-band",
+        f"Mean duration in {latest} against the Cafcass bands",
+        [(names.get(s, s), pack.number(by_key["care_mean_weeks", None, s, latest]["value"])) for s in scopes],
+        partial(pack.shown, "care_mean_weeks"),
+    )
+    quarter = period_of("quarter", periods[-1].last_month)
+    if quarter.last_month > periods[-1].last_month:
+        quarter = quarter.shifted(-1)  # the pack is of a whole quarter
+    return {
+        "values": {
+            "area": area,
+            "period": query["period"],
+            "from": format_month(first),
+            "to": format_month(last),
+        },
+        "area_name": names.get(area, area),
+        "labels": labels,
+        "rows": rows,
+        "trends": trends,
+        "band": band,
+        "latest": latest,
+        "published_at": pack.stamp(state.published_at),
+        "pack_quarter": quarter.label if area != NATIONAL else None,
+    }
+
+
+@bp.get("/figures")
+@page(BOARDS)
+def figures() -> Any:
+    """The dashboard: trend charts, the duration band, every measure per period, the downloads."""
+    query, errors = _board_query()
+    shown: dict[str, Any] = {}
+    if not errors:
+        try:
+            shown = _board_figures(query)
+        except ValidationFailed as outside:  # months the publication does not cover
+            errors = {"from": outside.detail}
+    return render_template(
+        "board/figures.html",
+        values=shown.get("values") or query,
+        errors=errors,
+        areas=_areas_offered(),
+        kinds={"month": "Months", "quarter": "Quarters", "year": "Years"},
+        shown=shown,
+        download=urlencode(shown["values"]) if shown else "",
+        hidden=HIDDEN,
+        not_published=NOT_PUBLISHED,
+    ), (400 if errors else 200)
+
+
+@bp.get("/figures.csv")
+@page(BOARDS)
+def figures_csv() -> Any:
+    """The area's and national cells as the API's CSV (``GET /v1/metrics`` with ``Accept: text/csv``)."""
+    query, errors = _board_query()
+    if errors:
+        return redirect(url_for("pages.figures", **request.args))
+    area = query["area"]
+    metrics_api.allowed_areas(org(), area)
+    first, last = metrics_api.months_asked(query)
+    periods = periods_between(query["period"], first, last)
+    metrics_api.covering_publication(periods[0].first_month, periods[-1].last_month)
+    scopes = [area] if area == NATIONAL else [area, NATIONAL]
+    return Response(
+        metrics_api.csv_text(publication.rows(db.session, periods, scopes)),
+        mimetype=metrics_api.CSV_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="figures-{area}-{periods[0]}-{periods[-1]}.csv"'
+        },
+    )
+
+
+@bp.get("/figures/pack")
+@page(BOARDS)
+def figures_pack() -> Any:
+    """The API's quarterly pack of an area the board may see (never national), as HTML or PDF."""
+    try:
+        asked = metrics_api.PackQuery().load({k: request.args.get(k, "") for k in ("area", "quarter")})
+    except ValidationError:
+        return redirect(url_for("pages.figures"))
+    area, quarter = asked["area"], asked["quarter"]
+    html = metrics_api.pack_html(org(), area, quarter)
+    as_pdf = request.args.get("format") == "pdf"
+    name = f"pack-{area}-{quarter}.{'pdf' if as_pdf else 'html'}"
+    return Response(
+        pack.render_pdf(html) if as_pdf else html,
+        mimetype=metrics_api.PDF_TYPE if as_pdf else metrics_api.HTML_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

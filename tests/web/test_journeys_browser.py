@@ -19,7 +19,9 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from exchange import reference
 from exchange.db import db
+from exchange.metrics import publication
 from exchange.models import AdviceRequest, Submission
 from tests.browser import BROWSER, CHROMIUM, LAUNCH_ARGS, Seen, playwright, screenshot
 from tests.delivery.helpers import case_data, save_case
@@ -206,3 +208,39 @@ def test_a_local_authority_uploads_a_case_file_and_reads_its_receipt(
         errors = [e for e in seen.errors if "status of 400" not in e]
         assert errors == [] and seen.refused == []
     assert db.session.scalars(select(Submission.accepted)).all() == [1]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_board_reads_its_figures_changes_the_period_and_downloads_them(
+    app: Flask, provider: str, people, tmp_path: Path, javascript: bool
+) -> None:
+    save_case("la-a", case_data(reference="REF-FIGURES", date_issued="2026-02-02"))
+    publication.publish(db.session, reference.load())
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test lfjb-a", "lead-a", javascript)
+        assert page.url == f"{base}/figures"
+        assert "Published" in page.locator("#published-at").inner_text()
+        assert page.locator("svg[data-chart]").count() == 4
+        check(page, "board-figures", javascript)
+        page.get_by_label("First month").fill("2026-13")
+        page.get_by_role("button", name="Show figures").click()
+        summary = page.locator(".govuk-error-summary").inner_text()
+        assert "Enter the first month as a year and month" in summary
+        check(page, "board-figures-errors", javascript)
+        page.get_by_label("Months").check()
+        page.get_by_label("First month").fill("2026-01")
+        page.get_by_label("Last month").fill("2026-06")
+        page.get_by_role("button", name="Show figures").click()
+        page.wait_for_url(f"{base}/figures?*period=month*")
+        headers = page.locator("#figures thead th").all_inner_texts()
+        assert headers[2:] == [f"2026-0{m}" for m in range(1, 7)], headers
+        check(page, "board-figures-months", javascript)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="These figures (CSV, the API's columns)").click()
+        saved = tmp_path / "figures.csv"
+        download.value.save_as(saved)
+        lines = saved.read_text().splitlines()
+        assert lines[0] == "measure,category,area,period,value,numerator,denominator,status"
+        assert {line.split(",")[3] for line in lines[1:]} == {f"2026-0{m}" for m in range(1, 7)}
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []

@@ -1,6 +1,7 @@
 """The authorisation matrix of the pages: every kind of organisation × every page × another organisation's
-object. A page not for the organisation's kind answers 403; another court's advice request or case answers
-404, exactly as one that does not exist (never 403), and lists leave it out; every denial is audited with
+object. A page not for the organisation's kind answers 403; another court's advice request or case, another
+LA's submission or another area's figures answer 404, exactly as one that does not exist (never 403), and
+lists leave it out; every denial is audited with
 the person's subject. The owner is the control, never refused. Pages without a page session send the
 browser to sign in. (``tests/security/test_authorization_matrix.py`` classifies every endpoint with these.)
 """
@@ -16,8 +17,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from exchange.db import db
+from exchange.metrics import publication
 from exchange.models import AdviceRequest, AuditEvent
 from tests.delivery.helpers import case_data, save_case
+from tests.metrics.conftest import REFERENCE, area_of
 from tests.web.conftest import PEOPLE, Browserless
 from tests.web.test_la_pages import upload
 
@@ -33,12 +36,15 @@ class PageProbe:
     form: bool = False  # a POST with the CSRF token and the other court's case
     listed: bool = False  # a list, which must leave the other court's request out
     owner: str | None = None  # the person whose object it is: the control, never refused
+    everywhere: frozenset[str] = frozenset()  # kinds that see every such object (the national board)
 
 
 COURT = frozenset({"court"})
 CAFCASS = frozenset({"cafcass"})
 LA = frozenset({"local_authority"})
+BOARDS = frozenset({"lfjb", "fjb"})
 EVERYONE = frozenset({"local_authority", "court", "cafcass", "lfjb", "fjb"})
+FJB = frozenset({"fjb"})
 #: every page by endpoint: probed for another organisation's object, or open to anyone
 PAGE_PROBES = {
     "pages.home": PageProbe("GET", "/", EVERYONE),
@@ -54,6 +60,11 @@ PAGE_PROBES = {
     "pages.upload": PageProbe("POST", "/submissions", LA, form=True),  # no file: refused, nothing stored
     "pages.submission": PageProbe("GET", "/submissions/{submission}", LA, owner="la_b"),
     "pages.findings_csv": PageProbe("GET", "/submissions/{submission}/findings.csv", LA, owner="la_b"),
+    "pages.figures": PageProbe("GET", "/figures?area={area}", BOARDS, owner="fjb", everywhere=FJB),
+    "pages.figures_csv": PageProbe("GET", "/figures.csv?area={area}", BOARDS, owner="fjb", everywhere=FJB),
+    "pages.figures_pack": PageProbe(
+        "GET", "/figures/pack?area={area}&quarter={quarter}", BOARDS, owner="fjb", everywhere=FJB
+    ),
     "signin.sign_out": PageProbe("POST", "/sign-out", EVERYONE, form=True),
 }
 #: pages that need no sign-in (choosing the organisation, the provider's callback, the stylesheet and script)
@@ -62,7 +73,8 @@ OPEN_PAGES = {"signin.choose", "signin.start", "signin.callback", "signin.signed
 
 @pytest.fixture
 def other(app: Flask, signed_in) -> dict[str, str]:
-    """Court B's case and advice request, made through its own pages."""
+    """Court B's case and advice request, made through its own pages; LA B's submission; the figures of
+    West London, which is not the local board's area (the publication made)."""
     case = str(save_case("la-a", case_data(court="117", reference="REF-B")).id)
     page = signed_in("court_b")
     csrf = _csrf(page)
@@ -76,7 +88,15 @@ def other(app: Flask, signed_in) -> dict[str, str]:
         signed_in("la_b"), "case_file", json.dumps({"cases": [case_data(reference="REF-LA-B")]}).encode()
     )
     submission = sent.location.rsplit("/", 1)[1]
-    return {"case": case, "request": str(request_id), "body": body, "submission": submission}
+    publication.publish(db.session, REFERENCE)
+    return {
+        "case": case,
+        "request": str(request_id),
+        "body": body,
+        "submission": submission,
+        "area": area_of("117"),
+        "quarter": "2026Q2",
+    }
 
 
 def _csrf(page: Browserless) -> str:
@@ -122,14 +142,14 @@ def test_every_kind_against_another_organisations_object(
         answer = _call(page, probe, other)
         if kind not in probe.kinds:
             expected = 403
+        elif kind in probe.everywhere:
+            expected = 200
         elif endpoint == "signin.sign_out":
             expected = 302
         elif endpoint == "pages.upload":
             expected = 400
         elif probe.listed or endpoint == "pages.home":
-            expected = (
-                200 if probe.listed else 302 if kind in ("court", "cafcass", "local_authority") else 200
-            )
+            expected = 200 if probe.listed else 302
         else:
             expected = 404
         if answer.status_code != expected:
@@ -146,7 +166,7 @@ def test_every_kind_against_another_organisations_object(
             ).all()
             if not denied or not all(e.client_id == f"web:{people[name]}" for e in denied):
                 wrong.append(f"{name}: the {expected} was not audited with the person's subject")
-            named = {other["case"], other["request"], other["submission"]}
+            named = {other["case"], other["request"], other["submission"], other["area"]}
             if expected == 404 and not any(named & set(e.resource_ids) for e in denied):
                 wrong.append(f"{name}: the audited 404 does not name the object")
     assert not wrong, wrong
@@ -159,6 +179,6 @@ def test_without_a_page_session_every_page_sends_the_browser_to_sign_in(app: Fla
     probe = PAGE_PROBES[endpoint]
     page = Browserless(app.test_client())
     unknown = "00000000-0000-4000-8000-000000000000"
-    path = probe.path.format(request=unknown, submission=unknown, case="x")
+    path = probe.path.format(request=unknown, submission=unknown, case="x", area="x", quarter="x")
     answer = page.get(path) if probe.method == "GET" else page.post(path, data={})
     assert answer.status_code == 302 and answer.location.endswith("/sign-in")
