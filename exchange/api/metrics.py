@@ -268,9 +268,9 @@ def performance_pack(area: str, quarter: str) -> ResponseReturnValue:
     wanted = (
         request.accept_mimetypes.best_match([HTML_TYPE, PDF_TYPE]) if request.accept_mimetypes else HTML_TYPE
     )
-    html = pack_html(current_principal().org, area, quarter)
     if wanted is None:
         raise NotAcceptable("The pack is served as text/html or application/pdf.")
+    html = pack_html(current_principal().org, area, quarter)
     _audit(
         "metrics.pack",
         [area, NATIONAL],
