@@ -20,8 +20,9 @@ MoJ median, open-case stocks, age bands and PLO counts, returning every figure. 
 figures are checked equal to every published (not suppressed, withheld or coarsened) cell of the
 60 months and of the pack's five quarters: counts, bands and medians exactly, rates by their numerator
 and denominator exactly and their value within one step of the rounding (at a tie DuckDB rounds half
-away from zero, Python to the even float). The advice and pre-proceedings measures are not in the comparison: they come from other sources
-than the cases (advice requests, the CIN census), which this data set does not hold.
+away from zero, Python to the even float). The advice and pre-proceedings measures are not compared:
+they come from other sources than the cases (advice requests, the CIN census), which this data set does
+not hold.
 """
 
 from __future__ import annotations
@@ -310,7 +311,9 @@ def time_exchange(
     app = create_app({"database_url": ex.database_url})
     out = {}
     with app.test_request_context():
+        start = time.perf_counter()
         national.store(db.session, REFERENCE, rows, totals)
+        print(f"stored {len(rows):,} cases and their pre-aggregates in {time.perf_counter() - start:.0f} s")
         start = time.perf_counter()
         publication.publish(db.session, REFERENCE, TODAY)
         out["publishing from scratch"] = (time.perf_counter() - start) * 1000
