@@ -102,8 +102,8 @@ class Exchange:
         return json.loads(self.cli(*args, "--json"))
 
     @contextmanager
-    def served(self, workers: int = 2) -> Iterator[str]:
-        port = free_port()
+    def served(self, workers: int = 2, port: int | None = None) -> Iterator[str]:
+        port = port or free_port()
         env = {
             **self.env,
             "EXCHANGE_BIND": f"127.0.0.1:{port}",
