@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import random
 import secrets
+import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -515,10 +516,31 @@ def load(
             if batch:
                 yield area, b'{"cases":[' + b",".join(batch) + b"]}"
 
+    if threading.active_count() > 1:
+        # a forked child has only the forking thread: a lock another thread held (a console's, a log
+        # handler's) stays locked in it for ever, so a process with threads checks its batches itself
+        _checking(orgs, settings.reference)
+        for area, content in bodies():
+            submit(area, content, _check(area, content))
+    else:
+        _forked(bodies(), orgs, settings.reference, submit)
+    if progress is not None:
+        progress(totals["cases"], totals["cases"])
+    return totals
+
+
+def _forked(
+    bodies: Iterator[tuple[str, bytes]],
+    orgs: dict[str, Organisation],
+    reference: Reference,
+    submit: Callable[[str, bytes, pipeline.Prepared], None],
+) -> None:
+    """``bodies`` generated in a forked process and checked in forked processes, one a CPU, while this one
+    stores (``submit``) those checked before, in order, about ``CHECKING_AHEAD`` ahead."""
     fork = multiprocessing.get_context("fork")
     generated: Any = fork.Queue(CHECKING_AHEAD)
-    generating = fork.Process(target=_generate, args=(generated, bodies()), daemon=True)
-    with fork.Pool(os.cpu_count() or 1, _checking, (orgs, settings.reference)) as pool:
+    generating = fork.Process(target=_generate, args=(generated, bodies), daemon=True)
+    with fork.Pool(os.cpu_count() or 1, _checking, (orgs, reference)) as pool:
         generating.start()
         try:
             ahead: deque[tuple[str, bytes, Any]] = deque()
@@ -533,9 +555,6 @@ def load(
         finally:
             generating.kill()  # done by now, unless the load failed
             generating.join()
-    if progress is not None:
-        progress(totals["cases"], totals["cases"])
-    return totals
 
 
 def _at(day: date, hour: int) -> datetime:

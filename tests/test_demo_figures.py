@@ -5,6 +5,7 @@ requests, pre-proceedings)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -84,3 +85,24 @@ def test_the_demo_loaded_through_the_intake_gives_the_published_picture(loaded):
     before = counts()
     aggregates.rebuild(db.session)
     assert counts() == before
+
+
+def test_a_process_with_other_threads_checks_its_batches_without_forking(app, monkeypatch):
+    """A forked child would inherit the locks the other threads hold (a console's, a log handler's)."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    monkeypatch.setattr(demo.multiprocessing, "get_context", lambda *_: pytest.fail("forked beside a thread"))
+    try:
+        with app.app_context():
+            settings = app.config["EXCHANGE_SETTINGS"]
+            _, submitters = demo.create_partners(db.session, settings.reference)
+            totals = demo.load(
+                submitters, session=db.session(), settings=settings, seed=3, years=1, today=TODAY, scale=0.005
+            )
+            db.session.remove()
+    finally:
+        stop.set()
+        other.join()
+    assert totals["cases"] > 100 and totals["accepted"] == totals["cases"]
+    assert totals["submissions"] > 0

@@ -310,6 +310,7 @@ def demo_command(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=Console(stderr=True),
+        auto_refresh=False,  # no refreshing thread: the load forks, and a fork copies only this thread
     ) as bar:
         task = bar.add_task("load", total=None)
         loaded = demo.load(
@@ -320,7 +321,7 @@ def demo_command(
             years=years,
             today=today,
             scale=scale,
-            progress=lambda done, in_all: bar.update(task, completed=done, total=in_all),
+            progress=lambda done, in_all: bar.update(task, completed=done, total=in_all, refresh=True),
         )
     loaded["seconds"] = round(time.perf_counter() - started, 1)
     courts = demo.area_courts(db.session, settings.reference)
