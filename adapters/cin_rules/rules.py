@@ -783,18 +783,24 @@ def _child_plans(child: Child, name: str) -> list[tuple[date, date | None]]:
     return [period for e in child["cin_episodes"] for period in _periods(e[name])]
 
 
+def _starting_within(child: Child, census: Census, name: str, tag: str, start: str) -> Iterator[str]:
+    """Each plan of ``name`` (a CIN plan or a protection plan) that starts within a plan of the other kind
+    of the child, by its ``start`` element (4016, 4017)."""
+    other = _child_plans(child, "child_protection_plans" if name == "cin_plans" else "cin_plans")
+    if not other:
+        return
+    for where, _, plan in _groups(child, name, tag):
+        if _opens_within([_d(plan["start_date"])], other, census):  # type: ignore[list-item]
+            yield f"{where}/{start}"
+
+
 @rule(
     "4016",
     "A CIN Plan has been reported as open at the same time as a Child Protection Plan.",
     needs=("cin_plans", "child_protection_plans"),
 )
 def rule_4016(child: Child, census: Census) -> Iterator[str]:
-    protections = _child_plans(child, "child_protection_plans")
-    if not protections:
-        return
-    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
-        if _opens_within([_d(plan["start_date"])], protections, census):  # type: ignore[list-item]
-            yield f"{where}/CINPlanStartDate"
+    yield from _starting_within(child, census, "cin_plans", "CINPlanDates", "CINPlanStartDate")
 
 
 @rule(
@@ -803,12 +809,8 @@ def rule_4016(child: Child, census: Census) -> Iterator[str]:
     needs=("cin_plans", "child_protection_plans"),
 )
 def rule_4017(child: Child, census: Census) -> Iterator[str]:
-    plans = _child_plans(child, "cin_plans")
-    if not plans:
-        return
-    for where, _, protection in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
-        if _opens_within([_d(protection["start_date"])], plans, census):  # type: ignore[list-item]
-            yield f"{where}/CPPstartDate"
+    protection = ("child_protection_plans", "ChildProtectionPlans", "CPPstartDate")
+    yield from _starting_within(child, census, *protection)
 
 
 @rule(
