@@ -32,7 +32,13 @@ def visible_or_404(
     resource_type: str, resource_id: object, obj: T | None, may_see: Callable[[Principal, T], bool]
 ) -> T:
     """``obj`` if it exists and ``may_see(principal, obj)``; otherwise a 404 that is audited."""
-    if obj is not None and may_see(current_principal(), obj):
+    return shown_or_404(resource_type, resource_id, obj, lambda found: may_see(current_principal(), found))
+
+
+def shown_or_404(resource_type: str, resource_id: object, obj: T | None, shown: Callable[[T], bool]) -> T:
+    """``obj`` if it exists and ``shown(obj)`` (the caller, an API client or a signed-in person, may see
+    it); otherwise a 404 that is audited."""
+    if obj is not None and shown(obj):
         return obj
     raise NotFound(
         f"There is no {resource_type.replace('_', ' ')} with that id.",

@@ -31,11 +31,12 @@ from exchange import advice as lifecycle
 from exchange import clock, csv_out, pipeline
 from exchange.api import context
 from exchange.api import metrics as metrics_api
+from exchange.api.access import shown_or_404
 from exchange.api.advice import AdviceIn
 from exchange.api.ops import large_body
 from exchange.bodies import Body
 from exchange.db import db
-from exchange.errors import DomainError, NotFound, ValidationFailed
+from exchange.errors import DomainError, ValidationFailed
 from exchange.metrics import charts, pack, publication, report
 from exchange.metrics.aggregates import NATIONAL
 from exchange.metrics.disclosure import HIDDEN, NOT_PUBLISHED
@@ -75,26 +76,12 @@ def home() -> Any:
 
 def _request(request_id: uuid.UUID) -> AdviceRequest:
     found = db.session.get(AdviceRequest, request_id)
-    if found is None or not lifecycle.may_see(org(), found):
-        raise NotFound(
-            "There is no advice request with that id.",
-            audit_action="access.foreign_object" if found is not None else "access.unknown_object",
-            resource_type="advice_request",
-            resource_ids=(str(request_id),),
-        )
-    return found
+    return shown_or_404("advice_request", request_id, found, lambda r: lifecycle.may_see(org(), r))
 
 
 def _case(case_id: uuid.UUID) -> Case:
     found = db.session.get(Case, case_id)
-    if found is None or not case_store.may_see(org(), found):
-        raise NotFound(
-            "There is no case with that id.",
-            audit_action="access.foreign_object" if found is not None else "access.unknown_object",
-            resource_type="case",
-            resource_ids=(str(case_id),),
-        )
-    return found
+    return shown_or_404("case", case_id, found, lambda c: case_store.may_see(org(), c))
 
 
 @bp.get("/advice-requests")
@@ -373,14 +360,7 @@ UPLOADS = {
 
 def _submission(submission_id: uuid.UUID) -> Submission:
     found = submission_store.get(db.session(), submission_id)
-    if found is None or found.org_id != org().id:
-        raise NotFound(
-            "There is no submission with that id.",
-            audit_action="access.foreign_object" if found is not None else "access.unknown_object",
-            resource_type="submission",
-            resource_ids=(str(submission_id),),
-        )
-    return found
+    return shown_or_404("submission", submission_id, found, lambda s: s.org_id == org().id)
 
 
 def _history(form: PageForm, errors: dict[str, str]) -> str:
