@@ -120,7 +120,7 @@ def test_a_court_requests_advice_and_sees_it_listed(
             and "Select what you are asking for" in summary.inner_text()
         )
         if javascript:  # GOV.UK Frontend moves focus to the summary
-            page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+            playwright.expect(summary).to_be_focused()
         check(page, "court-new-errors", javascript)
         page.get_by_label("Case", exact=True).select_option(label="REF-JOURNEY")
         page.get_by_label("Section 7 welfare report").check()
