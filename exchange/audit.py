@@ -117,6 +117,11 @@ _LOCK_THEN_HEAD = (
 )
 
 
+#: the chain's inserts, built once (every audited commit runs them)
+_INSERT_EVENTS = insert(AuditEvent.__table__)
+_INSERT_RESOURCES = insert(AuditResource.__table__)
+
+
 def _locked_head(session: Session) -> tuple[int, str]:
     """The chain's head (sequence number and hash), read once this transaction holds the chain lock: on
     PostgreSQL in one round trip with the lock, as the lock is held until the commit."""
@@ -126,7 +131,7 @@ def _locked_head(session: Session) -> tuple[int, str]:
             cursor.nextset()
             head = cursor.fetchone()
     else:  # SQLite's write transactions run one at a time (``exchange.db``): no lock to take
-        head = session.execute(_HEAD).first()
+        head = session.connection().execute(_HEAD).first()  # Core: no ORM result for two columns
     return (head[0], head[1]) if head else (0, GENESIS)
 
 
@@ -145,9 +150,9 @@ def _append_pending(session: Session) -> None:
     # Core inserts on the session's connection: the chain sits on every audited commit, so it skips the
     # ORM (its unit of work and its bulk-insert path) altogether
     connection = session.connection()
-    connection.execute(insert(AuditEvent.__table__), events)
+    connection.execute(_INSERT_EVENTS, events)
     if resources:
-        connection.execute(insert(AuditResource.__table__), resources)
+        connection.execute(_INSERT_RESOURCES, resources)
 
 
 def _drop_pending(session: Session) -> None:

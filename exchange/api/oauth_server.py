@@ -138,11 +138,18 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         return _spend(db.session(), g.spent_assertion)
 
 
+#: the insert that spends a ``jti``, per dialect: built once, as it runs in every token request
+_SPEND: dict[str, Any] = {}
+
+
 def _spend(session: Any, spent: dict[str, Any]) -> bool:
     """Insert the assertion's ``jti`` unless it is there already: whether it was fresh."""
-    table = UsedAssertion.__table__
-    # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
-    statement = upsert(session, table).on_conflict_do_nothing().returning(table.c.jti)
+    dialect = session.get_bind().dialect.name
+    statement = _SPEND.get(dialect)
+    if statement is None:
+        table = UsedAssertion.__table__
+        # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
+        statement = _SPEND[dialect] = upsert(session, table).on_conflict_do_nothing().returning(table.c.jti)
     return session.connection().execute(statement, spent).first() is not None
 
 
