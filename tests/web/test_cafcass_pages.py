@@ -12,8 +12,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from exchange import clock
+from exchange.api import context
 from exchange.db import db
-from exchange.models import AdviceRequest, AuditEvent
+from exchange.models import AdviceRequest, AuditEvent, Case, Organisation
+from exchange.store import cases as case_store
 from tests.delivery.helpers import case_data, save_case
 from tests.web.conftest import ask, csrf
 
@@ -86,3 +88,51 @@ def test_another_service_sees_nothing_of_it(app: Flask, signed_in, requests_made
     answer = {"csrf_token": token, "summary": "x", "risk_identified": "no"}
     assert page.post(f"/inbox/{request_id}/answer", data=answer).status_code == 404
     assert db.session.get(AdviceRequest, uuid.UUID(request_id)).status == "routed"
+
+
+def _leaves(value: object) -> set[str]:
+    """Every non-empty text a case view holds (the values the page must say)."""
+    if isinstance(value, dict):
+        return set().union(*(_leaves(v) for v in value.values()), set())
+    if isinstance(value, list):
+        return set().union(*(_leaves(v) for v in value), set())
+    return {str(value)} if value not in (None, "", True, False) else set()
+
+
+def test_the_case_of_a_request_shows_what_the_field_policy_allows_and_nothing_more(
+    app: Flask, signed_in, requests_made
+) -> None:
+    page = signed_in("cafcass")
+    request_id = requests_made["advice"]
+    case_id = str(db.session.get(AdviceRequest, uuid.UUID(request_id)).case_id)
+    assert f'href="/cases/{case_id}"' in page.get(f"/inbox/{request_id}").get_data(as_text=True)
+    answer = page.get(f"/cases/{case_id}")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    case = db.session.get(Case, uuid.UUID(case_id))
+    allowed = case_store.view(
+        case.document, db.session.get(Organisation, "cafcass-a"), context.reference().field_policy
+    )
+    # the confidential address: Cafcass is one of the kinds the policy shows it to
+    assert "1 Synthetic Street" in html and "ZZ1 1ZZ" in html
+    missing = {text for text in _leaves(allowed) if text not in html}
+    assert missing == set()
+    # the LA's own reference and the child's LA id are not Cafcass's to see
+    hidden = _leaves(case.document) - _leaves(allowed)
+    assert {"REF-C", "REF-C-C1"} <= hidden
+    assert [text for text in hidden if f">{text}<" in html] == []
+
+
+def test_a_case_of_another_service_is_an_audited_404(app: Flask, signed_in, people, requests_made) -> None:
+    case_id = str(db.session.get(AdviceRequest, uuid.UUID(requests_made["advice"])).case_id)
+    page = signed_in("cafcass_cymru")
+    assert page.get(f"/cases/{case_id}").status_code == 404
+    assert page.get(f"/cases/{uuid.uuid4()}").status_code == 404
+    denied = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(["access.foreign_object", "access.unknown_object"]))
+    ).all()
+    assert [(e.action, e.client_id, e.outcome) for e in denied] == [
+        ("access.foreign_object", f"web:{people['cafcass_cymru']}", "denied_404"),
+        ("access.unknown_object", f"web:{people['cafcass_cymru']}", "denied_404"),
+    ]
+    assert case_id in denied[0].resource_ids

@@ -163,6 +163,13 @@ def test_cafcass_acknowledges_and_answers_from_its_inbox(
         page.get_by_role("link", name="Case management advice").click()
         page.wait_for_url(f"{base}/inbox/{request_id}")
         check(page, "cafcass-request", javascript)
+        page.get_by_role("link", name="View the case").click()
+        page.wait_for_url(f"{base}/cases/*")
+        playwright.expect(page.locator("#case-fields")).to_contain_text("Court")
+        playwright.expect(page.locator("main")).to_contain_text("1 Synthetic Street")
+        playwright.expect(page.locator("main")).not_to_contain_text("REF-INBOX")  # the LA's own reference
+        check(page, "cafcass-case", javascript)
+        page.goto(f"{base}/inbox/{request_id}")
         page.get_by_role("button", name="Acknowledge").click()
         page.wait_for_url(f"{base}/inbox/{request_id}")
         assert page.get_by_role("button", name="Acknowledge").count() == 0

@@ -54,6 +54,7 @@ PAGE_PROBES = {
     "pages.send_advice_request": PageProbe("POST", "/advice-requests/send", COURT, form=True),
     "pages.inbox": PageProbe("GET", "/inbox", CAFCASS, listed=True),
     "pages.inbox_request": PageProbe("GET", "/inbox/{request}", CAFCASS, owner="cafcass"),
+    "pages.case": PageProbe("GET", "/cases/{case}", CAFCASS, owner="cafcass"),
     "pages.acknowledge": PageProbe("POST", "/inbox/{request}/acknowledge", CAFCASS, form=True),
     "pages.answer": PageProbe("POST", "/inbox/{request}/answer", CAFCASS, form=True),
     "pages.submissions": PageProbe("GET", "/submissions", LA, listed=True),
@@ -179,6 +180,6 @@ def test_without_a_page_session_every_page_sends_the_browser_to_sign_in(app: Fla
     probe = PAGE_PROBES[endpoint]
     page = Browserless(app.test_client())
     unknown = "00000000-0000-4000-8000-000000000000"
-    path = probe.path.format(request=unknown, submission=unknown, case="x", area="x", quarter="x")
+    path = probe.path.format(request=unknown, submission=unknown, case=unknown, area="x", quarter="x")
     answer = page.get(path) if probe.method == "GET" else page.post(path, data={})
     assert answer.status_code == 302 and answer.location.endswith("/sign-in")
