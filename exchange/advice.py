@@ -311,6 +311,27 @@ def _earlier(session: Session, court_org_id: str, key: str, body_sha256: str) ->
     return earlier
 
 
+def about(
+    court: Organisation, data: Mapping[str, Any], find_case: Callable[[uuid.UUID], Case], on: date
+) -> tuple[str, str | None, dict[str, Any] | None]:
+    """What a court's request (the loaded ``POST /v1/advice-requests`` body) is about, once the rules allow
+    it: the court's code, the child's LA when known, and the minimal details of a case not held here.
+
+    The dates must not be before ``on``; a ``case_id`` is looked up by ``find_case`` (which refuses a case
+    the caller may not see); the minimal ``case`` details must be at one of the court's courts.
+    """
+    for field in ("hearing_date", "due_date"):
+        if field in data and data[field] < on:
+            raise AdviceFault(codes.DATE_IN_PAST, "The date is in the past.", f"/{field}")
+    if "case_id" in data:
+        case = find_case(data["case_id"])
+        return case.court, case.applicant_la, None
+    details = CaseDetails().dump(data["case"])
+    if details["court"] not in (court.court_codes or []):
+        raise AdviceFault(codes.NOT_YOUR_COURT, "The case must be at one of your courts.", "/case/court")
+    return details["court"], details.get("local_authority"), details
+
+
 def request_advice(
     session: Session,
     court: Organisation,
@@ -326,25 +347,14 @@ def request_advice(
     and whether it is an earlier one answered again.
 
     A repeated ``idempotency_key`` with the same body gives the earlier request (with another body, a 409
-    ``DomainError``), also when the same key is committed concurrently. Otherwise the dates must not be
-    past, a ``case_id`` is looked up by ``find_case`` (which refuses a case the caller may not see), the
-    minimal ``case`` details must be at one of the court's courts, and the request is stored and routed.
+    ``DomainError``), also when the same key is committed concurrently. Otherwise ``about`` checks what it is
+    about, and the request is stored and routed.
     """
     key = idempotency_key
     if key and (earlier := _earlier(session, court.id, key, body_sha256)) is not None:
         return earlier, True
     today = clock.today()
-    for field in ("hearing_date", "due_date"):
-        if field in data and data[field] < today:
-            raise AdviceFault(codes.DATE_IN_PAST, "The date is in the past.", f"/{field}")
-    if "case_id" in data:
-        case = find_case(data["case_id"])
-        court_code, la_code, details = case.court, case.applicant_la, None
-    else:
-        details = CaseDetails().dump(data["case"])
-        court_code, la_code = details["court"], details.get("local_authority")
-        if court_code not in (court.court_codes or []):
-            raise AdviceFault(codes.NOT_YOUR_COURT, "The case must be at one of your courts.", "/case/court")
+    court_code, la_code, details = about(court, data, find_case, today)
     request = ask(
         session,
         court.id,

@@ -151,6 +151,43 @@ def test_a_court_requests_advice_and_sees_it_listed(
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_court_requests_advice_on_a_case_not_in_the_exchange(
+    app: Flask, provider: str, people, javascript: bool
+) -> None:
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test court-a", "adviser-a", javascript)
+        page.get_by_role("button", name="Request advice").click()
+        page.get_by_label("A private-law case not in the exchange").check()
+        page.get_by_label("Section 7 welfare report").check()
+        page.get_by_role("button", name="Continue").click()
+        summary = page.locator(".govuk-error-summary")
+        playwright.expect(summary).to_contain_text("Select the court")
+        playwright.expect(summary).to_contain_text("at least one child")
+        check(page, "court-new-details-errors", javascript)
+        page.get_by_label("Court", exact=True).select_option("115")
+        page.get_by_label("Application for a child arrangements").check()
+        page.get_by_role("button", name="Add another child").click()
+        for i, (day, month, year, sex) in enumerate(
+            [("2", "2", "2020", "Female"), ("9", "10", "2021", "Male")]
+        ):
+            child = page.get_by_role("group", name=f"Child {i + 1}")
+            child.get_by_label("Day").fill(day)
+            child.get_by_label("Month").fill(month)
+            child.get_by_label("Year").fill(year)
+            child.get_by_label(sex, exact=True).check()
+        check(page, "court-new-details", javascript)
+        page.get_by_role("button", name="Continue").click()
+        playwright.expect(page.locator("main")).to_contain_text("Born 9 October 2021, male")
+        check(page, "court-check-details", javascript)
+        page.get_by_role("button", name="Send request").click()
+        playwright.expect(page.locator(".govuk-panel")).to_contain_text("Request sent")
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []
+    made = db.session.scalars(select(AdviceRequest)).one()
+    assert made.case_id is None and [c["sex"] for c in made.case_details["children"]] == ["F", "M"]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_cafcass_acknowledges_and_answers_from_its_inbox(
     app: Flask, provider: str, signed_in, javascript: bool
 ) -> None:
