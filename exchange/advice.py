@@ -15,6 +15,7 @@ and answered. ``answered`` and ``withdrawn`` are final.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
@@ -220,6 +221,30 @@ def answer(session: Session, request: AdviceRequest, advice: Advice) -> None:
     _check(request, "answer")
     request.advice = advice
     transition(session, request, "answer", advice.answered_at)
+
+
+def give_advice(
+    session: Session, request: AdviceRequest, org_id: str, data: Mapping[str, Any], pdf: bytes | None
+) -> Advice:
+    """``org_id``'s advice (``data``: the loaded ``POST /v1/advice-requests/{id}/advice`` body, ``pdf`` its
+    checked attachment) on ``request``, which it answers (a conflict if it cannot be); audited."""
+    advice = Advice(
+        request_id=request.id,
+        answered_by_org_id=org_id,
+        summary=data["summary"],
+        recommendation=data.get("recommendation"),
+        risk_identified=data["risk_identified"],
+        recommended_next_hearing=data.get("recommended_next_hearing"),
+        answered_at=clock.now(),
+        attachment=pdf,
+        attachment_size=len(pdf) if pdf is not None else None,
+        attachment_sha256=hashlib.sha256(pdf).hexdigest() if pdf is not None else None,
+    )
+    answer(session, request, advice)
+    record(
+        session, "answer", request, {"attachment": pdf is not None, "risk_identified": advice.risk_identified}
+    )
+    return advice
 
 
 def open_request(

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from exchange import advice as lifecycle
 from exchange import clock, csv_out, pipeline
+from exchange.api import advice as advice_api
 from exchange.api import context
 from exchange.api import metrics as metrics_api
 from exchange.api.access import shown_or_404
@@ -36,13 +37,13 @@ from exchange.api.advice import AdviceIn
 from exchange.api.ops import large_body
 from exchange.bodies import Body
 from exchange.db import db
-from exchange.errors import DomainError, ValidationFailed
+from exchange.errors import DomainError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from exchange.metrics import charts, pack, publication, report
 from exchange.metrics.aggregates import NATIONAL
 from exchange.metrics.disclosure import HIDDEN, NOT_PUBLISHED
 from exchange.metrics.measures import MEASURES
 from exchange.metrics.periods import format_month, period_of, periods_between
-from exchange.models import Advice, AdviceRequest, Case, Submission
+from exchange.models import AdviceRequest, Case, Submission
 from exchange.store import cases as case_store
 from exchange.store import findings as finding_store
 from exchange.store import submissions as submission_store
@@ -401,7 +402,12 @@ def _inbox_page(item: AdviceRequest, form: PageForm, errors: dict[str, str], sta
         today=clock.today(),
         types=labels("advice_request_types"),
         statuses=labels("advice_request_statuses"),
+        attachment_mb=_attachment_mb(),
     ), status
+
+
+def _attachment_mb() -> str:
+    return f"{advice_api.attachment_limit() / (1024 * 1024):g}"
 
 
 @bp.get("/inbox/<uuid:request_id>")
@@ -468,10 +474,25 @@ def acknowledge(request_id: uuid.UUID) -> Any:
     return redirect(url_for("pages.inbox_request", request_id=item.id))
 
 
+#: what the answer form says when the API's check of its attachment refuses the file
+ATTACHMENT_REFUSED = {
+    PayloadTooLarge: "The file must be smaller than {mb} MB",
+    UnsupportedMediaType: "The file must be a PDF",
+}
+
+
+def _pdf() -> bytes | None:
+    """The answer form's PDF, if one was chosen, checked as the API checks it (``checked_pdf``)."""
+    file = request.files.get("attachment")
+    if file is None or not file.filename:
+        return None
+    return advice_api.checked_pdf(file.stream.read(advice_api.attachment_limit() + 1))
+
+
 @bp.post("/inbox/<uuid:request_id>/answer")
 @page(("cafcass",), role="editor")
 def answer(request_id: uuid.UUID) -> Any:
-    """The advice, checked by the API's own ``AdviceIn`` (no attachment from the page)."""
+    """The advice, checked by the API's own ``AdviceIn`` and its PDF by the API's own ``checked_pdf``."""
     item = _request(request_id)
     form = PageForm()
     if not form.validate_on_submit():
@@ -481,30 +502,40 @@ def answer(request_id: uuid.UUID) -> Any:
     }
     if request.form.get("risk_identified") in ("yes", "no"):
         body["risk_identified"] = request.form["risk_identified"] == "yes"
+    errors: dict[str, str] = {}
     try:
         data = AdviceIn().load(body)
     except ValidationError as error:
         messages = {"summary": "Enter the advice", "risk_identified": "Say whether a risk was identified"}
-        found = {name: messages.get(name, "Check this answer") for name in error.normalized_messages()}
-        return _inbox_page(item, form, found, 400)
-    advice = Advice(
-        request_id=item.id,
-        answered_by_org_id=org().id,
-        summary=data["summary"],
-        recommendation=data.get("recommendation"),
-        risk_identified=data["risk_identified"],
-        answered_at=clock.now(),
-    )
+        errors = {name: messages.get(name, "Check this answer") for name in error.normalized_messages()}
     try:
-        lifecycle.answer(db.session, item, advice)
+        pdf = _pdf()
+    except (PayloadTooLarge, UnsupportedMediaType) as refused:
+        errors["attachment"] = ATTACHMENT_REFUSED[type(refused)].format(mb=_attachment_mb())
+    if errors:
+        return _inbox_page(item, form, errors, 400)
+    try:
+        lifecycle.give_advice(db.session(), item, org().id, data, pdf)
     except DomainError as refused:
         db.session.rollback()
         return _inbox_page(_request(request_id), form, {"form": refused.message}, 409)
-    lifecycle.record(
-        db.session(), "answer", item, {"attachment": False, "risk_identified": advice.risk_identified}
-    )
     db.session.commit()
     return redirect(url_for("pages.inbox_request", request_id=item.id))
+
+
+@bp.get("/advice-requests/<uuid:request_id>/advice.pdf")
+@page(("court", "cafcass"))
+def advice_pdf(request_id: uuid.UUID) -> Any:
+    """The advice's PDF, to either side of the request (as the API's GET .../advice/attachment)."""
+    item = _request(request_id)
+    if item.advice is None or item.advice.attachment_sha256 is None:
+        shown_or_404("advice_attachment", request_id, None, lambda _: False)
+    lifecycle.record(db.session(), "attachment_read", item)
+    return Response(
+        item.advice.attachment,
+        mimetype=advice_api.PDF_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="advice-{item.id}.pdf"'},
+    )
 
 
 # --- Local authority: upload, the receipt and its findings, the history ---------------------------------

@@ -29,6 +29,7 @@ from tests.web.conftest import ask
 
 pytestmark = BROWSER
 AXE = (Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js").read_text(encoding="utf-8")
+REPORT = b"%PDF-1.4\n% a synthetic report\n%%EOF\n"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -216,14 +217,20 @@ def test_cafcass_acknowledges_and_answers_from_its_inbox(
         check(page, "cafcass-answer-errors", javascript)
         page.get_by_label("Advice", exact=True).fill("Contact can go ahead with a supported handover.")
         page.get_by_label("No").check()
+        page.get_by_label("Attach a PDF (optional)").set_input_files(
+            files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": REPORT}]
+        )
         page.get_by_role("button", name="Send advice").click()
         page.wait_for_url(f"{base}/inbox/{request_id}")
         assert "Contact can go ahead with a supported handover." in page.locator("main").inner_text()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the advice's PDF").click()
+        assert Path(download.value.path()).read_bytes() == REPORT
         check(page, "cafcass-answered", javascript)
         errors = [e for e in seen.errors if "status of 400" not in e]
         assert errors == [] and seen.refused == []
     made = db.session.get(AdviceRequest, uuid.UUID(request_id))
-    assert made.status == "answered" and made.acknowledged_at is not None
+    assert made.status == "answered" and made.acknowledged_at is not None and made.advice.attachment == REPORT
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
