@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
 from exchange import clock
@@ -132,17 +132,26 @@ def open_session(
     return raw_id, row
 
 
+def _expired(now: datetime) -> ColumnElement[bool]:
+    """The page sessions that have ended by ``now``: idle longer than ``IDLE`` or older than ``ABSOLUTE``."""
+    return or_(PageSession.last_seen_at < now - IDLE, PageSession.created_at < now - ABSOLUTE)
+
+
 def live_session(session: Session, raw_id: str, now: datetime | None = None) -> PageSession | None:
     """The page session ``raw_id`` names, or None when unknown, idle 30 minutes or 8 hours old (and then
     deleted)."""
-    row = session.get(PageSession, _hash(raw_id))
-    if row is None:
+    id_hash = _hash(raw_id)
+    if session.execute(
+        delete(PageSession).where(PageSession.id_hash == id_hash, _expired(now or clock.now()))
+    ).rowcount:
         return None
-    now = now or clock.now()
-    if now - row.last_seen_at > IDLE or now - row.created_at > ABSOLUTE:
-        session.delete(row)
-        return None
-    return row
+    return session.get(PageSession, id_hash)
+
+
+def sweep_sessions(session: Session, now: datetime) -> int:
+    """Delete every page session that has ended by ``now`` (the worker's sweep: a session nobody uses again
+    is not kept until its browser comes back); how many."""
+    return session.execute(delete(PageSession).where(_expired(now))).rowcount
 
 
 def end_session(session: Session, raw_id: str) -> None:
