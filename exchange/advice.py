@@ -15,6 +15,7 @@ and answered. ``answered`` and ``withdrawn`` are final.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
@@ -222,6 +223,30 @@ def answer(session: Session, request: AdviceRequest, advice: Advice) -> None:
     transition(session, request, "answer", advice.answered_at)
 
 
+def give_advice(
+    session: Session, request: AdviceRequest, org_id: str, data: Mapping[str, Any], pdf: bytes | None
+) -> Advice:
+    """``org_id``'s advice (``data``: the loaded ``POST /v1/advice-requests/{id}/advice`` body, ``pdf`` its
+    checked attachment) on ``request``, which it answers (a conflict if it cannot be); audited."""
+    advice = Advice(
+        request_id=request.id,
+        answered_by_org_id=org_id,
+        summary=data["summary"],
+        recommendation=data.get("recommendation"),
+        risk_identified=data["risk_identified"],
+        recommended_next_hearing=data.get("recommended_next_hearing"),
+        answered_at=clock.now(),
+        attachment=pdf,
+        attachment_size=len(pdf) if pdf is not None else None,
+        attachment_sha256=hashlib.sha256(pdf).hexdigest() if pdf is not None else None,
+    )
+    answer(session, request, advice)
+    record(
+        session, "answer", request, {"attachment": pdf is not None, "risk_identified": advice.risk_identified}
+    )
+    return advice
+
+
 def open_request(
     session: Session, request: AdviceRequest, reference: Reference, la_code: str | None = None
 ) -> AdviceRequest:
@@ -311,6 +336,27 @@ def _earlier(session: Session, court_org_id: str, key: str, body_sha256: str) ->
     return earlier
 
 
+def about(
+    court: Organisation, data: Mapping[str, Any], find_case: Callable[[uuid.UUID], Case], on: date
+) -> tuple[str, str | None, dict[str, Any] | None]:
+    """What a court's request (the loaded ``POST /v1/advice-requests`` body) is about, once the rules allow
+    it: the court's code, the child's LA when known, and the minimal details of a case not held here.
+
+    The dates must not be before ``on``; a ``case_id`` is looked up by ``find_case`` (which refuses a case
+    the caller may not see); the minimal ``case`` details must be at one of the court's courts.
+    """
+    for field in ("hearing_date", "due_date"):
+        if field in data and data[field] < on:
+            raise AdviceFault(codes.DATE_IN_PAST, "The date is in the past.", f"/{field}")
+    if "case_id" in data:
+        case = find_case(data["case_id"])
+        return case.court, case.applicant_la, None
+    details = CaseDetails().dump(data["case"])
+    if details["court"] not in (court.court_codes or []):
+        raise AdviceFault(codes.NOT_YOUR_COURT, "The case must be at one of your courts.", "/case/court")
+    return details["court"], details.get("local_authority"), details
+
+
 def request_advice(
     session: Session,
     court: Organisation,
@@ -326,25 +372,14 @@ def request_advice(
     and whether it is an earlier one answered again.
 
     A repeated ``idempotency_key`` with the same body gives the earlier request (with another body, a 409
-    ``DomainError``), also when the same key is committed concurrently. Otherwise the dates must not be
-    past, a ``case_id`` is looked up by ``find_case`` (which refuses a case the caller may not see), the
-    minimal ``case`` details must be at one of the court's courts, and the request is stored and routed.
+    ``DomainError``), also when the same key is committed concurrently. Otherwise ``about`` checks what it is
+    about, and the request is stored and routed.
     """
     key = idempotency_key
     if key and (earlier := _earlier(session, court.id, key, body_sha256)) is not None:
         return earlier, True
     today = clock.today()
-    for field in ("hearing_date", "due_date"):
-        if field in data and data[field] < today:
-            raise AdviceFault(codes.DATE_IN_PAST, "The date is in the past.", f"/{field}")
-    if "case_id" in data:
-        case = find_case(data["case_id"])
-        court_code, la_code, details = case.court, case.applicant_la, None
-    else:
-        details = CaseDetails().dump(data["case"])
-        court_code, la_code = details["court"], details.get("local_authority")
-        if court_code not in (court.court_codes or []):
-            raise AdviceFault(codes.NOT_YOUR_COURT, "The case must be at one of your courts.", "/case/court")
+    court_code, la_code, details = about(court, data, find_case, today)
     request = ask(
         session,
         court.id,

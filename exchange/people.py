@@ -3,7 +3,9 @@ an organisation and a role, and the server-side page sessions (30 minutes idle, 
 
 A person is found by the provider's ``sub`` first, then by a verified e-mail; a provider configured with a
 ``role_claim`` may also admit someone the operator did not add, when that claim says ``viewer`` or
-``editor``. A page session's id lives only in the browser's cookie: the database keeps its SHA-256.
+``editor``. A provider's client secret is sealed by the key store (``exchange.keystore``: under the
+key-encryption key, or inside the PKCS#11 token), bound to its organisation. A page session's id lives
+only in the browser's cookie: the database keeps its SHA-256.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
 from exchange import clock
+from exchange.auth import keys
 from exchange.delivery import secret_store
 from exchange.models import IdentityProvider, Organisation, PageSession, Person
 from exchange.models.people import ROLES
 
+#: how every Fernet token begins (its version byte, 0x80, in URL-safe base64)
+FERNET = b"gAAAAA"
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=8)
 #: what a page may do with each role: a viewer reads, an editor also acts
@@ -44,14 +49,14 @@ def _org(session: Session, org_id: str) -> Organisation:
 def set_provider(
     session: Session, org_id: str, issuer: str, client_id: str, secret: str, role_claim: str | None
 ) -> IdentityProvider:
-    """Configure (or replace) ``org_id``'s identity provider; the secret is stored encrypted."""
+    """Configure (or replace) ``org_id``'s identity provider; the secret is sealed by the key store."""
     _org(session, org_id)
     if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise PeopleError("the issuer must be an https:// address (http only on this machine)")
     provider = session.get(IdentityProvider, org_id) or IdentityProvider(org_id=org_id)
     provider.issuer = issuer.rstrip("/")
     provider.client_id = client_id
-    provider.client_secret_sealed = secret_store.seal(secret)
+    provider.client_secret_sealed = keys.bound().store.seal(secret.encode(), _sealed_for(org_id)).encode()
     provider.role_claim = role_claim
     provider.updated_at = clock.now()
     session.add(provider)
@@ -59,8 +64,21 @@ def set_provider(
     return provider
 
 
+def _sealed_for(org_id: str) -> str:
+    """What a provider's sealed client secret is bound to: on another organisation's row it does not open."""
+    return f"identity_provider:{org_id}:client_secret"
+
+
 def client_secret(provider: IdentityProvider) -> str:
-    return secret_store.unseal(provider.client_secret_sealed)
+    """The provider's client secret, from the key store (``keys.bound().store``).
+
+    A secret configured before the key store held them is Fernet-sealed with the webhook-secrets key
+    (``exchange.delivery.secret_store``): it is still read, and ``exchange idp set`` seals it anew.
+    """
+    sealed = provider.client_secret_sealed
+    if sealed.startswith(FERNET):
+        return secret_store.unseal(sealed)
+    return keys.bound().store.unseal(sealed.decode(), _sealed_for(provider.org_id)).decode()
 
 
 def add_person(
@@ -132,17 +150,26 @@ def open_session(
     return raw_id, row
 
 
+def _expired(now: datetime) -> ColumnElement[bool]:
+    """The page sessions that have ended by ``now``: idle longer than ``IDLE`` or older than ``ABSOLUTE``."""
+    return or_(PageSession.last_seen_at < now - IDLE, PageSession.created_at < now - ABSOLUTE)
+
+
 def live_session(session: Session, raw_id: str, now: datetime | None = None) -> PageSession | None:
     """The page session ``raw_id`` names, or None when unknown, idle 30 minutes or 8 hours old (and then
     deleted)."""
-    row = session.get(PageSession, _hash(raw_id))
-    if row is None:
+    id_hash = _hash(raw_id)
+    if session.execute(
+        delete(PageSession).where(PageSession.id_hash == id_hash, _expired(now or clock.now()))
+    ).rowcount:
         return None
-    now = now or clock.now()
-    if now - row.last_seen_at > IDLE or now - row.created_at > ABSOLUTE:
-        session.delete(row)
-        return None
-    return row
+    return session.get(PageSession, id_hash)
+
+
+def sweep_sessions(session: Session, now: datetime) -> int:
+    """Delete every page session that has ended by ``now`` (the worker's sweep: a session nobody uses again
+    is not kept until its browser comes back); how many."""
+    return session.execute(delete(PageSession).where(_expired(now))).rowcount
 
 
 def end_session(session: Session, raw_id: str) -> None:

@@ -1,6 +1,6 @@
 """The background worker (``exchange worker``): large submissions, webhook deliveries, overdue advice
-requests, audit checkpoints, the purge of expired replay guards and the board figures' publication, in one
-loop that any number of processes may run side by side.
+requests, audit checkpoints, the purge of expired replay guards and page sessions, and the board figures'
+publication, in one loop that any number of processes may run side by side.
 
 Every unit of work is claimed under a row lease or a row lock (submissions and deliveries: ``lease_until``,
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; overdue requests: a conditional transition under
@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import structlog
 from sqlalchemy import delete, func, select
 
-from exchange import advice, clock, witness
+from exchange import advice, clock, people, witness
 from exchange.db import db
 from exchange.delivery.sender import Sender
 from exchange.metrics import publication
@@ -104,10 +104,11 @@ class Worker:
             db.session.remove()
 
     def purge(self, now: datetime) -> int:
-        """Forget what only guarded against a replay that can no longer happen: spent client assertions,
-        spent DPoP proofs and revoked token ids, once past their expiry (rows deleted)."""
+        """Forget what only guarded against a replay that can no longer happen (spent client assertions,
+        spent DPoP proofs and revoked token ids, once past their expiry) and the page sessions that have
+        ended (idle or too old: ``people.sweep_sessions``); how many rows were deleted."""
         with db.transaction() as session:
-            return sum(
+            return people.sweep_sessions(session, now) + sum(
                 session.execute(delete(table).where(table.expires_at < now)).rowcount
                 for table in (UsedAssertion, UsedDpopProof, RevokedToken)
             )

@@ -26,7 +26,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, or_, select
 
 from exchange import advice as lifecycle
-from exchange import audit, clock, cursors, idempotency
+from exchange import audit, cursors, idempotency
 from exchange.api import context
 from exchange.api.access import visible_or_404
 from exchange.api.blueprint import OAUTH2, Blueprint
@@ -39,7 +39,7 @@ from exchange.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from exchange.models import Advice, AdviceRequest, Case
+from exchange.models import AdviceRequest, Case
 from exchange.store import cases as case_store
 from schemas import error_codes as codes
 from schemas.advice import AdviceRequestIn, CaseDetails
@@ -259,17 +259,27 @@ def withdraw(request_id: uuid.UUID) -> ResponseReturnValue:
     return _act(request_id, "withdraw")
 
 
-def _attachment(data: dict[str, Any]) -> bytes:
-    try:
-        content = base64.b64decode(data["content"], validate=True)
-    except (binascii.Error, ValueError):
-        raise _invalid("/attachment/content", codes.INVALID_BASE64, "Not base64.") from None
-    limit = current_app.config.get("ADVICE_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
+def attachment_limit() -> int:
+    """The most bytes an advice's PDF may have (``ADVICE_ATTACHMENT_MAX_BYTES``)."""
+    return int(current_app.config.get("ADVICE_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES))
+
+
+def checked_pdf(content: bytes) -> bytes:
+    """``content`` if it is a PDF within the limit: otherwise 413, or 415 (the API's and the pages' check)."""
+    limit = attachment_limit()
     if len(content) > limit:
         raise PayloadTooLarge(f"The attachment is larger than {limit} bytes.")
     if not content.startswith(PDF_MAGIC):
         raise UnsupportedMediaType("The attachment must be a PDF.")
     return content
+
+
+def _attachment(data: dict[str, Any]) -> bytes:
+    try:
+        content = base64.b64decode(data["content"], validate=True)
+    except (binascii.Error, ValueError):
+        raise _invalid("/attachment/content", codes.INVALID_BASE64, "Not base64.") from None
+    return checked_pdf(content)
 
 
 @bp.route("/<uuid:request_id>/advice", methods=["POST"])
@@ -281,23 +291,9 @@ def _attachment(data: dict[str, Any]) -> bytes:
 @requires("advice:respond")
 def give_advice(data: dict[str, Any], request_id: uuid.UUID) -> ResponseReturnValue:
     """Cafcass's advice, with an optional PDF (409 if withdrawn or already answered)."""
-    principal = current_principal()
     obj = _load(request_id, lock=True)
     content = _attachment(data["attachment"]) if "attachment" in data else None
-    advice = Advice(
-        request_id=obj.id,
-        answered_by_org_id=principal.org_id,
-        summary=data["summary"],
-        recommendation=data.get("recommendation"),
-        risk_identified=data["risk_identified"],
-        recommended_next_hearing=data.get("recommended_next_hearing"),
-        answered_at=clock.now(),
-        attachment=content,
-        attachment_size=len(content) if content is not None else None,
-        attachment_sha256=hashlib.sha256(content).hexdigest() if content is not None else None,
-    )
-    lifecycle.answer(db.session, obj, advice)
-    _record("answer", obj, {"attachment": content is not None, "risk_identified": advice.risk_identified})
+    lifecycle.give_advice(db.session(), obj, current_principal().org_id, data, content)
     db.session.commit()
     response = jsonify(lifecycle.as_dict(obj))
     response.status_code = 201

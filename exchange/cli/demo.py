@@ -234,20 +234,17 @@ def _demo_key_store(settings: Any) -> None:
 
 
 def _development_provider(
-    stack: ExitStack, port: int, by_kind: dict[str, demo.Client], folder: Path, base: str, as_json: bool
+    stack: ExitStack, port: int, by_kind: dict[str, demo.Client], base: str, as_json: bool
 ) -> None:
     """The development OpenID provider (``oidc-provider-mock``, the ``dev-idp`` extra) on ``port``, with one
     demo person (an editor) per kind of demo organisation, each organisation signing in with it (where the
     extra is not installed, a line says so). It listens on this machine only, until ``stack`` closes. The
-    providers' client secrets are sealed with the demo's webhook-secrets key unless another is set."""
+    providers' client secrets are sealed by the demo's key store."""
     try:
         import oidc_provider_mock
     except ImportError:
         click.echo("(pages: install the dev-idp extra for the development sign-in)", err=True)
         return
-    if not os.environ.get(secret_store.KEY_ENV):
-        os.environ[secret_store.KEY_ENV] = str(folder / "webhook-secrets.key")
-        secret_store.reset()
     people = [(client.org_id, f"{kind.replace('_', '-')}-demo") for kind, client in by_kind.items()]
     users = [oidc_provider_mock.User(sub=sub, claims={"email": f"{sub}@demo.example"}) for _o, sub in people]
     server = stack.enter_context(oidc_provider_mock.run_server_in_thread(port=port, user_claims=users))
@@ -366,6 +363,6 @@ def demo_command(
         server = make_server(host, port, app, threaded=True, fd=listener.fileno())
         listener.close()  # the server holds its own copy
         with ExitStack() as stack:
-            _development_provider(stack, idp_port, by_kind, folder, base, as_json)
+            _development_provider(stack, idp_port, by_kind, base, as_json)
             click.echo(f"\nServing on {base} (Ctrl+C to stop)", err=as_json)
             server.serve_forever()

@@ -31,7 +31,7 @@ idp_cli = AppGroup("idp", help="Each organisation's OpenID provider, for signing
     required=True,
     prompt=True,
     hide_input=True,
-    help="Stored encrypted; never shown again.",
+    help="Sealed by the key store (EXCHANGE_KEY_STORE); never shown again.",
 )
 @click.option("--role-claim", help="A claim whose value viewer|editor admits a person not added by hand.")
 def idp_set(org_id: str, issuer: str, client_id: str, client_secret: str, role_claim: str | None) -> None:

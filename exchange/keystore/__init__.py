@@ -8,6 +8,10 @@ and its ``key_ref``, which is useless without the store:
 - ``pkcs11``: the private key is generated inside a PKCS#11 token (an HSM; SoftHSM2 in CI) and never
   leaves it (``key_ref`` is its label in the token).
 
+The store also seals the few secrets the exchange must present in clear to someone else (an identity
+provider's client secret: ``exchange.people``), with AES-256-GCM under the key-encryption key, or under an
+AES key made inside the PKCS#11 token, bound to what each is the secret of.
+
 A store is opened lazily: a command that signs nothing needs no key-encryption key, and one that does
 stops with one line naming the setting when the key cannot be read.
 """
@@ -22,6 +26,12 @@ from joserfc.jwk import ECKey
 from exchange.settings import ConfigurationError, Settings
 
 BACKENDS = ("envelope", "pkcs11")
+NONCE = 12
+
+
+def associated(context: str) -> bytes:
+    """The AEAD's associated data of a sealed secret: its context, apart from any key's ``kid``."""
+    return f"secret:{context}".encode()
 
 
 class KeyStoreError(ConfigurationError):
@@ -43,6 +53,16 @@ class KeyStore(Protocol):
 
     def signer(self, kid: str, key_ref: str) -> Signer:
         """The private key that ``generate`` answered ``kid`` and ``key_ref`` for."""
+        ...
+
+    def seal(self, secret: bytes, context: str) -> str:
+        """``secret`` (one the exchange must present, e.g. an identity provider's client secret) sealed
+        with AES-256-GCM under the store's own key, bound to ``context`` (what it is the secret of)."""
+        ...
+
+    def unseal(self, sealed: str, context: str) -> bytes:
+        """What ``seal`` sealed for ``context`` (``KeyStoreError`` if it was sealed for another context or
+        under another key)."""
         ...
 
 

@@ -21,10 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from exchange.keystore import KeyStoreError, public_jwk
+from exchange.keystore import NONCE, KeyStoreError, associated, public_jwk
 
 SETTING = "EXCHANGE_KEY_ENCRYPTION_KEY"
 PREFIX = "A256GCM."
+SEALED = "A256GCM-secret."
 
 
 def generate_kek(path: Path) -> None:
@@ -93,3 +94,18 @@ class EnvelopeStore:
         if not isinstance(private, ec.EllipticCurvePrivateKey):
             raise KeyStoreError(f"{SETTING}: a sealed signing key is not an EC key")
         return _Key(private)
+
+    def seal(self, secret: bytes, context: str) -> str:
+        nonce = secrets.token_bytes(NONCE)
+        sealed = nonce + self._kek().encrypt(nonce, secret, associated(context))
+        return SEALED + base64.urlsafe_b64encode(sealed).decode()
+
+    def unseal(self, sealed: str, context: str) -> bytes:
+        aead = self._kek()
+        try:
+            raw = base64.urlsafe_b64decode(sealed.removeprefix(SEALED))
+            return aead.decrypt(raw[:NONCE], raw[NONCE:], associated(context))
+        except (InvalidTag, ValueError, binascii.Error):
+            raise KeyStoreError(
+                f"{SETTING}: a sealed secret does not open with this key-encryption key"
+            ) from None

@@ -1,20 +1,27 @@
 """A PKCS#11 token (an HSM; SoftHSM2 in CI) through python-pkcs11: keys are made inside the token,
-private, sensitive and not extractable, and found again by their label; only signatures come out."""
+private, sensitive and not extractable, and found again by their label; only signatures come out.
+Secrets are sealed with AES-256-GCM inside the token, under one AES key it makes on first use
+(``exchange-secrets``)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import secrets
 import threading
 import uuid
 from typing import Any
 
 import pkcs11
+from pkcs11.mechanisms import GCMParams
 from pkcs11.util.ec import encode_named_curve_parameters
 
-from exchange.keystore import KeyStoreError, public_jwk
+from exchange.keystore import NONCE, KeyStoreError, associated, public_jwk
 
 #: the DER header of an OCTET STRING holding an uncompressed P-256 point (0x04 || X || Y)
 _POINT_PREFIX = b"\x04\x41\x04"
+SECRETS_KEY = "exchange-secrets"
+SEALED = "P11-A256GCM."
 
 
 class _Key:
@@ -87,3 +94,41 @@ class Pkcs11Store:
 
     def signer(self, kid: str, key_ref: str) -> _Key:
         return _Key(self, key_ref)
+
+    def _secrets_key(self, session: Any) -> Any:
+        try:
+            return session.get_key(
+                object_class=pkcs11.ObjectClass.SECRET_KEY, key_type=pkcs11.KeyType.AES, label=SECRETS_KEY
+            )
+        except pkcs11.NoSuchKey:
+            return session.generate_key(
+                pkcs11.KeyType.AES,
+                256,
+                label=SECRETS_KEY,
+                store=True,
+                template={pkcs11.Attribute.SENSITIVE: True, pkcs11.Attribute.EXTRACTABLE: False},
+            )
+
+    def seal(self, secret: bytes, context: str) -> str:
+        nonce = secrets.token_bytes(NONCE)
+        with self.session() as session:
+            sealed = self._secrets_key(session).encrypt(
+                secret,
+                mechanism=pkcs11.Mechanism.AES_GCM,
+                mechanism_param=GCMParams(nonce, associated(context)),
+            )
+        return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def unseal(self, sealed: str, context: str) -> bytes:
+        try:
+            raw = base64.urlsafe_b64decode(sealed.removeprefix(SEALED))
+            with self.session() as session:
+                return bytes(
+                    self._secrets_key(session).decrypt(
+                        raw[NONCE:],
+                        mechanism=pkcs11.Mechanism.AES_GCM,
+                        mechanism_param=GCMParams(raw[:NONCE], associated(context)),
+                    )
+                )
+        except (ValueError, pkcs11.PKCS11Error):
+            raise KeyStoreError("the PKCS#11 token does not open this sealed secret") from None

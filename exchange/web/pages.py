@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from exchange import advice as lifecycle
 from exchange import clock, csv_out, pipeline
+from exchange.api import advice as advice_api
 from exchange.api import context
 from exchange.api import metrics as metrics_api
 from exchange.api.access import shown_or_404
@@ -36,18 +37,18 @@ from exchange.api.advice import AdviceIn
 from exchange.api.ops import large_body
 from exchange.bodies import Body
 from exchange.db import db
-from exchange.errors import DomainError, ValidationFailed
+from exchange.errors import DomainError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from exchange.metrics import charts, pack, publication, report
 from exchange.metrics.aggregates import NATIONAL
 from exchange.metrics.disclosure import HIDDEN, NOT_PUBLISHED
 from exchange.metrics.measures import MEASURES
 from exchange.metrics.periods import format_month, period_of, periods_between
-from exchange.models import Advice, AdviceRequest, Case, Submission
+from exchange.models import AdviceRequest, Case, Submission
 from exchange.store import cases as case_store
 from exchange.store import findings as finding_store
 from exchange.store import submissions as submission_store
 from exchange.web import PageForm, blueprint, org, page, person
-from schemas import code_lists
+from schemas import code_lists, error_codes
 from schemas.advice import AdviceRequestIn
 
 bp = blueprint("pages")
@@ -108,67 +109,127 @@ def advice_requests() -> Any:
 @bp.get("/advice-requests/<uuid:request_id>")
 @page(("court",))
 def advice_request(request_id: uuid.UUID) -> Any:
+    item = _request(request_id)
     return render_template(
         "court/request.html",
-        item=_request(request_id),
+        item=item,
+        details=described(item.case_details),
         types=labels("advice_request_types"),
         statuses=labels("advice_request_statuses"),
     )
 
 
-#: the form's fields, in the order of the page, and where the API's JSON pointer names each
-FIELDS = {"case_id": "case_id", "type": "type", "question": "question", "hearing_date": "hearing_date"}
+#: what the form says when the API's schema refuses a field (by the field's id on the page)
+MESSAGES = {
+    "case_id": "Select the case",
+    "type": "Select what you are asking for",
+    "hearing_date": "Enter a real date for the hearing",
+    "case-court": "Select the court",
+    "case-application_type": "Select the application",
+    "case-local_authority": "Select the child's local authority from the list",
+    "case-children": "Enter the date of birth and sex of at least one child",
+}
+#: the rules' faults said for the page, by their code
+FAULTS = {error_codes.DATE_IN_PAST: "The hearing date must be today or in the future"}
+#: a case not in the exchange is a private-law one (the API's ``CaseDetails``)
+DETAILS_LAW = "private"
+MAX_CHILDREN = 20
+
+
+def _date(form: Any, prefix: str) -> str | None:
+    """A GOV.UK date input's day, month and year as an ISO date (as typed when it is no date: the schema
+    refuses it and names the field), None when left empty."""
+    parts = [(form.get(f"{prefix}-{p}") or "").strip() for p in ("year", "month", "day")]
+    if not any(parts):
+        return None
+    try:
+        return date(*(int(p) for p in parts)).isoformat()
+    except ValueError:
+        return "-".join(parts)
+
+
+def _child_slots(form: Any) -> int:
+    """How many children the form has room for (``children``: one, until "Add another child")."""
+    asked = form.get("children", "")
+    return min(max(int(asked) if asked.isdigit() else 1, 1), MAX_CHILDREN)
+
+
+def _children(form: Any) -> list[dict[str, str]]:
+    """The children of a case not in the exchange, each child left wholly empty left out."""
+    found = []
+    for i in range(_child_slots(form)):
+        child = {
+            "date_of_birth": _date(form, f"case-children-{i}-date_of_birth"),
+            "sex": form.get(f"case-children-{i}-sex"),
+        }
+        if any(child.values()):
+            found.append({k: v for k, v in child.items() if v})
+    return found
 
 
 def _form_body(form: Any) -> dict[str, Any]:
-    """The request body the API would receive, from the form (empty fields left out)."""
+    """The request body the API would receive, from the form (empty fields left out): a case in the
+    exchange by its id, or a private-law case's minimal details."""
     body: dict[str, Any] = {}
+    if form.get("case_source") == "details":
+        details = {"law": DETAILS_LAW, "children": _children(form)}
+        for name in ("court", "application_type", "local_authority"):
+            if value := (form.get(f"case-{name}") or "").strip():
+                details[name] = value
+        body["case"] = details
     for name in ("case_id", "type", "question"):
+        if name == "case_id" and "case" in body:
+            continue
         if value := (form.get(name) or "").strip():
             body[name] = value
-    parts = [(form.get(f"hearing_date-{p}") or "").strip() for p in ("year", "month", "day")]
-    if any(parts):
-        try:
-            body["hearing_date"] = date(*(int(p) for p in parts)).isoformat()
-        except ValueError:
-            body["hearing_date"] = "-".join(parts)  # refused by the schema, which names the field
+    if hearing_date := _date(form, "hearing_date"):
+        body["hearing_date"] = hearing_date
     if form.get("urgent") == "yes":
         body["urgent"] = True
     return body
 
 
-def _errors_of(error: ValidationError) -> dict[str, str]:
-    messages = error.normalized_messages()
+def _field_ids(messages: dict[Any, Any], prefix: str = "") -> dict[str, str]:
+    """The ids of the page's fields that the schema's (nested) messages name, each with its message."""
     found = {}
     for name, message in messages.items():
-        text = message[0] if isinstance(message, list) else str(message)
-        found[FIELDS.get(name, "type")] = {
-            "case_id": "Select the case",
-            "type": "Select what you are asking for",
-            "hearing_date": "Enter a real date for the hearing",
-        }.get(name, str(text))
+        field = f"{prefix}-{name}" if prefix else str(name)
+        if isinstance(message, dict):
+            found.update(_field_ids(message, field))
+        elif field.endswith("-date_of_birth"):
+            found[field] = f"Enter child {int(field.split('-')[2]) + 1}'s date of birth as a real date"
+        elif field.endswith("-sex"):
+            found[field] = f"Select child {int(field.split('-')[2]) + 1}'s sex"
+        else:
+            found[field if field in MESSAGES else "type"] = MESSAGES.get(field, str(message[0]))
     return found
+
+
+def _fault_field(fault: DomainError) -> dict[str, str]:
+    """A rule's fault, on the field its JSON pointer names (the hearing date when none on the page does)."""
+    field = fault.pointer.strip("/").replace("/", "-")
+    on_page = field if field in MESSAGES else "hearing_date" if field == "due_date" else "type"
+    return {on_page: FAULTS.get(fault.code, fault.message)}
 
 
 def _check(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], date | None]:
     """The body loaded by the API's schema, the errors to show, and the due date the rules give."""
-    # the API's other form, a private-law case's details instead of its id, is not offered here
-    missing = {} if "case_id" in body else {"case_id": "Select the case"}
+    missing = {} if {"case_id", "case"} & set(body) else {"case_id": MESSAGES["case_id"]}
     try:
         data = AdviceRequestIn().load(body)
     except ValidationError as error:
-        return {}, {**missing, **_errors_of(error)}, None
+        return {}, {**missing, **_field_ids(error.normalized_messages())}, None
     if missing:
         return data, missing, None
-    _case(data["case_id"])  # a case the court may not see is a 404, as in the API
     today = clock.today()
-    if data.get("hearing_date") and data["hearing_date"] < today:
-        return data, {"hearing_date": "The hearing date must be today or in the future"}, None
+    reference = context.reference()
     try:
-        due = lifecycle.due_date(data["type"], data.get("hearing_date"), None, today, context.reference())
+        # a case the court may not see is a 404, as in the API
+        court_code, la_code, _details = lifecycle.about(org(), data, _case, today)
+        lifecycle.recipient_for(db.session(), data["type"], court_code, la_code, reference)
+        due = lifecycle.due_date(data["type"], data.get("hearing_date"), None, today, reference)
     except lifecycle.AdviceFault as fault:
-        field = fault.pointer.strip("/")
-        return data, {field if field in FIELDS else "hearing_date": fault.message}, None
+        return data, _fault_field(fault), None
     return data, {}, due
 
 
@@ -180,12 +241,81 @@ def _court_cases() -> list[Case]:
     )
 
 
+def _date_items(value: str | None, failed: Any) -> list[dict[str, str]]:
+    """A GOV.UK date input's day, month and year, with what was typed (an ISO date, or as typed)."""
+    parts = (value or "").split("-")
+    shown = dict(zip(("year", "month", "day"), parts, strict=True)) if len(parts) == 3 else {}
+    error = " govuk-input--error" if failed else ""
+    return [
+        {"name": name, "classes": f"govuk-input--width-{width}{error}", "value": shown.get(name, "")}
+        for name, width in (("day", 2), ("month", 2), ("year", 4))
+    ]
+
+
+def _new_form(form: PageForm, errors: dict[str, str], body: dict[str, Any], children: int) -> Any:
+    reference = context.reference()
+    anchors = {
+        field: f"#{field}-day" if field.endswith("date_of_birth") or field == "hearing_date" else f"#{field}"
+        for field in errors
+    }
+    return render_template(
+        "court/new.html",
+        form=form,
+        errors=errors,
+        anchors={**anchors, "form": "#case_source", "case-children": "#case-children-0-date_of_birth-day"},
+        body=body,
+        details=body.get("case") or {},
+        children=max(children, len((body.get("case") or {}).get("children", ()))),
+        cases=_court_cases(),
+        types=labels("advice_request_types"),
+        courts=[
+            (code, reference.courts[code].name if code in reference.courts else code)
+            for code in org().court_codes or []
+        ],
+        applications=[
+            (e["code"], e["label"]) for e in code_lists.get("application_types") if e["law"] == DETAILS_LAW
+        ],
+        local_authorities=sorted(
+            ((la.code, la.name) for la in reference.local_authorities.values()), key=lambda x: x[1]
+        ),
+        sexes=labels("sexes"),
+        date_items=_date_items,
+    ), (400 if errors else 200)
+
+
+def described(details: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The summary rows of a case not in the exchange (the minimal details its request gave)."""
+    if not details:
+        return []
+    reference = context.reference()
+    court = reference.courts.get(details.get("court", ""))
+    la = reference.local_authorities.get(details.get("local_authority") or "")
+    sexes = labels("sexes")
+    children = [
+        f"Born {date.fromisoformat(c['date_of_birth']).strftime('%-d %B %Y')}, {sexes[c['sex']].lower()}"
+        for c in details.get("children", ())
+    ]
+    return [
+        {"key": {"text": "Case"}, "value": {"text": "A private-law case not in the exchange"}},
+        {"key": {"text": "Court"}, "value": {"text": court.name if court else details.get("court")}},
+        {
+            "key": {"text": "Application"},
+            "value": {"text": labels("application_types").get(details.get("application_type"), "")},
+        },
+        {"key": {"text": "Local authority"}, "value": {"text": la.name if la else "Not given"}},
+        {"key": {"text": "Children"}, "value": {"text": "; ".join(children)}},
+    ]
+
+
 @bp.route("/advice-requests/new", methods=["GET", "POST"])
 @page(("court",), role="editor")
 def new_advice_request() -> Any:
     form = PageForm()
     errors: dict[str, str] = {}
     body = _form_body(request.form) if request.method == "POST" else {}
+    children = _child_slots(request.form)
+    if request.method == "POST" and request.form.get("add_child"):  # GOV.UK's "add another", without script
+        return _new_form(form, {}, body, min(children + 1, MAX_CHILDREN))
     if request.method == "POST":
         if not form.validate_on_submit():
             errors = {"form": "The form was out of date. Check your answers and continue again."}
@@ -198,18 +328,12 @@ def new_advice_request() -> Any:
                     body=body,
                     body_json=json.dumps(body),
                     due=due,
-                    case=_case(data["case_id"]),
+                    case=_case(data["case_id"]) if "case_id" in data else None,
+                    details=described(body.get("case")),
                     types=labels("advice_request_types"),
                     key=uuid.uuid4().hex,
                 )
-    return render_template(
-        "court/new.html",
-        form=form,
-        errors=errors,
-        body=body,
-        cases=_court_cases(),
-        types=labels("advice_request_types"),
-    ), (400 if errors else 200)
+    return _new_form(form, errors, body, children)
 
 
 @bp.post("/advice-requests/send")
@@ -238,14 +362,7 @@ def send_advice_request() -> Any:
         )
     except DomainError as fault:
         db.session.rollback()
-        return render_template(
-            "court/new.html",
-            form=form,
-            errors={"type": fault.message},
-            body=body,
-            cases=_court_cases(),
-            types=labels("advice_request_types"),
-        ), 400
+        return _new_form(form, _fault_field(fault), body, 1)
     return redirect(url_for("pages.advice_request", request_id=made.id, sent=1))
 
 
@@ -278,19 +395,66 @@ def _inbox_page(item: AdviceRequest, form: PageForm, errors: dict[str, str], sta
     return render_template(
         "cafcass/request.html",
         item=item,
+        details=described(item.case_details),
         form=form,
         errors=errors,
         values=request.form,
         today=clock.today(),
         types=labels("advice_request_types"),
         statuses=labels("advice_request_statuses"),
+        attachment_mb=_attachment_mb(),
     ), status
+
+
+def _attachment_mb() -> str:
+    return f"{advice_api.attachment_limit() / (1024 * 1024):g}"
 
 
 @bp.get("/inbox/<uuid:request_id>")
 @page(("cafcass",))
 def inbox_request(request_id: uuid.UUID) -> Any:
     return _inbox_page(_request(request_id), PageForm(), {})
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _text(value: Any) -> str:
+    """A value of the case as the page says it."""
+    if value is None:
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value) or "None"
+    if isinstance(value, dict):
+        return ", ".join(_text(v) for v in value.values() if v is not None) or "None"
+    return str(value)
+
+
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _rows(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"key": {"text": _label(name)}, "value": {"text": _text(value)}}
+        for name, value in fields.items()
+        if not _records(value)
+    ]
+
+
+@bp.get("/cases/<uuid:case_id>")
+@page(("cafcass",))
+def case(case_id: uuid.UUID) -> Any:
+    """A case as ``GET /v1/cases/{id}`` gives it to Cafcass: the field policy's view (``cases.view``), every
+    field it passes and nothing else; a case routed to another service is a 404, audited."""
+    shown = case_store.view(_case(case_id).document, org(), context.reference().field_policy)
+    lists = [
+        (_label(name), [_rows(item) for item in value]) for name, value in shown.items() if _records(value)
+    ]
+    return render_template("cafcass/case.html", case_id=case_id, rows=_rows(shown), lists=lists)
 
 
 @bp.post("/inbox/<uuid:request_id>/acknowledge")
@@ -310,10 +474,25 @@ def acknowledge(request_id: uuid.UUID) -> Any:
     return redirect(url_for("pages.inbox_request", request_id=item.id))
 
 
+#: what the answer form says when the API's check of its attachment refuses the file
+ATTACHMENT_REFUSED = {
+    PayloadTooLarge: "The file must be smaller than {mb} MB",
+    UnsupportedMediaType: "The file must be a PDF",
+}
+
+
+def _pdf() -> bytes | None:
+    """The answer form's PDF, if one was chosen, checked as the API checks it (``checked_pdf``)."""
+    file = request.files.get("attachment")
+    if file is None or not file.filename:
+        return None
+    return advice_api.checked_pdf(file.stream.read(advice_api.attachment_limit() + 1))
+
+
 @bp.post("/inbox/<uuid:request_id>/answer")
 @page(("cafcass",), role="editor")
 def answer(request_id: uuid.UUID) -> Any:
-    """The advice, checked by the API's own ``AdviceIn`` (no attachment from the page)."""
+    """The advice, checked by the API's own ``AdviceIn`` and its PDF by the API's own ``checked_pdf``."""
     item = _request(request_id)
     form = PageForm()
     if not form.validate_on_submit():
@@ -323,30 +502,40 @@ def answer(request_id: uuid.UUID) -> Any:
     }
     if request.form.get("risk_identified") in ("yes", "no"):
         body["risk_identified"] = request.form["risk_identified"] == "yes"
+    errors: dict[str, str] = {}
     try:
         data = AdviceIn().load(body)
     except ValidationError as error:
         messages = {"summary": "Enter the advice", "risk_identified": "Say whether a risk was identified"}
-        found = {name: messages.get(name, "Check this answer") for name in error.normalized_messages()}
-        return _inbox_page(item, form, found, 400)
-    advice = Advice(
-        request_id=item.id,
-        answered_by_org_id=org().id,
-        summary=data["summary"],
-        recommendation=data.get("recommendation"),
-        risk_identified=data["risk_identified"],
-        answered_at=clock.now(),
-    )
+        errors = {name: messages.get(name, "Check this answer") for name in error.normalized_messages()}
     try:
-        lifecycle.answer(db.session, item, advice)
+        pdf = _pdf()
+    except (PayloadTooLarge, UnsupportedMediaType) as refused:
+        errors["attachment"] = ATTACHMENT_REFUSED[type(refused)].format(mb=_attachment_mb())
+    if errors:
+        return _inbox_page(item, form, errors, 400)
+    try:
+        lifecycle.give_advice(db.session(), item, org().id, data, pdf)
     except DomainError as refused:
         db.session.rollback()
         return _inbox_page(_request(request_id), form, {"form": refused.message}, 409)
-    lifecycle.record(
-        db.session(), "answer", item, {"attachment": False, "risk_identified": advice.risk_identified}
-    )
     db.session.commit()
     return redirect(url_for("pages.inbox_request", request_id=item.id))
+
+
+@bp.get("/advice-requests/<uuid:request_id>/advice.pdf")
+@page(("court", "cafcass"))
+def advice_pdf(request_id: uuid.UUID) -> Any:
+    """The advice's PDF, to either side of the request (as the API's GET .../advice/attachment)."""
+    item = _request(request_id)
+    if item.advice is None or item.advice.attachment_sha256 is None:
+        shown_or_404("advice_attachment", request_id, None, lambda _: False)
+    lifecycle.record(db.session(), "attachment_read", item)
+    return Response(
+        item.advice.attachment,
+        mimetype=advice_api.PDF_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="advice-{item.id}.pdf"'},
+    )
 
 
 # --- Local authority: upload, the receipt and its findings, the history ---------------------------------

@@ -3,7 +3,7 @@
 
 A session is written only once something is kept in it (the API's requests never are), renewed on every
 page (30 minutes idle, 8 hours at most: ``exchange.people``), given a new id when someone signs in, and
-deleted when they sign out.
+deleted when they sign out, when next used after it ended, or by the worker's sweep (``Worker.purge``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pkcs11
 import pytest
 from click.testing import CliRunner
 from flask import Flask
@@ -24,14 +25,22 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 
-from exchange import clock, create_app, migrations
+from exchange import clock, create_app, migrations, people
 from exchange.auth import keys
 from exchange.cli import main
 from exchange.cli.demo import _demo_key_store
 from exchange.db import Base, db
 from exchange.keystore import KeyStoreError
+from exchange.keystore import pkcs11 as pkcs11_store
 from exchange.keystore.envelope import EnvelopeStore, generate_kek
-from exchange.models import AuditCheckpoint, RevokedToken, SigningKey, UsedAssertion, UsedDpopProof
+from exchange.models import (
+    AuditCheckpoint,
+    IdentityProvider,
+    RevokedToken,
+    SigningKey,
+    UsedAssertion,
+    UsedDpopProof,
+)
 from exchange.worker import Worker
 from tests.conftest import ISSUER, Partner, cli, make_keys
 from tests.security.test_token_binding import CASES, dpop_token, proof
@@ -296,6 +305,18 @@ def test_keys_in_a_pkcs11_token_sign_tokens_and_checkpoints(
         assert runner.invoke(main, ["audit", "checkpoint"]).exit_code == 0
         verified = runner.invoke(main, ["audit", "verify", "--json"])
         assert json.loads(verified.output)["intact"] is True
+        # an identity provider's client secret: sealed inside the token, under an AES key that stays there
+        idp = ["--issuer", "https://idp.example", "--client-id", "exchange", "--client-secret", "hsm-secret"]
+        assert runner.invoke(main, ["idp", "set", "--org", "hsm-la", *idp]).exit_code == 0
+        provider = db.session.get(IdentityProvider, "hsm-la")
+        assert provider.client_secret_sealed.startswith(pkcs11_store.SEALED.encode())
+        assert people.client_secret(provider) == "hsm-secret"
+        store = keys.bound().store
+        with pytest.raises(KeyStoreError):
+            store.unseal(provider.client_secret_sealed.decode(), "identity_provider:another:client_secret")
+        with store.session() as session:
+            key = session.get_key(label=pkcs11_store.SECRETS_KEY)
+            assert (key[pkcs11.Attribute.SENSITIVE], key[pkcs11.Attribute.EXTRACTABLE]) == (True, False)
         assert private_material(dump(database_url)) == []
         db.session.remove()
 

@@ -156,3 +156,97 @@ def test_every_form_needs_its_csrf_token(app: Flask, signed_in, case_id) -> None
     body = json.dumps({"case_id": case_id, "type": "section_7_report"})
     assert page.post("/advice-requests/send", data={"body": body}).status_code == 302
     assert db.session.scalars(select(AdviceRequest)).all() == []
+
+
+def _details(**fields: str) -> dict[str, str]:
+    """The form's answers for a private-law case not in the exchange, with one child."""
+    return {
+        "case_source": "details",
+        "case-court": "115",
+        "case-application_type": "C100",
+        "case-children-0-date_of_birth-day": "2",
+        "case-children-0-date_of_birth-month": "2",
+        "case-children-0-date_of_birth-year": "2020",
+        "case-children-0-sex": "F",
+        "type": "section_7_report",
+        **fields,
+    }
+
+
+def test_a_case_not_in_the_exchange_is_checked_by_the_apis_schema(app: Flask, signed_in, people) -> None:
+    page = signed_in("court")
+    answer = page.post(
+        "/advice-requests/new", data=_fill(page, case_source="details", type="section_7_report")
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "govuk-error-summary" in html
+    assert 'href="#case-court"' in html and "Select the court" in html
+    assert 'href="#case-application_type"' in html and "Select the application" in html
+    assert 'href="#case-children-0-date_of_birth-day"' in html and "at least one child" in html
+    assert "Select the case" not in html
+    wrong = _details(**{"case-children-0-date_of_birth-month": "13", "case-children-0-sex": ""})
+    answer = page.post("/advice-requests/new", data=_fill(page, **wrong))
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "Enter child 1&#39;s date of birth as a real date" in html and "Select child 1&#39;s sex" in html
+    assert 'href="#case-children-0-date_of_birth-day"' in html and 'href="#case-children-0-sex"' in html
+    # a court that is not the person's own: the advice service's rule, said on its field
+    answer = page.post("/advice-requests/new", data=_fill(page, **_details(**{"case-court": "117"})))
+    assert answer.status_code == 400 and "at one of your courts" in answer.get_data(as_text=True)
+    # a section 37 report is written by the child's local authority, which must then be given
+    answer = page.post("/advice-requests/new", data=_fill(page, **_details(type="section_37_report")))
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and 'href="#case-local_authority"' in html
+    assert db.session.scalars(select(AdviceRequest)).all() == []
+
+
+def test_add_another_child_keeps_what_was_typed(app: Flask, signed_in, people) -> None:
+    page = signed_in("court")
+    more = page.post("/advice-requests/new", data=_fill(page, **_details(add_child="yes")))
+    html = more.get_data(as_text=True)
+    assert more.status_code == 200 and "govuk-error-summary" not in html
+    assert 'name="children" value="2"' in html and 'name="case-children-1-sex"' in html
+    assert 'name="case-children-0-date_of_birth-year" type="text" value="2020"' in html
+
+
+def test_request_advice_on_a_case_not_in_the_exchange(app: Flask, signed_in, people) -> None:
+    page = signed_in("court")
+    answers = _details(
+        children="2",
+        **{
+            "case-local_authority": "202",
+            "case-children-1-date_of_birth-day": "9",
+            "case-children-1-date_of_birth-month": "10",
+            "case-children-1-date_of_birth-year": "2021",
+            "case-children-1-sex": "M",
+        },
+    )
+    check = page.post("/advice-requests/new", data=_fill(page, **answers))
+    html = check.get_data(as_text=True)
+    assert check.status_code == 200 and "Check your request" in html
+    assert "A private-law case not in the exchange" in html
+    assert "Born 2 February 2020, female; Born 9 October 2021, male" in html
+    body = re.search(r'name="body" value="([^"]+)"', html)[1].replace("&#34;", '"')
+    assert json.loads(body)["case"] == {
+        "law": "private",
+        "court": "115",
+        "application_type": "C100",
+        "local_authority": "202",
+        "children": [
+            {"date_of_birth": "2020-02-02", "sex": "F"},
+            {"date_of_birth": "2021-10-09", "sex": "M"},
+        ],
+    }
+    sent = page.post(
+        "/advice-requests/send", data={"csrf_token": token(page, "/advice-requests/new"), "body": body}
+    )
+    assert sent.status_code == 302
+    made = db.session.scalars(select(AdviceRequest)).one()
+    assert (made.case_id, made.court, made.case_details["local_authority"], made.status) == (
+        None,
+        "115",
+        "202",
+        "routed",
+    )
+    shown = page.get(f"/advice-requests/{made.id}").get_data(as_text=True)
+    assert "A private-law case not in the exchange" in shown and "Born 9 October 2021, male" in shown

@@ -29,6 +29,7 @@ from tests.web.conftest import ask
 
 pytestmark = BROWSER
 AXE = (Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js").read_text(encoding="utf-8")
+REPORT = b"%PDF-1.4\n% a synthetic report\n%%EOF\n"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -151,6 +152,43 @@ def test_a_court_requests_advice_and_sees_it_listed(
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_court_requests_advice_on_a_case_not_in_the_exchange(
+    app: Flask, provider: str, people, javascript: bool
+) -> None:
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test court-a", "adviser-a", javascript)
+        page.get_by_role("button", name="Request advice").click()
+        page.get_by_label("A private-law case not in the exchange").check()
+        page.get_by_label("Section 7 welfare report").check()
+        page.get_by_role("button", name="Continue").click()
+        summary = page.locator(".govuk-error-summary")
+        playwright.expect(summary).to_contain_text("Select the court")
+        playwright.expect(summary).to_contain_text("at least one child")
+        check(page, "court-new-details-errors", javascript)
+        page.get_by_label("Court", exact=True).select_option("115")
+        page.get_by_label("Application for a child arrangements").check()
+        page.get_by_role("button", name="Add another child").click()
+        for i, (day, month, year, sex) in enumerate(
+            [("2", "2", "2020", "Female"), ("9", "10", "2021", "Male")]
+        ):
+            child = page.get_by_role("group", name=f"Child {i + 1}")
+            child.get_by_label("Day").fill(day)
+            child.get_by_label("Month").fill(month)
+            child.get_by_label("Year").fill(year)
+            child.get_by_label(sex, exact=True).check()
+        check(page, "court-new-details", javascript)
+        page.get_by_role("button", name="Continue").click()
+        playwright.expect(page.locator("main")).to_contain_text("Born 9 October 2021, male")
+        check(page, "court-check-details", javascript)
+        page.get_by_role("button", name="Send request").click()
+        playwright.expect(page.locator(".govuk-panel")).to_contain_text("Request sent")
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []
+    made = db.session.scalars(select(AdviceRequest)).one()
+    assert made.case_id is None and [c["sex"] for c in made.case_details["children"]] == ["F", "M"]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_cafcass_acknowledges_and_answers_from_its_inbox(
     app: Flask, provider: str, signed_in, javascript: bool
 ) -> None:
@@ -163,6 +201,13 @@ def test_cafcass_acknowledges_and_answers_from_its_inbox(
         page.get_by_role("link", name="Case management advice").click()
         page.wait_for_url(f"{base}/inbox/{request_id}")
         check(page, "cafcass-request", javascript)
+        page.get_by_role("link", name="View the case").click()
+        page.wait_for_url(f"{base}/cases/*")
+        playwright.expect(page.locator("#case-fields")).to_contain_text("Court")
+        playwright.expect(page.locator("main")).to_contain_text("1 Synthetic Street")
+        playwright.expect(page.locator("main")).not_to_contain_text("REF-INBOX")  # the LA's own reference
+        check(page, "cafcass-case", javascript)
+        page.goto(f"{base}/inbox/{request_id}")
         page.get_by_role("button", name="Acknowledge").click()
         page.wait_for_url(f"{base}/inbox/{request_id}")
         assert page.get_by_role("button", name="Acknowledge").count() == 0
@@ -172,14 +217,20 @@ def test_cafcass_acknowledges_and_answers_from_its_inbox(
         check(page, "cafcass-answer-errors", javascript)
         page.get_by_label("Advice", exact=True).fill("Contact can go ahead with a supported handover.")
         page.get_by_label("No").check()
+        page.get_by_label("Attach a PDF (optional)").set_input_files(
+            files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": REPORT}]
+        )
         page.get_by_role("button", name="Send advice").click()
         page.wait_for_url(f"{base}/inbox/{request_id}")
         assert "Contact can go ahead with a supported handover." in page.locator("main").inner_text()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the advice's PDF").click()
+        assert Path(download.value.path()).read_bytes() == REPORT
         check(page, "cafcass-answered", javascript)
         errors = [e for e in seen.errors if "status of 400" not in e]
         assert errors == [] and seen.refused == []
     made = db.session.get(AdviceRequest, uuid.UUID(request_id))
-    assert made.status == "answered" and made.acknowledged_at is not None
+    assert made.status == "answered" and made.acknowledged_at is not None and made.advice.attachment == REPORT
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])

@@ -8,6 +8,7 @@ browser to sign in. (``tests/security/test_authorization_matrix.py`` classifies 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -16,9 +17,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from exchange import advice as lifecycle
+from exchange import clock
 from exchange.db import db
 from exchange.metrics import publication
-from exchange.models import AdviceRequest, AuditEvent
+from exchange.models import Advice, AdviceRequest, AuditEvent
 from tests.delivery.helpers import case_data, save_case
 from tests.metrics.conftest import REFERENCE, area_of
 from tests.web.conftest import PEOPLE, Browserless
@@ -45,6 +48,7 @@ LA = frozenset({"local_authority"})
 BOARDS = frozenset({"lfjb", "fjb"})
 EVERYONE = frozenset({"local_authority", "court", "cafcass", "lfjb", "fjb"})
 FJB = frozenset({"fjb"})
+PDF = b"%PDF-1.4\n%%EOF\n"
 #: every page by endpoint: probed for another organisation's object, or open to anyone
 PAGE_PROBES = {
     "pages.home": PageProbe("GET", "/", EVERYONE),
@@ -52,8 +56,12 @@ PAGE_PROBES = {
     "pages.advice_request": PageProbe("GET", "/advice-requests/{request}", COURT, owner="court_b"),
     "pages.new_advice_request": PageProbe("POST", "/advice-requests/new", COURT, form=True),
     "pages.send_advice_request": PageProbe("POST", "/advice-requests/send", COURT, form=True),
+    "pages.advice_pdf": PageProbe(
+        "GET", "/advice-requests/{request}/advice.pdf", COURT | CAFCASS, owner="court_b"
+    ),
     "pages.inbox": PageProbe("GET", "/inbox", CAFCASS, listed=True),
     "pages.inbox_request": PageProbe("GET", "/inbox/{request}", CAFCASS, owner="cafcass"),
+    "pages.case": PageProbe("GET", "/cases/{case}", CAFCASS, owner="cafcass"),
     "pages.acknowledge": PageProbe("POST", "/inbox/{request}/acknowledge", CAFCASS, form=True),
     "pages.answer": PageProbe("POST", "/inbox/{request}/answer", CAFCASS, form=True),
     "pages.submissions": PageProbe("GET", "/submissions", LA, listed=True),
@@ -74,7 +82,8 @@ OPEN_PAGES = {"signin.choose", "signin.start", "signin.callback", "signin.signed
 @pytest.fixture
 def other(app: Flask, signed_in) -> dict[str, str]:
     """Court B's case and advice request, made through its own pages; LA B's submission; the figures of
-    West London, which is not the local board's area (the publication made)."""
+        West London, which is not the local board's area (the publication made). The request is answered, with
+    a PDF."""
     case = str(save_case("la-a", case_data(court="117", reference="REF-B")).id)
     page = signed_in("court_b")
     csrf = _csrf(page)
@@ -83,7 +92,20 @@ def other(app: Flask, signed_in) -> dict[str, str]:
     )
     body = re.search(r'name="body" value="([^"]+)"', check.get_data(as_text=True))[1].replace("&#34;", '"')
     page.post("/advice-requests/send", data={"csrf_token": csrf, "body": body})
-    request_id = db.session.scalars(select(AdviceRequest.id)).one()
+    made = db.session.scalars(select(AdviceRequest)).one()
+    request_id = made.id
+    advice = Advice(
+        request_id=made.id,
+        answered_by_org_id="cafcass-a",
+        summary="Synthetic advice.",
+        risk_identified=False,
+        answered_at=clock.now(),
+        attachment=PDF,
+        attachment_size=len(PDF),
+        attachment_sha256=hashlib.sha256(PDF).hexdigest(),
+    )
+    lifecycle.answer(db.session(), made, advice)  # with a PDF, which the court may download
+    db.session.commit()
     sent = upload(
         signed_in("la_b"), "case_file", json.dumps({"cases": [case_data(reference="REF-LA-B")]}).encode()
     )
@@ -179,6 +201,6 @@ def test_without_a_page_session_every_page_sends_the_browser_to_sign_in(app: Fla
     probe = PAGE_PROBES[endpoint]
     page = Browserless(app.test_client())
     unknown = "00000000-0000-4000-8000-000000000000"
-    path = probe.path.format(request=unknown, submission=unknown, case="x", area="x", quarter="x")
+    path = probe.path.format(request=unknown, submission=unknown, case=unknown, area="x", quarter="x")
     answer = page.get(path) if probe.method == "GET" else page.post(path, data={})
     assert answer.status_code == 302 and answer.location.endswith("/sign-in")

@@ -1,17 +1,21 @@
-"""`exchange idp` and `exchange user`: providers stored with their secret encrypted, people mapped to an
-organisation and a role, sign-in matching by subject then e-mail, page sessions' limits."""
+"""`exchange idp` and `exchange user`: providers stored with their secret sealed by the key store, people
+mapped to an organisation and a role, sign-in matching by subject then e-mail, page sessions' limits."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from exchange import clock, people
 from exchange.db import db
+from exchange.delivery import secret_store
+from exchange.keystore import KeyStoreError, envelope
 from exchange.models import AuditEvent, IdentityProvider, PageSession, Person
 from tests.conftest import cli
 
@@ -21,7 +25,11 @@ def _court(runner: FlaskCliRunner) -> str:
     return "court-a"
 
 
-def test_idp_set_stores_the_secret_encrypted_and_lists_without_it(runner: FlaskCliRunner) -> None:
+def test_idp_set_stores_the_secret_encrypted_and_lists_without_it(
+    runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(secret_store.KEY_ENV, raising=False)  # the key store seals it, not that key
+    secret_store.reset()
     org = _court(runner)
     secret = "s3cret-value-for-the-provider"
     cli(
@@ -40,6 +48,7 @@ def test_idp_set_stores_the_secret_encrypted_and_lists_without_it(runner: FlaskC
     provider = db.session.get(IdentityProvider, org)
     assert provider.issuer == "https://idp.example"
     assert secret.encode() not in provider.client_secret_sealed
+    assert provider.client_secret_sealed.startswith(envelope.SEALED.encode())
     assert people.client_secret(provider) == secret
     listed = cli(runner, "idp", "list", "--json")
     assert listed == [
@@ -149,3 +158,36 @@ def test_page_sessions_end_after_30_idle_minutes_or_8_hours(runner: FlaskCliRunn
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(PageSession)) == 0
     assert people.live_session(db.session, "made-up") is None
+
+
+def test_a_sealed_secret_opens_only_for_its_own_organisation(runner: FlaskCliRunner) -> None:
+    for org_id, code in (("court-a", "115"), ("court-b", "117")):
+        cli(runner, "org", "add", "--id", org_id, "--kind", "court", "--court-code", code)
+        idp = [
+            "--issuer",
+            "https://idp.example",
+            "--client-id",
+            org_id,
+            "--client-secret",
+            f"secret-{org_id}",
+        ]
+        cli(runner, "idp", "set", "--org", org_id, *idp)
+    mine, other = db.session.get(IdentityProvider, "court-a"), db.session.get(IdentityProvider, "court-b")
+    other.client_secret_sealed = mine.client_secret_sealed  # copied by someone who can write the database
+    with pytest.raises(KeyStoreError):
+        people.client_secret(other)
+    assert people.client_secret(mine) == "secret-court-a"
+
+
+def test_a_secret_sealed_before_the_key_store_held_them_is_still_read(
+    runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(secret_store.KEY_ENV, str(secret_store.create_key_file(tmp_path / "webhook.key")))
+    secret_store.reset()
+    cli(runner, "org", "add", "--id", "court-a", "--kind", "court", "--court-code", "115")
+    idp = ["--issuer", "https://idp.example", "--client-id", "exchange", "--client-secret", "new"]
+    cli(runner, "idp", "set", "--org", "court-a", *idp)
+    provider = db.session.get(IdentityProvider, "court-a")
+    provider.client_secret_sealed = secret_store.seal("configured-earlier")
+    assert people.client_secret(provider) == "configured-earlier"
+    secret_store.reset()

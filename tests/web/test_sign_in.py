@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from exchange import clock
 from exchange.db import db
-from exchange.models import AuditEvent, PageSession
+from exchange.models import AuditEvent, PageSession, Person
 from exchange.web.sessions import COOKIE
+from exchange.worker import Worker
 from tests.web.conftest import BASE, Browserless, sign_in
 
 
@@ -101,3 +102,23 @@ def test_a_page_for_another_kind_of_organisation_is_refused(app: Flask, signed_i
     assert refused.status_code == 403 and "not for your organisation" in refused.get_data(as_text=True)
     denied = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied_403")).all()
     assert any(e.detail.get("page") == "pages.advice_requests" for e in denied)
+
+
+def test_the_worker_sweeps_sessions_that_have_ended_without_waiting_for_their_browser(
+    app: Flask, signed_in
+) -> None:
+    pages = {name: signed_in(name) for name in ("court", "cafcass", "la")}
+    rows = {row.person_id: row for row in db.session.scalars(select(PageSession))}
+    assert len(rows) == 3
+    now = clock.now()
+    person = {p.org_id: p.id for p in db.session.scalars(select(Person)) if p.id in rows}
+    idle, old, live = (rows[person[org_id]] for org_id in ("court-a", "cafcass-a", "la-a"))
+    idle.last_seen_at = now - timedelta(minutes=31)
+    old.created_at, old.last_seen_at = now - timedelta(hours=8, minutes=1), now - timedelta(minutes=1)
+    live.created_at, live.last_seen_at = now - timedelta(hours=7), now - timedelta(minutes=29)
+    live_id = live.id_hash
+    db.session.commit()
+    assert Worker().purge(now) == 2
+    assert db.session.scalars(select(PageSession.id_hash)).all() == [live_id]
+    assert pages["la"].get("/submissions").status_code == 200  # the live one is still signed in
+    assert pages["court"].get("/advice-requests").status_code == 302
