@@ -413,11 +413,17 @@ def rule_8600(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINreferralDate"
 
 
+FORTY_WEEKS = timedelta(days=280)
+
+
 @rule("8606", "Child referral date is more than 40 weeks before DOB or expected DOB")
 def rule_8606(child: Child, census: Census) -> Iterator[str]:
     born = _d(child["date_of_birth"] or child["expected_date_of_birth"])
+    if born is None:
+        return
+    earliest = born - FORTY_WEEKS
     for where, episode in _episodes(child):
-        if born and _d(episode["referral_date"]) < born - timedelta(days=280):  # type: ignore[operator]
+        if _d(episode["referral_date"]) < earliest:  # type: ignore[operator]
             yield f"{where}/CINreferralDate"
 
 
