@@ -7,18 +7,28 @@ id (the XSD pattern enforces it), so its fault carries the exchange's own code.
 from __future__ import annotations
 
 from collections.abc import Container
+from operator import mul
 
 from schemas import error_codes as codes
 
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
+#: the value of each character a UPN's check letter is computed over: a digit its own, a letter its index
+_VALUES = {str(digit): digit for digit in range(10)} | {letter: n for n, letter in enumerate(CHECK_LETTERS)}
+_WEIGHTS = range(2, 14)
+
+
+def _value(char: str) -> int:
+    return int(char) if char.isdigit() else CHECK_LETTERS.index(char)
+
+
 def check_letter(upn: str) -> str:
     """The check letter for characters 2-13: each weighted by its position (2-13), sum modulo 23."""
-    total = sum(
-        (int(char) if char.isdigit() else CHECK_LETTERS.index(char)) * weight
-        for weight, char in enumerate(upn[1:13], start=2)
-    )
+    try:
+        total = sum(map(mul, map(_VALUES.__getitem__, upn[1:13]), _WEIGHTS))
+    except KeyError:  # the XSD's \d admits any Unicode digit: those, rare, are read one by one
+        total = sum(map(mul, map(_value, upn[1:13]), _WEIGHTS))
     return CHECK_LETTERS[total % 23]
 
 
@@ -30,7 +40,9 @@ def upn_faults(upn: str, known_la_codes: Container[str] | None = None) -> list[t
     numeric = upn[4:12].isdigit()
     if not numeric:
         faults.append(("1540", "UPN invalid (characters 5-12 not all numeric)"))
-    if not upn[1:4].isdigit() or (known_la_codes is not None and upn[1:4] not in known_la_codes):
+    la_number = upn[1:4]
+    la_numeric = la_number.isdigit()
+    if not la_numeric or (known_la_codes is not None and la_number not in known_la_codes):
         faults.append(("1530", "UPN invalid (characters 2-4 not a recognised LA code)"))
     last = upn[12]
     valid_last = last.isdigit() or last in CHECK_LETTERS
@@ -38,6 +50,6 @@ def upn_faults(upn: str, known_la_codes: Container[str] | None = None) -> list[t
         faults.append(("1550", "UPN invalid (character 13 not a recognised value)"))
     # the check letter is DfE's rule on its own: an unrecognised LA number does not hide it, but it can only
     # be computed over digits (and a recognised letter at character 13)
-    if numeric and upn[1:4].isdigit() and valid_last and upn[0] != check_letter(upn):
+    if numeric and la_numeric and valid_last and upn[0] != check_letter(upn):
         faults.append(("1510", "UPN invalid (wrong check letter at character 1)"))
     return faults

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from adapters.base import Finding, Position
@@ -59,12 +61,17 @@ CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_da
 FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, "several_episodes")
 
 
+_episode_groups = itemgetter(*EPISODE_GROUPS)
+_child_items = itemgetter(*CHILD_ITEMS)
+
+
 def features(child: dict[str, Any]) -> frozenset[str]:
     episodes = child["cin_episodes"]
-    found = [group for group in EPISODE_GROUPS if any(e[group] for e in episodes)]
-    found += [key for key in CHILD_ITEMS if child[key]]
+    found = set(compress(CHILD_ITEMS, _child_items(child)))
+    for episode in episodes:
+        found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
     if len(episodes) > 1:
-        found.append("several_episodes")
+        found.add("several_episodes")
     return frozenset(found)
 
 
@@ -201,7 +208,7 @@ class Checks:
             for where in check(child, census):  # type: ignore[arg-type]
                 yield self._finding(r, data["la_child_id"], position, where)
         yield from self._repeats(data, position)
-        self._count(child)
+        self._count(child, has)
 
     def _repeats(self, data: dict[str, Any], position: Position) -> Iterator[Finding]:
         """8510 on every child sharing an LA child id (the first one too); 1520 on every child whose UPN an
@@ -227,7 +234,7 @@ class Checks:
                 seen[fingerprint] = -1
             yield self._finding(r, data["la_child_id"], position, where)
 
-    def _count(self, child: dict[str, Any]) -> None:
+    def _count(self, child: dict[str, Any], has: frozenset[str]) -> None:
         tally = self.tally
         tally.children += 1
         if child.get("date_of_birth"):
@@ -236,19 +243,24 @@ class Checks:
                 child["gender_current"] == "0" if child["gender_current"] is not None else child["sex"] == "U"
             )
             tally.born_without_sex += unknown
-        codes = [c for c in child.get("disabilities") or [] if c and c != "NONE"]
-        tally.disability_codes.update(codes)
-        tally.with_disability += bool(codes)
-        tally.with_several_disabilities += len(set(codes)) > 1
-        tally.with_pre_proceedings += any(e.get("pre_proceedings") for e in child["cin_episodes"])
+        if "disabilities" in has:
+            codes = [c for c in child["disabilities"] if c and c != "NONE"]
+            tally.disability_codes.update(codes)
+            tally.with_disability += bool(codes)
+            tally.with_several_disabilities += len(set(codes)) > 1
+        tally.with_pre_proceedings += "pre_proceedings" in has
         first, last = self.census_days
+        starting = held = 0
         for episode in child["cin_episodes"]:
-            days = [p["start_date"] for p in episode["child_protection_plans"]]
-            tally.protection_plans_starting += sum(first <= d <= last for d in days)
-            held = [episode["date_of_initial_cpc"]] + [
-                s["date_of_initial_cpc"] for s in episode["section47_enquiries"]
-            ]
-            tally.conferences_held += sum(first <= d <= last for d in held if d)
+            for plan in episode["child_protection_plans"]:
+                starting += first <= plan["start_date"] <= last
+            day = episode["date_of_initial_cpc"]
+            held += bool(day) and first <= day <= last
+            for enquiry in episode["section47_enquiries"]:
+                day = enquiry["date_of_initial_cpc"]
+                held += bool(day) and first <= day <= last
+        tally.protection_plans_starting += starting
+        tally.conferences_held += held
 
     def finish(self) -> Iterator[Finding]:
         if self.census is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from adapters.cin_rules.engine import MEMO, Census, Tally, return_rule, rule
@@ -21,9 +22,9 @@ SEX_FROM_YEAR = 2025
 Child = dict[str, Any]
 
 
-@lru_cache(maxsize=4096)
-def _d(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _d(value: str | None, _read: Any = date.fromisoformat) -> date | None:
+    # no cache: reading an ISO date is cheaper than a cache's miss, and dates of birth rarely repeat
+    return _read(value) if value else None
 
 
 def _episodes(child: Child) -> list[tuple[str, dict[str, Any]]]:
@@ -62,11 +63,18 @@ def _weekdays_before(day: date, count: int) -> date:
     return day
 
 
+@lru_cache(maxsize=64)
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+@lru_cache(maxsize=16)
+def _school_age_born_by(first_year: int) -> date:
+    """Born on or before this day, a child is of school age in the census starting in ``first_year``."""
+    return _years_before(date(first_year - 1, 8, 31), 5)
 
 
 def _unborn(child: Child) -> bool:
@@ -250,7 +258,7 @@ def rule_8770q(child: Child, census: Census) -> Iterator[str]:
         return
     if census.year >= SEX_FROM_YEAR:
         # of school age: five or older on the 31 August before the census began
-        school_age = born <= _years_before(date(census.start.year - 1, 8, 31), 5)
+        school_age = born <= _school_age_born_by(census.start.year)
         if school_age and child["upn_unknown"] in (None, "UN1"):
             yield "/ChildIdentifiers"
     elif born < _years_before(census.reference_date, 5) and not child["upn_unknown"]:
@@ -405,11 +413,17 @@ def rule_8600(child: Child, census: Census) -> Iterator[str]:
             yield f"{where}/CINreferralDate"
 
 
+FORTY_WEEKS = timedelta(days=280)
+
+
 @rule("8606", "Child referral date is more than 40 weeks before DOB or expected DOB")
 def rule_8606(child: Child, census: Census) -> Iterator[str]:
     born = _d(child["date_of_birth"] or child["expected_date_of_birth"])
+    if born is None:
+        return
+    earliest = born - FORTY_WEEKS
     for where, episode in _episodes(child):
-        if born and _d(episode["referral_date"]) < born - timedelta(days=280):  # type: ignore[operator]
+        if _d(episode["referral_date"]) < earliest:  # type: ignore[operator]
             yield f"{where}/CINreferralDate"
 
 
@@ -531,6 +545,11 @@ def rule_8831(child: Child, census: Census) -> Iterator[str]:
             yield where
 
 
+_assessment_dates = itemgetter("start_date", "authorisation_date")
+_plan_dates = itemgetter("start_date", "end_date")
+_s47_dates = itemgetter("start_date", "date_of_initial_cpc")
+
+
 @rule("8565", "Activity shown after a case has been closed", needs=("closure_date",))
 def rule_8565(child: Child, census: Census) -> Iterator[str]:
     for where, episode in _episodes(child):
@@ -540,11 +559,12 @@ def rule_8565(child: Child, census: Census) -> Iterator[str]:
         # DfE's list: assessment start and authorisation, S47 start, initial conference, CPP end, CIN plan
         # start and end (not a CPP's start or reviews)
         dates = [episode["date_of_initial_cpc"]]
-        dates += [d for a in episode["assessments"] for d in (a["start_date"], a["authorisation_date"])]
-        dates += [d for p in episode["cin_plans"] for d in (p["start_date"], p["end_date"])]
-        dates += [
-            d for s in episode["section47_enquiries"] for d in (s["start_date"], s["date_of_initial_cpc"])
-        ]
+        for a in episode["assessments"]:
+            dates += _assessment_dates(a)
+        for p in episode["cin_plans"]:
+            dates += _plan_dates(p)
+        for s in episode["section47_enquiries"]:
+            dates += _s47_dates(s)
         dates += [p["end_date"] for p in episode["child_protection_plans"]]
         if any(_d(d) > closed for d in dates if d):  # type: ignore[operator]
             yield f"{where}/CINclosureDate"
