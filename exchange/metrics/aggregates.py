@@ -314,14 +314,26 @@ def contributions(facts: CaseFacts | None) -> Counter[tuple[Key, str]]:
 
 
 def _rows(deltas: Counter[tuple[Key, str]]) -> list[dict[str, Any]]:
-    merged: dict[Key, dict[str, int]] = {}
+    merged: dict[Key, list[int]] = {}
     for (key, field), amount in deltas.items():
         if amount:
-            merged.setdefault(key, {"n": 0, "total": 0})[field] = amount
+            amounts = merged.get(key)
+            if amounts is None:
+                amounts = merged[key] = [0, 0]
+            amounts[field == "total"] = amount
     # sorted, so that concurrent writers on PostgreSQL lock the rows in one order and never deadlock
     return [
-        dict(zip(("scope", "law", "measure", "month", "category", "weeks"), key, strict=True), **amounts)
-        for key, amounts in sorted(merged.items())
+        {
+            "scope": scope,
+            "law": law,
+            "measure": measure,
+            "month": month,
+            "category": category,
+            "weeks": weeks,
+            "n": n,
+            "total": total,
+        }
+        for (scope, law, measure, month, category, weeks), (n, total) in sorted(merged.items())
     ]
 
 

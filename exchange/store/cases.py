@@ -423,7 +423,8 @@ def store_submitted(session: Session, org: Organisation, data: dict[str, Any], r
 @dataclass(frozen=True)
 class Built:
     """A submitted case built as a new case (``build``): its id, document (without ``version`` and
-    ``updated_at``), query columns and child and hearing rows, which ``store_submitted_many`` writes when
+    ``updated_at``), query columns and child and hearing rows (with ``case_id``), which
+    ``store_submitted_many`` writes when
     the case is new, and what ``signals.case_built``'s receivers worked out ahead (``ahead``). It needs no
     database, so it may be built ahead, in another process."""
 
@@ -443,7 +444,14 @@ def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
         document = build_document(case_id, data, None, reference)
     except CaseFault as fault:
         return fault
-    built = Built(case_id, document, *_columns(document))
+    columns, children, hearings = _columns(document)
+    built = Built(
+        case_id,
+        document,
+        columns,
+        [{**child, "case_id": case_id} for child in children],
+        [{**hearing, "case_id": case_id} for hearing in hearings],
+    )
     if signals.case_built.receivers:
         view = _as_row({"id": case_id, "document": document, **built.columns}, built.children, built.hearings)
         signals.case_built.send(case=view, ahead=built.ahead)
@@ -532,8 +540,8 @@ def _insert_new(
         document = {**made.document, "version": 1, "updated_at": now.isoformat()}
         row = {"id": case_id, "org_id": org.id, "version": 1, "document": document, "last_event_at": None}
         cases.append(row | {"created_at": now, "updated_at": now, **made.columns})
-        children += [{**child, "case_id": case_id} for child in made.children]
-        hearings += [{**hearing, "case_id": case_id} for hearing in made.hearings]
+        children += made.children
+        hearings += made.hearings
         inserted.append(_as_row(cases[-1], made.children, made.hearings, ahead=made.ahead))
     session.execute(insert(Case.__table__), cases)
     for table, rows in ((CaseChild.__table__, children), (CaseHearing.__table__, hearings)):
