@@ -22,6 +22,7 @@ cases open over 100 weeks. The same seed and end date give the same data.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -32,6 +33,7 @@ import secrets
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -97,6 +99,9 @@ BATCH_BYTES = 900_000  # under the inline limit, so every batch is processed in 
 BATCH_CASES = 1000
 #: batches handed to the checking processes before the first of them is stored
 CHECKING_AHEAD = 8
+#: during the load the cyclic garbage collector runs after this many new containers, not 700: a batch makes
+#: hundreds of thousands of short-lived ones (rows, documents), few of them in a cycle
+LOAD_GC_THRESHOLD = 50_000
 DEMO_PREFIX = "demo-"
 SYNTHETIC = "(synthetic)"
 SHOWCASE_AREA = "CENTRAL_LONDON"
@@ -523,10 +528,27 @@ def load(
         for area, content in bodies():
             submit(area, content, _check(area, content))
     else:
-        _forked(bodies(), orgs, settings.reference, submit)
+        with _few_collections():
+            _forked(bodies(), orgs, settings.reference, submit)
     if progress is not None:
         progress(totals["cases"], totals["cases"])
     return totals
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """The garbage collector as a bulk load wants it: what is alive when the load starts is frozen (no
+    collection scans it again, and the forked processes do not copy its pages by touching it, as the
+    ``gc.freeze`` documentation advises before a fork), and the young generation is collected every
+    ``LOAD_GC_THRESHOLD`` containers; both as before afterwards."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(LOAD_GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _forked(

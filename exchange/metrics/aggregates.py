@@ -74,6 +74,8 @@ ORDER_MIX = (
 NOT_FINAL = frozenset({"EMERGENCY_PROTECTION_ORDER", "CHILD_ASSESSMENT_ORDER", "CHILD_RECOVERY_ORDER"})
 STOCK_MEASURES = ("open", "open_age", *(m for m, _, _ in PLO_MILESTONES))
 _DELTAS = "metric_deltas"
+#: the key of a built case's ``ahead`` (``signals.case_built``) under which its facts and contributions wait
+_AHEAD = "metric_facts"
 Key = tuple[str, str, str, int, str, int]  # scope, law, measure, month, category, weeks
 
 
@@ -312,14 +314,26 @@ def contributions(facts: CaseFacts | None) -> Counter[tuple[Key, str]]:
 
 
 def _rows(deltas: Counter[tuple[Key, str]]) -> list[dict[str, Any]]:
-    merged: dict[Key, dict[str, int]] = {}
+    merged: dict[Key, list[int]] = {}
     for (key, field), amount in deltas.items():
         if amount:
-            merged.setdefault(key, {"n": 0, "total": 0})[field] = amount
+            amounts = merged.get(key)
+            if amounts is None:
+                amounts = merged[key] = [0, 0]
+            amounts[field == "total"] = amount
     # sorted, so that concurrent writers on PostgreSQL lock the rows in one order and never deadlock
     return [
-        dict(zip(("scope", "law", "measure", "month", "category", "weeks"), key, strict=True), **amounts)
-        for key, amounts in sorted(merged.items())
+        {
+            "scope": scope,
+            "law": law,
+            "measure": measure,
+            "month": month,
+            "category": category,
+            "weeks": weeks,
+            "n": n,
+            "total": total,
+        }
+        for (scope, law, measure, month, category, weeks), (n, total) in sorted(merged.items())
     ]
 
 
@@ -377,15 +391,28 @@ def _drop_deltas(session: Session) -> None:
     session.info.pop(_DELTAS, None)
 
 
+def _ahead(case: Any) -> tuple[dict[str, Any], Counter[tuple[Key, str]]]:
+    """A new case's facts (as JSON) and contributions."""
+    facts = facts_of(case)
+    return facts.as_json(), contributions(facts)
+
+
+def _track_built(_sender: Any, *, case: Any, ahead: dict[str, Any], **_: Any) -> None:
+    """A case built as a new one (``signals.case_built``), perhaps in a checking process: its facts and
+    contributions are worked out now, not in the process that stores it."""
+    ahead[_AHEAD] = _ahead(case)
+
+
 def _track_inserted(_sender: Any, *, session: Session, cases: Iterable[Any], **_: Any) -> None:
     """The facts and counts of cases inserted without the ORM (``signals.cases_inserted``), in one
-    multi-row insert and one upsert."""
+    multi-row insert and one upsert; each case's as worked out when it was built, if they were."""
     deltas: Counter[tuple[Key, str]] = Counter()
     facts_rows = []
     for case in cases:
-        facts = facts_of(case)
-        deltas.update(contributions(facts))
-        facts_rows.append({"case_id": case.id, "facts": facts.as_json()})
+        ahead = getattr(case, "ahead", None) or {}
+        facts, contributed = ahead[_AHEAD] if _AHEAD in ahead else _ahead(case)
+        deltas.update(contributed)
+        facts_rows.append({"case_id": case.id, "facts": facts})
     if facts_rows:
         connection = session.connection()
         connection.execute(MetricCaseFacts.__table__.insert(), facts_rows)
@@ -404,6 +431,7 @@ def listen() -> None:
     for name, listener in _LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+    signals.case_built.connect(_track_built)
     signals.cases_inserted.connect(_track_inserted)
 
 

@@ -12,6 +12,7 @@ the transaction commits, under the audit chain's lock, so the feed follows commi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
@@ -354,10 +355,23 @@ def save(
     case.document = document
     _fill_columns(case, document)
     session.add(case)
-    row = CaseVersion(case_id=case.id, version=case.version, event_type=event_type, document=document)
+    row = PendingVersion(case.id, case.version, event_type, document)
     session.info.setdefault(_PENDING, []).append(row)
     signals.case_changed.send(session=session, case=case, version=row, policy=policy)
     return True
+
+
+@dataclass(slots=True)
+class PendingVersion:
+    """A ``CaseVersion`` row to be written when the transaction commits (``_number_versions`` numbers it):
+    a plain object, never one the ORM tracks, since the row is only ever inserted."""
+
+    case_id: uuid.UUID
+    version: int
+    event_type: str
+    document: dict[str, Any]
+    feed_seq: int | None = None
+    committed_at: datetime | None = None
 
 
 def new_case(org: Organisation) -> Case:
@@ -409,24 +423,52 @@ def store_submitted(session: Session, org: Organisation, data: dict[str, Any], r
 @dataclass(frozen=True)
 class Built:
     """A submitted case built as a new case (``build``): its id, document (without ``version`` and
-    ``updated_at``), query columns and child and hearing rows, which ``store_submitted_many`` writes when
-    the case is new. It needs no database, so it may be built ahead, in another process."""
+    ``updated_at``), query columns and child and hearing rows (with ``case_id``), which
+    ``store_submitted_many`` writes when
+    the case is new, and what ``signals.case_built``'s receivers worked out ahead (``ahead``). It needs no
+    database, so it may be built ahead, in another process."""
 
     id: uuid.UUID
     document: dict[str, Any]
     columns: dict[str, Any]
     children: list[dict[str, Any]]
     hearings: list[dict[str, Any]]
+    ahead: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
-    """Canonical input ``data`` built as a new case, or the ``CaseFault`` that refuses it."""
+    """Canonical input ``data`` built as a new case (``signals.case_built`` sent), or the ``CaseFault`` that
+    refuses it."""
     case_id = new_id()
     try:
         document = build_document(case_id, data, None, reference)
     except CaseFault as fault:
         return fault
-    return Built(case_id, document, *_columns(document))
+    columns, children, hearings = _columns(document)
+    built = Built(
+        case_id,
+        document,
+        columns,
+        [{**child, "case_id": case_id} for child in children],
+        [{**hearing, "case_id": case_id} for hearing in hearings],
+    )
+    if signals.case_built.receivers:
+        view = _as_row({"id": case_id, "document": document, **built.columns}, built.children, built.hearings)
+        signals.case_built.send(case=view, ahead=built.ahead)
+    return built
+
+
+def _as_row(
+    columns: dict[str, Any], children: list[dict[str, Any]], hearings: list[dict[str, Any]], **more: Any
+) -> SimpleNamespace:
+    """A case as the rows written for it (its columns, children and hearings), read by attribute as a
+    ``Case`` is."""
+    return SimpleNamespace(
+        **columns,
+        children=[SimpleNamespace(**child) for child in children],
+        hearings=[SimpleNamespace(**hearing) for hearing in hearings],
+        **more,
+    )
 
 
 def store_submitted_many(
@@ -498,22 +540,16 @@ def _insert_new(
         document = {**made.document, "version": 1, "updated_at": now.isoformat()}
         row = {"id": case_id, "org_id": org.id, "version": 1, "document": document, "last_event_at": None}
         cases.append(row | {"created_at": now, "updated_at": now, **made.columns})
-        children += [{**child, "case_id": case_id} for child in made.children]
-        hearings += [{**hearing, "case_id": case_id} for hearing in made.hearings]
-        inserted.append(
-            SimpleNamespace(
-                **cases[-1],
-                children=[SimpleNamespace(**child) for child in made.children],
-                hearings=[SimpleNamespace(**hearing) for hearing in made.hearings],
-            )
-        )
+        children += made.children
+        hearings += made.hearings
+        inserted.append(_as_row(cases[-1], made.children, made.hearings, ahead=made.ahead))
     session.execute(insert(Case.__table__), cases)
     for table, rows in ((CaseChild.__table__, children), (CaseHearing.__table__, hearings)):
         if rows:
             session.execute(insert(table), rows)
     pending = session.info.setdefault(_PENDING, [])
     for case in inserted:
-        row = CaseVersion(case_id=case.id, version=1, event_type="case.submitted", document=case.document)
+        row = PendingVersion(case.id, 1, "case.submitted", case.document)
         pending.append(row)
         signals.case_changed.send(session=session, case=case, version=row, policy=policy)
     signals.cases_inserted.send(session=session, cases=inserted)
