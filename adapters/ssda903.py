@@ -208,29 +208,53 @@ def check_row(
     position: Position,
     cell_position: Callable[[str], Position],
     spool: Spool | None = None,
-) -> Iterator[Record | Rejected]:
-    """The record of one row of ``table`` (only the columns given), or its rejection (each faulty cell).
+) -> Iterator[Record | Rejected | Finding]:
+    """The record of one row of ``table`` (only the columns given) with a finding per faulty cell; or, when
+    the row cannot be identified (its ``CHILD`` is blank or faulty), its rejection with every faulty cell.
 
-    Every row with a child id is also written to ``spool`` for the return's rules (every column, its
-    ``_row``): a rejected row too, as DfE's tool reads it (a faulty cell as its text, an integer's as blank),
-    with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
+    A faulty cell of an identified row is a finding (``ssda903.<rule id>``, else ``ssda903.<kind>``) and its
+    value is stored as missing. Every row with a child id is also written to ``spool`` for the return's
+    rules (every column, its ``_row``), as DfE's tool reads it (a faulty cell as its text, an integer's as
+    blank), with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
     """
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
+    read: dict[str, Any] = {}  # what the rules see: a faulty cell as its text
     faults = []
     for name, raw in values.items():
         try:
-            clean[name] = clean_cell(definitions[name], raw)
+            clean[name] = read[name] = clean_cell(definitions[name], raw)
         except CellFault as fault:
             code = definitions[name].rule or f"ssda903.{fault.kind}"
             faults.append(RecordError(cell_position(name), code, fault.message))
-            clean[name] = None if definitions[name].type == "integer" else raw.strip() or None
-    if spool is not None and clean.get("CHILD") is not None:
-        spool.add(table, {**clean, ROW: position.row, FAULTS: [fault.code for fault in faults]})
-    if faults:
+            clean[name] = None
+            read[name] = None if definitions[name].type == "integer" else raw.strip() or None
+    child = clean.get("CHILD")
+    if spool is not None and child is not None:
+        spool.add(table, {**read, ROW: position.row, FAULTS: [fault.code for fault in faults]})
+    if child is None:
         yield Rejected(position, tuple(faults))
-    else:
-        yield make_record(table, clean, position)
+        return
+    for fault in faults:
+        yield cell_finding(fault, child, year)
+    yield make_record(table, clean, position)
+
+
+def cell_finding(fault: RecordError, child: str, year: int | None) -> Finding:
+    """The finding of a faulty cell of a stored row: a DfE rule's code, severity and wording (the
+    catalogue of ``year``, else the latest), or the exchange's ``ssda903.<kind>`` and its own message."""
+    if fault.code.startswith("ssda903."):
+        return Finding(fault.code, "error", child, fault.position, fault.message)
+    from adapters.ssda903_rules import YEARS, catalogue
+
+    entry = catalogue(year if year in YEARS else max(YEARS)).get(fault.code)
+    return Finding(
+        f"ssda903.{fault.code}",
+        entry.severity if entry else "error",
+        child,
+        fault.position,
+        entry.message if entry else fault.message,
+    )
 
 
 def make_record(table: str, clean: dict[str, Any], position: Position) -> Record:

@@ -128,7 +128,11 @@ class _Batch:
     def looked_after_child(self, data: dict[str, Any]) -> tuple[str, int]:
         return self.child(SSDA903, data.get("collection_year"), {**data, "la_child_id": data["child_id"]})
 
-    def legal_status(self, data: dict[str, Any]) -> tuple[str, tuple]:
+    def legal_status(self, data: dict[str, Any]) -> tuple[str, tuple] | None:
+        """The episode's legal status, keyed by child and start date; None (kept in the submission only)
+        when its start date or legal status is missing (a faulty cell, stored with its finding)."""
+        if _date(data["start_date"]) is None or data["legal_status"] is None:
+            return None
         values = {
             "org_id": self.org.id,
             "submission_id": self.submission_id,
@@ -216,8 +220,9 @@ def _upsert_many(
     return {tuple(values): str(row_id) for row_id, *values in written}
 
 
-#: how each kind is added to a batch; None: not copied (the other SSDA903 tables stay in the raw body only)
-KINDS: dict[str, Callable[[_Batch, dict[str, Any]], tuple[str, Any]] | None] = {
+#: how each kind is added to a batch; None: not copied (the other SSDA903 tables stay in the raw body only;
+#: so does an episode without its start date or legal status)
+KINDS: dict[str, Callable[[_Batch, dict[str, Any]], tuple[str, Any] | None] | None] = {
     "cin_child": _Batch.cin_child,
     "looked_after_child": _Batch.looked_after_child,
     "legal_status_episode": _Batch.legal_status,
