@@ -10,9 +10,11 @@ one ``query`` finding ``csv.extra_columns`` names them. A header that is no tabl
 column missing or repeated, refuses the whole file (``FormatError`` ``csv.header`` / ``csv.columns``):
 every row would be read wrongly. Rows are read one at a time (memory stays flat); a UTF-8 BOM is dropped;
 rows whose cells are all blank (spreadsheet exports end with them) are skipped; row numbers are what a
-spreadsheet shows (the header is row 1). A row with the wrong number of cells, or with cells that break
-their column's definition, is rejected alone (``Rejected`` with one fault per faulty cell, coded with the
-903 rule id the fault is, else ``ssda903.*``). Text that is not UTF-8, a CSV syntax fault or a line over
+spreadsheet shows (the header is row 1). A row with the wrong number of cells, or without a child id, is
+rejected alone (``Rejected`` with one fault per faulty cell, coded with the 903 rule id the fault is, else
+``ssda903.*``); a row with a child id is kept whatever its other cells, each faulty cell a ``Finding``
+(``ssda903.<rule id>`` with DfE's wording, else ``ssda903.<kind>``) before the record, which holds the
+cell as missing. Text that is not UTF-8, a CSV syntax fault or a line over
 1 MiB refuses the file. A cell starting ``= + - @`` is plain data (escaped on output).
 
 Rules. The DfE SSDA903 validation rules (``adapters.ssda903_rules``) compare a child's rows across tables,
