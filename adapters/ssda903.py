@@ -298,31 +298,47 @@ class Ssda903Adapter(Adapter):
         """One table (CSV) or a whole return (XML): its records, then the findings of its rules."""
         yield from self.parse_return([stream])
 
-    def parse_return(self, streams: Iterable[BinaryIO]) -> Iterator[Item]:
+    def parse_return(
+        self, streams: Iterable[BinaryIO], previous: Iterable[BinaryIO] | None = None
+    ) -> Iterator[Item]:
         """The tables of one return, each a stream: every table's records, then the return's findings.
 
         The rules run once every stream is read, on the tables given (a rule reading a table not given is
-        skipped: one table alone runs its own rules); an XML stream gives every table.
+        skipped: one table alone runs its own rules); an XML stream gives every table. ``previous`` holds
+        the streams of last year's return, read first (with last year's code lists; its records, findings
+        and rejections are not given) for the rules that compare with it, which run only when it is given.
         """
         from adapters.ssda903_rules.spool import Spool
 
         spool = Spool() if self.rules else None
         try:
+            if spool is not None and previous is not None:
+                last_year = Ssda903Adapter(
+                    self.places, self.collection_year and self.collection_year - 1, rules=False
+                )
+                with spool.last_year():
+                    for stream in previous:
+                        for _ in last_year.read(stream, spool):
+                            pass
             for stream in streams:
-                head = stream.read(SNIFF)
-                whole = rewound(head, stream)
-                if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
-                    if spool is not None:
-                        for table in TABLES:
-                            spool.table(table)
-                    yield from self.parse_xml(whole, spool)
-                else:
-                    yield from self.parse_csv(whole, spool)
+                yield from self.read(stream, spool)
             if spool is not None:
                 yield from spool.findings(self.rule_year)
         finally:
             if spool is not None:
                 spool.close()
+
+    def read(self, stream: BinaryIO, spool: Spool | None) -> Iterator[Item]:
+        """One stream, CSV or XML (told from its first byte), its rows spooled for the rules."""
+        head = stream.read(SNIFF)
+        whole = rewound(head, stream)
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+            if spool is not None:
+                for table in TABLES:
+                    spool.table(table)
+            yield from self.parse_xml(whole, spool)
+        else:
+            yield from self.parse_csv(whole, spool)
 
     # CSV
 

@@ -733,3 +733,33 @@ def test_a_row_without_a_child_id_is_rejected_with_every_fault_and_takes_no_part
     ]
     assert [r.data["child_id"] for r in records(items)] == ["K2"]
     assert all(f.record == "K2" for f in items if isinstance(f, Finding))
+
+
+def test_last_years_return_given_runs_the_rules_that_compare_with_it_on_this_years_rows_only() -> None:
+    """203: A1's date of birth differs from last year's; B2's agrees; C3 is only in last year's return."""
+    this_year = f"{HEADER}\nA1,1,01/01/2015,WBRI,A123456789012,,\nB2,2,01/01/2014,WBRI,A123456789013,,\n"
+    last_year = f"{HEADER}\nA1,1,02/01/2015,WBRI,A123456789012,,\nB2,2,01/01/2014,WBRI,A123456789013,,\n"
+    last_year += "C3,2,01/01/2013,WBRI,A123456789014,,\n,2,01/01/2013,WBRI,A123456789014,,\n"
+
+    def items(previous: list[bytes] | None) -> list[Item]:
+        adapter = Ssda903Adapter(PLACES, collection_year=2025)
+        return list(
+            adapter.parse_return(
+                [io.BytesIO(this_year.encode())],
+                None if previous is None else [io.BytesIO(data) for data in previous],
+            )
+        )
+
+    with_last = items([last_year.encode()])
+    assert [(r.data["child_id"], r.position.row) for r in records(with_last)] == [("A1", 2), ("B2", 3)]
+    assert errors(with_last) == []  # last year's faults are not this return's
+    compared = [
+        (f.record, f.position) for f in with_last if isinstance(f, Finding) and f.code == "ssda903.203"
+    ]
+    assert compared == [("A1", Position(row=2, column="DOB"))]
+    assert not any(f.record == "C3" for f in with_last if isinstance(f, Finding))
+    without = items(None)
+    assert not any(isinstance(f, Finding) and f.code == "ssda903.203" for f in without)
+    assert [f for f in with_last if isinstance(f, Finding) and f.code != "ssda903.203"] == [
+        f for f in without if isinstance(f, Finding)
+    ]
