@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -280,11 +280,40 @@ class Ssda903Adapter(Adapter):
     media_types = ("text/csv", "application/xml")
     default_for = ("text/csv",)
     inbound = True
+    reads_last_year = True
 
-    def __init__(self, places: Places, collection_year: int | None = None, *, rules: bool = True) -> None:
+    def __init__(
+        self,
+        places: Places,
+        collection_year: int | None = None,
+        *,
+        rules: bool = True,
+        last_year: Sequence[BinaryIO] | None = None,
+    ) -> None:
         super().__init__(places)
         self.collection_year = collection_year
         self.rules = rules
+        self.last_year = last_year
+
+    @property
+    def collection_years(self) -> tuple[int, ...]:
+        from adapters.ssda903_rules import YEARS
+
+        return YEARS
+
+    def for_year(self, collection_year: int, last_year: Sequence[BinaryIO] | None = None) -> Ssda903Adapter:
+        return Ssda903Adapter(self.places, collection_year, rules=self.rules, last_year=last_year)
+
+    def parts(self, stream: BinaryIO) -> frozenset[str]:
+        """The tables a stream gives: every table (XML), or the one whose header row it starts with."""
+        head = stream.read(SNIFF)
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+            return frozenset(TABLES)
+        try:
+            given = next(csv.reader(decoded_lines(rewound(head, stream))), None)
+            return frozenset({self.table_of([name.strip().upper() for name in given] if given else None)})
+        except (FormatError, UnicodeDecodeError, csv.Error):
+            return frozenset()
 
     @property
     def rule_year(self) -> int:
@@ -295,24 +324,36 @@ class Ssda903Adapter(Adapter):
         return min(max(wanted, min(YEARS)), max(YEARS))
 
     def parse(self, stream: BinaryIO) -> Iterator[Item]:
-        """One table (CSV) or a whole return (XML): its records, then the findings of its rules."""
-        yield from self.parse_return([stream])
+        """One table (CSV) or a whole return (XML): its records, then the findings of its rules (with the
+        adapter's ``last_year`` streams as last year's return)."""
+        yield from self.parse_return([stream], self.last_year)
 
     def parse_return(
-        self, streams: Iterable[BinaryIO], previous: Iterable[BinaryIO] | None = None
+        self, streams: Iterable[BinaryIO], previous: Sequence[BinaryIO] | None = None
     ) -> Iterator[Item]:
         """The tables of one return, each a stream: every table's records, then the return's findings.
 
         The rules run once every stream is read, on the tables given (a rule reading a table not given is
         skipped: one table alone runs its own rules); an XML stream gives every table. ``previous`` holds
         the streams of last year's return, read first (with last year's code lists; its records, findings
-        and rejections are not given) for the rules that compare with it, which run only when it is given.
+        and rejections are not given) for the rules that compare with it, which run only when it is given;
+        given empty (the submitter has none), a ``query`` finding ``ssda903.previous_return_absent`` says
+        that those rules were not run, as DfE's tool skips them when last year's file is absent.
         """
         from adapters.ssda903_rules.spool import Spool
 
         spool = Spool() if self.rules else None
         try:
-            if spool is not None and previous is not None:
+            if spool is not None and previous is not None and not previous:
+                yield Finding(
+                    codes.SSDA903_PREVIOUS_RETURN_ABSENT,
+                    "query",
+                    None,
+                    Position(),
+                    "No SSDA903 return of the year before was found for this local authority: the rules "
+                    "that compare with last year's return were not run",
+                )
+            elif spool is not None and previous is not None:
                 last_year = Ssda903Adapter(
                     self.places, self.collection_year and self.collection_year - 1, rules=False
                 )

@@ -46,11 +46,15 @@ def checked_key(key: str | None) -> str | None:
 
 
 def fingerprint(
-    sha256: str, media_type: str = "application/json", profile: str | None = None, atomic: bool = False
+    sha256: str,
+    media_type: str = "application/json",
+    profile: str | None = None,
+    atomic: bool = False,
+    collection_year: int | None = None,
 ) -> str:
     """What makes two requests under one key the same request: the body, its media type, the profile (the
-    adapter it chose) and ``atomic``."""
-    return json.dumps([sha256, media_type.lower(), profile, atomic], separators=(",", ":"))
+    adapter it chose), ``atomic`` and the collection year named."""
+    return json.dumps([sha256, media_type.lower(), profile, atomic, collection_year], separators=(",", ":"))
 
 
 def same_request(
