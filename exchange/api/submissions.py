@@ -172,7 +172,8 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
 )
 @blp.doc(
     requestBody=SUBMISSION_BODY,
-    parameters=[idempotency.PARAMETER],
+    # listed here too: a documented ``parameters`` list replaces the one ``arguments`` makes
+    parameters=[idempotency.PARAMETER, {"in": "query", "schema": SubmitQuerySchema}],
 )
 @requires("cases:submit")
 @large_body

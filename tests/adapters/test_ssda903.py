@@ -763,3 +763,42 @@ def test_last_years_return_given_runs_the_rules_that_compare_with_it_on_this_yea
     assert [f for f in with_last if isinstance(f, Finding) and f.code != "ssda903.203"] == [
         f for f in without if isinstance(f, Finding)
     ]
+
+
+def test_last_years_return_given_empty_is_one_query_finding_that_its_rules_were_not_run() -> None:
+    this_year = f"{HEADER}\nA1,M,01/01/2015,WBRI,A123456789012,,\n".encode()
+    last_year = f"{HEADER}\nA1,1,02/01/2015,WBRI,A123456789012,,\n".encode()
+    adapter = Ssda903Adapter(PLACES, 2025)
+    absent = list(adapter.for_year(2025, []).parse(io.BytesIO(this_year)))
+    notices = [f for f in absent if isinstance(f, Finding) and f.record is None]
+    assert [(f.code, f.severity, f.position) for f in notices] == [
+        ("ssda903.previous_return_absent", "query", Position())
+    ]
+    assert not any(isinstance(f, Finding) and f.code == "ssda903.203" for f in absent)
+    given = list(adapter.for_year(2025, [io.BytesIO(last_year)]).parse(io.BytesIO(this_year)))
+    assert [f.code for f in given if isinstance(f, Finding)] == ["ssda903.203"]
+    assert not any(isinstance(f, Finding) for f in adapter.parse(io.BytesIO(this_year)))  # not looked up
+
+
+@pytest.mark.parametrize(
+    ("head", "parts"),
+    [
+        (f"{HEADER}\nA1,M,01/01/2015,WBRI,A123456789012,,\n".encode(), {"header"}),
+        (f"\ufeff{EPISODES.lower()}\n".encode(), {"episodes"}),
+        (b"<EXPSSDA903>" + CHILD_XML.format(id="A1").encode() + b"</EXPSSDA903>", set(TABLES)),
+        (b"NOT,A,TABLE\n1,2,3\n", set()),
+        (b"\xff\xfe", set()),
+    ],
+)
+def test_parts_are_the_tables_a_stream_gives_without_reading_it_whole(head: bytes, parts: set[str]) -> None:
+    assert Ssda903Adapter(PLACES).parts(io.BytesIO(head)) == parts
+
+
+def test_the_years_a_submitter_may_name_are_those_with_a_rule_catalogue() -> None:
+    from adapters.ssda903_rules import YEARS
+
+    adapter = Ssda903Adapter(PLACES)
+    assert adapter.collection_years == YEARS == (2024, 2025)
+    assert (adapter.for_year(2024).collection_year, adapter.for_year(2024).rule_year) == (2024, 2024)
+    with pytest.raises(ValueError, match="reads no collection year"):
+        registry.get("canonical-json", PLACES).for_year(2025)
