@@ -25,9 +25,9 @@ PARAMETER: dict[str, Any] = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "description": "Makes a retry safe: the same key with the same request (body, media type, profile and "
-    "atomic) answers the original again, with another 409. 1 to 200 visible ASCII characters, scoped to "
-    "the caller's organisation.",
+    "description": "Makes a retry safe: the same key with the same request (body, media type, profile, "
+    "atomic and collection_year) answers the original again, with another 409. 1 to 200 visible ASCII "
+    "characters, scoped to the caller's organisation.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": f"^{GRAMMAR.pattern}$"},
 }
 #: the 409 a repeated key with another request answers, as /openapi.json describes it beside the parameter
