@@ -20,6 +20,13 @@ atomic=False) -> Submission``
     (409). A body of at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left
     ``processing`` for the worker (``answer_status`` 202).
 
+``submit(..., collection_year=Y)`` (the ``collection_year`` query parameter, ``import --collection-year``)
+    Must be one the adapter has rules for (``DomainError`` ``unknown_collection_year``, 422, listing
+    ``collection_years``) and is kept on the submission. Processing reads the body with that year's rules;
+    for an adapter whose rules compare with last year's return (SSDA903) the submitter's own processed
+    submissions of the year before are read as that return (``_for_year``), and the receipt's
+    ``previous_submissions`` names them ([] when there are none: the adapter then says so in a finding).
+
 ``process_next_submission(session, settings) -> bool``
     What ``exchange worker`` calls in its loop: lease one submission still ``processing`` (SKIP LOCKED on
     PostgreSQL), read it while staging its valid records in short transactions (progress shows in
