@@ -475,7 +475,7 @@ def _exchange_rules(
 def _apply(
     session: Session,
     org: Organisation,
-    submission_id: uuid.UUID,
+    submission: Submission,
     records: list[Checked],
     report: Report,
     reference: Reference,
@@ -484,11 +484,11 @@ def _apply(
     for kind, group in groupby(records, key=lambda r: r.kind if r.kind in ("case", FINDING) else ""):
         run = list(group)
         if kind == FINDING:
-            finding_store.add_many(session, submission_id, [r.data for r in run])
+            finding_store.add_many(session, submission.id, [r.data for r in run])
             continue
         if kind != "case":
             rows = [(r.kind, r.data) for r in run]
-            ids = return_store.apply_many(session, org, submission_id, rows)
+            ids = return_store.apply_many(session, org, submission.id, rows, submission.collection_year)
             # a return's header is stored with it but is no data record: not counted as accepted
             report.stored_many(
                 [i for r, i in zip(run, ids, strict=True) if not return_store.is_header(r.kind)]
@@ -544,8 +544,8 @@ def _process_inline(
         for record in records:
             pending.append(record)
             if len(pending) >= APPLY_BATCH:
-                _apply(session, org, submission.id, pending, report, reference)
-        _apply(session, org, submission.id, pending, report, reference)
+                _apply(session, org, submission, pending, report, reference)
+        _apply(session, org, submission, pending, report, reference)
     except Refused as refused:
         session.rollback()
         _finish(session, submission, report, refused)
@@ -593,8 +593,8 @@ def process_next_submission(session: Session, settings: Settings) -> bool:
     for staged in store.staged(session, submission.id):
         pending.append(Checked(staged.seq, staged.kind, staged.data, Position(**staged.position)))
         if len(pending) >= APPLY_BATCH:
-            _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
-    _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
+            _apply(session, org, submission, pending, report, reference)  # type: ignore[arg-type]
+    _apply(session, org, submission, pending, report, reference)  # type: ignore[arg-type]
     if submission.atomic and report.rejected:
         session.rollback()
     store.drop_staged(session, submission.id)

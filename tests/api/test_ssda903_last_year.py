@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from exchange import pipeline
 from exchange.db import db
-from exchange.models import Submission
+from exchange.models import ReturnChild, Submission
 from tests.api.test_ssda903_findings import HEADER, SSDA903_CSV, all_findings
 
 ABSENT = "ssda903.previous_return_absent"
@@ -136,3 +137,17 @@ def test_the_worker_reads_last_years_return_too(app, camden, submit, client, aut
     body = client.get(f"/v1/submissions/{waiting['id']}", headers=auth_headers(camden)).get_json()
     assert (body["status"], body["previous_submissions"]) == ("accepted", [newer["id"]])
     assert codes_of(client, auth_headers(camden), body) == [("ssda903.203", "SYN000000")]
+
+
+def test_each_years_return_is_kept_with_its_year_and_a_resubmission_replaces_only_that_year(camden, submit):
+    last = returned(submit(camden, MOVED, SSDA903_CSV, query="?collection_year=2024"))
+    first = returned(submit(camden, THIS_YEAR, SSDA903_CSV, query="?collection_year=2025"))
+    again = returned(
+        submit(camden, header_table("M", "01/01/2015"), SSDA903_CSV, query="?collection_year=2025")
+    )
+    rows = db.session.execute(
+        select(ReturnChild.submission_id, ReturnChild.collection_year).where(ReturnChild.source == "ssda903")
+    )
+    kept = Counter((str(submission), year) for submission, year in rows)
+    assert kept == {(last["id"], 2024): 2, (again["id"], 2025): 1}
+    assert first["id"] not in {submission for submission, _ in kept}
