@@ -6,7 +6,9 @@ that a whole statutory return fits; a ``Content-Encoding: gzip`` body is inflate
 same cap, so a gzip bomb answers 413 without being inflated. The answer is 201 with the result (inline),
 202 with ``Location`` (the worker's), or, when every record was rejected, a 422 problem whose ``errors``
 are the report and whose ``submission`` is the receipt. A repeated ``Idempotency-Key`` gets the first
-answer again with ``Idempotent-Replayed: true``. ``/findings`` lists every finding (a DfE rule that a
+answer again with ``Idempotent-Replayed: true``. ``collection_year`` names a statutory return's year (an
+SSDA903 return is then checked against the submitter's own return of the year before, which the receipt's
+``previous_submissions`` names; ``exchange.pipeline``). ``/findings`` lists every finding (a DfE rule that a
 stored record of a statutory return breaks) a page at a time, or all of them as CSV with
 ``Accept: text/csv``; like the submission itself, only the submitting organisation sees them.
 """
