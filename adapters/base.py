@@ -30,7 +30,7 @@ and register it in your package's metadata under the entry-point group ``exchang
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 from typing import Any, BinaryIO, ClassVar, Protocol
@@ -152,8 +152,26 @@ class Adapter:
     inbound: ClassVar[bool] = False
     outbound: ClassVar[bool] = False
 
+    #: whether a return's rules compare it with the submitter's return of the year before (``for_year``)
+    reads_last_year: ClassVar[bool] = False
+
     def __init__(self, places: Places) -> None:
         self.places = places
+
+    @property
+    def collection_years(self) -> tuple[int, ...]:
+        """The collection years (each the year a collection ends) a submitter may name: those with rules."""
+        return ()
+
+    def for_year(self, collection_year: int, last_year: Sequence[BinaryIO] | None = None) -> Adapter:
+        """This adapter reading a return of ``collection_year`` (one of ``collection_years``), with the
+        streams of the submitter's return of the year before (``last_year``: [] when it has none)."""
+        raise ValueError(f"{self.name} reads no collection year")
+
+    def parts(self, stream: BinaryIO) -> frozenset[str]:
+        """The parts of a return a stream of it gives (for ``reads_last_year``: the latest of each part is
+        last year's return); empty when the stream cannot be read."""
+        return frozenset()
 
     def parse(self, stream: BinaryIO) -> Iterator[Item]:
         raise NotImplementedError(f"{self.name} does not read its format")

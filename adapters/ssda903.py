@@ -10,9 +10,11 @@ one ``query`` finding ``csv.extra_columns`` names them. A header that is no tabl
 column missing or repeated, refuses the whole file (``FormatError`` ``csv.header`` / ``csv.columns``):
 every row would be read wrongly. Rows are read one at a time (memory stays flat); a UTF-8 BOM is dropped;
 rows whose cells are all blank (spreadsheet exports end with them) are skipped; row numbers are what a
-spreadsheet shows (the header is row 1). A row with the wrong number of cells, or with cells that break
-their column's definition, is rejected alone (``Rejected`` with one fault per faulty cell, coded with the
-903 rule id the fault is, else ``ssda903.*``). Text that is not UTF-8, a CSV syntax fault or a line over
+spreadsheet shows (the header is row 1). A row with the wrong number of cells, or without a child id, is
+rejected alone (``Rejected`` with one fault per faulty cell, coded with the 903 rule id the fault is, else
+``ssda903.*``); a row with a child id is kept whatever its other cells, each faulty cell a ``Finding``
+(``ssda903.<rule id>`` with DfE's wording, else ``ssda903.<kind>``) before the record, which holds the
+cell as missing. Text that is not UTF-8, a CSV syntax fault or a line over
 1 MiB refuses the file. A cell starting ``= + - @`` is plain data (escaped on output).
 
 Rules. The DfE SSDA903 validation rules (``adapters.ssda903_rules``) compare a child's rows across tables,
@@ -44,7 +46,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -208,29 +210,53 @@ def check_row(
     position: Position,
     cell_position: Callable[[str], Position],
     spool: Spool | None = None,
-) -> Iterator[Record | Rejected]:
-    """The record of one row of ``table`` (only the columns given), or its rejection (each faulty cell).
+) -> Iterator[Record | Rejected | Finding]:
+    """The record of one row of ``table`` (only the columns given) with a finding per faulty cell; or, when
+    the row cannot be identified (its ``CHILD`` is blank or faulty), its rejection with every faulty cell.
 
-    Every row with a child id is also written to ``spool`` for the return's rules (every column, its
-    ``_row``): a rejected row too, as DfE's tool reads it (a faulty cell as its text, an integer's as blank),
-    with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
+    A faulty cell of an identified row is a finding (``ssda903.<rule id>``, else ``ssda903.<kind>``) and its
+    value is stored as missing. Every row with a child id is also written to ``spool`` for the return's
+    rules (every column, its ``_row``), as DfE's tool reads it (a faulty cell as its text, an integer's as
+    blank), with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
     """
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
+    read: dict[str, Any] = {}  # what the rules see: a faulty cell as its text
     faults = []
     for name, raw in values.items():
         try:
-            clean[name] = clean_cell(definitions[name], raw)
+            clean[name] = read[name] = clean_cell(definitions[name], raw)
         except CellFault as fault:
             code = definitions[name].rule or f"ssda903.{fault.kind}"
             faults.append(RecordError(cell_position(name), code, fault.message))
-            clean[name] = None if definitions[name].type == "integer" else raw.strip() or None
-    if spool is not None and clean.get("CHILD") is not None:
-        spool.add(table, {**clean, ROW: position.row, FAULTS: [fault.code for fault in faults]})
-    if faults:
+            clean[name] = None
+            read[name] = None if definitions[name].type == "integer" else raw.strip() or None
+    child = clean.get("CHILD")
+    if spool is not None and child is not None:
+        spool.add(table, {**read, ROW: position.row, FAULTS: [fault.code for fault in faults]})
+    if child is None:
         yield Rejected(position, tuple(faults))
-    else:
-        yield make_record(table, clean, position)
+        return
+    for fault in faults:
+        yield cell_finding(fault, child, year)
+    yield make_record(table, clean, position)
+
+
+def cell_finding(fault: RecordError, child: str, year: int | None) -> Finding:
+    """The finding of a faulty cell of a stored row: a DfE rule's code, severity and wording (the
+    catalogue of ``year``, else the latest), or the exchange's ``ssda903.<kind>`` and its own message."""
+    if fault.code.startswith("ssda903."):
+        return Finding(fault.code, "error", child, fault.position, fault.message)
+    from adapters.ssda903_rules import YEARS, catalogue
+
+    entry = catalogue(year if year in YEARS else max(YEARS)).get(fault.code)
+    return Finding(
+        f"ssda903.{fault.code}",
+        entry.severity if entry else "error",
+        child,
+        fault.position,
+        entry.message if entry else fault.message,
+    )
 
 
 def make_record(table: str, clean: dict[str, Any], position: Position) -> Record:
@@ -254,11 +280,40 @@ class Ssda903Adapter(Adapter):
     media_types = ("text/csv", "application/xml")
     default_for = ("text/csv",)
     inbound = True
+    reads_last_year = True
 
-    def __init__(self, places: Places, collection_year: int | None = None, *, rules: bool = True) -> None:
+    def __init__(
+        self,
+        places: Places,
+        collection_year: int | None = None,
+        *,
+        rules: bool = True,
+        last_year: Sequence[BinaryIO] | None = None,
+    ) -> None:
         super().__init__(places)
         self.collection_year = collection_year
         self.rules = rules
+        self.last_year = last_year
+
+    @property
+    def collection_years(self) -> tuple[int, ...]:
+        from adapters.ssda903_rules import YEARS
+
+        return YEARS
+
+    def for_year(self, collection_year: int, last_year: Sequence[BinaryIO] | None = None) -> Ssda903Adapter:
+        return Ssda903Adapter(self.places, collection_year, rules=self.rules, last_year=last_year)
+
+    def parts(self, stream: BinaryIO) -> frozenset[str]:
+        """The tables a stream gives: every table (XML), or the one whose header row it starts with."""
+        head = stream.read(SNIFF)
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+            return frozenset(TABLES)
+        try:
+            given = next(csv.reader(decoded_lines(rewound(head, stream))), None)
+            return frozenset({self.table_of([name.strip().upper() for name in given] if given else None)})
+        except (FormatError, UnicodeDecodeError, csv.Error):
+            return frozenset()
 
     @property
     def rule_year(self) -> int:
@@ -269,34 +324,62 @@ class Ssda903Adapter(Adapter):
         return min(max(wanted, min(YEARS)), max(YEARS))
 
     def parse(self, stream: BinaryIO) -> Iterator[Item]:
-        """One table (CSV) or a whole return (XML): its records, then the findings of its rules."""
-        yield from self.parse_return([stream])
+        """One table (CSV) or a whole return (XML): its records, then the findings of its rules (with the
+        adapter's ``last_year`` streams as last year's return)."""
+        yield from self.parse_return([stream], self.last_year)
 
-    def parse_return(self, streams: Iterable[BinaryIO]) -> Iterator[Item]:
+    def parse_return(
+        self, streams: Iterable[BinaryIO], previous: Sequence[BinaryIO] | None = None
+    ) -> Iterator[Item]:
         """The tables of one return, each a stream: every table's records, then the return's findings.
 
         The rules run once every stream is read, on the tables given (a rule reading a table not given is
-        skipped: one table alone runs its own rules); an XML stream gives every table.
+        skipped: one table alone runs its own rules); an XML stream gives every table. ``previous`` holds
+        the streams of last year's return, read first (with last year's code lists; its records, findings
+        and rejections are not given) for the rules that compare with it, which run only when it is given;
+        given empty (the submitter has none), a ``query`` finding ``ssda903.previous_return_absent`` says
+        that those rules were not run, as DfE's tool skips them when last year's file is absent.
         """
         from adapters.ssda903_rules.spool import Spool
 
         spool = Spool() if self.rules else None
         try:
+            if spool is not None and previous is not None and not previous:
+                yield Finding(
+                    codes.SSDA903_PREVIOUS_RETURN_ABSENT,
+                    "query",
+                    None,
+                    Position(),
+                    "No SSDA903 return of the year before was found for this local authority: the rules "
+                    "that compare with last year's return were not run",
+                )
+            elif spool is not None and previous is not None:
+                last_year = Ssda903Adapter(
+                    self.places, self.collection_year and self.collection_year - 1, rules=False
+                )
+                with spool.last_year():
+                    for stream in previous:
+                        for _ in last_year.read(stream, spool):
+                            pass
             for stream in streams:
-                head = stream.read(SNIFF)
-                whole = rewound(head, stream)
-                if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
-                    if spool is not None:
-                        for table in TABLES:
-                            spool.table(table)
-                    yield from self.parse_xml(whole, spool)
-                else:
-                    yield from self.parse_csv(whole, spool)
+                yield from self.read(stream, spool)
             if spool is not None:
                 yield from spool.findings(self.rule_year)
         finally:
             if spool is not None:
                 spool.close()
+
+    def read(self, stream: BinaryIO, spool: Spool | None) -> Iterator[Item]:
+        """One stream, CSV or XML (told from its first byte), its rows spooled for the rules."""
+        head = stream.read(SNIFF)
+        whole = rewound(head, stream)
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+            if spool is not None:
+                for table in TABLES:
+                    spool.table(table)
+            yield from self.parse_xml(whole, spool)
+        else:
+            yield from self.parse_csv(whole, spool)
 
     # CSV
 

@@ -25,9 +25,9 @@ PARAMETER: dict[str, Any] = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "description": "Makes a retry safe: the same key with the same request (body, media type, profile and "
-    "atomic) answers the original again, with another 409. 1 to 200 visible ASCII characters, scoped to "
-    "the caller's organisation.",
+    "description": "Makes a retry safe: the same key with the same request (body, media type, profile, "
+    "atomic and collection_year) answers the original again, with another 409. 1 to 200 visible ASCII "
+    "characters, scoped to the caller's organisation.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": f"^{GRAMMAR.pattern}$"},
 }
 #: the 409 a repeated key with another request answers, as /openapi.json describes it beside the parameter
@@ -46,11 +46,15 @@ def checked_key(key: str | None) -> str | None:
 
 
 def fingerprint(
-    sha256: str, media_type: str = "application/json", profile: str | None = None, atomic: bool = False
+    sha256: str,
+    media_type: str = "application/json",
+    profile: str | None = None,
+    atomic: bool = False,
+    collection_year: int | None = None,
 ) -> str:
     """What makes two requests under one key the same request: the body, its media type, the profile (the
-    adapter it chose) and ``atomic``."""
-    return json.dumps([sha256, media_type.lower(), profile, atomic], separators=(",", ":"))
+    adapter it chose), ``atomic`` and the collection year named."""
+    return json.dumps([sha256, media_type.lower(), profile, atomic, collection_year], separators=(",", ":"))
 
 
 def same_request(

@@ -20,6 +20,13 @@ atomic=False) -> Submission``
     (409). A body of at most ``settings.inline_submission_bytes`` is processed at once; a larger one is left
     ``processing`` for the worker (``answer_status`` 202).
 
+``submit(..., collection_year=Y)`` (the ``collection_year`` query parameter, ``import --collection-year``)
+    Must be one the adapter has rules for (``DomainError`` ``unknown_collection_year``, 422, listing
+    ``collection_years``) and is kept on the submission. Processing reads the body with that year's rules;
+    for an adapter whose rules compare with last year's return (SSDA903) the submitter's own processed
+    submissions of the year before are read as that return (``_for_year``), and the receipt's
+    ``previous_submissions`` names them ([] when there are none: the adapter then says so in a finding).
+
 ``process_next_submission(session, settings) -> bool``
     What ``exchange worker`` calls in its loop: lease one submission still ``processing`` (SKIP LOCKED on
     PostgreSQL), read it while staging its valid records in short transactions (progress shows in
@@ -78,10 +85,13 @@ APPLY_BATCH = 1000
 Progress = Callable[[int, int], None]
 
 
-def select_adapter(media_type: str, profile: str | None, reference: Reference) -> Adapter:
-    """The inbound adapter for a media type and optional profile, or the problem to answer."""
+def select_adapter(
+    media_type: str, profile: str | None, reference: Reference, collection_year: int | None = None
+) -> Adapter:
+    """The inbound adapter for a media type and optional profile, or the problem to answer; a
+    ``collection_year`` must be one the adapter has rules for (``unknown_collection_year``, 422)."""
     try:
-        return registry.select_inbound(media_type, profile, reference)
+        adapter = registry.select_inbound(media_type, profile, reference)
     except registry.UnsupportedMediaType:
         readable = sorted({t for a in registry.installed().values() if a.inbound for t in a.media_types})
         raise DomainError(
@@ -103,6 +113,16 @@ def select_adapter(media_type: str, profile: str | None, reference: Reference) -
             detail=f"{detail} {message}",
             extensions={"profiles": list(unknown.profiles)},
         ) from None
+    if collection_year is not None and collection_year not in adapter.collection_years:
+        years = list(adapter.collection_years)
+        known = f"it reads {', '.join(map(str, years))}" if years else "it takes none"
+        raise DomainError(
+            codes.UNKNOWN_COLLECTION_YEAR,
+            f"The {adapter.name} adapter has no rules for this collection year: {known}.",
+            "/collection_year",
+            extensions={"collection_years": years},
+        )
+    return adapter
 
 
 def submit(
@@ -119,20 +139,25 @@ def submit(
     inline: bool | None = None,
     progress: Progress | None = None,
     checked: Prepared | None = None,
+    collection_year: int | None = None,
 ) -> Submission:
     """Record a submission durably, then process it inline or leave it to the worker (module docstring).
 
     ``inline`` True processes now whatever the size (the CLI and the demo loader do); ``progress(records,
     bytes_read)`` is called after each record read inline. ``checked``, what ``check`` made of this very
-    body, is stored inline without reading the body again (it is used up).
+    body, is stored inline without reading the body again (it is used up). ``collection_year`` (the year a
+    statutory return's collection ends) chooses the adapter's rules for that year and, for an adapter
+    whose rules compare with last year's return, the submitter's return of the year before (``_for_year``).
     """
-    adapter = select_adapter(media_type, profile, settings.reference)
+    adapter = select_adapter(media_type, profile, settings.reference, collection_year)
     sha256 = body.sha256
     if checked is not None:
         if (checked.org_id, checked.sha256, checked.adapter) != (org.id, sha256, adapter.name):
             raise ValueError("the checked records are of another body, adapter or organisation")
+        if collection_year is not None:
+            raise ValueError("a body checked ahead is read without a collection year")
         inline = True
-    asked = idempotency.fingerprint(sha256, media_type, adapter.name, atomic)
+    asked = idempotency.fingerprint(sha256, media_type, adapter.name, atomic, collection_year)
     if idempotency_key:
         earlier = store.by_idempotency_key(session, org.id, idempotency_key)
         if earlier is not None:
@@ -160,6 +185,7 @@ def submit(
         # the request processes an inline body itself; the worker takes it over only if the request dies
         lease_until=now + store.lease_for(body.size, small) if inline else None,
         answer_status=201 if inline else 202,
+        collection_year=collection_year,
     )
     submission.receipt = _receipt(submission)
     store.store_body(session, body)
@@ -186,6 +212,7 @@ def submit(
         _process_inline(session, org, submission, checked.report, _prepared(checked), settings.reference)
     elif inline:
         report = Report()
+        adapter = _for_year(session, submission, adapter, report)
         records = _checked(adapter, body.open(), org, report, settings.reference, progress)
         _process_inline(session, org, submission, report, records, settings.reference)
     return submission
@@ -232,7 +259,9 @@ def _prepared(prepared: Prepared) -> Iterator[Checked]:
 def _replay(earlier: Submission, asked: str) -> Submission:
     idempotency.same_request(
         earlier.id,
-        idempotency.fingerprint(earlier.sha256, earlier.media_type, earlier.adapter, earlier.atomic),
+        idempotency.fingerprint(
+            earlier.sha256, earlier.media_type, earlier.adapter, earlier.atomic, earlier.collection_year
+        ),
         asked,
         resource_type="submission",
         action="submission",
@@ -251,6 +280,8 @@ def summary(submission: Submission) -> dict[str, Any]:
         "status": submission.status,
         "adapter": submission.adapter,
         "atomic": submission.atomic,
+        "collection_year": submission.collection_year,
+        "previous_submissions": submission.previous_submissions,
         "records": submission.records,
         "accepted": submission.accepted,
         "rejected": submission.rejected,
@@ -312,6 +343,8 @@ class Report:
     faults: list[dict[str, Any]] = field(default_factory=list)
     stored_ids: list[str] = field(default_factory=list)
     findings: dict[str, int] = field(default_factory=dict)
+    #: ids of the submissions read as last year's return (``_for_year``), else None
+    previous: list[str] | None = None
 
     def reject(self, position: Position, faults: list[tuple[str, str, str]]) -> None:
         """One rejected record, with its (pointer suffix, code, message) faults."""
@@ -442,7 +475,7 @@ def _exchange_rules(
 def _apply(
     session: Session,
     org: Organisation,
-    submission_id: uuid.UUID,
+    submission: Submission,
     records: list[Checked],
     report: Report,
     reference: Reference,
@@ -451,11 +484,11 @@ def _apply(
     for kind, group in groupby(records, key=lambda r: r.kind if r.kind in ("case", FINDING) else ""):
         run = list(group)
         if kind == FINDING:
-            finding_store.add_many(session, submission_id, [r.data for r in run])
+            finding_store.add_many(session, submission.id, [r.data for r in run])
             continue
         if kind != "case":
             rows = [(r.kind, r.data) for r in run]
-            ids = return_store.apply_many(session, org, submission_id, rows)
+            ids = return_store.apply_many(session, org, submission.id, rows, submission.collection_year)
             # a return's header is stored with it but is no data record: not counted as accepted
             report.stored_many(
                 [i for r, i in zip(run, ids, strict=True) if not return_store.is_header(r.kind)]
@@ -475,6 +508,27 @@ def _apply(
 
 
 # --- processing ----------------------------------------------------------------------------------
+def _for_year(session: Session, submission: Submission, adapter: Adapter, report: Report) -> Adapter:
+    """``adapter`` reading the submission's collection year (as it is when none was named). When its rules
+    compare with last year's return, that return is the submitter's own processed submissions of the year
+    before, newest first, each kept unless a newer one gave one of its parts (an SSDA903 table: an XML
+    return gives them all); their ids go in ``report.previous``, [] when there are none."""
+    year = submission.collection_year
+    if year is None:
+        return adapter
+    if not adapter.reads_last_year:
+        return adapter.for_year(year)
+    chosen: list[Submission] = []
+    given: frozenset[str] = frozenset()
+    for earlier in store.processed_returns(session, submission.org_id, submission.adapter, year - 1):
+        parts = adapter.parts(store.open_body(session, earlier.sha256))
+        if parts and not parts & given:
+            chosen.append(earlier)
+            given |= parts
+    report.previous = [str(earlier.id) for earlier in chosen]
+    return adapter.for_year(year, [store.open_body(session, earlier.sha256) for earlier in chosen])
+
+
 def _process_inline(
     session: Session,
     org: Organisation,
@@ -490,8 +544,8 @@ def _process_inline(
         for record in records:
             pending.append(record)
             if len(pending) >= APPLY_BATCH:
-                _apply(session, org, submission.id, pending, report, reference)
-        _apply(session, org, submission.id, pending, report, reference)
+                _apply(session, org, submission, pending, report, reference)
+        _apply(session, org, submission, pending, report, reference)
     except Refused as refused:
         session.rollback()
         _finish(session, submission, report, refused)
@@ -511,10 +565,10 @@ def process_next_submission(session: Session, settings: Settings) -> bool:
     session.commit()
     org = session.get(Organisation, submission.org_id)
     reference = settings.reference
-    adapter = registry.get(submission.adapter, reference)
     lease = store.lease_for(store.body_size(session, submission.sha256), small)
     store.drop_staged(session, submission.id)  # what a dead worker staged before its lease ran out
     report = Report()
+    adapter = _for_year(session, submission, registry.get(submission.adapter, reference), report)
     batch: list[dict[str, Any]] = []
     try:
         stream = store.open_body(session, submission.sha256)
@@ -539,8 +593,8 @@ def process_next_submission(session: Session, settings: Settings) -> bool:
     for staged in store.staged(session, submission.id):
         pending.append(Checked(staged.seq, staged.kind, staged.data, Position(**staged.position)))
         if len(pending) >= APPLY_BATCH:
-            _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
-    _apply(session, org, submission.id, pending, report, reference)  # type: ignore[arg-type]
+            _apply(session, org, submission, pending, report, reference)  # type: ignore[arg-type]
+    _apply(session, org, submission, pending, report, reference)  # type: ignore[arg-type]
     if submission.atomic and report.rejected:
         session.rollback()
     store.drop_staged(session, submission.id)
@@ -580,6 +634,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
     )
     submission.report = report.faults
     submission.stored_ids = report.stored_ids if kept else []
+    submission.previous_submissions = report.previous
     submission.completed_at = clock.now()
     submission.lease_until = None
     if submission.status == "rejected" and submission.answer_status == 201:

@@ -36,6 +36,7 @@ OUTCOME_RECORDED = "outcome_recorded"
 PROFILE_REQUIRED = "profile_required"
 REQUIRED = "required"
 SECTION_37_NO_LOCAL_AUTHORITY = "section_37_no_local_authority"
+UNKNOWN_COLLECTION_YEAR = "unknown_collection_year"
 UNKNOWN_FIELD = "unknown_field"
 UNKNOWN_PROFILE = "unknown_profile"
 UNKNOWN_RECORD_KIND = "unknown_record_kind"
@@ -130,6 +131,9 @@ SCHEMA_NULL = "schema.null"
 SCHEMA_REQUIRED = "schema.required"
 SCHEMA_TYPE = "schema.type"
 SCHEMA_UNKNOWN_FIELD = "schema.unknown_field"
+
+# ssda903.* (the exchange's own; DfE's rule ids come from the catalogues)
+SSDA903_PREVIOUS_RETURN_ABSENT = "ssda903.previous_return_absent"
 
 # upn.*
 UPN_LENGTH = "upn.length"

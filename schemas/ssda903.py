@@ -5,7 +5,8 @@ blank, code lists by collection year, pattern, and the 903 rule id a fault in it
 liia-tools-pipeline schema (sources and licences in ``xsd/ssda903/README.md``). The schemas accept a code of
 any collection year 2017-2026: a stored record does not say which year's lists it was checked against.
 
-Record kinds (``SCHEMAS``):
+Record kinds (``SCHEMAS``); every field but ``child_id`` may be null (a cell that breaks its column is
+stored as missing, with a finding; a required column is still always given):
 
 - ``looked_after_child`` (the header table): ``child_id``, ``sex`` (M/F/U), ``date_of_birth``,
   ``ethnicity``, ``upn`` (a UPN or UN1-UN5, DfE rule 168), ``mother`` (boolean or null),
@@ -53,8 +54,11 @@ def all_codes(spec: Mapping[str, Any]) -> list[str]:
 def column_field(table: str, column: str) -> fields.Field:
     """The marshmallow field of one column of ``table`` (blank columns are null)."""
     spec = TABLES[table]["columns"][column]
+    # a required column is always given but may be null: a faulty cell is stored as missing, with a finding
     options: dict[str, Any] = (
-        {"required": True} if spec["required"] else {"allow_none": True, "load_default": None}
+        {"required": True, "allow_none": True}
+        if spec["required"]
+        else {"allow_none": True, "load_default": None}
     )
     if spec["type"] == "date":
         return Date(**options)
@@ -75,9 +79,9 @@ class LookedAfterChildSchema(StrictSchema):
     """A child of the SSDA903 header table."""
 
     child_id = bounded_string(CHILD_ID_LENGTH, required=True)
-    sex = code("sexes", required=True)
+    sex = code("sexes", required=True, allow_none=True)
     date_of_birth = column_field("header", "DOB")
-    ethnicity = code("ethnicities", required=True)
+    ethnicity = code("ethnicities", required=True, allow_none=True)
     upn = column_field("header", "UPN")
     mother = StrictBoolean(allow_none=True, load_default=None)
     mother_child_dob = column_field("header", "MC_DOB")
@@ -89,7 +93,7 @@ class LegalStatusEpisodeSchema(StrictSchema):
     child_id = bounded_string(CHILD_ID_LENGTH, required=True)
     start_date = column_field("episodes", "DECOM")
     reason_new_episode = column_field("episodes", "RNE")
-    legal_status = code("legal_statuses", required=True)
+    legal_status = code("legal_statuses", required=True, allow_none=True)
     cin = column_field("episodes", "CIN")
     placement = column_field("episodes", "PLACE")
     placement_provider = column_field("episodes", "PLACE_PROVIDER")

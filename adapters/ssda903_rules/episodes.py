@@ -342,14 +342,20 @@ def respite_over_75_days(ret: Return) -> Iterator[Hit]:
 
 @rule("377")
 def holiday_placements(ret: Return) -> Iterator[Hit]:
+    # DfE: no more than two T3 placements in any 12-month period: each T3 episode with two others of the
+    # child starting within a year of one start (counted whatever the collection year)
     for _, rows in ret.children("episodes"):
-        holidays = [
-            row
-            for row in rows
-            if row.get("PLACE") == "T3" and (day(row.get("DECOM")) or date.min) >= ret.start
-        ]
-        if len(holidays) > 2:
-            yield from (Hit(row, "PLACE") for row in holidays)
+        holidays = [row for row in rows if row.get("PLACE") == "T3" and day(row.get("DECOM")) is not None]
+        flagged: set[int] = set()
+        for first, row in enumerate(holidays):
+            window = [
+                index
+                for index in range(first, len(holidays))
+                if day(holidays[index]["DECOM"]) < add_years(day(row["DECOM"]), 1)
+            ]
+            if len(window) > 2:
+                flagged.update(window)
+        yield from (Hit(holidays[index], "PLACE") for index in sorted(flagged))
 
 
 @rule("378")
@@ -423,8 +429,10 @@ def placement_provider(ret: Return) -> Iterator[Hit]:
     valid = codes("episodes", "PLACE_PROVIDER", ret.year)
     yield from each(
         ret,
-        lambda row: row.get("PLACE_PROVIDER") is not None
-        and (row["PLACE_PROVIDER"] not in valid or row.get("PLACE") in TEMPORARY | {"Z1"}),
+        lambda row: (
+            row.get("PLACE_PROVIDER") is not None
+            and (row["PLACE_PROVIDER"] not in valid or row.get("PLACE") in TEMPORARY | {"Z1"})
+        ),
         "PLACE_PROVIDER",
     )
 
@@ -530,15 +538,17 @@ def started_on_previous_end(ret: Return) -> Iterator[Hit]:
 @rule("432")
 def ceased_then_continued(ret: Return) -> Iterator[Hit]:
     for before, row in ret.pairs("episodes"):
-        if before.get("REC") not in (None, "X1") and row.get("RNE") in CONTINUATION:
+        # DfE: the new episode's reason is "not started to be looked after": any but S (blank too)
+        if before.get("REC") not in (None, "X1") and row.get("RNE") != "S":
             yield Hit(row, "RNE")
 
 
 @rule("433")
 def continuation_gap(ret: Return) -> Iterator[Hit]:
     for before, row in ret.pairs("episodes"):
+        # an open (or undated) previous episode did not finish on the day this one starts either
         end = day(before.get("DEC"))
-        if row.get("RNE") in CONTINUATION and end is not None and end != day(row.get("DECOM")):
+        if row.get("RNE") in CONTINUATION and (end is None or end != day(row.get("DECOM"))):
             yield Hit(row, "DECOM")
 
 
@@ -549,12 +559,12 @@ def placement_changed(before, row) -> bool:
     return any(before.get(column) != row.get(column) for column in PLACEMENT if column in row)
 
 
-def new_episode_reason(reason: str, ls_changes: bool, placement_changes: bool):
-    """A check: an episode's RNE is ``reason`` but its change of legal status or placement is not so."""
+def new_episode_reason(reasons: frozenset[str], ls_changes: bool, placement_changes: bool):
+    """A check: the RNE is one of ``reasons`` but the change of legal status or placement is not so."""
 
     def check(ret: Return) -> Iterator[Hit]:
         for before, row in ret.pairs("episodes"):
-            if row.get("RNE") == reason and (
+            if row.get("RNE") in reasons and (
                 (before.get("LS") != row.get("LS")) != ls_changes
                 or placement_changed(before, row) != placement_changes
             ):
@@ -563,9 +573,11 @@ def new_episode_reason(reason: str, ls_changes: bool, placement_changes: bool):
     return check
 
 
-rule("434")(new_episode_reason("L", ls_changes=True, placement_changes=False))
-rule("435")(new_episode_reason("P", ls_changes=False, placement_changes=True))
-rule("436")(new_episode_reason("B", ls_changes=True, placement_changes=True))
+# DfE's reasons: L legal status only; P and T placement only (T: a placement with the same carer); B and U
+# both (U: with the same carer)
+rule("434")(new_episode_reason(frozenset({"L"}), ls_changes=True, placement_changes=False))
+rule("435")(new_episode_reason(frozenset({"P", "T"}), ls_changes=False, placement_changes=True))
+rule("436")(new_episode_reason(frozenset({"B", "U"}), ls_changes=True, placement_changes=True))
 
 
 @rule("437")
@@ -607,13 +619,21 @@ def overlapping(ret: Return) -> Iterator[Hit]:
 
 @rule("504")
 def category_of_need_changed(ret: Return) -> Iterator[Hit]:
+    # an episode continues a period of care when another of the child's episodes ended on its start day
+    # without ending care (X1) and it is not an S episode; otherwise it starts a period
     for _, rows in ret.children("episodes"):
-        first = None
+        period_need: dict[
+            date, str | None
+        ] = {}  # end day of an X1 episode -> the need at the start of its period
         for row in rows:
-            if first is None or row.get("RNE") == "S":
-                first = row.get("CIN")
-            elif row.get("CIN") != first:
-                yield Hit(row, "CIN")
+            start, end = day(row.get("DECOM")), day(row.get("DEC"))
+            need = row.get("CIN")
+            if row.get("RNE") != "S" and start in period_need:
+                need = period_need[start]
+                if row.get("CIN") != need:
+                    yield Hit(row, "CIN")
+            if end is not None and row.get("REC") == "X1":
+                period_need[end] = need
 
 
 @rule("526")

@@ -96,7 +96,10 @@ def mother_without_child_dob(ret: Return) -> Iterator[Hit]:
 def child_dob_not_mother(ret: Return) -> Iterator[Hit]:
     yield from each(
         ret,
-        lambda row: row.get("SEX") == "F" and row.get("MC_DOB") is not None and row.get("MOTHER") != "1",
+        # "indicates child is not a mother": 0 or blank (another value is 165's fault, not this rule's)
+        lambda row: (
+            row.get("SEX") == "F" and row.get("MC_DOB") is not None and row.get("MOTHER") in (None, "0")
+        ),
         "MOTHER",
     )
 

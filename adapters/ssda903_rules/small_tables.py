@@ -297,10 +297,9 @@ rule("519")(
         lambda row: row.get("LS_ADOPTR") == "L2" and row.get("SEX_ADOPTR") in ("M1", "F1"),
     )
 )
+# L11, a different-sex married couple: DfE's condition is that the adopters' sexes are MF
 rule("520")(
-    where(
-        "ad1", "SEX_ADOPTR", lambda row: row.get("LS_ADOPTR") == "L11" and row.get("SEX_ADOPTR") in SAME_SEX
-    )
+    where("ad1", "SEX_ADOPTR", lambda row: row.get("LS_ADOPTR") == "L11" and row.get("SEX_ADOPTR") != "MF")
 )
 rule("524")(
     where(

@@ -5,6 +5,8 @@ The rules compare a child's rows across tables, but the adapter reads a return r
 when closed; SQLite's page cache is bounded), then ``findings`` reads the rows back ordered by child and runs
 the rules on ``BATCH`` children at a time: memory holds one batch, whatever the size of the return. Every
 rule of the catalogue reads one child's rows at a time, so batching by child changes no finding.
+Rows spooled within ``last_year()`` are the previous year's return: each batch gives the rules the same
+children's rows of it, and the rules that compare with last year run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from itertools import groupby
 from typing import Any
 
@@ -23,46 +26,65 @@ BATCH = 250
 
 
 class Spool:
-    """Rows of one return by table, on disk; ``tables`` are the names of the tables the return gave."""
+    """Rows of one return by table, on disk; ``tables`` are the names of the tables the return gave, and
+    ``previous_tables`` those of last year's return (``has_previous``: whether it was given)."""
 
     def __init__(self) -> None:
         self.db = sqlite3.connect("", check_same_thread=False)
-        self.db.execute("CREATE TABLE row (child TEXT NOT NULL, tbl TEXT NOT NULL, data TEXT NOT NULL)")
+        self.db.execute(
+            "CREATE TABLE row (child TEXT NOT NULL, tbl TEXT NOT NULL, data TEXT NOT NULL, prev INTEGER)"
+        )
         self.tables: set[str] = set()
+        self.previous_tables: set[str] = set()
+        self.has_previous = False
+        self._previous = False
+
+    @contextmanager
+    def last_year(self) -> Iterator[None]:
+        """The rows and tables spooled within are last year's return."""
+        self.has_previous = self._previous = True
+        try:
+            yield
+        finally:
+            self._previous = False
 
     def table(self, name: str) -> None:
         """The return gives table ``name`` (even when it holds no row)."""
-        self.tables.add(name)
+        (self.previous_tables if self._previous else self.tables).add(name)
 
     def add(self, table: str, row: Mapping[str, Any]) -> None:
-        self.tables.add(table)
+        self.table(table)
         self.db.execute(
-            "INSERT INTO row VALUES (?, ?, ?)", (str(row["CHILD"]), table, json.dumps(row, default=str))
+            "INSERT INTO row VALUES (?, ?, ?, ?)",
+            (str(row["CHILD"]), table, json.dumps(row, default=str), int(self._previous)),
         )
 
     def findings(self, year: int) -> Iterator[Finding]:
         """Every finding of ``year``'s rules, batch by batch of children; the spool is closed at the end."""
         try:
             self.db.execute("CREATE INDEX row_child ON row (child)")
-            rows = self.db.execute("SELECT child, tbl, data FROM row ORDER BY child, rowid")
-            batch: dict[str, list[dict[str, Any]]] = {}
+            rows = self.db.execute("SELECT child, tbl, data, prev FROM row ORDER BY child, rowid")
+            batch: tuple[dict[str, list[dict[str, Any]]], ...] = ({}, {})  # this year's rows, last year's
             children = 0
             for _child, group in groupby(rows, key=lambda row: row[0]):
-                for _, table, data in group:
-                    batch.setdefault(table, []).append(json.loads(data))
+                for _, table, data, previous in group:
+                    batch[previous].setdefault(table, []).append(json.loads(data))
                 children += 1
                 if children == BATCH:
-                    yield from self.run(batch, year)
-                    batch, children = {}, 0
-            if children or not batch:
-                yield from self.run(batch, year)
+                    yield from self.run(*batch, year)
+                    batch, children = ({}, {}), 0
+            if children or not batch[0]:
+                yield from self.run(*batch, year)
         finally:
             self.close()
 
     def close(self) -> None:
         self.db.close()
 
-    def run(self, batch: dict[str, list[dict[str, Any]]], year: int) -> Iterator[Finding]:
+    def run(
+        self, batch: dict[str, list[dict[str, Any]]], last: dict[str, list[dict[str, Any]]], year: int
+    ) -> Iterator[Finding]:
         tables = {name: batch.get(name, []) for name in self.tables}
+        previous = {name: last.get(name, []) for name in self.previous_tables} if self.has_previous else None
         if any(tables.values()):
-            yield from run(tables, year=year)
+            yield from run(tables, previous, year=year)

@@ -6,7 +6,9 @@ that a whole statutory return fits; a ``Content-Encoding: gzip`` body is inflate
 same cap, so a gzip bomb answers 413 without being inflated. The answer is 201 with the result (inline),
 202 with ``Location`` (the worker's), or, when every record was rejected, a 422 problem whose ``errors``
 are the report and whose ``submission`` is the receipt. A repeated ``Idempotency-Key`` gets the first
-answer again with ``Idempotent-Replayed: true``. ``/findings`` lists every finding (a DfE rule that a
+answer again with ``Idempotent-Replayed: true``. ``collection_year`` names a statutory return's year (an
+SSDA903 return is then checked against the submitter's own return of the year before, which the receipt's
+``previous_submissions`` names; ``exchange.pipeline``). ``/findings`` lists every finding (a DfE rule that a
 stored record of a statutory return breaks) a page at a time, or all of them as CSV with
 ``Accept: text/csv``; like the submission itself, only the submitting organisation sees them.
 """
@@ -53,6 +55,15 @@ class SubmitQuerySchema(Schema):
     atomic = fields.Boolean(
         load_default=False, metadata={"description": "Store nothing unless every record is valid."}
     )
+    collection_year = fields.Integer(
+        metadata={
+            "description": "A statutory return's collection year, the year the collection ends (2025 for "
+            "2024-25): its rules run, and for SSDA903 the rules comparing with the LA's own return of the "
+            "year before (its latest submissions of that year). One the adapter has rules for "
+            "(SSDA903: 2024, 2025), else 422 unknown_collection_year. Without it, an SSDA903 return is "
+            "read with every year's codes and the latest rules, and last year's return is not read."
+        }
+    )
 
 
 class FaultSchema(Schema):
@@ -78,6 +89,18 @@ class SubmissionSchema(Schema):
     status = fields.String(metadata={"enum": ["processing", "accepted", "partially_accepted", "rejected"]})
     adapter = fields.String()
     atomic = fields.Boolean()
+    collection_year = fields.Integer(
+        allow_none=True, metadata={"description": "The collection year named on submission, else null."}
+    )
+    previous_submissions = fields.List(
+        fields.String(),
+        allow_none=True,
+        metadata={
+            "description": "Ids of the submitter's submissions read as last year's return (SSDA903 with a "
+            "collection_year); [] when none was found (a query finding ssda903.previous_return_absent "
+            "then says the rules comparing with it were not run); null otherwise."
+        },
+    )
     records = fields.Integer(
         metadata={
             "description": "Data records read so far (a return's header is not one); accepted + rejected."
@@ -145,12 +168,14 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
 @blp.alt_response(
     422,
     **PROBLEM_DOC,
-    description="Every record rejected (a body that is not JSON is one fault), or the profile missing or "
-    "unknown (``profiles`` names those that read the media type).",
+    description="Every record rejected (a body that is not JSON is one fault), the profile missing or "
+    "unknown (``profiles`` names those that read the media type), or a collection_year the adapter has no "
+    "rules for (unknown_collection_year; ``collection_years`` names those it has).",
 )
 @blp.doc(
     requestBody=SUBMISSION_BODY,
-    parameters=[idempotency.PARAMETER],
+    # listed here too: a documented ``parameters`` list replaces the one ``arguments`` makes
+    parameters=[idempotency.PARAMETER, {"in": "query", "schema": SubmitQuerySchema}],
 )
 @requires("cases:submit")
 @large_body
@@ -161,7 +186,8 @@ def submit(query: dict[str, Any]) -> Any:
         raise UnsupportedMediaType("A Content-Type is required.")
     key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
     # 415/422 before reading the body
-    pipeline.select_adapter(media_type, options.get("profile"), context.reference())
+    year = query.get("collection_year")
+    pipeline.select_adapter(media_type, options.get("profile"), context.reference(), year)
     principal = current_principal()
     with _body() as body:
         submission = pipeline.submit(
@@ -174,6 +200,7 @@ def submit(query: dict[str, Any]) -> Any:
             settings=context.settings(),
             idempotency_key=key,
             atomic=query["atomic"],
+            collection_year=year,
         )
     headers = {"Location": url_for("submissions.show", submission_id=submission.id)}
     if submission.replayed:

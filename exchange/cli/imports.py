@@ -1,12 +1,13 @@
-"""`exchange import FILE --org ID [--profile P] [--findings OUT.csv]`: a file through the intake pipeline.
+"""`exchange import FILE --org ID [--profile P] [--collection-year Y] [--findings OUT.csv]`: a file through
+the intake pipeline.
 
 The file is recorded and processed exactly as `POST /v1/submissions` would (raw body, submission row and
 audit event first), but always at once, whatever its size, and read in place, never whole into memory; a
 progress bar on stderr follows the bytes read, and the receipt (with the per-record report) is printed as
-JSON on stdout; ``--findings`` writes every finding (DfE rules broken by stored records) to a CSV file, as
-``GET /v1/submissions/{id}/findings`` with ``Accept: text/csv`` does. Exit status: 0 when at least one
-record was stored, 1 when the file was rejected, 2 on
-misuse.
+JSON on stdout. ``--collection-year`` names a statutory return's collection year, as the
+``collection_year`` query parameter does; ``--findings`` writes every finding (DfE rules broken by stored
+records) to a CSV file, as ``GET /v1/submissions/{id}/findings`` with ``Accept: text/csv`` does. Exit
+status: 0 when at least one record was stored, 1 when the file was rejected, 2 on misuse.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ MEDIA_TYPES = {".json": "application/json", ".xml": "application/xml", ".csv": "
 @click.option("--media-type", help="Override the media type implied by the file's extension.")
 @click.option("--atomic", is_flag=True, help="Store nothing unless every record is valid.")
 @click.option(
+    "--collection-year",
+    type=int,
+    help="A statutory return's collection year, the year it ends (SSDA903: 2024 or 2025); last year's "
+    "return is then read from this organisation's submissions.",
+)
+@click.option(
     "--findings",
     "findings_file",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -54,6 +61,7 @@ def import_file(
     profile: str | None,
     media_type: str | None,
     atomic: bool,
+    collection_year: int | None,
     findings_file: Path | None,
 ) -> None:
     """Import a case file or a statutory return (CIN census XML, SSDA903 CSV/XML) for an organisation."""
@@ -65,7 +73,7 @@ def import_file(
         raise InputError("give --media-type: the extension does not say", param_hint="FILE")
     settings = current_app.config["EXCHANGE_SETTINGS"]
     try:  # a type or profile no adapter reads: before the bar
-        pipeline.select_adapter(media_type, profile, settings.reference)
+        pipeline.select_adapter(media_type, profile, settings.reference, collection_year)
     except DomainError as error:
         raise InputError(error.detail or error.message, param_hint="FILE") from None
     console = Console(stderr=True)
@@ -87,6 +95,7 @@ def import_file(
             session=db.session(),
             settings=settings,
             atomic=atomic,
+            collection_year=collection_year,
             inline=True,
             progress=lambda records, read: bar.update(task, completed=read, records=records),
         )

@@ -48,7 +48,10 @@ class RawBodyChunk(Base):
 
 class Submission(Base):
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("org_id", "idempotency_key", name="uq_submissions_idempotency"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "idempotency_key", name="uq_submissions_idempotency"),
+        Index("ix_submissions_return", "org_id", "adapter", "collection_year"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -76,6 +79,12 @@ class Submission(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the HTTP status of the first answer (201 or 202), repeated to an idempotent replay
     answer_status: Mapped[int] = mapped_column(Integer, default=201)
+    #: the collection year a statutory return is for (the year the collection ends), as the submitter named
+    #: it; None when not named (an SSDA903 return is then read with every year's codes and the latest rules)
+    collection_year: Mapped[int | None] = mapped_column(Integer)
+    #: ids of the submissions read as last year's return (SSDA903 with a collection year; [] when none was
+    #: found and the rules comparing with last year were not run), else None
+    previous_submissions: Mapped[list[str] | None] = mapped_column(JSON)
 
     #: set (not stored) on the submission ``pipeline.submit`` returns for a repeated Idempotency-Key
     replayed = False

@@ -2,7 +2,8 @@
 
 ``apply_many`` stores a batch of checked records with one multi-row INSERT per table (SQLAlchemy Core run as
 an executemany), not an ORM flush per row. Every child record becomes a row of its own, tagged with its
-source (``cin-census`` or ``ssda903``), collection year and submission: two children of one return with the
+source (``cin-census`` or ``ssda903``), collection year (an SSDA903 child's: the one its submission named,
+else None) and submission: two children of one return with the
 same LA child id are two rows (the rule finding 8510 says so), and a CIN census and an SSDA903 return about
 the same child are two rows. Re-submitting a return replaces the rows an earlier submission stored for the
 same organisation, source and collection year, in the transaction that stores the new ones (the pipeline
@@ -63,9 +64,11 @@ def _date(value: Any) -> date | None:
 class _Batch:
     """The rows one batch writes, by table (a later legal status of the same key replaces an earlier one)."""
 
-    def __init__(self, org: Organisation, submission_id: uuid.UUID) -> None:
+    def __init__(self, org: Organisation, submission_id: uuid.UUID, collection_year: int | None) -> None:
         self.org = org
         self.submission_id = submission_id
+        #: the collection year the submission named (an SSDA903 return does not say it itself)
+        self.collection_year = collection_year
         self.children: list[dict[str, Any]] = []
         self.episodes: list[dict[str, Any]] = []
         self.pre_proceedings: list[dict[str, Any]] = []
@@ -126,9 +129,13 @@ class _Batch:
         return self.child(CIN, year, child)
 
     def looked_after_child(self, data: dict[str, Any]) -> tuple[str, int]:
-        return self.child(SSDA903, data.get("collection_year"), {**data, "la_child_id": data["child_id"]})
+        return self.child(SSDA903, self.collection_year, {**data, "la_child_id": data["child_id"]})
 
-    def legal_status(self, data: dict[str, Any]) -> tuple[str, tuple]:
+    def legal_status(self, data: dict[str, Any]) -> tuple[str, tuple] | None:
+        """The episode's legal status, keyed by child and start date; None (kept in the submission only)
+        when its start date or legal status is missing (a faulty cell, stored with its finding)."""
+        if _date(data["start_date"]) is None or data["legal_status"] is None:
+            return None
         values = {
             "org_id": self.org.id,
             "submission_id": self.submission_id,
@@ -216,8 +223,9 @@ def _upsert_many(
     return {tuple(values): str(row_id) for row_id, *values in written}
 
 
-#: how each kind is added to a batch; None: not copied (the other SSDA903 tables stay in the raw body only)
-KINDS: dict[str, Callable[[_Batch, dict[str, Any]], tuple[str, Any]] | None] = {
+#: how each kind is added to a batch; None: not copied (the other SSDA903 tables stay in the raw body only;
+#: so does an episode without its start date or legal status)
+KINDS: dict[str, Callable[[_Batch, dict[str, Any]], tuple[str, Any] | None] | None] = {
     "cin_child": _Batch.cin_child,
     "looked_after_child": _Batch.looked_after_child,
     "legal_status_episode": _Batch.legal_status,
@@ -231,9 +239,11 @@ def apply_many(
     org: Organisation,
     submission_id: uuid.UUID,
     records: Sequence[tuple[str, dict[str, Any]]],
+    collection_year: int | None = None,
 ) -> list[str]:
-    """Store checked ``(kind, data)`` records; for each, the id of the row written (or the submission's)."""
-    batch = _Batch(org, submission_id)
+    """Store checked ``(kind, data)`` records; for each, the id of the row written (or the submission's).
+    ``collection_year`` is the year the submission named: an SSDA903 child's (a CIN child's is its own)."""
+    batch = _Batch(org, submission_id, collection_year)
     written: list[tuple[str, Any] | None] = []
     for kind, data in records:
         add = KINDS[kind]

@@ -77,6 +77,23 @@ def by_idempotency_key(session: Session, org_id: str, key: str) -> Submission | 
     )
 
 
+def processed_returns(session: Session, org_id: str, adapter: str, collection_year: int) -> list[Submission]:
+    """The organisation's own submissions through ``adapter`` for ``collection_year`` that stored records,
+    newest first (only the submitter's: another organisation's return is never read)."""
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(
+                Submission.org_id == org_id,
+                Submission.adapter == adapter,
+                Submission.collection_year == collection_year,
+                Submission.status.in_(("accepted", "partially_accepted")),
+            )
+            .order_by(Submission.completed_at.desc(), Submission.received_at.desc())
+        )
+    )
+
+
 def get(session: Session, submission_id: uuid.UUID) -> Submission | None:
     return session.get(Submission, submission_id)
 

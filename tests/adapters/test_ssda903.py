@@ -107,7 +107,22 @@ def errors(items: list[Item]) -> list[RecordError]:
 
 
 def csv_faults(items: list[Item]) -> list[tuple[int | None, str | None, str]]:
+    """The faults of the rejected rows (those without a child id) and of the refused ones."""
     return [(e.position.row, e.position.column, e.code) for e in errors(items)]
+
+
+def cells(data: bytes, **options: Any) -> list[Item]:
+    """The items of ``data`` read with the rules off: every finding is a faulty cell of a stored row."""
+    return parse(data, rules=False, **options)
+
+
+def found(items: list[Item]) -> list[tuple[int | None, str | None, str]]:
+    """(row, column, code) of each finding but the extra-columns query, in order."""
+    return [
+        (f.position.row, f.position.column, f.code)
+        for f in items
+        if isinstance(f, Finding) and f.code != "csv.extra_columns"
+    ]
 
 
 def refusal(data: bytes, **options: Any) -> FormatError:
@@ -137,18 +152,24 @@ def bad_upn(upn: str) -> bool:
 
 
 SMALL_SAMPLES = {
-    # file: (records by kind, exact faults as (row, column, code))
+    # file: (records by kind, exact findings on faulty cells as (row, column, code)); every row is stored
     "ad1.csv": ({"ssda903_row": 29}, []),
     "missing.csv": ({"ssda903_row": 43}, []),
     "uasc.csv": ({"ssda903_row": 132}, []),
-    "oc3.csv": ({"ssda903_row": 51}, [(2, "ACCOM", "133"), (47, "ACCOM", "133")]),
-    "placed_for_adoption.csv": ({}, [(row, "REASON_PLACED_CEASED", "120") for row in range(2, 31)]),
-    "placed_for_adoption_errors.csv": ({}, [(row, "REASON_PLACED_CEASED", "120") for row in range(2, 32)]),
-    "sw_episodes.csv": ({}, [(2, "SW_REASON", "SW13STG1")]),
+    "oc3.csv": ({"ssda903_row": 53}, [(2, "ACCOM", "ssda903.133"), (47, "ACCOM", "ssda903.133")]),
+    "placed_for_adoption.csv": (
+        {"ssda903_row": 29},
+        [(row, "REASON_PLACED_CEASED", "ssda903.120") for row in range(2, 31)],
+    ),
+    "placed_for_adoption_errors.csv": (
+        {"ssda903_row": 30},
+        [(row, "REASON_PLACED_CEASED", "ssda903.120") for row in range(2, 32)],
+    ),
+    "sw_episodes.csv": ({"ssda903_row": 1}, [(2, "SW_REASON", "ssda903.SW13STG1")]),
     "liia_SSDA903_2020_header.csv": (
-        {},
-        [(2, "UPN", "168"), (3, "UPN", "168"), (4, "UPN", "168"), (5, "UPN", "168")]
-        + [(6, "ETHNIC", "103"), (6, "UPN", "168")],
+        {"looked_after_child": 5},
+        [(2, "UPN", "ssda903.168"), (3, "UPN", "ssda903.168"), (4, "UPN", "ssda903.168")]
+        + [(5, "UPN", "ssda903.168"), (6, "ETHNIC", "ssda903.103"), (6, "UPN", "ssda903.168")],
     ),
 }
 
@@ -156,9 +177,9 @@ SMALL_SAMPLES = {
 @pytest.mark.parametrize("name", sorted(SMALL_SAMPLES))
 def test_small_samples_give_exactly_the_expected_records_and_faults(name: str) -> None:
     kinds, faults = SMALL_SAMPLES[name]
-    items = parse((SAMPLES / name).read_bytes())
+    items = cells((SAMPLES / name).read_bytes())
     assert Counter(r.kind for r in records(items)) == Counter(kinds)
-    assert csv_faults(items) == faults
+    assert found(items) == faults and csv_faults(items) == []
 
 
 @pytest.mark.parametrize(
@@ -182,7 +203,7 @@ def test_samples_with_extra_columns_are_read_with_a_query_naming_them(name: str,
         assert extra in finding.message
     assert all(r.kind == "legal_status_episode" for r in records(items))
     assert len(records(items)) + len({e.position.row for e in errors(items)}) == len(
-        table_rows(SAMPLES / name)
+        [row for row in table_rows(SAMPLES / name) if any(value.strip() for value in row.values())]
     )
 
 
@@ -209,17 +230,21 @@ def test_header_case_and_column_order_do_not_matter(header: str) -> None:
     assert record.data["date_of_birth"] == "2015-07-11"
 
 
-def test_large_header_table_rejects_exactly_the_rows_breaking_rules_168_and_165() -> None:
+def test_large_header_table_stores_every_row_with_findings_on_the_cells_breaking_168_and_165() -> None:
     path = SAMPLES / "d2i_fake_large" / "header.csv"
     rows = table_rows(path)
-    expected = [(n, "UPN", "168") for n, row in enumerate(rows, start=2) if bad_upn(row["UPN"])]
+    expected = [(n, "UPN", "ssda903.168") for n, row in enumerate(rows, start=2) if bad_upn(row["UPN"])]
     expected += [
-        (n, "MOTHER", "165") for n, row in enumerate(rows, start=2) if row["MOTHER"] not in ("", "0", "1")
+        (n, "MOTHER", "ssda903.165")
+        for n, row in enumerate(rows, start=2)
+        if row["MOTHER"] not in ("", "0", "1")
     ]
-    items = parse(path.read_bytes())
-    assert sorted(csv_faults(items)) == sorted(expected)
+    items = cells(path.read_bytes())
+    assert sorted(found(items)) == sorted(expected) and csv_faults(items) == []
     assert len(expected) == 297  # 296 UPNs starting I, O or S and one MOTHER of "1.0"
-    assert len(records(items)) == len(rows) - len({row for row, _, _ in expected}) == 2378
+    assert len(records(items)) == len(rows) == 2675
+    stored = {r.position.row: r.data for r in records(items)}
+    assert all(stored[row]["upn" if column == "UPN" else "mother"] is None for row, column, _ in expected)
 
 
 @pytest.mark.parametrize(
@@ -243,27 +268,28 @@ def test_fake_xml_return_gives_every_child_and_exactly_the_faulty_records() -> N
     tree = etree.parse(str(path))
     children = tree.getroot().findall("CHILD")
     bad = {n for n, child in enumerate(children, start=1) if bad_upn(child.findtext("HEADER/UPN"))}
-    items = parse(path.read_bytes())
-    assert [e.position.xpath for e in errors(items) if e.code == "168"] == [
+    items = cells(path.read_bytes())
+    cell_findings = [f for f in items if isinstance(f, Finding)]
+    assert [f.position.xpath for f in cell_findings if f.code == "ssda903.168"] == [
         f"/EXPSSDA903/CHILD[{n}]/HEADER/UPN" for n in sorted(bad)
     ]
-    assert Counter(e.code for e in errors(items)) == {"168": 40, "120": 3, "133": 1}
+    assert Counter(f.code for f in cell_findings) == {"ssda903.168": 40, "ssda903.120": 3, "ssda903.133": 1}
+    assert errors(items) == [] and all(f.position.line for f in cell_findings)
     kinds = Counter(r.kind for r in records(items))
-    assert kinds["looked_after_child"] == len(children) - len(bad) == 213
+    assert kinds["looked_after_child"] == len(children) == 253
     assert kinds["legal_status_episode"] == len(tree.getroot().findall("CHILD/EPISODE")) == 459
     reviews = [r for r in records(items) if r.kind == "ssda903_row" and r.data["table"] == "reviews"]
     assert len(reviews) == len(tree.getroot().findall("CHILD/HEADER/AREVIEW"))
-    assert all(e.position.line for e in errors(items))
 
 
 def test_no_message_repeats_the_faulty_cell() -> None:
     for path in sorted(SAMPLES.glob("*.csv")) + [SAMPLES / "d2i_fake_large" / "header.csv"]:
         try:
-            items = parse(path.read_bytes())
+            items = cells(path.read_bytes())
         except FormatError:
             continue
         rows = table_rows(path)
-        for error in errors(items):
+        for error in [*errors(items), *(f for f in items if isinstance(f, Finding) and f.position.column)]:
             value = rows[error.position.row - 2][error.position.column].strip()
             assert not value or value not in error.message, (path.name, error)
             assert rows[error.position.row - 2]["CHILD"] not in error.message
@@ -275,7 +301,7 @@ def test_no_message_repeats_the_faulty_cell() -> None:
 def test_bom_is_dropped_and_the_table_found_either_way() -> None:
     data = (SAMPLES / "sw_episodes.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
-    assert csv_faults(parse(data)) == csv_faults(parse(data[3:])) == [(2, "SW_REASON", "SW13STG1")]
+    assert found(cells(data)) == found(cells(data[3:])) == [(2, "SW_REASON", "ssda903.SW13STG1")]
 
 
 def test_columns_in_another_order_are_read_by_name() -> None:
@@ -358,18 +384,25 @@ def test_each_faulty_cell_is_reported_with_its_rule_and_the_good_rows_kept() -> 
         ",,,,,,,,,,,,\n"
         "K4,,S,C2,N1,U1,PR1,,,,,,\n"
     ).encode()
-    items = parse(data)
-    assert csv_faults(items) == [
-        (2, "DECOM", "141"),
-        (2, "LS", "144"),
+    items = cells(data)
+    assert found(items) == [
+        (2, "DECOM", "ssda903.141"),
+        (2, "LS", "ssda903.144"),
         (2, "PL_POST", "ssda903.pattern"),
-        (4, None, "csv.cells"),
-        (6, "DECOM", "141"),
+        (6, "DECOM", "ssda903.141"),
     ]
-    assert [r.position.row for r in records(items)] == [3]
-    assert errors(items)[0].message == "DECOM is not a date in the form dd/mm/yyyy"
-    assert errors(items)[3].message == "the row has 5 cells where the episodes table has 13 columns"
-    assert errors(items)[4].message == "DECOM is blank but must be given"
+    assert csv_faults(items) == [(4, None, "csv.cells")]
+    assert errors(items)[0].message == "the row has 5 cells where the episodes table has 13 columns"
+    # the rows stay, each faulty cell missing; the findings carry DfE's wording, or the exchange's own
+    assert [(r.position.row, r.data["start_date"], r.data["legal_status"]) for r in records(items)] == [
+        (2, None, None),
+        (3, "2020-04-01", "C2"),
+        (6, None, "C2"),
+    ]
+    messages = [f.message for f in items if isinstance(f, Finding)]
+    assert messages[0] == "Date episode began is not a valid date."
+    assert messages[2] == "PL_POST does not have the form the SSDA903 return requires"
+    assert all(f.severity == "error" and f.record for f in items if isinstance(f, Finding))
 
 
 def test_columns_without_a_903_rule_get_the_exchange_codes() -> None:
@@ -378,29 +411,29 @@ def test_columns_without_a_903_rule_get_the_exchange_codes() -> None:
     )
     data += b"SUBSTANCE_MISUSE,INTERVENTION_RECEIVED,INTERVENTION_OFFERED\n"
     data += b"K1,2012-01-01,41,,2,,,,,,,\nK2,01/01/2012,x,,,,,,,,,\n"
-    assert csv_faults(parse(data)) == [
+    assert found(cells(data)) == [
         (2, "DOB", "ssda903.date"),
-        (2, "SDQ_SCORE", "180"),
+        (2, "SDQ_SCORE", "ssda903.180"),
         (2, "CONVICTED", "ssda903.code"),
-        (3, "SDQ_SCORE", "180"),
+        (3, "SDQ_SCORE", "ssda903.180"),
     ]
 
 
 def test_a_quoted_line_break_stays_in_one_spreadsheet_row() -> None:
     data = f'{HEADER}\n"K\n1",1,01/01/2010,WBRI,UN1,,\nK2,1,99/01/2010,WBRI,UN1,,\n'.encode()
-    items = parse(data)
+    items = cells(data)
     assert records(items)[0].data["child_id"] == "K\n1"
-    assert csv_faults(items) == [(3, "DOB", "102")]
+    assert found(items) == [(3, "DOB", "ssda903.102")]
 
 
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x")', "+44 20", "-1+1", "@SUM(A1:A2)", "=1,2"])
 def test_formula_like_cells_are_plain_data(value: str) -> None:
     quoted = '"' + value.replace('"', '""') + '"'
-    items = parse(f"{HEADER}\n{quoted},1,01/01/2010,WBRI,UN1,,\nK2,1,{quoted},WBRI,UN1,,\n".encode())
+    items = cells(f"{HEADER}\n{quoted},1,01/01/2010,WBRI,UN1,,\nK2,1,{quoted},WBRI,UN1,,\n".encode())
     assert records(items)[0].data["child_id"] == value
-    [error] = errors(items)
-    assert (error.position, error.code) == (Position(row=3, column="DOB"), "102")
-    assert value not in error.message
+    [finding] = [f for f in items if isinstance(f, Finding)]
+    assert (finding.position, finding.code) == (Position(row=3, column="DOB"), "ssda903.102")
+    assert value not in finding.message
 
 
 def test_text_that_is_not_utf8_refuses_the_file_at_its_row() -> None:
@@ -418,12 +451,12 @@ def test_broken_quoting_and_overlong_lines_refuse_the_file() -> None:
 
 def test_collection_year_checks_that_years_codes_and_tables() -> None:
     header = f"{HEADER}\nK1,1,01/01/2010,WBRI,UN1,,\nK2,M,01/01/2010,WBRI,UN1,,\n".encode()
-    assert csv_faults(parse(header)) == []
-    assert csv_faults(parse(header, collection_year=2024)) == [(3, "SEX", "101")]
-    assert csv_faults(parse(header, collection_year=2025)) == [(2, "SEX", "101")]
+    assert found(cells(header)) == []
+    assert found(cells(header, collection_year=2024)) == [(3, "SEX", "ssda903.101")]
+    assert found(cells(header, collection_year=2025)) == [(2, "SEX", "ssda903.101")]
     episode = f"{EPISODES}\nK1,01/04/2020,S,C2,N1,Z11,PR1,,,,,,\n".encode()
-    assert csv_faults(parse(episode, collection_year=2025)) == [(2, "PLACE", "146")]
-    assert csv_faults(parse(episode, collection_year=2026)) == []
+    assert found(cells(episode, collection_year=2025)) == [(2, "PLACE", "ssda903.146")]
+    assert found(cells(episode, collection_year=2026)) == []
     social_worker = (SAMPLES / "sw_episodes.csv").read_bytes()
     error = refusal(social_worker, collection_year=2023)
     assert (error.code, error.message) == (
@@ -518,10 +551,10 @@ def test_xml_and_csv_give_the_same_records() -> None:
 
 def test_xml_code_faults_point_at_the_element() -> None:
     data = f"<EXPSSDA903>\n{CHILD_XML.format(id='K1').replace('<LS>C2</LS>', '<LS>Q9</LS>')}</EXPSSDA903>"
-    [error] = errors(parse(data.encode()))
-    assert (error.position, error.code) == (
+    [finding] = [f for f in cells(data.encode()) if isinstance(f, Finding)]
+    assert (finding.position, finding.code) == (
         Position(line=2, xpath="/EXPSSDA903/CHILD[1]/EPISODE[1]/LS"),
-        "144",
+        "ssda903.144",
     )
 
 
@@ -666,8 +699,9 @@ def test_the_rules_run_in_batches_of_children_give_the_findings_of_the_whole_ret
     assert found() == whole and sum(whole.values()) > 1000
 
 
-def test_a_rejected_row_still_takes_part_in_the_rules_without_a_second_report_of_its_faults() -> None:
-    """A header row rejected for its UPN (168) is still the child's header: its episode is no orphan."""
+def test_a_row_with_a_faulty_cell_is_stored_and_takes_part_in_the_rules_with_one_finding_for_it() -> None:
+    """A header row with a faulty UPN (168) is stored, the UPN missing, with one finding; it is still the
+    child's header for the rules: its episode is no orphan."""
     header = RETURN_HEADER.replace("A123456789012", "")
     episodes = f"{EPISODES}\r\nA1,01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\r\n"
     items = list(
@@ -675,12 +709,96 @@ def test_a_rejected_row_still_takes_part_in_the_rules_without_a_second_report_of
             [io.BytesIO(header.encode()), io.BytesIO(episodes.encode())]
         )
     )
-    [rejected] = [item for item in items if isinstance(item, Rejected)]
-    assert [fault.code for fault in rejected.faults] == ["168"]
-    codes = {item.code for item in items if isinstance(item, Finding)}
-    assert "ssda903.INT03" not in codes and "ssda903.168" not in codes
+    assert not [item for item in items if isinstance(item, Rejected)]
+    [child] = [r for r in records(items) if r.kind == "looked_after_child"]
+    assert (child.data["child_id"], child.data["upn"]) == ("A1", None)
+    codes = [item.code for item in items if isinstance(item, Finding)]
+    assert codes.count("ssda903.168") == 1 and "ssda903.INT03" not in codes
+    [upn] = [item for item in items if isinstance(item, Finding) and item.code == "ssda903.168"]
+    assert (upn.record, upn.position, upn.severity) == ("A1", Position(row=2, column="UPN"), "error")
     orphan = episodes.replace("A1,", "Z9,")
     alone = Ssda903Adapter(PLACES, collection_year=2024).parse_return(
         [io.BytesIO(header.encode()), io.BytesIO(orphan.encode())]
     )
     assert "ssda903.INT03" in {item.code for item in alone if isinstance(item, Finding)}
+
+
+def test_a_row_without_a_child_id_is_rejected_with_every_fault_and_takes_no_part_in_the_rules() -> None:
+    data = f"{HEADER}\n,1,99/01/2010,WBRI,UN1,,\nK2,1,01/01/2010,WBRI,UN1,,\n".encode()
+    items = parse(data, collection_year=2024)
+    [rejected] = [item for item in items if isinstance(item, Rejected)]
+    assert [(f.position, f.code) for f in rejected.faults] == [
+        (Position(row=2, column="CHILD"), "ssda903.required"),
+        (Position(row=2, column="DOB"), "102"),
+    ]
+    assert [r.data["child_id"] for r in records(items)] == ["K2"]
+    assert all(f.record == "K2" for f in items if isinstance(f, Finding))
+
+
+def test_last_years_return_given_runs_the_rules_that_compare_with_it_on_this_years_rows_only() -> None:
+    """203: A1's date of birth differs from last year's; B2's agrees; C3 is only in last year's return."""
+    this_year = f"{HEADER}\nA1,1,01/01/2015,WBRI,A123456789012,,\nB2,2,01/01/2014,WBRI,A123456789013,,\n"
+    last_year = f"{HEADER}\nA1,1,02/01/2015,WBRI,A123456789012,,\nB2,2,01/01/2014,WBRI,A123456789013,,\n"
+    last_year += "C3,2,01/01/2013,WBRI,A123456789014,,\n,2,01/01/2013,WBRI,A123456789014,,\n"
+
+    def items(previous: list[bytes] | None) -> list[Item]:
+        adapter = Ssda903Adapter(PLACES, collection_year=2025)
+        return list(
+            adapter.parse_return(
+                [io.BytesIO(this_year.encode())],
+                None if previous is None else [io.BytesIO(data) for data in previous],
+            )
+        )
+
+    with_last = items([last_year.encode()])
+    assert [(r.data["child_id"], r.position.row) for r in records(with_last)] == [("A1", 2), ("B2", 3)]
+    assert errors(with_last) == []  # last year's faults are not this return's
+    compared = [
+        (f.record, f.position) for f in with_last if isinstance(f, Finding) and f.code == "ssda903.203"
+    ]
+    assert compared == [("A1", Position(row=2, column="DOB"))]
+    assert not any(f.record == "C3" for f in with_last if isinstance(f, Finding))
+    without = items(None)
+    assert not any(isinstance(f, Finding) and f.code == "ssda903.203" for f in without)
+    assert [f for f in with_last if isinstance(f, Finding) and f.code != "ssda903.203"] == [
+        f for f in without if isinstance(f, Finding)
+    ]
+
+
+def test_last_years_return_given_empty_is_one_query_finding_that_its_rules_were_not_run() -> None:
+    this_year = f"{HEADER}\nA1,M,01/01/2015,WBRI,A123456789012,,\n".encode()
+    last_year = f"{HEADER}\nA1,1,02/01/2015,WBRI,A123456789012,,\n".encode()
+    adapter = Ssda903Adapter(PLACES, 2025)
+    absent = list(adapter.for_year(2025, []).parse(io.BytesIO(this_year)))
+    notices = [f for f in absent if isinstance(f, Finding) and f.record is None]
+    assert [(f.code, f.severity, f.position) for f in notices] == [
+        ("ssda903.previous_return_absent", "query", Position())
+    ]
+    assert not any(isinstance(f, Finding) and f.code == "ssda903.203" for f in absent)
+    given = list(adapter.for_year(2025, [io.BytesIO(last_year)]).parse(io.BytesIO(this_year)))
+    assert [f.code for f in given if isinstance(f, Finding)] == ["ssda903.203"]
+    assert not any(isinstance(f, Finding) for f in adapter.parse(io.BytesIO(this_year)))  # not looked up
+
+
+@pytest.mark.parametrize(
+    ("head", "parts"),
+    [
+        (f"{HEADER}\nA1,M,01/01/2015,WBRI,A123456789012,,\n".encode(), {"header"}),
+        (f"\ufeff{EPISODES.lower()}\n".encode(), {"episodes"}),
+        (b"<EXPSSDA903>" + CHILD_XML.format(id="A1").encode() + b"</EXPSSDA903>", set(TABLES)),
+        (b"NOT,A,TABLE\n1,2,3\n", set()),
+        (b"\xff\xfe", set()),
+    ],
+)
+def test_parts_are_the_tables_a_stream_gives_without_reading_it_whole(head: bytes, parts: set[str]) -> None:
+    assert Ssda903Adapter(PLACES).parts(io.BytesIO(head)) == parts
+
+
+def test_the_years_a_submitter_may_name_are_those_with_a_rule_catalogue() -> None:
+    from adapters.ssda903_rules import YEARS
+
+    adapter = Ssda903Adapter(PLACES)
+    assert adapter.collection_years == YEARS == (2024, 2025)
+    assert (adapter.for_year(2024).collection_year, adapter.for_year(2024).rule_year) == (2024, 2024)
+    with pytest.raises(ValueError, match="reads no collection year"):
+        registry.get("canonical-json", PLACES).for_year(2025)

@@ -6,6 +6,7 @@ import json
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -77,6 +78,33 @@ def test_import_of_xml_without_a_profile_names_the_profiles_in_one_line(runner, 
     assert result.exit_code == 2 and result.stdout == ""
     [line] = result.stderr.splitlines()
     assert "needs a profile" in line and "cin-census or ssda903" in line
+
+
+def test_import_with_a_collection_year_reads_the_organisations_return_of_the_year_before(
+    runner, camden, greenwich, tmp_path
+):
+    header = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+    this_year, last_year = tmp_path / "header-2025.csv", tmp_path / "header-2024.csv"
+    this_year.write_text(header + "SYN1,M,01/01/2015,WBRI,A000000000001,,\n")
+    last_year.write_text(header + "SYN1,1,02/01/2015,WBRI,A000000000001,,\n")
+
+    def imported(path: Path, org: str, year: str) -> Any:
+        result = runner.invoke(args=["import", str(path), "--org", org, "--collection-year", year])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    theirs = imported(last_year, "greenwich", "2024")
+    alone = imported(this_year, "camden", "2025")  # greenwich's return of 2023-24 is not camden's
+    assert alone["previous_submissions"] == []
+    assert [item["code"] for item in alone["report"]] == ["ssda903.previous_return_absent"]
+    ours = imported(last_year, "camden", "2024")
+    compared = imported(this_year, "camden", "2025")
+    assert compared["collection_year"] == 2025 and theirs["id"] not in compared["previous_submissions"]
+    assert compared["previous_submissions"] == [ours["id"]]
+    assert [item["code"] for item in compared["report"]] == ["ssda903.203"]
+    result = runner.invoke(args=["import", str(this_year), "--org", "camden", "--collection-year", "2017"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "2024, 2025" in result.stderr
 
 
 def test_import_memory_does_not_grow_with_the_file(runner, make_partner, tmp_path, monkeypatch):

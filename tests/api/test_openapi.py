@@ -244,3 +244,17 @@ def test_both_idempotent_writes_document_the_one_key_grammar(spec: dict[str, Any
             "maxLength": 200,
             "pattern": r"^[\x21-\x7e]{1,200}$",
         }
+
+
+def test_the_collection_year_of_a_return_is_documented_where_it_is_given_and_answered(
+    spec: dict[str, Any],
+) -> None:
+    submit = spec["paths"]["/v1/submissions"]["post"]
+    parameters = {p["name"]: p for p in submit["parameters"]}
+    assert {"Idempotency-Key", "atomic", "collection_year"} <= set(parameters)
+    year = parameters["collection_year"]
+    assert (year["in"], year["schema"]["type"]) == ("query", "integer")
+    assert "unknown_collection_year" in year["description"]
+    receipt = spec["components"]["schemas"]["Submission"]["properties"]
+    assert {"collection_year", "previous_submissions"} <= set(receipt)
+    assert "ssda903.previous_return_absent" in receipt["previous_submissions"]["description"]

@@ -32,6 +32,7 @@ from exchange.models import (
     LegalStatusEpisode,
     PreProceedings,
     ReturnChild,
+    ReturnFinding,
     StagedRecord,
     Submission,
 )
@@ -363,30 +364,36 @@ def test_every_cin_reference_fixture_is_covered():
 
 
 SSDA903_FIXTURES = {
-    # file: (rows kept in the return tables by table, faults as (row, column, code))
+    # file: (rows kept in the return tables by table, findings on faulty cells as (row, column, code));
+    # every row has a child id, so every row is stored
     "ad1.csv": ({}, []),
     "missing.csv": ({}, []),
     "uasc.csv": ({}, []),
-    "oc3.csv": ({}, [(2, "ACCOM", "133"), (47, "ACCOM", "133")]),
-    "placed_for_adoption.csv": ({}, [(row, "REASON_PLACED_CEASED", "120") for row in range(2, 31)]),
-    "placed_for_adoption_errors.csv": ({}, [(row, "REASON_PLACED_CEASED", "120") for row in range(2, 32)]),
-    "sw_episodes.csv": ({}, [(2, "SW_REASON", "SW13STG1")]),
-    "liia_SSDA903_2020_header.csv": (
+    "oc3.csv": ({}, [(2, "ACCOM", "ssda903.133"), (47, "ACCOM", "ssda903.133")]),
+    "placed_for_adoption.csv": ({}, [(row, "REASON_PLACED_CEASED", "ssda903.120") for row in range(2, 31)]),
+    "placed_for_adoption_errors.csv": (
         {},
-        [(2, "UPN", "168"), (3, "UPN", "168"), (4, "UPN", "168"), (5, "UPN", "168"), (6, "ETHNIC", "103")]
-        + [(6, "UPN", "168")],
+        [(row, "REASON_PLACED_CEASED", "ssda903.120") for row in range(2, 32)],
+    ),
+    "sw_episodes.csv": ({}, [(2, "SW_REASON", "ssda903.SW13STG1")]),
+    "liia_SSDA903_2020_header.csv": (
+        {"return_children": 5},
+        [(2, "UPN", "ssda903.168"), (3, "UPN", "ssda903.168"), (4, "UPN", "ssda903.168")]
+        + [(5, "UPN", "ssda903.168"), (6, "ETHNIC", "ssda903.103"), (6, "UPN", "ssda903.168")],
     ),
 }
 
 
 @pytest.mark.parametrize("name", list(SSDA903_FIXTURES))
-def test_ssda903_reference_table_faults_are_reported_with_row_and_column(camden, submit, name):
+def test_ssda903_reference_table_faulty_cells_are_findings_on_stored_rows(camden, submit, name):
     tables, faults = SSDA903_FIXTURES[name]
     answer = submit(camden, (SSDA903_SAMPLES / name).read_bytes(), SSDA903_CSV)
-    body = answer.get_json() if answer.status_code == 201 else answer.get_json()["submission"]
-    assert answer.status_code == (201 if body["accepted"] else 422)
-    assert [(f["position"]["row"], f["position"]["column"], f["code"]) for f in rejections(body)] == faults
-    assert body["accepted"] + body["rejected"] == body["records"] > 0
+    body = answer.get_json()
+    assert answer.status_code == 201 and rejections(body) == []
+    assert body["accepted"] == body["records"] > 0 and body["rejected"] == 0
+    cells = {code for _, _, code in faults}
+    found = [(f["position"]["row"], f["position"]["column"], f["code"]) for f in body["report"]]
+    assert [finding for finding in found if finding[2] in cells] == faults
     assert stored() == {**dict.fromkeys(stored(), 0), **tables}  # the other 903 tables are not copied
 
 
@@ -419,19 +426,65 @@ def distinct_episodes(path: Path) -> int:
         return len({(row["CHILD"], row["DECOM"]) for row in csv.DictReader(source)})
 
 
-def test_ssda903_large_header_table_keeps_every_valid_child(camden, submit):
+def cell_findings(codes: set[str]) -> list[tuple[str, str | None, str | None]]:
+    """(code, record, column) of every stored finding with one of ``codes``."""
+    rows = db.session.execute(
+        select(ReturnFinding.code, ReturnFinding.record, ReturnFinding.position).where(
+            ReturnFinding.code.in_(codes)
+        )
+    )
+    return [(code, record, position.get("column")) for code, record, position in rows]
+
+
+def test_ssda903_large_header_table_stores_every_child_with_its_faulty_cells_as_findings(camden, submit):
     answer = submit(camden, (SSDA903_SAMPLES / "d2i_fake_large" / "header.csv").read_bytes(), SSDA903_CSV)
     body = answer.get_json()
     assert answer.status_code == 201
     assert (body["status"], body["records"], body["accepted"], body["rejected"]) == (
-        "partially_accepted",
+        "accepted",
         2675,
-        2378,
-        297,
+        2675,
+        0,
     )
-    assert Counter(f["code"] for f in rejections(body)) == {"168": 296, "165": 1}
-    assert {f["position"]["column"] for f in rejections(body)} == {"UPN", "MOTHER"}
-    assert stored()["return_children"] == 2378
+    found = cell_findings({"ssda903.168", "ssda903.165"})
+    assert Counter(code for code, _, _ in found) == {"ssda903.168": 296, "ssda903.165": 1}
+    assert {column for _, _, column in found} == {"UPN", "MOTHER"} and all(record for _, record, _ in found)
+    assert stored()["return_children"] == 2675
+    # the faulty cell is stored as missing
+    bad = {record for code, record, _ in found if code == "ssda903.168"}
+    documents = db.session.scalars(select(ReturnChild.document).where(ReturnChild.la_child_id.in_(bad)))
+    assert {document["upn"] for document in documents} == {None}
+
+
+def test_ssda903_rows_with_faulty_cells_are_stored_with_findings_and_rows_without_a_child_rejected(
+    camden, submit
+):
+    episodes = (
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "K1,31/02/2023,S,C2,N1,U1,PR1,,,,,,\n"  # no such date: a start date the store cannot key on
+        "K2,01/05/2023,S,C2,Q9,U1,PR1,,,,,,\n"  # no such need code
+        ",01/05/2023,S,C2,N1,U1,PR1,,,,,,\n"  # no child id: the row cannot be identified
+        "K3,01/05/2023,S,C2,N1,U1,PR1,,,,,,\n"
+    )
+    answer = submit(camden, episodes.encode(), SSDA903_CSV)
+    body = answer.get_json()
+    assert answer.status_code == 201
+    assert (body["status"], body["records"], body["accepted"], body["rejected"]) == (
+        "partially_accepted",
+        4,
+        3,
+        1,
+    )
+    assert [(f["position"]["row"], f["position"]["column"], f["code"]) for f in rejections(body)] == [
+        (4, "CHILD", "ssda903.required")
+    ]
+    assert sorted(cell_findings({"ssda903.141", "ssda903.145"})) == [
+        ("ssda903.141", "K1", "DECOM"),
+        ("ssda903.145", "K2", "CIN"),
+    ]
+    # K2's episode is kept with its need missing; K1's, without a start date, stays in the submission only
+    kept = db.session.execute(select(LegalStatusEpisode.la_child_id, LegalStatusEpisode.legal_status))
+    assert sorted(kept) == [("K2", "C2"), ("K3", "C2")]
 
 
 def test_ssda903_large_episodes_table_becomes_legal_status_history(camden, submit):
@@ -460,16 +513,13 @@ def test_ssda903_fake_xml_return_reports_its_faults_with_lines(camden, submit):
     answer = submit(camden, (SSDA903_SAMPLES / "d2i_fake_large" / "fake_903.xml").read_bytes(), SSDA903_XML)
     body = answer.get_json()
     assert answer.status_code == 201
-    assert (body["records"], body["accepted"], body["rejected"]) == (2454, 2410, 44)
-    assert Counter(f["code"] for f in rejections(body)) == {"168": 40, "120": 3, "133": 1}
-    assert all(
-        f["position"]["line"] >= 1 and f["position"]["xpath"].startswith("/EXPSSDA903/CHILD[")
-        for f in rejections(body)
-    )
+    assert (body["records"], body["accepted"], body["rejected"]) == (2454, 2454, 0)
+    found = cell_findings({"ssda903.168", "ssda903.120", "ssda903.133"})
+    assert Counter(code for code, _, _ in found) == {"ssda903.168": 40, "ssda903.120": 3, "ssda903.133": 1}
+    positions = db.session.scalars(select(ReturnFinding.position).where(ReturnFinding.code == "ssda903.168"))
+    assert all(p["line"] >= 1 and p["xpath"].startswith("/EXPSSDA903/CHILD[") for p in positions)
     tree = etree.parse(str(SSDA903_SAMPLES / "d2i_fake_large" / "fake_903.xml"))
-    assert (
-        stored()["return_children"] == 213 < len(tree.findall("CHILD"))
-    )  # 40 children's UPNs break rule 168
+    assert stored()["return_children"] == len(tree.findall("CHILD")) == 253  # 40 with a missing UPN
 
 
 def test_every_ssda903_reference_fixture_is_covered():

@@ -212,10 +212,33 @@ CASES = [
         {"decom": "2024-06-01", "RNE": "P"},
         {"decom": "2024-06-01", "RNE": "S"},
     ),
+    # any reason but S after care ended: L too
+    *two(
+        "432",
+        {**ENDED, "REC": "E13"},
+        {"decom": "2024-06-01", "RNE": "L"},
+        {"decom": "2024-06-01", "RNE": "S"},
+    ),
     *two("433", ENDED, {"decom": "2024-06-02", "RNE": "P"}, {"decom": "2024-06-01", "RNE": "P"}),
+    # a continuation (L too) after an episode that has not ended
+    *two(
+        "433",
+        {"decom": "2024-05-01"},
+        {"decom": "2024-06-01", "RNE": "L"},
+        {"decom": "2024-06-01", "RNE": "S"},
+    ),
     *two("434", ENDED, {"decom": "2024-06-01", "RNE": "L"}, {"decom": "2024-06-01", "RNE": "L", "LS": "C1"}),
     *two(
         "435", ENDED, {"decom": "2024-06-01", "RNE": "P"}, {"decom": "2024-06-01", "RNE": "P", "PLACE": "U3"}
+    ),
+    *two(
+        "435", ENDED, {"decom": "2024-06-01", "RNE": "T"}, {"decom": "2024-06-01", "RNE": "T", "PLACE": "U3"}
+    ),
+    *two(
+        "436",
+        ENDED,
+        {"decom": "2024-06-01", "RNE": "U", "LS": "C1"},
+        {"decom": "2024-06-01", "RNE": "U", "LS": "C1", "PLACE": "U3"},
     ),
     *two(
         "436",
@@ -225,6 +248,12 @@ CASES = [
     ),
     *two("501", ENDED, {"decom": "2024-05-31"}, {"decom": "2024-06-01"}),
     *two("504", ENDED, {"decom": "2024-06-01", "RNE": "P", "CIN": "N2"}, {"decom": "2024-06-01", "RNE": "P"}),
+    # care ended (E13) before the next episode: a new period, whose need may differ
+    Case(
+        "504",
+        {"header": H, "episodes": [ep(**{**ENDED, "REC": "E13"}), ep(decom="2024-06-02", RNE="P", CIN="N2")]},
+        [],
+    ),
     *two("199", {**ENDED, "REC": "E11", "PLACE": "A3"}, {"decom": "2024-07-01"}, {"decom": "2024-05-02"}),
 ]
 # 377 and 383 need three episodes
@@ -236,6 +265,13 @@ CASES += [
         [("1", 2), ("1", 3), ("1", 4)],
     ),
     Case("377", {"episodes": [ep(decom=f"2024-0{m}-01", **T3) for m in (5, 6)]}, []),
+    # any 12-month period, this collection year's or not
+    Case(
+        "377",
+        {"episodes": [ep(decom=d, **T3) for d in ("2021-05-01", "2021-11-01", "2022-04-30", "2023-06-01")]},
+        [("1", 2), ("1", 3), ("1", 4)],
+    ),
+    Case("377", {"episodes": [ep(decom=d, **T3) for d in ("2023-05-01", "2023-11-01", "2024-05-01")]}, []),
 ]
 CASES = [c for c in CASES if not (c.rule == "383" and c.hits)] + [
     Case(

@@ -45,6 +45,8 @@ CASES = [
         {"SEX": "F", "MOTHER": "0", "MC_DOB": "2024-01-01"},
         {"SEX": "F", "MOTHER": "1", "MC_DOB": "2024-01-01"},
     ),
+    # a blank MOTHER indicates no mother; a value off the list (1.0) does not say she is not (165 does)
+    *one("612", {"SEX": "F", "MC_DOB": "2024-01-01"}, {"SEX": "F", "MOTHER": "1.0", "MC_DOB": "2024-01-01"}),
     *one("620", {"MOTHER": "1", "DOB": "2013-04-02"}, {"MOTHER": "1", "DOB": "2013-04-01"}),
     *one("621", {"MC_DOB": "2010-01-01"}, {"MC_DOB": "2024-01-01"}),
     *one("625", {"MC_DOB": "2025-04-01"}, {"MC_DOB": "2025-03-31"}),

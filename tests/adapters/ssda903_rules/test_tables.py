@@ -143,6 +143,7 @@ CASES = [
     *one("518", "ad1", {"LS_ADOPTR": "L4", "SEX_ADOPTR": "MF"}, {"LS_ADOPTR": "L4", "SEX_ADOPTR": "FF"}),
     *one("519", "ad1", {"LS_ADOPTR": "L2", "SEX_ADOPTR": "M1"}, {"LS_ADOPTR": "L2", "SEX_ADOPTR": "MM"}),
     *one("520", "ad1", {"LS_ADOPTR": "L11", "SEX_ADOPTR": "MM"}, {"LS_ADOPTR": "L11", "SEX_ADOPTR": "MF"}),
+    *one("520", "ad1", {"LS_ADOPTR": "L11", "SEX_ADOPTR": "F1"}, {"LS_ADOPTR": "L11", "SEX_ADOPTR": "MF"}),
     *one("524", "ad1", {"LS_ADOPTR": "L12", "SEX_ADOPTR": "MF"}, {"LS_ADOPTR": "L12", "SEX_ADOPTR": "MM"}),
     *one(
         "119",
