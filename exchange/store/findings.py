@@ -40,18 +40,41 @@ def view(row: ReturnFinding) -> dict[str, Any]:
 
 
 def page(
-    session: Session, submission_id: uuid.UUID, limit: int, after: int
+    session: Session,
+    submission_id: uuid.UUID,
+    limit: int,
+    after: int,
+    *,
+    before: int | None = None,
+    severity: str | None = None,
+    code: str | None = None,
 ) -> tuple[list[ReturnFinding], bool]:
-    """Up to ``limit`` findings after sequence number ``after``, and whether more follow."""
-    rows = list(
+    """Up to ``limit`` findings after sequence number ``after`` (or, given ``before``, the last ``limit``
+    before it), of one ``severity`` and ``code`` when given, in order; and whether more follow (precede)."""
+    query = select(ReturnFinding).where(ReturnFinding.submission_id == submission_id)
+    if severity:
+        query = query.where(ReturnFinding.severity == severity)
+    if code:
+        query = query.where(ReturnFinding.code == code)
+    if before is None:
+        query = query.where(ReturnFinding.seq > after).order_by(ReturnFinding.seq)
+    else:
+        query = query.where(ReturnFinding.seq < before).order_by(ReturnFinding.seq.desc())
+    rows = list(session.scalars(query.limit(limit + 1)))
+    kept = rows[:limit]
+    return (kept if before is None else kept[::-1]), len(rows) > limit
+
+
+def codes(session: Session, submission_id: uuid.UUID) -> list[str]:
+    """The rule codes a submission's findings carry, in order."""
+    return list(
         session.scalars(
-            select(ReturnFinding)
-            .where(ReturnFinding.submission_id == submission_id, ReturnFinding.seq > after)
-            .order_by(ReturnFinding.seq)
-            .limit(limit + 1)
+            select(ReturnFinding.code)
+            .where(ReturnFinding.submission_id == submission_id)
+            .distinct()
+            .order_by(ReturnFinding.code)
         )
     )
-    return rows[:limit], len(rows) > limit
 
 
 def csv_rows(session: Session, submission_id: uuid.UUID) -> Iterator[tuple[Any, ...]]:

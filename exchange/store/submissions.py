@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from exchange import clock
@@ -144,6 +144,16 @@ def renew(session: Session, submission_id: uuid.UUID, records: int, lease: timed
 def stage(session: Session, submission_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
     """Keep validated records (``seq``, ``kind``, ``position``, ``data``) until the stream is read."""
     session.add_all(StagedRecord(submission_id=submission_id, **row) for row in rows)
+
+
+def staged_count(session: Session, submission_id: uuid.UUID) -> int:
+    """How many validated records the worker has staged so far for the submission."""
+    return (
+        session.scalar(
+            select(func.count()).select_from(StagedRecord).where(StagedRecord.submission_id == submission_id)
+        )
+        or 0
+    )
 
 
 def staged(session: Session, submission_id: uuid.UUID, batch: int = 500) -> Iterator[StagedRecord]:

@@ -6,7 +6,9 @@
 - Cafcass sees its inbox (soonest due first, overdue flagged), acknowledges and answers (the API's
   ``AdviceIn`` checks the answer, ``exchange.advice`` moves the request on);
 - a local authority uploads a case file or a CIN census return through the intake (``pipeline.submit``,
-  as ``POST /v1/submissions``), sees its receipt and findings (filtered, or all as CSV) and its history;
+  as ``POST /v1/submissions``), watches its progress (the worker's staged records, the page refreshing
+  itself), sees its receipt and every stored finding (the API's finding store and cursor, filtered by
+  severity and rule; all of them as the API's CSV) and its history;
 - a board reads its figures from the protected publication (``exchange.metrics.publication``, as
   ``GET /v1/metrics``): the period asked for is checked by the API's own ``MetricsQuery``, the areas by
   its ``allowed_areas`` (another area's figures are a 404), the CSV is the API's and the pack the API's;
@@ -28,7 +30,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from exchange import advice as lifecycle
-from exchange import clock, csv_out, pipeline
+from exchange import clock, csv_out, cursors, pipeline
 from exchange.api import advice as advice_api
 from exchange.api import context
 from exchange.api import metrics as metrics_api
@@ -547,6 +549,14 @@ UPLOADS = {
 }
 
 
+#: a finding's severities as the receipt's filter names them
+SEVERITIES = {"error": "Errors", "query": "Queries"}
+#: the findings the receipt lists at a time
+FINDINGS_ROWS = 50
+#: seconds between the progress page's own refreshes (``<meta http-equiv="refresh">``, no script)
+PROGRESS_REFRESH = 5
+
+
 def _submission(submission_id: uuid.UUID) -> Submission:
     found = submission_store.get(db.session(), submission_id)
     return shown_or_404("submission", submission_id, found, lambda s: s.org_id == org().id)
@@ -603,11 +613,62 @@ def upload() -> Any:
 @bp.get("/submissions/<uuid:submission_id>")
 @page(("local_authority",))
 def submission(submission_id: uuid.UUID) -> Any:
-    """The receipt, its progress while the worker reads it, and its findings (filtered by severity)."""
+    """The progress while the worker reads the file (the page refreshes itself), then the receipt: the
+    rejected records and every stored finding, a page at a time on the API's cursor, by severity and rule."""
     found = _submission(submission_id)
-    severity = request.args.get("severity", "")
-    faults = [f for f in found.report or [] if not severity or f.get("severity", "error") == severity]
-    return render_template("la/submission.html", item=found, faults=faults, severity=severity)
+    session = db.session()
+    if found.status == "processing":
+        staged = submission_store.staged_count(session, found.id)
+        return render_template("la/progress.html", item=found, staged=staged, refresh=PROGRESS_REFRESH)
+    rule_codes = finding_store.codes(session, found.id)
+    severity, code = request.args.get("severity", ""), request.args.get("code", "")
+    errors = {}
+    if severity and severity not in SEVERITIES:
+        errors["severity"] = "Select errors, queries or every severity"
+    if code and code not in rule_codes:
+        errors["code"] = "Select a rule that this submission's findings break"
+    shown: dict[str, Any] = {"rows": [], "previous": None, "next": None}
+    if not errors:
+        try:
+            shown = _findings_page(found.id, severity, code)
+        except DomainError:
+            errors["findings"] = "That page of findings does not exist: start again from the first page"
+    return render_template(
+        "la/submission.html",
+        item=found,
+        severity=severity,
+        code=code,
+        severities=SEVERITIES,
+        rule_codes=rule_codes,
+        errors=errors,
+        **shown,
+    ), (400 if errors else 200)
+
+
+def _findings_page(submission_id: uuid.UUID, severity: str, code: str) -> dict[str, Any]:
+    """The findings after the API's ``cursor`` (the first ones without), or the page before ``before``; the
+    links to the pages either side, keeping the filter."""
+    filters = {"severity": severity or None, "code": code or None}
+    session = db.session()
+    if "before" in request.args:
+        before = cursors.decode("findings-before", request.args["before"], cursors.count)[0]
+        rows, earlier = finding_store.page(session, submission_id, FINDINGS_ROWS, 0, before=before, **filters)
+        later = bool(rows)
+    else:
+        cursor = request.args.get("cursor")
+        after = cursors.decode("findings", cursor, cursors.count)[0] if cursor is not None else 0
+        rows, later = finding_store.page(session, submission_id, FINDINGS_ROWS, after, **filters)
+        earlier = after > 0 and bool(rows)
+    kept = {name: value for name, value in (("severity", severity), ("code", code)) if value}
+
+    def link(name: str, kind: str, seq: int) -> str:
+        return "?" + urlencode({**kept, name: cursors.encode(kind, seq)})
+
+    return {
+        "rows": [finding_store.view(row) for row in rows],
+        "previous": link("before", "findings-before", rows[0].seq) if earlier else None,
+        "next": link("cursor", "findings", rows[-1].seq) if later else None,
+    }
 
 
 @bp.get("/submissions/<uuid:submission_id>/findings.csv")

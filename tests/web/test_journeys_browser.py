@@ -23,6 +23,7 @@ from exchange import reference
 from exchange.db import db
 from exchange.metrics import publication
 from exchange.models import AdviceRequest, Submission
+from exchange.synthetic_cin import census_chunks
 from tests.browser import BROWSER, CHROMIUM, LAUNCH_ARGS, Seen, playwright, screenshot
 from tests.delivery.helpers import case_data, save_case
 from tests.web.conftest import ask
@@ -259,6 +260,47 @@ def test_a_local_authority_uploads_a_case_file_and_reads_its_receipt(
         errors = [e for e in seen.errors if "status of 400" not in e]
         assert errors == [] and seen.refused == []
     assert db.session.scalars(select(Submission.accepted)).all() == [1]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_local_authority_uploads_a_cin_return_and_filters_its_findings(
+    app: Flask, provider: str, people, tmp_path: Path, javascript: bool
+) -> None:
+    # the LA's own synthetic census: child 1's id given to child 3 (cin.8510 on both), child 4's referral
+    # after the census year (cin.8600); every child is kept
+    data = b"".join(census_chunks(5, 2026, 0, "202")).replace(
+        b"<LAchildID>SYN000000003", b"<LAchildID>SYN000000001"
+    )
+    referral = data.index(b"<CINreferralDate>", data.index(b"<LAchildID>SYN000000004"))
+    data = (
+        data[:referral]
+        + b"<CINreferralDate>2026-04-02"
+        + data[referral + len(b"<CINreferralDate>2026-01-01") :]
+    )
+    upload = tmp_path / "cin.xml"
+    upload.write_bytes(data)
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test la-a", "officer-a", javascript)
+        page.get_by_label("A CIN census return (XML)").check()
+        page.get_by_label("File", exact=True).set_input_files(str(upload))
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_url(f"{base}/submissions/*")
+        findings = page.get_by_role("table", name="Findings")
+        playwright.expect(findings).to_contain_text("cin.8600")
+        playwright.expect(findings).to_contain_text("cin.8510")
+        check(page, "la-findings", javascript)
+        page.get_by_label("Rule").select_option("cin.8600")
+        page.get_by_role("button", name="Show findings").click()
+        filtered = page.get_by_role("table", name="Findings of rule cin.8600")
+        playwright.expect(filtered).to_contain_text("SYN000000004")
+        playwright.expect(filtered).not_to_contain_text("cin.8510")
+        check(page, "la-findings-filtered", javascript)
+        page.goto(page.url.split("?")[0] + "?severity=fatal")
+        playwright.expect(page.locator(".govuk-error-summary")).to_contain_text("Select errors, queries")
+        check(page, "la-findings-bad-filter", javascript)
+        errors = [e for e in seen.errors if "status of 400" not in e]
+        assert errors == [] and seen.refused == []
+    assert db.session.scalars(select(Submission.status)).all() == ["accepted"]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])

@@ -1,5 +1,7 @@
-"""A local authority's pages: upload a case file or a CIN census return through the intake, the receipt and
-its faults (filtered, the findings as CSV), the history; another organisation's submission is a 404."""
+"""A local authority's pages: upload a case file or a CIN census return through the intake, its progress
+while the worker reads it, the receipt with its rejected records and every stored finding (paged on the API's
+cursor, filtered by severity and rule, all as CSV), the history; another
+organisation's submission is a 404."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from sqlalchemy import select
 
 from exchange.db import db
 from exchange.models import AuditEvent, Submission
+from exchange.store import findings as finding_store
+from exchange.store import submissions as submission_store
 from tests.delivery.helpers import case_data
 from tests.web.conftest import Browserless, csrf
 
@@ -57,16 +61,98 @@ def test_the_upload_form_shows_the_error_summary(app: Flask, signed_in) -> None:
     assert db.session.scalars(select(Submission)).all() == []
 
 
-def test_findings_filter_and_csv(app: Flask, signed_in) -> None:
+def with_findings(page: Browserless) -> Submission:
+    """A stored submission with 60 findings: 40 errors of rule cin.100, 20 queries of rule cin.200Q."""
+    sent = upload(page, "case_file", json.dumps({"cases": [case_data()]}).encode())
+    made = db.session.get(Submission, uuid.UUID(sent.location.rsplit("/", 1)[1]))
+    rules = [("cin.100", "error"), ("cin.200Q", "query")]
+    found = [
+        {"code": code, "severity": severity, "record": f"C{n:03}", "position": {"line": n}, "message": "M"}
+        for n in range(60)
+        for code, severity in [rules[n % 3 == 0]]
+    ]
+    finding_store.add_many(db.session(), made.id, found)
+    made.findings = {"error": 40, "query": 20}
+    db.session.commit()
+    return made
+
+
+def records(html: str) -> list[str]:
+    """The record column of the findings table, in order."""
+    return re.findall(r"<td[^>]*>\s*(C\d{3})\s*</td>", html)
+
+
+def pager(html: str, side: str) -> str:
+    """The address of the GOV.UK pagination's link to the ``prev`` or ``next`` page."""
+    return (
+        re.search(rf'govuk-pagination__{side}">\s*<a[^>]*href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    )
+
+
+def test_every_finding_is_paged_on_the_apis_cursor(app: Flask, signed_in) -> None:
     page = signed_in("la")
-    sent = upload(page, "case_file", b'{"cases": [{"reference": 1}]}')
-    made_id = sent.location.rsplit("/", 1)[1]
-    everything = page.get(f"/submissions/{made_id}").get_data(as_text=True)
-    queries = page.get(f"/submissions/{made_id}?severity=query").get_data(as_text=True)
-    assert "<tbody" in everything and "<tbody" not in queries
-    csv = page.get(f"/submissions/{made_id}/findings.csv")
+    made = with_findings(page)
+    first = page.get(f"/submissions/{made.id}").get_data(as_text=True)
+    for name, number in (("Findings: errors", 40), ("Findings: queries", 20)):
+        assert re.search(name + r"\s*</dt>\s*<dd[^>]*>\s*" + str(number) + r"\s*</dd>", first), name
+    assert records(first) == [f"C{n:03}" for n in range(50)]
+    assert "govuk-pagination__prev" not in first
+    second = page.get(f"/submissions/{made.id}{pager(first, 'next')}").get_data(as_text=True)
+    assert records(second) == [f"C{n:03}" for n in range(50, 60)]
+    assert "govuk-pagination__next" not in second
+    again = page.get(f"/submissions/{made.id}{pager(second, 'prev')}").get_data(as_text=True)
+    assert records(again) == records(first) and "govuk-pagination__prev" not in again
+    csv = page.get(f"/submissions/{made.id}/findings.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
-    assert csv.get_data(as_text=True).splitlines()[0].startswith("code,severity,record")
+    lines = csv.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("code,severity,record") and len(lines) == 61
+
+
+def test_findings_are_filtered_by_severity_and_rule(app: Flask, signed_in) -> None:
+    page = signed_in("la")
+    made = with_findings(page)
+    queries = page.get(f"/submissions/{made.id}?severity=query").get_data(as_text=True)
+    assert records(queries) == [f"C{n:03}" for n in range(0, 60, 3)] and "govuk-pagination" not in queries
+    errors = page.get(f"/submissions/{made.id}?severity=error&code=cin.100").get_data(as_text=True)
+    assert records(errors) == [f"C{n:03}" for n in range(60) if n % 3]
+    assert '<option value="cin.100" selected>' in errors
+    none = page.get(f"/submissions/{made.id}?severity=error&code=cin.200Q").get_data(as_text=True)
+    assert records(none) == [] and "None." in none
+
+
+def test_an_unknown_filter_or_cursor_gets_the_error_summary(app: Flask, signed_in) -> None:
+    page = signed_in("la")
+    made = with_findings(page)
+    for query, message in (
+        ("severity=fatal", "Select errors, queries or every severity"),
+        ("code=cin.999", "Select a rule that this submission&#39;s findings break"),
+        ("cursor=not-a-cursor", "That page of findings does not exist"),
+    ):
+        answer = page.get(f"/submissions/{made.id}?{query}")
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and "govuk-error-summary" in html and message in html, query
+        assert records(html) == []
+
+
+def test_the_progress_page_refreshes_itself_until_the_receipt(app: Flask, signed_in) -> None:
+    page = signed_in("la")
+    made = with_findings(page)
+    made.status, made.records = "processing", 7
+    submission_store.stage(
+        db.session(),
+        made.id,
+        [{"seq": n, "kind": "case", "position": {"line": n}, "data": {}} for n in range(3)],
+    )
+    db.session.commit()
+    html = page.get(f"/submissions/{made.id}").get_data(as_text=True)
+    assert re.search(r'<meta http-equiv="refresh" content="\d+">', html)
+    assert re.search(r"Records read so far\s*</dt>\s*<dd[^>]*>\s*7\s*</dd>", html)
+    assert re.search(r"waiting to be stored\s*</dt>\s*<dd[^>]*>\s*3\s*</dd>", html)
+    submission_store.drop_staged(db.session(), made.id)
+    db.session.get(Submission, made.id).status = "accepted"
+    db.session.commit()
+    done = page.get(f"/submissions/{made.id}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in done and "Submission receipt" in done
 
 
 def test_another_organisations_submission_is_not_found(app: Flask, signed_in, people) -> None:
