@@ -26,8 +26,9 @@ A rate (mean, median, ratio, band) or a percentage is published only when its de
 and neither numerator nor denominator is hidden; a withheld rate shows its numerator as ``c`` as well.
 
 Status vocabulary: ``published``; ``suppressed`` (a count hidden, primary or secondary); ``withheld``
-(a rate or percentage not published); ``coarsened`` (a breakdown the publication coarsens away: an
-area's flows by month). Hidden values are the string ``c``, values not published ``x`` (the DfE symbols).
+(a rate or percentage not published). Hidden values are the string ``c``; ``x`` (the DfE symbol for "not
+available") marks a figure the publication does not make (a quarter before its calendar, in the pack).
+An area's months are not made at all: they are neither stored nor sent (``relations.coarsened``).
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from threadpoolctl import threadpool_limits
 
-PUBLISHED, SUPPRESSED, WITHHELD, COARSENED = "published", "suppressed", "withheld", "coarsened"
+PUBLISHED, SUPPRESSED, WITHHELD = "published", "suppressed", "withheld"
 HIDDEN = "c"
-NOT_PUBLISHED = "x"  # the DfE symbol for "not available": a breakdown the publication does not make
+NOT_PUBLISHED = "x"  # the DfE symbol for "not available": a figure the publication does not make
 SMALL_COUNTS = range(1, 6)
 MIN_DENOMINATOR = 10
 #: audit rounds in which the integer program chooses the extra cells; after them, every hideable neighbour

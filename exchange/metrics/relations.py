@@ -84,9 +84,10 @@ def is_stock(series: str) -> bool:
     return series in STOCKS or series.startswith("band:")
 
 
-def coarsened(series: str, scope: str, period: Period) -> bool:
+def coarsened(scope: str, period: Period) -> bool:
     """Months are published nationally only: an area's months are mostly 1-5 and would hide whole
-    tables (an area's stock at a quarter's end is still published, as the quarter's)."""
+    tables (an area's stock at a quarter's end is still published, as the quarter's). An area's month is
+    neither computed into the table nor stored nor sent."""
     return period.kind == "month" and scope != NATIONAL
 
 
@@ -107,13 +108,6 @@ class Publication:
         assert series is not None
         out = {"measure": raw.measure, "category": raw.category, "area": raw.area, "period": raw.period}
         count = MEASURES[raw.measure].kind == "count"
-        if coarsened(series, raw.area, period):
-            return out | {
-                "value": disclosure.NOT_PUBLISHED,
-                "numerator": None if numerator_series is None else disclosure.NOT_PUBLISHED,
-                "denominator": None if count else disclosure.NOT_PUBLISHED,
-                "status": disclosure.COARSENED,
-            }
         value_var = self.var(series, raw.area, period)
         if count:
             shown = value_var not in hidden
@@ -149,15 +143,14 @@ def _canonical(series: str, scope: str, period: Period) -> VarKey:
 
 
 def build(raws: Iterable[tuple[Period, RawCell]], areas: Sequence[str], months: Sequence[int]) -> Publication:
-    """The table of every raw cell (each with its period) over ``months`` (whole years) and its relations."""
-    raws = list(raws)
+    """The table of every raw cell (each with its period) over ``months`` (whole years) and its relations;
+    an area's months are left out (``coarsened``)."""
+    raws = [(period, raw) for period, raw in raws if not coarsened(raw.area, period)]
     values: dict[VarKey, int] = {}
     numerators: dict[VarKey, VarKey] = {}
     for period, raw in raws:
         numerator_series, series = series_of(raw)
         assert series is not None
-        if coarsened(series, raw.area, period):
-            continue
         count = raw.value if MEASURES[raw.measure].kind == "count" else raw.denominator
         _record(values, _canonical(series, raw.area, period), int(count or 0))
         if numerator_series is not None:
