@@ -15,7 +15,8 @@ the complement of a percentage) are unpublished variables: always hidden, and se
    hidden whenever its denominator is;
 3. an exact audit (``determined``): a hidden cell is worked out from the published ones when its unit
    vector lies in the row space of the relations restricted to the hidden cells (exact reductions
-   first, then a rank test by the projection onto the row space per connected block of what is left).
+   first, then a rank test by the projection onto the row space per connected block of what is left,
+   ``_fixed_columns``).
    Each cell the audit finds adds a constraint
    (one more hidden cell among its neighbours) and the program is solved again, the cells already
    hidden kept, until the audit finds none. So the guarantee rests on the audit, not on the program:
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+from scipy.linalg import lapack, solve_triangular
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from threadpoolctl import threadpool_limits
@@ -351,8 +353,13 @@ def _fixed_in(restricted: list[dict[int, int]]) -> set[int]:
 
 def _fixed_columns(dense: np.ndarray) -> list[int]:
     """Columns j whose unit vector e_j lies in the row space of ``dense``: the diagonal of the projection
-    onto the row space is 1 there (below 1 elsewhere), read from the eigenvectors of the smaller Gram
-    matrix."""
+    onto the row space is 1 there (below 1 elsewhere).
+
+    With fewer rows than columns (the large blocks of small data), from a pivoted Cholesky factorisation
+    of the Gram matrix (LAPACK ``dpstrf``): it picks independent rows R (the rank's worth) with
+    R R^T = L L^T, and the projection's diagonal is the columns' squared norms in L^-1 R; three times
+    quicker than the eigenvectors on a 2,204 x 3,584 block, with the same cells. Otherwise from the
+    eigenvectors of the smaller Gram matrix."""
     if dense.shape[0] == 0:
         return []
     if dense.shape[1] <= dense.shape[0]:
@@ -360,8 +367,10 @@ def _fixed_columns(dense: np.ndarray) -> list[int]:
         keep = values > _TOLERANCE * max(1.0, values.max(initial=0.0))
         diagonal = np.sum(vectors[:, keep] ** 2, axis=1)
     else:
-        values, vectors = np.linalg.eigh(dense @ dense.T)
-        keep = values > _TOLERANCE * max(1.0, values.max(initial=0.0))
-        basis = (vectors[:, keep] / np.sqrt(values[keep])).T @ dense
+        gram = dense @ dense.T
+        tolerance = _TOLERANCE * max(1.0, gram.diagonal().max(initial=0.0))
+        factor, pivots, rank, _ = lapack.dpstrf(gram, tol=tolerance, lower=1)
+        rows = pivots[:rank] - 1  # LAPACK counts from 1
+        basis = solve_triangular(np.tril(factor[:rank, :rank]), dense[rows], lower=True, check_finite=False)
         diagonal = np.sum(basis**2, axis=0)
     return [int(j) for j in np.flatnonzero(diagonal > 1 - 1e-6)]
