@@ -45,6 +45,7 @@ import numpy as np
 from scipy.linalg import lapack, solve_triangular
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import lsqr
 from threadpoolctl import threadpool_limits
 
 PUBLISHED, SUPPRESSED, WITHHELD = "published", "suppressed", "withheld"
@@ -124,7 +125,8 @@ def protect(table: Table) -> set[int]:
         ]
         if not exposed:
             return hidden
-        new_cuts = [_neighbours(table, holding, hidden, v) for v in exposed]
+        certificates = _Certificates(table, hidden)
+        new_cuts = [_neighbours(table, holding, hidden, v) or certificates.cut(v) for v in exposed]
         if rounds >= SOLVER_ROUNDS or not all(new_cuts):
             # the program cannot help (or has had its turns): hide every hideable neighbour
             added = set().union(*new_cuts) or _component_cells(table, holding, hidden, exposed)
@@ -161,6 +163,41 @@ def _neighbours(table: Table, holding: Mapping[int, list[int]], hidden: set[int]
     return {
         w for r in holding.get(v, ()) for w in table.relations[r] if w not in hidden and table.hideable(w)
     }
+
+
+class _Certificates:
+    """For a hidden cell determined although every cell sharing a relation with it is hidden already: a
+    combination of relations that fixes it (``y`` with ``A_hidden^T y = e_v``, by sparse least squares)
+    and the published cells whose values that combination reads (a year's disposals, say, read through
+    its quarters and the stock-flow identities from the stocks and the issued cases). Hiding one of them
+    breaks this combination; without them the cell could only be protected by hiding everything around."""
+
+    def __init__(self, table: Table, hidden: set[int]) -> None:
+        self.table = table
+        rows, columns, values = [], [], []
+        for r, relation in enumerate(table.relations):
+            for v, c in relation.items():
+                rows.append(r)
+                columns.append(v)
+                values.append(float(c))
+        shape = (len(table.relations), len(table.values))
+        matrix = coo_matrix((values, (rows, columns)), shape=shape).tocsc()
+        mask = np.zeros(len(table.values), bool)
+        mask[list(hidden)] = True
+        self.hidden = np.flatnonzero(mask)
+        self.shown = np.flatnonzero(~mask)
+        self.hidden_part = matrix[:, self.hidden].T.tocsr()
+        self.shown_part = matrix[:, self.shown].T.tocsr()
+
+    def cut(self, v: int) -> set[int]:
+        """The published cells, hideable, that a combination fixing ``v`` reads (empty if none is found)."""
+        target = (self.hidden == v).astype(float)
+        y = lsqr(self.hidden_part, target, atol=1e-12, btol=1e-12, iter_lim=20000)[0]
+        if np.abs(self.hidden_part @ y - target).max() > 1e-6:
+            return set()
+        read = np.abs(self.shown_part @ y)
+        used = self.shown[read > 1e-6 * max(1.0, read.max(initial=0.0))]
+        return {int(w) for w in used if self.table.hideable(int(w))}
 
 
 def _component_cells(

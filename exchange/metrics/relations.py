@@ -237,10 +237,14 @@ def _relations(
             table.relate(
                 {var[("open", scope, "month", m)]: 1} | {var[(b, scope, "month", m)]: -1 for b in bands}
             )
-        if scope == NATIONAL:
-            _stock_flow(publication, values, scope, [("month", m, m) for m in months])
-        else:  # an area's flows are published by quarter
-            _stock_flow(publication, values, scope, [("quarter", q, q * 3 + 2) for q in quarters])
+        # an area's flows are published by quarter, national ones by month; the coarser periods' identities
+        # follow from the finer ones, but declared they make the program hide a second cell wherever one
+        # is hidden (a year's disposals are its opening stock - its closing stock + its issued cases)
+        kinds = ["month", "quarter", "year"] if scope == NATIONAL else ["quarter", "year"]
+        for finer, kind in zip([None, *kinds], kinds, strict=False):
+            spans = {"month": months, "quarter": quarters, "year": years}[kind]
+            size = MONTHS_IN[kind]
+            _stock_flow(publication, values, scope, [(kind, k, k * size + size - 1) for k in spans], finer)
 
 
 def _stock_flow(
@@ -248,12 +252,14 @@ def _stock_flow(
     values: Mapping[VarKey, int],
     scope: str,
     periods: Sequence[tuple[str, int, int]],
+    finer: str | None = None,
 ) -> None:
     """open(end) - open(previous end) - started + disposed = rest, for each (period kind, key, last month)
     after the first (the stock before the calendar is not published). The rest is the cases that left the
     stock otherwise (closed or transferred out without a final disposal, less those transferred in): an
     unpublished quantity where it is not zero; where it is zero the relation is taken as exact, as a
-    reader who guessed it would."""
+    reader who guessed it would. With ``finer`` (the kind whose identities are declared already), the
+    period's rest is the sum of its ``finer`` periods' rests: no new quantity, only their sum."""
     var = publication.variables
     for (_, _, before), (kind, key, end) in itertools.pairwise(periods):
         terms = {
@@ -263,7 +269,11 @@ def _stock_flow(
             ("disposed", scope, kind, key): 1,
         }
         row = {var[k]: c for k, c in terms.items()}
-        if rest := sum(c * values[k] for k, c in terms.items()):
+        if finer is not None:
+            size = MONTHS_IN[kind] // MONTHS_IN[finer]
+            parts = [("stock-flow", scope, finer, key * size + n) for n in range(size)]
+            row |= {var[k]: -1 for k in parts if k in var}
+        elif rest := sum(c * values[k] for k, c in terms.items()):
             row[_unpublished(publication, ("stock-flow", scope, kind, key), rest)] = -1
         publication.table.relate(row)
 
