@@ -241,10 +241,11 @@ def _relations(
         # follow from the finer ones, but declared they make the program hide a second cell wherever one
         # is hidden (a year's disposals are its opening stock - its closing stock + its issued cases)
         kinds = ["month", "quarter", "year"] if scope == NATIONAL else ["quarter", "year"]
-        for finer, kind in zip([None, *kinds], kinds, strict=False):
+        for kind in kinds:
             spans = {"month": months, "quarter": quarters, "year": years}[kind]
             size = MONTHS_IN[kind]
-            _stock_flow(publication, values, scope, [(kind, k, k * size + size - 1) for k in spans], finer)
+            finest = None if kind == kinds[0] else kinds[0]
+            _stock_flow(publication, values, scope, [(kind, k, k * size + size - 1) for k in spans], finest)
 
 
 def _stock_flow(
@@ -252,14 +253,14 @@ def _stock_flow(
     values: Mapping[VarKey, int],
     scope: str,
     periods: Sequence[tuple[str, int, int]],
-    finer: str | None = None,
+    finest: str | None = None,
 ) -> None:
     """open(end) - open(previous end) - started + disposed = rest, for each (period kind, key, last month)
     after the first (the stock before the calendar is not published). The rest is the cases that left the
     stock otherwise (closed or transferred out without a final disposal, less those transferred in): an
     unpublished quantity where it is not zero; where it is zero the relation is taken as exact, as a
-    reader who guessed it would. With ``finer`` (the kind whose identities are declared already), the
-    period's rest is the sum of its ``finer`` periods' rests: no new quantity, only their sum."""
+    reader who guessed it would. With ``finest`` (the kind whose identities, and rests, are declared
+    already), the period's rest is the sum of its ``finest`` periods' rests: no new quantity."""
     var = publication.variables
     for (_, _, before), (kind, key, end) in itertools.pairwise(periods):
         terms = {
@@ -269,9 +270,9 @@ def _stock_flow(
             ("disposed", scope, kind, key): 1,
         }
         row = {var[k]: c for k, c in terms.items()}
-        if finer is not None:
-            size = MONTHS_IN[kind] // MONTHS_IN[finer]
-            parts = [("stock-flow", scope, finer, key * size + n) for n in range(size)]
+        if finest is not None:
+            size = MONTHS_IN[kind] // MONTHS_IN[finest]
+            parts = [("stock-flow", scope, finest, key * size + n) for n in range(size)]
             row |= {var[k]: -1 for k in parts if k in var}
         elif rest := sum(c * values[k] for k, c in terms.items()):
             row[_unpublished(publication, ("stock-flow", scope, kind, key), rest)] = -1
