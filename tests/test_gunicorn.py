@@ -107,3 +107,17 @@ def test_gunicorn_names_no_server_and_answers_its_own_errors_as_problems(
             problem = json.loads(body)
             assert problem["status"] == 400 and problem["type"] == "/problems/bad-request"
             assert b"NOT A REQUEST" not in body and b"Bad Header" not in body  # nothing of the request
+
+
+def test_one_worker_answers_the_liveness_probe_while_another_request_is_unfinished(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A worker holds several requests at once (threads): a request still arriving, as a long one still
+    running would, does not keep ``/health/live`` waiting (a synchronous worker would block on it)."""
+    with gunicorn_serving(database_url, tmp_path, workers=1) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as unfinished:
+            unfinished.sendall(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # no blank line yet
+            assert [live(base) for _ in range(3)] == [200] * 3
+            unfinished.sendall(b"Connection: close\r\n\r\n")
+            assert unfinished.recv(65536).startswith(b"HTTP/1.1 200 ")

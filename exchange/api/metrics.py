@@ -22,7 +22,7 @@ from exchange.db import db
 from exchange.errors import PROBLEM_DOC, NotFound, ServiceUnavailable, ValidationFailed
 from exchange.metrics import pack, publication, report
 from exchange.metrics.aggregates import NATIONAL
-from exchange.metrics.disclosure import COARSENED, HIDDEN, NOT_PUBLISHED, PUBLISHED, SUPPRESSED, WITHHELD
+from exchange.metrics.disclosure import HIDDEN, PUBLISHED, SUPPRESSED, WITHHELD
 from exchange.metrics.measures import MEASURES, scopes
 from exchange.metrics.periods import (
     MONTHS_IN,
@@ -103,11 +103,8 @@ class CellSchema(Schema):
     status = fields.String(
         required=True,
         metadata={
-            "enum": [PUBLISHED, SUPPRESSED, WITHHELD, COARSENED],
-            "description": (
-                f"A suppressed or withheld figure reads '{HIDDEN}', one the publication does not make "
-                f"(an area's months) '{NOT_PUBLISHED}'."
-            ),
+            "enum": [PUBLISHED, SUPPRESSED, WITHHELD],
+            "description": f"A suppressed or withheld figure reads '{HIDDEN}'.",
         },
     )
 
@@ -206,6 +203,7 @@ def metrics(
     """Disclosure-controlled cells ``{"published_at", "cells": [...]}``; CSV with ``Accept: text/csv``.
 
     The cells are read from the current publication (503 with ``Retry-After`` before the first one).
+    By month, only national cells: an area's figures are published by quarter and by year.
     """
     areas = allowed_areas(current_principal().org, area)
     first, last = months_asked({"period": period, **months})

@@ -84,9 +84,10 @@ def is_stock(series: str) -> bool:
     return series in STOCKS or series.startswith("band:")
 
 
-def coarsened(series: str, scope: str, period: Period) -> bool:
+def coarsened(scope: str, period: Period) -> bool:
     """Months are published nationally only: an area's months are mostly 1-5 and would hide whole
-    tables (an area's stock at a quarter's end is still published, as the quarter's)."""
+    tables (an area's stock at a quarter's end is still published, as the quarter's). An area's month is
+    neither computed into the table nor stored nor sent."""
     return period.kind == "month" and scope != NATIONAL
 
 
@@ -107,13 +108,6 @@ class Publication:
         assert series is not None
         out = {"measure": raw.measure, "category": raw.category, "area": raw.area, "period": raw.period}
         count = MEASURES[raw.measure].kind == "count"
-        if coarsened(series, raw.area, period):
-            return out | {
-                "value": disclosure.NOT_PUBLISHED,
-                "numerator": None if numerator_series is None else disclosure.NOT_PUBLISHED,
-                "denominator": None if count else disclosure.NOT_PUBLISHED,
-                "status": disclosure.COARSENED,
-            }
         value_var = self.var(series, raw.area, period)
         if count:
             shown = value_var not in hidden
@@ -149,15 +143,14 @@ def _canonical(series: str, scope: str, period: Period) -> VarKey:
 
 
 def build(raws: Iterable[tuple[Period, RawCell]], areas: Sequence[str], months: Sequence[int]) -> Publication:
-    """The table of every raw cell (each with its period) over ``months`` (whole years) and its relations."""
-    raws = list(raws)
+    """The table of every raw cell (each with its period) over ``months`` (whole years) and its relations;
+    an area's months are left out (``coarsened``)."""
+    raws = [(period, raw) for period, raw in raws if not coarsened(raw.area, period)]
     values: dict[VarKey, int] = {}
     numerators: dict[VarKey, VarKey] = {}
     for period, raw in raws:
         numerator_series, series = series_of(raw)
         assert series is not None
-        if coarsened(series, raw.area, period):
-            continue
         count = raw.value if MEASURES[raw.measure].kind == "count" else raw.denominator
         _record(values, _canonical(series, raw.area, period), int(count or 0))
         if numerator_series is not None:
@@ -244,10 +237,15 @@ def _relations(
             table.relate(
                 {var[("open", scope, "month", m)]: 1} | {var[(b, scope, "month", m)]: -1 for b in bands}
             )
-        if scope == NATIONAL:
-            _stock_flow(publication, values, scope, [("month", m, m) for m in months])
-        else:  # an area's flows are published by quarter
-            _stock_flow(publication, values, scope, [("quarter", q, q * 3 + 2) for q in quarters])
+        # an area's flows are published by quarter, national ones by month; the coarser periods' identities
+        # follow from the finer ones, but declared they make the program hide a second cell wherever one
+        # is hidden (a year's disposals are its opening stock - its closing stock + its issued cases)
+        kinds = ["month", "quarter", "year"] if scope == NATIONAL else ["quarter", "year"]
+        for kind in kinds:
+            spans = {"month": months, "quarter": quarters, "year": years}[kind]
+            size = MONTHS_IN[kind]
+            finest = None if kind == kinds[0] else kinds[0]
+            _stock_flow(publication, values, scope, [(kind, k, k * size + size - 1) for k in spans], finest)
 
 
 def _stock_flow(
@@ -255,12 +253,14 @@ def _stock_flow(
     values: Mapping[VarKey, int],
     scope: str,
     periods: Sequence[tuple[str, int, int]],
+    finest: str | None = None,
 ) -> None:
     """open(end) - open(previous end) - started + disposed = rest, for each (period kind, key, last month)
     after the first (the stock before the calendar is not published). The rest is the cases that left the
     stock otherwise (closed or transferred out without a final disposal, less those transferred in): an
     unpublished quantity where it is not zero; where it is zero the relation is taken as exact, as a
-    reader who guessed it would."""
+    reader who guessed it would. With ``finest`` (the kind whose identities, and rests, are declared
+    already), the period's rest is the sum of its ``finest`` periods' rests: no new quantity."""
     var = publication.variables
     for (_, _, before), (kind, key, end) in itertools.pairwise(periods):
         terms = {
@@ -270,7 +270,11 @@ def _stock_flow(
             ("disposed", scope, kind, key): 1,
         }
         row = {var[k]: c for k, c in terms.items()}
-        if rest := sum(c * values[k] for k, c in terms.items()):
+        if finest is not None:
+            size = MONTHS_IN[kind] // MONTHS_IN[finest]
+            parts = [("stock-flow", scope, finest, key * size + n) for n in range(size)]
+            row |= {var[k]: -1 for k in parts if k in var}
+        elif rest := sum(c * values[k] for k, c in terms.items()):
             row[_unpublished(publication, ("stock-flow", scope, kind, key), rest)] = -1
         publication.table.relate(row)
 

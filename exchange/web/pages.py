@@ -40,7 +40,7 @@ from exchange.api.ops import large_body
 from exchange.bodies import Body
 from exchange.db import db
 from exchange.errors import DomainError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from exchange.metrics import charts, pack, publication, report
+from exchange.metrics import charts, pack, publication, relations, report
 from exchange.metrics.aggregates import NATIONAL
 from exchange.metrics.disclosure import HIDDEN, NOT_PUBLISHED
 from exchange.metrics.measures import MEASURES
@@ -755,14 +755,21 @@ def _board_figures(query: dict[str, Any]) -> dict[str, Any]:
     names = {**context.reference().dfj_areas, NATIONAL: pack.NATIONAL_NAME}
     labels = [p.label for p in periods]
     by_key = {
-        (c["measure"], c["category"], c["area"], c["period"]): c
+        (c["measure"], c["category"], c["area"], c["period"]): c["value"]
         for c in publication.cells(db.session, periods, scopes)
     }
+
+    def value(measure: str, category: str | None, scope: str, label: str) -> Any:
+        """The published value; an area's month is not published (``x``), every other cell is."""
+        if relations.coarsened(scope, periods[0]):  # the periods are of one kind
+            return NOT_PUBLISHED
+        return by_key[measure, category, scope, label]
+
     rows = []
     for measure, definition in MEASURES.items():
         for category in definition.categories or (None,):
             for scope in scopes:
-                values = [by_key[measure, category, scope, label]["value"] for label in labels]
+                values = [value(measure, category, scope, label) for label in labels]
                 rows.append(
                     {
                         "id": f"{measure}-{category or 'all'}-{scope}",
@@ -774,7 +781,7 @@ def _board_figures(query: dict[str, Any]) -> dict[str, Any]:
 
     def series(measure: str) -> list[tuple[str, list[Any]]]:
         return [
-            (names.get(s, s), [pack.number(by_key[measure, None, s, label]["value"]) for label in labels])
+            (names.get(s, s), [pack.number(value(measure, None, s, label)) for label in labels])
             for s in scopes
         ]
 
@@ -798,7 +805,7 @@ def _board_figures(query: dict[str, Any]) -> dict[str, Any]:
     band = charts.duration_band(
         "duration-band",
         f"Mean duration in {latest} against the Cafcass bands",
-        [(names.get(s, s), pack.number(by_key["care_mean_weeks", None, s, latest]["value"])) for s in scopes],
+        [(names.get(s, s), pack.number(value("care_mean_weeks", None, s, latest))) for s in scopes],
         partial(pack.shown, "care_mean_weeks"),
     )
     quarter = period_of("quarter", periods[-1].last_month)

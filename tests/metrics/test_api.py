@@ -59,6 +59,23 @@ def test_a_board_sees_its_area_and_national_only(client, make_partner, auth_head
     assert [p.org_id for p in pulls] == [board.org_id]
 
 
+def test_months_are_published_nationally_only(client, make_partner, auth_headers, twelve_cases):
+    """An area's months are neither stored nor sent: by month the national board gets national cells."""
+    months = {"from": "2025-01", "to": "2025-03", "period": "month", "measure": "care_cases_disposed"}
+    answer = client.get("/v1/metrics", query_string=months, headers=auth_headers(make_partner("fjb")))
+    assert answer.status_code == 200
+    cells = answer.get_json()["cells"]
+    assert [(c["area"], c["period"], c["value"]) for c in cells] == [
+        ("national", "2025-01", 20),
+        ("national", "2025-02", 0),
+        ("national", "2025-03", 0),
+    ]
+    quarters = client.get(
+        "/v1/metrics", query_string={**months, "period": "quarter"}, headers=auth_headers(make_partner("fjb"))
+    ).get_json()["cells"]
+    assert {c["area"] for c in quarters} > {"CENTRAL_LONDON", "national"}
+
+
 def test_another_boards_area_is_404_and_audited(client, make_partner, auth_headers, twelve_cases):
     board = make_partner("lfjb")
     response = client.get(

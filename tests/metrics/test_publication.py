@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from exchange import clock
 from exchange.db import db
 from exchange.metrics import publication
+from exchange.metrics.periods import Period
 from exchange.worker import PUBLISH_AT_MOST_AFTER, PUBLISH_QUIET, Worker
 from tests.metrics.conftest import REFERENCE
 
@@ -115,3 +116,26 @@ def test_a_steady_stream_of_changes_still_publishes(make_partner, add_case, app)
         at += PUBLISH_QUIET / 2
         published += worker.publish(at)
     assert published == 1
+
+
+def test_a_case_leaving_the_stock_without_a_disposal_is_every_period_s_rest(add_case):
+    """A case consolidated into another leaves the open stock with no disposal: the stock-flow identity of
+    its month, quarter and year has that rest, nationally and in its area, and publishing declares them
+    all (each is checked against the true values)."""
+    case = add_case(date(2024, 3, 4), date(2025, 2, 10), outcome="CONSOLIDATED")
+    case.first_disposal_date = None
+    db.session.commit()
+    publication.publish(db.session, REFERENCE)
+    quarters = [Period("quarter", 2025 * 4 - 1), Period("quarter", 2025 * 4)]
+    cells = {
+        (c["measure"], c["area"], c["period"]): c["value"]
+        for c in publication.cells(
+            db.session, quarters, ["national"], ["care_open_cases", "care_cases_disposed"]
+        )
+    }
+    assert cells == {
+        ("care_open_cases", "national", "2024Q4"): "c",
+        ("care_open_cases", "national", "2025Q1"): 0,
+        ("care_cases_disposed", "national", "2024Q4"): 0,
+        ("care_cases_disposed", "national", "2025Q1"): 0,
+    }

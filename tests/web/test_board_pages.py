@@ -60,6 +60,18 @@ def test_a_local_board_sees_its_area_beside_national(app: Flask, signed_in, publ
     assert OTHER not in html  # not offered, not shown
 
 
+def test_by_month_an_area_reads_x_beside_the_national_months(app: Flask, signed_in, published) -> None:
+    """An area's months are not published (nor stored): the page shows them ``x``, national's counted."""
+    answer = signed_in("lfjb").get(
+        "/figures", query_string={"period": "month", "from": "2026-01", "to": "2026-03"}
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert _cells(html, f"care_cases_started-all-{AREA}") == ["x", "x", "x"]
+    national = _cells(html, "care_cases_started-all-national")
+    assert len(national) == 3 and "x" not in national
+
+
 def test_the_national_board_sees_national_and_may_pick_an_area(app: Flask, signed_in, published) -> None:
     page = signed_in("fjb")
     national = page.get("/figures", query_string=RANGE).get_data(as_text=True)
