@@ -34,12 +34,27 @@ REPORT = b"%PDF-1.4\n% a synthetic report\n%%EOF\n"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+def whole_answers(app: Flask) -> Any:
+    """``app`` answering each request whole, its answer closed before the server writes it: werkzeug's
+    development server skips ``close()`` when the browser drops a connection it is still reading (a page
+    left before its script arrived), which leaves a static file open for the garbage collector to find."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            getattr(answer, "close", lambda: None)()
+
+    return wsgi
+
+
 @contextmanager
 def browse(app: Flask, provider: str, javascript: bool) -> Iterator[tuple[Any, str, Seen]]:
     """A page, and the address of ``app`` served on a loopback port (a secure context to the browser, so
     its ``__Host-`` cookie is kept); requests anywhere but the exchange and the provider are refused."""
     seen = Seen()
-    server = make_server("localhost", 0, app, threaded=False)
+    server = make_server("localhost", 0, whole_answers(app), threaded=False)
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     base = f"http://localhost:{server.server_port}"
