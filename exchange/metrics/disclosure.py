@@ -181,21 +181,34 @@ class _Certificates:
                 columns.append(v)
                 values.append(float(c))
         shape = (len(table.relations), len(table.values))
-        matrix = coo_matrix((values, (rows, columns)), shape=shape).tocsc()
+        self.matrix = coo_matrix((values, (rows, columns)), shape=shape).tocsc()
         mask = np.zeros(len(table.values), bool)
         mask[list(hidden)] = True
         self.hidden = np.flatnonzero(mask)
         self.shown = np.flatnonzero(~mask)
-        self.hidden_part = matrix[:, self.hidden].T.tocsr()
-        self.shown_part = matrix[:, self.shown].T.tocsr()
+        # the blocks of relations joined through hidden cells: a combination fixing a cell uses only the
+        # relations of its block (the least-norm solution is 0 on the others), so each solve is that size
+        n_rows = shape[0]
+        linked = self.matrix[:, self.hidden].tocoo()
+        graph = coo_matrix(
+            (np.ones(linked.nnz), (linked.row, n_rows + linked.col)), shape=(n_rows + len(self.hidden),) * 2
+        )
+        _, self.label = connected_components(graph, directed=False)
+        self.n_rows = n_rows
+        self.by_row = self.matrix.tocsr()
 
     def cut(self, v: int) -> set[int]:
         """The published cells, hideable, that a combination fixing ``v`` reads (empty if none is found)."""
-        target = (self.hidden == v).astype(float)
-        y = lsqr(self.hidden_part, target, atol=1e-12, btol=1e-12, iter_lim=20000)[0]
-        if np.abs(self.hidden_part @ y - target).max() > 1e-6:
+        block = self.label[self.n_rows + int(np.searchsorted(self.hidden, v))]
+        block_rows = np.flatnonzero(self.label[: self.n_rows] == block)
+        block_hidden = self.hidden[self.label[self.n_rows :] == block]
+        part = self.by_row[block_rows]
+        hidden_part = part[:, block_hidden].T.tocsr()
+        target = (block_hidden == v).astype(float)
+        y = lsqr(hidden_part, target, atol=1e-12, btol=1e-12, iter_lim=20000)[0]
+        if np.abs(hidden_part @ y - target).max() > 1e-6:
             return set()
-        read = np.abs(self.shown_part @ y)
+        read = np.abs(part[:, self.shown].T @ y)
         used = self.shown[read > 1e-6 * max(1.0, read.max(initial=0.0))]
         return {int(w) for w in used if self.table.hideable(int(w))}
 
