@@ -116,3 +116,23 @@ def test_the_audit_agrees_with_the_attacker() -> None:
             t, hidden
         )
         assert given_away(t, protect(t)) == []
+
+
+def test_the_audit_reusing_its_blocks_agrees_with_the_attacker() -> None:
+    """protect's rounds share the audit's tested blocks: a block seen before (same cells, same relations)
+    gives its earlier answer, and a block that grew is tested again, as the attacker finds."""
+    rng = np.random.default_rng(11)
+    parts = rng.integers(0, 12, size=(3, 4))
+    values = [*parts.ravel(), *parts.sum(axis=1), *parts.sum(axis=0), parts.sum()]
+    relations = [margin(12 + r, *range(4 * r, 4 * r + 4)) for r in range(3)]
+    relations += [margin(15 + c, *(4 * r + c for r in range(3))) for c in range(4)]
+    relations.append(margin(19, 12, 13, 14))
+    t = table([int(v) for v in values], relations)
+    blocks: dict[bytes, list[int]] = {}
+    hidden: set[int] = set()
+    for v in (int(v) for v in rng.permutation(20)[:14]):  # hidden grows, as in protect's rounds
+        hidden.add(v)
+        for _ in range(2):  # the second call answers from the blocks kept
+            found = determined(t.relations, hidden, None, blocks)
+            assert sorted(w for w in found if t.must_protect(w)) == given_away(t, hidden)
+    assert blocks
