@@ -224,6 +224,14 @@ class FindingsQuerySchema(Schema):
 
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     cursor = fields.String(validate=validate.Length(1, 200))
+    severity = fields.String(
+        validate=validate.OneOf(["error", "query"]),
+        metadata={"description": "Only findings of this severity."},
+    )
+    code = fields.String(
+        validate=validate.Length(1, 64),
+        metadata={"description": "Only findings of this rule, e.g. cin.8535Q."},
+    )
 
 
 class FindingsPageSchema(Schema):
@@ -258,7 +266,8 @@ def show(submission_id: str) -> Any:
 @blp.alt_response(400, **PROBLEM_DOC, description="A cursor this list did not issue (invalid_cursor).")
 @requires("cases:submit")
 def findings(query: dict[str, Any], submission_id: str) -> Any:
-    """Every finding of a submission in the order found: ``{"items", "next_cursor"}``, or CSV."""
+    """Every finding of a submission in the order found, or those of one ``severity`` and/or rule ``code``:
+    ``{"items", "next_cursor"}``, or CSV (the cursor belongs to the filter it was issued under)."""
     submission = _visible(submission_id)
     as_csv = (
         request.accept_mimetypes.best_match(["application/json", csv_out.MEDIA_TYPE]) == csv_out.MEDIA_TYPE
@@ -272,13 +281,14 @@ def findings(query: dict[str, Any], submission_id: str) -> Any:
     )
     db.session.commit()
     session = db.session()
+    filters = {"severity": query.get("severity"), "code": query.get("code")}
     if as_csv:
-        rows = finding_store.csv_rows(session, submission.id)
+        rows = finding_store.csv_rows(session, submission.id, **filters)
         return Response(
             stream_with_context(csv_out.lines(finding_store.COLUMNS, rows)), mimetype=csv_out.MEDIA_TYPE
         )
     after = cursors.decode("findings", query["cursor"], cursors.count)[0] if "cursor" in query else 0
-    rows, more = finding_store.page(session, submission.id, query["limit"], after)
+    rows, more = finding_store.page(session, submission.id, query["limit"], after, **filters)
     return jsonify(
         {
             "items": [finding_store.view(row) for row in rows],

@@ -118,11 +118,11 @@ def protect(table: Table) -> set[int]:
     hidden = _follow(table, primary(table))
     cuts: list[set[int]] = []
     rounds = 0
+    blocks: dict[bytes, list[int]] = {}  # the audit's blocks tested: most stay the same between rounds
     while True:
         hidden = _follow(table, _solve(table, hidden, cuts) if rounds < SOLVER_ROUNDS else hidden)
-        exposed = [
-            v for v in determined(table.relations, hidden, table.must_protect) if table.must_protect(v)
-        ]
+        found = determined(table.relations, hidden, table.must_protect, blocks)
+        exposed = [v for v in found if table.must_protect(v)]
         if not exposed:
             return hidden
         certificates = _Certificates(table, hidden)
@@ -181,21 +181,34 @@ class _Certificates:
                 columns.append(v)
                 values.append(float(c))
         shape = (len(table.relations), len(table.values))
-        matrix = coo_matrix((values, (rows, columns)), shape=shape).tocsc()
+        self.matrix = coo_matrix((values, (rows, columns)), shape=shape).tocsc()
         mask = np.zeros(len(table.values), bool)
         mask[list(hidden)] = True
         self.hidden = np.flatnonzero(mask)
         self.shown = np.flatnonzero(~mask)
-        self.hidden_part = matrix[:, self.hidden].T.tocsr()
-        self.shown_part = matrix[:, self.shown].T.tocsr()
+        # the blocks of relations joined through hidden cells: a combination fixing a cell uses only the
+        # relations of its block (the least-norm solution is 0 on the others), so each solve is that size
+        n_rows = shape[0]
+        linked = self.matrix[:, self.hidden].tocoo()
+        graph = coo_matrix(
+            (np.ones(linked.nnz), (linked.row, n_rows + linked.col)), shape=(n_rows + len(self.hidden),) * 2
+        )
+        _, self.label = connected_components(graph, directed=False)
+        self.n_rows = n_rows
+        self.by_row = self.matrix.tocsr()
 
     def cut(self, v: int) -> set[int]:
         """The published cells, hideable, that a combination fixing ``v`` reads (empty if none is found)."""
-        target = (self.hidden == v).astype(float)
-        y = lsqr(self.hidden_part, target, atol=1e-12, btol=1e-12, iter_lim=20000)[0]
-        if np.abs(self.hidden_part @ y - target).max() > 1e-6:
+        block = self.label[self.n_rows + int(np.searchsorted(self.hidden, v))]
+        block_rows = np.flatnonzero(self.label[: self.n_rows] == block)
+        block_hidden = self.hidden[self.label[self.n_rows :] == block]
+        part = self.by_row[block_rows]
+        hidden_part = part[:, block_hidden].T.tocsr()
+        target = (block_hidden == v).astype(float)
+        y = lsqr(hidden_part, target, atol=1e-12, btol=1e-12, iter_lim=20000)[0]
+        if np.abs(hidden_part @ y - target).max() > 1e-6:
             return set()
-        read = np.abs(self.shown_part @ y)
+        read = np.abs(part[:, self.shown].T @ y)
         used = self.shown[read > 1e-6 * max(1.0, read.max(initial=0.0))]
         return {int(w) for w in used if self.table.hideable(int(w))}
 
@@ -315,7 +328,10 @@ def _quiet_highs() -> highspy.Highs:
 
 
 def determined(
-    relations: Iterable[Mapping[int, int]], hidden: set[int], wanted: Callable[[int], bool] | None = None
+    relations: Iterable[Mapping[int, int]],
+    hidden: set[int],
+    wanted: Callable[[int], bool] | None = None,
+    blocks: dict[bytes, list[int]] | None = None,
 ) -> set[int]:
     """The hidden variables whose value the relations fix once every other variable is known.
 
@@ -326,6 +342,8 @@ def determined(
     that is in no other relation is set aside (it can always be met by that unknown, so it fixes none of
     the others; whether it fixes that unknown is not asked). The core is then tested per connected
     block of unknowns, on the projection onto the row space. Exact for every variable ``wanted`` accepts.
+    ``blocks`` keeps each block's answer by its content, for the next call (a block unchanged between
+    the rounds of ``protect`` is not tested again).
     """
     rows = [{v: c for v, c in row.items() if v in hidden} for row in relations]
     rows = [row for row in rows if row]
@@ -354,10 +372,10 @@ def determined(
             for w in live[r]:
                 todo.extend(holding[w] & alive)
     core = [{v: rows[r][v] for v in live[r]} for r in sorted(alive)]
-    return known | _fixed_in(core)
+    return known | _fixed_in(core, {} if blocks is None else blocks)
 
 
-def _fixed_in(restricted: list[dict[int, int]]) -> set[int]:
+def _fixed_in(restricted: list[dict[int, int]], blocks: dict[bytes, list[int]]) -> set[int]:
     """The unknowns of ``restricted`` whose unit vector lies in its row space, per connected block."""
     if not restricted:
         return set()
@@ -383,8 +401,14 @@ def _fixed_in(restricted: list[dict[int, int]]) -> set[int]:
         for block in np.unique(label[n_rows:]):
             columns = np.flatnonzero(label[n_rows:] == block)
             block_rows = np.flatnonzero(label[:n_rows] == block)
-            dense = matrix[block_rows][:, columns].toarray()
-            out |= {variables[columns[i]] for i in _fixed_columns(dense)}
+            part = matrix[block_rows][:, columns].tocsr()
+            part.sort_indices()
+            names = np.array([variables[c] for c in columns], np.int64)
+            sizes = np.array([*part.shape, part.nnz], np.int64)  # fixed-size first: the rest parses one way
+            key = b"".join(a.tobytes() for a in (sizes, names, part.indptr, part.indices, part.data))
+            if key not in blocks:
+                blocks[key] = [int(names[i]) for i in _fixed_columns(part.toarray())]
+            out |= set(blocks[key])
     return out
 
 

@@ -77,11 +77,14 @@ def codes(session: Session, submission_id: uuid.UUID) -> list[str]:
     )
 
 
-def csv_rows(session: Session, submission_id: uuid.UUID) -> Iterator[tuple[Any, ...]]:
-    """Every finding as a row of ``COLUMNS``, fetched a page at a time."""
+def csv_rows(
+    session: Session, submission_id: uuid.UUID, *, severity: str | None = None, code: str | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Every finding (of one ``severity`` and ``code`` when given) as a row of ``COLUMNS``, a page at a
+    time."""
     after = 0
     while True:
-        rows, more = page(session, submission_id, 1000, after)
+        rows, more = page(session, submission_id, 1000, after, severity=severity, code=code)
         for row in rows:
             where = row.position
             yield (

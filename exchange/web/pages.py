@@ -621,12 +621,7 @@ def submission(submission_id: uuid.UUID) -> Any:
         staged = submission_store.staged_count(session, found.id)
         return render_template("la/progress.html", item=found, staged=staged, refresh=PROGRESS_REFRESH)
     rule_codes = finding_store.codes(session, found.id)
-    severity, code = request.args.get("severity", ""), request.args.get("code", "")
-    errors = {}
-    if severity and severity not in SEVERITIES:
-        errors["severity"] = "Select errors, queries or every severity"
-    if code and code not in rule_codes:
-        errors["code"] = "Select a rule that this submission's findings break"
+    severity, code, errors = _finding_filter(rule_codes)
     shown: dict[str, Any] = {"rows": [], "previous": None, "next": None}
     if not errors:
         try:
@@ -643,6 +638,17 @@ def submission(submission_id: uuid.UUID) -> Any:
         errors=errors,
         **shown,
     ), (400 if errors else 200)
+
+
+def _finding_filter(rule_codes: list[str]) -> tuple[str, str, dict[str, str]]:
+    """The request's severity and rule filter over a submission's findings, and what is wrong with it."""
+    severity, code = request.args.get("severity", ""), request.args.get("code", "")
+    errors = {}
+    if severity and severity not in SEVERITIES:
+        errors["severity"] = "Select errors, queries or every severity"
+    if code and code not in rule_codes:
+        errors["code"] = "Select a rule that this submission's findings break"
+    return severity, code, errors
 
 
 def _findings_page(submission_id: uuid.UUID, severity: str, code: str) -> dict[str, Any]:
@@ -674,8 +680,14 @@ def _findings_page(submission_id: uuid.UUID, severity: str, code: str) -> dict[s
 @bp.get("/submissions/<uuid:submission_id>/findings.csv")
 @page(("local_authority",))
 def findings_csv(submission_id: uuid.UUID) -> Any:
+    """The findings the receipt shows (its severity and rule filter kept) as the API's CSV; a filter the
+    receipt would refuse goes back to the receipt, which says what is wrong."""
     found = _submission(submission_id)
-    rows = finding_store.csv_rows(db.session(), found.id)
+    session = db.session()
+    severity, code, errors = _finding_filter(finding_store.codes(session, found.id))
+    if errors:
+        return redirect(url_for("pages.submission", submission_id=found.id, severity=severity, code=code))
+    rows = finding_store.csv_rows(session, found.id, severity=severity or None, code=code or None)
     return Response(
         stream_with_context(csv_out.lines(finding_store.COLUMNS, rows)),
         mimetype=csv_out.MEDIA_TYPE,

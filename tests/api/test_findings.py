@@ -156,6 +156,26 @@ def test_findings_page_with_a_cursor_and_as_csv_for_the_submitter_only(
     assert findings(client, auth_headers(greenwich), body["id"]).status_code == 404
 
 
+def test_findings_are_filtered_by_severity_and_rule_as_json_and_csv(camden, submit, client, auth_headers):
+    data = census(6).replace(b"<LAchildID>SYN000000003", b"<LAchildID>SYN000000001")
+    body = submit(camden, data, CIN).get_json()
+    headers = auth_headers(camden)
+    every = findings(client, headers, body["id"], limit=1000).get_json()["items"]
+    assert {i["severity"] for i in every} == {"error", "query"}  # 8510 (error) and 2887Q (query)
+    for query, kept in (
+        ({"severity": "query"}, [i for i in every if i["severity"] == "query"]),
+        ({"code": "cin.8510"}, [i for i in every if i["code"] == "cin.8510"]),
+        ({"severity": "query", "code": "cin.8510"}, []),
+    ):
+        assert findings(client, headers, body["id"], **query).get_json()["items"] == kept, query
+        rows = csv.DictReader(
+            io.StringIO(findings(client, {**headers, "Accept": "text/csv"}, body["id"], **query).text)
+        )
+        assert [r["code"] for r in rows] == [i["code"] for i in kept], query
+    bad = findings(client, headers, body["id"], severity="fatal")
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+
+
 def test_import_writes_the_findings_csv(app, runner, camden, tmp_path):
     path, out = tmp_path / "census.xml", tmp_path / "findings.csv"
     path.write_bytes(census(4).replace(b"<LAchildID>SYN000000003", b"<LAchildID>SYN000000001"))

@@ -101,18 +101,38 @@ def test_relations_must_hold() -> None:
         table([1, 2, 4], [margin(2, 0, 1)])
 
 
+def _grid(rng: np.random.Generator) -> Table:
+    """A random 3 x 4 table of counts with its row, column and grand totals (cells 0-19)."""
+    parts = rng.integers(0, 12, size=(3, 4))
+    values = [*parts.ravel(), *parts.sum(axis=1), *parts.sum(axis=0), parts.sum()]
+    relations = [margin(12 + r, *range(4 * r, 4 * r + 4)) for r in range(3)]
+    relations += [margin(15 + c, *(4 * r + c for r in range(3))) for c in range(4)]
+    relations.append(margin(19, 12, 13, 14))
+    return table([int(v) for v in values], relations)
+
+
 def test_the_audit_agrees_with_the_attacker() -> None:
     rng = np.random.default_rng(7)
     for _ in range(60):
-        parts = rng.integers(0, 12, size=(3, 4))
-        values = [*parts.ravel(), *parts.sum(axis=1), *parts.sum(axis=0), parts.sum()]
-        relations = [margin(12 + r, *range(4 * r, 4 * r + 4)) for r in range(3)]
-        relations += [margin(15 + c, *(4 * r + c for r in range(3))) for c in range(4)]
-        relations.append(margin(19, 12, 13, 14))
-        t = table([int(v) for v in values], relations)
+        t = _grid(rng)
         # from a few hidden cells (the reductions decide) to many (the rank test on what is left)
         hidden = {int(v) for v in rng.choice(20, size=int(rng.integers(2, 15)), replace=False)}
         assert sorted(v for v in determined(t.relations, hidden) if t.must_protect(v)) == given_away(
             t, hidden
         )
         assert given_away(t, protect(t)) == []
+
+
+def test_the_audit_reusing_its_blocks_agrees_with_the_attacker() -> None:
+    """protect's rounds share the audit's tested blocks: a block seen before (same cells, same relations)
+    gives its earlier answer, and a block that grew is tested again, as the attacker finds."""
+    rng = np.random.default_rng(11)
+    t = _grid(rng)
+    blocks: dict[bytes, list[int]] = {}
+    hidden: set[int] = set()
+    for v in (int(v) for v in rng.permutation(20)[:14]):  # hidden grows, as in protect's rounds
+        hidden.add(v)
+        for _ in range(2):  # the second call answers from the blocks kept
+            found = determined(t.relations, hidden, None, blocks)
+            assert sorted(w for w in found if t.must_protect(w)) == given_away(t, hidden)
+    assert blocks

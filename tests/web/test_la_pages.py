@@ -118,6 +118,12 @@ def test_findings_are_filtered_by_severity_and_rule(app: Flask, signed_in) -> No
     assert '<option value="cin.100" selected>' in errors
     none = page.get(f"/submissions/{made.id}?severity=error&code=cin.200Q").get_data(as_text=True)
     assert records(none) == [] and "None." in none
+    assert f'href="/submissions/{made.id}/findings.csv?code=cin.100&amp;severity=error"' in errors
+    filtered = page.get(f"/submissions/{made.id}/findings.csv?severity=error&code=cin.100")
+    rows = filtered.get_data(as_text=True).splitlines()[1:]
+    assert [row.split(",")[2] for row in rows] == [f"C{n:03}" for n in range(60) if n % 3]
+    refused = page.get(f"/submissions/{made.id}/findings.csv?severity=fatal")
+    assert refused.status_code == 302 and "severity=fatal" in refused.location
 
 
 def test_an_unknown_filter_or_cursor_gets_the_error_summary(app: Flask, signed_in) -> None:
