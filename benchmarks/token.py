@@ -1,5 +1,5 @@
 """Tokens issued per second through the real token endpoint under gunicorn (private_key_jwt clients), asked
-for by ``THREADS`` callers on plain sockets, one request per connection (as the sync workers serve them).
+for by ``THREADS`` callers on plain sockets, one request per connection (as a machine client sends them).
 
 Baseline, measured in the same run on the same database: the irreducible work of one token, with the
 endpoint's parallelism (as many processes as gunicorn has workers, one token at a time each), without
@@ -96,7 +96,7 @@ def floor(database_url: str, kek: Path, client_key: ECKey, samples: list[str]) -
 
 
 def _post(address: tuple[str, int], request: bytes) -> int:
-    """One request on a connection of its own, as gunicorn's sync workers serve them: sent whole with
+    """One request on a connection of its own, no keep-alive: sent whole with
     ``Connection: close`` and the write side shut, so the worker sees the connection end at once rather
     than when this process is next scheduled; the status read from the answer."""
     with socket.create_connection(address, timeout=30) as connection:
