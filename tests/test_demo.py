@@ -196,7 +196,9 @@ def test_every_printed_line_works_against_the_demo_it_serves(tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
     instance = tmp_path / "instance"
-    command = [sys.executable, "-c", SERVE, str(instance), "demo", *TINY, "--port", "0", "--idp-port", "0"]
+    # faulthandler: should the demo not stop when asked, SIGABRT makes it print where each thread is
+    command = [sys.executable, "-X", "faulthandler", "-c", SERVE, str(instance), "demo", *TINY]
+    command += ["--port", "0", "--idp-port", "0"]
     with (
         open(tmp_path / "demo.err", "w") as errors,
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors, text=True) as demo,
@@ -235,5 +237,13 @@ def test_every_printed_line_works_against_the_demo_it_serves(tmp_path):
             assert b"<html" in (instance / "demo" / "pack.html").read_bytes()
         finally:
             demo.send_signal(signal.SIGINT)
-            demo.wait(timeout=30)
-            guard.cancel()
+            try:
+                demo.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                demo.send_signal(signal.SIGABRT)
+                demo.wait(timeout=30)
+                stuck = (tmp_path / "demo.err").read_text()[-6000:]
+                said = f"the demo did not stop within 30 s of Ctrl+C; its threads:\n{stuck}"
+                raise AssertionError(said) from None
+            finally:
+                guard.cancel()
