@@ -16,6 +16,7 @@ import sys
 import threading
 from datetime import date
 from pathlib import Path
+from urllib.request import urlopen
 
 from click.testing import CliRunner, Result
 from flask import Flask
@@ -233,6 +234,18 @@ def test_every_printed_line_works_against_the_demo_it_serves(tmp_path):
                     json.loads(ran.stdout)
             assert answered == EXPECTED
             assert len(flows) == len(EXPECTED) + 1  # and the CIN census import
+            # the pages: where to sign in, the development provider, one person per kind of partner
+            said = "\n".join(printed)
+            pages = re.search(
+                r"Pages: sign in at (\S+)/sign-in with the development OpenID provider at (\S+)", said
+            )
+            assert pages and pages[1] == base, said
+            people = re.findall(r"^  (\S+-demo) +(\S+)$", said, re.MULTILINE)
+            assert len(people) == 5 and len({org for _, org in people}) == 5, said
+            with urlopen(f"{base}/sign-in", timeout=30) as answer:
+                assert "development OpenID provider" in answer.read().decode()
+            with urlopen(f"{pages[2]}/.well-known/openid-configuration", timeout=30) as answer:
+                assert json.load(answer)["issuer"] == pages[2]
             assert (instance / "demo" / "pack.pdf").read_bytes().startswith(b"%PDF-")
             assert b"<html" in (instance / "demo" / "pack.html").read_bytes()
         finally:
