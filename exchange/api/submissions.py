@@ -229,7 +229,7 @@ class FindingsQuerySchema(Schema):
         metadata={"description": "Only findings of this severity."},
     )
     code = fields.String(
-        validate=validate.Length(1, 64),
+        validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$"),
         metadata={"description": "Only findings of this rule, e.g. cin.8535Q."},
     )
 
