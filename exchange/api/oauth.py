@@ -14,7 +14,6 @@ from marshmallow import Schema, fields
 
 from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
-from exchange.api.limiter import address_key, limiter
 from exchange.api.oauth_server import authorization_server, spend_again
 from exchange.api.problems import problem_response
 from exchange.api.protect import failure_counter, public
@@ -216,7 +215,6 @@ def _roll_back_keeping_the_assertion_spent() -> None:
     ],
 )
 @public
-@limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit, key_func=address_key)
 def token() -> Response:
     """A client credentials access token, for at most the client's scopes; DPoP-bound with a DPoP proof."""
     proof = request.headers.get("DPoP")

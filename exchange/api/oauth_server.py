@@ -36,6 +36,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from exchange import audit
+from exchange.api.limiter import TOKEN_ENDPOINT
 from exchange.auth import binding, tokens
 from exchange.auth.binding import credential_digest
 from exchange.db import db, upsert
@@ -46,8 +47,6 @@ MAX_JTI_LENGTH = 200
 NOT_AUTHENTICATED = "The client is unknown or its credentials are wrong."
 #: seconds an assertion's ``iat`` may lie in the future (FAPI 2.0 §5.4: accept up to 10)
 CLOCK_SKEW = 10
-#: the view whose assertions are spent with the token's audit event (the others' as they authenticate)
-TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 - a view's name, not a secret
 
 
 def _settings() -> Any:
