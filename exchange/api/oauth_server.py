@@ -197,9 +197,9 @@ def generate_token(
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
-    """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, in one
-    commit; the ``jti`` is written last but one, so that on SQLite the write lock is held only for the two
-    inserts and the commit, never while the token is signed."""
+    """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, in the
+    one commit of the request (``exchange.api.oauth``); the token is signed before, so that on SQLite the
+    write lock the ``jti``'s insert takes is never held while a token is signed."""
     spent = g.get("spent_assertion")
     if spent is not None and not _spend(db.session(), spent):
         raise InvalidClientError(description="JWT ID is used before.")  # the token is never sent
@@ -211,7 +211,6 @@ def save_token(token: dict[str, Any], request: Any) -> None:
         org_id=client.org_id,
         detail={"scope": token["scope"]},
     )
-    db.session.commit()
 
 
 def _query_token(token_string: str, token_type_hint: str | None) -> tokens.AccessToken | None:
@@ -257,7 +256,6 @@ class Revocation(RevocationEndpoint):
             resource_type="token",
             resource_ids=[token.jti],
         )
-        db.session.commit()
 
 
 def create_server() -> AuthorizationServer:
