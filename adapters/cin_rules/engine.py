@@ -42,8 +42,24 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
-#: the key of a child's memo: what the rules of one child share (its episodes and groups with their xpaths)
-MEMO = "_memo"
+#: what the rules of one child share, built once per child (``prepared``): under ``EPISODES`` (xpath, episode)
+#: for each episode, and under each key of ``GROUPS`` (xpath, episode, group) for each group of that kind
+EPISODES = "_episodes"
+ASSESSMENTS, CIN_PLANS, SECTION47, PROTECTION_PLANS = GROUP_KEYS = (
+    "_assessments",
+    "_cin_plans",
+    "_section47_enquiries",
+    "_child_protection_plans",
+)
+#: each group's key in the child, its element and the key of its list in an episode
+GROUPS = tuple(
+    zip(
+        GROUP_KEYS,
+        ("Assessments", "CINPlanDates", "Section47", "ChildProtectionPlans"),
+        ("assessments", "cin_plans", "section47_enquiries", "child_protection_plans"),
+        strict=True,
+    )
+)
 
 #: a child's features: each says whether the child has something (an episode with assessments, a date of
 #: death, more than one episode...) that a rule needs in order to fire
@@ -73,6 +89,25 @@ def features(child: dict[str, Any]) -> frozenset[str]:
     if len(episodes) > 1:
         found.add("several_episodes")
     return frozenset(found)
+
+
+def prepared(child: dict[str, Any], has: frozenset[str] | None = None) -> dict[str, Any]:
+    """A copy of the child with what its rules share (``EPISODES`` and ``GROUPS``); ``has`` its features,
+    when already known. A group kind the child has none of is an empty tuple."""
+    has = features(child) if has is None else has
+    episodes = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
+    shared: dict[str, Any] = {**child, EPISODES: episodes}
+    for key, tag, name in GROUPS:
+        shared[key] = (
+            [
+                (f"{where}/{tag}[{number}]", episode, group)
+                for where, episode in episodes
+                for number, group in enumerate(episode[name], start=1)
+            ]
+            if name in has
+            else ()
+        )
+    return shared
 
 
 def _register(
@@ -199,8 +234,8 @@ class Checks:
     def child(self, data: dict[str, Any], gender: str | None, position: Position) -> Iterator[Finding]:
         census = self.census
         assert census is not None  # a child is only read after the header
-        child = {**data, "gender_current": gender, MEMO: {}}
         has = features(data)
+        child = prepared({**data, "gender_current": gender}, has)
         rules = self.rules_by_features.get(has)
         if rules is None:
             rules = self.rules_by_features[has] = [(r.check, r) for r in self.child_rules if r.needs <= has]  # type: ignore[misc]
