@@ -91,12 +91,12 @@ def features(child: dict[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
-def prepared(child: dict[str, Any], has: frozenset[str] | None = None) -> dict[str, Any]:
-    """A copy of the child with what its rules share (``EPISODES`` and ``GROUPS``); ``has`` its features,
-    when already known. A group kind the child has none of is an empty tuple."""
+def prepared(child: dict[str, Any], has: frozenset[str] | None = None, **values: Any) -> dict[str, Any]:
+    """A copy of the child, with ``values`` added, and what its rules share (``EPISODES`` and ``GROUPS``);
+    ``has`` its features, when already known. A group kind the child has none of is an empty tuple."""
     has = features(child) if has is None else has
     episodes = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
-    shared: dict[str, Any] = {**child, EPISODES: episodes}
+    shared: dict[str, Any] = {**child, **values, EPISODES: episodes}
     for key, tag, name in GROUPS:
         shared[key] = (
             [
@@ -165,7 +165,9 @@ def rules_for(year: int) -> list[Rule]:
 
 @dataclass(frozen=True)
 class Census:
-    """One collection: its year (the year it ends), reference date (its last day) and first day."""
+    """One collection: its year (the year it ends), reference date (its last day) and first day; its first
+    and last day also as ISO dates (``YYYY-MM-DD``, which compare as the dates do), as the child holds its
+    dates."""
 
     year: int
     reference_date: date
@@ -175,8 +177,17 @@ class Census:
     def start(self) -> date:
         return self.reference_date.replace(year=self.reference_date.year - 1) + timedelta(days=1)
 
-    def within(self, day: date) -> bool:
-        return self.start <= day <= self.reference_date
+    @cached_property
+    def first_day(self) -> str:
+        return self.start.isoformat()
+
+    @cached_property
+    def last_day(self) -> str:
+        return self.reference_date.isoformat()
+
+    def within(self, day: str) -> bool:
+        """Whether the ISO date ``day`` falls within the census year."""
+        return self.first_day <= day <= self.last_day
 
     @classmethod
     def of(cls, header: dict[str, Any]) -> Census:
@@ -222,8 +233,6 @@ class Checks:
         self.rules_by_features: dict[frozenset[str], list[tuple[ChildCheck, Rule]]] = {}
         #: the rules that compare children, when the year has them
         self.repeat_rules = {r.id: r for r in self.rules if r.id in ("8510", "1520")}
-        #: the census year as ISO dates, to count dates within it without parsing them
-        self.census_days = (self.census.start.isoformat(), self.census.reference_date.isoformat())
         if (
             "100" in RULES
             and RULES["100"] in self.rules
@@ -235,7 +244,7 @@ class Checks:
         census = self.census
         assert census is not None  # a child is only read after the header
         has = features(data)
-        child = prepared({**data, "gender_current": gender}, has)
+        child = prepared(data, has, gender_current=gender)
         rules = self.rules_by_features.get(has)
         if rules is None:
             rules = self.rules_by_features[has] = [(r.check, r) for r in self.child_rules if r.needs <= has]  # type: ignore[misc]
@@ -284,7 +293,7 @@ class Checks:
             tally.with_disability += bool(codes)
             tally.with_several_disabilities += len(set(codes)) > 1
         tally.with_pre_proceedings += "pre_proceedings" in has
-        first, last = self.census_days
+        first, last = self.census.first_day, self.census.last_day
         starting = held = 0
         for episode in child["cin_episodes"]:
             for plan in episode["child_protection_plans"]:

@@ -1,8 +1,10 @@
 """Every DfE CIN census validation rule the exchange checks: one function per rule, in DfE's module order.
 
 Wording is DfE's (the rules catalogue, ``tests/fixtures/cin/cin_validator_rules_catalogue_extracted.csv``);
-years are collection years (the year the census ends). Dates in the child are ISO strings; ``_d`` reads
-them. "Within the census year" is from the census's first day to its reference date, both included.
+years are collection years (the year the census ends). Dates in the child are ISO strings (``YYYY-MM-DD``),
+which compare as the dates do: a rule compares them as they are (and with the census's ``first_day`` and
+``last_day``), and reads them with ``_d`` only for date arithmetic or a weekday. "Within the census year" is
+from the census's first day to its reference date, both included.
 Working days are Monday to Friday (as DfE's own tool and the peer validator count them).
 """
 
@@ -38,12 +40,12 @@ def _d(value: str | None, _read: Any = date.fromisoformat) -> date | None:
 
 
 @lru_cache(maxsize=64)
-def _weekdays_before(day: date, count: int) -> date:
-    """The day ``count`` working days (Monday to Friday) before ``day``."""
+def _weekdays_before(day: date, count: int) -> str:
+    """The day ``count`` working days (Monday to Friday) before ``day``, as an ISO date."""
     while count:
         day -= timedelta(days=1)
         count -= day.weekday() < 5
-    return day
+    return day.isoformat()
 
 
 @lru_cache(maxsize=64)
@@ -159,8 +161,8 @@ def rule_1580(child: Child, census: Census) -> Iterator[str]:
     "Date of Birth is after data collection period (must be on or before the end of the census period)",
 )
 def rule_8520(child: Child, census: Census) -> Iterator[str]:
-    born = _d(child["date_of_birth"])
-    if born and born > census.reference_date:
+    born = child["date_of_birth"]
+    if born and born > census.last_day:
         yield "/ChildIdentifiers/PersonBirthDate"
 
 
@@ -205,7 +207,7 @@ def rule_8535q(child: Child, census: Census) -> Iterator[str]:
     needs=("date_of_death",),
 )
 def rule_8545q(child: Child, census: Census) -> Iterator[str]:
-    died = _d(child["date_of_death"])
+    died = child["date_of_death"]
     if died and not census.within(died):
         yield "/ChildIdentifiers/PersonDeathDate"
 
@@ -372,7 +374,7 @@ def rule_8555q(child: Child, census: Census) -> Iterator[str]:
 def rule_8569q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.start, 1)
     for where, episode in child[EPISODES]:
-        if episode["referral_nfa"] and _d(episode["referral_date"]) < cutoff:  # type: ignore[operator]
+        if episode["referral_nfa"] and episode["referral_date"] < cutoff:
             yield f"{where}/ReferralNFA"
 
 
@@ -392,7 +394,7 @@ def rule_8585q(child: Child, census: Census) -> Iterator[str]:
 @rule("8600", "Child referral date missing or after data collection period")
 def rule_8600(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        if _d(episode["referral_date"]) > census.reference_date:  # type: ignore[operator]
+        if episode["referral_date"] > census.last_day:
             yield f"{where}/CINreferralDate"
 
 
@@ -420,7 +422,7 @@ def rule_8610(child: Child, census: Census) -> Iterator[str]:
 @rule("8620", "CIN Closure Date present and does not fall within the Census year", needs=("closure_date",))
 def rule_8620(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        closed = _d(episode["closure_date"])
+        closed = episode["closure_date"]
         if closed and not census.within(closed):
             yield f"{where}/CINclosureDate"
 
@@ -430,8 +432,8 @@ def rule_8620(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8630(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        closed = _d(episode["closure_date"])
-        if closed and closed < _d(episode["referral_date"]):  # type: ignore[operator]
+        closed = episode["closure_date"]
+        if closed and closed < episode["referral_date"]:
             yield f"{where}/CINclosureDate"
 
 
@@ -499,7 +501,7 @@ def rule_8820(child: Child, census: Census) -> Iterator[str]:
                 continue
             if other["closure_date"] or not other["referral_nfa"]:
                 end = other["closure_date"]
-                if (day < end) if end else _d(day) <= census.reference_date:  # type: ignore[operator]
+                if (day < end) if end else day <= census.last_day:
                     yield ""
                     return
 
@@ -536,8 +538,8 @@ _s47_dates = itemgetter("start_date", "date_of_initial_cpc")
 @rule("8565", "Activity shown after a case has been closed", needs=("closure_date",))
 def rule_8565(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        closed = _d(episode["closure_date"])
-        if closed is None:
+        closed = episode["closure_date"]
+        if not closed:
             continue
         # DfE's list: assessment start and authorisation, S47 start, initial conference, CPP end, CIN plan
         # start and end (not a CPP's start or reviews)
@@ -549,7 +551,7 @@ def rule_8565(child: Child, census: Census) -> Iterator[str]:
         for s in episode["section47_enquiries"]:
             dates += _s47_dates(s)
         dates += [p["end_date"] for p in episode["child_protection_plans"]]
-        if any(_d(d) > closed for d in dates if d):  # type: ignore[operator]
+        if any(d > closed for d in dates if d):
             yield f"{where}/CINclosureDate"
 
 
@@ -612,14 +614,14 @@ def rule_8614(child: Child, census: Census) -> Iterator[str]:
 def rule_8670q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 45)
     for where, _, assessment in child[ASSESSMENTS]:
-        if not assessment["authorisation_date"] and _d(assessment["start_date"]) < cutoff:  # type: ignore[operator]
+        if not assessment["authorisation_date"] and assessment["start_date"] < cutoff:
             yield f"{where}/AssessmentActualStartDate"
 
 
 @rule("8696", "Assessment end date must fall within the census year", needs=("assessments",))
 def rule_8696(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in child[ASSESSMENTS]:
-        ended = _d(assessment["authorisation_date"])
+        ended = assessment["authorisation_date"]
         if ended and not census.within(ended):
             yield f"{where}/AssessmentAuthorisationDate"
 
@@ -631,7 +633,7 @@ def rule_8696(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8736(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in child[ASSESSMENTS]:
-        if not assessment["authorisation_date"] and not census.within(_d(assessment["start_date"])):  # type: ignore[arg-type]
+        if not assessment["authorisation_date"] and not census.within(assessment["start_date"]):
             yield f"{where}/AssessmentActualStartDate"
 
 
@@ -865,7 +867,7 @@ def rule_4009q(child: Child, census: Census) -> Iterator[str]:
 @rule("4010", "CIN Plan start date is missing or out of data collection period", needs=("cin_plans",))
 def rule_4010(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in child[CIN_PLANS]:
-        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+        if plan["start_date"] > census.last_day:
             yield f"{where}/CINPlanStartDate"
 
 
@@ -891,7 +893,7 @@ def rule_4012q(child: Child, census: Census) -> Iterator[str]:
 @rule("4013", "CIN Plan end date must fall within the census year", needs=("cin_plans",))
 def rule_4013(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in child[CIN_PLANS]:
-        ended = _d(plan["end_date"])
+        ended = plan["end_date"]
         if ended and not census.within(ended):
             yield f"{where}/CINPlanEndDate"
 
@@ -993,7 +995,7 @@ def rule_8615(child: Child, census: Census) -> Iterator[str]:
 def rule_8675q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 15)
     for where, _, s47 in child[SECTION47]:
-        if _is_open_s47(s47) and _d(s47["start_date"]) < cutoff:  # type: ignore[operator]
+        if _is_open_s47(s47) and s47["start_date"] < cutoff:
             yield f"{where}/S47ActualStartDate"
 
 
@@ -1005,7 +1007,7 @@ def rule_8675q(child: Child, census: Census) -> Iterator[str]:
 def rule_8715(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
         for suffix, day in _s47_conferences(episode):
-            if not census.within(_d(day)):  # type: ignore[arg-type]
+            if not census.within(day):
                 yield where + suffix
 
 
@@ -1017,7 +1019,7 @@ def rule_8715(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8740(child: Child, census: Census) -> Iterator[str]:
     for where, _, s47 in child[SECTION47]:
-        if _is_open_s47(s47) and not census.within(_d(s47["start_date"])):  # type: ignore[arg-type]
+        if _is_open_s47(s47) and not census.within(s47["start_date"]):
             yield f"{where}/S47ActualStartDate"
 
 
@@ -1099,7 +1101,7 @@ def rule_2885(child: Child, census: Census) -> Iterator[str]:
         else:
             held = {episode["date_of_initial_cpc"]} if not episode["section47_enquiries"] else set()
         for number, plan in enumerate(episode["child_protection_plans"], start=1):
-            if census.within(_d(plan["start_date"])) and plan["start_date"] not in held:  # type: ignore[arg-type]
+            if census.within(plan["start_date"]) and plan["start_date"] not in held:
                 yield f"{where}/ChildProtectionPlans[{number}]/CPPstartDate"
 
 
@@ -1131,7 +1133,7 @@ def rule_1105(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8720(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in child[PROTECTION_PLANS]:
-        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+        if plan["start_date"] > census.last_day:
             yield f"{where}/CPPstartDate"
 
 
@@ -1202,7 +1204,7 @@ def rule_8925(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8930(child: Child, census: Census) -> Iterator[str]:
     for where, _, plan in child[PROTECTION_PLANS]:
-        ended = _d(plan["end_date"])
+        ended = plan["end_date"]
         if ended and not census.within(ended):
             yield f"{where}/CPPendDate"
 
@@ -1266,11 +1268,11 @@ def _date_rule(rule_id: str, message: str, field: str, tag: str, after: str | No
 
     def check(child: Child, census: Census) -> Iterator[str]:
         for where, block in _blocks(child):
-            day = _d(block[field])
-            if day is None:
+            day = block[field]
+            if not day:
                 continue
-            earliest = _d(block[after]) if after else None
-            if not census.within(day) or (earliest is not None and day < earliest):
+            earliest = block[after] if after else None
+            if not census.within(day) or (earliest and day < earliest):
                 yield f"{where}/{tag}"
 
     rule(rule_id, message, since=PRE_PROCEEDINGS_FROM, needs=("pre_proceedings",))(check)
