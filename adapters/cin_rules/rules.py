@@ -10,7 +10,7 @@ Working days are Monday to Friday (as DfE's own tool and the peer validator coun
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 from operator import itemgetter
@@ -70,10 +70,17 @@ def _is_open_s47(s47: dict[str, Any]) -> bool:
     return not s47["date_of_initial_cpc"] and not s47["icpc_not_required"]
 
 
+def _more_than_one(items: list[dict[str, Any]], test: Callable[[dict[str, Any]], bool]) -> bool:
+    """Whether more than one of ``items`` passes ``test`` (one item or none is not looked through)."""
+    return len(items) > 1 and sum(map(test, items)) > 1
+
+
 def _starting_during_another(groups: list[dict[str, Any]], end: Any) -> list[int]:
     """The 1-based numbers of the groups that start while another (started earlier, or the same day and
     listed first) has not ended: ``end(group)`` is its end date, or None while it is ongoing."""
-    flagged = []
+    flagged: list[int] = []
+    if len(groups) < 2:
+        return flagged
     for number, group in enumerate(groups, start=1):
         for other_number, other in enumerate(groups, start=1):
             if other_number == number:
@@ -687,7 +694,7 @@ def rule_8873q(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8896(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        if sum(not a["authorisation_date"] for a in episode["assessments"]) > 1:
+        if _more_than_one(episode["assessments"], lambda a: not a["authorisation_date"]):
             yield where
 
 
@@ -837,7 +844,7 @@ def rule_4003(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_4004(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        if sum(not p["end_date"] for p in episode["cin_plans"]) > 1:
+        if _more_than_one(episode["cin_plans"], lambda p: not p["end_date"]):
             yield where
 
 
@@ -1030,7 +1037,7 @@ def rule_8740(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8839(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        if sum(_is_open_s47(s) for s in episode["section47_enquiries"]) > 1:
+        if _more_than_one(episode["section47_enquiries"], _is_open_s47):
             yield where
 
 
@@ -1216,7 +1223,7 @@ def rule_8930(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8935(child: Child, census: Census) -> Iterator[str]:
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
-    if sum(not p["end_date"] for p in plans) > 1:
+    if _more_than_one(plans, lambda p: not p["end_date"]):
         yield ""
 
 
