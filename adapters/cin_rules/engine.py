@@ -165,9 +165,8 @@ def rules_for(year: int) -> list[Rule]:
 
 @dataclass(frozen=True)
 class Census:
-    """One collection: its year (the year it ends), reference date (its last day) and first day; its first
-    and last day also as ISO dates (``YYYY-MM-DD``, which compare as the dates do), as the child holds its
-    dates."""
+    """One collection: its year (the year it ends), reference date (its last day) and first day, the two
+    days also as ISO dates (``first_day``, ``last_day``), as a child's dates are held."""
 
     year: int
     reference_date: date
@@ -294,17 +293,14 @@ class Checks:
             tally.with_several_disabilities += len(set(codes)) > 1
         tally.with_pre_proceedings += "pre_proceedings" in has
         first, last = self.census.first_day, self.census.last_day
-        starting = held = 0
+        for _, _, plan in child[PROTECTION_PLANS]:
+            tally.protection_plans_starting += first <= plan["start_date"] <= last
         for episode in child["cin_episodes"]:
-            for plan in episode["child_protection_plans"]:
-                starting += first <= plan["start_date"] <= last
             day = episode["date_of_initial_cpc"]
-            held += bool(day) and first <= day <= last
-            for enquiry in episode["section47_enquiries"]:
-                day = enquiry["date_of_initial_cpc"]
-                held += bool(day) and first <= day <= last
-        tally.protection_plans_starting += starting
-        tally.conferences_held += held
+            tally.conferences_held += bool(day) and first <= day <= last
+        for _, _, enquiry in child[SECTION47]:
+            day = enquiry["date_of_initial_cpc"]
+            tally.conferences_held += bool(day) and first <= day <= last
 
     def finish(self) -> Iterator[Finding]:
         if self.census is None:
