@@ -74,11 +74,19 @@ EPISODE_GROUPS = (
     "referral_nfa",
 )
 CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_date_of_birth", "disabilities")
-FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, "several_episodes")
+#: an episode with more than one assessment or section 47 enquiry; an assessment not completed (no
+#: authorisation date), a section 47 enquiry still open (``is_open_s47``)
+GROUP_STATES = ("several_assessments", "several_section47", "open_assessment", "open_section47")
+FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, "several_episodes")
 
 
 _episode_groups = itemgetter(*EPISODE_GROUPS)
 _child_items = itemgetter(*CHILD_ITEMS)
+
+
+def is_open_s47(s47: dict[str, Any]) -> bool:
+    """A section 47 enquiry with no initial conference held and none said not to be required."""
+    return not s47["date_of_initial_cpc"] and not s47["icpc_not_required"]
 
 
 def features(child: dict[str, Any]) -> frozenset[str]:
@@ -86,6 +94,17 @@ def features(child: dict[str, Any]) -> frozenset[str]:
     found = set(compress(CHILD_ITEMS, _child_items(child)))
     for episode in episodes:
         found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
+        assessments, enquiries = episode["assessments"], episode["section47_enquiries"]
+        if len(assessments) > 1:
+            found.add("several_assessments")
+        if len(enquiries) > 1:
+            found.add("several_section47")
+        for assessment in assessments:
+            if not assessment["authorisation_date"]:
+                found.add("open_assessment")
+        for enquiry in enquiries:
+            if is_open_s47(enquiry):
+                found.add("open_section47")
     if len(episodes) > 1:
         found.add("several_episodes")
     return frozenset(found)

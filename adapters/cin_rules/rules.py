@@ -24,6 +24,7 @@ from adapters.cin_rules.engine import (
     SECTION47,
     Census,
     Tally,
+    is_open_s47,
     return_rule,
     rule,
 )
@@ -64,10 +65,6 @@ def _school_age_born_by(first_year: int) -> date:
 
 def _unborn(child: Child) -> bool:
     return not child["date_of_birth"] and bool(child["expected_date_of_birth"])
-
-
-def _is_open_s47(s47: dict[str, Any]) -> bool:
-    return not s47["date_of_initial_cpc"] and not s47["icpc_not_required"]
 
 
 def _more_than_one(items: list[dict[str, Any]], test: Callable[[dict[str, Any]], bool]) -> bool:
@@ -577,11 +574,11 @@ def rule_8867(child: Child, census: Census) -> Iterator[str]:
     "8868",
     "CIN episode is shown as closed, however Section 47 enquiry is not shown as completed by ICPC date or "
     "ICPC not required flag",
-    needs=("closure_date", "section47_enquiries"),
+    needs=("closure_date", "open_section47"),
 )
 def rule_8868(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        if episode["closure_date"] and any(_is_open_s47(s) for s in episode["section47_enquiries"]):
+        if episode["closure_date"] and any(is_open_s47(s) for s in episode["section47_enquiries"]):
             yield where
 
 
@@ -604,7 +601,7 @@ def rule_8608(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8614",
     "Parental or child factors at assessment should only be present for a completed assessment.",
-    needs=("assessments",),
+    needs=("open_assessment",),
 )
 def rule_8614(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in child[ASSESSMENTS]:
@@ -616,7 +613,7 @@ def rule_8614(child: Child, census: Census) -> Iterator[str]:
     "8670Q",
     "Please check and either amend data or provide a reason: Assessment started more than 45 working days "
     "before the end of the census year. However, there is no Assessment end date.",
-    needs=("assessments",),
+    needs=("open_assessment",),
 )
 def rule_8670q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 45)
@@ -636,7 +633,7 @@ def rule_8696(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8736",
     "For an Assessment that has not been completed, the start date must fall within the census year",
-    needs=("assessments",),
+    needs=("open_assessment",),
 )
 def rule_8736(child: Child, census: Census) -> Iterator[str]:
     for where, _, assessment in child[ASSESSMENTS]:
@@ -647,7 +644,7 @@ def rule_8736(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8863Q",
     "An Assessment is shown as starting when there is another Assessment ongoing.",
-    needs=("assessments",),
+    needs=("several_assessments",),
 )
 def rule_8863q(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
@@ -690,7 +687,9 @@ def rule_8873q(child: Child, census: Census) -> Iterator[str]:
 
 
 @rule(
-    "8896", "Within one CINDetails group there are 2 or more open Assessments groups", needs=("assessments",)
+    "8896",
+    "Within one CINDetails group there are 2 or more open Assessments groups",
+    needs=("several_assessments", "open_assessment"),
 )
 def rule_8896(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
@@ -997,12 +996,12 @@ def rule_8615(child: Child, census: Census) -> Iterator[str]:
     "8675Q",
     "Please check and either amend data or provide a reason: S47 Enquiry started more than 15 working days "
     "before the end of the census year. However, there is no date of Initial Child Protection Conference.",
-    needs=("section47_enquiries",),
+    needs=("open_section47",),
 )
 def rule_8675q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 15)
     for where, _, s47 in child[SECTION47]:
-        if _is_open_s47(s47) and s47["start_date"] < cutoff:
+        if is_open_s47(s47) and s47["start_date"] < cutoff:
             yield f"{where}/S47ActualStartDate"
 
 
@@ -1022,22 +1021,22 @@ def rule_8715(child: Child, census: Census) -> Iterator[str]:
     "8740",
     "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by the end of the "
     "census year, the start date must fall within the census year",
-    needs=("section47_enquiries",),
+    needs=("open_section47",),
 )
 def rule_8740(child: Child, census: Census) -> Iterator[str]:
     for where, _, s47 in child[SECTION47]:
-        if _is_open_s47(s47) and not census.within(s47["start_date"]):
+        if is_open_s47(s47) and not census.within(s47["start_date"]):
             yield f"{where}/S47ActualStartDate"
 
 
 @rule(
     "8839",
     "Within one CINDetails group there are 2 or more open S47 Assessments",
-    needs=("section47_enquiries",),
+    needs=("several_section47", "open_section47"),
 )
 def rule_8839(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
-        if _more_than_one(episode["section47_enquiries"], _is_open_s47):
+        if _more_than_one(episode["section47_enquiries"], is_open_s47):
             yield where
 
 
@@ -1069,7 +1068,7 @@ def rule_8875(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8890",
     "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
-    needs=("section47_enquiries",),
+    needs=("several_section47",),
 )
 def rule_8890(child: Child, census: Census) -> Iterator[str]:
     for where, episode in child[EPISODES]:
