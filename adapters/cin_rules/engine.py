@@ -11,6 +11,8 @@ from operator import itemgetter
 from typing import Any
 
 from adapters.base import Finding, Position
+from schemas import code_lists
+from schemas.upn import upn_faults
 
 #: the collection years (the year each census ends) DfE's catalogue covers; earlier years use the oldest set
 FIRST_YEAR, LAST_YEAR = 2017, 2027
@@ -77,7 +79,8 @@ CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_da
 #: an episode with more than one assessment or section 47 enquiry; an assessment not completed (no
 #: authorisation date), a section 47 enquiry still open (``is_open_s47``)
 GROUP_STATES = ("several_assessments", "several_section47", "open_assessment", "open_section47")
-FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, "several_episodes")
+#: every feature; ``faulty_upn`` is a UPN with a fault (``schemas.upn.upn_faults``), which most are not
+FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, "several_episodes", "faulty_upn")
 
 
 _episode_groups = itemgetter(*EPISODE_GROUPS)
@@ -92,6 +95,9 @@ def is_open_s47(s47: dict[str, Any]) -> bool:
 def features(child: dict[str, Any]) -> frozenset[str]:
     episodes = child["cin_episodes"]
     found = set(compress(CHILD_ITEMS, _child_items(child)))
+    upn = child["upn"]
+    if upn and upn_faults(upn, code_lists.codes("upn_la_numbers")):
+        found.add("faulty_upn")
     for episode in episodes:
         found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
         assessments, enquiries = episode["assessments"], episode["section47_enquiries"]

@@ -121,10 +121,12 @@ def _upn_rule(rule_id: str) -> Any:
     return check
 
 
-rule("1510", "UPN invalid (wrong check letter at character 1)", needs=("upn",))(_upn_rule("1510"))
-rule("1530", "UPN invalid (characters 2-4 not a recognised LA code)", needs=("upn",))(_upn_rule("1530"))
-rule("1540", "UPN invalid (characters 5-12 not all numeric)", needs=("upn",))(_upn_rule("1540"))
-rule("1550", "UPN invalid (character 13 not a recognised value)", needs=("upn",))(_upn_rule("1550"))
+rule("1510", "UPN invalid (wrong check letter at character 1)", needs=("faulty_upn",))(_upn_rule("1510"))
+rule("1530", "UPN invalid (characters 2-4 not a recognised LA code)", needs=("faulty_upn",))(
+    _upn_rule("1530")
+)
+rule("1540", "UPN invalid (characters 5-12 not all numeric)", needs=("faulty_upn",))(_upn_rule("1540"))
+rule("1550", "UPN invalid (character 13 not a recognised value)", needs=("faulty_upn",))(_upn_rule("1550"))
 
 
 @rule("1520", "More than one record with the same UPN.")
