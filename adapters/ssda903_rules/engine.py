@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 ROW = "_row"
 #: the key of the rule ids a row was rejected for by the reader (its findings leave them out)
 FAULTS = "_faults"
+#: the key of the table a row is in, when the reader names it (each finding's position carries it)
+TABLE = "_table"
 
 #: catalogue file per collection year, the year being the one in which the collection ends on 31 March
 CATALOGUE_FILES = {2024: "903_2023_24_rule_info.csv", 2025: "903_2024_25_rule_info.csv"}
