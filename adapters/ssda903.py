@@ -53,7 +53,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -187,8 +187,24 @@ def columns(table: str, year: int | None) -> dict[str, Column]:
     return result
 
 
+def read_day(text: str) -> date:
+    """A dd/mm/yyyy date (ValueError otherwise): the usual ten characters read directly, any other form
+    (a day or month of one digit) as ``strptime`` reads it."""
+    if (
+        len(text) == 10
+        and text[2] == text[5] == "/"
+        and text.isascii()
+        and text[:2].isdigit()
+        and text[3:5].isdigit()
+        and text[6:].isdigit()
+    ):
+        return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+    return datetime.strptime(text, "%d/%m/%Y").date()
+
+
 def clean_cell(column: Column, raw: str) -> Any:
-    """The canonical value of one cell (None when blank), or ``CellFault``; the message names no value."""
+    """The value of one cell (None when blank; a date as ``date``), or ``CellFault``; the message names no
+    value."""
     value = raw.strip()
     if not value:
         if column.required:
@@ -196,7 +212,7 @@ def clean_cell(column: Column, raw: str) -> Any:
         return None
     if column.type == "date":
         try:
-            return datetime.strptime(value, "%d/%m/%Y").date().isoformat()
+            return read_day(value)
         except ValueError:
             raise CellFault("date", f"{column.name} is not a date in the form dd/mm/yyyy") from None
     if column.type == "integer":
@@ -227,9 +243,10 @@ def check_row(
     the row cannot be identified (its ``CHILD`` is blank or faulty), its rejection with every faulty cell.
 
     A faulty cell of an identified row is a finding (``ssda903.<rule id>``, else ``ssda903.<kind>``) and its
-    value is stored as missing. Every row with a child id is also written to ``spool`` for the return's
-    rules (every column, its ``_row``), as DfE's tool reads it (a faulty cell as its text, an integer's as
-    blank), with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
+    value is stored as missing; a date is stored as ISO 8601 text. Every row with a child id is also written
+    to ``spool`` for the return's rules (every column, its ``_row`` and ``_table``), as DfE's tool reads it (a
+    date as ``date``, a faulty cell as its text, an integer's as blank), with the rule ids of its faults
+    (``_faults``) so that no rule reports them a second time.
     """
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
@@ -237,7 +254,8 @@ def check_row(
     faults = []
     for name, raw in values.items():
         try:
-            clean[name] = read[name] = clean_cell(definitions[name], raw)
+            value = read[name] = clean_cell(definitions[name], raw)
+            clean[name] = value.isoformat() if type(value) is date else value
         except CellFault as fault:
             code = definitions[name].rule or f"ssda903.{fault.kind}"
             faults.append(RecordError(cell_position(name), code, fault.message))
