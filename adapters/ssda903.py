@@ -245,8 +245,8 @@ def check_row(
     A faulty cell of an identified row is a finding (``ssda903.<rule id>``, else ``ssda903.<kind>``) and its
     value is stored as missing; a date is stored as ISO 8601 text. Every row with a child id is also written
     to ``spool`` for the return's rules (every column, its ``_row`` and ``_table``), as DfE's tool reads it (a
-    date as ``date``, a faulty cell as its text, an integer's as blank), with the rule ids of its faults
-    (``_faults``) so that no rule reports them a second time.
+    date as ``date``, a faulty cell as its text, an integer's as blank; as ``engine.normalise`` gives it),
+    with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
     """
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
@@ -263,10 +263,12 @@ def check_row(
             read[name] = None if definitions[name].type == "integer" else raw.strip() or None
     child = clean.get("CHILD")
     if spool is not None and child is not None:
-        spool.add(
-            table,
-            {**read, ROW: position.row, TABLE: position.table, FAULTS: [fault.code for fault in faults]},
-        )
+        row = {**read, ROW: position.row, TABLE: position.table, FAULTS: [fault.code for fault in faults]}
+        if faults:  # a faulty cell's text, read as the rules read it (the clean cells are already)
+            from adapters.ssda903_rules.engine import normalise
+
+            row = normalise(row)
+        spool.add(table, row)
     if child is None:
         yield Rejected(position, tuple(faults))
         return

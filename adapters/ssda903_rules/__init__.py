@@ -82,14 +82,16 @@ def run(
     previous: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     *,
     year: int,
+    normalised: bool = False,
 ) -> Iterator[Finding]:
     """Every finding of ``year``'s rules on the return ``tables`` (and ``previous``, the year before).
 
-    A year without a catalogue is refused (ValueError) at the call, before any row is read.
+    ``normalised`` rows are taken as they are (``engine.normalise`` gives them so already: the SSDA903
+    adapter's spool). A year without a catalogue is refused (ValueError) at the call, before any row is read.
     """
     catalogue(year)
-    before = Return(previous, year - 1) if previous is not None else None
-    return findings(Return(tables, year, before), year)
+    before = Return(previous, year - 1, normalised=normalised) if previous is not None else None
+    return findings(Return(tables, year, before, normalised=normalised), year)
 
 
 def findings(ret: Return, year: int) -> Iterator[Finding]:

@@ -94,4 +94,4 @@ class Spool:
         tables = {name: batch.get(name, []) for name in self.tables}
         previous = {name: last.get(name, []) for name in self.previous_tables} if self.has_previous else None
         if any(tables.values()):
-            yield from run(tables, previous, year=year)
+            yield from run(tables, previous, year=year, normalised=True)
