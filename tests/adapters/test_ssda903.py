@@ -15,6 +15,7 @@ import sys
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,7 +24,7 @@ from lxml import etree
 
 from adapters import registry
 from adapters.base import Finding, FormatError, Item, Position, Record, RecordError, Rejected
-from adapters.ssda903 import Ssda903Adapter
+from adapters.ssda903 import Ssda903Adapter, read_day
 from exchange import reference
 from schemas.ssda903 import SCHEMAS, TABLES
 from tests.fixtures import FIXTURES
@@ -434,6 +435,38 @@ def test_formula_like_cells_are_plain_data(value: str) -> None:
     [finding] = [f for f in items if isinstance(f, Finding)]
     assert (finding.position, finding.code) == (Position(table="header", row=3, column="DOB"), "ssda903.102")
     assert value not in finding.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/02/2015",
+        "29/02/2016",
+        "1/2/2015",
+        "01/2/2015",
+        " 1/02/2015",
+        "29/02/2015",
+        "00/01/2015",
+        "01/13/2015",
+        "01/01/0000",
+        "+1/01/2015",
+        "01-01-2015",
+        "2015-01-01",
+        "01/01/15",
+        "\uff11\uff11/01/2015",
+        "1\u00b2/01/2015",
+    ],
+)
+def test_a_date_is_read_as_strptime_reads_it(text: str) -> None:
+    """The usual ten characters are read without ``strptime``: every text gives what ``strptime`` gives."""
+    try:
+        expected = datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        expected = None
+    try:
+        assert read_day(text) == expected
+    except ValueError:
+        assert expected is None
 
 
 def test_text_that_is_not_utf8_refuses_the_file_at_its_row() -> None:
