@@ -38,11 +38,13 @@ from typing import Any, BinaryIO, ClassVar, Protocol
 
 @dataclass(frozen=True)
 class Position:
-    """Where a record stands in its source: a JSON pointer, an XML line and path, or a CSV cell."""
+    """Where a record stands in its source: a JSON pointer, an XML line and path, or a CSV cell (with the
+    table it is in, when the source holds several)."""
 
     pointer: str | None = None
     line: int | None = None
     xpath: str | None = None
+    table: str | None = None
     row: int | None = None
     column: str | None = None
 
@@ -53,7 +55,8 @@ class Position:
         if self.pointer is not None:
             return self.pointer
         if self.row is not None:
-            return f"row {self.row}" + (f", column {self.column}" if self.column else "")
+            where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+            return f"{self.table} {where}" if self.table else where
         if self.line is not None:
             return f"line {self.line}" + (f" ({self.xpath})" if self.xpath else "")
         return self.xpath or ""

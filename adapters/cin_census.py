@@ -307,6 +307,19 @@ def _texts(element: Any) -> dict[str, str | None]:
     return {part.tag: part.text for part in element}
 
 
+def _texts_and_list(element: Any, tag: str) -> tuple[dict[str, str | None], list[str | None]]:
+    """``_texts`` of the element's other children, and the texts of the children of its child ``tag``
+    (empty without one), in the same pass."""
+    texts: dict[str, str | None] = {}
+    items: list[str | None] = []
+    for part in element:
+        if part.tag == tag:
+            items = [item.text for item in part]
+        else:
+            texts[part.tag] = part.text
+    return texts, items
+
+
 def _child_data(element: Any, identifiers: dict[str, str], la_code: str, year: int) -> dict[str, Any]:
     characteristics = element[1]
     sex = identifiers["Sex"] if "Sex" in identifiers else GENDER_TO_SEX[identifiers["GenderCurrent"]]
@@ -335,14 +348,13 @@ def _episode(details: Any) -> dict[str, Any]:
     for part in details:
         tag = part.tag
         if tag == "Assessments":
-            assessment = _texts(part)
-            factors = part.find("FactorsIdentifiedAtAssessment")
+            assessment, factors = _texts_and_list(part, "FactorsIdentifiedAtAssessment")
             assessments.append(
                 {
                     "start_date": _date(assessment.get("AssessmentActualStartDate")),
                     "internal_review_date": _date(assessment.get("AssessmentInternalReviewDate")),
                     "authorisation_date": _date(assessment.get("AssessmentAuthorisationDate")),
-                    "factors": [_text(f.text) for f in factors] if factors is not None else [],
+                    "factors": [_text(f) for f in factors],
                 }
             )
         elif tag == "CINPlanDates":
@@ -364,8 +376,7 @@ def _episode(details: Any) -> dict[str, Any]:
                 }
             )
         elif tag == "ChildProtectionPlans":
-            plan = _texts(part)
-            reviews = part.find("Reviews")
+            plan, reviews = _texts_and_list(part, "Reviews")
             protection_plans.append(
                 {
                     "start_date": _date(plan.get("CPPstartDate")),
@@ -373,7 +384,7 @@ def _episode(details: Any) -> dict[str, Any]:
                     "initial_category_of_abuse": _text(plan.get("InitialCategoryOfAbuse")),
                     "latest_category_of_abuse": _text(plan.get("LatestCategoryOfAbuse")),
                     "number_of_previous_cpp": int(plan.get("NumberOfPreviousCPP") or 0),
-                    "reviews": [_date(r.text) for r in reviews] if reviews is not None else [],
+                    "reviews": [_date(r) for r in reviews],
                 }
             )
         elif tag == "PreProceedingsandFGDM":

@@ -46,9 +46,14 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
+import tempfile
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -81,6 +86,13 @@ SNIFF = 512
 ROW = "_row"
 #: the key of a rejected row's fault codes in the rows given to the rules
 FAULTS = "_faults"
+#: the key of a CSV row's table in the rows given to the rules (``adapters.ssda903_rules.TABLE``)
+TABLE = "_table"
+#: how a zip archive starts (an empty one, or its first file's header)
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+#: a zipped return holds at most this many files, and this many bytes once inflated
+ZIP_FILES = 64
+ZIP_BYTES = 4 << 30
 
 #: table -> (record kind, column -> canonical field) for the tables with a kind of their own
 KINDS: dict[str, tuple[str, dict[str, str]]] = {
@@ -175,8 +187,24 @@ def columns(table: str, year: int | None) -> dict[str, Column]:
     return result
 
 
+def read_day(text: str) -> date:
+    """A dd/mm/yyyy date (ValueError otherwise): the usual ten characters read directly, any other form
+    (a day or month of one digit) as ``strptime`` reads it."""
+    if (
+        len(text) == 10
+        and text[2] == text[5] == "/"
+        and text.isascii()
+        and text[:2].isdigit()
+        and text[3:5].isdigit()
+        and text[6:].isdigit()
+    ):
+        return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+    return datetime.strptime(text, "%d/%m/%Y").date()
+
+
 def clean_cell(column: Column, raw: str) -> Any:
-    """The canonical value of one cell (None when blank), or ``CellFault``; the message names no value."""
+    """The value of one cell (None when blank; a date as ``date``), or ``CellFault``; the message names no
+    value."""
     value = raw.strip()
     if not value:
         if column.required:
@@ -184,7 +212,7 @@ def clean_cell(column: Column, raw: str) -> Any:
         return None
     if column.type == "date":
         try:
-            return datetime.strptime(value, "%d/%m/%Y").date().isoformat()
+            return read_day(value)
         except ValueError:
             raise CellFault("date", f"{column.name} is not a date in the form dd/mm/yyyy") from None
     if column.type == "integer":
@@ -215,9 +243,10 @@ def check_row(
     the row cannot be identified (its ``CHILD`` is blank or faulty), its rejection with every faulty cell.
 
     A faulty cell of an identified row is a finding (``ssda903.<rule id>``, else ``ssda903.<kind>``) and its
-    value is stored as missing. Every row with a child id is also written to ``spool`` for the return's
-    rules (every column, its ``_row``), as DfE's tool reads it (a faulty cell as its text, an integer's as
-    blank), with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
+    value is stored as missing; a date is stored as ISO 8601 text. Every row with a child id is also written
+    to ``spool`` for the return's rules (every column, its ``_row`` and ``_table``), as DfE's tool reads it (a
+    date as ``date``, a faulty cell as its text, an integer's as blank; as ``engine.normalise`` gives it),
+    with the rule ids of its faults (``_faults``) so that no rule reports them a second time.
     """
     definitions = columns(table, year)
     clean: dict[str, Any] = {}
@@ -225,7 +254,8 @@ def check_row(
     faults = []
     for name, raw in values.items():
         try:
-            clean[name] = read[name] = clean_cell(definitions[name], raw)
+            value = read[name] = clean_cell(definitions[name], raw)
+            clean[name] = value.isoformat() if type(value) is date else value
         except CellFault as fault:
             code = definitions[name].rule or f"ssda903.{fault.kind}"
             faults.append(RecordError(cell_position(name), code, fault.message))
@@ -233,7 +263,12 @@ def check_row(
             read[name] = None if definitions[name].type == "integer" else raw.strip() or None
     child = clean.get("CHILD")
     if spool is not None and child is not None:
-        spool.add(table, {**read, ROW: position.row, FAULTS: [fault.code for fault in faults]})
+        row = {**read, ROW: position.row, TABLE: position.table, FAULTS: [fault.code for fault in faults]}
+        if faults:  # a faulty cell's text, read as the rules read it (the clean cells are already)
+            from adapters.ssda903_rules.engine import normalise
+
+            row = normalise(row)
+        spool.add(table, row)
     if child is None:
         yield Rejected(position, tuple(faults))
         return
@@ -277,8 +312,8 @@ class Ssda903Adapter(Adapter):
     description = (
         "DfE SSDA903 children-looked-after return: CSV tables (header, episodes, ...) or EXPSSDA903 XML"
     )
-    media_types = ("text/csv", "application/xml")
-    default_for = ("text/csv",)
+    media_types = ("text/csv", "application/xml", "application/zip")
+    default_for = ("text/csv", "application/zip")
     inbound = True
     reads_last_year = True
 
@@ -305,12 +340,27 @@ class Ssda903Adapter(Adapter):
         return Ssda903Adapter(self.places, collection_year, rules=self.rules, last_year=last_year)
 
     def parts(self, stream: BinaryIO) -> frozenset[str]:
-        """The tables a stream gives: every table (XML), or the one whose header row it starts with."""
+        """The tables a stream gives: every table (XML), the one whose header row it starts with (CSV), or
+        those of its files (zip)."""
         head = stream.read(SNIFF)
+        if not head.startswith(ZIP_MAGIC):
+            return self.file_parts(head, rewound(head, stream))
+        found: set[str] = set()
+        try:
+            with zipped(rewound(head, stream)) as (archive, files):
+                for number, info in enumerate(files, start=1):
+                    with zip_file(archive, info, number) as (first, part):
+                        found |= self.file_parts(first, part)
+        except FormatError:
+            return frozenset()
+        return frozenset(found)
+
+    def file_parts(self, head: bytes, stream: BinaryIO) -> frozenset[str]:
+        """The tables of one CSV table or XML return whose first bytes are ``head``."""
         if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
             return frozenset(TABLES)
         try:
-            given = next(csv.reader(decoded_lines(rewound(head, stream))), None)
+            given = next(csv.reader(decoded_lines(stream)), None)
             return frozenset({self.table_of([name.strip().upper() for name in given] if given else None)})
         except (FormatError, UnicodeDecodeError, csv.Error):
             return frozenset()
@@ -370,9 +420,16 @@ class Ssda903Adapter(Adapter):
                 spool.close()
 
     def read(self, stream: BinaryIO, spool: Spool | None) -> Iterator[Item]:
-        """One stream, CSV or XML (told from its first byte), its rows spooled for the rules."""
+        """One stream, CSV, XML or a zip of them (told from its first bytes), its rows spooled for the
+        rules."""
         head = stream.read(SNIFF)
-        whole = rewound(head, stream)
+        if head.startswith(ZIP_MAGIC):
+            yield from self.parse_zip(rewound(head, stream), spool)
+        else:
+            yield from self.read_file(head, rewound(head, stream), spool)
+
+    def read_file(self, head: bytes, whole: BinaryIO, spool: Spool | None) -> Iterator[Item]:
+        """One CSV table or XML return whose first bytes are ``head``."""
         if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
             if spool is not None:
                 for table in TABLES:
@@ -381,11 +438,34 @@ class Ssda903Adapter(Adapter):
         else:
             yield from self.parse_csv(whole, spool)
 
+    # zip
+
+    def parse_zip(self, stream: BinaryIO, spool: Spool | None) -> Iterator[Item]:
+        """The files of a zip archive as the tables of one return, in the archive's order. Two files giving
+        the same table (or an XML return beside a table) refuse the archive, as does a zip within it; a
+        fault refusing a file refuses the archive, its message naming the file by its number."""
+        with zipped(stream) as (archive, files):
+            given: set[str] = set()
+            for number, info in enumerate(files, start=1):
+                with zip_file(archive, info, number) as (head, part):
+                    tables = self.file_parts(head, part)
+                    if tables & given:
+                        raise FormatError(
+                            codes.ZIP_TABLE_REPEATED,
+                            f"it gives the {', '.join(sorted(tables & given))} table an earlier file gave",
+                            Position(),
+                        )
+                given |= tables
+            for number, info in enumerate(files, start=1):
+                with zip_file(archive, info, number) as (head, part):
+                    yield from self.read_file(head, part, spool)
+
     # CSV
 
     def parse_csv(self, stream: BinaryIO, spool: Spool | None = None) -> Iterator[Item]:
         """The rows of one table."""
         row_number = 0  # the last row read: a fault while reading is in the next one
+        table = None
         try:
             rows = csv.reader(decoded_lines(stream), strict=True)
             given = next(rows, None)
@@ -397,7 +477,7 @@ class Ssda903Adapter(Adapter):
                     codes.CSV_EXTRA_COLUMNS,
                     "query",
                     None,
-                    Position(row=1),
+                    Position(table=table, row=1),
                     f"the column(s) {', '.join(extra)} are not part of the {table} table and were ignored",
                 )
             row_number = 1
@@ -409,7 +489,7 @@ class Ssda903Adapter(Adapter):
                     continue
                 if len(cells) != width:
                     yield RecordError(
-                        Position(row=row_number),
+                        Position(table=table, row=row_number),
                         codes.CSV_CELLS,
                         f"the row has {len(cells)} cells where the {table} table has {width} columns",
                     )
@@ -419,17 +499,17 @@ class Ssda903Adapter(Adapter):
                     table,
                     values,
                     self.collection_year,
-                    Position(row=row_number),
-                    lambda column, row=row_number: Position(row=row, column=column),
+                    Position(table=table, row=row_number),
+                    lambda column, row=row_number: Position(table=table, row=row, column=column),
                     spool,
                 )
         except UnicodeDecodeError:
             raise FormatError(
-                codes.CSV_ENCODING, "the file is not UTF-8 text", Position(row=row_number + 1)
+                codes.CSV_ENCODING, "the file is not UTF-8 text", Position(table=table, row=row_number + 1)
             ) from None
         except csv.Error:
             raise FormatError(
-                codes.CSV_SYNTAX, "the CSV quoting is broken", Position(row=row_number + 1)
+                codes.CSV_SYNTAX, "the CSV quoting is broken", Position(table=table, row=row_number + 1)
             ) from None
 
     def table_of(self, header: list[str] | None) -> str:
@@ -589,6 +669,61 @@ def decoded_lines(stream: BinaryIO) -> Iterable[str]:
         text = line.decode("utf-8")
         yield text.removeprefix("\ufeff") if first else text
         first = False
+
+
+#: what reading a damaged zip archive or file in it raises
+ZIP_FAULTS = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError)
+
+
+@contextmanager
+def zipped(stream: BinaryIO) -> Iterator[tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]]:
+    """The zip archive ``stream`` (copied to a temporary file: a zip is read from its end) and its files,
+    leaving out folders and the hidden files archivers add (a name starting ``.``, ``__MACOSX/``).
+    ``FormatError`` when it cannot be read, holds no file, an encrypted one, more than ``ZIP_FILES`` files or
+    more than ``ZIP_BYTES`` once inflated (each file is read no further than the size it declares)."""
+    with tempfile.TemporaryFile() as copy:
+        shutil.copyfileobj(stream, copy)
+        try:
+            archive = zipfile.ZipFile(copy)
+        except (*ZIP_FAULTS, OSError, ValueError):
+            raise FormatError(codes.ZIP_INVALID, "the zip archive cannot be read", Position()) from None
+        with archive:
+            files = [
+                info
+                for info in archive.infolist()
+                if not info.is_dir()
+                and not info.filename.startswith("__MACOSX/")
+                and not info.filename.rsplit("/", 1)[-1].startswith(".")
+            ]
+            if not files:
+                raise FormatError(codes.ZIP_EMPTY, "the zip archive holds no file", Position())
+            if len(files) > ZIP_FILES or sum(info.file_size for info in files) > ZIP_BYTES:
+                raise FormatError(
+                    codes.ZIP_TOO_LARGE,
+                    f"a zipped return holds at most {ZIP_FILES} files and {ZIP_BYTES >> 30} GiB unzipped",
+                    Position(),
+                )
+            if any(info.flag_bits & 0x1 for info in files):
+                raise FormatError(codes.ZIP_INVALID, "the zip archive is encrypted", Position())
+            yield archive, files
+
+
+@contextmanager
+def zip_file(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, number: int
+) -> Iterator[tuple[bytes, BinaryIO]]:
+    """File ``number`` of ``archive``, open: its first bytes and the whole. A zip within it, or a fault
+    reading it, refuses the archive, naming the file by its number (its name is the sender's text)."""
+    try:
+        with archive.open(info) as part:
+            head = part.read(SNIFF)
+            if head.startswith(ZIP_MAGIC):
+                raise FormatError(codes.ZIP_INVALID, "a zip within the zip is not read", Position())
+            yield head, rewound(head, part)  # type: ignore[arg-type]
+    except FormatError as error:
+        raise FormatError(error.code, f"file {number} of the zip: {error.message}", error.position) from None
+    except ZIP_FAULTS:
+        raise FormatError(codes.ZIP_INVALID, f"file {number} of the zip cannot be read", Position()) from None
 
 
 def carried_columns(table: str) -> list[str]:

@@ -5,6 +5,11 @@ Baseline, measured in the same run on the same database: the irreducible work of
 endpoint's parallelism (as many processes as gunicorn has workers, one token at a time each), without
 Flask or Authlib: verify the client's assertion (joserfc), spend its ``jti`` durably (one committed insert
 into ``used_assertions``) and sign the access token with a key from the key store.
+
+A second line puts the same baseline beside a request that does no work (``GET /health/live``) through
+the same server and callers: the most any endpoint served so could reach, which shows how much of the
+token endpoint's gap is the serving stack (gunicorn, Flask and its hooks, the rate limit) rather than
+the token's own work.
 """
 
 from __future__ import annotations
@@ -108,11 +113,30 @@ def _post(address: tuple[str, int], request: bytes) -> int:
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
 
 
-def through_endpoint(url: str, client_id: str, key: ECKey) -> float:
-    """Tokens per second from ``THREADS`` callers on plain sockets (the lightest caller, so that the load
-    generator takes as little as it can of the CPU the workers share), the requests made beforehand."""
+def per_second(url: str, requests: list[bytes]) -> float:
+    """Requests answered 200 per second from ``THREADS`` callers on plain sockets (the lightest caller, so
+    that the load generator takes as little as it can of the CPU the workers share), the requests made
+    beforehand."""
     split = urlsplit(url)
     address = (split.hostname or "127.0.0.1", split.port or 80)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(THREADS) as pool:
+        statuses = list(pool.map(lambda request: _post(address, request), requests))
+    elapsed = time.perf_counter() - start
+    if statuses.count(200) != len(requests):
+        sys.exit(f"only {statuses.count(200)} of {len(requests)} requests succeeded")
+    return len(requests) / elapsed
+
+
+def no_work(url: str) -> float:
+    """``GET /health/live`` per second, as many requests as there are tokens."""
+    request = f"GET /health/live HTTP/1.1\r\nHost: {urlsplit(url).netloc}\r\nConnection: close\r\n\r\n"
+    return per_second(url, [request.encode()] * TOKENS)
+
+
+def through_endpoint(url: str, client_id: str, key: ECKey) -> float:
+    """Tokens per second through the token endpoint (``per_second``)."""
+    netloc = urlsplit(url).netloc
     requests = []
     for assertion in assertions(client_id, key, f"{url}/oauth/token", TOKENS):
         body = urlencode(
@@ -123,18 +147,11 @@ def through_endpoint(url: str, client_id: str, key: ECKey) -> float:
             }
         ).encode()
         head = (
-            f"POST /oauth/token HTTP/1.1\r\nHost: {split.netloc}\r\nConnection: close\r\n"
+            f"POST /oauth/token HTTP/1.1\r\nHost: {netloc}\r\nConnection: close\r\n"
             f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         requests.append(head.encode() + body)
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(THREADS) as pool:
-        statuses = list(pool.map(lambda request: _post(address, request), requests))
-    elapsed = time.perf_counter() - start
-    if statuses.count(200) != TOKENS:
-        sys.exit(f"only {statuses.count(200)} of {TOKENS} token requests succeeded")
-    return TOKENS / elapsed
+    return per_second(url, requests)
 
 
 def main() -> None:
@@ -150,6 +167,7 @@ def main() -> None:
             with ex.served(workers=WORKERS) as url:
                 through_endpoint(url, client_id, key)  # warm-up: imports, connection pools, key cache
                 rate = through_endpoint(url, client_id, key)
+                idle = no_work(url)
             baseline = floor(
                 ex.database_url, ex.key_encryption_key, key, assertions("floor", key, "aud", TOKENS)
             )
@@ -157,6 +175,13 @@ def main() -> None:
             f"token endpoint, gunicorn {WORKERS} workers, {kind}",
             rate,
             "tokens/s",
+            f"verify + spend jti + sign, {WORKERS} processes",
+            baseline,
+        )
+        report(
+            f"GET /health/live (no work), same server and callers, {kind}",
+            idle,
+            "per second",
             f"verify + spend jti + sign, {WORKERS} processes",
             baseline,
         )

@@ -3,11 +3,14 @@
 Callers (the HTTP API, ``exchange import``, the demo loader, the worker) use two functions, each given the
 session to work in and the settings; neither needs a request or an app context:
 
-``check(org, body, media_type, profile, *, reference) -> Prepared``
+``check(org, body, media_type, profile, *, reference, collection_year=None) -> Prepared``
     Reads and checks a body as ``submit`` would, without the database (another process may do it): the
     records kept (each case built ahead as a new case, ``exchange.store.cases.build``) and the report so
     far. ``submit(..., checked=prepared)`` then stores them without reading
-    the body again; it refuses (``ValueError``) a ``Prepared`` of another body, adapter or organisation.
+    the body again; it refuses (``ValueError``) a ``Prepared`` of another body, adapter, organisation or
+    collection year. A ``collection_year`` is checked as ``submit``'s is and chooses that year's code
+    lists and rules; last year's return is not looked for (it is in the database), so the rules comparing
+    with it do not run and the stored submission's ``previous_submissions`` is null.
 
 ``submit(org, client_id, body, media_type, profile, *, session, settings, idempotency_key=None,
 atomic=False) -> Submission``
@@ -145,17 +148,20 @@ def submit(
 
     ``inline`` True processes now whatever the size (the CLI and the demo loader do); ``progress(records,
     bytes_read)`` is called after each record read inline. ``checked``, what ``check`` made of this very
-    body, is stored inline without reading the body again (it is used up). ``collection_year`` (the year a
-    statutory return's collection ends) chooses the adapter's rules for that year and, for an adapter
-    whose rules compare with last year's return, the submitter's return of the year before (``_for_year``).
+    body, is stored inline without reading the body again (it is used up; its collection year is the
+    submission's). ``collection_year`` (the year a statutory return's collection ends) chooses the
+    adapter's rules for that year and, for an adapter whose rules compare with last year's return, the
+    submitter's return of the year before (``_for_year``).
     """
+    if checked is not None:
+        if collection_year not in (None, checked.collection_year):
+            raise ValueError("the body was checked ahead for another collection year")
+        collection_year = checked.collection_year
     adapter = select_adapter(media_type, profile, settings.reference, collection_year)
     sha256 = body.sha256
     if checked is not None:
         if (checked.org_id, checked.sha256, checked.adapter) != (org.id, sha256, adapter.name):
             raise ValueError("the checked records are of another body, adapter or organisation")
-        if collection_year is not None:
-            raise ValueError("a body checked ahead is read without a collection year")
         inline = True
     asked = idempotency.fingerprint(sha256, media_type, adapter.name, atomic, collection_year)
     if idempotency_key:
@@ -229,14 +235,24 @@ class Prepared:
     records: list[Checked]
     report: Report
     refused: Refused | None = None
+    #: the collection year it was read with (``check``'s)
+    collection_year: int | None = None
 
 
 def check(
-    org: Organisation, body: Body, media_type: str, profile: str | None = None, *, reference: Reference
+    org: Organisation,
+    body: Body,
+    media_type: str,
+    profile: str | None = None,
+    *,
+    reference: Reference,
+    collection_year: int | None = None,
 ) -> Prepared:
     """Read and check ``body`` as ``submit`` would, touching no database (module docstring)."""
-    adapter = select_adapter(media_type, profile, reference)
-    prepared = Prepared(org.id, body.sha256, adapter.name, [], Report())
+    adapter = select_adapter(media_type, profile, reference, collection_year)
+    if collection_year is not None:
+        adapter = adapter.for_year(collection_year)
+    prepared = Prepared(org.id, body.sha256, adapter.name, [], Report(), collection_year=collection_year)
     try:
         for record in _checked(adapter, body.open(), org, prepared.report, reference):
             if record.kind == "case":  # the storing process then only builds a resubmitted case

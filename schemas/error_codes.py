@@ -159,3 +159,9 @@ XSD_PATTERN = "xsd.pattern"
 XSD_RANGE = "xsd.range"
 XSD_STRUCTURE = "xsd.structure"
 XSD_TEXT = "xsd.text"
+
+# zip.*
+ZIP_EMPTY = "zip.empty"
+ZIP_INVALID = "zip.invalid"
+ZIP_TABLE_REPEATED = "zip.table_repeated"
+ZIP_TOO_LARGE = "zip.too_large"

@@ -23,6 +23,7 @@ HMCTS_JSON = "application/json; profile=hmcts-fpl-ccd"
 CIN_XML = "application/xml; profile=cin-census"
 SSDA903_XML = "application/xml; profile=ssda903"
 SSDA903_CSV = "text/csv"
+SSDA903_ZIP = "application/zip"
 #: the names under which ``register`` adds the HMCTS outline to the spec's components
 HMCTS_CASE, HMCTS_CASE_DATA = "HmctsCcdCase", "HmctsCcdCaseData"
 
@@ -180,6 +181,15 @@ SUBMISSION_BODY: dict[str, Any] = {
                 "description": "One SSDA903 table (profile=ssda903 may be given), told by its header row.",
             },
             "example": _example("ssda903-episodes.csv"),
+        },
+        SSDA903_ZIP: {
+            "schema": {
+                "type": "string",
+                "contentMediaType": "application/zip",
+                "description": "The CSV tables of one SSDA903 return (profile=ssda903 may be given), one a "
+                "file, each told by its header row: the rules then read across them (a table sent alone "
+                "runs its own rules only). Binary: no example.",
+            },
         },
     },
 }

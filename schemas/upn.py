@@ -7,7 +7,7 @@ id (the XSD pattern enforces it), so its fault carries the exchange's own code.
 from __future__ import annotations
 
 from collections.abc import Container
-from operator import mul
+from operator import getitem, mul
 
 from schemas import error_codes as codes
 
@@ -17,6 +17,8 @@ CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 #: the value of each character a UPN's check letter is computed over: a digit its own, a letter its index
 _VALUES = {str(digit): digit for digit in range(10)} | {letter: n for n, letter in enumerate(CHECK_LETTERS)}
 _WEIGHTS = range(2, 14)
+#: for each of characters 2-13, the value of each character already weighted by its position
+_WEIGHTED = tuple({char: value * weight for char, value in _VALUES.items()} for weight in _WEIGHTS)
 
 
 def _value(char: str) -> int:
@@ -26,7 +28,7 @@ def _value(char: str) -> int:
 def check_letter(upn: str) -> str:
     """The check letter for characters 2-13: each weighted by its position (2-13), sum modulo 23."""
     try:
-        total = sum(map(mul, map(_VALUES.__getitem__, upn[1:13]), _WEIGHTS))
+        total = sum(map(getitem, _WEIGHTED, upn[1:13]))
     except KeyError:  # the XSD's \d admits any Unicode digit: those, rare, are read one by one
         total = sum(map(mul, map(_value, upn[1:13]), _WEIGHTS))
     return CHECK_LETTERS[total % 23]

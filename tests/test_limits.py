@@ -104,6 +104,22 @@ def test_the_token_endpoint_is_limited_by_address_whatever_the_request_carries(
     assert statuses == [200, 200, 200, 429, 429]
 
 
+def test_over_its_limit_the_token_endpoint_answers_429_before_any_database_work_and_spends_no_other_budget(
+    database_url: str, app: Flask, owner: Partner, statements: list[str]
+) -> None:
+    limits = {"rate_limit": "2 per minute", "token_rate_limit": "2 per minute"}
+    client = limited_app(database_url, **limits).test_client()
+    assert [request_token(client, owner).status_code for _ in range(2)] == [200, 200]
+    statements.clear()
+    refused = request_token(client, owner)
+    assert (refused.status_code, refused.mimetype) == (429, "application/problem+json")
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert statements == []  # no client read, no assertion spent, nothing audited
+    # the token requests were counted against the token endpoint's limit only: the address's budget for
+    # the API is whole
+    assert [client.get("/v1/cases").status_code for _ in range(3)] == [401, 401, 429]
+
+
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_key(database_url: str, app: Flask) -> None:
     client = limited_app(database_url, rate_limit="3 per minute", proxy_fix=1).test_client()
 

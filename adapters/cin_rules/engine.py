@@ -11,6 +11,8 @@ from operator import itemgetter
 from typing import Any
 
 from adapters.base import Finding, Position
+from schemas import code_lists
+from schemas.upn import upn_faults
 
 #: the collection years (the year each census ends) DfE's catalogue covers; earlier years use the oldest set
 FIRST_YEAR, LAST_YEAR = 2017, 2027
@@ -42,8 +44,24 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
-#: the key of a child's memo: what the rules of one child share (its episodes and groups with their xpaths)
-MEMO = "_memo"
+#: what the rules of one child share, built once per child (``prepared``): under ``EPISODES`` (xpath, episode)
+#: for each episode, and under each key of ``GROUPS`` (xpath, episode, group) for each group of that kind
+EPISODES = "_episodes"
+ASSESSMENTS, CIN_PLANS, SECTION47, PROTECTION_PLANS = GROUP_KEYS = (
+    "_assessments",
+    "_cin_plans",
+    "_section47_enquiries",
+    "_child_protection_plans",
+)
+#: each group's key in the child, its element and the key of its list in an episode
+GROUPS = tuple(
+    zip(
+        GROUP_KEYS,
+        ("Assessments", "CINPlanDates", "Section47", "ChildProtectionPlans"),
+        ("assessments", "cin_plans", "section47_enquiries", "child_protection_plans"),
+        strict=True,
+    )
+)
 
 #: a child's features: each says whether the child has something (an episode with assessments, a date of
 #: death, more than one episode...) that a rule needs in order to fire
@@ -58,21 +76,63 @@ EPISODE_GROUPS = (
     "referral_nfa",
 )
 CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_date_of_birth", "disabilities")
-FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, "several_episodes")
+#: an episode with more than one assessment or section 47 enquiry; an assessment not completed (no
+#: authorisation date), a section 47 enquiry still open (``is_open_s47``)
+GROUP_STATES = ("several_assessments", "several_section47", "open_assessment", "open_section47")
+#: every feature; ``faulty_upn`` is a UPN with a fault (``schemas.upn.upn_faults``), which most are not
+FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, "several_episodes", "faulty_upn")
 
 
 _episode_groups = itemgetter(*EPISODE_GROUPS)
 _child_items = itemgetter(*CHILD_ITEMS)
 
 
+def is_open_s47(s47: dict[str, Any]) -> bool:
+    """A section 47 enquiry with no initial conference held and none said not to be required."""
+    return not s47["date_of_initial_cpc"] and not s47["icpc_not_required"]
+
+
 def features(child: dict[str, Any]) -> frozenset[str]:
     episodes = child["cin_episodes"]
     found = set(compress(CHILD_ITEMS, _child_items(child)))
+    upn = child["upn"]
+    if upn and upn_faults(upn, code_lists.codes("upn_la_numbers")):
+        found.add("faulty_upn")
     for episode in episodes:
         found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
+        assessments, enquiries = episode["assessments"], episode["section47_enquiries"]
+        if len(assessments) > 1:
+            found.add("several_assessments")
+        if len(enquiries) > 1:
+            found.add("several_section47")
+        for assessment in assessments:
+            if not assessment["authorisation_date"]:
+                found.add("open_assessment")
+        for enquiry in enquiries:
+            if is_open_s47(enquiry):
+                found.add("open_section47")
     if len(episodes) > 1:
         found.add("several_episodes")
     return frozenset(found)
+
+
+def prepared(child: dict[str, Any], has: frozenset[str] | None = None, **values: Any) -> dict[str, Any]:
+    """A copy of the child, with ``values`` added, and what its rules share (``EPISODES`` and ``GROUPS``);
+    ``has`` its features, when already known. A group kind the child has none of is an empty tuple."""
+    has = features(child) if has is None else has
+    episodes = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
+    shared: dict[str, Any] = {**child, **values, EPISODES: episodes}
+    for key, tag, name in GROUPS:
+        shared[key] = (
+            [
+                (f"{where}/{tag}[{number}]", episode, group)
+                for where, episode in episodes
+                for number, group in enumerate(episode[name], start=1)
+            ]
+            if name in has
+            else ()
+        )
+    return shared
 
 
 def _register(
@@ -130,7 +190,8 @@ def rules_for(year: int) -> list[Rule]:
 
 @dataclass(frozen=True)
 class Census:
-    """One collection: its year (the year it ends), reference date (its last day) and first day."""
+    """One collection: its year (the year it ends), reference date (its last day) and first day, the two
+    days also as ISO dates (``first_day``, ``last_day``), as a child's dates are held."""
 
     year: int
     reference_date: date
@@ -140,8 +201,17 @@ class Census:
     def start(self) -> date:
         return self.reference_date.replace(year=self.reference_date.year - 1) + timedelta(days=1)
 
-    def within(self, day: date) -> bool:
-        return self.start <= day <= self.reference_date
+    @cached_property
+    def first_day(self) -> str:
+        return self.start.isoformat()
+
+    @cached_property
+    def last_day(self) -> str:
+        return self.reference_date.isoformat()
+
+    def within(self, day: str) -> bool:
+        """Whether the ISO date ``day`` falls within the census year."""
+        return self.first_day <= day <= self.last_day
 
     @classmethod
     def of(cls, header: dict[str, Any]) -> Census:
@@ -187,8 +257,6 @@ class Checks:
         self.rules_by_features: dict[frozenset[str], list[tuple[ChildCheck, Rule]]] = {}
         #: the rules that compare children, when the year has them
         self.repeat_rules = {r.id: r for r in self.rules if r.id in ("8510", "1520")}
-        #: the census year as ISO dates, to count dates within it without parsing them
-        self.census_days = (self.census.start.isoformat(), self.census.reference_date.isoformat())
         if (
             "100" in RULES
             and RULES["100"] in self.rules
@@ -199,8 +267,8 @@ class Checks:
     def child(self, data: dict[str, Any], gender: str | None, position: Position) -> Iterator[Finding]:
         census = self.census
         assert census is not None  # a child is only read after the header
-        child = {**data, "gender_current": gender, MEMO: {}}
         has = features(data)
+        child = prepared(data, has, gender_current=gender)
         rules = self.rules_by_features.get(has)
         if rules is None:
             rules = self.rules_by_features[has] = [(r.check, r) for r in self.child_rules if r.needs <= has]  # type: ignore[misc]
@@ -249,18 +317,15 @@ class Checks:
             tally.with_disability += bool(codes)
             tally.with_several_disabilities += len(set(codes)) > 1
         tally.with_pre_proceedings += "pre_proceedings" in has
-        first, last = self.census_days
-        starting = held = 0
+        first, last = self.census.first_day, self.census.last_day
+        for _, _, plan in child[PROTECTION_PLANS]:
+            tally.protection_plans_starting += first <= plan["start_date"] <= last
         for episode in child["cin_episodes"]:
-            for plan in episode["child_protection_plans"]:
-                starting += first <= plan["start_date"] <= last
             day = episode["date_of_initial_cpc"]
-            held += bool(day) and first <= day <= last
-            for enquiry in episode["section47_enquiries"]:
-                day = enquiry["date_of_initial_cpc"]
-                held += bool(day) and first <= day <= last
-        tally.protection_plans_starting += starting
-        tally.conferences_held += held
+            tally.conferences_held += bool(day) and first <= day <= last
+        for _, _, enquiry in child[SECTION47]:
+            day = enquiry["date_of_initial_cpc"]
+            tally.conferences_held += bool(day) and first <= day <= last
 
     def finish(self) -> Iterator[Finding]:
         if self.census is None:

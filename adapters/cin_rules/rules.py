@@ -1,20 +1,33 @@
 """Every DfE CIN census validation rule the exchange checks: one function per rule, in DfE's module order.
 
 Wording is DfE's (the rules catalogue, ``tests/fixtures/cin/cin_validator_rules_catalogue_extracted.csv``);
-years are collection years (the year the census ends). Dates in the child are ISO strings; ``_d`` reads
-them. "Within the census year" is from the census's first day to its reference date, both included.
+years are collection years (the year the census ends). Dates in the child are ISO strings (``YYYY-MM-DD``),
+which compare as the dates do: a rule compares them as they are (and with the census's ``first_day`` and
+``last_day``), and reads them with ``_d`` only for date arithmetic or a weekday. "Within the census year" is
+from the census's first day to its reference date, both included.
 Working days are Monday to Friday (as DfE's own tool and the peer validator count them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from adapters.cin_rules.engine import MEMO, Census, Tally, return_rule, rule
+from adapters.cin_rules.engine import (
+    ASSESSMENTS,
+    CIN_PLANS,
+    EPISODES,
+    PROTECTION_PLANS,
+    SECTION47,
+    Census,
+    Tally,
+    is_open_s47,
+    return_rule,
+    rule,
+)
 from schemas import code_lists
 from schemas.upn import upn_faults
 
@@ -27,40 +40,13 @@ def _d(value: str | None, _read: Any = date.fromisoformat) -> date | None:
     return _read(value) if value else None
 
 
-def _episodes(child: Child) -> list[tuple[str, dict[str, Any]]]:
-    """(xpath, episode) for each episode; kept in the child's ``MEMO`` when the engine gives it one, so that
-    the rules of one child build it once."""
-    memo = child.get(MEMO)
-    found = memo.get("episodes") if memo is not None else None
-    if found is None:
-        found = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
-        if memo is not None:
-            memo["episodes"] = found
-    return found
-
-
-def _groups(child: Child, name: str, tag: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(xpath, episode, group) for each group ``name`` of each episode (kept in ``MEMO`` likewise)."""
-    memo = child.get(MEMO)
-    found = memo.get(name) if memo is not None else None
-    if found is None:
-        found = [
-            (f"{where}/{tag}[{number}]", episode, group)
-            for where, episode in _episodes(child)
-            for number, group in enumerate(episode[name], start=1)
-        ]
-        if memo is not None:
-            memo[name] = found
-    return found
-
-
 @lru_cache(maxsize=64)
-def _weekdays_before(day: date, count: int) -> date:
-    """The day ``count`` working days (Monday to Friday) before ``day``."""
+def _weekdays_before(day: date, count: int) -> str:
+    """The day ``count`` working days (Monday to Friday) before ``day``, as an ISO date."""
     while count:
         day -= timedelta(days=1)
         count -= day.weekday() < 5
-    return day
+    return day.isoformat()
 
 
 @lru_cache(maxsize=64)
@@ -81,14 +67,17 @@ def _unborn(child: Child) -> bool:
     return not child["date_of_birth"] and bool(child["expected_date_of_birth"])
 
 
-def _is_open_s47(s47: dict[str, Any]) -> bool:
-    return not s47["date_of_initial_cpc"] and not s47["icpc_not_required"]
+def _more_than_one(items: list[dict[str, Any]], test: Callable[[dict[str, Any]], bool]) -> bool:
+    """Whether more than one of ``items`` passes ``test`` (one item or none is not looked through)."""
+    return len(items) > 1 and sum(map(test, items)) > 1
 
 
 def _starting_during_another(groups: list[dict[str, Any]], end: Any) -> list[int]:
     """The 1-based numbers of the groups that start while another (started earlier, or the same day and
     listed first) has not ended: ``end(group)`` is its end date, or None while it is ongoing."""
-    flagged = []
+    flagged: list[int] = []
+    if len(groups) < 2:
+        return flagged
     for number, group in enumerate(groups, start=1):
         for other_number, other in enumerate(groups, start=1):
             if other_number == number:
@@ -132,10 +121,12 @@ def _upn_rule(rule_id: str) -> Any:
     return check
 
 
-rule("1510", "UPN invalid (wrong check letter at character 1)", needs=("upn",))(_upn_rule("1510"))
-rule("1530", "UPN invalid (characters 2-4 not a recognised LA code)", needs=("upn",))(_upn_rule("1530"))
-rule("1540", "UPN invalid (characters 5-12 not all numeric)", needs=("upn",))(_upn_rule("1540"))
-rule("1550", "UPN invalid (character 13 not a recognised value)", needs=("upn",))(_upn_rule("1550"))
+rule("1510", "UPN invalid (wrong check letter at character 1)", needs=("faulty_upn",))(_upn_rule("1510"))
+rule("1530", "UPN invalid (characters 2-4 not a recognised LA code)", needs=("faulty_upn",))(
+    _upn_rule("1530")
+)
+rule("1540", "UPN invalid (characters 5-12 not all numeric)", needs=("faulty_upn",))(_upn_rule("1540"))
+rule("1550", "UPN invalid (character 13 not a recognised value)", needs=("faulty_upn",))(_upn_rule("1550"))
 
 
 @rule("1520", "More than one record with the same UPN.")
@@ -176,8 +167,8 @@ def rule_1580(child: Child, census: Census) -> Iterator[str]:
     "Date of Birth is after data collection period (must be on or before the end of the census period)",
 )
 def rule_8520(child: Child, census: Census) -> Iterator[str]:
-    born = _d(child["date_of_birth"])
-    if born and born > census.reference_date:
+    born = child["date_of_birth"]
+    if born and born > census.last_day:
         yield "/ChildIdentifiers/PersonBirthDate"
 
 
@@ -222,7 +213,7 @@ def rule_8535q(child: Child, census: Census) -> Iterator[str]:
     needs=("date_of_death",),
 )
 def rule_8545q(child: Child, census: Census) -> Iterator[str]:
-    died = _d(child["date_of_death"])
+    died = child["date_of_death"]
     if died and not census.within(died):
         yield "/ChildIdentifiers/PersonDeathDate"
 
@@ -355,7 +346,7 @@ def _activity(episode: dict[str, Any]) -> bool:
     needs=("reason_for_closure",),
 )
 def rule_2990(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] in ("RC8", "RC9") and _activity(episode):
             yield where
 
@@ -367,7 +358,7 @@ def rule_2990(child: Child, census: Census) -> Iterator[str]:
     needs=("section47_enquiries",),
 )
 def rule_2991q(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["section47_enquiries"] and not episode["assessments"]:
             yield where
 
@@ -375,7 +366,7 @@ def rule_2991q(child: Child, census: Census) -> Iterator[str]:
 @rule("8555Q", "Child cannot be referred after its recorded date of death", needs=("date_of_death",))
 def rule_8555q(child: Child, census: Census) -> Iterator[str]:
     died = _d(child["date_of_death"])
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if died and _d(episode["referral_date"]) > died:  # type: ignore[operator]
             yield f"{where}/CINreferralDate"
 
@@ -388,8 +379,8 @@ def rule_8555q(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8569q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.start, 1)
-    for where, episode in _episodes(child):
-        if episode["referral_nfa"] and _d(episode["referral_date"]) < cutoff:  # type: ignore[operator]
+    for where, episode in child[EPISODES]:
+        if episode["referral_nfa"] and episode["referral_date"] < cutoff:
             yield f"{where}/ReferralNFA"
 
 
@@ -401,15 +392,15 @@ def rule_8569q(child: Child, census: Census) -> Iterator[str]:
     needs=("reason_for_closure",),
 )
 def rule_8585q(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] == "RC2" and not child["date_of_death"]:
             yield f"{where}/ReasonForClosure"
 
 
 @rule("8600", "Child referral date missing or after data collection period")
 def rule_8600(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        if _d(episode["referral_date"]) > census.reference_date:  # type: ignore[operator]
+    for where, episode in child[EPISODES]:
+        if episode["referral_date"] > census.last_day:
             yield f"{where}/CINreferralDate"
 
 
@@ -422,22 +413,22 @@ def rule_8606(child: Child, census: Census) -> Iterator[str]:
     if born is None:
         return
     earliest = born - FORTY_WEEKS
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if _d(episode["referral_date"]) < earliest:  # type: ignore[operator]
             yield f"{where}/CINreferralDate"
 
 
 @rule("8610", "Primary Need code is missing for a referral which led to further action.")
 def rule_8610(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if not episode["referral_nfa"] and not episode["primary_need"]:
             yield where
 
 
 @rule("8620", "CIN Closure Date present and does not fall within the Census year", needs=("closure_date",))
 def rule_8620(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        closed = _d(episode["closure_date"])
+    for where, episode in child[EPISODES]:
+        closed = episode["closure_date"]
         if closed and not census.within(closed):
             yield f"{where}/CINclosureDate"
 
@@ -446,9 +437,9 @@ def rule_8620(child: Child, census: Census) -> Iterator[str]:
     "8630", "CIN Closure Date is before CIN Referral Date for the same CIN episode", needs=("closure_date",)
 )
 def rule_8630(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        closed = _d(episode["closure_date"])
-        if closed and closed < _d(episode["referral_date"]):  # type: ignore[operator]
+    for where, episode in child[EPISODES]:
+        closed = episode["closure_date"]
+        if closed and closed < episode["referral_date"]:
             yield f"{where}/CINclosureDate"
 
 
@@ -456,7 +447,7 @@ def rule_8630(child: Child, census: Census) -> Iterator[str]:
     "8805", "A CIN case cannot have a CIN closure date without a Reason for Closure", needs=("closure_date",)
 )
 def rule_8805(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["closure_date"] and not episode["reason_for_closure"]:
             yield f"{where}/CINclosureDate"
 
@@ -467,13 +458,13 @@ def rule_8805(child: Child, census: Census) -> Iterator[str]:
     needs=("reason_for_closure",),
 )
 def rule_8810(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] and not episode["closure_date"]:
             yield f"{where}/ReasonForClosure"
 
 
 def _open_further_action(child: Child) -> list[tuple[str, dict[str, Any]]]:
-    return [(w, e) for w, e in _episodes(child) if not e["closure_date"] and not e["referral_nfa"]]
+    return [(w, e) for w, e in child[EPISODES] if not e["closure_date"] and not e["referral_nfa"]]
 
 
 @rule(
@@ -516,7 +507,7 @@ def rule_8820(child: Child, census: Census) -> Iterator[str]:
                 continue
             if other["closure_date"] or not other["referral_nfa"]:
                 end = other["closure_date"]
-                if (day < end) if end else _d(day) <= census.reference_date:  # type: ignore[operator]
+                if (day < end) if end else day <= census.last_day:
                     yield ""
                     return
 
@@ -529,7 +520,7 @@ def rule_8820(child: Child, census: Census) -> Iterator[str]:
     needs=("reason_for_closure",),
 )
 def rule_8825q(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] in ("RC8", "RC9") and not episode["assessments"]:
             yield f"{where}/ReasonForClosure"
 
@@ -540,7 +531,7 @@ def rule_8825q(child: Child, census: Census) -> Iterator[str]:
     needs=("referral_nfa",),
 )
 def rule_8831(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["referral_nfa"] and (episode["assessments"] or _activity(episode)):
             yield where
 
@@ -552,9 +543,9 @@ _s47_dates = itemgetter("start_date", "date_of_initial_cpc")
 
 @rule("8565", "Activity shown after a case has been closed", needs=("closure_date",))
 def rule_8565(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        closed = _d(episode["closure_date"])
-        if closed is None:
+    for where, episode in child[EPISODES]:
+        closed = episode["closure_date"]
+        if not closed:
             continue
         # DfE's list: assessment start and authorisation, S47 start, initial conference, CPP end, CIN plan
         # start and end (not a CPP's start or reviews)
@@ -566,7 +557,7 @@ def rule_8565(child: Child, census: Census) -> Iterator[str]:
         for s in episode["section47_enquiries"]:
             dates += _s47_dates(s)
         dates += [p["end_date"] for p in episode["child_protection_plans"]]
-        if any(_d(d) > closed for d in dates if d):  # type: ignore[operator]
+        if any(d > closed for d in dates if d):
             yield f"{where}/CINclosureDate"
 
 
@@ -576,7 +567,7 @@ def rule_8565(child: Child, census: Census) -> Iterator[str]:
     needs=("closure_date", "assessments"),
 )
 def rule_8867(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["closure_date"] and any(not a["authorisation_date"] for a in episode["assessments"]):
             yield where
 
@@ -585,25 +576,25 @@ def rule_8867(child: Child, census: Census) -> Iterator[str]:
     "8868",
     "CIN episode is shown as closed, however Section 47 enquiry is not shown as completed by ICPC date or "
     "ICPC not required flag",
-    needs=("closure_date", "section47_enquiries"),
+    needs=("closure_date", "open_section47"),
 )
 def rule_8868(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        if episode["closure_date"] and any(_is_open_s47(s) for s in episode["section47_enquiries"]):
+    for where, episode in child[EPISODES]:
+        if episode["closure_date"] and any(is_open_s47(s) for s in episode["section47_enquiries"]):
             yield where
 
 
 # --- Assessments -------------------------------------------------------------------------------------
 @rule("1103", "The assessment start date cannot be before the referral date", needs=("assessments",))
 def rule_1103(child: Child, census: Census) -> Iterator[str]:
-    for where, episode, assessment in _groups(child, "assessments", "Assessments"):
+    for where, episode, assessment in child[ASSESSMENTS]:
         if assessment["start_date"] < episode["referral_date"]:
             yield f"{where}/AssessmentActualStartDate"
 
 
 @rule("8608", "Assessment Start Date cannot be later than its End Date", needs=("assessments",))
 def rule_8608(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+    for where, _, assessment in child[ASSESSMENTS]:
         ended = assessment["authorisation_date"]
         if ended and assessment["start_date"] > ended:
             yield f"{where}/AssessmentActualStartDate"
@@ -612,10 +603,10 @@ def rule_8608(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8614",
     "Parental or child factors at assessment should only be present for a completed assessment.",
-    needs=("assessments",),
+    needs=("open_assessment",),
 )
 def rule_8614(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+    for where, _, assessment in child[ASSESSMENTS]:
         if assessment["factors"] and not assessment["authorisation_date"]:
             yield f"{where}/FactorsIdentifiedAtAssessment"
 
@@ -624,19 +615,19 @@ def rule_8614(child: Child, census: Census) -> Iterator[str]:
     "8670Q",
     "Please check and either amend data or provide a reason: Assessment started more than 45 working days "
     "before the end of the census year. However, there is no Assessment end date.",
-    needs=("assessments",),
+    needs=("open_assessment",),
 )
 def rule_8670q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 45)
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
-        if not assessment["authorisation_date"] and _d(assessment["start_date"]) < cutoff:  # type: ignore[operator]
+    for where, _, assessment in child[ASSESSMENTS]:
+        if not assessment["authorisation_date"] and assessment["start_date"] < cutoff:
             yield f"{where}/AssessmentActualStartDate"
 
 
 @rule("8696", "Assessment end date must fall within the census year", needs=("assessments",))
 def rule_8696(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
-        ended = _d(assessment["authorisation_date"])
+    for where, _, assessment in child[ASSESSMENTS]:
+        ended = assessment["authorisation_date"]
         if ended and not census.within(ended):
             yield f"{where}/AssessmentAuthorisationDate"
 
@@ -644,21 +635,21 @@ def rule_8696(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8736",
     "For an Assessment that has not been completed, the start date must fall within the census year",
-    needs=("assessments",),
+    needs=("open_assessment",),
 )
 def rule_8736(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
-        if not assessment["authorisation_date"] and not census.within(_d(assessment["start_date"])):  # type: ignore[arg-type]
+    for where, _, assessment in child[ASSESSMENTS]:
+        if not assessment["authorisation_date"] and not census.within(assessment["start_date"]):
             yield f"{where}/AssessmentActualStartDate"
 
 
 @rule(
     "8863Q",
     "An Assessment is shown as starting when there is another Assessment ongoing.",
-    needs=("assessments",),
+    needs=("several_assessments",),
 )
 def rule_8863q(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         for number in _starting_during_another(episode["assessments"], lambda a: a["authorisation_date"]):
             yield f"{where}/Assessments[{number}]/AssessmentActualStartDate"
 
@@ -670,7 +661,7 @@ def rule_8863q(child: Child, census: Census) -> Iterator[str]:
     needs=("assessments",),
 )
 def rule_8869(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+    for where, _, assessment in child[ASSESSMENTS]:
         if "21" in assessment["factors"] and len(set(assessment["factors"])) > 1:
             yield f"{where}/FactorsIdentifiedAtAssessment"
 
@@ -685,7 +676,7 @@ def rule_8869(child: Child, census: Census) -> Iterator[str]:
     needs=("assessments",),
 )
 def rule_8873q(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         assessments = episode["assessments"]
         if (
             len(assessments) == 1
@@ -698,11 +689,13 @@ def rule_8873q(child: Child, census: Census) -> Iterator[str]:
 
 
 @rule(
-    "8896", "Within one CINDetails group there are 2 or more open Assessments groups", needs=("assessments",)
+    "8896",
+    "Within one CINDetails group there are 2 or more open Assessments groups",
+    needs=("several_assessments", "open_assessment"),
 )
 def rule_8896(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        if sum(not a["authorisation_date"] for a in episode["assessments"]) > 1:
+    for where, episode in child[EPISODES]:
+        if _more_than_one(episode["assessments"], lambda a: not a["authorisation_date"]):
             yield where
 
 
@@ -712,7 +705,7 @@ def rule_8896(child: Child, census: Census) -> Iterator[str]:
     needs=("assessments",),
 )
 def rule_8897q(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+    for where, _, assessment in child[ASSESSMENTS]:
         if assessment["authorisation_date"] and not assessment["factors"]:
             yield where
 
@@ -723,7 +716,7 @@ def rule_8897q(child: Child, census: Census) -> Iterator[str]:
     needs=("assessments",),
 )
 def rule_8898(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+    for where, _, assessment in child[ASSESSMENTS]:
         if len(set(assessment["factors"])) < len(assessment["factors"]):
             yield f"{where}/FactorsIdentifiedAtAssessment"
 
@@ -736,7 +729,7 @@ def rule_8898(child: Child, census: Census) -> Iterator[str]:
     needs=("assessments",),
 )
 def rule_8945q(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+    for where, _, assessment in child[ASSESSMENTS]:
         if "18A" in assessment["factors"]:
             yield f"{where}/FactorsIdentifiedAtAssessment"
 
@@ -749,7 +742,7 @@ def rule_8945q(child: Child, census: Census) -> Iterator[str]:
     needs=("assessments",),
 )
 def rule_8950q(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in _groups(child, "assessments", "Assessments"):
+    for where, _, assessment in child[ASSESSMENTS]:
         if "19A" in assessment["factors"]:
             yield f"{where}/FactorsIdentifiedAtAssessment"
 
@@ -769,7 +762,7 @@ def _during(day: date, start: date, end: date | None) -> bool:
     needs=("referral_nfa", "cin_plans"),
 )
 def rule_4000(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["referral_nfa"] and episode["cin_plans"]:
             yield where
 
@@ -782,7 +775,7 @@ def rule_4000(child: Child, census: Census) -> Iterator[str]:
 def rule_4001(child: Child, census: Census) -> Iterator[str]:
     """An episode with an open child protection plan (no end date) cannot also have an open CIN plan (the
     overlap of dated plans is 4016 and 4017)."""
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if any(not p["end_date"] for p in episode["child_protection_plans"]) and any(
             not p["end_date"] for p in episode["cin_plans"]
         ):
@@ -803,13 +796,13 @@ def _child_plans(child: Child, name: str) -> list[tuple[date, date | None]]:
     return [period for e in child["cin_episodes"] for period in _periods(e[name])]
 
 
-def _starting_within(child: Child, census: Census, name: str, tag: str, start: str) -> Iterator[str]:
-    """Each plan of ``name`` (a CIN plan or a protection plan) that starts within a plan of the other kind
-    of the child, by its ``start`` element (4016, 4017)."""
-    other = _child_plans(child, "child_protection_plans" if name == "cin_plans" else "cin_plans")
+def _starting_within(child: Child, census: Census, plans: str, others: str, start: str) -> Iterator[str]:
+    """Each plan under ``plans`` (``CIN_PLANS`` or ``PROTECTION_PLANS``) that starts within a plan of the
+    other kind of the child (its episodes' ``others``), by its ``start`` element (4016, 4017)."""
+    other = _child_plans(child, others)
     if not other:
         return
-    for where, _, plan in _groups(child, name, tag):
+    for where, _, plan in child[plans]:
         if _opens_within([_d(plan["start_date"])], other, census):  # type: ignore[list-item]
             yield f"{where}/{start}"
 
@@ -820,7 +813,7 @@ def _starting_within(child: Child, census: Census, name: str, tag: str, start: s
     needs=("cin_plans", "child_protection_plans"),
 )
 def rule_4016(child: Child, census: Census) -> Iterator[str]:
-    yield from _starting_within(child, census, "cin_plans", "CINPlanDates", "CINPlanStartDate")
+    yield from _starting_within(child, census, CIN_PLANS, "child_protection_plans", "CINPlanStartDate")
 
 
 @rule(
@@ -829,8 +822,7 @@ def rule_4016(child: Child, census: Census) -> Iterator[str]:
     needs=("cin_plans", "child_protection_plans"),
 )
 def rule_4017(child: Child, census: Census) -> Iterator[str]:
-    protection = ("child_protection_plans", "ChildProtectionPlans", "CPPstartDate")
-    yield from _starting_within(child, census, *protection)
+    yield from _starting_within(child, census, PROTECTION_PLANS, "cin_plans", "CPPstartDate")
 
 
 @rule(
@@ -839,7 +831,7 @@ def rule_4017(child: Child, census: Census) -> Iterator[str]:
     needs=("cin_plans", "child_protection_plans"),
 )
 def rule_4003(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         plans = _periods(episode["cin_plans"])
         reviews = [_d(r) for p in episode["child_protection_plans"] for r in p["reviews"] if r]
         if any(_during(r, s, e) for r in reviews for s, e in plans):  # type: ignore[arg-type]
@@ -852,8 +844,8 @@ def rule_4003(child: Child, census: Census) -> Iterator[str]:
     needs=("cin_plans",),
 )
 def rule_4004(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        if sum(not p["end_date"] for p in episode["cin_plans"]) > 1:
+    for where, episode in child[EPISODES]:
+        if _more_than_one(episode["cin_plans"], lambda p: not p["end_date"]):
             yield where
 
 
@@ -864,7 +856,7 @@ def rule_4004(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_4008(child: Child, census: Census) -> Iterator[str]:
     died = _d(child["date_of_death"])
-    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+    for where, _, plan in child[CIN_PLANS]:
         if died and _d(plan["start_date"]) > died:  # type: ignore[operator]
             yield f"{where}/CINPlanStartDate"
 
@@ -874,7 +866,7 @@ def rule_4008(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_4009q(child: Child, census: Census) -> Iterator[str]:
     died = _d(child["date_of_death"])
-    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+    for where, _, plan in child[CIN_PLANS]:
         ended = _d(plan["end_date"])
         if died and ended and ended > died:
             yield f"{where}/CINPlanEndDate"
@@ -882,14 +874,14 @@ def rule_4009q(child: Child, census: Census) -> Iterator[str]:
 
 @rule("4010", "CIN Plan start date is missing or out of data collection period", needs=("cin_plans",))
 def rule_4010(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
-        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+    for where, _, plan in child[CIN_PLANS]:
+        if plan["start_date"] > census.last_day:
             yield f"{where}/CINPlanStartDate"
 
 
 @rule("4011", "CIN Plan End Date earlier than Start Date", needs=("cin_plans",))
 def rule_4011(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+    for where, _, plan in child[CIN_PLANS]:
         if plan["end_date"] and plan["end_date"] < plan["start_date"]:
             yield f"{where}/CINPlanEndDate"
 
@@ -901,15 +893,15 @@ def rule_4011(child: Child, census: Census) -> Iterator[str]:
     needs=("cin_plans",),
 )
 def rule_4012q(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
+    for where, _, plan in child[CIN_PLANS]:
         if plan["end_date"] == plan["start_date"]:
             yield f"{where}/CINPlanEndDate"
 
 
 @rule("4013", "CIN Plan end date must fall within the census year", needs=("cin_plans",))
 def rule_4013(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "cin_plans", "CINPlanDates"):
-        ended = _d(plan["end_date"])
+    for where, _, plan in child[CIN_PLANS]:
+        ended = plan["end_date"]
         if ended and not census.within(ended):
             yield f"{where}/CINPlanEndDate"
 
@@ -918,9 +910,7 @@ def rule_4013(child: Child, census: Census) -> Iterator[str]:
 def rule_4014(child: Child, census: Census) -> Iterator[str]:
     """A CIN plan of the child starting within another (from its start to its end, both included, or to the
     reference date while it is open)."""
-    plans = [
-        (w, _d(p["start_date"]), _d(p["end_date"])) for w, _, p in _groups(child, "cin_plans", "CINPlanDates")
-    ]
+    plans = [(w, _d(p["start_date"]), _d(p["end_date"])) for w, _, p in child[CIN_PLANS]]
     if len(plans) < 2:
         return
     for where, start, _ in plans:
@@ -933,7 +923,7 @@ def rule_4014(child: Child, census: Census) -> Iterator[str]:
 
 @rule("4015", "The CIN Plan start date cannot be before the referral date", needs=("cin_plans",))
 def rule_4015(child: Child, census: Census) -> Iterator[str]:
-    for where, episode, plan in _groups(child, "cin_plans", "CINPlanDates"):
+    for where, episode, plan in child[CIN_PLANS]:
         if plan["start_date"] < episode["referral_date"]:
             yield f"{where}/CINPlanStartDate"
 
@@ -965,7 +955,7 @@ def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
     needs=("section47_enquiries",),
 )
 def rule_1104(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         for suffix, day in _s47_conferences(episode):
             if day < episode["referral_date"]:
                 yield where + suffix
@@ -978,7 +968,7 @@ def rule_1104(child: Child, census: Census) -> Iterator[str]:
     needs=("section47_enquiries",),
 )
 def rule_2884(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["date_of_initial_cpc"] and any(
             s["date_of_initial_cpc"] == episode["date_of_initial_cpc"] for s in episode["section47_enquiries"]
         ):
@@ -987,7 +977,7 @@ def rule_2884(child: Child, census: Census) -> Iterator[str]:
 
 @rule("2889", "The S47 start date cannot be before the referral date.", needs=("section47_enquiries",))
 def rule_2889(child: Child, census: Census) -> Iterator[str]:
-    for where, episode, s47 in _groups(child, "section47_enquiries", "Section47"):
+    for where, episode, s47 in child[SECTION47]:
         if s47["start_date"] < episode["referral_date"]:
             yield f"{where}/S47ActualStartDate"
 
@@ -999,7 +989,7 @@ def rule_2889(child: Child, census: Census) -> Iterator[str]:
     needs=("section47_enquiries",),
 )
 def rule_8615(child: Child, census: Census) -> Iterator[str]:
-    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+    for where, _, s47 in child[SECTION47]:
         if s47["date_of_initial_cpc"] and s47["start_date"] > s47["date_of_initial_cpc"]:
             yield f"{where}/S47ActualStartDate"
 
@@ -1008,12 +998,12 @@ def rule_8615(child: Child, census: Census) -> Iterator[str]:
     "8675Q",
     "Please check and either amend data or provide a reason: S47 Enquiry started more than 15 working days "
     "before the end of the census year. However, there is no date of Initial Child Protection Conference.",
-    needs=("section47_enquiries",),
+    needs=("open_section47",),
 )
 def rule_8675q(child: Child, census: Census) -> Iterator[str]:
     cutoff = _weekdays_before(census.reference_date, 15)
-    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
-        if _is_open_s47(s47) and _d(s47["start_date"]) < cutoff:  # type: ignore[operator]
+    for where, _, s47 in child[SECTION47]:
+        if is_open_s47(s47) and s47["start_date"] < cutoff:
             yield f"{where}/S47ActualStartDate"
 
 
@@ -1023,9 +1013,9 @@ def rule_8675q(child: Child, census: Census) -> Iterator[str]:
     needs=("section47_enquiries",),
 )
 def rule_8715(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         for suffix, day in _s47_conferences(episode):
-            if not census.within(_d(day)):  # type: ignore[arg-type]
+            if not census.within(day):
                 yield where + suffix
 
 
@@ -1033,22 +1023,22 @@ def rule_8715(child: Child, census: Census) -> Iterator[str]:
     "8740",
     "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by the end of the "
     "census year, the start date must fall within the census year",
-    needs=("section47_enquiries",),
+    needs=("open_section47",),
 )
 def rule_8740(child: Child, census: Census) -> Iterator[str]:
-    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
-        if _is_open_s47(s47) and not census.within(_d(s47["start_date"])):  # type: ignore[arg-type]
+    for where, _, s47 in child[SECTION47]:
+        if is_open_s47(s47) and not census.within(s47["start_date"]):
             yield f"{where}/S47ActualStartDate"
 
 
 @rule(
     "8839",
     "Within one CINDetails group there are 2 or more open S47 Assessments",
-    needs=("section47_enquiries",),
+    needs=("several_section47", "open_section47"),
 )
 def rule_8839(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
-        if sum(_is_open_s47(s) for s in episode["section47_enquiries"]) > 1:
+    for where, episode in child[EPISODES]:
+        if _more_than_one(episode["section47_enquiries"], is_open_s47):
             yield where
 
 
@@ -1059,7 +1049,7 @@ def rule_8839(child: Child, census: Census) -> Iterator[str]:
     needs=("section47_enquiries",),
 )
 def rule_8870q(child: Child, census: Census) -> Iterator[str]:
-    for where, _, s47 in _groups(child, "section47_enquiries", "Section47"):
+    for where, _, s47 in child[SECTION47]:
         target = _d(s47["initial_cpc_target"])
         if target and target.weekday() >= 5:
             yield f"{where}/InitialCPCtarget"
@@ -1071,7 +1061,7 @@ def rule_8870q(child: Child, census: Census) -> Iterator[str]:
     needs=("section47_enquiries",),
 )
 def rule_8875(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         for suffix, day in _s47_conferences(episode):
             if _d(day).weekday() >= 5:  # type: ignore[union-attr]
                 yield where + suffix
@@ -1080,10 +1070,10 @@ def rule_8875(child: Child, census: Census) -> Iterator[str]:
 @rule(
     "8890",
     "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
-    needs=("section47_enquiries",),
+    needs=("several_section47",),
 )
 def rule_8890(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         ongoing = _starting_during_another(
             episode["section47_enquiries"],
             lambda s: s["date_of_initial_cpc"] or (s["start_date"] if s["icpc_not_required"] else None),
@@ -1112,14 +1102,14 @@ def rule_2883(tally: Tally, census: Census) -> bool:
 def rule_2885(child: Child, census: Census) -> Iterator[str]:
     """A plan starting within the census year starts on the day of a conference of its episode: one of its
     section 47 enquiries (that needed one), or the CIN details' own when it has no section 47 enquiry."""
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         enquiries = [s for s in episode["section47_enquiries"] if not s["icpc_not_required"]]
         if enquiries:
             held = {s["date_of_initial_cpc"] for s in enquiries}
         else:
             held = {episode["date_of_initial_cpc"]} if not episode["section47_enquiries"] else set()
         for number, plan in enumerate(episode["child_protection_plans"], start=1):
-            if census.within(_d(plan["start_date"])) and plan["start_date"] not in held:  # type: ignore[arg-type]
+            if census.within(plan["start_date"]) and plan["start_date"] not in held:
                 yield f"{where}/ChildProtectionPlans[{number}]/CPPstartDate"
 
 
@@ -1139,7 +1129,7 @@ rule(
     needs=("child_protection_plans",),
 )
 def rule_1105(child: Child, census: Census) -> Iterator[str]:
-    for where, episode, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+    for where, episode, plan in child[PROTECTION_PLANS]:
         if plan["start_date"] < episode["referral_date"]:
             yield f"{where}/CPPstartDate"
 
@@ -1150,8 +1140,8 @@ def rule_1105(child: Child, census: Census) -> Iterator[str]:
     needs=("child_protection_plans",),
 )
 def rule_8720(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
-        if _d(plan["start_date"]) > census.reference_date:  # type: ignore[operator]
+    for where, _, plan in child[PROTECTION_PLANS]:
+        if plan["start_date"] > census.last_day:
             yield f"{where}/CPPstartDate"
 
 
@@ -1161,14 +1151,14 @@ def rule_8720(child: Child, census: Census) -> Iterator[str]:
     needs=("referral_nfa", "child_protection_plans"),
 )
 def rule_8832(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode["referral_nfa"] and episode["child_protection_plans"]:
             yield where
 
 
 @rule("8840", "Child Protection Plan cannot start and end on the same day", needs=("child_protection_plans",))
 def rule_8840(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+    for where, _, plan in child[PROTECTION_PLANS]:
         if plan["end_date"] == plan["start_date"]:
             yield f"{where}/CPPendDate"
 
@@ -1179,7 +1169,7 @@ def rule_8840(child: Child, census: Census) -> Iterator[str]:
     needs=("child_protection_plans",),
 )
 def rule_8841(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+    for where, _, plan in child[PROTECTION_PLANS]:
         if any(review <= plan["start_date"] for review in plan["reviews"] if review):
             yield f"{where}/Reviews"
 
@@ -1191,7 +1181,7 @@ def rule_8841(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8915(child: Child, census: Census) -> Iterator[str]:
     died = child["date_of_death"]
-    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+    for where, _, plan in child[PROTECTION_PLANS]:
         if died and plan["start_date"] > died:
             yield f"{where}/CPPstartDate"
 
@@ -1203,14 +1193,14 @@ def rule_8915(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8920(child: Child, census: Census) -> Iterator[str]:
     died = child["date_of_death"]
-    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+    for where, _, plan in child[PROTECTION_PLANS]:
         if died and plan["end_date"] and plan["end_date"] > died:
             yield f"{where}/CPPendDate"
 
 
 @rule("8925", "Child Protection Plan End Date earlier than Start Date", needs=("child_protection_plans",))
 def rule_8925(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
+    for where, _, plan in child[PROTECTION_PLANS]:
         if plan["end_date"] and plan["end_date"] < plan["start_date"]:
             yield f"{where}/CPPendDate"
 
@@ -1221,8 +1211,8 @@ def rule_8925(child: Child, census: Census) -> Iterator[str]:
     needs=("child_protection_plans",),
 )
 def rule_8930(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in _groups(child, "child_protection_plans", "ChildProtectionPlans"):
-        ended = _d(plan["end_date"])
+    for where, _, plan in child[PROTECTION_PLANS]:
+        ended = plan["end_date"]
         if ended and not census.within(ended):
             yield f"{where}/CPPendDate"
 
@@ -1234,7 +1224,7 @@ def rule_8930(child: Child, census: Census) -> Iterator[str]:
 )
 def rule_8935(child: Child, census: Census) -> Iterator[str]:
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
-    if sum(not p["end_date"] for p in plans) > 1:
+    if _more_than_one(plans, lambda p: not p["end_date"]):
         yield ""
 
 
@@ -1253,7 +1243,7 @@ PP_OUTCOMES = frozenset({"A", "B", "C"})
 
 
 def _blocks(child: Child) -> Iterator[tuple[str, dict[str, Any]]]:
-    for where, episode in _episodes(child):
+    for where, episode in child[EPISODES]:
         if episode.get("pre_proceedings"):
             yield f"{where}/PreProceedingsandFGDM", episode["pre_proceedings"]
 
@@ -1286,11 +1276,11 @@ def _date_rule(rule_id: str, message: str, field: str, tag: str, after: str | No
 
     def check(child: Child, census: Census) -> Iterator[str]:
         for where, block in _blocks(child):
-            day = _d(block[field])
-            if day is None:
+            day = block[field]
+            if not day:
                 continue
-            earliest = _d(block[after]) if after else None
-            if not census.within(day) or (earliest is not None and day < earliest):
+            earliest = block[after] if after else None
+            if not census.within(day) or (earliest and day < earliest):
                 yield f"{where}/{tag}"
 
     rule(rule_id, message, since=PRE_PROCEEDINGS_FROM, needs=("pre_proceedings",))(check)

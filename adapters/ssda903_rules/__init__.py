@@ -6,7 +6,8 @@
 ``prev_perm`` and ``social_worker`` are read as the same tables) to its rows. A row maps DfE's column names
 (``CHILD``, ``DECOM``, ``RNE``, ...) to the values ``adapters.ssda903.clean_cell`` gives (dates as
 ``datetime.date`` or ISO text, codes as text, blank as None), plus ``_row`` (``ROW``): the row's number in its
-file, which each finding's position carries with the offending column. ``previous`` holds the previous
+file, which each finding's position carries with the offending column (and ``_table``, ``TABLE``, the
+table's name, when the reader gives it). ``previous`` holds the previous
 year's return in the same shape; rules that compare with it run only when it is given. ``year`` is the year
 in which the collection ends (2024 for 2023-24, 2025 for 2024-25), and chooses the catalogue: only that
 year's rules run, with that year's wording.
@@ -33,7 +34,16 @@ from adapters.ssda903_rules import (  # noqa: F401 - importing a rule module reg
     linked,
     small_tables,
 )
-from adapters.ssda903_rules.engine import CATALOGUE_FILES, FAULTS, ROW, RULES, Return, catalogue, run_rules
+from adapters.ssda903_rules.engine import (
+    CATALOGUE_FILES,
+    FAULTS,
+    ROW,
+    RULES,
+    TABLE,
+    Return,
+    catalogue,
+    run_rules,
+)
 
 __all__ = ["ROW", "RULES", "UNAVAILABLE", "YEARS", "catalogue", "run"]
 
@@ -72,14 +82,16 @@ def run(
     previous: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     *,
     year: int,
+    normalised: bool = False,
 ) -> Iterator[Finding]:
     """Every finding of ``year``'s rules on the return ``tables`` (and ``previous``, the year before).
 
-    A year without a catalogue is refused (ValueError) at the call, before any row is read.
+    ``normalised`` rows are taken as they are (``engine.normalise`` gives them so already: the SSDA903
+    adapter's spool). A year without a catalogue is refused (ValueError) at the call, before any row is read.
     """
     catalogue(year)
-    before = Return(previous, year - 1) if previous is not None else None
-    return findings(Return(tables, year, before), year)
+    before = Return(previous, year - 1, normalised=normalised) if previous is not None else None
+    return findings(Return(tables, year, before, normalised=normalised), year)
 
 
 def findings(ret: Return, year: int) -> Iterator[Finding]:
@@ -90,6 +102,6 @@ def findings(ret: Return, year: int) -> Iterator[Finding]:
             code=f"ssda903.{entry.id}",
             severity=entry.severity,
             record=None if row.get("CHILD") is None else str(row["CHILD"]),
-            position=Position(row=row.get(ROW), column=column),
+            position=Position(table=row.get(TABLE), row=row.get(ROW), column=column),
             message=entry.message,
         )

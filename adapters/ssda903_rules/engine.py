@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 ROW = "_row"
 #: the key of the rule ids a row was rejected for by the reader (its findings leave them out)
 FAULTS = "_faults"
+#: the key of the table a row is in, when the reader names it (each finding's position carries it)
+TABLE = "_table"
 
 #: catalogue file per collection year, the year being the one in which the collection ends on 31 March
 CATALOGUE_FILES = {2024: "903_2023_24_rule_info.csv", 2025: "903_2024_25_rule_info.csv"}
@@ -147,7 +149,7 @@ def read_date(value: Any) -> Any:
     return Invalid(text)
 
 
-def normalised(row: Mapping[str, Any]) -> dict[str, Any]:
+def normalise(row: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``row`` with blank text as None, dates parsed and the old sex codes read as M/F."""
     out = dict(row)
     for name, value in row.items():
@@ -191,14 +193,19 @@ class TableAbsent(LookupError):
 
 
 class Return:
-    """One SSDA903 return: every table's rows normalised, and indexed by child once.
+    """One SSDA903 return: every table's rows normalised (unless given so), and indexed by child once.
 
     Only the tables given are read; a rule reading another raises ``TableAbsent`` and is skipped, so one
     table sent alone runs that table's rules only.
     """
 
     def __init__(
-        self, tables: Mapping[str, Sequence[Mapping[str, Any]]], year: int, previous: Return | None = None
+        self,
+        tables: Mapping[str, Sequence[Mapping[str, Any]]],
+        year: int,
+        previous: Return | None = None,
+        *,
+        normalised: bool = False,
     ) -> None:
         self.year = year
         self.start = date(year - 1, 4, 1)
@@ -209,7 +216,7 @@ class Return:
             table = ALIASES.get(name, name)
             if table not in TABLES:
                 raise ValueError(f"{name} is not an SSDA903 table")
-            self.tables.setdefault(table, []).extend(normalised(row) for row in rows)
+            self.tables.setdefault(table, []).extend(rows if normalised else map(normalise, rows))
         self._by_child: dict[str, dict[Any, list[dict[str, Any]]]] = {}
 
     def rows(self, table: str) -> list[dict[str, Any]]:

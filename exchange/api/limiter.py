@@ -5,7 +5,8 @@ The rate limiter keys a request by its bearer token only when this process has v
 or a made-up one, is limited by the caller's address (``request.remote_addr``, which ``ProxyFix`` sets
 from the trusted proxies' ``X-Forwarded-For``). The check runs before any other ``before_request``, so a
 flood of strangers is answered 429 before a token is parsed or the database is touched. The token
-endpoint is limited by address alone (``address_key``), whatever the request carries.
+endpoint has a stricter limit of its own (``token_rate_limit``), by address alone whatever the request
+carries; it is the same one check, so each request is counted against exactly one limit, once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from flask_limiter.util import get_remote_address
 
 #: how many verified tokens a process remembers (older ones fall back to the address until seen again)
 MAX_VERIFIED = 10_000
+#: the view limited by ``token_rate_limit`` and by address alone
+TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 - a view's name, not a secret
 _verified: dict[str, float] = {}
 _verified_lock = threading.Lock()
 
@@ -51,7 +54,7 @@ def _rate_key() -> str:
     """Per bearer token once verified (a token is one client's for at most 15 minutes), else per address.
 
     The token's digest is looked up, never decoded: a made-up token cannot choose its own budget."""
-    token = _bearer()
+    token = _bearer() if request.endpoint != TOKEN_ENDPOINT else ""
     if token:
         digest = _digest(token)
         if _verified.get(digest, 0.0) > time.time():
@@ -59,8 +62,9 @@ def _rate_key() -> str:
     return address_key()
 
 
-def _default_limit() -> str:
-    return current_app.config["EXCHANGE_SETTINGS"].rate_limit
+def _limit() -> str:
+    settings = current_app.config["EXCHANGE_SETTINGS"]
+    return settings.token_rate_limit if request.endpoint == TOKEN_ENDPOINT else settings.rate_limit
 
 
 def retry_after() -> int:
@@ -70,6 +74,7 @@ def retry_after() -> int:
 
 
 # limits are read from the current app on every request: one Limiter serves every app the process builds.
+# Each route's count is its own (Flask-Limiter scopes a default limit by endpoint).
 # No X-RateLimit-* headers: each would cost every request another round trip to the counters' storage;
 # a 429 still says when to come back (``Retry-After``, set where the problem is answered)
-limiter = Limiter(key_func=_rate_key, default_limits=[_default_limit], headers_enabled=False)
+limiter = Limiter(key_func=_rate_key, default_limits=[_limit], headers_enabled=False)

@@ -14,7 +14,6 @@ from marshmallow import Schema, fields
 
 from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
-from exchange.api.limiter import address_key, limiter
 from exchange.api.oauth_server import authorization_server, spend_again
 from exchange.api.problems import problem_response
 from exchange.api.protect import failure_counter, public
@@ -161,18 +160,19 @@ def _oauth_problem(status: int, error: str, description: str) -> Problem:
 
 
 def _respond(endpoint: Callable[[], Response], action: str) -> Response:
-    """Authlib's answer, committed (with the client assertion it spent); an error as an RFC 9457 problem
-    keeping RFC 6749's members, after a rollback that keeps the assertion spent."""
+    """Authlib's answer, committed here once (with the client assertion it spent and its audit event); an
+    error as an RFC 9457 problem keeping RFC 6749's members, after a rollback that keeps the assertion
+    spent (also when the commit itself fails: no token is sent, and the assertion is spent all the same)."""
     g.pop("spent_assertion", None)  # this request's own only (``g`` outlives a request in a test's context)
     try:
         response = endpoint()
+        if response.status_code < 400:
+            db.session.commit()
+            return response
     except Exception:
         _roll_back_keeping_the_assertion_spent()
         db.session.commit()
         raise
-    if response.status_code < 400:
-        db.session.commit()
-        return response
     body: dict[str, Any] = json.loads(response.get_data() or b"{}")
     error = str(body.get("error", "invalid_request"))
     problem = _oauth_problem(response.status_code, error, body.get("error_description", ""))
@@ -216,7 +216,6 @@ def _roll_back_keeping_the_assertion_spent() -> None:
     ],
 )
 @public
-@limiter.limit(lambda: current_app.config["EXCHANGE_SETTINGS"].token_rate_limit, key_func=address_key)
 def token() -> Response:
     """A client credentials access token, for at most the client's scopes; DPoP-bound with a DPoP proof."""
     proof = request.headers.get("DPoP")

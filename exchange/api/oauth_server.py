@@ -36,6 +36,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from exchange import audit
+from exchange.api.limiter import TOKEN_ENDPOINT
 from exchange.auth import binding, tokens
 from exchange.auth.binding import credential_digest
 from exchange.db import db, upsert
@@ -46,8 +47,6 @@ MAX_JTI_LENGTH = 200
 NOT_AUTHENTICATED = "The client is unknown or its credentials are wrong."
 #: seconds an assertion's ``iat`` may lie in the future (FAPI 2.0 §5.4: accept up to 10)
 CLOCK_SKEW = 10
-#: the view whose assertions are spent with the token's audit event (the others' as they authenticate)
-TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 - a view's name, not a secret
 
 
 def _settings() -> Any:
@@ -198,9 +197,9 @@ def generate_token(
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
-    """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, in one
-    commit; the ``jti`` is written last but one, so that on SQLite the write lock is held only for the two
-    inserts and the commit, never while the token is signed."""
+    """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, in the
+    one commit of the request (``exchange.api.oauth``); the token is signed before, so that on SQLite the
+    write lock the ``jti``'s insert takes is never held while a token is signed."""
     spent = g.get("spent_assertion")
     if spent is not None and not _spend(db.session(), spent):
         raise InvalidClientError(description="JWT ID is used before.")  # the token is never sent
@@ -212,7 +211,6 @@ def save_token(token: dict[str, Any], request: Any) -> None:
         org_id=client.org_id,
         detail={"scope": token["scope"]},
     )
-    db.session.commit()
 
 
 def _query_token(token_string: str, token_type_hint: str | None) -> tokens.AccessToken | None:
@@ -258,7 +256,6 @@ class Revocation(RevocationEndpoint):
             resource_type="token",
             resource_ids=[token.jti],
         )
-        db.session.commit()
 
 
 def create_server() -> AuthorizationServer:

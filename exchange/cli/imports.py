@@ -31,7 +31,12 @@ from exchange.models import Organisation
 from exchange.store import findings as finding_store
 
 #: the media type a file's extension implies; ``--media-type`` overrides
-MEDIA_TYPES = {".json": "application/json", ".xml": "application/xml", ".csv": "text/csv"}
+MEDIA_TYPES = {
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".csv": "text/csv",
+    ".zip": "application/zip",
+}
 
 
 @click.command("import")
@@ -64,7 +69,8 @@ def import_file(
     collection_year: int | None,
     findings_file: Path | None,
 ) -> None:
-    """Import a case file or a statutory return (CIN census XML, SSDA903 CSV/XML) for an organisation."""
+    """Import a case file or a statutory return (CIN census XML, SSDA903 CSV, XML or a zip of its CSV
+    tables) for an organisation."""
     org = db.session.get(Organisation, org_id)
     if org is None or org.kind != "local_authority":
         raise InputError("no local authority with this id", param_hint="--org")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from exchange.models import ReturnFinding
 
-COLUMNS = ("code", "severity", "record", "line", "xpath", "row", "column", "message")
+COLUMNS = ("code", "severity", "record", "line", "xpath", "table", "row", "column", "message")
 PAGE_ROWS = 100
 
 
@@ -93,6 +93,7 @@ def csv_rows(
                 row.record,
                 where.get("line"),
                 where.get("xpath"),
+                where.get("table"),
                 where.get("row"),
                 where.get("column"),
                 row.message,

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.base import Position
 from adapters.cin_rules import RULES, Census, Checks, rules_for
-from adapters.cin_rules.engine import Tally, features
+from adapters.cin_rules.engine import Tally, features, prepared
 
 CENSUS = Census(2026, date(2026, 3, 31), date(2026, 3, 31))
 UPN = "A202123456785"  # its check letter is put right below
@@ -96,7 +96,7 @@ def clean_child() -> dict[str, Any]:
 
 
 def fired(child: dict[str, Any], rule_id: str, census: Census = CENSUS) -> list[str]:
-    return list(RULES[rule_id].check(child, census))  # type: ignore[call-arg,arg-type]
+    return list(RULES[rule_id].check(prepared(child), census))  # type: ignore[call-arg,arg-type]
 
 
 def ep(child: dict[str, Any]) -> dict[str, Any]:

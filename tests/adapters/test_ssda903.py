@@ -15,6 +15,7 @@ import sys
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,7 +24,7 @@ from lxml import etree
 
 from adapters import registry
 from adapters.base import Finding, FormatError, Item, Position, Record, RecordError, Rejected
-from adapters.ssda903 import Ssda903Adapter
+from adapters.ssda903 import Ssda903Adapter, read_day
 from exchange import reference
 from schemas.ssda903 import SCHEMAS, TABLES
 from tests.fixtures import FIXTURES
@@ -196,7 +197,7 @@ def test_samples_with_extra_columns_are_read_with_a_query_naming_them(name: str,
         "csv.extra_columns",
         "query",
         None,
-        Position(row=1),
+        Position(table="episodes", row=1),
     )
     assert finding.message.startswith("the column(s) ") and "episodes table" in finding.message
     if extra:
@@ -355,7 +356,7 @@ def test_header_row_becomes_a_looked_after_child() -> None:
             "mother": True,
             "mother_child_dob": "2024-04-03",
         },
-        Position(row=2),
+        Position(table="header", row=2),
     )
 
 
@@ -432,8 +433,40 @@ def test_formula_like_cells_are_plain_data(value: str) -> None:
     items = cells(f"{HEADER}\n{quoted},1,01/01/2010,WBRI,UN1,,\nK2,1,{quoted},WBRI,UN1,,\n".encode())
     assert records(items)[0].data["child_id"] == value
     [finding] = [f for f in items if isinstance(f, Finding)]
-    assert (finding.position, finding.code) == (Position(row=3, column="DOB"), "ssda903.102")
+    assert (finding.position, finding.code) == (Position(table="header", row=3, column="DOB"), "ssda903.102")
     assert value not in finding.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/02/2015",
+        "29/02/2016",
+        "1/2/2015",
+        "01/2/2015",
+        " 1/02/2015",
+        "29/02/2015",
+        "00/01/2015",
+        "01/13/2015",
+        "01/01/0000",
+        "+1/01/2015",
+        "01-01-2015",
+        "2015-01-01",
+        "01/01/15",
+        "\uff11\uff11/01/2015",
+        "1\u00b2/01/2015",
+    ],
+)
+def test_a_date_is_read_as_strptime_reads_it(text: str) -> None:
+    """The usual ten characters are read without ``strptime``: every text gives what ``strptime`` gives."""
+    try:
+        expected = datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        expected = None
+    try:
+        assert read_day(text) == expected
+    except ValueError:
+        assert expected is None
 
 
 def test_text_that_is_not_utf8_refuses_the_file_at_its_row() -> None:
@@ -441,7 +474,7 @@ def test_text_that_is_not_utf8_refuses_the_file_at_its_row() -> None:
         "cp1252"
     )
     error = refusal(data)
-    assert (error.code, error.position) == ("csv.encoding", Position(row=3))
+    assert (error.code, error.position) == ("csv.encoding", Position(table="header", row=3))
 
 
 def test_broken_quoting_and_overlong_lines_refuse_the_file() -> None:
@@ -599,10 +632,11 @@ def test_schemas_are_strict(kind: str, data: dict[str, Any]) -> None:
         SCHEMAS[kind]().load(data)
 
 
-def test_registered_as_the_csv_default_and_the_xml_profile() -> None:
+def test_registered_as_the_csv_and_zip_default_and_the_xml_profile() -> None:
     assert isinstance(registry.get("ssda903", PLACES), Ssda903Adapter)
     assert isinstance(registry.select_inbound("application/xml", "ssda903", PLACES), Ssda903Adapter)
-    assert Ssda903Adapter.default_for == ("text/csv",)
+    assert isinstance(registry.select_inbound("application/zip", None, PLACES), Ssda903Adapter)
+    assert Ssda903Adapter.default_for == ("text/csv", "application/zip")
 
 
 def peak_bytes(stream: BinaryIO) -> tuple[int, int]:
@@ -715,7 +749,11 @@ def test_a_row_with_a_faulty_cell_is_stored_and_takes_part_in_the_rules_with_one
     codes = [item.code for item in items if isinstance(item, Finding)]
     assert codes.count("ssda903.168") == 1 and "ssda903.INT03" not in codes
     [upn] = [item for item in items if isinstance(item, Finding) and item.code == "ssda903.168"]
-    assert (upn.record, upn.position, upn.severity) == ("A1", Position(row=2, column="UPN"), "error")
+    assert (upn.record, upn.position, upn.severity) == (
+        "A1",
+        Position(table="header", row=2, column="UPN"),
+        "error",
+    )
     orphan = episodes.replace("A1,", "Z9,")
     alone = Ssda903Adapter(PLACES, collection_year=2024).parse_return(
         [io.BytesIO(header.encode()), io.BytesIO(orphan.encode())]
@@ -728,8 +766,8 @@ def test_a_row_without_a_child_id_is_rejected_with_every_fault_and_takes_no_part
     items = parse(data, collection_year=2024)
     [rejected] = [item for item in items if isinstance(item, Rejected)]
     assert [(f.position, f.code) for f in rejected.faults] == [
-        (Position(row=2, column="CHILD"), "ssda903.required"),
-        (Position(row=2, column="DOB"), "102"),
+        (Position(table="header", row=2, column="CHILD"), "ssda903.required"),
+        (Position(table="header", row=2, column="DOB"), "102"),
     ]
     assert [r.data["child_id"] for r in records(items)] == ["K2"]
     assert all(f.record == "K2" for f in items if isinstance(f, Finding))
@@ -756,7 +794,7 @@ def test_last_years_return_given_runs_the_rules_that_compare_with_it_on_this_yea
     compared = [
         (f.record, f.position) for f in with_last if isinstance(f, Finding) and f.code == "ssda903.203"
     ]
-    assert compared == [("A1", Position(row=2, column="DOB"))]
+    assert compared == [("A1", Position(table="header", row=2, column="DOB"))]
     assert not any(f.record == "C3" for f in with_last if isinstance(f, Finding))
     without = items(None)
     assert not any(isinstance(f, Finding) and f.code == "ssda903.203" for f in without)

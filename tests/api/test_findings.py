@@ -185,4 +185,14 @@ def test_import_writes_the_findings_csv(app, runner, camden, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [r["code"] for r in rows].count("cin.8510") == 2
-    assert set(rows[0]) == {"code", "severity", "record", "line", "xpath", "row", "column", "message"}
+    assert set(rows[0]) == {
+        "code",
+        "severity",
+        "record",
+        "line",
+        "xpath",
+        "table",
+        "row",
+        "column",
+        "message",
+    }

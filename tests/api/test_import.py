@@ -18,7 +18,7 @@ from exchange.models import Organisation, PreProceedings, ReturnChild
 from exchange.store import submissions as store
 from exchange.synthetic_cin import write_census
 from tests.api.conftest import REFERENCE, care_case
-from tests.fixtures import SAMPLES
+from tests.fixtures import SAMPLES, zip_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,6 +105,25 @@ def test_import_with_a_collection_year_reads_the_organisations_return_of_the_yea
     result = runner.invoke(args=["import", str(this_year), "--org", "camden", "--collection-year", "2017"])
     assert result.exit_code == 2 and result.stdout == ""
     assert "2024, 2025" in result.stderr
+
+
+def test_import_of_a_zipped_return_reads_its_tables_as_one_and_as_last_years_return(runner, camden, tmp_path):
+    header = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nSYN1,1,02/01/2015,WBRI,A000000000001,,\n"
+    episodes = (
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+    )
+    last_year, this_year = tmp_path / "return-2024.zip", tmp_path / "header-2025.csv"
+    last_year.write_bytes(zip_of({"header.csv": header.encode(), "episodes.csv": episodes.encode()}))
+    this_year.write_text(header.replace(",1,02/01/2015", ",M,01/01/2015"))
+    result = runner.invoke(args=["import", str(last_year), "--org", "camden", "--collection-year", "2024"])
+    assert result.exit_code == 0, result.output
+    zipped = json.loads(result.stdout)
+    assert (zipped["status"], zipped["records"]) == ("accepted", 1)
+    assert "ssda903.EPI" in {item["code"] for item in zipped["report"]}  # header and episodes read together
+    result = runner.invoke(args=["import", str(this_year), "--org", "camden", "--collection-year", "2025"])
+    compared = json.loads(result.stdout)
+    assert compared["previous_submissions"] == [zipped["id"]]
+    assert [item["code"] for item in compared["report"]] == ["ssda903.203"]
 
 
 def test_import_memory_does_not_grow_with_the_file(runner, make_partner, tmp_path, monkeypatch):

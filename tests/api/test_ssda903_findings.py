@@ -1,17 +1,23 @@
 """SSDA903 returns through the intake (issue 16): every row kept, DfE's rules as findings beside them.
 
 One CSV is one table of the return: its own rules run (a rule reading another table is skipped) once the
-table is read, and each breach is a finding on the stored row. Every data set is synthetic.
+table is read, and each breach is a finding on the stored row; a zip of CSV tables is one return, whose rules
+read across them. Every data set is synthetic.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from exchange import pipeline
+from exchange.bodies import Body
 from exchange.db import db
-from exchange.models import ReturnChild
+from exchange.errors import DomainError
+from exchange.models import Organisation, ReturnChild
+from tests.fixtures import zip_of
 
 SSDA903_CSV = "text/csv; profile=ssda903"
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
@@ -68,3 +74,90 @@ def test_a_planted_rule_breach_is_exactly_that_finding_on_a_stored_row(camden, s
     ]
     assert body["findings"] == {"error": 2}
     assert all("1990" not in i["message"] and "SYN" not in i["message"] for i in items)
+
+
+EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+
+
+def test_a_rule_across_tables_runs_only_on_tables_sent_together_in_one_zip(
+    camden, submit, client, auth_headers
+):
+    """EPI (a header row with no episode) reads the header and episodes tables: sent one by one, neither
+    submission has both; zipped into one submission, it fires on the one child without an episode."""
+    header = header_table(3)
+    episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
+    episodes_table = (EPISODES + episodes).encode()
+    headers = auth_headers(camden)
+
+    def epi(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        items = all_findings(client, headers, body["id"])
+        return [(i["record"], i["position"]) for i in items if i["code"] == "ssda903.EPI"]
+
+    for table in (header, episodes_table):
+        alone = submit(camden, table, SSDA903_CSV, query="?collection_year=2024").get_json()
+        assert alone["status"] == "accepted" and epi(alone) == []
+    together = submit(
+        camden,
+        zip_of({"header.csv": header, "episodes.csv": episodes_table}),
+        "application/zip",
+        query="?collection_year=2024",
+    )
+    assert together.status_code == 201
+    body = together.get_json()
+    assert (body["status"], body["records"], body["accepted"], body["rejected"]) == ("accepted", 5, 5, 0)
+    assert epi(body) == [("SYN000002", {"table": "header", "row": 4, "column": "CHILD"})]
+
+
+def test_a_zip_that_is_not_one_return_is_refused_whole_as_a_problem(camden, submit):
+    answer = submit(camden, zip_of({"a.csv": header_table(2), "b.csv": header_table(2)}), "application/zip")
+    assert answer.status_code == 422
+    problem = answer.get_json()
+    assert answer.mimetype == "application/problem+json"
+    assert [(e["code"], e["message"]) for e in problem["errors"]] == [
+        ("zip.table_repeated", "file 2 of the zip: it gives the header table an earlier file gave")
+    ]
+    assert stored_children() == 0
+
+
+def test_a_return_checked_ahead_reads_the_collection_year_it_is_given(app, camden):
+    """``pipeline.check`` with a collection year reads with that year's codes and rules (sex 1 is a code
+    of 2023-24 but no longer of 2024-25: rule 101), and the submission stored from it keeps that year."""
+    settings = app.config["EXCHANGE_SETTINGS"]
+    org = db.session.get(Organisation, camden.org_id)
+    data = header_table(2)
+
+    def checked(year: int | None) -> pipeline.Prepared:
+        with Body.of(data) as body:
+            return pipeline.check(
+                org, body, "text/csv", "ssda903", reference=settings.reference, collection_year=year
+            )
+
+    def found(prepared: pipeline.Prepared) -> list[tuple[str, str]]:
+        return [(r.data["code"], r.data["record"]) for r in prepared.records if r.kind == pipeline.FINDING]
+
+    assert found(checked(None)) == found(checked(2024)) == []
+    assert found(checked(2025)) == [("ssda903.101", "SYN000000"), ("ssda903.101", "SYN000001")]
+    with pytest.raises(DomainError) as unknown:
+        checked(2017)
+    assert unknown.value.code == "unknown_collection_year"
+    prepared = checked(2025)
+    with Body.of(data) as body:
+
+        def stored(year: int | None) -> Any:
+            return pipeline.submit(
+                org,
+                "operator",
+                body,
+                "text/csv",
+                "ssda903",
+                session=db.session(),
+                settings=settings,
+                checked=prepared,
+                collection_year=year,
+            )
+
+        with pytest.raises(ValueError, match="another collection year"):
+            stored(2024)
+        submission = stored(None)
+    assert (submission.collection_year, submission.previous_submissions) == (2025, None)
+    assert (submission.status, submission.records, submission.findings) == ("accepted", 2, {"error": 2})

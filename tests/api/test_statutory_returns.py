@@ -268,7 +268,7 @@ def test_a_csv_that_is_not_utf8_is_refused_whole(camden_with_a_census, submit):
         "cp1252"
     )
     problem = refused(submit(camden_with_a_census, body, SSDA903_CSV), "csv.encoding")
-    assert problem["errors"][0]["position"] == {"row": 3}
+    assert problem["errors"][0]["position"] == {"table": "header", "row": 3}
     assert stored() == before
 
 

@@ -19,6 +19,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 from sqlalchemy import select
 
+from exchange import audit
 from exchange.auth import binding, tokens
 from exchange.auth.dpop import token_hash
 from exchange.db import db
@@ -280,8 +281,16 @@ def test_an_assertion_is_spent_even_when_its_request_then_fails(
     assert "used before" in again.get_json()["error_description"]
 
 
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [(tokens, "issue"), (audit, "event_hash")],  # the token not signed; the request's commit failing
+)
 def test_an_assertion_is_spent_when_its_request_fails_on_the_server(
-    client: FlaskClient, make_partner: Callable[..., Partner], monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient,
+    make_partner: Callable[..., Partner],
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any,
+    name: str,
 ) -> None:
     partner = make_partner("local_authority", org_id="pkjwt-la", private_key_jwt=True)
     form = {
@@ -294,8 +303,9 @@ def test_an_assertion_is_spent_when_its_request_fails_on_the_server(
         raise RuntimeError("the key store is down")
 
     with monkeypatch.context() as patch:
-        patch.setattr(tokens, "issue", broken)
-        assert client.post("/oauth/token", data=form).status_code == 500
+        patch.setattr(module, name, broken)
+        failed = client.post("/oauth/token", data=form)
+        assert failed.status_code == 500 and "access_token" not in failed.get_data(as_text=True)
     again = client.post("/oauth/token", data=form)
     assert again.status_code == 400 and "used before" in again.get_json()["error_description"]
 

@@ -172,3 +172,18 @@ def test_another_organisations_submission_is_not_found(app: Flask, signed_in, pe
     assert stranger.get(f"/submissions/{made_id}/findings.csv").status_code == 404
     assert stranger.get(f"/submissions/{uuid.uuid4()}").status_code == 404
     assert made_id not in stranger.get("/submissions").get_data(as_text=True)
+
+
+def test_a_findings_position_names_its_table_when_it_has_one(app: Flask, signed_in) -> None:
+    page = signed_in("la")
+    sent = upload(page, "case_file", json.dumps({"cases": [case_data()]}).encode())
+    made = db.session.get(Submission, uuid.UUID(sent.location.rsplit("/", 1)[1]))
+    where = [{"table": "episodes", "row": 4, "column": "DECOM"}, {"row": 5, "column": "DOB"}]
+    found = [
+        {"code": "ssda903.EPI", "severity": "query", "record": "C1", "position": p, "message": "M"}
+        for p in where
+    ]
+    finding_store.add_many(db.session(), made.id, found)
+    db.session.commit()
+    html = page.get(f"/submissions/{made.id}").get_data(as_text=True)
+    assert re.findall(r"<td[^>]*>\s*((?:episodes )?row \d)\s*</td>", html) == ["episodes row 4", "row 5"]
