@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 from typing import Any, BinaryIO, ClassVar, Protocol
 
+from lxml import etree
+
 
 @dataclass(frozen=True)
 class Position:
@@ -116,6 +118,14 @@ class FormatError(Exception):
         self.code = code
         self.message = message
         self.position = position or Position()
+
+
+def entity_expansion(error: Exception) -> bool:
+    """Whether libxml2 stopped a parse because entities expanded too far (a "billion laughs" or quadratic
+    blow-up). Only a DOCTYPE can declare such entities; lxml 6.2 reports it before the first element (lxml
+    6.1 after it, where the readers' own DOCTYPE check sees the declaration first)."""
+    limit = getattr(error, "code", None) == etree.ErrorTypes.ERR_RESOURCE_LIMIT
+    return limit and "entity" in str(error).lower()
 
 
 class Places(Protocol):

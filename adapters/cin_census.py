@@ -42,7 +42,17 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from adapters import cin_rules
-from adapters.base import Adapter, FormatError, Item, Position, Record, RecordError, Rejected, rewound
+from adapters.base import (
+    Adapter,
+    FormatError,
+    Item,
+    Position,
+    Record,
+    RecordError,
+    Rejected,
+    entity_expansion,
+    rewound,
+)
 from schemas import error_codes as codes
 
 #: DfE's collection years (the year the census ends): 2017 is 2016-17, 2027 is 2026-27
@@ -75,6 +85,7 @@ _LIBXML_FAULTS = {
     etree.ErrorTypes.ERR_DOCUMENT_EMPTY: (codes.XML_TRUNCATED, "The file is empty."),
     etree.ErrorTypes.ERR_UNDECLARED_ENTITY: (codes.XML_ENTITY, "Entity references are not allowed."),
 }
+_DOCTYPE = (codes.XML_DOCTYPE, "A DOCTYPE (DTD or entity declaration) is not allowed.")
 #: libxml2 schema fault types -> the exchange's code and a message that cannot carry a value
 _XSD_FAULTS = {
     "SCHEMAV_CVC_ENUMERATION_VALID": (codes.XSD_CODE, "is not one of the codes allowed"),
@@ -119,8 +130,10 @@ class CinCensusAdapter(Adapter):
                 else:
                     yield from reader.end(element)
         except etree.XMLSyntaxError as error:
-            code, message = _LIBXML_FAULTS.get(
-                error.code, (codes.XML_MALFORMED, "The file is not well-formed XML.")
+            code, message = (
+                _DOCTYPE
+                if entity_expansion(error)
+                else _LIBXML_FAULTS.get(error.code, (codes.XML_MALFORMED, "The file is not well-formed XML."))
             )
             raise FormatError(code, message, Position(line=error.lineno or None)) from None
         if not reader.prolog_checked and events.root is not None:
@@ -147,7 +160,7 @@ class _Census:
     def check_prolog(self, element: Any) -> None:
         info = element.getroottree().docinfo
         if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
-            raise FormatError(codes.XML_DOCTYPE, "A DOCTYPE (DTD or entity declaration) is not allowed.")
+            raise FormatError(*_DOCTYPE)
         self.prolog_checked = True
 
     def start(self, element: Any) -> Iterator[RecordError]:

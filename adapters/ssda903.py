@@ -70,6 +70,7 @@ from adapters.base import (
     Record,
     RecordError,
     Rejected,
+    entity_expansion,
     rewound,
 )
 from schemas import error_codes as codes
@@ -580,6 +581,8 @@ class Ssda903Adapter(Adapter):
                     children += 1
                     yield from self.child(element, children, spool)
         except etree.XMLSyntaxError as error:
+            if entity_expansion(error):
+                raise FormatError(codes.XML_DOCTYPE, "a DOCTYPE is not accepted", Position(line=1)) from None
             raise FormatError(
                 codes.XML_SYNTAX, "the XML is not well-formed or is truncated", Position(line=error.lineno)
             ) from None
