@@ -63,7 +63,8 @@ class CanonicalJsonAdapter(Adapter):
     def parse(self, stream: BinaryIO) -> Iterator[Record | RecordError]:
         reader = _CaseReader()
         for event, value in _events(stream):
-            yield from reader.feed(event, value)
+            if (record := reader.feed(event, value)) is not None:
+                yield record
 
     def render(self, records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
         yield b'{"cases":['
@@ -124,7 +125,8 @@ class _CaseReader:
         self.builder: _ValueBuilder | None = None
         self.index = 0
 
-    def feed(self, event: str, value: Any) -> Iterator[Record | RecordError]:
+    def feed(self, event: str, value: Any) -> Record | RecordError | None:
+        """The case this event completes, if it completes one."""
         if event in ("start_map", "start_array"):
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -135,8 +137,8 @@ class _CaseReader:
         if self.builder is not None:
             if self.state == "single" and self.depth == 1 and event == "map_key" and value == "cases":
                 raise FormatError(codes.JSON_SHAPE, 'A batch holds only the key "cases", and holds it first.')
-            yield from self._build(event, value)
-        elif self.state == "start":
+            return self._build(event, value)
+        if self.state == "start":
             if event != "start_map":
                 raise FormatError(
                     codes.JSON_SHAPE, 'The body must be one case object or a batch {"cases": [...]}.'
@@ -149,7 +151,7 @@ class _CaseReader:
                 self.state = "single"
                 self.builder = _ValueBuilder("")
                 self.builder.feed("start_map", None)
-                yield from self._build(event, value)
+                return self._build(event, value)
         elif self.state == "batch_open":
             if event != "start_array":
                 raise FormatError(codes.JSON_SHAPE, 'In a batch, "cases" must be an array of case objects.')
@@ -159,23 +161,25 @@ class _CaseReader:
                 self.state = "after_batch"
             else:
                 self.builder = _ValueBuilder(f"/cases/{self.index}")
-                yield from self._build(event, value)
+                return self._build(event, value)
         elif self.state == "after_batch":
             if event != "end_map":
                 raise FormatError(codes.JSON_SHAPE, 'A batch holds only the key "cases".')
             self.state = "done"
+        return None
 
-    def _build(self, event: str, value: Any) -> Iterator[Record | RecordError]:
+    def _build(self, event: str, value: Any) -> Record | RecordError | None:
         assert self.builder is not None
         self.builder.feed(event, value)
-        if self.builder.complete:
-            result = self.builder.result()
-            self.builder = None
-            if self.state == "single":
-                self.state = "done"
-            else:
-                self.index += 1
-            yield result
+        if not self.builder.complete:
+            return None
+        result = self.builder.result()
+        self.builder = None
+        if self.state == "single":
+            self.state = "done"
+        else:
+            self.index += 1
+        return result
 
 
 class _ValueBuilder:

@@ -391,10 +391,11 @@ def _drop_deltas(session: Session) -> None:
     session.info.pop(_DELTAS, None)
 
 
-def _ahead(case: Any) -> tuple[dict[str, Any], Counter[tuple[Key, str]]]:
-    """A new case's facts (as JSON) and contributions."""
+def _ahead(case: Any) -> tuple[dict[str, Any], dict[tuple[Key, str], int]]:
+    """A new case's facts (as JSON) and contributions (a plain dict: a checking process pickles it for the
+    storing process, which unpickles a dict in C and a ``Counter`` through its Python constructor)."""
     facts = facts_of(case)
-    return facts.as_json(), contributions(facts)
+    return facts.as_json(), dict(contributions(facts))
 
 
 def _track_built(_sender: Any, *, case: Any, ahead: dict[str, Any], **_: Any) -> None:
