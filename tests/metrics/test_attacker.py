@@ -128,7 +128,13 @@ def test_no_hidden_cell_is_determined_at_8_percent(client, make_partner, auth_he
 
 def test_the_attacker_breaks_primary_suppression_alone(client, make_partner, auth_headers, monkeypatch):
     """Without secondary suppression the same attacker recovers hidden counts: it is not toothless."""
-    monkeypatch.setattr(disclosure, "protect", disclosure.primary)
+    monkeypatch.setattr(
+        disclosure,
+        "protection",
+        lambda table, previous: disclosure.Protection(
+            disclosure.primary(table), set(), {}, disclosure.Answers(), set()
+        ),
+    )
     published_demo(0.08, 1)
     cells = download(client, auth_headers(make_partner("fjb")))
     assert known_attacks(cells)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from exchange.metrics.disclosure import Table, determined, primary, protect
+from exchange.metrics.disclosure import Answers, Table, determined, primary, protect
 
 
 def table(values: Sequence[int], relations: Sequence[dict[int, int]], **options) -> Table:
@@ -128,11 +128,14 @@ def test_the_audit_reusing_its_blocks_agrees_with_the_attacker() -> None:
     gives its earlier answer, and a block that grew is tested again, as the attacker finds."""
     rng = np.random.default_rng(11)
     t = _grid(rng)
-    blocks: dict[bytes, list[int]] = {}
+    answers = Answers()
     hidden: set[int] = set()
     for v in (int(v) for v in rng.permutation(20)[:14]):  # hidden grows, as in protect's rounds
         hidden.add(v)
-        for _ in range(2):  # the second call answers from the blocks kept
-            found = determined(t.relations, hidden, None, blocks)
+        for call in range(2):
+            tested = answers.tested
+            found = determined(t.relations, hidden, None, answers)
             assert sorted(w for w in found if t.must_protect(w)) == given_away(t, hidden)
-    assert blocks
+            if call:  # the second call answers from the blocks kept: it tests none
+                assert answers.tested == tested
+    assert answers.tested > 0
