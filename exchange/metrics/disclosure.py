@@ -23,12 +23,12 @@ the complement of a percentage) are unpublished variables: always hidden, and se
    no hidden non-zero cell, and no unpublished quantity of 1-5, is determined by the published cells
    through the relations.
 
-A table changed a little since its last protection is protected again incrementally (``protect`` given
-the ``previous`` ``Protection``): the variables are matched by name, the hidden cells carried forward, and
-only the blocks (cells joined through hidden cells and the relations) holding a variable whose pattern
-changed (shown or not, 1-5, zero, forced) are released and solved again, with the relations around
-them; the audit runs over the whole table, answering every block unchanged from the previous audit from
-its answer then (``Answers``). The guarantee is the same: it rests on the audit of the whole table.
+A table changed a little since its last protection is protected again incrementally (``protection``
+given the ``previous`` ``Protection``): the variables are matched by name, the hidden cells carried
+forward, and only the cells around a variable whose pattern changed (shown or not, 1-5, zero, forced)
+are released and solved again, with the relations around them; the audit runs over the whole table,
+answering every block unchanged since the previous audit from its answer then (``Answers``). The
+guarantee is the same: it rests on the audit of the whole table.
 
 A rate (mean, median, ratio, band) or a percentage is published only when its denominator is at least 10
 and neither numerator nor denominator is hidden; a withheld rate shows its numerator as ``c`` as well.
@@ -233,43 +233,25 @@ def _carried(
 ) -> tuple[set[int], set[int]]:
     """The hidden cells carried forward from ``previous``, and the region the program may change.
 
-    The previous hidden cells and the primary ones form blocks (joined through the relations); a block
-    holding a variable whose pattern changed (or a new one) is released: its secondary cells are shown
-    again and it is solved afresh, with every cell of a relation touching it (and of a relation the
-    carried cells no longer protect, one whose variables came or went). Every other block keeps its
-    cells, whatever its values: its pattern still protects it (the guarantee reads only the pattern), and
-    a cell that stays hidden from one publication to the next gives nothing away by differencing them."""
+    A variable whose pattern changed (or a new one) releases the cells hidden around it: those sharing a
+    relation with it are shown again, but for the primary ones, and solved afresh with every cell of a
+    relation touching them (and of a relation the carried cells no longer protect, one whose variables
+    came or went). Every other hidden cell stays hidden, whatever the values around it: its pattern still
+    protects it (the guarantee reads only the pattern), and a cell hidden in one publication and the next
+    gives nothing away by differencing the two."""
     index = {name: v for v, name in enumerate(table.names)}
     first = primary(table)
-    candidate = first | {index[n] for n in previous.kept if n in index}
-    changed = {v for v in candidate if previous.pattern.get(table.names[v]) != pattern[table.names[v]]}
-    block = _blocks(table, candidate)
-    released_blocks = {block[v] for v in changed}
-    released = {v for v in candidate if block[v] in released_blocks}
-    hidden = _follow(table, first | {v for v in candidate - released if table.hideable(v)})
-    seeds = set(released)
+    carried = {index[n] for n in previous.kept if n in index}
+    changed = {v for v, name in enumerate(table.names) if previous.pattern.get(name) != pattern[name]}
+    released = changed | {w for v in changed for r in holding.get(v, ()) for w in table.relations[r]}
+    hidden = _follow(table, first | {v for v in carried - released if table.hideable(v)})
+    seeds = released & (carried | first)
     for relation in table.relations:
         inside = [v for v in relation if v in hidden]
         if len(inside) == 1 and table.must_protect(inside[0]):
             seeds |= set(relation)
     region = {w for v in seeds for r in holding.get(v, ()) for w in table.relations[r]} | seeds
     return hidden, region
-
-
-def _blocks(table: Table, hidden: set[int]) -> dict[int, int]:
-    """hidden variable -> its block: the hidden variables joined through shared relations."""
-    order = sorted(hidden)
-    position = {v: i for i, v in enumerate(order)}
-    rows, columns = [], []
-    for r, relation in enumerate(table.relations):
-        for v in relation:
-            if v in position:
-                rows.append(r)
-                columns.append(len(table.relations) + position[v])
-    size = len(table.relations) + len(order)
-    graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(size, size))
-    _, label = connected_components(graph, directed=False)
-    return {v: int(label[len(table.relations) + i]) for i, v in enumerate(order)}
 
 
 def _follow(table: Table, hidden: set[int]) -> set[int]:
