@@ -158,7 +158,7 @@ class Answers:
 class Protection:
     """A table's protection: its hidden variables, and, by name, what the next protection starts from (the
     hidden cells, each variable's pattern, the audit's answers). ``solved``: the names of the cells the
-    program was free to hide (every hideable cell from scratch; around the changed blocks in an update)."""
+    program was free to hide (every hideable cell from scratch; around the changed cells in an update)."""
 
     hidden: set[int]
     kept: set[Hashable]
@@ -179,7 +179,8 @@ def protect(table: Table) -> set[int]:
 
 def protection(table: Table, previous: Protection | None = None) -> Protection:
     """``table``'s protection, from scratch, or from ``previous`` (the protection of an earlier state of the
-    same figures) by releasing and solving again only the blocks that changed; audited as a whole."""
+    same figures) by releasing and solving again only the cells around those that changed (``_carried``);
+    audited as a whole either way."""
     holding = _holding(table.relations)
     pattern = {name: _pattern(table, v) for v, name in enumerate(table.names)}
     if previous is None:
