@@ -16,14 +16,14 @@ years (10 by default; every label says the real scale and number of years). Figu
   protection), in-process, beside publishing from scratch in the same run.
 
 Baseline, in the same run: for the update, publishing from scratch; for the rest, DuckDB computing the
-same measures for the same areas and national from the same per-case facts exported to Parquet (it
-scans; no pre-aggregation): sums, means, percentages, the MoJ median, open-case stocks, age bands and PLO counts, returning every figure. Before timing, DuckDB's
-figures are checked equal to every published (not suppressed or withheld) cell of the
-60 months and of the pack's five quarters: counts, bands and medians exactly, rates by their numerator
-and denominator exactly and their value within one step of the rounding (at a tie DuckDB rounds half
-away from zero, Python to the even float). The advice and pre-proceedings measures are not compared:
-they come from other sources than the cases (advice requests, the CIN census), which this data set does
-not hold.
+same measures for the same areas and national from the same per-case facts exported to Parquet (it scans;
+no pre-aggregation): sums, means, percentages, the MoJ median, open-case stocks, age bands and PLO counts,
+returning every figure. Before timing, DuckDB's figures are checked equal to every published (not
+suppressed or withheld) cell of the 60 months and of the pack's five quarters: counts, bands and medians
+exactly, rates by their numerator and denominator exactly and their value within one step of the rounding
+(at a tie DuckDB rounds half away from zero, Python to the even float). The advice and pre-proceedings
+measures are not compared: they come from other sources than the cases (advice requests, the CIN census),
+which this data set does not hold.
 """
 
 from __future__ import annotations
