@@ -210,7 +210,7 @@ def protection(table: Table, previous: Protection | None = None) -> Protection:
             added = set().union(*new_cuts) or _component_cells(table, holding, hidden, exposed)
             if not added:
                 raise RuntimeError("secondary suppression cannot protect a determined cell")
-            hidden |= added
+            hidden = _follow(table, hidden | added)
         cuts.extend(c for c in new_cuts if c)
         rounds += 1
 
