@@ -326,6 +326,24 @@ def compute(
     return cells
 
 
+#: count measure -> (counted key, its part: (number, children or within 26 weeks, weeks), category)
+_COUNTS = {
+    "care_cases_started": ("public:started", 0, ""),
+    "care_children_started": ("public:started", 1, ""),
+    "care_cases_disposed": ("public:disposed", 0, ""),
+    "epo_cases_started": ("epo:started", 0, ""),
+    "other_public_cases_started": ("pl_other:started", 0, ""),
+    "care_open_cases": ("stock:open", 0, ""),
+    "care_open_over_100_weeks": ("stock:open_age", 0, "over_100_weeks"),
+    "plo_late_cmh": ("stock:plo_late_cmh", 0, ""),
+    "plo_late_irh": ("stock:plo_late_irh", 0, ""),
+    "plo_late_final": ("stock:plo_late_final", 0, ""),
+    "private_cases_started": ("private:started", 0, ""),
+    "advice_requests": ("advice:received", 0, ""),
+    "pre_proceedings_started": ("pre_proceedings", 0, ""),
+}
+
+
 def _cells(
     measure: Measure,
     scope: str,
@@ -349,23 +367,9 @@ def _cells(
             "care_final_order_mix": "public:order_mix",
         }.get(name, "public:vacated")
         return [cell(get(source, c)[0], None, None, c) for c in measure.categories]
-    counts = {
-        "care_cases_started": get("public:started")[0],
-        "care_children_started": get("public:started")[1],
-        "care_cases_disposed": disposed,
-        "epo_cases_started": get("epo:started")[0],
-        "other_public_cases_started": get("pl_other:started")[0],
-        "care_open_cases": get("stock:open")[0],
-        "care_open_over_100_weeks": get("stock:open_age", "over_100_weeks")[0],
-        "plo_late_cmh": get("stock:plo_late_cmh")[0],
-        "plo_late_irh": get("stock:plo_late_irh")[0],
-        "plo_late_final": get("stock:plo_late_final")[0],
-        "private_cases_started": get("private:started")[0],
-        "advice_requests": get("advice:received")[0],
-        "pre_proceedings_started": get("pre_proceedings")[0],
-    }
-    if name in counts:
-        return [cell(counts[name], None, None)]
+    if name in _COUNTS:
+        key, part, category = _COUNTS[name]
+        return [cell(get(key, category)[part], None, None)]
     _, within, weeks = get("public:disposed")
     if name == "care_mean_weeks":
         return [cell(_rate(weeks, disposed), weeks, disposed)]

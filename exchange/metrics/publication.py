@@ -11,8 +11,12 @@ of the data.
 The worker (``exchange.worker``) publishes again when the data's state (``source_state``) differs
 from the one the publication was made from and has stopped changing for a quiet spell (debounced). The
 pre-aggregates (``exchange.metrics.aggregates``) are already kept up to date case by case; the protection
-is decided again over the whole table, because suppression is one decision for everything; the stored
-rows are then brought up to date incrementally: only the rows whose rendered text changed are written.
+starts from the previous publication's (``disclosure.protection``): its hidden cells are carried forward,
+only the blocks whose cells changed are solved again, and the audit of the whole table answers every
+unchanged block from before. That previous protection is kept in the publishing process, for the
+publication it made (a restarted worker, or one whose peer published since, protects from scratch). The
+stored rows are then brought up to date incrementally: only the rows whose rendered text changed are
+written.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ _BATCH = 5000
 #: before today, the longest request); older figures are not published
 YEARS = 5
 _LOCK_KEY = 0x6D657472  # the PostgreSQL advisory lock of publishing: two workers take turns
+#: database -> (the stored publication's stamp, its protection): what the next publication starts from
+_PREVIOUS: dict[str, tuple[tuple[Any, ...], disclosure.Protection]] = {}
 
 
 def source_state(session: Session, today: date | None = None) -> str:
@@ -71,9 +77,12 @@ def _first_month(session: Session, today: date) -> int:
 
 
 def build(
-    session: Session, reference: Reference, today: date | None = None
-) -> tuple[relations.Publication, set[int], list[Period]]:
-    """Every figure of the calendar, with the variables protection hides."""
+    session: Session,
+    reference: Reference,
+    today: date | None = None,
+    previous: disclosure.Protection | None = None,
+) -> tuple[relations.Publication, disclosure.Protection, list[Period]]:
+    """Every figure of the calendar, and its protection (from ``previous``'s where given)."""
     today = today or clock.today()
     calendar = relations.calendar(_first_month(session, today), month_of(today))
     raws = []
@@ -82,7 +91,7 @@ def build(
         raws += [(by_label[raw.period], raw) for raw in compute(session, periods, reference)]
     areas = [s for s in scopes(reference) if s != NATIONAL]
     publication = relations.build(raws, areas, [p.key for p in calendar["month"]])
-    return publication, disclosure.protect(publication.table), calendar["month"]
+    return publication, disclosure.protection(publication.table, previous), calendar["month"]
 
 
 def publish(
@@ -91,7 +100,8 @@ def publish(
     """Make the publication again from the data as it is, and store what changed (commits)."""
     started = time.perf_counter()
     source = source or source_state(session, today)
-    publication, hidden, months = build(session, reference, today)
+    publication, protection, months = build(session, reference, today, last_protection(session))
+    hidden = protection.hidden
     grouped: dict[tuple[str, str, int, int], list[dict[str, Any]]] = defaultdict(list)
     for period, raw in publication.raws:
         grouped[period.kind, raw.area, period.key, POSITION[raw.measure]].append(
@@ -149,7 +159,23 @@ def publish(
     state.seconds = time.perf_counter() - started
     session.add(state)
     session.commit()
+    _PREVIOUS[_database(session)] = (_stamp(state), protection)
     return state
+
+
+def _stamp(state: MetricPublication | None) -> tuple[Any, ...] | None:
+    """What tells one stored publication from another (the time it took is as good as unique)."""
+    return None if state is None else (state.source, state.seconds, state.first_month, state.last_month)
+
+
+def last_protection(session: Session) -> disclosure.Protection | None:
+    """The protection of the stored publication, if this process made it (what the next one starts from)."""
+    stamp, protection = _PREVIOUS.get(_database(session), (None, None))
+    return protection if stamp is not None and stamp == _stamp(current(session)) else None
+
+
+def _database(session: Session) -> str:
+    return session.get_bind().url.render_as_string()
 
 
 def _csv_rows(cells: Iterable[dict[str, Any]]) -> str:

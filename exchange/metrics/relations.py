@@ -164,7 +164,7 @@ def build(raws: Iterable[tuple[Period, RawCell]], areas: Sequence[str], months: 
         weight = (1.0 + value) * SCOPE_WEIGHT.get(scope, 1.0) * KIND_WEIGHT[kind]
         # a numerator over nothing is 0 for all to see; any other is hidden with its rate
         keeps_zero = key not in numerators or values[numerators[key]] == 0
-        variables[key] = table.add(value, weight=weight, keeps_zero=keeps_zero)
+        variables[key] = table.add(value, weight=weight, keeps_zero=keeps_zero, name=key)
     for numerator, denominator in numerators.items():
         table.follows.append((variables[numerator], variables[denominator]))
         if 0 < values[denominator] < disclosure.MIN_DENOMINATOR:
@@ -180,7 +180,7 @@ def _record(values: dict[VarKey, int], key: VarKey, value: int) -> None:
 
 
 def _unpublished(publication: Publication, key: VarKey, value: int) -> int:
-    index = publication.table.add(value, published=False, weight=0.0)
+    index = publication.table.add(value, published=False, weight=0.0, name=key)
     publication.variables[key] = index
     return index
 

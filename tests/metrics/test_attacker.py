@@ -8,14 +8,15 @@ years take minutes on a shared machine); at 100% over one year in the ``slow`` r
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from exchange.db import db
-from exchange.metrics import disclosure, publication
+from exchange.metrics import aggregates, disclosure, publication
 from exchange.metrics.measures import MEASURES, scopes
 from exchange.metrics.periods import MONTHS_IN, Period, format_month, period_of
 from tests.metrics import national
@@ -128,7 +129,13 @@ def test_no_hidden_cell_is_determined_at_8_percent(client, make_partner, auth_he
 
 def test_the_attacker_breaks_primary_suppression_alone(client, make_partner, auth_headers, monkeypatch):
     """Without secondary suppression the same attacker recovers hidden counts: it is not toothless."""
-    monkeypatch.setattr(disclosure, "protect", disclosure.primary)
+    monkeypatch.setattr(
+        disclosure,
+        "protection",
+        lambda table, previous: disclosure.Protection(
+            disclosure.primary(table), set(), {}, disclosure.Answers(), set()
+        ),
+    )
     published_demo(0.08, 1)
     cells = download(client, auth_headers(make_partner("fjb")))
     assert known_attacks(cells)
@@ -138,6 +145,43 @@ def test_the_attacker_breaks_primary_suppression_alone(client, make_partner, aut
     assert all(abs(round(v) - v) < 1e-6 for _, v in leaks)
     counts = [round(v) for q, v in leaks if q[0].split(":")[0] in MEASURES]
     assert counts and all(1 <= n <= 5 for n in counts)
+
+
+def test_an_update_after_changed_cases_solves_only_around_them_and_leaks_nothing(
+    client, make_partner, auth_headers
+):
+    rows, totals, facts = [], Counter(), []
+    for row, fact in national.synthetic(REFERENCE, 1, 1, TODAY, 0.08):
+        rows.append(row)
+        facts.append(fact)
+        totals.update(aggregates.contributions(fact))
+    national.store(db.session, REFERENCE, rows, totals)
+    publication.publish(db.session, REFERENCE, TODAY)
+    scratch = publication.last_protection(db.session)
+    publication.publish(db.session, REFERENCE, TODAY)  # nothing changed: nothing solved, nothing tested
+    again = publication.last_protection(db.session)
+    assert (again.kept, again.solved, again.audited) == (scratch.kept, set(), 0)
+    # twenty cases are disposed of, and closed, a month later (their pre-aggregates change, as the case
+    # store's would; no case leaves the open stock without a disposal, as the attacker takes)
+    month = timedelta(days=30)
+    moved = [f for f in facts if f.disposed and f.ended and f.ended < TODAY - 2 * month]
+    deltas: Counter = Counter()
+    for fact in moved[:20]:
+        later = replace(fact, disposed=fact.disposed + month, ended=fact.ended + month)
+        deltas.update(aggregates.contributions(later))
+        deltas.subtract(aggregates.contributions(fact))
+    aggregates.add_counts(db.session.connection(), deltas)
+    db.session.commit()
+    publication.publish(db.session, REFERENCE, TODAY)
+    update = publication.last_protection(db.session)
+    assert 0 < len(update.solved) < len(scratch.solved) / 4
+    assert 0 < update.audited < scratch.audited
+    # every cell hidden before and shown now was in a block solved again; the others kept their pattern
+    shown_again = {name for name in scratch.kept - update.kept if name in update.pattern}
+    assert shown_again <= update.solved
+    cells = download(client, auth_headers(make_partner("fjb")))
+    assert known_attacks(cells) == []
+    assert Attack(cells, areas()).leaks() == []
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from exchange.metrics.disclosure import Table, determined, primary, protect
+from exchange.metrics.disclosure import Answers, Table, determined, primary, protect, protection
 
 
 def table(values: Sequence[int], relations: Sequence[dict[int, int]], **options) -> Table:
@@ -128,11 +128,53 @@ def test_the_audit_reusing_its_blocks_agrees_with_the_attacker() -> None:
     gives its earlier answer, and a block that grew is tested again, as the attacker finds."""
     rng = np.random.default_rng(11)
     t = _grid(rng)
-    blocks: dict[bytes, list[int]] = {}
+    answers = Answers()
     hidden: set[int] = set()
     for v in (int(v) for v in rng.permutation(20)[:14]):  # hidden grows, as in protect's rounds
         hidden.add(v)
-        for _ in range(2):  # the second call answers from the blocks kept
-            found = determined(t.relations, hidden, None, blocks)
+        for call in range(2):
+            tested = answers.tested
+            found = determined(t.relations, hidden, None, answers)
             assert sorted(w for w in found if t.must_protect(w)) == given_away(t, hidden)
-    assert blocks
+            if call:  # the second call answers from the blocks kept: it tests none
+                assert answers.tested == tested
+    assert answers.tested > 0
+
+
+def _grids(*tables: Sequence[Sequence[int]]) -> Table:
+    """Independent 3 x 4 tables of counts with their margins, side by side (table k: cells 20k to 20k+19)."""
+    values: list[int] = []
+    relations = []
+    for k, parts in enumerate(np.array(t) for t in tables):
+        values += [int(v) for v in (*parts.ravel(), *parts.sum(axis=1), *parts.sum(axis=0), parts.sum())]
+        b = 20 * k
+        relations += [margin(b + 12 + r, *range(b + 4 * r, b + 4 * r + 4)) for r in range(3)]
+        relations += [margin(b + 15 + c, *(b + 4 * r + c for r in range(3))) for c in range(4)]
+        relations.append(margin(b + 19, b + 12, b + 13, b + 14))
+    return table(values, relations)
+
+
+A = [[3, 9, 12, 20], [8, 14, 2, 11], [15, 7, 10, 13]]
+B = [[4, 16, 9, 12], [10, 11, 13, 3], [9, 12, 8, 15]]
+
+
+def test_an_update_solves_again_only_the_blocks_whose_pattern_changed() -> None:
+    first = protection(_grids(A, B))
+    assert given_away(_grids(A, B), first.hidden) == [] and first.solved and first.audited
+    unchanged = protection(_grids(A, B), first)
+    assert (unchanged.hidden, unchanged.solved, unchanged.audited) == (first.hidden, set(), 0)
+    # a value changes but no cell becomes or stops being 1-5 or zero: the pattern stays, nothing is solved
+    bigger = [row[:] for row in A]
+    bigger[2][1] = 8
+    kept = protection(_grids(bigger, B), first)
+    assert (kept.hidden, kept.solved) == (first.hidden, set())
+    # a new small count in the first table: only that table is solved again and audited
+    smaller = [row[:] for row in A]
+    smaller[2][1] = 4
+    t = _grids(smaller, B)
+    update = protection(t, first)
+    assert given_away(t, update.hidden) == []
+    assert 9 in update.hidden and update.hidden != first.hidden
+    assert update.solved and all(v < 20 for v in update.solved)
+    assert {v for v in update.hidden if v >= 20} == {v for v in first.hidden if v >= 20}
+    assert update.audited > 0
