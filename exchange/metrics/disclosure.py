@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -60,8 +60,9 @@ HIDDEN = "c"
 NOT_PUBLISHED = "x"  # the DfE symbol for "not available": a figure the publication does not make
 SMALL_COUNTS = range(1, 6)
 MIN_DENOMINATOR = 10
-#: audit rounds in which the integer program chooses the extra cells; after them, every hideable neighbour
-#: of a cell still determined is hidden at once (cruder, but it always ends)
+#: audit rounds in which the integer program chooses the extra cells around one cell; a cell still
+#: determined after them has every hideable neighbour hidden at once (cruder, but it always ends), the
+#: program going on choosing around every other
 SOLVER_ROUNDS = 12
 _TOLERANCE = 1e-7
 
@@ -191,10 +192,9 @@ def protection(table: Table, previous: Protection | None = None) -> Protection:
         answers = Answers(dict(previous.answers.latest), ids=previous.answers.ids)
     solved: set[int] = set()
     cuts: list[set[int]] = []
-    rounds = 0
+    rounds: Counter[int] = Counter()  # the rounds each cell has been found determined in
     while True:
-        if rounds < SOLVER_ROUNDS:
-            hidden = _follow(table, _solve(table, holding, hidden, cuts, region, solved))
+        hidden = _follow(table, _solve(table, holding, hidden, cuts, region, solved))
         answers.latest = {}
         found = determined(table.relations, hidden, table.must_protect, answers, table.names)
         exposed = [v for v in found if table.must_protect(v)]
@@ -203,16 +203,20 @@ def protection(table: Table, previous: Protection | None = None) -> Protection:
             return Protection(
                 hidden, {names[v] for v in hidden}, pattern, answers, {names[v] for v in solved}
             )
+        rounds.update(exposed)
         certificates = _Certificates(table, hidden)
-        new_cuts = [_neighbours(table, holding, hidden, v) or certificates.cut(v) for v in exposed]
-        if rounds >= SOLVER_ROUNDS or not all(new_cuts):
-            # the program cannot help (or has had its turns): hide every hideable neighbour
-            added = set().union(*new_cuts) or _component_cells(table, holding, hidden, exposed)
+        new_cuts = {v: _neighbours(table, holding, hidden, v) or certificates.cut(v) for v in exposed}
+        # where the program cannot help (or has had its turns around a cell): every hideable neighbour,
+        # around that cell only; a crude fallback over every cell found would hide whole stock chains
+        crude = [v for v, cut in new_cuts.items() if not cut or rounds[v] > SOLVER_ROUNDS]
+        if crude:
+            added = set().union(*(new_cuts[v] for v in crude)) or _component_cells(
+                table, holding, hidden, crude
+            )
             if not added:
                 raise RuntimeError("secondary suppression cannot protect a determined cell")
             hidden = _follow(table, hidden | added)
-        cuts.extend(c for c in new_cuts if c)
-        rounds += 1
+        cuts.extend(cut for v, cut in new_cuts.items() if cut and v not in crude)
 
 
 def _pattern(table: Table, v: int) -> tuple[bool, ...]:
