@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from exchange.metrics import disclosure
 from exchange.metrics.disclosure import Answers, Table, determined, primary, protect, protection
 
 
@@ -65,6 +66,18 @@ def test_a_relation_check_is_not_enough_the_audit_finds_the_rest() -> None:
     assert given_away(t, {0, 1, 2}) == [0, 1, 2]  # the attacker sees through primary suppression alone
     hidden = protect(t)
     assert {0, 1, 2} < hidden
+    assert given_away(t, hidden) == []
+
+
+def test_the_crude_fallback_hides_around_the_cells_stuck_only(monkeypatch) -> None:
+    """With no rounds left for the program, the triangle's cells take all their neighbours; the total PQ
+    then left alone in PQ + S = T is protected by the program, with the cheaper S, not by hiding T too."""
+    monkeypatch.setattr(disclosure, "SOLVER_ROUNDS", 0)
+    # P Q R PQ QR PR S T
+    triangle = [margin(3, 0, 1), margin(4, 1, 2), margin(5, 0, 2)]
+    t = table([3, 4, 5, 7, 9, 8, 20, 27], [*triangle, margin(7, 3, 6)])
+    hidden = protect(t)
+    assert hidden == {0, 1, 2, 3, 4, 5, 6}
     assert given_away(t, hidden) == []
 
 
