@@ -120,6 +120,11 @@ class FormatError(Exception):
         self.position = position or Position()
 
 
+#: lxml parser options for files from outside: no entity resolved, no DTD loaded, nothing fetched from the
+#: network, libxml2's limits on depth and text size kept
+SECURE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+
+
 def entity_expansion(error: Exception) -> bool:
     """Whether libxml2 stopped a parse because entities expanded too far (a "billion laughs" or quadratic
     blow-up). Only a DOCTYPE can declare such entities; lxml 6.2 reports it before the first element (lxml

@@ -43,6 +43,7 @@ from lxml import etree
 
 from adapters import cin_rules
 from adapters.base import (
+    SECURE,
     Adapter,
     FormatError,
     Item,
@@ -69,7 +70,6 @@ OVERLAYS = {
 }
 GENDER_TO_SEX = {"1": "M", "2": "F", "0": "U", "9": "U"}
 YES_NO = {"1": True, "true": True, "TRUE": True, "0": False, "false": False, "FALSE": False}
-SECURE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 ENVELOPE = ("Message", "Header", "Children", "Child")
 XS = "{http://www.w3.org/2001/XMLSchema}"
 

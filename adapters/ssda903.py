@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from lxml import etree
 
 from adapters.base import (
+    SECURE,
     Adapter,
     Finding,
     FormatError,
@@ -551,10 +552,7 @@ class Ssda903Adapter(Adapter):
         events = etree.iterparse(
             stream,
             events=("start", "end", "pi"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
+            **SECURE,
         )
         root = None
         children = 0
@@ -741,6 +739,6 @@ def schema_reason(type_name: str) -> str:
 @cache
 def xml_schema() -> etree.XMLSchema:
     """The SSDA903 XSD shipped in ``schemas/xsd/ssda903``, loaded once."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser = etree.XMLParser(**SECURE)
     with XSD_PATH.open("rb") as source:
         return etree.XMLSchema(etree.parse(source, parser))
