@@ -125,6 +125,13 @@ class FormatError(Exception):
 SECURE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
 
+def declares_doctype(element: Any) -> bool:
+    """Whether the document ``element`` belongs to has a DOCTYPE: an internal or external DTD, where
+    entities could be declared."""
+    info = element.getroottree().docinfo
+    return bool(info.doctype or info.internalDTD is not None or info.system_url or info.public_id)
+
+
 def entity_expansion(error: Exception) -> bool:
     """Whether libxml2 stopped a parse because entities expanded too far (a "billion laughs" or quadratic
     blow-up). Only a DOCTYPE can declare such entities; lxml 6.2 reports it before the first element (lxml

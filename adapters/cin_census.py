@@ -51,6 +51,7 @@ from adapters.base import (
     Record,
     RecordError,
     Rejected,
+    declares_doctype,
     entity_expansion,
     rewound,
 )
@@ -158,8 +159,7 @@ class _Census:
         self.checks = cin_rules.Checks()
 
     def check_prolog(self, element: Any) -> None:
-        info = element.getroottree().docinfo
-        if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
+        if declares_doctype(element):
             raise FormatError(*_DOCTYPE)
         self.prolog_checked = True
 

@@ -71,6 +71,7 @@ from adapters.base import (
     Record,
     RecordError,
     Rejected,
+    declares_doctype,
     entity_expansion,
     rewound,
 )
@@ -566,8 +567,7 @@ class Ssda903Adapter(Adapter):
                     )
                 if root is None:
                     root = element
-                    docinfo = element.getroottree().docinfo
-                    if docinfo.doctype or docinfo.system_url or docinfo.public_id:
+                    if declares_doctype(element):
                         raise FormatError(codes.XML_DOCTYPE, "a DOCTYPE is not accepted", Position(line=1))
                     if element.tag != ROOT:
                         raise FormatError(
