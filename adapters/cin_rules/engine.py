@@ -17,7 +17,7 @@ from schemas.upn import upn_faults
 #: the collection years (the year each census ends) DfE's catalogue covers; earlier years use the oldest set
 FIRST_YEAR, LAST_YEAR = 2017, 2027
 
-ChildCheck = Callable[[dict[str, Any], "Census"], Iterable[str]]
+ChildCheck = Callable[[dict[str, Any], "Census"], list[str]]
 ReturnCheck = Callable[["Tally", "Census"], bool]
 
 
