@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 from adapters.cin_rules.engine import (
@@ -600,9 +599,22 @@ def rule_8831(child: Child, census: Census) -> list[str]:
     return found
 
 
-_assessment_dates = itemgetter("start_date", "authorisation_date")
-_plan_dates = itemgetter("start_date", "end_date")
-_s47_dates = itemgetter("start_date", "date_of_initial_cpc")
+def _activity_after(episode: dict[str, Any], closed: str) -> bool:
+    """Whether a date of DfE's list for 8565 falls after ``closed``: assessment start and authorisation, S47
+    start, initial conference, CPP end, CIN plan start and end (not a CPP's start or reviews); a date not
+    given is not after it. Checked one by one, stopping at the first (no list of dates is built)."""
+    if (episode["date_of_initial_cpc"] or "") > closed:
+        return True
+    for a in episode["assessments"]:
+        if (a["start_date"] or "") > closed or (a["authorisation_date"] or "") > closed:
+            return True
+    for p in episode["cin_plans"]:
+        if (p["start_date"] or "") > closed or (p["end_date"] or "") > closed:
+            return True
+    for s in episode["section47_enquiries"]:
+        if (s["start_date"] or "") > closed or (s["date_of_initial_cpc"] or "") > closed:
+            return True
+    return any((p["end_date"] or "") > closed for p in episode["child_protection_plans"])
 
 
 @rule("8565", "Activity shown after a case has been closed", needs=("closure_date",))
@@ -612,17 +624,7 @@ def rule_8565(child: Child, census: Census) -> list[str]:
         closed = episode["closure_date"]
         if not closed:
             continue
-        # DfE's list: assessment start and authorisation, S47 start, initial conference, CPP end, CIN plan
-        # start and end (not a CPP's start or reviews)
-        dates = [episode["date_of_initial_cpc"]]
-        for a in episode["assessments"]:
-            dates += _assessment_dates(a)
-        for p in episode["cin_plans"]:
-            dates += _plan_dates(p)
-        for s in episode["section47_enquiries"]:
-            dates += _s47_dates(s)
-        dates += [p["end_date"] for p in episode["child_protection_plans"]]
-        if any(d > closed for d in dates if d):
+        if _activity_after(episode, closed):
             found.append(f"{where}/CINclosureDate")
     return found
 
@@ -1053,26 +1055,6 @@ def rule_4015(child: Child, census: Census) -> list[str]:
 
 
 # --- Section47 ---------------------------------------------------------------------------------------
-def _s47_conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
-    """(xpath suffix, date) of each initial child protection conference recorded on a section 47 enquiry."""
-    return [
-        (f"/Section47[{n}]/DateOfInitialCPC", s["date_of_initial_cpc"])
-        for n, s in enumerate(episode["section47_enquiries"], start=1)
-        if s["date_of_initial_cpc"]
-    ]
-
-
-def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
-    """(xpath suffix, date) of each initial child protection conference of an episode."""
-    found = [("/DateOfInitialCPC", episode["date_of_initial_cpc"])] if episode["date_of_initial_cpc"] else []
-    found += [
-        (f"/Section47[{n}]/DateOfInitialCPC", s["date_of_initial_cpc"])
-        for n, s in enumerate(episode["section47_enquiries"], start=1)
-        if s["date_of_initial_cpc"]
-    ]
-    return found
-
-
 @rule(
     "1104",
     "The date of the initial child protection conference cannot be before the referral date",
@@ -1080,10 +1062,10 @@ def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
 )
 def rule_1104(child: Child, census: Census) -> list[str]:
     found: list[str] = []
-    for where, episode in child[EPISODES]:
-        for suffix, day in _s47_conferences(episode):
-            if day < episode["referral_date"]:
-                found.append(where + suffix)
+    for where, episode, s47 in child[SECTION47]:
+        day = s47["date_of_initial_cpc"]
+        if day and day < episode["referral_date"]:
+            found.append(f"{where}/DateOfInitialCPC")
     return found
 
 
@@ -1148,10 +1130,10 @@ def rule_8675q(child: Child, census: Census) -> list[str]:
 )
 def rule_8715(child: Child, census: Census) -> list[str]:
     found: list[str] = []
-    for where, episode in child[EPISODES]:
-        for suffix, day in _s47_conferences(episode):
-            if not census.within(day):
-                found.append(where + suffix)
+    for where, _, s47 in child[SECTION47]:
+        day = s47["date_of_initial_cpc"]
+        if day and not census.within(day):
+            found.append(f"{where}/DateOfInitialCPC")
     return found
 
 
@@ -1204,10 +1186,10 @@ def rule_8870q(child: Child, census: Census) -> list[str]:
 )
 def rule_8875(child: Child, census: Census) -> list[str]:
     found: list[str] = []
-    for where, episode in child[EPISODES]:
-        for suffix, day in _s47_conferences(episode):
-            if _d(day).weekday() >= 5:  # type: ignore[union-attr]
-                found.append(where + suffix)
+    for where, _, s47 in child[SECTION47]:
+        day = s47["date_of_initial_cpc"]
+        if day and _d(day).weekday() >= 5:  # type: ignore[union-attr]
+            found.append(f"{where}/DateOfInitialCPC")
     return found
 
 
