@@ -97,6 +97,14 @@ def _overlap(periods: list[tuple[date, date | None]]) -> bool:
     return any(end is None or later[0] < end for (_, end), later in zip(ordered, ordered[1:], strict=False))
 
 
+def _outside_year(
+    groups: list[tuple[str, Any, dict[str, Any]]], key: str, tag: str, census: Census
+) -> list[str]:
+    """The ``tag`` of each group (xpath, episode, group) whose date ``key``, when given, falls outside the
+    census year (8696, 8715, 4013, 8930)."""
+    return [f"{where}/{tag}" for where, _, group in groups if group[key] and not census.within(group[key])]
+
+
 # --- Header -----------------------------------------------------------------------------------------
 # rule 100 (Reference Date is incorrect) is checked on the header by ``engine.Checks.header``
 @return_rule("100", "Reference Date is incorrect")
@@ -706,12 +714,7 @@ def rule_8670q(child: Child, census: Census) -> list[str]:
 
 @rule("8696", "Assessment end date must fall within the census year", needs=("assessments",))
 def rule_8696(child: Child, census: Census) -> list[str]:
-    found: list[str] = []
-    for where, _, assessment in child[ASSESSMENTS]:
-        ended = assessment["authorisation_date"]
-        if ended and not census.within(ended):
-            found.append(f"{where}/AssessmentAuthorisationDate")
-    return found
+    return _outside_year(child[ASSESSMENTS], "authorisation_date", "AssessmentAuthorisationDate", census)
 
 
 @rule(
@@ -1020,12 +1023,7 @@ def rule_4012q(child: Child, census: Census) -> list[str]:
 
 @rule("4013", "CIN Plan end date must fall within the census year", needs=("cin_plans",))
 def rule_4013(child: Child, census: Census) -> list[str]:
-    found: list[str] = []
-    for where, _, plan in child[CIN_PLANS]:
-        ended = plan["end_date"]
-        if ended and not census.within(ended):
-            found.append(f"{where}/CINPlanEndDate")
-    return found
+    return _outside_year(child[CIN_PLANS], "end_date", "CINPlanEndDate", census)
 
 
 @rule("4014", "CIN Plan data contains overlapping dates", needs=("cin_plans",))
@@ -1129,12 +1127,7 @@ def rule_8675q(child: Child, census: Census) -> list[str]:
     needs=("section47_enquiries",),
 )
 def rule_8715(child: Child, census: Census) -> list[str]:
-    found: list[str] = []
-    for where, _, s47 in child[SECTION47]:
-        day = s47["date_of_initial_cpc"]
-        if day and not census.within(day):
-            found.append(f"{where}/DateOfInitialCPC")
-    return found
+    return _outside_year(child[SECTION47], "date_of_initial_cpc", "DateOfInitialCPC", census)
 
 
 @rule(
@@ -1357,12 +1350,7 @@ def rule_8925(child: Child, census: Census) -> list[str]:
     needs=("child_protection_plans",),
 )
 def rule_8930(child: Child, census: Census) -> list[str]:
-    found: list[str] = []
-    for where, _, plan in child[PROTECTION_PLANS]:
-        ended = plan["end_date"]
-        if ended and not census.within(ended):
-            found.append(f"{where}/CPPendDate")
-    return found
+    return _outside_year(child[PROTECTION_PLANS], "end_date", "CPPendDate", census)
 
 
 @rule(
