@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib.resources import files
 from typing import Any, BinaryIO
@@ -126,10 +126,9 @@ class CinCensusAdapter(Adapter):
                     raise FormatError(
                         codes.XML_PROCESSING_INSTRUCTION, "Processing instructions are not allowed."
                     )
-                if event == "start":
-                    yield from reader.start(element)
-                else:
-                    yield from reader.end(element)
+                items = reader.start(element) if event == "start" else reader.end(element)
+                if items:
+                    yield from items
         except etree.XMLSyntaxError as error:
             code, message = (
                 _DOCTYPE
@@ -163,10 +162,12 @@ class _Census:
             raise FormatError(*_DOCTYPE)
         self.prolog_checked = True
 
-    def start(self, element: Any) -> Iterator[RecordError]:
-        tag = element.tag
+    def start(self, element: Any) -> list[RecordError]:
+        """What the start of an envelope element gives: a list, most often empty (this runs for each
+        child, where a generator would cost more than the checks)."""
         if self.current is not None:
-            return
+            return []
+        tag = element.tag
         if tag == "Message":
             if self.message is not None or element.getparent() is not None:
                 raise _envelope("Message must be the root element and appear once.", element)
@@ -190,24 +191,31 @@ class _Census:
         elif self.children is None or element.getparent() is not self.children:  # a Child out of place
             raise _envelope("Child must be inside Message/Children.", element)
         else:
-            yield from self._strays(element.getprevious())
             self.current = element
+            return self._strays(element.getprevious())
+        return []
 
-    def end(self, element: Any) -> Iterator[Item]:
+    def end(self, element: Any) -> Iterable[Item]:
+        """What the end of an envelope element gives: a child's items as a list (a generator per child
+        would cost more than some of the checks), the rest of the envelope's from ``_end_envelope``."""
         if self.current is not None and element is not self.current:
-            return
+            return ()
         self.current = None
+        if element.tag != "Child":
+            return self._end_envelope(element)
+        self.count += 1
+        items = self._child(element)
+        element.clear()
+        while element.getprevious() is not None:  # what is read is dropped: memory stays flat
+            del self.children[0]
+        return items
+
+    def _end_envelope(self, element: Any) -> Iterator[Item]:
         tag = element.tag
         if tag == "Header":
             self.header = element
             yield from self._header(element)
             element.clear()
-        elif tag == "Child":
-            self.count += 1
-            yield from self._child(element)
-            element.clear()
-            while element.getprevious() is not None:  # what is read is dropped: memory stays flat
-                del self.children[0]
         elif tag == "Children" and element is self.children:
             yield from self._strays(element[-1] if len(element) else None)
             if not self.count:
@@ -221,19 +229,23 @@ class _Census:
         if self.children is None:
             raise _envelope("Message must hold a Header and then Children.", self.message)
 
-    def _strays(self, element: Any) -> Iterator[RecordError]:
+    def _strays(self, element: Any) -> list[RecordError]:
         """Elements other than Child inside Children, from ``element`` backwards: each one is rejected."""
         strays = []
         while element is not None and element.tag != "Child":
             strays.append(element)
             element = element.getprevious()
+        errors = []
         for stray in reversed(strays):
-            yield RecordError(
-                Position(line=stray.sourceline, xpath=f"/Message/Children/{stray.tag}"),
-                codes.XSD_STRUCTURE,
-                f"{stray.tag} is not expected in Children (only Child is).",
+            errors.append(
+                RecordError(
+                    Position(line=stray.sourceline, xpath=f"/Message/Children/{stray.tag}"),
+                    codes.XSD_STRUCTURE,
+                    f"{stray.tag} is not expected in Children (only Child is).",
+                )
             )
             self.children.remove(stray)
+        return errors
 
     def _header(self, element: Any) -> Iterator[Item]:
         position = Position(line=element.sourceline, xpath="/Message/Header")
@@ -263,24 +275,23 @@ class _Census:
         yield Record("cin_header", header, position)
         yield from self.checks.header(header, position)
 
-    def _child(self, element: Any) -> Iterator[Item]:
+    def _child(self, element: Any) -> list[Item]:
+        """One child's items: its rejection, or its record followed by its findings."""
         xpath = f"/Message/Children/Child[{self.count}]"
         assert self.schema is not None  # a Child is only read after its Header
         position = Position(line=element.sourceline, xpath=xpath)
         if not self.schema.validate(element):
             faults = _xsd_faults(self.schema.error_log, xpath)
-            yield Rejected(
-                position,
-                tuple(
-                    RecordError(Position(line=line, xpath=where), code, message)
-                    for line, where, code, message in faults
-                ),
+            errors = tuple(
+                RecordError(Position(line=line, xpath=where), code, message)
+                for line, where, code, message in faults
             )
-            return
+            return [Rejected(position, errors)]
         identifiers = {part.tag: (part.text or "").strip() for part in element[0]}
         data = _child_data(element, identifiers, self.la_code, self.year)
-        yield Record("cin_child", data, position)
-        yield from self.checks.child(data, identifiers.get("GenderCurrent"), position)
+        items: list[Item] = [Record("cin_child", data, position)]
+        items += self.checks.child(data, identifiers.get("GenderCurrent"), position)
+        return items
 
 
 def _envelope(message: str, element: Any) -> FormatError:

@@ -17,7 +17,7 @@ from schemas.upn import upn_faults
 #: the collection years (the year each census ends) DfE's catalogue covers; earlier years use the oldest set
 FIRST_YEAR, LAST_YEAR = 2017, 2027
 
-ChildCheck = Callable[[dict[str, Any], "Census"], Iterable[str]]
+ChildCheck = Callable[[dict[str, Any], "Census"], list[str]]
 ReturnCheck = Callable[["Tally", "Census"], bool]
 
 
@@ -264,7 +264,8 @@ class Checks:
         ):
             yield self._finding(RULES["100"], None, position, "/CollectionDetails/ReferenceDate")
 
-    def child(self, data: dict[str, Any], gender: str | None, position: Position) -> Iterator[Finding]:
+    def child(self, data: dict[str, Any], gender: str | None, position: Position) -> list[Finding]:
+        """The findings of one valid child (a list: most children have none)."""
         census = self.census
         assert census is not None  # a child is only read after the header
         has = features(data)
@@ -272,16 +273,20 @@ class Checks:
         rules = self.rules_by_features.get(has)
         if rules is None:
             rules = self.rules_by_features[has] = [(r.check, r) for r in self.child_rules if r.needs <= has]  # type: ignore[misc]
+        findings = []
         for check, r in rules:
-            for where in check(child, census):  # type: ignore[arg-type]
-                yield self._finding(r, data["la_child_id"], position, where)
-        yield from self._repeats(data, position)
+            breaches = check(child, census)  # type: ignore[arg-type]
+            if breaches:
+                findings += [self._finding(r, data["la_child_id"], position, where) for where in breaches]
+        self._repeats(data, position, findings)
         self._count(child, has)
+        return findings
 
-    def _repeats(self, data: dict[str, Any], position: Position) -> Iterator[Finding]:
+    def _repeats(self, data: dict[str, Any], position: Position, findings: list[Finding]) -> None:
         """8510 on every child sharing an LA child id (the first one too); 1520 on every child whose UPN an
-        earlier child holds. Only a fingerprint and a packed (child number, line) are kept per child, never
-        an id; so the first holder of a UPN, whose LA child id is not kept, is not named by 1520."""
+        earlier child holds, added to ``findings``. Only a fingerprint and a packed (child number, line) are
+        kept per child, never an id; so the first holder of a UPN, whose LA child id is not kept, is not
+        named by 1520."""
         self.count += 1
         for rule_id, seen, key, where in (
             ("8510", self.child_ids, data["la_child_id"], "/ChildIdentifiers/LAchildID"),
@@ -298,9 +303,9 @@ class Checks:
             if first >= 0 and rule_id == "8510":
                 number, line = first >> 32, first & 0xFFFFFFFF
                 at = Position(line=line or None, xpath=f"/Message/Children/Child[{number}]")
-                yield self._finding(r, data["la_child_id"], at, where)
+                findings.append(self._finding(r, data["la_child_id"], at, where))
                 seen[fingerprint] = -1
-            yield self._finding(r, data["la_child_id"], position, where)
+            findings.append(self._finding(r, data["la_child_id"], position, where))
 
     def _count(self, child: dict[str, Any], has: frozenset[str]) -> None:
         tally = self.tally

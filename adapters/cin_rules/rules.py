@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 from adapters.cin_rules.engine import (
@@ -98,6 +97,14 @@ def _overlap(periods: list[tuple[date, date | None]]) -> bool:
     return any(end is None or later[0] < end for (_, end), later in zip(ordered, ordered[1:], strict=False))
 
 
+def _outside_year(
+    groups: list[tuple[str, Any, dict[str, Any]]], key: str, tag: str, census: Census
+) -> list[str]:
+    """The ``tag`` of each group (xpath, episode, group) whose date ``key``, when given, falls outside the
+    census year (8696, 8715, 4013, 8930)."""
+    return [f"{where}/{tag}" for where, _, group in groups if group[key] and not census.within(group[key])]
+
+
 # --- Header -----------------------------------------------------------------------------------------
 # rule 100 (Reference Date is incorrect) is checked on the header by ``engine.Checks.header``
 @return_rule("100", "Reference Date is incorrect")
@@ -113,10 +120,12 @@ def _upn_rule_ids(upn: str) -> frozenset[str]:
 
 
 def _upn_rule(rule_id: str) -> Any:
-    def check(child: Child, census: Census) -> Iterator[str]:
+    def check(child: Child, census: Census) -> list[str]:
+        found: list[str] = []
         upn = child["upn"]
         if upn and rule_id in _upn_rule_ids(upn):
-            yield "/ChildIdentifiers/UPN"
+            found.append("/ChildIdentifiers/UPN")
+        return found
 
     return check
 
@@ -130,13 +139,13 @@ rule("1550", "UPN invalid (character 13 not a recognised value)", needs=("faulty
 
 
 @rule("1520", "More than one record with the same UPN.")
-def rule_1520(child: Child, census: Census) -> Iterator[str]:
-    return iter(())  # compares children: ``Checks`` reports it on every child sharing a UPN
+def rule_1520(child: Child, census: Census) -> list[str]:
+    return []  # compares children: ``Checks`` reports it on every child sharing a UPN
 
 
 @rule("8510", "More than one child record with the same LA Child ID")
-def rule_8510(child: Child, census: Census) -> Iterator[str]:
-    return iter(())  # compares children: ``Checks`` reports it on every child sharing an LA child id
+def rule_8510(child: Child, census: Census) -> list[str]:
+    return []  # compares children: ``Checks`` reports it on every child sharing an LA child id
 
 
 @rule(
@@ -144,38 +153,48 @@ def rule_8510(child: Child, census: Census) -> Iterator[str]:
     "Please check and either amend or provide a reason: Former UPN wrongly formatted",
     needs=("former_upn",),
 )
-def rule_1560q(child: Child, census: Census) -> Iterator[str]:
+def rule_1560q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     former = child["former_upn"]
     if former and upn_faults(former, code_lists.codes("upn_la_numbers")):
-        yield "/ChildIdentifiers/FormerUPN"
+        found.append("/ChildIdentifiers/FormerUPN")
+    return found
 
 
 @rule("1570", "LA Child ID must not be longer than 20 characters", since=2025)
-def rule_1570(child: Child, census: Census) -> Iterator[str]:
+def rule_1570(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     if len(child["la_child_id"]) > 20:
-        yield "/ChildIdentifiers/LAchildID"
+        found.append("/ChildIdentifiers/LAchildID")
+    return found
 
 
 @rule("1580", "LA Child ID must not contain any non-alphanumeric characters", since=2025)
-def rule_1580(child: Child, census: Census) -> Iterator[str]:
+def rule_1580(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     if not (child["la_child_id"].isascii() and child["la_child_id"].isalnum()):
-        yield "/ChildIdentifiers/LAchildID"
+        found.append("/ChildIdentifiers/LAchildID")
+    return found
 
 
 @rule(
     "8520",
     "Date of Birth is after data collection period (must be on or before the end of the census period)",
 )
-def rule_8520(child: Child, census: Census) -> Iterator[str]:
+def rule_8520(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     born = child["date_of_birth"]
     if born and born > census.last_day:
-        yield "/ChildIdentifiers/PersonBirthDate"
+        found.append("/ChildIdentifiers/PersonBirthDate")
+    return found
 
 
 @rule("8525Q", "Either Date of Birth or Expected Date of Birth must be provided (but not both)")
-def rule_8525q(child: Child, census: Census) -> Iterator[str]:
+def rule_8525q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     if bool(child["date_of_birth"]) == bool(child["expected_date_of_birth"]):
-        yield "/ChildIdentifiers"
+        found.append("/ChildIdentifiers")
+    return found
 
 
 @rule(
@@ -184,14 +203,16 @@ def rule_8525q(child: Child, census: Census) -> Iterator[str]:
     "range for this census (March to December of the Census Year end)",
     needs=("expected_date_of_birth",),
 )
-def rule_8530q(child: Child, census: Census) -> Iterator[str]:
+def rule_8530q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     expected = _d(child["expected_date_of_birth"])
     if expected is None:
-        return
+        return found
     ref = census.reference_date
     latest = date(ref.year, ref.month + 9, ref.day) if ref.month <= 3 else ref + timedelta(days=275)
     if not ref - timedelta(days=30) <= expected <= latest:
-        yield "/ChildIdentifiers/ExpectedPersonBirthDate"
+        found.append("/ChildIdentifiers/ExpectedPersonBirthDate")
+    return found
 
 
 @rule(
@@ -200,10 +221,12 @@ def rule_8530q(child: Child, census: Census) -> Iterator[str]:
     "to the date of birth",
     needs=("date_of_death",),
 )
-def rule_8535q(child: Child, census: Census) -> Iterator[str]:
+def rule_8535q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     died, born = _d(child["date_of_death"]), _d(child["date_of_birth"])
     if died and born and died < born:
-        yield "/ChildIdentifiers/PersonDeathDate"
+        found.append("/ChildIdentifiers/PersonDeathDate")
+    return found
 
 
 @rule(
@@ -212,10 +235,12 @@ def rule_8535q(child: Child, census: Census) -> Iterator[str]:
     "census year",
     needs=("date_of_death",),
 )
-def rule_8545q(child: Child, census: Census) -> Iterator[str]:
+def rule_8545q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     died = child["date_of_death"]
     if died and not census.within(died):
-        yield "/ChildIdentifiers/PersonDeathDate"
+        found.append("/ChildIdentifiers/PersonDeathDate")
+    return found
 
 
 @rule(
@@ -223,13 +248,15 @@ def rule_8545q(child: Child, census: Census) -> Iterator[str]:
     {2017: "Gender must equal 0 for an unborn child", 2025: "Sex must equal U for an unborn child"},
     needs=("expected_date_of_birth",),
 )
-def rule_8750(child: Child, census: Census) -> Iterator[str]:
+def rule_8750(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     if not _unborn(child):
-        return
+        return found
     if census.year >= SEX_FROM_YEAR and child["sex"] != "U":
-        yield "/ChildIdentifiers/Sex"
+        found.append("/ChildIdentifiers/Sex")
     elif census.year < SEX_FROM_YEAR and child["gender_current"] != "0":
-        yield "/ChildIdentifiers/GenderCurrent"
+        found.append("/ChildIdentifiers/GenderCurrent")
+    return found
 
 
 @rule(
@@ -243,17 +270,19 @@ def rule_8750(child: Child, census: Census) -> Iterator[str]:
         "or is UN1 for a child who is of school age.",
     },
 )
-def rule_8770q(child: Child, census: Census) -> Iterator[str]:
+def rule_8770q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     born = _d(child["date_of_birth"])
     if born is None or child["upn"]:
-        return
+        return found
     if census.year >= SEX_FROM_YEAR:
         # of school age: five or older on the 31 August before the census began
         school_age = born <= _school_age_born_by(census.start.year)
         if school_age and child["upn_unknown"] in (None, "UN1"):
-            yield "/ChildIdentifiers"
+            found.append("/ChildIdentifiers")
     elif born < _years_before(census.reference_date, 5) and not child["upn_unknown"]:
-        yield "/ChildIdentifiers"
+        found.append("/ChildIdentifiers")
+    return found
 
 
 @rule(
@@ -262,22 +291,26 @@ def rule_8770q(child: Child, census: Census) -> Iterator[str]:
     "going on to further action",
     needs=("upn_unknown",),
 )
-def rule_8772(child: Child, census: Census) -> Iterator[str]:
+def rule_8772(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     if child["upn_unknown"] == "UN7" and any(not e["referral_nfa"] for e in child["cin_episodes"]):
-        yield "/ChildIdentifiers/UPNunknown"
+        found.append("/ChildIdentifiers/UPNunknown")
+    return found
 
 
 @rule("8775Q", "Please check and either amend data or provide a reason: Child is over 25 years old")
-def rule_8775q(child: Child, census: Census) -> Iterator[str]:
+def rule_8775q(child: Child, census: Census) -> list[str]:
     """Over 25 at the reference date, with an episode open or closed after the 25th birthday."""
+    found: list[str] = []
     born = _d(child["date_of_birth"])
     if born is None or born >= _years_before(census.reference_date, 25):
-        return
+        return found
     twenty_five = (
         born.replace(year=born.year + 25) if (born.month, born.day) != (2, 29) else date(born.year + 25, 3, 1)
     )
     if any(not e["closure_date"] or _d(e["closure_date"]) > twenty_five for e in child["cin_episodes"]):  # type: ignore[operator]
-        yield "/ChildIdentifiers/PersonBirthDate"
+        found.append("/ChildIdentifiers/PersonBirthDate")
+    return found
 
 
 @return_rule(
@@ -314,17 +347,21 @@ def rule_2888q(tally: Tally, census: Census) -> bool:
 
 
 @rule("8790", "Disability information includes both None and other values", needs=("disabilities",))
-def rule_8790(child: Child, census: Census) -> Iterator[str]:
+def rule_8790(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     codes = child["disabilities"]
     if "NONE" in codes and any(code != "NONE" for code in codes):
-        yield "/ChildCharacteristics/Disabilities"
+        found.append("/ChildCharacteristics/Disabilities")
+    return found
 
 
 @rule("8794", "Child has two or more disabilities with the same code", needs=("disabilities",))
-def rule_8794(child: Child, census: Census) -> Iterator[str]:
+def rule_8794(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     codes = child["disabilities"]
     if len(set(codes)) < len(codes):
-        yield "/ChildCharacteristics/Disabilities"
+        found.append("/ChildCharacteristics/Disabilities")
+    return found
 
 
 # --- CINdetails --------------------------------------------------------------------------------------
@@ -345,10 +382,12 @@ def _activity(episode: dict[str, Any]) -> bool:
     "or 'case closed after assessment, referred to early help'.",
     needs=("reason_for_closure",),
 )
-def rule_2990(child: Child, census: Census) -> Iterator[str]:
+def rule_2990(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] in ("RC8", "RC9") and _activity(episode):
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -357,18 +396,22 @@ def rule_2990(child: Child, census: Census) -> Iterator[str]:
     "assessment on the episode",
     needs=("section47_enquiries",),
 )
-def rule_2991q(child: Child, census: Census) -> Iterator[str]:
+def rule_2991q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["section47_enquiries"] and not episode["assessments"]:
-            yield where
+            found.append(where)
+    return found
 
 
 @rule("8555Q", "Child cannot be referred after its recorded date of death", needs=("date_of_death",))
-def rule_8555q(child: Child, census: Census) -> Iterator[str]:
+def rule_8555q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     died = _d(child["date_of_death"])
     for where, episode in child[EPISODES]:
         if died and _d(episode["referral_date"]) > died:  # type: ignore[operator]
-            yield f"{where}/CINreferralDate"
+            found.append(f"{where}/CINreferralDate")
+    return found
 
 
 @rule(
@@ -377,11 +420,13 @@ def rule_8555q(child: Child, census: Census) -> Iterator[str]:
     "as a no further action case",
     needs=("referral_nfa",),
 )
-def rule_8569q(child: Child, census: Census) -> Iterator[str]:
+def rule_8569q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     cutoff = _weekdays_before(census.start, 1)
     for where, episode in child[EPISODES]:
         if episode["referral_nfa"] and episode["referral_date"] < cutoff:
-            yield f"{where}/ReferralNFA"
+            found.append(f"{where}/ReferralNFA")
+    return found
 
 
 @rule(
@@ -391,65 +436,79 @@ def rule_8569q(child: Child, census: Census) -> Iterator[str]:
     "child has no recorded Date of Death",
     needs=("reason_for_closure",),
 )
-def rule_8585q(child: Child, census: Census) -> Iterator[str]:
+def rule_8585q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] == "RC2" and not child["date_of_death"]:
-            yield f"{where}/ReasonForClosure"
+            found.append(f"{where}/ReasonForClosure")
+    return found
 
 
 @rule("8600", "Child referral date missing or after data collection period")
-def rule_8600(child: Child, census: Census) -> Iterator[str]:
+def rule_8600(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["referral_date"] > census.last_day:
-            yield f"{where}/CINreferralDate"
+            found.append(f"{where}/CINreferralDate")
+    return found
 
 
 FORTY_WEEKS = timedelta(days=280)
 
 
 @rule("8606", "Child referral date is more than 40 weeks before DOB or expected DOB")
-def rule_8606(child: Child, census: Census) -> Iterator[str]:
+def rule_8606(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     born = _d(child["date_of_birth"] or child["expected_date_of_birth"])
     if born is None:
-        return
+        return found
     earliest = born - FORTY_WEEKS
     for where, episode in child[EPISODES]:
         if _d(episode["referral_date"]) < earliest:  # type: ignore[operator]
-            yield f"{where}/CINreferralDate"
+            found.append(f"{where}/CINreferralDate")
+    return found
 
 
 @rule("8610", "Primary Need code is missing for a referral which led to further action.")
-def rule_8610(child: Child, census: Census) -> Iterator[str]:
+def rule_8610(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if not episode["referral_nfa"] and not episode["primary_need"]:
-            yield where
+            found.append(where)
+    return found
 
 
 @rule("8620", "CIN Closure Date present and does not fall within the Census year", needs=("closure_date",))
-def rule_8620(child: Child, census: Census) -> Iterator[str]:
+def rule_8620(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         closed = episode["closure_date"]
         if closed and not census.within(closed):
-            yield f"{where}/CINclosureDate"
+            found.append(f"{where}/CINclosureDate")
+    return found
 
 
 @rule(
     "8630", "CIN Closure Date is before CIN Referral Date for the same CIN episode", needs=("closure_date",)
 )
-def rule_8630(child: Child, census: Census) -> Iterator[str]:
+def rule_8630(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         closed = episode["closure_date"]
         if closed and closed < episode["referral_date"]:
-            yield f"{where}/CINclosureDate"
+            found.append(f"{where}/CINclosureDate")
+    return found
 
 
 @rule(
     "8805", "A CIN case cannot have a CIN closure date without a Reason for Closure", needs=("closure_date",)
 )
-def rule_8805(child: Child, census: Census) -> Iterator[str]:
+def rule_8805(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["closure_date"] and not episode["reason_for_closure"]:
-            yield f"{where}/CINclosureDate"
+            found.append(f"{where}/CINclosureDate")
+    return found
 
 
 @rule(
@@ -457,10 +516,12 @@ def rule_8805(child: Child, census: Census) -> Iterator[str]:
     "A CIN case cannot have a Reason for Closure without a CIN Closure Date",
     needs=("reason_for_closure",),
 )
-def rule_8810(child: Child, census: Census) -> Iterator[str]:
+def rule_8810(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] and not episode["closure_date"]:
-            yield f"{where}/ReasonForClosure"
+            found.append(f"{where}/ReasonForClosure")
+    return found
 
 
 def _open_further_action(child: Child) -> list[tuple[str, dict[str, Any]]]:
@@ -473,9 +534,11 @@ def _open_further_action(child: Child) -> list[tuple[str, dict[str, Any]]]:
     "child and case is not a referral with no further action.",
     needs=("several_episodes",),
 )
-def rule_8815(child: Child, census: Census) -> Iterator[str]:
+def rule_8815(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     if len(_open_further_action(child)) > 1:
-        yield ""
+        found.append("")
+    return found
 
 
 @rule(
@@ -485,21 +548,24 @@ def rule_8815(child: Child, census: Census) -> Iterator[str]:
     "episode.",
     needs=("several_episodes",),
 )
-def rule_8816(child: Child, census: Census) -> Iterator[str]:
+def rule_8816(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     latest = max(e["referral_date"] for e in child["cin_episodes"])
     for where, episode in _open_further_action(child):
         if episode["referral_date"] < latest:
-            yield where
+            found.append(where)
+    return found
 
 
 @rule("8820", "The dates on the CIN episodes for this child overlap", needs=("several_episodes",))
-def rule_8820(child: Child, census: Census) -> Iterator[str]:
+def rule_8820(child: Child, census: Census) -> list[str]:
     """An episode referred on or after another's referral and before its closure (or, while that one is
     open and not a referral with no further action, by the reference date). One episode may start the day
     another closes; an open referral with no further action overlaps nothing."""
+    found: list[str] = []
     episodes = child["cin_episodes"]
     if len(episodes) < 2:
-        return
+        return found
     for number, episode in enumerate(episodes):
         day = episode["referral_date"]
         for other_number, other in enumerate(episodes):
@@ -508,8 +574,9 @@ def rule_8820(child: Child, census: Census) -> Iterator[str]:
             if other["closure_date"] or not other["referral_nfa"]:
                 end = other["closure_date"]
                 if (day < end) if end else day <= census.last_day:
-                    yield ""
-                    return
+                    found.append("")
+                    return found
+    return found
 
 
 @rule(
@@ -519,10 +586,12 @@ def rule_8820(child: Child, census: Census) -> Iterator[str]:
     "is no assessment present for the episode.",
     needs=("reason_for_closure",),
 )
-def rule_8825q(child: Child, census: Census) -> Iterator[str]:
+def rule_8825q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["reason_for_closure"] in ("RC8", "RC9") and not episode["assessments"]:
-            yield f"{where}/ReasonForClosure"
+            found.append(f"{where}/ReasonForClosure")
+    return found
 
 
 @rule(
@@ -530,35 +599,42 @@ def rule_8825q(child: Child, census: Census) -> Iterator[str]:
     "Activity is recorded against a case marked as a referral with no further action",
     needs=("referral_nfa",),
 )
-def rule_8831(child: Child, census: Census) -> Iterator[str]:
+def rule_8831(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["referral_nfa"] and (episode["assessments"] or _activity(episode)):
-            yield where
+            found.append(where)
+    return found
 
 
-_assessment_dates = itemgetter("start_date", "authorisation_date")
-_plan_dates = itemgetter("start_date", "end_date")
-_s47_dates = itemgetter("start_date", "date_of_initial_cpc")
+def _activity_after(episode: dict[str, Any], closed: str) -> bool:
+    """Whether a date of DfE's list for 8565 falls after ``closed``: assessment start and authorisation, S47
+    start, initial conference, CPP end, CIN plan start and end (not a CPP's start or reviews); a date not
+    given is not after it. Checked one by one, stopping at the first (no list of dates is built)."""
+    if (episode["date_of_initial_cpc"] or "") > closed:
+        return True
+    for a in episode["assessments"]:
+        if (a["start_date"] or "") > closed or (a["authorisation_date"] or "") > closed:
+            return True
+    for p in episode["cin_plans"]:
+        if (p["start_date"] or "") > closed or (p["end_date"] or "") > closed:
+            return True
+    for s in episode["section47_enquiries"]:
+        if (s["start_date"] or "") > closed or (s["date_of_initial_cpc"] or "") > closed:
+            return True
+    return any((p["end_date"] or "") > closed for p in episode["child_protection_plans"])
 
 
 @rule("8565", "Activity shown after a case has been closed", needs=("closure_date",))
-def rule_8565(child: Child, census: Census) -> Iterator[str]:
+def rule_8565(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         closed = episode["closure_date"]
         if not closed:
             continue
-        # DfE's list: assessment start and authorisation, S47 start, initial conference, CPP end, CIN plan
-        # start and end (not a CPP's start or reviews)
-        dates = [episode["date_of_initial_cpc"]]
-        for a in episode["assessments"]:
-            dates += _assessment_dates(a)
-        for p in episode["cin_plans"]:
-            dates += _plan_dates(p)
-        for s in episode["section47_enquiries"]:
-            dates += _s47_dates(s)
-        dates += [p["end_date"] for p in episode["child_protection_plans"]]
-        if any(d > closed for d in dates if d):
-            yield f"{where}/CINclosureDate"
+        if _activity_after(episode, closed):
+            found.append(f"{where}/CINclosureDate")
+    return found
 
 
 @rule(
@@ -566,10 +642,12 @@ def rule_8565(child: Child, census: Census) -> Iterator[str]:
     "CIN episode is shown as closed, however Assessment is not shown as completed",
     needs=("closure_date", "assessments"),
 )
-def rule_8867(child: Child, census: Census) -> Iterator[str]:
+def rule_8867(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["closure_date"] and any(not a["authorisation_date"] for a in episode["assessments"]):
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -578,26 +656,32 @@ def rule_8867(child: Child, census: Census) -> Iterator[str]:
     "ICPC not required flag",
     needs=("closure_date", "open_section47"),
 )
-def rule_8868(child: Child, census: Census) -> Iterator[str]:
+def rule_8868(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["closure_date"] and any(is_open_s47(s) for s in episode["section47_enquiries"]):
-            yield where
+            found.append(where)
+    return found
 
 
 # --- Assessments -------------------------------------------------------------------------------------
 @rule("1103", "The assessment start date cannot be before the referral date", needs=("assessments",))
-def rule_1103(child: Child, census: Census) -> Iterator[str]:
+def rule_1103(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode, assessment in child[ASSESSMENTS]:
         if assessment["start_date"] < episode["referral_date"]:
-            yield f"{where}/AssessmentActualStartDate"
+            found.append(f"{where}/AssessmentActualStartDate")
+    return found
 
 
 @rule("8608", "Assessment Start Date cannot be later than its End Date", needs=("assessments",))
-def rule_8608(child: Child, census: Census) -> Iterator[str]:
+def rule_8608(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         ended = assessment["authorisation_date"]
         if ended and assessment["start_date"] > ended:
-            yield f"{where}/AssessmentActualStartDate"
+            found.append(f"{where}/AssessmentActualStartDate")
+    return found
 
 
 @rule(
@@ -605,10 +689,12 @@ def rule_8608(child: Child, census: Census) -> Iterator[str]:
     "Parental or child factors at assessment should only be present for a completed assessment.",
     needs=("open_assessment",),
 )
-def rule_8614(child: Child, census: Census) -> Iterator[str]:
+def rule_8614(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         if assessment["factors"] and not assessment["authorisation_date"]:
-            yield f"{where}/FactorsIdentifiedAtAssessment"
+            found.append(f"{where}/FactorsIdentifiedAtAssessment")
+    return found
 
 
 @rule(
@@ -617,19 +703,18 @@ def rule_8614(child: Child, census: Census) -> Iterator[str]:
     "before the end of the census year. However, there is no Assessment end date.",
     needs=("open_assessment",),
 )
-def rule_8670q(child: Child, census: Census) -> Iterator[str]:
+def rule_8670q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     cutoff = _weekdays_before(census.reference_date, 45)
     for where, _, assessment in child[ASSESSMENTS]:
         if not assessment["authorisation_date"] and assessment["start_date"] < cutoff:
-            yield f"{where}/AssessmentActualStartDate"
+            found.append(f"{where}/AssessmentActualStartDate")
+    return found
 
 
 @rule("8696", "Assessment end date must fall within the census year", needs=("assessments",))
-def rule_8696(child: Child, census: Census) -> Iterator[str]:
-    for where, _, assessment in child[ASSESSMENTS]:
-        ended = assessment["authorisation_date"]
-        if ended and not census.within(ended):
-            yield f"{where}/AssessmentAuthorisationDate"
+def rule_8696(child: Child, census: Census) -> list[str]:
+    return _outside_year(child[ASSESSMENTS], "authorisation_date", "AssessmentAuthorisationDate", census)
 
 
 @rule(
@@ -637,10 +722,12 @@ def rule_8696(child: Child, census: Census) -> Iterator[str]:
     "For an Assessment that has not been completed, the start date must fall within the census year",
     needs=("open_assessment",),
 )
-def rule_8736(child: Child, census: Census) -> Iterator[str]:
+def rule_8736(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         if not assessment["authorisation_date"] and not census.within(assessment["start_date"]):
-            yield f"{where}/AssessmentActualStartDate"
+            found.append(f"{where}/AssessmentActualStartDate")
+    return found
 
 
 @rule(
@@ -648,10 +735,12 @@ def rule_8736(child: Child, census: Census) -> Iterator[str]:
     "An Assessment is shown as starting when there is another Assessment ongoing.",
     needs=("several_assessments",),
 )
-def rule_8863q(child: Child, census: Census) -> Iterator[str]:
+def rule_8863q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         for number in _starting_during_another(episode["assessments"], lambda a: a["authorisation_date"]):
-            yield f"{where}/Assessments[{number}]/AssessmentActualStartDate"
+            found.append(f"{where}/Assessments[{number}]/AssessmentActualStartDate")
+    return found
 
 
 @rule(
@@ -660,10 +749,12 @@ def rule_8863q(child: Child, census: Census) -> Iterator[str]:
     "assessment factors.",
     needs=("assessments",),
 )
-def rule_8869(child: Child, census: Census) -> Iterator[str]:
+def rule_8869(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         if "21" in assessment["factors"] and len(set(assessment["factors"])) > 1:
-            yield f"{where}/FactorsIdentifiedAtAssessment"
+            found.append(f"{where}/FactorsIdentifiedAtAssessment")
+    return found
 
 
 @rule(
@@ -675,7 +766,8 @@ def rule_8869(child: Child, census: Census) -> Iterator[str]:
     "reason for closure \u2018RC8\u2019 or 'RC9' should be used.",
     needs=("assessments",),
 )
-def rule_8873q(child: Child, census: Census) -> Iterator[str]:
+def rule_8873q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         assessments = episode["assessments"]
         if (
@@ -685,7 +777,8 @@ def rule_8873q(child: Child, census: Census) -> Iterator[str]:
             and episode["closure_date"]
             and episode["reason_for_closure"] not in ("RC8", "RC9")
         ):
-            yield f"{where}/ReasonForClosure"
+            found.append(f"{where}/ReasonForClosure")
+    return found
 
 
 @rule(
@@ -693,10 +786,12 @@ def rule_8873q(child: Child, census: Census) -> Iterator[str]:
     "Within one CINDetails group there are 2 or more open Assessments groups",
     needs=("several_assessments", "open_assessment"),
 )
-def rule_8896(child: Child, census: Census) -> Iterator[str]:
+def rule_8896(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if _more_than_one(episode["assessments"], lambda a: not a["authorisation_date"]):
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -704,10 +799,12 @@ def rule_8896(child: Child, census: Census) -> Iterator[str]:
     "Parental or child factors at assessment information is missing from a completed assessment",
     needs=("assessments",),
 )
-def rule_8897q(child: Child, census: Census) -> Iterator[str]:
+def rule_8897q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         if assessment["authorisation_date"] and not assessment["factors"]:
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -715,10 +812,12 @@ def rule_8897q(child: Child, census: Census) -> Iterator[str]:
     "The assessment has more than one parental or child factors with the same code",
     needs=("assessments",),
 )
-def rule_8898(child: Child, census: Census) -> Iterator[str]:
+def rule_8898(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         if len(set(assessment["factors"])) < len(assessment["factors"]):
-            yield f"{where}/FactorsIdentifiedAtAssessment"
+            found.append(f"{where}/FactorsIdentifiedAtAssessment")
+    return found
 
 
 @rule(
@@ -728,10 +827,12 @@ def rule_8898(child: Child, census: Census) -> Iterator[str]:
     since=2025,
     needs=("assessments",),
 )
-def rule_8945q(child: Child, census: Census) -> Iterator[str]:
+def rule_8945q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         if "18A" in assessment["factors"]:
-            yield f"{where}/FactorsIdentifiedAtAssessment"
+            found.append(f"{where}/FactorsIdentifiedAtAssessment")
+    return found
 
 
 @rule(
@@ -741,10 +842,12 @@ def rule_8945q(child: Child, census: Census) -> Iterator[str]:
     since=2025,
     needs=("assessments",),
 )
-def rule_8950q(child: Child, census: Census) -> Iterator[str]:
+def rule_8950q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, assessment in child[ASSESSMENTS]:
         if "19A" in assessment["factors"]:
-            yield f"{where}/FactorsIdentifiedAtAssessment"
+            found.append(f"{where}/FactorsIdentifiedAtAssessment")
+    return found
 
 
 # --- CINplanDates ------------------------------------------------------------------------------------
@@ -761,10 +864,12 @@ def _during(day: date, start: date, end: date | None) -> bool:
     "CIN Plan details provided for a referral with no further action",
     needs=("referral_nfa", "cin_plans"),
 )
-def rule_4000(child: Child, census: Census) -> Iterator[str]:
+def rule_4000(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["referral_nfa"] and episode["cin_plans"]:
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -772,14 +877,16 @@ def rule_4000(child: Child, census: Census) -> Iterator[str]:
     "A CIN Plan cannot run concurrently with a Child Protection Plan",
     needs=("cin_plans", "child_protection_plans"),
 )
-def rule_4001(child: Child, census: Census) -> Iterator[str]:
+def rule_4001(child: Child, census: Census) -> list[str]:
     """An episode with an open child protection plan (no end date) cannot also have an open CIN plan (the
     overlap of dated plans is 4016 and 4017)."""
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if any(not p["end_date"] for p in episode["child_protection_plans"]) and any(
             not p["end_date"] for p in episode["cin_plans"]
         ):
-            yield where
+            found.append(where)
+    return found
 
 
 def _opens_within(starts: list[date], periods: list[tuple[date, date | None]], census: Census) -> bool:
@@ -796,15 +903,17 @@ def _child_plans(child: Child, name: str) -> list[tuple[date, date | None]]:
     return [period for e in child["cin_episodes"] for period in _periods(e[name])]
 
 
-def _starting_within(child: Child, census: Census, plans: str, others: str, start: str) -> Iterator[str]:
+def _starting_within(child: Child, census: Census, plans: str, others: str, start: str) -> list[str]:
     """Each plan under ``plans`` (``CIN_PLANS`` or ``PROTECTION_PLANS``) that starts within a plan of the
     other kind of the child (its episodes' ``others``), by its ``start`` element (4016, 4017)."""
     other = _child_plans(child, others)
     if not other:
-        return
-    for where, _, plan in child[plans]:
-        if _opens_within([_d(plan["start_date"])], other, census):  # type: ignore[list-item]
-            yield f"{where}/{start}"
+        return []
+    return [
+        f"{where}/{start}"
+        for where, _, plan in child[plans]
+        if _opens_within([_d(plan["start_date"])], other, census)  # type: ignore[list-item]
+    ]
 
 
 @rule(
@@ -812,8 +921,8 @@ def _starting_within(child: Child, census: Census, plans: str, others: str, star
     "A CIN Plan has been reported as open at the same time as a Child Protection Plan.",
     needs=("cin_plans", "child_protection_plans"),
 )
-def rule_4016(child: Child, census: Census) -> Iterator[str]:
-    yield from _starting_within(child, census, CIN_PLANS, "child_protection_plans", "CINPlanStartDate")
+def rule_4016(child: Child, census: Census) -> list[str]:
+    return _starting_within(child, census, CIN_PLANS, "child_protection_plans", "CINPlanStartDate")
 
 
 @rule(
@@ -821,8 +930,8 @@ def rule_4016(child: Child, census: Census) -> Iterator[str]:
     "A CIN Plan has been reported as open at the same time as a Child Protection Plan.",
     needs=("cin_plans", "child_protection_plans"),
 )
-def rule_4017(child: Child, census: Census) -> Iterator[str]:
-    yield from _starting_within(child, census, PROTECTION_PLANS, "cin_plans", "CPPstartDate")
+def rule_4017(child: Child, census: Census) -> list[str]:
+    return _starting_within(child, census, PROTECTION_PLANS, "cin_plans", "CPPstartDate")
 
 
 @rule(
@@ -830,12 +939,14 @@ def rule_4017(child: Child, census: Census) -> Iterator[str]:
     "A CPP review date is shown as being held at the same time as an open CIN Plan.",
     needs=("cin_plans", "child_protection_plans"),
 )
-def rule_4003(child: Child, census: Census) -> Iterator[str]:
+def rule_4003(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         plans = _periods(episode["cin_plans"])
         reviews = [_d(r) for p in episode["child_protection_plans"] for r in p["reviews"] if r]
         if any(_during(r, s, e) for r in reviews for s, e in plans):  # type: ignore[arg-type]
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -843,10 +954,12 @@ def rule_4003(child: Child, census: Census) -> Iterator[str]:
     "This child is showing more than one open CIN Plan, i.e. with no End Date",
     needs=("cin_plans",),
 )
-def rule_4004(child: Child, census: Census) -> Iterator[str]:
+def rule_4004(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if _more_than_one(episode["cin_plans"], lambda p: not p["end_date"]):
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -854,36 +967,44 @@ def rule_4004(child: Child, census: Census) -> Iterator[str]:
     "CIN Plan shown as starting after the child\u2019s Date of Death.",
     needs=("date_of_death", "cin_plans"),
 )
-def rule_4008(child: Child, census: Census) -> Iterator[str]:
+def rule_4008(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     died = _d(child["date_of_death"])
     for where, _, plan in child[CIN_PLANS]:
         if died and _d(plan["start_date"]) > died:  # type: ignore[operator]
-            yield f"{where}/CINPlanStartDate"
+            found.append(f"{where}/CINPlanStartDate")
+    return found
 
 
 @rule(
     "4009Q", "CIN Plan cannot end after the child\u2019s Date of Death", needs=("date_of_death", "cin_plans")
 )
-def rule_4009q(child: Child, census: Census) -> Iterator[str]:
+def rule_4009q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     died = _d(child["date_of_death"])
     for where, _, plan in child[CIN_PLANS]:
         ended = _d(plan["end_date"])
         if died and ended and ended > died:
-            yield f"{where}/CINPlanEndDate"
+            found.append(f"{where}/CINPlanEndDate")
+    return found
 
 
 @rule("4010", "CIN Plan start date is missing or out of data collection period", needs=("cin_plans",))
-def rule_4010(child: Child, census: Census) -> Iterator[str]:
+def rule_4010(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, plan in child[CIN_PLANS]:
         if plan["start_date"] > census.last_day:
-            yield f"{where}/CINPlanStartDate"
+            found.append(f"{where}/CINPlanStartDate")
+    return found
 
 
 @rule("4011", "CIN Plan End Date earlier than Start Date", needs=("cin_plans",))
-def rule_4011(child: Child, census: Census) -> Iterator[str]:
+def rule_4011(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, plan in child[CIN_PLANS]:
         if plan["end_date"] and plan["end_date"] < plan["start_date"]:
-            yield f"{where}/CINPlanEndDate"
+            found.append(f"{where}/CINPlanEndDate")
+    return found
 
 
 @rule(
@@ -892,73 +1013,58 @@ def rule_4011(child: Child, census: Census) -> Iterator[str]:
     "CIN Plan shown as starting and ending on the same day",
     needs=("cin_plans",),
 )
-def rule_4012q(child: Child, census: Census) -> Iterator[str]:
+def rule_4012q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, plan in child[CIN_PLANS]:
         if plan["end_date"] == plan["start_date"]:
-            yield f"{where}/CINPlanEndDate"
+            found.append(f"{where}/CINPlanEndDate")
+    return found
 
 
 @rule("4013", "CIN Plan end date must fall within the census year", needs=("cin_plans",))
-def rule_4013(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in child[CIN_PLANS]:
-        ended = plan["end_date"]
-        if ended and not census.within(ended):
-            yield f"{where}/CINPlanEndDate"
+def rule_4013(child: Child, census: Census) -> list[str]:
+    return _outside_year(child[CIN_PLANS], "end_date", "CINPlanEndDate", census)
 
 
 @rule("4014", "CIN Plan data contains overlapping dates", needs=("cin_plans",))
-def rule_4014(child: Child, census: Census) -> Iterator[str]:
+def rule_4014(child: Child, census: Census) -> list[str]:
     """A CIN plan of the child starting within another (from its start to its end, both included, or to the
     reference date while it is open)."""
+    found: list[str] = []
     plans = [(w, _d(p["start_date"]), _d(p["end_date"])) for w, _, p in child[CIN_PLANS]]
     if len(plans) < 2:
-        return
+        return found
     for where, start, _ in plans:
         if any(
             other != where and begin <= start <= (end or census.reference_date)  # type: ignore[operator]
             for other, begin, end in plans
         ):
-            yield f"{where}/CINPlanStartDate"
-
-
-@rule("4015", "The CIN Plan start date cannot be before the referral date", needs=("cin_plans",))
-def rule_4015(child: Child, census: Census) -> Iterator[str]:
-    for where, episode, plan in child[CIN_PLANS]:
-        if plan["start_date"] < episode["referral_date"]:
-            yield f"{where}/CINPlanStartDate"
-
-
-# --- Section47 ---------------------------------------------------------------------------------------
-def _s47_conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
-    """(xpath suffix, date) of each initial child protection conference recorded on a section 47 enquiry."""
-    return [
-        (f"/Section47[{n}]/DateOfInitialCPC", s["date_of_initial_cpc"])
-        for n, s in enumerate(episode["section47_enquiries"], start=1)
-        if s["date_of_initial_cpc"]
-    ]
-
-
-def _conferences(episode: dict[str, Any]) -> list[tuple[str, str]]:
-    """(xpath suffix, date) of each initial child protection conference of an episode."""
-    found = [("/DateOfInitialCPC", episode["date_of_initial_cpc"])] if episode["date_of_initial_cpc"] else []
-    found += [
-        (f"/Section47[{n}]/DateOfInitialCPC", s["date_of_initial_cpc"])
-        for n, s in enumerate(episode["section47_enquiries"], start=1)
-        if s["date_of_initial_cpc"]
-    ]
+            found.append(f"{where}/CINPlanStartDate")
     return found
 
 
+@rule("4015", "The CIN Plan start date cannot be before the referral date", needs=("cin_plans",))
+def rule_4015(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
+    for where, episode, plan in child[CIN_PLANS]:
+        if plan["start_date"] < episode["referral_date"]:
+            found.append(f"{where}/CINPlanStartDate")
+    return found
+
+
+# --- Section47 ---------------------------------------------------------------------------------------
 @rule(
     "1104",
     "The date of the initial child protection conference cannot be before the referral date",
     needs=("section47_enquiries",),
 )
-def rule_1104(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in child[EPISODES]:
-        for suffix, day in _s47_conferences(episode):
-            if day < episode["referral_date"]:
-                yield where + suffix
+def rule_1104(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
+    for where, episode, s47 in child[SECTION47]:
+        day = s47["date_of_initial_cpc"]
+        if day and day < episode["referral_date"]:
+            found.append(f"{where}/DateOfInitialCPC")
+    return found
 
 
 @rule(
@@ -967,19 +1073,23 @@ def rule_1104(child: Child, census: Census) -> Iterator[str]:
     "only be recorded in one",
     needs=("section47_enquiries",),
 )
-def rule_2884(child: Child, census: Census) -> Iterator[str]:
+def rule_2884(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["date_of_initial_cpc"] and any(
             s["date_of_initial_cpc"] == episode["date_of_initial_cpc"] for s in episode["section47_enquiries"]
         ):
-            yield f"{where}/DateOfInitialCPC"
+            found.append(f"{where}/DateOfInitialCPC")
+    return found
 
 
 @rule("2889", "The S47 start date cannot be before the referral date.", needs=("section47_enquiries",))
-def rule_2889(child: Child, census: Census) -> Iterator[str]:
+def rule_2889(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode, s47 in child[SECTION47]:
         if s47["start_date"] < episode["referral_date"]:
-            yield f"{where}/S47ActualStartDate"
+            found.append(f"{where}/S47ActualStartDate")
+    return found
 
 
 @rule(
@@ -988,10 +1098,12 @@ def rule_2889(child: Child, census: Census) -> Iterator[str]:
     "Protection Conference",
     needs=("section47_enquiries",),
 )
-def rule_8615(child: Child, census: Census) -> Iterator[str]:
+def rule_8615(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, s47 in child[SECTION47]:
         if s47["date_of_initial_cpc"] and s47["start_date"] > s47["date_of_initial_cpc"]:
-            yield f"{where}/S47ActualStartDate"
+            found.append(f"{where}/S47ActualStartDate")
+    return found
 
 
 @rule(
@@ -1000,11 +1112,13 @@ def rule_8615(child: Child, census: Census) -> Iterator[str]:
     "before the end of the census year. However, there is no date of Initial Child Protection Conference.",
     needs=("open_section47",),
 )
-def rule_8675q(child: Child, census: Census) -> Iterator[str]:
+def rule_8675q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     cutoff = _weekdays_before(census.reference_date, 15)
     for where, _, s47 in child[SECTION47]:
         if is_open_s47(s47) and s47["start_date"] < cutoff:
-            yield f"{where}/S47ActualStartDate"
+            found.append(f"{where}/S47ActualStartDate")
+    return found
 
 
 @rule(
@@ -1012,11 +1126,8 @@ def rule_8675q(child: Child, census: Census) -> Iterator[str]:
     "Date of Initial Child Protection Conference must fall within the census year",
     needs=("section47_enquiries",),
 )
-def rule_8715(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in child[EPISODES]:
-        for suffix, day in _s47_conferences(episode):
-            if not census.within(day):
-                yield where + suffix
+def rule_8715(child: Child, census: Census) -> list[str]:
+    return _outside_year(child[SECTION47], "date_of_initial_cpc", "DateOfInitialCPC", census)
 
 
 @rule(
@@ -1025,10 +1136,12 @@ def rule_8715(child: Child, census: Census) -> Iterator[str]:
     "census year, the start date must fall within the census year",
     needs=("open_section47",),
 )
-def rule_8740(child: Child, census: Census) -> Iterator[str]:
+def rule_8740(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, s47 in child[SECTION47]:
         if is_open_s47(s47) and not census.within(s47["start_date"]):
-            yield f"{where}/S47ActualStartDate"
+            found.append(f"{where}/S47ActualStartDate")
+    return found
 
 
 @rule(
@@ -1036,10 +1149,12 @@ def rule_8740(child: Child, census: Census) -> Iterator[str]:
     "Within one CINDetails group there are 2 or more open S47 Assessments",
     needs=("several_section47", "open_section47"),
 )
-def rule_8839(child: Child, census: Census) -> Iterator[str]:
+def rule_8839(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if _more_than_one(episode["section47_enquiries"], is_open_s47):
-            yield where
+            found.append(where)
+    return found
 
 
 @rule(
@@ -1048,11 +1163,13 @@ def rule_8839(child: Child, census: Census) -> Iterator[str]:
     "Conference should not be a weekend",
     needs=("section47_enquiries",),
 )
-def rule_8870q(child: Child, census: Census) -> Iterator[str]:
+def rule_8870q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, s47 in child[SECTION47]:
         target = _d(s47["initial_cpc_target"])
         if target and target.weekday() >= 5:
-            yield f"{where}/InitialCPCtarget"
+            found.append(f"{where}/InitialCPCtarget")
+    return found
 
 
 @rule(
@@ -1060,11 +1177,13 @@ def rule_8870q(child: Child, census: Census) -> Iterator[str]:
     "The Date of Initial Child Protection Conference cannot be a weekend",
     needs=("section47_enquiries",),
 )
-def rule_8875(child: Child, census: Census) -> Iterator[str]:
-    for where, episode in child[EPISODES]:
-        for suffix, day in _s47_conferences(episode):
-            if _d(day).weekday() >= 5:  # type: ignore[union-attr]
-                yield where + suffix
+def rule_8875(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
+    for where, _, s47 in child[SECTION47]:
+        day = s47["date_of_initial_cpc"]
+        if day and _d(day).weekday() >= 5:  # type: ignore[union-attr]
+            found.append(f"{where}/DateOfInitialCPC")
+    return found
 
 
 @rule(
@@ -1072,14 +1191,16 @@ def rule_8875(child: Child, census: Census) -> Iterator[str]:
     "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
     needs=("several_section47",),
 )
-def rule_8890(child: Child, census: Census) -> Iterator[str]:
+def rule_8890(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         ongoing = _starting_during_another(
             episode["section47_enquiries"],
             lambda s: s["date_of_initial_cpc"] or (s["start_date"] if s["icpc_not_required"] else None),
         )
         for number in ongoing:
-            yield f"{where}/Section47[{number}]/S47ActualStartDate"
+            found.append(f"{where}/Section47[{number}]/S47ActualStartDate")
+    return found
 
 
 # --- ChildProtectionPlans ----------------------------------------------------------------------------
@@ -1099,9 +1220,10 @@ def rule_2883(tally: Tally, census: Census) -> bool:
     until=2026,
     needs=("child_protection_plans",),
 )
-def rule_2885(child: Child, census: Census) -> Iterator[str]:
+def rule_2885(child: Child, census: Census) -> list[str]:
     """A plan starting within the census year starts on the day of a conference of its episode: one of its
     section 47 enquiries (that needed one), or the CIN details' own when it has no section 47 enquiry."""
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         enquiries = [s for s in episode["section47_enquiries"] if not s["icpc_not_required"]]
         if enquiries:
@@ -1110,7 +1232,8 @@ def rule_2885(child: Child, census: Census) -> Iterator[str]:
             held = {episode["date_of_initial_cpc"]} if not episode["section47_enquiries"] else set()
         for number, plan in enumerate(episode["child_protection_plans"], start=1):
             if census.within(plan["start_date"]) and plan["start_date"] not in held:
-                yield f"{where}/ChildProtectionPlans[{number}]/CPPstartDate"
+                found.append(f"{where}/ChildProtectionPlans[{number}]/CPPstartDate")
+    return found
 
 
 # from 2026-27 DfE reports the same check as a query
@@ -1128,10 +1251,12 @@ rule(
     "The child protection plan start date cannot be before the referral date",
     needs=("child_protection_plans",),
 )
-def rule_1105(child: Child, census: Census) -> Iterator[str]:
+def rule_1105(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode, plan in child[PROTECTION_PLANS]:
         if plan["start_date"] < episode["referral_date"]:
-            yield f"{where}/CPPstartDate"
+            found.append(f"{where}/CPPstartDate")
+    return found
 
 
 @rule(
@@ -1139,10 +1264,12 @@ def rule_1105(child: Child, census: Census) -> Iterator[str]:
     "Child Protection Plan Start Date missing or out of data collection period",
     needs=("child_protection_plans",),
 )
-def rule_8720(child: Child, census: Census) -> Iterator[str]:
+def rule_8720(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, plan in child[PROTECTION_PLANS]:
         if plan["start_date"] > census.last_day:
-            yield f"{where}/CPPstartDate"
+            found.append(f"{where}/CPPstartDate")
+    return found
 
 
 @rule(
@@ -1150,17 +1277,21 @@ def rule_8720(child: Child, census: Census) -> Iterator[str]:
     "Child Protection details provided for a referral with no further action.",
     needs=("referral_nfa", "child_protection_plans"),
 )
-def rule_8832(child: Child, census: Census) -> Iterator[str]:
+def rule_8832(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, episode in child[EPISODES]:
         if episode["referral_nfa"] and episode["child_protection_plans"]:
-            yield where
+            found.append(where)
+    return found
 
 
 @rule("8840", "Child Protection Plan cannot start and end on the same day", needs=("child_protection_plans",))
-def rule_8840(child: Child, census: Census) -> Iterator[str]:
+def rule_8840(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, plan in child[PROTECTION_PLANS]:
         if plan["end_date"] == plan["start_date"]:
-            yield f"{where}/CPPendDate"
+            found.append(f"{where}/CPPendDate")
+    return found
 
 
 @rule(
@@ -1168,10 +1299,12 @@ def rule_8840(child: Child, census: Census) -> Iterator[str]:
     "The review date cannot be on the same day or before the Child protection Plan start date.",
     needs=("child_protection_plans",),
 )
-def rule_8841(child: Child, census: Census) -> Iterator[str]:
+def rule_8841(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, plan in child[PROTECTION_PLANS]:
         if any(review <= plan["start_date"] for review in plan["reviews"] if review):
-            yield f"{where}/Reviews"
+            found.append(f"{where}/Reviews")
+    return found
 
 
 @rule(
@@ -1179,11 +1312,13 @@ def rule_8841(child: Child, census: Census) -> Iterator[str]:
     "Child Protection Plan shown as starting after the child\u2019s Date of Death",
     needs=("date_of_death", "child_protection_plans"),
 )
-def rule_8915(child: Child, census: Census) -> Iterator[str]:
+def rule_8915(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     died = child["date_of_death"]
     for where, _, plan in child[PROTECTION_PLANS]:
         if died and plan["start_date"] > died:
-            yield f"{where}/CPPstartDate"
+            found.append(f"{where}/CPPstartDate")
+    return found
 
 
 @rule(
@@ -1191,18 +1326,22 @@ def rule_8915(child: Child, census: Census) -> Iterator[str]:
     "Child Protection Plan cannot end after the child\u2019s Date of Death",
     needs=("date_of_death", "child_protection_plans"),
 )
-def rule_8920(child: Child, census: Census) -> Iterator[str]:
+def rule_8920(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     died = child["date_of_death"]
     for where, _, plan in child[PROTECTION_PLANS]:
         if died and plan["end_date"] and plan["end_date"] > died:
-            yield f"{where}/CPPendDate"
+            found.append(f"{where}/CPPendDate")
+    return found
 
 
 @rule("8925", "Child Protection Plan End Date earlier than Start Date", needs=("child_protection_plans",))
-def rule_8925(child: Child, census: Census) -> Iterator[str]:
+def rule_8925(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, _, plan in child[PROTECTION_PLANS]:
         if plan["end_date"] and plan["end_date"] < plan["start_date"]:
-            yield f"{where}/CPPendDate"
+            found.append(f"{where}/CPPendDate")
+    return found
 
 
 @rule(
@@ -1210,11 +1349,8 @@ def rule_8925(child: Child, census: Census) -> Iterator[str]:
     "Child Protection Plan End Date must fall within the census year",
     needs=("child_protection_plans",),
 )
-def rule_8930(child: Child, census: Census) -> Iterator[str]:
-    for where, _, plan in child[PROTECTION_PLANS]:
-        ended = plan["end_date"]
-        if ended and not census.within(ended):
-            yield f"{where}/CPPendDate"
+def rule_8930(child: Child, census: Census) -> list[str]:
+    return _outside_year(child[PROTECTION_PLANS], "end_date", "CPPendDate", census)
 
 
 @rule(
@@ -1222,17 +1358,21 @@ def rule_8930(child: Child, census: Census) -> Iterator[str]:
     "This child is showing more than one open Child Protection plan, i.e. with no End Date",
     needs=("child_protection_plans",),
 )
-def rule_8935(child: Child, census: Census) -> Iterator[str]:
+def rule_8935(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
     if _more_than_one(plans, lambda p: not p["end_date"]):
-        yield ""
+        found.append("")
+    return found
 
 
 @rule("8940", "Child Protection Plan data contains overlapping dates", needs=("child_protection_plans",))
-def rule_8940(child: Child, census: Census) -> Iterator[str]:
+def rule_8940(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
     if len(plans) > 1 and _overlap(_periods(plans)):
-        yield ""
+        found.append("")
+    return found
 
 
 # --- PreProceedingsandFGDM (2026-27) ------------------------------------------------------------------
@@ -1264,24 +1404,28 @@ def rule_8995q(tally: Tally, census: Census) -> bool:
     since=PRE_PROCEEDINGS_FROM,
     needs=("pre_proceedings",),
 )
-def rule_9000q(child: Child, census: Census) -> Iterator[str]:
+def rule_9000q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, block in _blocks(child):
         if not block["pp_start_date"]:
-            yield where
+            found.append(where)
+    return found
 
 
 def _date_rule(rule_id: str, message: str, field: str, tag: str, after: str | None = None) -> None:
     """A rule that a date of the block, when given, falls within the census year and (when ``after`` names
     another date of the block that is given) on or after that date."""
 
-    def check(child: Child, census: Census) -> Iterator[str]:
+    def check(child: Child, census: Census) -> list[str]:
+        found: list[str] = []
         for where, block in _blocks(child):
             day = block[field]
             if not day:
                 continue
             earliest = block[after] if after else None
             if not census.within(day) or (earliest and day < earliest):
-                yield f"{where}/{tag}"
+                found.append(f"{where}/{tag}")
+        return found
 
     rule(rule_id, message, since=PRE_PROCEEDINGS_FROM, needs=("pre_proceedings",))(check)
 
@@ -1310,10 +1454,12 @@ _date_rule(
     since=PRE_PROCEEDINGS_FROM,
     needs=("pre_proceedings",),
 )
-def rule_9007(child: Child, census: Census) -> Iterator[str]:
+def rule_9007(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, block in _blocks(child):
         if block["lbp_sent_date"] and not block["fgdm_meeting_offer"]:
-            yield f"{where}/LBPSentDate"
+            found.append(f"{where}/LBPSentDate")
+    return found
 
 
 _date_rule(
@@ -1340,10 +1486,12 @@ _date_rule(
     since=PRE_PROCEEDINGS_FROM,
     needs=("pre_proceedings",),
 )
-def rule_9010q(child: Child, census: Census) -> Iterator[str]:
+def rule_9010q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, block in _blocks(child):
         if block["fgdm_meeting_offer"] == "1" and not block["fgdm_meeting_facilitated"]:
-            yield f"{where}/FGDMMeetingFac"
+            found.append(f"{where}/FGDMMeetingFac")
+    return found
 
 
 @rule(
@@ -1352,10 +1500,12 @@ def rule_9010q(child: Child, census: Census) -> Iterator[str]:
     since=PRE_PROCEEDINGS_FROM,
     needs=("pre_proceedings",),
 )
-def rule_9011(child: Child, census: Census) -> Iterator[str]:
+def rule_9011(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, block in _blocks(child):
         if block["pp_outcome"] and block["pp_outcome"] not in PP_OUTCOMES:
-            yield f"{where}/PPOutcome"
+            found.append(f"{where}/PPOutcome")
+    return found
 
 
 _date_rule(
@@ -1385,7 +1535,9 @@ _date_rule(
     since=PRE_PROCEEDINGS_FROM,
     needs=("pre_proceedings",),
 )
-def rule_9015q(child: Child, census: Census) -> Iterator[str]:
+def rule_9015q(child: Child, census: Census) -> list[str]:
+    found: list[str] = []
     for where, block in _blocks(child):
         if block["initial_pp_meeting_date"] and block["review_meetings_count"] is None:
-            yield f"{where}/ReviewMeetingsCount"
+            found.append(f"{where}/ReviewMeetingsCount")
+    return found
