@@ -592,7 +592,7 @@ def _history(form: PageForm, errors: dict[str, str], rejected: Submission | None
         rows=rows,
         form=form,
         uploads=UPLOADS,
-        years=_years(),
+        collection_years=sorted({year for years in _years().values() for year in years}),
         values=request.form,
         errors=errors,
         rejected=rejected,
@@ -633,15 +633,17 @@ def upload() -> Any:
     """The file goes through the intake exactly as ``POST /v1/submissions`` would take it."""
     form = PageForm()
     kind = request.form.get("kind", "")
-    year = request.form.get(f"{kind}-collection_year", "")
+    year = request.form.get("collection_year", "")
     file = request.files.get("file")
     errors = {}
     if not form.validate_on_submit():
         errors["file"] = "The form was out of date. Choose the file again."
     elif kind not in UPLOADS:
         errors["kind"] = "Select what the file is"
+    elif year and not _years()[kind]:
+        errors["collection_year"] = "Leave the collection year empty: only an SSDA903 return names one"
     elif year and year not in map(str, _years()[kind]):
-        errors[f"{kind}-collection_year"] = "Select a collection year from the list"
+        errors["collection_year"] = "Select a collection year from the list"
     elif file is None or not file.filename:
         errors["file"] = "Choose a file to upload"
     if errors:

@@ -245,11 +245,14 @@ def test_a_zipped_ssda903_return_is_read_as_one_and_its_findings_name_their_tabl
     page = signed_in("la")
     episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
     zipped = zip_of({"header.csv": header_table(3), "episodes.csv": (EPISODES + episodes).encode()})
-    sent = upload(page, "ssda903", zipped, "return.zip", **{"ssda903-collection_year": "2024"})
+    sent = upload(page, "ssda903", zipped, "return.zip", collection_year="2024")
     made, receipt = receipt_of(page, sent)
     assert (made.media_type, made.adapter, made.collection_year) == ("application/zip", "ssda903", 2024)
     assert (made.status, made.records, made.accepted) == ("accepted", 5, 5)
     assert ("ssda903.EPI", "SYN000002", "header row 4, column CHILD") in findings(receipt)
+    history = page.get("/submissions").get_data(as_text=True)  # accepted 5, rejected 0, findings 2
+    cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">\s*(\d+)\s*</td>', history)
+    assert cells == ["5", "0", str(sum(made.findings.values()))] and made.findings == {"query": 2}
     wheres = [where for _code, _record, where in findings(receipt)]
     assert all(re.fullmatch(r"(header|episodes) row \d+(, column \w+)?|", where) for where in wheres)
 
@@ -285,7 +288,7 @@ def test_a_bad_zip_is_the_apis_422_as_the_error_summary_and_nothing_is_lost(
     app: Flask, signed_in, content: bytes, fault: str
 ) -> None:
     page = signed_in("la")
-    answer = upload(page, "ssda903", content, "return.zip", **{"ssda903-collection_year": "2025"})
+    answer = upload(page, "ssda903", content, "return.zip", collection_year="2025")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert summary(html) == [("#file", "The file was rejected: no record was stored"), ("#file", fault)]
@@ -315,10 +318,20 @@ def test_a_file_whose_every_record_is_rejected_lists_the_first_faults_and_counts
     assert db.session.scalars(select(Submission.status)).all() == ["rejected"]
 
 
-def test_a_collection_year_not_in_the_list_is_refused_on_its_field(app: Flask, signed_in) -> None:
+@pytest.mark.parametrize(
+    ("kind", "year", "message"),
+    [
+        ("ssda903", "2017", "Select a collection year from the list"),
+        ("case_file", "2024", "Leave the collection year empty: only an SSDA903 return names one"),
+    ],
+)
+def test_a_collection_year_the_file_cannot_have_is_refused_on_its_field(
+    app: Flask, signed_in, kind: str, year: str, message: str
+) -> None:
     page = signed_in("la")
-    answer = upload(page, "ssda903", header_table(1), "header.csv", **{"ssda903-collection_year": "2017"})
+    answer = upload(page, kind, header_table(1), "header.csv", collection_year=year)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400
-    assert summary(html) == [("#ssda903-collection_year", "Select a collection year from the list")]
+    assert summary(html) == [("#collection_year", message)]
+    assert re.search(rf'value="{kind}" checked', html)
     assert db.session.scalars(select(Submission)).all() == []
