@@ -24,11 +24,12 @@ from exchange.db import db
 from exchange.metrics import publication
 from exchange.models import AdviceRequest, Submission
 from exchange.synthetic_cin import census_chunks
-from tests.api.test_ssda903_findings import EPISODES, header_table
+from tests.api.test_ssda903_findings import header_table
 from tests.browser import BROWSER, CHROMIUM, LAUNCH_ARGS, Seen, playwright, screenshot
 from tests.delivery.helpers import case_data, save_case
 from tests.fixtures import zip_of
 from tests.web.conftest import ask
+from tests.web.test_la_pages import zipped_return
 
 pytestmark = BROWSER
 AXE = (Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js").read_text(encoding="utf-8")
@@ -325,9 +326,8 @@ def test_a_local_authority_uploads_a_zipped_ssda903_return_and_reads_its_finding
     app: Flask, provider: str, people, tmp_path: Path, javascript: bool
 ) -> None:
     # three children in the header table, episodes for two: rule EPI, across both tables, on the third
-    episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
     good, bad = tmp_path / "return.zip", tmp_path / "twice.zip"
-    good.write_bytes(zip_of({"header.csv": header_table(3), "episodes.csv": (EPISODES + episodes).encode()}))
+    good.write_bytes(zipped_return())
     bad.write_bytes(zip_of({"header.csv": header_table(2), "again.csv": header_table(2)}))
     with browse(app, provider, javascript) as (page, base, seen):
         sign_in(page, base, "Test la-a", "officer-a", javascript)

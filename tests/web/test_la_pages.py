@@ -237,15 +237,19 @@ def findings(html: str) -> list[tuple[str, str, str]]:
     )
 
 
+def zipped_return() -> bytes:
+    """An SSDA903 return as a zip of two tables: three children in the header table, episodes for two."""
+    episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
+    return zip_of({"header.csv": header_table(3), "episodes.csv": (EPISODES + episodes).encode()})
+
+
 def test_a_zipped_ssda903_return_is_read_as_one_and_its_findings_name_their_tables(
     app: Flask, signed_in
 ) -> None:
-    """Three children in the header table, episodes for two: rule EPI (a child with no episode), which reads
-    both tables, fires on the third, and the receipt says in which table; the zip is sent as one."""
+    """Rule EPI (a child with no episode), which reads both tables, fires on the third child, and the receipt
+    says in which table; the zip is sent as one."""
     page = signed_in("la")
-    episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
-    zipped = zip_of({"header.csv": header_table(3), "episodes.csv": (EPISODES + episodes).encode()})
-    sent = upload(page, "ssda903", zipped, "return.zip", collection_year="2024")
+    sent = upload(page, "ssda903", zipped_return(), "return.zip", collection_year="2024")
     made, receipt = receipt_of(page, sent)
     assert (made.media_type, made.adapter, made.collection_year) == ("application/zip", "ssda903", 2024)
     assert (made.status, made.records, made.accepted) == ("accepted", 5, 5)
