@@ -259,6 +259,8 @@ def test_a_zipped_ssda903_return_is_read_as_one_and_its_findings_name_their_tabl
     assert cells == ["5", "0", str(sum(made.findings.values()))] and made.findings == {"query": 2}
     wheres = [where for _code, _record, where in findings(receipt)]
     assert all(re.fullmatch(r"(header|episodes) row \d+(, column \w+)?|", where) for where in wheres)
+    # an accepted return's findings are its report, not "rejected records"
+    assert '<h2 class="govuk-heading-m">Report</h2>' in receipt and "Rejected records" not in receipt
 
 
 @pytest.mark.parametrize(
