@@ -93,6 +93,8 @@ FAULTS = "_faults"
 TABLE = "_table"
 #: how a zip archive starts (an empty one, or its first file's header)
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+#: the media types of a return's files, as ``media_type_of`` tells them
+ZIP, XML, CSV = "application/zip", "application/xml", "text/csv"
 #: a zipped return holds at most this many files, and this many bytes once inflated
 ZIP_FILES = 64
 ZIP_BYTES = 4 << 30
@@ -297,6 +299,16 @@ def cell_finding(fault: RecordError, child: str, year: int | None) -> Finding:
     )
 
 
+def media_type_of(head: bytes) -> str:
+    """What a file of a return is, told from its first bytes (a file's name is the sender's text): a zip of
+    tables, the XML return (its first character, after any BOM and blank, is ``<``), else a CSV table."""
+    if head.startswith(ZIP_MAGIC):
+        return ZIP
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+        return XML
+    return CSV
+
+
 def make_record(table: str, clean: dict[str, Any], position: Position) -> Record:
     if table in KINDS:
         kind, fields = KINDS[table]
@@ -315,8 +327,8 @@ class Ssda903Adapter(Adapter):
     description = (
         "DfE SSDA903 children-looked-after return: CSV tables (header, episodes, ...) or EXPSSDA903 XML"
     )
-    media_types = ("text/csv", "application/xml", "application/zip")
-    default_for = ("text/csv", "application/zip")
+    media_types = (CSV, XML, ZIP)
+    default_for = (CSV, ZIP)
     inbound = True
     reads_last_year = True
 
@@ -346,7 +358,7 @@ class Ssda903Adapter(Adapter):
         """The tables a stream gives: every table (XML), the one whose header row it starts with (CSV), or
         those of its files (zip)."""
         head = stream.read(SNIFF)
-        if not head.startswith(ZIP_MAGIC):
+        if media_type_of(head) != ZIP:
             return self.file_parts(head, rewound(head, stream))
         found: set[str] = set()
         try:
@@ -360,7 +372,7 @@ class Ssda903Adapter(Adapter):
 
     def file_parts(self, head: bytes, stream: BinaryIO) -> frozenset[str]:
         """The tables of one CSV table or XML return whose first bytes are ``head``."""
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+        if media_type_of(head) == XML:
             return frozenset(TABLES)
         try:
             given = next(csv.reader(decoded_lines(stream)), None)
@@ -426,14 +438,14 @@ class Ssda903Adapter(Adapter):
         """One stream, CSV, XML or a zip of them (told from its first bytes), its rows spooled for the
         rules."""
         head = stream.read(SNIFF)
-        if head.startswith(ZIP_MAGIC):
+        if media_type_of(head) == ZIP:
             yield from self.parse_zip(rewound(head, stream), spool)
         else:
             yield from self.read_file(head, rewound(head, stream), spool)
 
     def read_file(self, head: bytes, whole: BinaryIO, spool: Spool | None) -> Iterator[Item]:
         """One CSV table or XML return whose first bytes are ``head``."""
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+        if media_type_of(head) == XML:
             if spool is not None:
                 for table in TABLES:
                     spool.table(table)
@@ -718,7 +730,7 @@ def zip_file(
     try:
         with archive.open(info) as part:
             head = part.read(SNIFF)
-            if head.startswith(ZIP_MAGIC):
+            if media_type_of(head) == ZIP:
                 raise FormatError(codes.ZIP_INVALID, "a zip within the zip is not read", Position())
             yield head, rewound(head, part)  # type: ignore[arg-type]
     except FormatError as error:

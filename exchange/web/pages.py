@@ -22,6 +22,7 @@ import json
 import uuid
 from datetime import date
 from functools import partial
+from itertools import chain
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +30,8 @@ from flask import Response, redirect, render_template, request, stream_with_cont
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from adapters import ssda903
+from adapters.base import Position
 from exchange import advice as lifecycle
 from exchange import clock, csv_out, cursors, pipeline
 from exchange.api import advice as advice_api
@@ -542,11 +545,15 @@ def advice_pdf(request_id: uuid.UUID) -> Any:
 
 # --- Local authority: upload, the receipt and its findings, the history ---------------------------------
 
-#: what an LA uploads from the page, and how the intake reads it (the API's Content-Type and profile)
+#: what an LA uploads from the page, and how the intake reads it: the API's Content-Type (None: told from
+#: the file's first bytes, a zip of tables, XML or CSV, by ``ssda903.media_type_of``) and profile
 UPLOADS = {
     "case_file": ("application/json", None, "A case file (JSON, the exchange's canonical cases)"),
     "cin_census": ("application/xml", "cin-census", "A CIN census return (XML)"),
+    "ssda903": (None, "ssda903", "An SSDA903 return (a zip of its CSV tables, one CSV table, or XML)"),
 }
+#: the faults of a rejected file the upload page's error summary lists (its receipt lists them all)
+REFUSALS_SHOWN = 10
 
 
 #: a finding's severities as the receipt's filter names them
@@ -562,14 +569,55 @@ def _submission(submission_id: uuid.UUID) -> Submission:
     return shown_or_404("submission", submission_id, found, lambda s: s.org_id == org().id)
 
 
-def _history(form: PageForm, errors: dict[str, str]) -> str:
+def _years() -> dict[str, tuple[int, ...]]:
+    """The collection years each kind of upload may name (the years its adapter has rules for)."""
+    reference = context.reference()
+    return {
+        kind: pipeline.select_adapter(media_type or "text/csv", profile, reference).collection_years
+        for kind, (media_type, profile, _label) in UPLOADS.items()
+    }
+
+
+def _history(form: PageForm, errors: dict[str, str], rejected: Submission | None = None) -> str:
+    """The upload form (as it was sent, when refused: the kind and year chosen kept; a ``rejected`` file's
+    faults in the error summary, with a link to its receipt) and the history."""
     rows = db.session.scalars(
         select(Submission)
         .where(Submission.org_id == org().id)
         .order_by(Submission.received_at.desc(), Submission.id)
         .limit(100)
     ).all()
-    return render_template("la/submissions.html", rows=rows, form=form, uploads=UPLOADS, errors=errors)
+    return render_template(
+        "la/submissions.html",
+        rows=rows,
+        form=form,
+        uploads=UPLOADS,
+        collection_years=sorted({year for years in _years().values() for year in years}),
+        values=request.form,
+        errors=errors,
+        rejected=rejected,
+    )
+
+
+def _where(position: dict[str, Any] | None) -> str:
+    """A fault's or finding's position as the adapters say it: its JSON pointer, its (table's) row and
+    column, or its line and xpath."""
+    return str(Position(**(position or {})))
+
+
+def _refusals(made: Submission) -> dict[str, str]:
+    """A rejected file's faults (the API's 422 problem's ``errors``) as the error summary says them, each
+    on the file field: the first ``REFUSALS_SHOWN``, where in the file, and how many more the receipt has."""
+    faults = made.report or []
+    said = [
+        (f"{where}: " if (where := _where(fault.get("position"))) else "") + fault.get("message", "")
+        for fault in faults[:REFUSALS_SHOWN]
+    ]
+    errors = {"file": "The file was rejected: no record was stored"}
+    errors.update((f"file-{n}", text[:1].upper() + text[1:]) for n, text in enumerate(said, start=1))
+    if len(faults) > REFUSALS_SHOWN:
+        errors["file-more"] = f"{len(faults) - REFUSALS_SHOWN} more faults are on the file's receipt"
+    return errors
 
 
 @bp.get("/submissions")
@@ -585,28 +633,37 @@ def upload() -> Any:
     """The file goes through the intake exactly as ``POST /v1/submissions`` would take it."""
     form = PageForm()
     kind = request.form.get("kind", "")
+    year = request.form.get("collection_year", "")
     file = request.files.get("file")
     errors = {}
     if not form.validate_on_submit():
         errors["file"] = "The form was out of date. Choose the file again."
     elif kind not in UPLOADS:
         errors["kind"] = "Select what the file is"
+    elif year and not _years()[kind]:
+        errors["collection_year"] = "Leave the collection year empty: only an SSDA903 return names one"
+    elif year and year not in map(str, _years()[kind]):
+        errors["collection_year"] = "Select a collection year from the list"
     elif file is None or not file.filename:
         errors["file"] = "Choose a file to upload"
     if errors:
         return _history(form, errors), 400
     media_type, profile, _label = UPLOADS[kind]
     chunks = iter(lambda: file.stream.read(64 * 1024), b"")  # type: ignore[union-attr]
-    with Body.spool(chunks, request.max_content_length) as body:
+    first = next(chunks, b"")
+    with Body.spool(chain([first], chunks), request.max_content_length) as body:
         made = pipeline.submit(
             org(),
             f"web:{person().id}",
             body,
-            media_type,
+            media_type or ssda903.media_type_of(first),
             profile,
             session=db.session(),
             settings=context.settings(),
+            collection_year=int(year) if year else None,
         )
+    if made.answer_status == 422:  # refused whole, or every record: the API's 422 problem
+        return _history(form, _refusals(made), rejected=made), 422
     return redirect(url_for("pages.submission", submission_id=made.id))
 
 
@@ -636,6 +693,7 @@ def submission(submission_id: uuid.UUID) -> Any:
         severities=SEVERITIES,
         rule_codes=rule_codes,
         errors=errors,
+        where=_where,
         **shown,
     ), (400 if errors else 200)
 

@@ -24,7 +24,7 @@ from lxml import etree
 
 from adapters import registry
 from adapters.base import Finding, FormatError, Item, Position, Record, RecordError, Rejected
-from adapters.ssda903 import Ssda903Adapter, read_day
+from adapters.ssda903 import Ssda903Adapter, media_type_of, read_day
 from exchange import reference
 from schemas.ssda903 import SCHEMAS, TABLES
 from tests.fixtures import FIXTURES
@@ -637,6 +637,23 @@ def test_registered_as_the_csv_and_zip_default_and_the_xml_profile() -> None:
     assert isinstance(registry.select_inbound("application/xml", "ssda903", PLACES), Ssda903Adapter)
     assert isinstance(registry.select_inbound("application/zip", None, PLACES), Ssda903Adapter)
     assert Ssda903Adapter.default_for == ("text/csv", "application/zip")
+
+
+@pytest.mark.parametrize(
+    ("head", "media_type"),
+    [
+        (b"PK\x03\x04\x14\x00", "application/zip"),
+        (b"PK\x05\x06" + bytes(18), "application/zip"),  # an empty archive
+        (b"\xef\xbb\xbf\r\n  <?xml version='1.0'?>", "application/xml"),
+        (b"<Message>", "application/xml"),
+        (b"CHILD,SEX,DOB\n", "text/csv"),
+        (b"PK,not a zip\n", "text/csv"),
+        (b"", "text/csv"),
+    ],
+)
+def test_a_files_media_type_is_told_from_its_first_bytes(head: bytes, media_type: str) -> None:
+    """(what the LA's upload page sends a file of an SSDA903 return as)"""
+    assert media_type_of(head) == media_type
 
 
 def peak_bytes(stream: BinaryIO) -> tuple[int, int]:

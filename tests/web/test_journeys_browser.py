@@ -24,9 +24,12 @@ from exchange.db import db
 from exchange.metrics import publication
 from exchange.models import AdviceRequest, Submission
 from exchange.synthetic_cin import census_chunks
+from tests.api.test_ssda903_findings import header_table
 from tests.browser import BROWSER, CHROMIUM, LAUNCH_ARGS, Seen, playwright, screenshot
 from tests.delivery.helpers import case_data, save_case
+from tests.fixtures import zip_of
 from tests.web.conftest import ask
+from tests.web.test_la_pages import zipped_return
 
 pytestmark = BROWSER
 AXE = (Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js").read_text(encoding="utf-8")
@@ -316,6 +319,46 @@ def test_a_local_authority_uploads_a_cin_return_and_filters_its_findings(
         errors = [e for e in seen.errors if "status of 400" not in e]
         assert errors == [] and seen.refused == []
     assert db.session.scalars(select(Submission.status)).all() == ["accepted"]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_local_authority_uploads_a_zipped_ssda903_return_and_reads_its_findings_by_table(
+    app: Flask, provider: str, people, tmp_path: Path, javascript: bool
+) -> None:
+    # three children in the header table, episodes for two: rule EPI, across both tables, on the third
+    good, bad = tmp_path / "return.zip", tmp_path / "twice.zip"
+    good.write_bytes(zipped_return())
+    bad.write_bytes(zip_of({"header.csv": header_table(2), "again.csv": header_table(2)}))
+    with browse(app, provider, javascript) as (page, base, seen):
+        sign_in(page, base, "Test la-a", "officer-a", javascript)
+        playwright.expect(page.locator("#file-hint")).to_contain_text("a .zip of its CSV tables")
+        page.get_by_role("radio", name="An SSDA903 return").check()
+        page.get_by_label("Collection year of an SSDA903 return").select_option(label="2023 to 2024")
+        page.get_by_label("File", exact=True).set_input_files(str(bad))
+        page.get_by_role("button", name="Upload").click()
+        summary = page.locator(".govuk-error-summary")
+        playwright.expect(summary).to_contain_text("The file was rejected: no record was stored")
+        playwright.expect(summary).to_contain_text("File 2 of the zip: it gives the header table")
+        if javascript:  # GOV.UK Frontend moves focus to the summary
+            playwright.expect(summary).to_be_focused()
+        playwright.expect(page.get_by_role("radio", name="An SSDA903 return")).to_be_checked()
+        playwright.expect(page.get_by_label("Collection year of an SSDA903 return")).to_have_value("2024")
+        check(page, "la-ssda903-rejected", javascript)
+        page.get_by_label("File", exact=True).set_input_files(str(good))
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_url(f"{base}/submissions/*")
+        findings = page.get_by_role("table", name="Findings")
+        playwright.expect(findings).to_contain_text("ssda903.EPI")
+        playwright.expect(findings).to_contain_text("header row 4, column CHILD")
+        check(page, "la-ssda903-receipt", javascript)
+        # the rejected file answers 422, which Chromium reports; nothing else may go wrong
+        errors = [e for e in seen.errors if "status of 422" not in e]
+        assert errors == [] and seen.refused == [] and len(seen.errors) == 1
+    made = db.session.scalars(select(Submission).order_by(Submission.received_at)).all()
+    assert [(s.media_type, s.status, s.collection_year) for s in made] == [
+        ("application/zip", "rejected", 2024),
+        ("application/zip", "accepted", 2024),
+    ]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])

@@ -1,6 +1,7 @@
-"""A local authority's pages: upload a case file or a CIN census return through the intake, its progress
-while the worker reads it, the receipt with its rejected records and every stored finding (paged on the API's
-cursor, filtered by severity and rule, all as CSV), the history; another
+"""A local authority's pages: upload a case file, a CIN census return or an SSDA903 return (a zip of its CSV
+tables, one table or XML) through the intake, a rejected file's faults in the error summary (422, as the API
+answers), its progress while the worker reads it, the receipt with its rejected records and every stored
+finding (paged on the API's cursor, filtered by severity and rule, all as CSV), the history; another
 organisation's submission is a 404."""
 
 from __future__ import annotations
@@ -9,20 +10,29 @@ import io
 import json
 import re
 import uuid
+from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from exchange.db import db
-from exchange.models import AuditEvent, Submission
+from exchange.models import AuditEvent, ReturnChild, Submission
 from exchange.store import findings as finding_store
 from exchange.store import submissions as submission_store
+from tests.api.test_ssda903_findings import EPISODES, header_table
 from tests.delivery.helpers import case_data
+from tests.fixtures import zip_of
 from tests.web.conftest import Browserless, csrf
 
 
-def upload(page: Browserless, kind: str, content: bytes, name: str = "cases.json") -> object:
-    form = {"csrf_token": csrf(page, "/submissions"), "kind": kind, "file": (io.BytesIO(content), name)}
+def upload(page: Browserless, kind: str, content: bytes, name: str = "cases.json", **fields: str) -> object:
+    form = {
+        "csrf_token": csrf(page, "/submissions"),
+        "kind": kind,
+        "file": (io.BytesIO(content), name),
+        **fields,
+    }
     return page.post("/submissions", data=form, content_type="multipart/form-data")
 
 
@@ -186,4 +196,148 @@ def test_a_findings_position_names_its_table_when_it_has_one(app: Flask, signed_
     finding_store.add_many(db.session(), made.id, found)
     db.session.commit()
     html = page.get(f"/submissions/{made.id}").get_data(as_text=True)
-    assert re.findall(r"<td[^>]*>\s*((?:episodes )?row \d)\s*</td>", html) == ["episodes row 4", "row 5"]
+    assert re.findall(r"<td[^>]*>\s*((?:episodes )?row \d, column \w+)\s*</td>", html) == [
+        "episodes row 4, column DECOM",
+        "row 5, column DOB",
+    ]
+
+
+def summary(html: str) -> list[str]:
+    """The GOV.UK error summary's items, as links (href, text)."""
+    found = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
+    return [
+        (href, text.strip())
+        for href, text in re.findall(r'<a href="([^"]*)">([^<]*)</a>', found[0] if found else "")
+    ]
+
+
+def test_the_upload_form_offers_the_ssda903_return_as_a_zip(app: Flask, signed_in) -> None:
+    html = signed_in("la").get("/submissions").get_data(as_text=True)
+    assert re.search(r'<input class="govuk-file-upload" id="file" [^>]*accept=".json,.xml,.csv,.zip"', html)
+    hint = re.search(r'<div id="file-hint" class="govuk-hint">\s*([^<]*)</div>', html)[1]
+    assert "An SSDA903 return is a .zip of its CSV tables" in hint
+    assert '<input class="govuk-radios__input" id="kind-3" name="kind" type="radio" value="ssda903"' in html
+    years = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', html)
+    assert years == [("", "Not given"), ("2024", "2023 to 2024"), ("2025", "2024 to 2025")]
+
+
+def receipt_of(page: Browserless, sent: Any) -> tuple[Submission, str]:
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    made = db.session.get(Submission, uuid.UUID(sent.location.rsplit("/", 1)[1]))
+    return made, page.get(sent.location).get_data(as_text=True)
+
+
+def findings(html: str) -> list[tuple[str, str, str]]:
+    """The findings table's code, record and position of each row."""
+    table = html[html.index('id="findings"') :]
+    return re.findall(
+        r"<td[^>]*>\s*(ssda903\.\w+)\s*</td>\s*<td[^>]*>\s*\w+\s*</td>\s*<td[^>]*>\s*(\w*)\s*</td>"
+        r"\s*<td[^>]*>\s*([^<]*?)\s*</td>",
+        table,
+    )
+
+
+def zipped_return() -> bytes:
+    """An SSDA903 return as a zip of two tables: three children in the header table, episodes for two."""
+    episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
+    return zip_of({"header.csv": header_table(3), "episodes.csv": (EPISODES + episodes).encode()})
+
+
+def test_a_zipped_ssda903_return_is_read_as_one_and_its_findings_name_their_tables(
+    app: Flask, signed_in
+) -> None:
+    """Rule EPI (a child with no episode), which reads both tables, fires on the third child, and the receipt
+    says in which table; the zip is sent as one."""
+    page = signed_in("la")
+    sent = upload(page, "ssda903", zipped_return(), "return.zip", collection_year="2024")
+    made, receipt = receipt_of(page, sent)
+    assert (made.media_type, made.adapter, made.collection_year) == ("application/zip", "ssda903", 2024)
+    assert (made.status, made.records, made.accepted) == ("accepted", 5, 5)
+    assert ("ssda903.EPI", "SYN000002", "header row 4, column CHILD") in findings(receipt)
+    history = page.get("/submissions").get_data(as_text=True)  # accepted 5, rejected 0, findings 2
+    cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">\s*(\d+)\s*</td>', history)
+    assert cells == ["5", "0", str(sum(made.findings.values()))] and made.findings == {"query": 2}
+    wheres = [where for _code, _record, where in findings(receipt)]
+    assert all(re.fullmatch(r"(header|episodes) row \d+(, column \w+)?|", where) for where in wheres)
+    # an accepted return's findings are its report, not "rejected records"
+    assert '<h2 class="govuk-heading-m">Report</h2>' in receipt and "Rejected records" not in receipt
+
+
+@pytest.mark.parametrize(
+    ("content", "media_type"),
+    [(header_table(2), "text/csv"), (b"\xef\xbb\xbf" + header_table(2), "text/csv")],
+    ids=["csv", "csv-with-bom"],
+)
+def test_one_ssda903_table_is_sent_as_csv_whatever_its_name(
+    app: Flask, signed_in, content: bytes, media_type: str
+) -> None:
+    page = signed_in("la")
+    made, receipt = receipt_of(page, upload(page, "ssda903", content, "return.zip"))
+    assert (made.media_type, made.adapter, made.accepted) == (media_type, "ssda903", 2)
+    assert made.collection_year is None
+    assert "Submission receipt" in receipt
+
+
+@pytest.mark.parametrize(
+    ("content", "fault"),
+    [
+        (
+            zip_of({"a.csv": header_table(2), "b.csv": header_table(2)}),
+            "File 2 of the zip: it gives the header table an earlier file gave",
+        ),
+        (b"PK\x03\x04 a damaged archive", "The zip archive cannot be read"),
+        (zip_of({}), "The zip archive holds no file"),
+    ],
+    ids=["table-repeated", "damaged", "empty"],
+)
+def test_a_bad_zip_is_the_apis_422_as_the_error_summary_and_nothing_is_lost(
+    app: Flask, signed_in, content: bytes, fault: str
+) -> None:
+    page = signed_in("la")
+    answer = upload(page, "ssda903", content, "return.zip", collection_year="2025")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert summary(html) == [("#file", "The file was rejected: no record was stored"), ("#file", fault)]
+    assert 'class="govuk-error-message"' in html and "govuk-file-upload--error" in html
+    # the form as it was sent: the kind and the year kept; the file recorded, its receipt linked
+    assert re.search(r'value="ssda903" checked', html)
+    assert '<option value="2025" selected>' in html
+    made = db.session.scalars(select(Submission)).one()
+    assert (made.status, made.media_type, made.collection_year) == ("rejected", "application/zip", 2025)
+    assert f'<a class="govuk-link" href="/submissions/{made.id}">Its receipt</a>' in html
+    assert db.session.scalars(select(ReturnChild)).all() == []
+    receipt = page.get(f"/submissions/{made.id}").get_data(as_text=True)
+    assert fault[1:] in receipt
+
+
+def test_a_file_whose_every_record_is_rejected_lists_the_first_faults_and_counts_the_rest(
+    app: Flask, signed_in
+) -> None:
+    page = signed_in("la")
+    bad = [{**case_data(reference=f"REF-{n}"), "court": "nowhere"} for n in range(12)]
+    answer = upload(page, "case_file", json.dumps({"cases": bad}).encode())
+    items = summary(answer.get_data(as_text=True))
+    assert answer.status_code == 422 and len(items) == 1 + 10 + 1
+    assert items[1] == ("#file", "/cases/0/court: Length must be between 1 and 3.")
+    assert items[-1] == ("#file", "14 more faults are on the file&#39;s receipt")
+    assert all(href == "#file" for href, _text in items)
+    assert db.session.scalars(select(Submission.status)).all() == ["rejected"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "year", "message"),
+    [
+        ("ssda903", "2017", "Select a collection year from the list"),
+        ("case_file", "2024", "Leave the collection year empty: only an SSDA903 return names one"),
+    ],
+)
+def test_a_collection_year_the_file_cannot_have_is_refused_on_its_field(
+    app: Flask, signed_in, kind: str, year: str, message: str
+) -> None:
+    page = signed_in("la")
+    answer = upload(page, kind, header_table(1), "header.csv", collection_year=year)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert summary(html) == [("#collection_year", message)]
+    assert re.search(rf'value="{kind}" checked', html)
+    assert db.session.scalars(select(Submission)).all() == []
