@@ -318,3 +318,18 @@ def test_a_body_checked_in_another_process_is_stored_as_if_submitted_whole(app, 
         )
     (case,) = db.session.scalars(select(Case)).all()
     assert (case.version, case.state, str(case.id)) == (2, "CLOSED", submission.stored_ids[0])
+
+
+def test_a_new_case_s_document_is_written_once_encoded_as_its_json_column_encodes(camden, submit):
+    """A submitted new case's document is encoded once (when it is built) for its row and its first
+    version: the same text in both, ``json.dumps`` of the document read back, ``version`` and
+    ``updated_at`` last."""
+    assert submit(camden, batch(care_case())).status_code == 201
+    case = db.session.scalars(select(Case)).one()
+    connection = db.session.connection()
+    (row,) = connection.exec_driver_sql("SELECT document FROM cases").scalars().all()
+    (version,) = connection.exec_driver_sql("SELECT document FROM case_versions").scalars().all()
+    texts = [t if isinstance(t, str) else json.dumps(t) for t in (row, version)]  # PostgreSQL reads JSON
+    assert texts == [json.dumps(case.document)] * 2
+    assert list(case.document)[-2:] == ["version", "updated_at"]
+    assert (case.document["version"], case.document["reference"]) == (1, care_case()["reference"])
