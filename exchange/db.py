@@ -8,6 +8,7 @@ transaction lock (``serialize``).
 
 from __future__ import annotations
 
+import json
 import uuid
 import weakref
 from collections.abc import Iterator
@@ -54,13 +55,23 @@ class Base(DeclarativeBase):
     pass
 
 
+class EncodedJSON(str):
+    """A JSON column's value already encoded as the column would encode it (``json.dumps``): written as it
+    is, not encoded again (a bulk load encodes a document once, perhaps in another process)."""
+
+
+def _json_text(value: Any) -> str:
+    """What the engines write in a JSON column: ``json.dumps`` of a value, an ``EncodedJSON`` as it is."""
+    return str(value) if isinstance(value, EncodedJSON) else json.dumps(value)
+
+
 #: each SQLite connection's page cache, in KiB
 SQLITE_CACHE_KIB = 64 * 1024
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -80,7 +91,7 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=_json_text)
 
 
 @dataclass(frozen=True)

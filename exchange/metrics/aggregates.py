@@ -22,6 +22,7 @@ from it on in the new one (the open stocks move at the end of the transfer's mon
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from exchange import clock, signals
-from exchange.db import upsert
+from exchange.db import EncodedJSON, upsert
 from exchange.metrics.periods import month_end, month_of
 from exchange.models import Case
 from exchange.models.metrics import MetricCaseFacts, MetricCount
@@ -391,11 +392,12 @@ def _drop_deltas(session: Session) -> None:
     session.info.pop(_DELTAS, None)
 
 
-def _ahead(case: Any) -> tuple[dict[str, Any], dict[tuple[Key, str], int]]:
-    """A new case's facts (as JSON) and contributions (a plain dict: a checking process pickles it for the
-    storing process, which unpickles a dict in C and a ``Counter`` through its Python constructor)."""
+def _ahead(case: Any) -> tuple[str, dict[tuple[Key, str], int]]:
+    """A new case's facts as the JSON text their column holds (``json.dumps``: a checking process encodes
+    them, not the storing process) and contributions (a plain dict); both unpickle in C in the storing
+    process (a ``Counter`` would go through its Python constructor)."""
     facts = facts_of(case)
-    return facts.as_json(), dict(contributions(facts))
+    return json.dumps(facts.as_json()), dict(contributions(facts))
 
 
 def _track_built(_sender: Any, *, case: Any, ahead: dict[str, Any], **_: Any) -> None:
@@ -413,7 +415,7 @@ def _track_inserted(_sender: Any, *, session: Session, cases: Iterable[Any], **_
         ahead = getattr(case, "ahead", None) or {}
         facts, contributed = ahead[_AHEAD] if _AHEAD in ahead else _ahead(case)
         deltas.update(contributed)
-        facts_rows.append({"case_id": case.id, "facts": facts})
+        facts_rows.append({"case_id": case.id, "facts": EncodedJSON(facts)})
     if facts_rows:
         connection = session.connection()
         connection.execute(MetricCaseFacts.__table__.insert(), facts_rows)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from exchange import clock, cursors, field_policy, signals
 from exchange.audit import CHAIN_LOCK
-from exchange.db import new_id, serialize
+from exchange.db import EncodedJSON, new_id, serialize
 from exchange.errors import DomainError
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
 from exchange.reference import Court, FieldPolicy, Reference
@@ -372,6 +373,8 @@ class PendingVersion:
     document: dict[str, Any]
     feed_seq: int | None = None
     committed_at: datetime | None = None
+    #: ``document`` as the JSON column writes it, when it was encoded already (a new case's, ``_insert_new``)
+    encoded: EncodedJSON | None = None
 
 
 def new_case(org: Organisation) -> Case:
@@ -399,7 +402,7 @@ def _number_versions(session: Session) -> None:
                 "case_id": row.case_id,
                 "version": row.version,
                 "event_type": row.event_type,
-                "document": row.document,
+                "document": row.document if row.encoded is None else row.encoded,
                 "committed_at": now,
             }
         )
@@ -423,13 +426,14 @@ def store_submitted(session: Session, org: Organisation, data: dict[str, Any], r
 @dataclass(frozen=True)
 class Built:
     """A submitted case built as a new case (``build``): its id, document (without ``version`` and
-    ``updated_at``), query columns and child and hearing rows (with ``case_id``), which
-    ``store_submitted_many`` writes when
+    ``updated_at``) and the document's JSON text (``json.dumps``), query columns and child and hearing
+    rows (with ``case_id``), which ``store_submitted_many`` writes when
     the case is new, and what ``signals.case_built``'s receivers worked out ahead (``ahead``). It needs no
     database, so it may be built ahead, in another process."""
 
     id: uuid.UUID
     document: dict[str, Any]
+    encoded: str
     columns: dict[str, Any]
     children: list[dict[str, Any]]
     hearings: list[dict[str, Any]]
@@ -448,6 +452,7 @@ def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
     built = Built(
         case_id,
         document,
+        json.dumps(document),
         columns,
         [{**child, "case_id": case_id} for child in children],
         [{**hearing, "case_id": case_id} for hearing in hearings],
@@ -535,21 +540,28 @@ def _insert_new(
         return []
     now = clock.now()
     cases, children, hearings, inserted = [], [], [], []
+    # the keys ``save`` adds, in its order, as ``json.dumps`` writes them after the document's own
+    added = {"version": 1, "updated_at": now.isoformat()}
+    tail = ", " + json.dumps(added)[1:]
+    encoded = []
     for made in new:
-        case_id = made.id
-        document = {**made.document, "version": 1, "updated_at": now.isoformat()}
-        row = {"id": case_id, "org_id": org.id, "version": 1, "document": document, "last_event_at": None}
-        cases.append(row | {"created_at": now, "updated_at": now, **made.columns})
+        row = {"id": made.id, "org_id": org.id, "version": 1, "last_event_at": None}
+        row |= {"created_at": now, "updated_at": now, **made.columns}
+        # the document's text written once, for its row and its version's: the built text with the keys
+        text = EncodedJSON(made.encoded[:-1] + tail)
+        cases.append(row | {"document": text})
+        encoded.append(text)
         children += made.children
         hearings += made.hearings
-        inserted.append(_as_row(cases[-1], made.children, made.hearings, ahead=made.ahead))
+        view = row | {"document": {**made.document, **added}}
+        inserted.append(_as_row(view, made.children, made.hearings, ahead=made.ahead))
     session.execute(insert(Case.__table__), cases)
     for table, rows in ((CaseChild.__table__, children), (CaseHearing.__table__, hearings)):
         if rows:
             session.execute(insert(table), rows)
     pending = session.info.setdefault(_PENDING, [])
-    for case in inserted:
-        row = PendingVersion(case.id, 1, "case.submitted", case.document)
+    for case, text in zip(inserted, encoded, strict=True):
+        row = PendingVersion(case.id, 1, "case.submitted", case.document, encoded=text)
         pending.append(row)
         signals.case_changed.send(session=session, case=case, version=row, policy=policy)
     signals.cases_inserted.send(session=session, cases=inserted)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from exchange import bodies, pipeline
 from exchange.db import db
+from exchange.metrics import aggregates
 from exchange.models import (
     AuditEvent,
     Case,
@@ -25,6 +26,7 @@ from exchange.models import (
     StagedRecord,
     Submission,
 )
+from exchange.models.metrics import MetricCaseFacts
 from exchange.store import submissions as store
 from schemas import error_codes as codes
 from tests.api.conftest import care_case
@@ -318,3 +320,21 @@ def test_a_body_checked_in_another_process_is_stored_as_if_submitted_whole(app, 
         )
     (case,) = db.session.scalars(select(Case)).all()
     assert (case.version, case.state, str(case.id)) == (2, "CLOSED", submission.stored_ids[0])
+
+
+def test_a_new_case_s_document_is_written_once_encoded_as_its_json_column_encodes(camden, submit):
+    """A submitted new case's document is encoded once (when it is built) for its row and its first
+    version: the same text in both, ``json.dumps`` of the document read back, ``version`` and
+    ``updated_at`` last; its metric facts are written as encoded when they were worked out."""
+    assert submit(camden, batch(care_case())).status_code == 201
+    case = db.session.scalars(select(Case)).one()
+    connection = db.session.connection()
+    (row,) = connection.exec_driver_sql("SELECT document FROM cases").scalars().all()
+    (version,) = connection.exec_driver_sql("SELECT document FROM case_versions").scalars().all()
+    texts = [t if isinstance(t, str) else json.dumps(t) for t in (row, version)]  # PostgreSQL reads JSON
+    assert texts == [json.dumps(case.document)] * 2
+    assert list(case.document)[-2:] == ["version", "updated_at"]
+    assert (case.document["version"], case.document["reference"]) == (1, care_case()["reference"])
+    # its metric facts too, encoded where they were worked out: read back as the facts of the stored case
+    stored = db.session.scalars(select(MetricCaseFacts.facts)).one()
+    assert stored == aggregates.facts_of(case).as_json()

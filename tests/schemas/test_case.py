@@ -206,3 +206,53 @@ def test_output_orders_name_children_by_exchange_id() -> None:
     dumped = CaseSchema().dump(output_case())
     dumped["orders_made"][0]["child_ids"] = ["C-1"]
     assert "child_ids" in errors(dumped, CaseSchema())["orders_made"][0]
+
+
+def _answer(act: Any) -> tuple[str, str]:
+    """What ``act()`` gives, as text that keeps the order of every key, or the errors it raises."""
+    try:
+        return "value", json.dumps(act(), default=repr)
+    except ValidationError as error:
+        return "error", json.dumps(error.messages, default=repr)
+
+
+def _without(item: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        care_case(),
+        care_case(respondents=[_without(care_case()["respondents"][0], "address_confidential")]),  # a default
+        {k: v for k, v in care_case().items() if k not in ("orders_made", "respondents", "state")},
+        care_case(reference=None),
+        care_case(children=[{"la_child_id": "C-1", "sex": "F"}]),  # a required field missing, nested
+        care_case(children=[{**care_case()["children"][0], "nickname": "x"}]),  # an unknown key, nested
+        care_case(hearings=[{"type": "FINAL", "starts_at": "2025-01-21", "status": "held"}]),
+        care_case(date_issued="2025-02-30"),
+        care_case(extra=1),
+        care_case(orders_sought="CARE_ORDER"),
+        [care_case()],
+        "a case",
+    ],
+)
+def test_a_case_loads_and_dumps_as_marshmallow_alone_does(data: Any, monkeypatch) -> None:
+    """``StrictSchema``'s short road gives what marshmallow's own loop gives, key order included: the
+    loaded and dumped case, or the same errors."""
+    loaded = _answer(lambda: CaseInputSchema().load(data))
+    dumped = _answer(lambda: CaseSchema().dump(CaseInputSchema().load(data)))
+    monkeypatch.setattr(case_schemas.StrictSchema, "_deserialize", Schema._deserialize)
+    monkeypatch.setattr(case_schemas.StrictSchema, "_serialize", Schema._serialize)
+    assert loaded == _answer(lambda: CaseInputSchema().load(data))
+    assert dumped == _answer(lambda: CaseSchema().dump(CaseInputSchema().load(data)))
+
+
+def test_a_valid_case_loads_and_dumps_without_marshmallow_s_loop_over_the_fields(monkeypatch) -> None:
+    def refused(*_: Any, **__: Any) -> None:
+        raise AssertionError("marshmallow's own loop")
+
+    monkeypatch.setattr(Schema, "_deserialize", refused)
+    monkeypatch.setattr(Schema, "_serialize", refused)
+    loaded = CaseInputSchema().load(care_case())
+    assert CaseSchema().dump(loaded)["hearings"][0]["starts_at"] == "2025-01-21T10:00:00+00:00"
