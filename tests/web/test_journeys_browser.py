@@ -123,6 +123,13 @@ def sign_in(page: Any, base: str, organisation: str, subject: str, javascript: b
     page.wait_for_url(f"{base}/**")
 
 
+def sent_for_receipt(page: Any, base: str, path: Path) -> None:
+    """``path`` chosen in the LA's upload form and sent; back when its receipt is shown."""
+    page.get_by_label("File", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(f"{base}/submissions/*")
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_a_court_requests_advice_and_sees_it_listed(
     app: Flask, provider: str, people, javascript: bool
@@ -265,9 +272,7 @@ def test_a_local_authority_uploads_a_case_file_and_reads_its_receipt(
         page.get_by_role("button", name="Upload").click()
         assert "Select what the file is" in page.locator(".govuk-error-summary").inner_text()
         page.get_by_label("A case file (JSON, the exchange's canonical cases)").check()
-        page.get_by_label("File", exact=True).set_input_files(str(upload))
-        page.get_by_role("button", name="Upload").click()
-        page.wait_for_url(f"{base}/submissions/*")
+        sent_for_receipt(page, base, upload)
         receipt = page.locator("main").inner_text()
         assert "Submission receipt" in receipt and "Accepted\n1" in receipt.replace("\t", "\n")
         check(page, "la-receipt", javascript)
@@ -300,9 +305,7 @@ def test_a_local_authority_uploads_a_cin_return_and_filters_its_findings(
     with browse(app, provider, javascript) as (page, base, seen):
         sign_in(page, base, "Test la-a", "officer-a", javascript)
         page.get_by_label("A CIN census return (XML)").check()
-        page.get_by_label("File", exact=True).set_input_files(str(upload))
-        page.get_by_role("button", name="Upload").click()
-        page.wait_for_url(f"{base}/submissions/*")
+        sent_for_receipt(page, base, upload)
         findings = page.get_by_role("table", name="Findings")
         playwright.expect(findings).to_contain_text("cin.8600")
         playwright.expect(findings).to_contain_text("cin.8510")
@@ -344,9 +347,7 @@ def test_a_local_authority_uploads_a_zipped_ssda903_return_and_reads_its_finding
         playwright.expect(page.get_by_role("radio", name="An SSDA903 return")).to_be_checked()
         playwright.expect(page.get_by_label("Collection year of an SSDA903 return")).to_have_value("2024")
         check(page, "la-ssda903-rejected", javascript)
-        page.get_by_label("File", exact=True).set_input_files(str(good))
-        page.get_by_role("button", name="Upload").click()
-        page.wait_for_url(f"{base}/submissions/*")
+        sent_for_receipt(page, base, good)
         findings = page.get_by_role("table", name="Findings")
         playwright.expect(findings).to_contain_text("ssda903.EPI")
         playwright.expect(findings).to_contain_text("header row 4, column CHILD")
