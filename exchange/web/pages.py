@@ -640,9 +640,9 @@ def upload() -> Any:
         errors["file"] = "The form was out of date. Choose the file again."
     elif kind not in UPLOADS:
         errors["kind"] = "Select what the file is"
-    elif year and not _years()[kind]:
+    elif year and not (years := _years()[kind]):
         errors["collection_year"] = "Leave the collection year empty: only an SSDA903 return names one"
-    elif year and year not in map(str, _years()[kind]):
+    elif year and year not in map(str, years):
         errors["collection_year"] = "Select a collection year from the list"
     elif file is None or not file.filename:
         errors["file"] = "Choose a file to upload"
