@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from exchange import clock, signals
-from exchange.db import EncodedJSON, upsert
+from exchange.db import EncodedJSON, insert_many, upsert
 from exchange.metrics.periods import month_end, month_of
 from exchange.models import Case
 from exchange.models.metrics import MetricCaseFacts, MetricCount
@@ -418,7 +418,7 @@ def _track_inserted(_sender: Any, *, session: Session, cases: Iterable[Any], **_
         facts_rows.append({"case_id": case.id, "facts": EncodedJSON(facts)})
     if facts_rows:
         connection = session.connection()
-        connection.execute(MetricCaseFacts.__table__.insert(), facts_rows)
+        insert_many(connection, MetricCaseFacts.__table__, facts_rows)
         add_counts(connection, deltas)
 
 
@@ -451,7 +451,7 @@ def rebuild(session: Session, batch: int = 2000) -> int:
             facts = facts_of(case)
             totals.update(contributions(facts))
             facts_rows.append({"case_id": case.id, "facts": facts.as_json()})
-        connection.execute(MetricCaseFacts.__table__.insert(), facts_rows)
+        insert_many(connection, MetricCaseFacts.__table__, facts_rows)
         seen += len(cases)
         session.expunge_all()
     add_counts(connection, totals)

@@ -5,9 +5,10 @@ and orders; ``dfj_area`` and ``region`` from the reference courts; ``version``; 
 the columns and rows the board metrics query. ``save`` is the only writer of a stored case: it bumps the
 version only when a recipient would see a difference (compared through the field policy of every
 recipient kind), appends a ``CaseVersion`` and sends ``signals.case_changed``. New cases submitted in a
-batch are written by ``store_submitted_many`` with one multi-row INSERT per table, with the same version,
-feed row and signal, and ``signals.cases_inserted`` for the metric counts. ``feed_seq`` is assigned when
-the transaction commits, under the audit chain's lock, so the feed follows commit order across processes.
+batch are written by ``store_submitted_many`` with one bulk INSERT per table (``db.insert_many``), with the
+same version, feed row and signal, and ``signals.cases_inserted`` for the metric counts. ``feed_seq`` is
+assigned when the transaction commits, under the audit chain's lock, so the feed follows commit order across
+processes.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, false, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, and_, event, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from exchange import clock, cursors, field_policy, signals
 from exchange.audit import CHAIN_LOCK
-from exchange.db import EncodedJSON, new_id, serialize
+from exchange.db import EncodedJSON, insert_many, new_id, serialize
 from exchange.errors import DomainError
 from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
 from exchange.reference import Court, FieldPolicy, Reference
@@ -406,8 +407,8 @@ def _number_versions(session: Session) -> None:
                 "committed_at": now,
             }
         )
-    # one multi-row INSERT (Core): the rows are written, never read back, so the ORM has nothing to track
-    session.execute(insert(CaseVersion.__table__), rows)
+    # one bulk INSERT: the rows are written, never read back, so the ORM has nothing to track
+    insert_many(session.connection(), CaseVersion.__table__, rows)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -532,10 +533,10 @@ def store_submitted_many(
 def _insert_new(
     session: Session, org: Organisation, new: list[Built], policy: FieldPolicy
 ) -> list[SimpleNamespace]:
-    """``save`` for cases not stored before, with one multi-row INSERT per table (Core, as the audit trail
-    writes): version 1 of each, its feed row and ``case_changed`` as ``save`` gives them, then
-    ``signals.cases_inserted`` for what listens to the ORM's flushes (the metric counts). Each case is
-    answered as the row written (its columns, document, children and hearings), not as an ORM object."""
+    """``save`` for cases not stored before, with one bulk INSERT per table (``insert_many``): version 1
+    of each, its feed row and ``case_changed`` as ``save`` gives them, then ``signals.cases_inserted`` for
+    what listens to the ORM's flushes (the metric counts). Each case is answered as the row written (its
+    columns, document, children and hearings), not as an ORM object."""
     if not new:
         return []
     now = clock.now()
@@ -555,10 +556,10 @@ def _insert_new(
         hearings += made.hearings
         view = row | {"document": {**made.document, **added}}
         inserted.append(_as_row(view, made.children, made.hearings, ahead=made.ahead))
-    session.execute(insert(Case.__table__), cases)
-    for table, rows in ((CaseChild.__table__, children), (CaseHearing.__table__, hearings)):
-        if rows:
-            session.execute(insert(table), rows)
+    connection = session.connection()
+    insert_many(connection, Case.__table__, cases)
+    insert_many(connection, CaseChild.__table__, children)
+    insert_many(connection, CaseHearing.__table__, hearings)
     pending = session.info.setdefault(_PENDING, [])
     for case, text in zip(inserted, encoded, strict=True):
         row = PendingVersion(case.id, 1, "case.submitted", case.document, encoded=text)
