@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, Table, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Insert,
+    Table,
+    create_engine,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -175,50 +186,50 @@ def upsert(bind: Session | Connection, table: Any) -> Any:
     return (postgresql if is_postgresql(bind) else sqlite).insert(table)
 
 
-#: a positional parameter in each DB-API paramstyle of the exchange's drivers (sqlite3, psycopg)
-_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
-def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """``connection.execute(insert(table), rows)`` as one driver ``executemany``: each value bound by its
-    column's type for the dialect (``bind_processor``), as Core binds it, but a column at a time and
-    without Core's work on each row's parameters, which is most of a bulk insert's cost on SQLite. Every
-    row has the first row's keys; a column not among them takes its server default, so none may have a
-    default of Core's to apply."""
+def insert_many(connection: Connection, into: Table | Insert, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``connection.execute(insert(into), rows)`` (or of the INSERT ``into``, an upsert say) as one driver
+    ``executemany``: the statement rendered by the dialect once, and each value bound by its column's
+    type as Core binds it (``bind_processor``), but a column at a time and without Core's work on each
+    row's parameters, which is most of a bulk insert's cost on SQLite. ``into`` is used as a cache key:
+    a statement should be made once, not per call. Every row has the first row's keys; a column not among
+    them takes its server default, so none may have a default of Core's to apply."""
     if not rows:
         return
-    sql, processors = _inserting(table, tuple(rows[0]), connection.dialect)
-    values: list[Any] = list(map(operator.itemgetter(*rows[0]), rows))
-    if len(rows[0]) == 1:
+    keys = tuple(rows[0])
+    dialect = connection.dialect
+    sql, places, processors = _inserting(into, keys, dialect)
+    values: list[Any] = list(map(operator.itemgetter(*places), rows))
+    if len(places) == 1:
         values = [(value,) for value in values]
     if processors:
         columns: list[Any] = list(zip(*values, strict=True))
         for at, process in processors:
             columns[at] = map(process, columns[at])
         values = list(zip(*columns, strict=True))
+    if not dialect.positional:  # psycopg's pyformat: the rendered statement names its parameters
+        values = [dict(zip(places, row, strict=True)) for row in values]
     connection.exec_driver_sql(sql, values)
 
 
 @functools.lru_cache(maxsize=64)
 def _inserting(
-    table: Table, keys: tuple[str, ...], dialect: Dialect
-) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
-    """``insert_many``'s statement for ``keys`` of ``table`` in ``dialect``, and the bind processor of each
-    key's column that has one (by its place)."""
+    into: Table | Insert, keys: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[str, ...], list[tuple[int, Callable[[Any], Any]]]]:
+    """``insert_many``'s statement for rows with ``keys`` in ``dialect``, the keys in the order its
+    parameters take them, and the bind processor of each key's column that has one (by its place)."""
+    statement = insert(into) if isinstance(into, Table) else into
+    table = statement.table
     defaulted = [c.name for c in table.columns if c.name not in keys and c.default is not None]
     if defaulted:
         raise ValueError(f"insert_many leaves out columns with a Python-side default: {defaulted}")
-    quote = dialect.identifier_preparer
-    columns = [table.c[key] for key in keys]
-    names = ", ".join(quote.format_column(column) for column in columns)
-    marks = ", ".join([_MARKS[dialect.paramstyle]] * len(keys))
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    places = tuple(compiled.positiontup) if dialect.positional else keys
     processors = [
         (at, process)
-        for at, column in enumerate(columns)
-        if (process := column.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        for at, key in enumerate(places)
+        if (process := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    # names from the table's metadata, quoted by the dialect; the values go as parameters
-    return f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})", processors  # noqa: S608
+    return compiled.string, places, processors
 
 
 def serialize(session: Session, lock_id: int) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import Insert, delete, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -341,15 +341,24 @@ def _rows(deltas: Counter[tuple[Key, str]]) -> list[dict[str, Any]]:
 def add_counts(connection: Connection, deltas: Counter[tuple[Key, str]]) -> None:
     """Add ``deltas`` to ``metric_counts`` (an upsert: SQLite and PostgreSQL share the ON CONFLICT form)."""
     rows = _rows(deltas)
-    if not rows:
-        return
-    table = MetricCount.__table__
-    statement = upsert(connection, table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={"n": table.c.n + statement.excluded.n, "total": table.c.total + statement.excluded.total},
-    )
-    connection.execute(statement, rows)
+    if rows:
+        insert_many(connection, _adding(connection), rows)
+
+
+#: ``add_counts``' upsert, made once for each dialect (``insert_many`` keeps its rendering by it)
+_ADDING: dict[str, Insert] = {}
+
+
+def _adding(connection: Connection) -> Insert:
+    dialect = connection.dialect.name
+    if dialect not in _ADDING:
+        table = MetricCount.__table__
+        statement = upsert(connection, table)
+        _ADDING[dialect] = statement.on_conflict_do_update(
+            index_elements=[c.name for c in table.primary_key.columns],
+            set_={"n": table.c.n + statement.excluded.n, "total": table.c.total + statement.excluded.total},
+        )
+    return _ADDING[dialect]
 
 
 def _subtract(new: Counter[tuple[Key, str]], old: Counter[tuple[Key, str]]) -> Counter[tuple[Key, str]]:
