@@ -1,4 +1,8 @@
-"""The canonical-json adapter: both shapes, per-case faults, stream-level faults, and rendering."""
+"""The canonical-json adapter: both shapes, per-case faults, stream-level faults, and rendering.
+
+Every test runs twice: as shipped, where a small body takes the short road, and with ``SHORT_ROAD_BYTES``
+at 0, where every body takes the stream road alone (``test_canonical_json_short_road.py`` compares them).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,13 @@ from marshmallow import ValidationError
 
 from adapters import canonical_json
 from adapters.base import FormatError, Position, Record, RecordError
-from adapters.canonical_json import CHUNK_SIZE, MAX_DEPTH, MAX_RECORD_UNITS, CanonicalJsonAdapter
+from adapters.canonical_json import (
+    CHUNK_SIZE,
+    MAX_DEPTH,
+    MAX_RECORD_UNITS,
+    SHORT_ROAD_BYTES,
+    CanonicalJsonAdapter,
+)
 from exchange import reference
 from schemas.case import CaseInputSchema
 from tests.adapters.conftest import SAMPLES, canonical_input_case
@@ -22,6 +32,12 @@ from tests.adapters.conftest import SAMPLES, canonical_input_case
 PLACES = reference.load()
 
 SAMPLE_DIR = SAMPLES / "canonical-json"
+
+
+@pytest.fixture(autouse=True, params=["short road", "stream road"])
+def road(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.param == "stream road":
+        monkeypatch.setattr(canonical_json, "SHORT_ROAD_BYTES", 0)
 
 
 def parse(body: bytes) -> list[Record | RecordError]:
@@ -121,10 +137,13 @@ def test_the_case_size_limit_counts_characters() -> None:
 
 
 def test_a_huge_batch_is_read_case_by_case() -> None:
-    body = b'{"cases": [' + b",".join([b'{"a": 1}'] * 100_000) + b"]}"
-    results = CanonicalJsonAdapter(PLACES).parse(io.BytesIO(body))
+    count = SHORT_ROAD_BYTES // 4  # 9 bytes a case: over twice what the short road takes
+    body = b'{"cases": [' + b",".join([b'{"a": 1}'] * count) + b"]}"
+    stream = io.BytesIO(body)
+    results = CanonicalJsonAdapter(PLACES).parse(stream)
     assert next(results).position.pointer == "/cases/0"
-    assert sum(1 for _ in results) == 99_999
+    assert stream.tell() < len(body)
+    assert sum(1 for _ in results) == count - 1
 
 
 @pytest.mark.parametrize(
