@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from itertools import chain
 from typing import Any, BinaryIO
 from uuid import UUID
@@ -220,6 +220,9 @@ def _events(chunks: Iterable[bytes]) -> Iterator[tuple[str, Any]]:
         # the ValueError surfaces wrapped, as the context of a SystemError
         if not isinstance(error.__context__, ValueError):
             raise
+        raise _fault(codes.JSON_NUMBER_OUT_OF_RANGE) from None
+    except InvalidOperation:
+        # an exponent too long for the decimal module, which reads each number ijson's C parser meets
         raise _fault(codes.JSON_NUMBER_OUT_OF_RANGE) from None
     yield from events
 

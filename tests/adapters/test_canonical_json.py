@@ -152,6 +152,7 @@ def test_a_huge_batch_is_read_case_by_case() -> None:
         (b"", "json.empty"),
         (b'{"a": }', "json.malformed"),
         (b'{"a": NaN}', "json.malformed"),
+        (b'{"a": 1e99999999999999999999}', "json.number_out_of_range"),
         (b"{'a': 1}", "json.malformed"),
         (b'{"a": "caf\xe9"}', "json.invalid_utf8"),  # Latin-1, not UTF-8
         (b'{"a": "\xc0\xaf"}', "json.invalid_utf8"),  # an overlong encoding of "/"
