@@ -31,20 +31,26 @@ def worker(once: bool, idle: float, as_json: bool) -> None:
     the board figures."""
     settings = current_app.config["EXCHANGE_SETTINGS"]
     runner = Worker(checkpoint_every=settings.checkpoint_every, settings=settings)
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: runner.stop.set())
-    if once:
-        tick = runner.drain()
-        _print(
-            vars(tick),
-            as_json,
-            f"submissions {tick.submissions}, deliveries {tick.deliveries}, "
-            f"overdue {tick.overdue}, checkpoints {tick.checkpoints}, purged {tick.purged}, "
-            f"publications {tick.publications}",
-        )
-        return
-    click.echo(f"worker {runner.sender.worker_id} running; stop with SIGTERM", err=True)
-    runner.run(idle)
+    # stop when asked, after the work in hand; the handlers before are put back after (a process that runs
+    # the command in-process, such as a test, keeps its own: its forked children must still die of SIGTERM)
+    stop = signal.SIGTERM, signal.SIGINT
+    before = {signum: signal.signal(signum, lambda *_: runner.stop.set()) for signum in stop}
+    try:
+        if once:
+            tick = runner.drain()
+            _print(
+                vars(tick),
+                as_json,
+                f"submissions {tick.submissions}, deliveries {tick.deliveries}, "
+                f"overdue {tick.overdue}, checkpoints {tick.checkpoints}, purged {tick.purged}, "
+                f"publications {tick.publications}",
+            )
+            return
+        click.echo(f"worker {runner.sender.worker_id} running; stop with SIGTERM", err=True)
+        runner.run(idle)
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 deliveries_cli = AppGroup(

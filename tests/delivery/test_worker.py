@@ -79,8 +79,11 @@ def test_worker_once_drains_the_outbox_and_signs_the_audit_head(runner, cafcass,
         for n in range(3):
             outbox.enqueue(db.session, [cafcass.org_id], "advice.requested", {"n": n})
         db.session.commit()
+        handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
         result = runner.invoke(args=["worker", "--once", "--json"])
         assert result.exit_code == 0, result.output
+        # the process that ran the command keeps its own handlers (its forked children die of SIGTERM)
+        assert {signum: signal.getsignal(signum) for signum in handlers} == handlers
         assert json.loads(result.output) == {
             "submissions": 0,
             "deliveries": 3,
