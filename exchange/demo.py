@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import random
 import secrets
+import signal
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
@@ -430,6 +431,14 @@ def _checking(orgs: dict[str, Organisation], reference: Reference) -> None:
     _CHECKER.update(orgs=orgs, reference=reference)
 
 
+def _checker(orgs: dict[str, Organisation], reference: Reference) -> None:
+    """A forked checking process starting: ``_checking``, and SIGTERM's default action back, whatever
+    handler the loader had (the pool ends its processes with SIGTERM; one that only set a flag would leave
+    the pool waiting for them for ever)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _checking(orgs, reference)
+
+
 def _check(area: str, content: bytes) -> pipeline.Prepared:
     """What a checking process does: read and check one area's batch as its LA submits it."""
     with Body.of(content) as body:
@@ -562,7 +571,7 @@ def _forked(
     fork = multiprocessing.get_context("fork")
     generated: Any = fork.Queue(CHECKING_AHEAD)
     generating = fork.Process(target=_generate, args=(generated, bodies), daemon=True)
-    with fork.Pool(os.cpu_count() or 1, _checking, (orgs, reference)) as pool:
+    with fork.Pool(os.cpu_count() or 1, _checker, (orgs, reference)) as pool:
         generating.start()
         try:
             ahead: deque[tuple[str, bytes, Any]] = deque()
@@ -574,6 +583,8 @@ def _forked(
             while ahead:
                 area, content, checking = ahead.popleft()
                 submit(area, content, checking.get())
+            pool.close()  # the checking processes end when their work is done, not by a signal
+            pool.join()
         finally:
             generating.kill()  # done by now, unless the load failed
             generating.join()

@@ -5,6 +5,7 @@ the demo it serves."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import shlex
@@ -23,10 +24,9 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import create_engine, inspect
 
-from exchange import create_app, reference
+from exchange import create_app, demo, reference
 from exchange.cli import main
 from exchange.db import db
-from exchange.demo import Generator
 from exchange.metrics import publication
 from exchange.metrics.measures import scopes
 from exchange.metrics.periods import month_of, periods_between
@@ -76,7 +76,7 @@ def test_the_same_seed_gives_the_same_figures(tmp_path):
 
 
 def test_the_generator_follows_the_published_shapes():
-    cases = [case for _, case in Generator(7, 1, date(2025, 1, 1), 0.25, reference.load()).cases()]
+    cases = [case for _, case in demo.Generator(7, 1, date(2025, 1, 1), 0.25, reference.load()).cases()]
     in_window = [c for c in cases if c["date_issued"] >= "2024-01-01"]
     care = [c for c in in_window if c["law"] == "public"]
     assert 3_500 < len(care) < 4_500  # a quarter of 16,000 a year
@@ -94,6 +94,26 @@ def test_the_generator_follows_the_published_shapes():
     december = [c for c in care if c["date_issued"][5:7] == "12"]
     june = [c for c in care if c["date_issued"][5:7] == "06"]
     assert len(december) < len(june)
+
+
+def _flag_only(_signum, _frame):
+    """A SIGTERM handler that does not end the process (as the worker command's sets a flag)."""
+
+
+def test_the_checking_processes_die_of_sigterm_whatever_the_loader_handles():
+    """The pool ends its checking processes with SIGTERM: a handler the loading process had must not be
+    theirs, or the load would wait for them for ever."""
+    before = signal.signal(signal.SIGTERM, _flag_only)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1, demo._checker, ({}, None))
+        try:
+            handler = pool.apply(signal.getsignal, (signal.SIGTERM,))
+        finally:
+            pool.close()  # the worker ends with its work done, whatever its handler
+            pool.join()
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert handler == signal.SIG_DFL
 
 
 def test_json_is_the_only_output_and_clients_env_holds_every_client(tmp_path):
