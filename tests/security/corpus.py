@@ -73,6 +73,7 @@ MALFORMED_JSON: dict[str, bytes] = {
     "bom": b'\xef\xbb\xbf{"reference": "x"}',
     "nan": b'{"reference": NaN, "value": Infinity}',
     "huge_number": b'{"reference": 1e999999, "n": ' + b"9" * 5000 + b"}",
+    "huge_exponent": b'{"reference": "x", "n": 1e99999999999999999999}',
     "duplicate_keys": b'{"reference": "a", "reference": "b"}',
     "top_level_array": b'[{"reference": "x"}]',
     "top_level_string": b'"x"',
