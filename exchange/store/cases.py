@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from types import SimpleNamespace
 from typing import Any
 
@@ -371,11 +371,20 @@ class PendingVersion:
     case_id: uuid.UUID
     version: int
     event_type: str
-    document: dict[str, Any]
+    #: the document, or None when it is at hand only as the text written (``encoded``): ``document``
+    _document: dict[str, Any] | None
     feed_seq: int | None = None
     committed_at: datetime | None = None
-    #: ``document`` as the JSON column writes it, when it was encoded already (a new case's, ``_insert_new``)
+    #: the document as the JSON column writes it, when it was encoded already (a new case's, ``_insert_new``)
     encoded: EncodedJSON | None = None
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The version's document; read back from ``encoded`` the first time it is asked for, when the
+        version was made from its text alone (a bulk load's receivers mostly never ask)."""
+        if self._document is None:
+            self._document = json.loads(self.encoded or "null")
+        return self._document
 
 
 def new_case(org: Organisation) -> Case:
@@ -403,7 +412,7 @@ def _number_versions(session: Session) -> None:
                 "case_id": row.case_id,
                 "version": row.version,
                 "event_type": row.event_type,
-                "document": row.document if row.encoded is None else row.encoded,
+                "document": row.encoded if row.encoded is not None else row.document,
                 "committed_at": now,
             }
         )
@@ -426,14 +435,13 @@ def store_submitted(session: Session, org: Organisation, data: dict[str, Any], r
 
 @dataclass(frozen=True)
 class Built:
-    """A submitted case built as a new case (``build``): its id, document (without ``version`` and
-    ``updated_at``) and the document's JSON text (``json.dumps``), query columns and child and hearing
-    rows (with ``case_id``), which ``store_submitted_many`` writes when
-    the case is new, and what ``signals.case_built``'s receivers worked out ahead (``ahead``). It needs no
-    database, so it may be built ahead, in another process."""
+    """A submitted case built as a new case (``build``): its id, its document's JSON text (``json.dumps``
+    of the document without ``version`` and ``updated_at``: the text, not the document, travels from a
+    checking process), query columns and child and hearing rows (with ``case_id``), which
+    ``store_submitted_many`` writes when the case is new, and what ``signals.case_built``'s receivers
+    worked out ahead (``ahead``). It needs no database, so it may be built ahead, in another process."""
 
     id: uuid.UUID
-    document: dict[str, Any]
     encoded: str
     columns: dict[str, Any]
     children: list[dict[str, Any]]
@@ -452,7 +460,6 @@ def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
     columns, children, hearings = _columns(document)
     built = Built(
         case_id,
-        document,
         json.dumps(document),
         columns,
         [{**child, "case_id": case_id} for child in children],
@@ -464,12 +471,22 @@ def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
     return built
 
 
+class _Row(SimpleNamespace):
+    """A case as the rows written for it (``_as_row``). Given no ``document``, it reads the document back
+    from the text written (``encoded``) the first time it is asked for: a bulk load's receivers mostly
+    never ask."""
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.encoded)
+
+
 def _as_row(
     columns: dict[str, Any], children: list[dict[str, Any]], hearings: list[dict[str, Any]], **more: Any
 ) -> SimpleNamespace:
     """A case as the rows written for it (its columns, children and hearings), read by attribute as a
     ``Case`` is."""
-    return SimpleNamespace(
+    return _Row(
         **columns,
         children=[SimpleNamespace(**child) for child in children],
         hearings=[SimpleNamespace(**hearing) for hearing in hearings],
@@ -554,15 +571,14 @@ def _insert_new(
         encoded.append(text)
         children += made.children
         hearings += made.hearings
-        view = row | {"document": {**made.document, **added}}
-        inserted.append(_as_row(view, made.children, made.hearings, ahead=made.ahead))
+        inserted.append(_as_row(row, made.children, made.hearings, ahead=made.ahead, encoded=text))
     connection = session.connection()
     insert_many(connection, Case.__table__, cases)
     insert_many(connection, CaseChild.__table__, children)
     insert_many(connection, CaseHearing.__table__, hearings)
     pending = session.info.setdefault(_PENDING, [])
     for case, text in zip(inserted, encoded, strict=True):
-        row = PendingVersion(case.id, 1, "case.submitted", case.document, encoded=text)
+        row = PendingVersion(case.id, 1, "case.submitted", None, encoded=text)
         pending.append(row)
         signals.case_changed.send(session=session, case=case, version=row, policy=policy)
     signals.cases_inserted.send(session=session, cases=inserted)
