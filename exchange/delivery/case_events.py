@@ -56,6 +56,8 @@ def _on_case_changed(
     if isinstance(session, scoped_session):
         session = session()
     subscribed = _subscribed(session)
+    if not subscribed:
+        return  # nobody to tell (as a bulk load's cases mostly find)
     data_by_org = {
         org.id: {
             "case_id": str(case.id),
