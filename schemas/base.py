@@ -121,8 +121,10 @@ def _fast_load(plan: list[tuple[str, Loader, bool, Any]], data: dict[str, Any]) 
         if value is missing:
             if required:
                 raise _Unplain  # a required field is missing
-            value = default() if callable(default) else default
-            if value is not missing:
+            if (
+                default is not missing
+                and (value := default() if callable(default) else default) is not missing
+            ):
                 out[name] = value
             continue
         given += 1
