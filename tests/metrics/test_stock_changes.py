@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 from exchange.metrics.aggregates import (
-    OVER_100_WEEKS_DAYS,
     PLO_MILESTONES,
     CaseFacts,
     _open_states,
@@ -20,27 +18,23 @@ from exchange.metrics.periods import month_of
 AREAS = ("North", "South", "West", "")
 
 
-def month_by_month(facts: CaseFacts) -> Iterator[tuple[int, str, str, str, int]]:
-    """The stock changes found by comparing every month's states with the month before's."""
+def month_by_month(facts: CaseFacts) -> list[tuple[int, str, str, str, int]]:
+    """The stock changes by their definition: every month's states from issue on, each against the month
+    before's, until the case leaves (all its states then go; one that left before it was issued was never
+    open) or, open, for six years (well past the last change a drawn case can have)."""
     assert facts.issued is not None
-    first = month_of(facts.issued)
     leaves = month_of(facts.left) if facts.left else None
-    settled = max(
-        [month_of(facts.issued + timedelta(days=OVER_100_WEEKS_DAYS + 1))]
-        + [month_of(day) for day, _ in facts.moves]
-    )
-    stop = settled + 1 if leaves is None else min(leaves, settled + 1)
+    changes = []
     before: set[tuple[str, str, str]] = set()
-    for month in range(first, stop):
+    for month in range(month_of(facts.issued), month_of(facts.issued) + 6 * 12):
+        if leaves is not None and month >= leaves:
+            return changes + [(month, *state, -1) for state in before]
         now = _open_states(facts, month)
-        for scope, measure, category in before - now:
-            yield month, scope, measure, category, -1
-        for scope, measure, category in now - before:
-            yield month, scope, measure, category, 1
+        changes += [(month, *state, -1) for state in before - now]
+        changes += [(month, *state, 1) for state in now - before]
         before = now
-    if leaves is not None and leaves >= first:
-        for scope, measure, category in before:
-            yield leaves, scope, measure, category, -1
+    assert leaves is None, "left after the walk's end"
+    return changes
 
 
 def some_facts(rng: random.Random) -> CaseFacts:
