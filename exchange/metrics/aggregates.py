@@ -163,7 +163,9 @@ def facts_of(case: Case | Any) -> CaseFacts:
     ``signals.cases_inserted`` sends, which reads the same)."""
     latest: dict[str, date] = {}  # PLO hearing type -> its latest day (not vacated)
     vacated = []
+    taken_place = 0
     for h in case.hearings:
+        taken_place += h.status in HEARINGS_TAKEN_PLACE
         if not h.starts_at:
             continue
         day = h.starts_at.astimezone(clock.LONDON).date()
@@ -179,7 +181,7 @@ def facts_of(case: Case | Any) -> CaseFacts:
         issued=case.date_issued,
         disposed=case.first_disposal_date,
         children=len(case.children),
-        hearings_taken_place=sum(1 for h in case.hearings if h.status in HEARINGS_TAKEN_PLACE),
+        hearings_taken_place=taken_place,
         plo_hearings=tuple(latest.get(hearing_type) for _, hearing_type, _ in PLO_MILESTONES),
         final_order=_private_end(case),
         vacated=tuple(sorted(vacated)),
@@ -254,10 +256,11 @@ def _open_states(facts: CaseFacts, month: int) -> set[tuple[str, str, str]]:
     return {(scope, measure, category) for scope in scopes for measure, category in states}
 
 
-#: the ages in days past which a case open at a month's end may change stock state: an age band ends or a
-#: PLO milestone's limit passes (``_stock_changes`` looks only at the months where one of these is crossed)
-_STATE_AGES = tuple(
-    sorted({upper for _, upper in AGE_BANDS if upper is not None} | {limit for _, _, limit in PLO_MILESTONES})
+#: a day past each age (in days) past which a case open at a month's end may change stock state: an age band
+#: ends or a PLO milestone's limit passes (``_stock_changes`` looks only at the months where one is crossed)
+_STATE_TURNS = tuple(
+    timedelta(days=age + 1)
+    for age in sorted({upper for _, upper in AGE_BANDS if upper is not None} | {m[2] for m in PLO_MILESTONES})
 )
 
 
@@ -267,8 +270,8 @@ def _stock_changes(facts: CaseFacts) -> Iterator[tuple[int, str, str, str, int]]
 
     After ``OVER_100_WEEKS_DAYS`` (and the last transfer) every state is fixed, so the changes end there.
     Between its first month and then the states change only in the month its age at the month's end first
-    passes one of ``_STATE_AGES`` or in a transfer's month, so only those months are looked at: the other
-    months would yield nothing.
+    passes an age of ``_STATE_TURNS`` or in a transfer's month, so only those months are looked at: the
+    other months would yield nothing.
     """
     issued = facts.issued
     assert issued is not None
@@ -277,8 +280,8 @@ def _stock_changes(facts: CaseFacts) -> Iterator[tuple[int, str, str, str, int]]
     moved = [month_of(day) for day, _ in facts.moves]
     settled = max([month_of(issued + timedelta(days=OVER_100_WEEKS_DAYS + 1)), *moved])
     stop = settled + 1 if leaves is None else min(leaves, settled + 1)
-    # month_end(m) - issued > age exactly when m >= month_of(issued + age + 1)
-    turns = {first, *moved, *(month_of(issued + timedelta(days=age + 1)) for age in _STATE_AGES)}
+    # month_end(m) - issued > age exactly when m >= month_of(issued + age + 1 day)
+    turns = {first, *moved, *(month_of(issued + turn) for turn in _STATE_TURNS)}
     before: set[tuple[str, str, str]] = set()
     for month in sorted(m for m in turns if first <= m < stop):
         now = _open_states(facts, month)
