@@ -58,6 +58,7 @@ PLO_MILESTONES: tuple[tuple[str, str, int], ...] = (
     ("plo_late_irh", "ISSUE_RESOLUTION", 140),
     ("plo_late_final", "FINAL", 182),
 )
+_PLO_TYPES = frozenset(hearing_type for _, hearing_type, _ in PLO_MILESTONES)
 HEARINGS_TAKEN_PLACE = frozenset({"held", "adjourned"})
 NOT_RECORDED = "NotRecorded"
 FLOW_MEASURES = ("started", "disposed", "hearings", "vacated", "final_order", "order_mix")
@@ -160,11 +161,18 @@ def _parse_day(value: str | None) -> date | None:
 def facts_of(case: Case | Any) -> CaseFacts:
     """The facts of a case as its columns and child and hearing rows hold them now (a ``Case``, or what
     ``signals.cases_inserted`` sends, which reads the same)."""
-    hearing_days = [(h, h.starts_at.astimezone(clock.LONDON).date()) for h in case.hearings if h.starts_at]
-    latest = []
-    for _, hearing_type, _ in PLO_MILESTONES:
-        days = [d for h, d in hearing_days if h.type == hearing_type and h.status != "vacated"]
-        latest.append(max(days, default=None))
+    latest: dict[str, date] = {}  # PLO hearing type -> its latest day (not vacated)
+    vacated = []
+    taken_place = 0
+    for h in case.hearings:
+        taken_place += h.status in HEARINGS_TAKEN_PLACE
+        if not h.starts_at:
+            continue
+        day = h.starts_at.astimezone(clock.LONDON).date()
+        if h.status == "vacated":
+            vacated.append((day, h.cancellation_agency or NOT_RECORDED))
+        elif h.type in _PLO_TYPES and (h.type not in latest or day > latest[h.type]):
+            latest[h.type] = day
     document = case.document or {}
     transfers = document.get("transfers") or []
     return CaseFacts(
@@ -173,14 +181,10 @@ def facts_of(case: Case | Any) -> CaseFacts:
         issued=case.date_issued,
         disposed=case.first_disposal_date,
         children=len(case.children),
-        hearings_taken_place=sum(1 for h in case.hearings if h.status in HEARINGS_TAKEN_PLACE),
-        plo_hearings=tuple(latest),
+        hearings_taken_place=taken_place,
+        plo_hearings=tuple(latest.get(hearing_type) for _, hearing_type, _ in PLO_MILESTONES),
         final_order=_private_end(case),
-        vacated=tuple(
-            sorted(
-                (d, h.cancellation_agency or NOT_RECORDED) for h, d in hearing_days if h.status == "vacated"
-            )
-        ),
+        vacated=tuple(sorted(vacated)),
         ended=_ended(case),
         moves=tuple((date.fromisoformat(t["on"]), t["dfj_area"]) for t in transfers),
         orders=tuple(
@@ -252,22 +256,34 @@ def _open_states(facts: CaseFacts, month: int) -> set[tuple[str, str, str]]:
     return {(scope, measure, category) for scope in scopes for measure, category in states}
 
 
+#: a day past each age (in days) past which a case open at a month's end may change stock state: an age band
+#: ends or a PLO milestone's limit passes (``_stock_changes`` looks only at the months where one is crossed)
+_STATE_TURNS = tuple(
+    timedelta(days=age + 1)
+    for age in sorted({upper for _, upper in AGE_BANDS if upper is not None} | {m[2] for m in PLO_MILESTONES})
+)
+
+
 def _stock_changes(facts: CaseFacts) -> Iterator[tuple[int, str, str, str, int]]:
     """(month, scope, measure, category, +1/-1): the case entering and leaving each stock state, month by
     month, in its DFJ area at each month's end and nationally.
 
     After ``OVER_100_WEEKS_DAYS`` (and the last transfer) every state is fixed, so the changes end there.
+    Between its first month and then the states change only in the month its age at the month's end first
+    passes an age of ``_STATE_TURNS`` or in a transfer's month, so only those months are looked at: the
+    other months would yield nothing.
     """
-    assert facts.issued is not None
-    first = month_of(facts.issued)
+    issued = facts.issued
+    assert issued is not None
+    first = month_of(issued)
     leaves = month_of(facts.left) if facts.left else None
-    settled = max(
-        [month_of(facts.issued + timedelta(days=OVER_100_WEEKS_DAYS + 1))]
-        + [month_of(day) for day, _ in facts.moves]
-    )
+    moved = [month_of(day) for day, _ in facts.moves]
+    settled = max([month_of(issued + timedelta(days=OVER_100_WEEKS_DAYS + 1)), *moved])
     stop = settled + 1 if leaves is None else min(leaves, settled + 1)
+    # month_end(m) - issued > age exactly when m >= month_of(issued + age + 1 day)
+    turns = {first, *moved, *(month_of(issued + turn) for turn in _STATE_TURNS)}
     before: set[tuple[str, str, str]] = set()
-    for month in range(first, stop):
+    for month in sorted(m for m in turns if first <= m < stop):
         now = _open_states(facts, month)
         for scope, measure, category in before - now:
             yield month, scope, measure, category, -1
@@ -279,38 +295,39 @@ def _stock_changes(facts: CaseFacts) -> Iterator[tuple[int, str, str, str, int]]
             yield leaves, scope, measure, category, -1
 
 
-def contributions(facts: CaseFacts | None) -> Counter[tuple[Key, str]]:
-    """What one case adds to ``metric_counts``: {(key, "n" or "total"): amount}, for its area and national."""
-    out: Counter[tuple[Key, str]] = Counter()
+def contributions(facts: CaseFacts | None) -> dict[tuple[Key, str], int]:
+    """What one case adds to ``metric_counts``: {(key, "n" or "total"): amount}, for its area and national
+    (a plain dict: it pickles and unpickles in C; ``Counter.update`` takes it as it takes a ``Counter``)."""
+    out: dict[tuple[Key, str], int] = {}
     if facts is None or facts.issued is None:
         return out
     law, issued = facts.law, facts.issued
-
-    def add(measure: str, day: date, n: int, total: int = 0, category: str = "", weeks: int = 0) -> None:
-        for scope in (s for s in (facts.area_on(day), NATIONAL) if s):
-            key = (scope, law, measure, month_of(day), category, weeks)
-            out[key, "n"] += n
-            out[key, "total"] += total
-
-    add("started", issued, 1, facts.children)
+    get = out.get
+    # the scopes of a case never transferred, found once
+    fixed = None if facts.moves else tuple(s for s in (facts.area, NATIONAL) if s)
+    # what each flow measure adds: (measure, day, n, total, category, weeks)
+    flows = [("started", issued, 1, facts.children, "", 0)]
     if law == "private":
         if facts.final_order:
             days = max(0, (facts.final_order - issued).days)
-            add("final_order", facts.final_order, 1, weeks=days // 7)
-        return out
-    if law != "public":
-        return out  # EPO and other public-law applications count only as started (FCSQ)
-    if facts.disposed:
-        days = max(0, (facts.disposed - issued).days)
-        add("disposed", facts.disposed, 1, int(days <= WITHIN_26_WEEKS_DAYS), weeks=days // 7)
-        add("hearings", facts.disposed, facts.hearings_taken_place)
-    for day, agency in facts.vacated:
-        add("vacated", day, 1, category=agency)
-    for day, category, children in facts.orders:
-        add("order_mix", day, children, category=category)
-    for month, scope, measure, category, change in _stock_changes(facts):
-        key = (scope, law, measure, month, category, 0)
-        out[key, "n"] += change
+            flows.append(("final_order", facts.final_order, 1, 0, "", days // 7))
+    elif law == "public":  # EPO and other public-law applications count only as started (FCSQ)
+        if facts.disposed:
+            days = max(0, (facts.disposed - issued).days)
+            flows.append(("disposed", facts.disposed, 1, int(days <= WITHIN_26_WEEKS_DAYS), "", days // 7))
+            flows.append(("hearings", facts.disposed, facts.hearings_taken_place, 0, "", 0))
+        flows += [("vacated", day, 1, 0, agency, 0) for day, agency in facts.vacated]
+        flows += [("order_mix", day, children, 0, category, 0) for day, category, children in facts.orders]
+    for measure, day, n, total, category, weeks in flows:
+        month = day.year * 12 + day.month - 1  # month_of
+        for scope in fixed or [s for s in (facts.area_on(day), NATIONAL) if s]:
+            key = (scope, law, measure, month, category, weeks)
+            out[key, "n"] = get((key, "n"), 0) + n
+            out[key, "total"] = get((key, "total"), 0) + total
+    if law == "public":
+        for month, scope, measure, category, change in _stock_changes(facts):
+            key = (scope, law, measure, month, category, 0)
+            out[key, "n"] = get((key, "n"), 0) + change
     return out
 
 
@@ -361,7 +378,9 @@ def _adding(connection: Connection) -> Insert:
     return _ADDING[dialect]
 
 
-def _subtract(new: Counter[tuple[Key, str]], old: Counter[tuple[Key, str]]) -> Counter[tuple[Key, str]]:
+def _subtract(
+    new: Mapping[tuple[Key, str], int], old: Mapping[tuple[Key, str], int]
+) -> Counter[tuple[Key, str]]:
     difference = Counter(new)
     for key, amount in old.items():
         difference[key] -= amount
@@ -406,7 +425,7 @@ def _ahead(case: Any) -> tuple[str, dict[tuple[Key, str], int]]:
     them, not the storing process) and contributions (a plain dict); both unpickle in C in the storing
     process (a ``Counter`` would go through its Python constructor)."""
     facts = facts_of(case)
-    return json.dumps(facts.as_json()), dict(contributions(facts))
+    return json.dumps(facts.as_json()), contributions(facts)
 
 
 def _track_built(_sender: Any, *, case: Any, ahead: dict[str, Any], **_: Any) -> None:

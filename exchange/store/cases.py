@@ -145,12 +145,21 @@ def version(session: Session, case: Case, number: int) -> CaseVersion | None:
 
 
 # --- writing ----------------------------------------------------------------------------------------
-def _matched_ids(items: list[dict[str, Any]], previous: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+def _matched_ids(
+    items: list[dict[str, Any]],
+    previous: list[dict[str, Any]],
+    key: tuple[str, ...],
+    made: dict[str, uuid.UUID] | None = None,
+) -> None:
     """Give each item an exchange id: its own when it names a known one, else the id of the previous
-    item with the same natural ``key``, else the previous item at the same position, else a new one."""
+    item with the same natural ``key``, else the previous item at the same position, else a new one.
+    The ids of a new case's items, all new, are also put in ``made`` as UUIDs (text -> UUID)."""
     if not previous:  # a new case: every item is new
         for item in items:
-            item["id"] = str(new_id())
+            made_id = new_id()
+            item["id"] = text = str(made_id)
+            if made is not None:
+                made[text] = made_id
         return
     known = {p["id"] for p in previous}
     by_key = {tuple(p.get(k) for k in key): p["id"] for p in previous if all(p.get(k) for k in key)}
@@ -202,9 +211,14 @@ def transfer(document: dict[str, Any], court_code: str, on: date, reference: Ref
 
 
 def build_document(
-    case_id: uuid.UUID, data: dict[str, Any], previous: dict[str, Any] | None, reference: Reference
+    case_id: uuid.UUID,
+    data: dict[str, Any],
+    previous: dict[str, Any] | None,
+    reference: Reference,
+    made: dict[str, uuid.UUID] | None = None,
 ) -> dict[str, Any]:
-    """The output document (without ``version`` and ``updated_at``) of canonical input ``data``.
+    """The output document (without ``version`` and ``updated_at``) of canonical input ``data``; the ids
+    given to the items of a new case (no ``previous``) are put in ``made`` as UUIDs (text -> UUID).
 
     A case whose court differs from the ``previous`` document's (or from ``transferred_from`` on its first
     submission) has been transferred (``transfer``) on ``transferred_on`` or, when no date is given, today.
@@ -227,7 +241,7 @@ def build_document(
         ("orders_made", ("type", "made_on")),
     ):
         document[field] = [dict(item) for item in data.get(field, [])]
-        _matched_ids(document[field], before.get(field, []), key)
+        _matched_ids(document[field], before.get(field, []), key, made)
     child_ids = {c["id"] for c in document["children"]}
     by_la_id = {c["la_child_id"]: c["id"] for c in document["children"] if c.get("la_child_id")}
     for n, order in enumerate(document["orders_made"]):
@@ -273,8 +287,13 @@ def _instant(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def _columns(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The query columns the metrics read, and the child and hearing rows (without ``case_id``)."""
+def _columns(
+    document: dict[str, Any], made: Mapping[str, uuid.UUID] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The query columns the metrics read, and the child and hearing rows (without ``case_id``); an item id
+    in ``made`` (``build_document``'s) is taken from it rather than parsed."""
+    ids: Mapping[str, uuid.UUID] = made or {}
+    agencies = _agencies()
     disposals = [
         _date(c.get("outcome_date"))
         for c in document["children"]
@@ -297,7 +316,7 @@ def _columns(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, A
     }
     children = [
         {
-            "id": uuid.UUID(c["id"]),
+            "id": ids[c["id"]] if c["id"] in ids else uuid.UUID(c["id"]),
             "la_child_id": c.get("la_child_id") or "",
             "date_of_birth": _date(c.get("date_of_birth")),
             "sex": c.get("sex"),
@@ -308,12 +327,12 @@ def _columns(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, A
     ]
     hearings = [
         {
-            "id": uuid.UUID(h["id"]),
+            "id": ids[h["id"]] if h["id"] in ids else uuid.UUID(h["id"]),
             "type": h["type"],
             "starts_at": _instant(h.get("starts_at")),
             "status": h.get("status") or "listed",
             "cancellation_reason": h.get("cancellation_reason"),
-            "cancellation_agency": _agencies().get(h.get("cancellation_reason") or ""),
+            "cancellation_agency": agencies.get(h.get("cancellation_reason") or ""),
         }
         for h in document["hearings"]
     ]
@@ -453,18 +472,15 @@ def build(data: dict[str, Any], reference: Reference) -> Built | CaseFault:
     """Canonical input ``data`` built as a new case (``signals.case_built`` sent), or the ``CaseFault`` that
     refuses it."""
     case_id = new_id()
+    made: dict[str, uuid.UUID] = {}
     try:
-        document = build_document(case_id, data, None, reference)
+        document = build_document(case_id, data, None, reference, made)
     except CaseFault as fault:
         return fault
-    columns, children, hearings = _columns(document)
-    built = Built(
-        case_id,
-        json.dumps(document),
-        columns,
-        [{**child, "case_id": case_id} for child in children],
-        [{**hearing, "case_id": case_id} for hearing in hearings],
-    )
+    columns, children, hearings = _columns(document, made)
+    for row in (*children, *hearings):  # rows made for this case alone: given its id in place
+        row["case_id"] = case_id
+    built = Built(case_id, json.dumps(document), columns, children, hearings)
     if signals.case_built.receivers:
         view = _as_row({"id": case_id, "document": document, **built.columns}, built.children, built.hearings)
         signals.case_built.send(case=view, ahead=built.ahead)
