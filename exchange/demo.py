@@ -100,6 +100,9 @@ BATCH_BYTES = 900_000  # under the inline limit, so every batch is processed in 
 BATCH_CASES = 1000
 #: batches handed to the checking processes before the first of them is stored
 CHECKING_AHEAD = 8
+#: how much the generating and checking processes yield the CPU (``os.nice``) to the storing process, the
+#: one whose work cannot be spread: with more processes ready than CPUs, it runs and they wait
+HELPERS_NICENESS = 10
 #: during the load the cyclic garbage collector runs after this many new containers, not 700: a batch makes
 #: hundreds of thousands of short-lived ones (rows, documents), few of them in a cycle
 LOAD_GC_THRESHOLD = 50_000
@@ -432,10 +435,11 @@ def _checking(orgs: dict[str, Organisation], reference: Reference) -> None:
 
 
 def _checker(orgs: dict[str, Organisation], reference: Reference) -> None:
-    """A forked checking process starting: ``_checking``, and SIGTERM's default action back, whatever
-    handler the loader had (the pool ends its processes with SIGTERM; one that only set a flag would leave
-    the pool waiting for them for ever)."""
+    """A forked checking process starting: ``_checking``, SIGTERM's default action back, whatever handler
+    the loader had (the pool ends its processes with SIGTERM; one that only set a flag would leave the pool
+    waiting for them for ever), and the CPU yielded to the storing process (``HELPERS_NICENESS``)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.nice(HELPERS_NICENESS)
     _checking(orgs, reference)
 
 
@@ -452,6 +456,7 @@ _CHECKER: dict[str, Any] = {}
 
 def _generate(queue: Any, bodies: Iterator[tuple[str, bytes]]) -> None:
     """What the generating process does: put each batch on ``queue``, then None (or what went wrong)."""
+    os.nice(HELPERS_NICENESS)
     try:
         for item in bodies:
             queue.put(item)

@@ -116,6 +116,16 @@ def test_the_checking_processes_die_of_sigterm_whatever_the_loader_handles():
     assert handler == signal.SIG_DFL
 
 
+def test_the_checking_processes_yield_the_cpu_to_the_storing_process():
+    pool = multiprocessing.get_context("fork").Pool(1, demo._checker, ({}, None))
+    try:
+        niceness = pool.apply(os.nice, (0,))
+    finally:
+        pool.close()
+        pool.join()
+    assert niceness == min(19, os.nice(0) + demo.HELPERS_NICENESS)  # 19: the least priority there is
+
+
 def test_json_is_the_only_output_and_clients_env_holds_every_client(tmp_path):
     app, result = invoke_demo(tmp_path / "exchange.db", tmp_path / "instance", *TINY, "--no-serve", "--json")
     assert result.exit_code == 0, result.output
