@@ -59,9 +59,9 @@ from schemas import code_lists
 from schemas.advice import AdviceRequestIn, CaseDetails
 
 PUBLIC_PER_YEAR, PRIVATE_PER_YEAR = 16_000, 50_000
-#: the share of the nation ``exchange demo`` loads by default (care and private law alike); three years of
-#: the whole nation are about 246,000 cases with the history before the window (docs/metrics.md)
-DEFAULT_SCALE = 0.25
+#: the share of the nation ``exchange demo`` loads by default (care and private law alike): all of it, three
+#: years of which are about 247,000 cases with the history before the window (docs/metrics.md)
+DEFAULT_SCALE = 1.0
 CHILDREN_WEIGHTS = (0.62, 0.22, 0.10, 0.06)
 #: the long tail's larger sibling groups (a case about four children takes longer)
 LONG_CHILDREN_WEIGHTS = (0.35, 0.30, 0.20, 0.15)
