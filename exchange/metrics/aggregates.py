@@ -319,7 +319,7 @@ def contributions(facts: CaseFacts | None) -> dict[tuple[Key, str], int]:
         flows += [("vacated", day, 1, 0, agency, 0) for day, agency in facts.vacated]
         flows += [("order_mix", day, children, 0, category, 0) for day, category, children in facts.orders]
     for measure, day, n, total, category, weeks in flows:
-        month = day.year * 12 + day.month - 1  # month_of
+        month = month_of(day)
         for scope in fixed or [s for s in (facts.area_on(day), NATIONAL) if s]:
             key = (scope, law, measure, month, category, weeks)
             out[key, "n"] = get((key, "n"), 0) + n

@@ -577,14 +577,12 @@ def _insert_new(
     # the keys ``save`` adds, in its order, as ``json.dumps`` writes them after the document's own
     added = {"version": 1, "updated_at": now.isoformat()}
     tail = ", " + json.dumps(added)[1:]
-    encoded = []
     for made in new:
         row = {"id": made.id, "org_id": org.id, "version": 1, "last_event_at": None}
         row |= {"created_at": now, "updated_at": now, **made.columns}
         # the document's text written once, for its row and its version's: the built text with the keys
         text = EncodedJSON(made.encoded[:-1] + tail)
         cases.append(row | {"document": text})
-        encoded.append(text)
         children += made.children
         hearings += made.hearings
         inserted.append(_as_row(row, made.children, made.hearings, ahead=made.ahead, encoded=text))
@@ -593,8 +591,8 @@ def _insert_new(
     insert_many(connection, CaseChild.__table__, children)
     insert_many(connection, CaseHearing.__table__, hearings)
     pending = session.info.setdefault(_PENDING, [])
-    for case, text in zip(inserted, encoded, strict=True):
-        row = PendingVersion(case.id, 1, "case.submitted", None, encoded=text)
+    for case in inserted:
+        row = PendingVersion(case.id, 1, "case.submitted", None, encoded=case.encoded)
         pending.append(row)
         signals.case_changed.send(session=session, case=case, version=row, policy=policy)
     signals.cases_inserted.send(session=session, cases=inserted)
