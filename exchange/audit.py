@@ -24,14 +24,14 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import event, insert, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from exchange import clock
 from exchange.auth import keys
 from exchange.auth.receipts import sign_checkpoint
-from exchange.db import db, is_postgresql
+from exchange.db import db, insert_many, is_postgresql
 from exchange.models import AuditCheckpoint, AuditEvent, AuditResource, SigningKey
 
 GENESIS = "0" * 64
@@ -117,9 +117,8 @@ _LOCK_THEN_HEAD = (
 )
 
 
-#: the chain's inserts, built once (every audited commit runs them)
-_INSERT_EVENTS = insert(AuditEvent.__table__)
-_INSERT_RESOURCES = insert(AuditResource.__table__)
+#: SQLite: the head, as the driver's text (a statement rendered once; every audited commit reads it)
+_HEAD_SQLITE = str(_HEAD.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def _locked_head(session: Session) -> tuple[int, str]:
@@ -131,7 +130,7 @@ def _locked_head(session: Session) -> tuple[int, str]:
             cursor.nextset()
             head = cursor.fetchone()
     else:  # SQLite's write transactions run one at a time (``exchange.db``): no lock to take
-        head = session.connection().execute(_HEAD).first()  # Core: no ORM result for two columns
+        head = session.connection().exec_driver_sql(_HEAD_SQLITE).first()
     return (head[0], head[1]) if head else (0, GENESIS)
 
 
@@ -147,12 +146,12 @@ def _append_pending(session: Session) -> None:
         row.hash = prev = event_hash(row)
         events.append({**vars(row), "id": uuid.UUID(item["id"])})
         resources += [{"event_seq": seq, "resource_id": rid} for rid in dict.fromkeys(item["resource_ids"])]
-    # Core inserts on the session's connection: the chain sits on every audited commit, so it skips the
-    # ORM (its unit of work and its bulk-insert path) altogether
+    # the driver's own inserts on the session's connection: the chain sits on every audited commit, which
+    # holds SQLite's write lock (or the chain lock) while it runs, so it skips the ORM and Core's work per row
     connection = session.connection()
-    connection.execute(_INSERT_EVENTS, events)
+    insert_many(connection, AuditEvent.__table__, events)
     if resources:
-        connection.execute(_INSERT_RESOURCES, resources)
+        insert_many(connection, AuditResource.__table__, resources)
 
 
 def _drop_pending(session: Session) -> None:

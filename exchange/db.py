@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    CursorResult,
     DateTime,
     Dialect,
     Engine,
@@ -193,8 +194,21 @@ def insert_many(connection: Connection, into: Table | Insert, rows: Sequence[Map
     row's parameters, which is most of a bulk insert's cost on SQLite. ``into`` is used as a cache key:
     a statement should be made once, not per call. Every row has the first row's keys; a column not among
     them takes its server default, so none may have a default of Core's to apply."""
-    if not rows:
-        return
+    if rows:
+        connection.exec_driver_sql(*_driver_parameters(connection, into, rows))
+
+
+def insert_one(connection: Connection, into: Table | Insert, row: Mapping[str, Any]) -> CursorResult[Any]:
+    """``connection.execute(into, row)`` as ``insert_many`` sends it, for one row: the driver's result
+    (rows for an INSERT … RETURNING, values as the driver gives them)."""
+    sql, (parameters,) = _driver_parameters(connection, into, [row])
+    return connection.exec_driver_sql(sql, parameters)
+
+
+def _driver_parameters(
+    connection: Connection, into: Table | Insert, rows: Sequence[Mapping[str, Any]]
+) -> tuple[str, list[Any]]:
+    """The statement ``into`` as the driver takes it for rows keyed as ``rows[0]``, and their values bound."""
     keys = tuple(rows[0])
     dialect = connection.dialect
     sql, places, processors = _inserting(into, keys, dialect)
@@ -208,7 +222,7 @@ def insert_many(connection: Connection, into: Table | Insert, rows: Sequence[Map
         values = list(zip(*columns, strict=True))
     if not dialect.positional:  # psycopg's pyformat: the rendered statement names its parameters
         values = [dict(zip(places, row, strict=True)) for row in values]
-    connection.exec_driver_sql(sql, values)
+    return sql, values
 
 
 @functools.lru_cache(maxsize=64)

@@ -23,11 +23,13 @@ from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from joserfc import jws, jwt
 from joserfc.jwk import ECKey
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.serving import make_server
 
 from exchange.api.access import visible_or_404
+from exchange.api.oauth_server import authorization_server
 from exchange.api.protect import current_principal, requires
+from exchange.auth import tokens
 from exchange.db import db
 from exchange.models import AuditEvent, OAuthClient, RevokedToken, UsedAssertion
 from exchange.settings import ConfigurationError, Settings
@@ -287,6 +289,51 @@ def test_client_assertion_cannot_be_replayed(
     assert replay.get_json()["error"] == "invalid_client"
     assert db.session.scalar(select(UsedAssertion.jti).where(UsedAssertion.client_id == partner.client_id))
     assert [e.outcome for e in audit_events("auth.token_denied")] == ["failure"]
+
+
+def test_a_token_request_writes_only_the_spent_assertion_and_its_event_after_the_token_is_made(
+    client: FlaskClient, make_partner: Callable[..., Partner], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the first write takes the database's write lock until the commit: the token is signed and
+    its answer made before it, so that the lock is held for the two inserts and nothing else."""
+    partner = make_partner("cafcass", private_key_jwt=True)
+    data = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    }
+    assert (
+        client.post("/oauth/token", data={**data, "client_assertion": client_assertion(partner)}).status_code
+        == 200
+    )
+    steps: list[str] = []
+    for module, name in ((tokens, "issue"), (authorization_server, "handle_response")):
+        made = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *a, _made=made, _name=name, **k: steps.append(_name) or _made(*a, **k)
+        )
+    engine = db.engine
+    listeners = {
+        "before_cursor_execute": lambda _c, _cur, statement, *_: steps.append(
+            statement.split("(")[0].strip()
+        ),
+        "commit": lambda *_: steps.append("COMMIT"),
+    }
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        assert (
+            client.post(
+                "/oauth/token", data={**data, "client_assertion": client_assertion(partner)}
+            ).status_code
+            == 200
+        )
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+    assert steps[:2] == ["issue", "handle_response"]  # before the transaction's first statement
+    written = [s for s in steps[2:] if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert written == ["INSERT INTO used_assertions", "INSERT INTO audit_events"]
+    assert steps[-1] == "COMMIT"
 
 
 @pytest.mark.parametrize(

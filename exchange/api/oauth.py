@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 
 from exchange import audit
 from exchange.api.blueprint import Blueprint, refuse_other_media_types
-from exchange.api.oauth_server import authorization_server, spend_again
+from exchange.api.oauth_server import ASSERTION_SPENT, authorization_server, spend_again, spend_before_commit
 from exchange.api.problems import problem_response
 from exchange.api.protect import failure_counter, public
 from exchange.auth import dpop, keys
@@ -164,9 +164,12 @@ def _respond(endpoint: Callable[[], Response], action: str) -> Response:
     error as an RFC 9457 problem keeping RFC 6749's members, after a rollback that keeps the assertion
     spent (also when the commit itself fails: no token is sent, and the assertion is spent all the same)."""
     g.pop("spent_assertion", None)  # this request's own only (``g`` outlives a request in a test's context)
+    g.pop("assertion_unspent", None)
     try:
         response = endpoint()
         if response.status_code < 400:
+            if not spend_before_commit(db.session()):
+                return _refuse(action, 400, "invalid_client", ASSERTION_SPENT)  # the token is never sent
             db.session.commit()
             return response
     except Exception:
@@ -175,18 +178,24 @@ def _respond(endpoint: Callable[[], Response], action: str) -> Response:
         raise
     body: dict[str, Any] = json.loads(response.get_data() or b"{}")
     error = str(body.get("error", "invalid_request"))
-    problem = _oauth_problem(response.status_code, error, body.get("error_description", ""))
-    _roll_back_keeping_the_assertion_spent()
-    if response.status_code != 401 or failure_counter().audited_in_full(request.remote_addr):
-        audit.record(
-            action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error}
-        )
-    db.session.commit()
-    out = problem_response(problem)
+    out = _refuse(action, response.status_code, error, body.get("error_description", ""))
     for name in ("WWW-Authenticate", "Cache-Control", "Pragma"):
         if name in response.headers:
             out.headers[name] = response.headers[name]
     return out
+
+
+def _refuse(action: str, status: int, error: str, description: str) -> Response:
+    """The OAuth error as a problem, after a rollback that keeps the assertion spent, audited (a failed
+    authentication only while its address is under the aggregation threshold)."""
+    problem = _oauth_problem(status, error, description)
+    _roll_back_keeping_the_assertion_spent()
+    if status != 401 or failure_counter().audited_in_full(request.remote_addr):
+        audit.record(
+            action, "failure", client_id=getattr(g, "oauth_client_id", None), detail={"error": error}
+        )
+    db.session.commit()
+    return problem_response(problem)
 
 
 def _roll_back_keeping_the_assertion_spent() -> None:
@@ -252,9 +261,7 @@ def introspect() -> Response:
 @public
 def revoke() -> Response:
     """Revoke one of the client's own tokens (RFC 7009); it is refused everywhere from then on."""
-    return _respond(
-        lambda: authorization_server.create_endpoint_response("revocation"), "auth.revoke_denied"
-    )
+    return _respond(lambda: authorization_server.create_endpoint_response("revocation"), "auth.revoke_denied")
 
 
 @bp.get("/oauth/jwks")

@@ -39,12 +39,13 @@ from exchange import audit
 from exchange.api.limiter import TOKEN_ENDPOINT
 from exchange.auth import binding, tokens
 from exchange.auth.binding import credential_digest
-from exchange.db import db, upsert
+from exchange.db import db, insert_one, upsert
 from exchange.models import OAuthClient, UsedAssertion
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", JWTBearerClientAssertion.CLIENT_AUTH_METHOD]
 MAX_JTI_LENGTH = 200
 NOT_AUTHENTICATED = "The client is unknown or its credentials are wrong."
+ASSERTION_SPENT = "JWT ID is used before."  # Authlib's words for an assertion's jti seen before
 #: seconds an assertion's ``iat`` may lie in the future (FAPI 2.0 §5.4: accept up to 10)
 CLOCK_SKEW = 10
 
@@ -133,27 +134,39 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         # a request that fails after this spends it all the same (``spend_again``)
         g.spent_assertion = {"client_id": claims["sub"], "jti": jti, "expires_at": expires}
         if http_request.endpoint == TOKEN_ENDPOINT:
-            return True  # spent by ``save_token``, with the token's audit event, just before they commit
+            g.assertion_unspent = True
+            return True  # spent by ``spend_before_commit``, with the token's audit event
         return _spend(db.session(), g.spent_assertion)
 
 
-#: the insert that spends a ``jti``, per dialect: built once, as it runs in every token request
+#: the insert that spends a ``jti``, per dialect: made once (``insert_one`` caches its rendering by it)
 _SPEND: dict[str, Any] = {}
 
 
 def _spend(session: Any, spent: dict[str, Any]) -> bool:
     """Insert the assertion's ``jti`` unless it is there already: whether it was fresh."""
-    dialect = session.get_bind().dialect.name
-    statement = _SPEND.get(dialect)
+    connection = session.connection()
+    statement = _SPEND.get(connection.dialect.name)
     if statement is None:
         table = UsedAssertion.__table__
         # RETURNING tells a fresh insert from a conflict on both databases (rowcount does not, on psycopg)
-        statement = _SPEND[dialect] = upsert(session, table).on_conflict_do_nothing().returning(table.c.jti)
-    return session.connection().execute(statement, spent).first() is not None
+        statement = upsert(connection, table).on_conflict_do_nothing().returning(table.c.jti)
+        _SPEND[connection.dialect.name] = statement
+    return insert_one(connection, statement, spent).first() is not None
+
+
+def spend_before_commit(session: Any) -> bool:
+    """Spend the assertion a token request authenticated with, as the last statement before the request's
+    commit (on SQLite the insert takes the write lock, held from then until the commit: never while the
+    token is signed or its answer made); whether it was fresh (if not, no token may be sent)."""
+    if not g.pop("assertion_unspent", False):
+        return True
+    return _spend(session, g.spent_assertion)
 
 
 def spend_again(session: Any) -> None:
     """After a rollback: spend again the assertion this request authenticated with, if it did."""
+    g.pop("assertion_unspent", None)
     spent = g.pop("spent_assertion", None)
     if spent is not None:
         _spend(session, spent)
@@ -197,12 +210,8 @@ def generate_token(
 
 
 def save_token(token: dict[str, Any], request: Any) -> None:
-    """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, in the
-    one commit of the request (``exchange.api.oauth``); the token is signed before, so that on SQLite the
-    write lock the ``jti``'s insert takes is never held while a token is signed."""
-    spent = g.get("spent_assertion")
-    if spent is not None and not _spend(db.session(), spent):
-        raise InvalidClientError(description="JWT ID is used before.")  # the token is never sent
+    """Tokens are self-contained JWTs: nothing to store but the audit event and the spent ``jti``, both
+    written in the one commit of the request (``exchange.api.oauth``), after the token is signed."""
     client = request.client
     audit.record(
         "auth.token_issued",
