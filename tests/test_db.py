@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
-from exchange.db import EncodedJSON, db, insert_many, new_id
-from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation
+from exchange.db import EncodedJSON, db, insert_many, insert_one, new_id, upsert
+from exchange.models import Case, CaseChild, CaseHearing, CaseVersion, Organisation, UsedAssertion
 from exchange.models.metrics import MetricCaseFacts
 
 
@@ -140,3 +140,17 @@ def test_insert_many_refuses_to_leave_out_a_column_core_would_fill(app):
     del row["created_at"]  # Core would fill it in with its Python-side default
     with pytest.raises(ValueError, match="created_at"):
         insert_many(db.session().connection(), Case.__table__, [row])
+
+
+def test_insert_one_answers_what_the_driver_returns(app):
+    """An upsert with RETURNING, made once: a row for a fresh insert, none for a conflict, the instant bound
+    as Core binds it."""
+    table = UsedAssertion.__table__
+    statement = upsert(db.session(), table).on_conflict_do_nothing().returning(table.c.jti)
+    row = {"client_id": "c-1", "jti": "j-1", "expires_at": datetime(2026, 1, 2, 3, 4, tzinfo=LONDON)}
+    connection = db.session().connection()
+    assert insert_one(connection, statement, row).all() == [("j-1",)]
+    assert insert_one(connection, statement, row).all() == []
+    assert insert_one(connection, statement, {**row, "jti": "j-2"}).all() == [("j-2",)]
+    stored = db.session().get(UsedAssertion, ("c-1", "j-1"))
+    assert stored.expires_at == row["expires_at"]
