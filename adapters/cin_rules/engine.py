@@ -79,8 +79,16 @@ CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_da
 #: an episode with more than one assessment or section 47 enquiry; an assessment not completed (no
 #: authorisation date), a section 47 enquiry still open (``is_open_s47``)
 GROUP_STATES = ("several_assessments", "several_section47", "open_assessment", "open_section47")
-#: every feature; ``faulty_upn`` is a UPN with a fault (``schemas.upn.upn_faults``), which most are not
-FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, "several_episodes", "faulty_upn")
+#: codes that rules single out: assessment factors (21 "no factors identified" and the retired 18A and
+#: 19A), reasons for closure (RC8 and RC9 closed after assessment, RC2 died)
+SINGLED_OUT_FACTORS = frozenset({"21", "18A", "19A"})
+CLOSED_AFTER_ASSESSMENT = ("RC8", "RC9")
+#: the features of codes and identifiers: an assessment with a factor of ``SINGLED_OUT_FACTORS``, an episode
+#: closed after assessment or because the child died, no UPN, an LA child id longer than 20 characters or
+#: not only ASCII letters and digits, a UPN with a fault (``schemas.upn.upn_faults``, which most are not)
+CODES = ("singled_out_factor", "closed_after_assessment", "closed_on_death", "no_upn", "odd_la_child_id")
+#: every feature
+FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, *CODES, "several_episodes", "faulty_upn")
 
 
 _episode_groups = itemgetter(*EPISODE_GROUPS)
@@ -96,8 +104,13 @@ def features(child: dict[str, Any]) -> frozenset[str]:
     episodes = child["cin_episodes"]
     found = set(compress(CHILD_ITEMS, _child_items(child)))
     upn = child["upn"]
-    if upn and upn_faults(upn, code_lists.codes("upn_la_numbers")):
+    if not upn:
+        found.add("no_upn")
+    elif upn_faults(upn, code_lists.codes("upn_la_numbers")):
         found.add("faulty_upn")
+    la_child_id = child["la_child_id"]
+    if len(la_child_id) > 20 or not (la_child_id.isascii() and la_child_id.isalnum()):
+        found.add("odd_la_child_id")
     for episode in episodes:
         found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
         assessments, enquiries = episode["assessments"], episode["section47_enquiries"]
@@ -105,9 +118,16 @@ def features(child: dict[str, Any]) -> frozenset[str]:
             found.add("several_assessments")
         if len(enquiries) > 1:
             found.add("several_section47")
+        reason = episode["reason_for_closure"]
+        if reason in CLOSED_AFTER_ASSESSMENT:
+            found.add("closed_after_assessment")
+        elif reason == "RC2":
+            found.add("closed_on_death")
         for assessment in assessments:
             if not assessment["authorisation_date"]:
                 found.add("open_assessment")
+            if not SINGLED_OUT_FACTORS.isdisjoint(assessment["factors"]):
+                found.add("singled_out_factor")
         for enquiry in enquiries:
             if is_open_s47(enquiry):
                 found.add("open_section47")

@@ -161,7 +161,7 @@ def rule_1560q(child: Child, census: Census) -> list[str]:
     return found
 
 
-@rule("1570", "LA Child ID must not be longer than 20 characters", since=2025)
+@rule("1570", "LA Child ID must not be longer than 20 characters", since=2025, needs=("odd_la_child_id",))
 def rule_1570(child: Child, census: Census) -> list[str]:
     found: list[str] = []
     if len(child["la_child_id"]) > 20:
@@ -169,7 +169,12 @@ def rule_1570(child: Child, census: Census) -> list[str]:
     return found
 
 
-@rule("1580", "LA Child ID must not contain any non-alphanumeric characters", since=2025)
+@rule(
+    "1580",
+    "LA Child ID must not contain any non-alphanumeric characters",
+    since=2025,
+    needs=("odd_la_child_id",),
+)
 def rule_1580(child: Child, census: Census) -> list[str]:
     found: list[str] = []
     if not (child["la_child_id"].isascii() and child["la_child_id"].isalnum()):
@@ -269,6 +274,7 @@ def rule_8750(child: Child, census: Census) -> list[str]:
         "UPN is missing or reason UPN is missing "
         "or is UN1 for a child who is of school age.",
     },
+    needs=("no_upn",),
 )
 def rule_8770q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -380,7 +386,7 @@ def _activity(episode: dict[str, Any]) -> bool:
     "Activity is recorded against a case marked as "
     "\u2018Case closed after assessment, no further action\u2019 "
     "or 'case closed after assessment, referred to early help'.",
-    needs=("reason_for_closure",),
+    needs=("closed_after_assessment",),
 )
 def rule_2990(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -434,7 +440,7 @@ def rule_8569q(child: Child, census: Census) -> list[str]:
     "Please check and either amend or provide a reason: "
     "CIN episode shows Died as the Closure Reason, however "
     "child has no recorded Date of Death",
-    needs=("reason_for_closure",),
+    needs=("closed_on_death",),
 )
 def rule_8585q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -584,7 +590,7 @@ def rule_8820(child: Child, census: Census) -> list[str]:
     "Please check and either amend data or provide a reason: Reason for Closure code RC8 (case closed after "
     "assessment) or RC9 (case closed after assessment, referred to early help) has been returned but there "
     "is no assessment present for the episode.",
-    needs=("reason_for_closure",),
+    needs=("closed_after_assessment",),
 )
 def rule_8825q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -747,7 +753,7 @@ def rule_8863q(child: Child, census: Census) -> list[str]:
     "8869",
     "The assessment factors code \u201c21\u201d cannot be used in conjunction with any other "
     "assessment factors.",
-    needs=("assessments",),
+    needs=("singled_out_factor",),
 )
 def rule_8869(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -764,7 +770,7 @@ def rule_8869(child: Child, census: Census) -> list[str]:
     "and the factors code \u201c21 No factors identified\u201d has been used for the completed "
     "assessment, the "
     "reason for closure \u2018RC8\u2019 or 'RC9' should be used.",
-    needs=("assessments",),
+    needs=("singled_out_factor",),
 )
 def rule_8873q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -825,7 +831,7 @@ def rule_8898(child: Child, census: Census) -> list[str]:
     "Please check and either amend data or provide a reason: the assessment factors code '18A' should not be "
     "used ('18B' or '18C' should be used instead)",
     since=2025,
-    needs=("assessments",),
+    needs=("singled_out_factor",),
 )
 def rule_8945q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -840,7 +846,7 @@ def rule_8945q(child: Child, census: Census) -> list[str]:
     "Please check and either amend data or provide a reason: the assessment factors code '19A' should not be "
     "used ('19B' or '19C' should be used instead)",
     since=2025,
-    needs=("assessments",),
+    needs=("singled_out_factor",),
 )
 def rule_8950q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
