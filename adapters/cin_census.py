@@ -319,9 +319,8 @@ class _Census:
                 for line, where, code, message in faults
             )
             return Rejected(position, errors)
-        identifiers = {part.tag: (part.text or "").strip() for part in element[0]}
-        data = _child_data(element, identifiers, self.la_code, self.year)
-        return Record("cin_child", data, position), identifiers.get("GenderCurrent")
+        data, gender = _child_data(element, self.la_code, self.year)
+        return Record("cin_child", data, position), gender
 
 
 def _envelope(message: str, element: Any) -> FormatError:
@@ -356,29 +355,87 @@ def _date(value: str | None) -> str | None:
     return value.strip()[:10] if value else None
 
 
-def _texts(element: Any) -> dict[str, str | None]:
-    """The text of each child element by name (one pass: faster than a findtext per field)."""
-    return {part.tag: part.text for part in element}
+#: how ``_read`` places each element of a Child, met in one pass over ``Child.iter()`` (one iterator in C,
+#: where a loop over the children of each element costs twice as much): an identifier; an element that starts
+#: a group of the episode; a value of the episode; an item of the open group's list (its assessment factors,
+#: its review dates); the rest is a value of the open group. In every year's schema each of these names
+#: stands in one place only, but DateOfInitialCPC (an episode's or a section 47 enquiry's: its parent tells)
+IDENTIFIERS = frozenset(
+    {
+        "LAchildID",
+        "UPN",
+        "FormerUPN",
+        "UPNunknown",
+        "PersonBirthDate",
+        "ExpectedPersonBirthDate",
+        "GenderCurrent",
+        "Sex",
+        "PersonDeathDate",
+    }
+)
+GROUPS = frozenset(
+    {"Assessments", "CINPlanDates", "Section47", "ChildProtectionPlans", "PreProceedingsandFGDM"}
+)
+EPISODE_VALUES = frozenset(
+    {
+        "CINreferralDate",
+        "ReferralSource",
+        "PrimaryNeedCode",
+        "CINclosureDate",
+        "ReasonForClosure",
+        "ReferralNFA",
+    }
+)
+LIST_ITEMS = frozenset({"AssessmentFactors", "CPPreviewDate"})
+
+#: one episode as ``_read`` leaves it: its values by element name, and each group (element name, values by
+#: element name, list items) in file order
+Episode = tuple[dict[str, str | None], list[tuple[str, dict[str, str | None], list[str | None]]]]
 
 
-def _texts_and_list(element: Any, tag: str) -> tuple[dict[str, str | None], list[str | None]]:
-    """``_texts`` of the element's other children, and the texts of the children of its child ``tag``
-    (empty without one), in the same pass."""
-    texts: dict[str, str | None] = {}
-    items: list[str | None] = []
-    for part in element:
-        if part.tag == tag:
-            items = [item.text for item in part]
-        else:
-            texts[part.tag] = part.text
-    return texts, items
+def _read(element: Any) -> tuple[dict[str, str], str | None, list[str | None], list[Episode]]:
+    """A valid Child's texts in one pass: its identifiers (stripped), its ethnicity and disabilities, and
+    each episode (``Episode``)."""
+    identifiers: dict[str, str] = {}
+    ethnicity = None
+    disabilities: list[str | None] = []
+    episodes: list[Episode] = []
+    values: dict[str, str | None] = {}
+    groups: list[tuple[str, dict[str, str | None], list[str | None]]] = []
+    texts, items, details = values, [], None
+    parts = element.iter()
+    next(parts)  # the Child itself
+    for part in parts:
+        tag = part.tag
+        if tag in GROUPS:
+            texts, items = {}, []
+            groups.append((tag, texts, items))
+        elif tag in EPISODE_VALUES:
+            values[tag] = part.text
+        elif tag in LIST_ITEMS:
+            items.append(part.text)
+        elif tag == "CINdetails":
+            details, values, groups = part, {}, []
+            texts = values
+            episodes.append((values, groups))
+        elif tag == "DateOfInitialCPC":
+            (values if part.getparent() is details else texts)[tag] = part.text
+        elif tag in IDENTIFIERS:
+            identifiers[tag] = (part.text or "").strip()
+        elif tag == "Ethnicity":
+            ethnicity = part.text
+        elif tag == "Disability":
+            disabilities.append(part.text)
+        else:  # a group's value, or an element that only holds others (ChildIdentifiers, Reviews...)
+            texts[tag] = part.text
+    return identifiers, ethnicity, disabilities, episodes
 
 
-def _child_data(element: Any, identifiers: dict[str, str], la_code: str, year: int) -> dict[str, Any]:
-    characteristics = element[1]
+def _child_data(element: Any, la_code: str, year: int) -> tuple[dict[str, Any], str | None]:
+    """The canonical child, and its ``GenderCurrent`` as given (before 2025)."""
+    identifiers, ethnicity, disabilities, episodes = _read(element)
     sex = identifiers["Sex"] if "Sex" in identifiers else GENDER_TO_SEX[identifiers["GenderCurrent"]]
-    disabilities = characteristics[1] if len(characteristics) > 1 else ()
-    return {
+    data = {
         "la_code": la_code,
         "collection_year": year,
         "la_child_id": identifiers["LAchildID"],
@@ -389,62 +446,57 @@ def _child_data(element: Any, identifiers: dict[str, str], la_code: str, year: i
         "expected_date_of_birth": _date(identifiers.get("ExpectedPersonBirthDate")),
         "sex": sex,
         "date_of_death": _date(identifiers.get("PersonDeathDate")),
-        "ethnicity": _text(characteristics[0].text),
-        "disabilities": [_text(d.text) for d in disabilities],
-        "cin_episodes": [_episode(details) for details in element.iterchildren("CINdetails")],
+        "ethnicity": _text(ethnicity),
+        "disabilities": [_text(d) for d in disabilities],
+        "cin_episodes": [_episode(values, groups) for values, groups in episodes],
     }
+    return data, identifiers.get("GenderCurrent")
 
 
-def _episode(details: Any) -> dict[str, Any]:
-    values: dict[str, str | None] = {}
+def _episode(
+    values: dict[str, str | None], groups: list[tuple[str, dict[str, Any], list[Any]]]
+) -> dict[str, Any]:
     assessments, plans, enquiries, protection_plans = [], [], [], []
     pre_proceedings = None
-    for part in details:
-        tag = part.tag
+    for tag, group, items in groups:
         if tag == "Assessments":
-            assessment, factors = _texts_and_list(part, "FactorsIdentifiedAtAssessment")
             assessments.append(
                 {
-                    "start_date": _date(assessment.get("AssessmentActualStartDate")),
-                    "internal_review_date": _date(assessment.get("AssessmentInternalReviewDate")),
-                    "authorisation_date": _date(assessment.get("AssessmentAuthorisationDate")),
-                    "factors": [_text(f) for f in factors],
+                    "start_date": _date(group.get("AssessmentActualStartDate")),
+                    "internal_review_date": _date(group.get("AssessmentInternalReviewDate")),
+                    "authorisation_date": _date(group.get("AssessmentAuthorisationDate")),
+                    "factors": [_text(f) for f in items],
                 }
             )
         elif tag == "CINPlanDates":
-            plan = _texts(part)
             plans.append(
                 {
-                    "start_date": _date(plan.get("CINPlanStartDate")),
-                    "end_date": _date(plan.get("CINPlanEndDate")),
+                    "start_date": _date(group.get("CINPlanStartDate")),
+                    "end_date": _date(group.get("CINPlanEndDate")),
                 }
             )
         elif tag == "Section47":
-            enquiry = _texts(part)
             enquiries.append(
                 {
-                    "start_date": _date(enquiry.get("S47ActualStartDate")),
-                    "initial_cpc_target": _date(enquiry.get("InitialCPCtarget")),
-                    "date_of_initial_cpc": _date(enquiry.get("DateOfInitialCPC")),
-                    "icpc_not_required": YES_NO[(enquiry.get("ICPCnotRequired") or "").strip()],
+                    "start_date": _date(group.get("S47ActualStartDate")),
+                    "initial_cpc_target": _date(group.get("InitialCPCtarget")),
+                    "date_of_initial_cpc": _date(group.get("DateOfInitialCPC")),
+                    "icpc_not_required": YES_NO[(group.get("ICPCnotRequired") or "").strip()],
                 }
             )
         elif tag == "ChildProtectionPlans":
-            plan, reviews = _texts_and_list(part, "Reviews")
             protection_plans.append(
                 {
-                    "start_date": _date(plan.get("CPPstartDate")),
-                    "end_date": _date(plan.get("CPPendDate")),
-                    "initial_category_of_abuse": _text(plan.get("InitialCategoryOfAbuse")),
-                    "latest_category_of_abuse": _text(plan.get("LatestCategoryOfAbuse")),
-                    "number_of_previous_cpp": int(plan.get("NumberOfPreviousCPP") or 0),
-                    "reviews": [_date(r) for r in reviews],
+                    "start_date": _date(group.get("CPPstartDate")),
+                    "end_date": _date(group.get("CPPendDate")),
+                    "initial_category_of_abuse": _text(group.get("InitialCategoryOfAbuse")),
+                    "latest_category_of_abuse": _text(group.get("LatestCategoryOfAbuse")),
+                    "number_of_previous_cpp": int(group.get("NumberOfPreviousCPP") or 0),
+                    "reviews": [_date(r) for r in items],
                 }
             )
-        elif tag == "PreProceedingsandFGDM":
-            pre_proceedings = _pre_proceedings(_texts(part))
         else:
-            values[tag] = part.text
+            pre_proceedings = _pre_proceedings(group)
     return {
         "referral_date": _date(values.get("CINreferralDate")),
         "referral_source": _text(values.get("ReferralSource")),
