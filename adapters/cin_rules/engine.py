@@ -74,19 +74,39 @@ EPISODE_GROUPS = (
     "closure_date",
     "reason_for_closure",
     "referral_nfa",
+    "date_of_initial_cpc",
 )
 CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_date_of_birth", "disabilities")
-#: an episode with more than one assessment or section 47 enquiry; an assessment not completed (no
-#: authorisation date), a section 47 enquiry still open (``is_open_s47``)
-GROUP_STATES = ("several_assessments", "several_section47", "open_assessment", "open_section47")
+#: an episode with more than one assessment or section 47 enquiry, or with no assessment; an assessment not
+#: completed (no authorisation date) or without factors, a section 47 enquiry still open (``is_open_s47``);
+#: a child with more than one CIN plan, child protection plan or disability (across its episodes)
+GROUP_STATES = (
+    "several_assessments",
+    "several_section47",
+    "episode_without_assessment",
+    "open_assessment",
+    "assessment_without_factors",
+    "open_section47",
+    "several_cin_plans",
+    "several_protection_plans",
+    "several_disabilities",
+)
 #: codes that rules single out: assessment factors (21 "no factors identified" and the retired 18A and
 #: 19A), reasons for closure (RC8 and RC9 closed after assessment, RC2 died)
 SINGLED_OUT_FACTORS = frozenset({"21", "18A", "19A"})
 CLOSED_AFTER_ASSESSMENT = ("RC8", "RC9")
 #: the features of codes and identifiers: an assessment with a factor of ``SINGLED_OUT_FACTORS``, an episode
-#: closed after assessment or because the child died, no UPN, an LA child id longer than 20 characters or
-#: not only ASCII letters and digits, a UPN with a fault (``schemas.upn.upn_faults``, which most are not)
-CODES = ("singled_out_factor", "closed_after_assessment", "closed_on_death", "no_upn", "odd_la_child_id")
+#: closed after assessment or because the child died, the disability code NONE, no UPN, an LA child id longer
+#: than 20 characters or not only ASCII letters and digits, a UPN with a fault (``schemas.upn.upn_faults``,
+#: which most are not)
+CODES = (
+    "singled_out_factor",
+    "closed_after_assessment",
+    "closed_on_death",
+    "disability_none",
+    "no_upn",
+    "odd_la_child_id",
+)
 #: every feature
 FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, *CODES, "several_episodes", "faulty_upn")
 
@@ -111,13 +131,23 @@ def features(child: dict[str, Any]) -> frozenset[str]:
     la_child_id = child["la_child_id"]
     if len(la_child_id) > 20 or not (la_child_id.isascii() and la_child_id.isalnum()):
         found.add("odd_la_child_id")
+    disabilities = child["disabilities"]
+    if len(disabilities) > 1:
+        found.add("several_disabilities")
+    if "NONE" in disabilities:
+        found.add("disability_none")
+    cin_plans = protection_plans = 0
     for episode in episodes:
         found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
         assessments, enquiries = episode["assessments"], episode["section47_enquiries"]
         if len(assessments) > 1:
             found.add("several_assessments")
+        elif not assessments:
+            found.add("episode_without_assessment")
         if len(enquiries) > 1:
             found.add("several_section47")
+        cin_plans += len(episode["cin_plans"])
+        protection_plans += len(episode["child_protection_plans"])
         reason = episode["reason_for_closure"]
         if reason in CLOSED_AFTER_ASSESSMENT:
             found.add("closed_after_assessment")
@@ -126,13 +156,20 @@ def features(child: dict[str, Any]) -> frozenset[str]:
         for assessment in assessments:
             if not assessment["authorisation_date"]:
                 found.add("open_assessment")
-            if not SINGLED_OUT_FACTORS.isdisjoint(assessment["factors"]):
+            factors = assessment["factors"]
+            if not factors:
+                found.add("assessment_without_factors")
+            elif not SINGLED_OUT_FACTORS.isdisjoint(factors):
                 found.add("singled_out_factor")
         for enquiry in enquiries:
             if is_open_s47(enquiry):
                 found.add("open_section47")
     if len(episodes) > 1:
         found.add("several_episodes")
+    if cin_plans > 1:
+        found.add("several_cin_plans")
+    if protection_plans > 1:
+        found.add("several_protection_plans")
     return frozenset(found)
 
 

@@ -352,7 +352,7 @@ def rule_2888q(tally: Tally, census: Census) -> bool:
     return tally.with_disability > 0 and tally.with_several_disabilities == 0
 
 
-@rule("8790", "Disability information includes both None and other values", needs=("disabilities",))
+@rule("8790", "Disability information includes both None and other values", needs=("disability_none",))
 def rule_8790(child: Child, census: Census) -> list[str]:
     found: list[str] = []
     codes = child["disabilities"]
@@ -361,7 +361,7 @@ def rule_8790(child: Child, census: Census) -> list[str]:
     return found
 
 
-@rule("8794", "Child has two or more disabilities with the same code", needs=("disabilities",))
+@rule("8794", "Child has two or more disabilities with the same code", needs=("several_disabilities",))
 def rule_8794(child: Child, census: Census) -> list[str]:
     found: list[str] = []
     codes = child["disabilities"]
@@ -400,7 +400,7 @@ def rule_2990(child: Child, census: Census) -> list[str]:
     "2991Q",
     "Please check and either amend data or provide a reason: A Section 47 module is recorded and there is no "
     "assessment on the episode",
-    needs=("section47_enquiries",),
+    needs=("section47_enquiries", "episode_without_assessment"),
 )
 def rule_2991q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -590,7 +590,7 @@ def rule_8820(child: Child, census: Census) -> list[str]:
     "Please check and either amend data or provide a reason: Reason for Closure code RC8 (case closed after "
     "assessment) or RC9 (case closed after assessment, referred to early help) has been returned but there "
     "is no assessment present for the episode.",
-    needs=("closed_after_assessment",),
+    needs=("closed_after_assessment", "episode_without_assessment"),
 )
 def rule_8825q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -646,7 +646,7 @@ def rule_8565(child: Child, census: Census) -> list[str]:
 @rule(
     "8867",
     "CIN episode is shown as closed, however Assessment is not shown as completed",
-    needs=("closure_date", "assessments"),
+    needs=("closure_date", "open_assessment"),
 )
 def rule_8867(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -803,7 +803,7 @@ def rule_8896(child: Child, census: Census) -> list[str]:
 @rule(
     "8897Q",
     "Parental or child factors at assessment information is missing from a completed assessment",
-    needs=("assessments",),
+    needs=("assessment_without_factors",),
 )
 def rule_8897q(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -958,7 +958,7 @@ def rule_4003(child: Child, census: Census) -> list[str]:
 @rule(
     "4004",
     "This child is showing more than one open CIN Plan, i.e. with no End Date",
-    needs=("cin_plans",),
+    needs=("several_cin_plans",),
 )
 def rule_4004(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -1032,7 +1032,7 @@ def rule_4013(child: Child, census: Census) -> list[str]:
     return _outside_year(child[CIN_PLANS], "end_date", "CINPlanEndDate", census)
 
 
-@rule("4014", "CIN Plan data contains overlapping dates", needs=("cin_plans",))
+@rule("4014", "CIN Plan data contains overlapping dates", needs=("several_cin_plans",))
 def rule_4014(child: Child, census: Census) -> list[str]:
     """A CIN plan of the child starting within another (from its start to its end, both included, or to the
     reference date while it is open)."""
@@ -1077,7 +1077,7 @@ def rule_1104(child: Child, census: Census) -> list[str]:
     "2884",
     "An initial child protection conference is recorded at both the S47 and CIN Details level and it should "
     "only be recorded in one",
-    needs=("section47_enquiries",),
+    needs=("section47_enquiries", "date_of_initial_cpc"),
 )
 def rule_2884(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -1362,7 +1362,7 @@ def rule_8930(child: Child, census: Census) -> list[str]:
 @rule(
     "8935",
     "This child is showing more than one open Child Protection plan, i.e. with no End Date",
-    needs=("child_protection_plans",),
+    needs=("several_protection_plans",),
 )
 def rule_8935(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -1372,7 +1372,7 @@ def rule_8935(child: Child, census: Census) -> list[str]:
     return found
 
 
-@rule("8940", "Child Protection Plan data contains overlapping dates", needs=("child_protection_plans",))
+@rule("8940", "Child Protection Plan data contains overlapping dates", needs=("several_protection_plans",))
 def rule_8940(child: Child, census: Census) -> list[str]:
     found: list[str] = []
     plans = [p for e in child["cin_episodes"] for p in e["child_protection_plans"]]
