@@ -37,6 +37,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib.resources import files
+from itertools import starmap
 from typing import Any, BinaryIO
 
 from lxml import etree
@@ -387,6 +388,19 @@ EPISODE_VALUES = frozenset(
     }
 )
 LIST_ITEMS = frozenset({"AssessmentFactors", "CPPreviewDate"})
+IDENTIFIER, GROUP, EPISODE_VALUE, LIST_ITEM, EPISODE, CONFERENCE, ETHNICITY, DISABILITY = range(1, 9)
+#: the place of each name above, one look-up for each element met (a name not here is a group's value, or an
+#: element that only holds others: ChildIdentifiers, Reviews...)
+PLACES = {
+    **dict.fromkeys(IDENTIFIERS, IDENTIFIER),
+    **dict.fromkeys(GROUPS, GROUP),
+    **dict.fromkeys(EPISODE_VALUES, EPISODE_VALUE),
+    **dict.fromkeys(LIST_ITEMS, LIST_ITEM),
+    "CINdetails": EPISODE,
+    "DateOfInitialCPC": CONFERENCE,
+    "Ethnicity": ETHNICITY,
+    "Disability": DISABILITY,
+}
 
 #: one episode as ``_read`` leaves it: its values by element name, and each group (element name, values by
 #: element name, list items) in file order
@@ -403,31 +417,33 @@ def _read(element: Any) -> tuple[dict[str, str], str | None, list[str | None], l
     values: dict[str, str | None] = {}
     groups: list[tuple[str, dict[str, str | None], list[str | None]]] = []
     texts, items, details = values, [], None
+    place_of = PLACES.get
     parts = element.iter()
     next(parts)  # the Child itself
-    for part in parts:
+    for part in parts:  # the most frequent places first
         tag = part.tag
-        if tag in GROUPS:
+        place = place_of(tag)
+        if place is None:
+            texts[tag] = part.text
+        elif place == EPISODE_VALUE:
+            values[tag] = part.text
+        elif place == IDENTIFIER:
+            identifiers[tag] = (part.text or "").strip()
+        elif place == LIST_ITEM:
+            items.append(part.text)
+        elif place == GROUP:
             texts, items = {}, []
             groups.append((tag, texts, items))
-        elif tag in EPISODE_VALUES:
-            values[tag] = part.text
-        elif tag in LIST_ITEMS:
-            items.append(part.text)
-        elif tag == "CINdetails":
+        elif place == EPISODE:
             details, values, groups = part, {}, []
             texts = values
             episodes.append((values, groups))
-        elif tag == "DateOfInitialCPC":
-            (values if part.getparent() is details else texts)[tag] = part.text
-        elif tag in IDENTIFIERS:
-            identifiers[tag] = (part.text or "").strip()
-        elif tag == "Ethnicity":
-            ethnicity = part.text
-        elif tag == "Disability":
+        elif place == DISABILITY:
             disabilities.append(part.text)
-        else:  # a group's value, or an element that only holds others (ChildIdentifiers, Reviews...)
-            texts[tag] = part.text
+        elif place == ETHNICITY:
+            ethnicity = part.text
+        else:  # DateOfInitialCPC: the episode's or its section 47 enquiry's
+            (values if part.getparent() is details else texts)[tag] = part.text
     return identifiers, ethnicity, disabilities, episodes
 
 
@@ -447,8 +463,8 @@ def _child_data(element: Any, la_code: str, year: int) -> tuple[dict[str, Any], 
         "sex": sex,
         "date_of_death": _date(identifiers.get("PersonDeathDate")),
         "ethnicity": _text(ethnicity),
-        "disabilities": [_text(d) for d in disabilities],
-        "cin_episodes": [_episode(values, groups) for values, groups in episodes],
+        "disabilities": list(map(_text, disabilities)),
+        "cin_episodes": list(starmap(_episode, episodes)),
     }
     return data, identifiers.get("GenderCurrent")
 
@@ -465,7 +481,7 @@ def _episode(
                     "start_date": _date(group.get("AssessmentActualStartDate")),
                     "internal_review_date": _date(group.get("AssessmentInternalReviewDate")),
                     "authorisation_date": _date(group.get("AssessmentAuthorisationDate")),
-                    "factors": [_text(f) for f in items],
+                    "factors": list(map(_text, items)),
                 }
             )
         elif tag == "CINPlanDates":
@@ -492,7 +508,7 @@ def _episode(
                     "initial_category_of_abuse": _text(group.get("InitialCategoryOfAbuse")),
                     "latest_category_of_abuse": _text(group.get("LatestCategoryOfAbuse")),
                     "number_of_previous_cpp": int(group.get("NumberOfPreviousCPP") or 0),
-                    "reviews": [_date(r) for r in items],
+                    "reviews": list(map(_date, items)),
                 }
             )
         else:
