@@ -179,6 +179,16 @@ class _Census:
         if self.current is not None:
             return []
         tag = element.tag
+        if tag == "Child" and self.children is not None and element.getparent() is self.children:
+            self.current = element
+            previous = element.getprevious()
+            if previous is None:  # the children before are dropped once read: no stray between
+                return []
+            strays = self._strays(previous)
+            if strays and self.pending:  # behind the children not yet checked
+                self.pending += strays
+                return []
+            return strays
         if tag == "Message":
             if self.message is not None or element.getparent() is not None:
                 raise _envelope("Message must be the root element and appear once.", element)
@@ -199,15 +209,8 @@ class _Census:
             ):
                 raise _envelope("Children must follow the Header in Message.", element)
             self.children = element
-        elif self.children is None or element.getparent() is not self.children:  # a Child out of place
+        else:  # a Child out of place
             raise _envelope("Child must be inside Message/Children.", element)
-        else:
-            self.current = element
-            strays = self._strays(element.getprevious())
-            if strays and self.pending:  # behind the children not yet checked
-                self.pending += strays
-                return []
-            return strays
         return []
 
     def end(self, element: Any) -> Iterable[Item]:

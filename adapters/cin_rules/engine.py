@@ -180,15 +180,15 @@ def prepared(child: dict[str, Any], has: frozenset[str] | None = None, **values:
     episodes = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
     shared: dict[str, Any] = {**child, **values, EPISODES: episodes}
     for key, tag, name in GROUPS:
-        shared[key] = (
-            [
-                (f"{where}/{tag}[{number}]", episode, group)
-                for where, episode in episodes
-                for number, group in enumerate(episode[name], start=1)
-            ]
-            if name in has
-            else ()
-        )
+        if name not in has:
+            shared[key] = ()
+            continue
+        groups = shared[key] = []  # plain loops: cheaper than nested comprehensions
+        for where, episode in episodes:
+            number = 0
+            for group in episode[name]:
+                number += 1  # noqa: SIM113 - cheaper than enumerate here, run for every child
+                groups.append((f"{where}/{tag}[{number}]", episode, group))
     return shared
 
 
