@@ -103,8 +103,6 @@ _XSD_FAULTS = {
 }
 #: a header's message lists at most this many faults
 MESSAGE_FAULTS = 10
-#: children read before their rules are run, together (``_Census.flush``)
-BATCH = 64
 
 
 class CinCensusAdapter(Adapter):
@@ -138,14 +136,9 @@ class CinCensusAdapter(Adapter):
                 if entity_expansion(error)
                 else _LIBXML_FAULTS.get(error.code, (codes.XML_MALFORMED, "The file is not well-formed XML."))
             )
-            yield from reader.flush()  # what was read before the fault, as it would have come unbatched
             raise FormatError(code, message, Position(line=error.lineno or None)) from None
-        except Exception:
-            yield from reader.flush()
-            raise
         if not reader.prolog_checked and events.root is not None:
             reader.check_prolog(events.root)
-        yield from reader.flush()
         reader.finish()
         yield from reader.checks.finish()
 
@@ -164,9 +157,6 @@ class _Census:
         self.la_code = ""
         self.schema: etree.XMLSchema | None = None
         self.checks = cin_rules.Checks()
-        #: the items of the children read but not yet checked, in file order (``flush``): a valid child as its
-        #: record and ``GenderCurrent``, anything else as itself
-        self.pending: list[Item | tuple[Record, str | None]] = []
 
     def check_prolog(self, element: Any) -> None:
         if declares_doctype(element):
@@ -182,13 +172,8 @@ class _Census:
         if tag == "Child" and self.children is not None and element.getparent() is self.children:
             self.current = element
             previous = element.getprevious()
-            if previous is None:  # the children before are dropped once read: no stray between
-                return []
-            strays = self._strays(previous)
-            if strays and self.pending:  # behind the children not yet checked
-                self.pending += strays
-                return []
-            return strays
+            # the children before are dropped once read: only strays can stand before it
+            return [] if previous is None else self._strays(previous)
         if tag == "Message":
             if self.message is not None or element.getparent() is not None:
                 raise _envelope("Message must be the root element and appear once.", element)
@@ -214,36 +199,19 @@ class _Census:
         return []
 
     def end(self, element: Any) -> Iterable[Item]:
-        """What the end of an envelope element gives: nothing for most children (each is kept in ``pending``
-        until ``BATCH`` are), then their items from ``flush``; the rest of the envelope's from
-        ``_end_envelope``."""
+        """What the end of an envelope element gives: a child's items as a list (a generator per child
+        would cost more than some of the checks), the rest of the envelope's from ``_end_envelope``."""
         if self.current is not None and element is not self.current:
             return ()
         self.current = None
         if element.tag != "Child":
             return self._end_envelope(element)
         self.count += 1
-        self.pending.append(self._child(element))
+        items = self._child(element)
         element.clear()
         while element.getprevious() is not None:  # what is read is dropped: memory stays flat
             del self.children[0]
-        return self.flush() if len(self.pending) >= BATCH else ()
-
-    def flush(self) -> Iterator[Item]:
-        """The items of the children kept in ``pending``, in file order: each valid child's record then its
-        findings. Checking a batch of children together, rather than each between reading the next, keeps the
-        rules' code and data in the processor's caches (about a tenth less CPU time a child); a fault that
-        stops the reading flushes first, so the items come as they would one child at a time."""
-        pending, self.pending = self.pending, []
-        check = self.checks.child
-        for entry in pending:
-            if type(entry) is tuple:
-                record, gender = entry
-                findings = check(record.data, gender, record.position)
-                yield record
-                yield from findings
-            else:
-                yield entry
+        return items
 
     def _end_envelope(self, element: Any) -> Iterator[Item]:
         tag = element.tag
@@ -252,7 +220,6 @@ class _Census:
             yield from self._header(element)
             element.clear()
         elif tag == "Children" and element is self.children:
-            yield from self.flush()
             yield from self._strays(element[-1] if len(element) else None)
             if not self.count:
                 raise _envelope("Children must hold at least one Child.", element)
@@ -311,8 +278,8 @@ class _Census:
         yield Record("cin_header", header, position)
         yield from self.checks.header(header, position)
 
-    def _child(self, element: Any) -> Rejected | tuple[Record, str | None]:
-        """One child: its rejection, or its record and ``GenderCurrent``, for ``flush`` to check."""
+    def _child(self, element: Any) -> list[Item]:
+        """One child's items: its rejection, or its record followed by its findings."""
         xpath = f"/Message/Children/Child[{self.count}]"
         assert self.schema is not None  # a Child is only read after its Header
         position = Position(line=element.sourceline, xpath=xpath)
@@ -322,9 +289,11 @@ class _Census:
                 RecordError(Position(line=line, xpath=where), code, message)
                 for line, where, code, message in faults
             )
-            return Rejected(position, errors)
+            return [Rejected(position, errors)]
         data, gender = _child_data(element, self.la_code, self.year)
-        return Record("cin_child", data, position), gender
+        items: list[Item] = [Record("cin_child", data, position)]
+        items += self.checks.child(data, gender, position)
+        return items
 
 
 def _envelope(message: str, element: Any) -> FormatError:

@@ -15,7 +15,7 @@ from lxml import etree
 
 from adapters import cin_census
 from adapters.base import Finding, FormatError, Item, Record, RecordError, Rejected
-from adapters.cin_census import BATCH, YEARS, CinCensusAdapter, derived_xsd
+from adapters.cin_census import YEARS, CinCensusAdapter, derived_xsd
 from exchange import reference
 from exchange.synthetic_cin import census_chunks, synthetic_upn, write_census
 from schemas.cin import SCHEMAS
@@ -452,35 +452,6 @@ def test_a_stray_element_in_children_is_one_rejected_record() -> None:
     items = parse(data)
     assert faults(items) == [("/Message/Children/Note", "xsd.structure")]
     assert len(accepted(items)) == 2
-
-
-def test_children_checked_in_batches_give_their_items_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    # rules run over BATCH children at a time: strays, rejections and findings still come where they stand,
-    # and a fault that stops the reading comes after the items of every child before it
-    data = census(2 * BATCH + 5)
-    for number in (3, BATCH + 2):  # strays among children waiting for their rules
-        child = data.rindex(b"<Child>", 0, data.index(b"SYN%09d" % number))
-        data = data[:child] + b"<Note>synthetic</Note>" + data[child:]
-    data = data.replace(b"<LAchildID>SYN000000070<", b"<LAchildID>SYN000000003<")  # 8510 on both
-    data = data.replace(b"<Ethnicity>", b"<Ethnicity>XXXX", 1)  # the first child rejected
-    cut = data[: data.index(b"</Child>", data.index(b"SYN%09d" % (BATCH + 5)))]
-
-    def read(data: bytes) -> tuple[list[Item], str | None]:
-        items: list[Item] = []
-        try:
-            for item in CinCensusAdapter(PLACES).parse(io.BytesIO(data)):
-                items.append(item)
-        except FormatError as error:
-            return items, error.code
-        return items, None
-
-    batched, truncated = read(data), read(cut)
-    monkeypatch.setattr(cin_census, "BATCH", 1)
-    assert batched == read(data) and truncated == read(cut)
-    assert [code for _, code in faults(batched[0])] == ["xsd.code", "xsd.structure", "xsd.structure"]
-    assert [code for _, code in findings(batched[0])] == ["cin.8510", "cin.8510"]
-    assert len(accepted(batched[0])) == 2 * BATCH + 4 and batched[1] is None
-    assert len(accepted(truncated[0])) == BATCH + 4 and truncated[1] == "xml.truncated"
 
 
 @pytest.mark.parametrize(
