@@ -305,9 +305,12 @@ class Checks:
         self.child_ids: dict[int, int] = {}
         self.upns: dict[int, int] = {}
         self.count = 0
+        #: each rule's code, severity and message of the census year, by rule id (``_finding``)
+        self.said: dict[str, tuple[str, str, str]] = {}
 
     def header(self, header: dict[str, Any], position: Position) -> Iterator[Finding]:
         self.census = Census.of(header)
+        self.said = {}
         self.rules = rules_for(self.census.year)
         self.child_rules = [r for r in self.rules if not r.whole_return and r.id not in ("8510", "1520")]
         #: the rules a child with those features can break, worked out once per set of features
@@ -398,5 +401,14 @@ class Checks:
 
     def _finding(self, r: Rule, record: str | None, position: Position, where: str) -> Finding:
         assert self.census is not None
-        at = Position(line=position.line, xpath=(position.xpath or "") + where)
-        return Finding(r.code, r.severity, record, at, r.message(self.census.year))
+        said = self.said.get(r.id)
+        if said is None:
+            said = self.said[r.id] = (r.code, r.severity, r.message(self.census.year))
+        code, severity, message = said
+        return Finding(
+            code,
+            severity,
+            record,
+            Position(line=position.line, xpath=(position.xpath or "") + where),
+            message,
+        )
