@@ -77,13 +77,15 @@ EPISODE_GROUPS = (
     "date_of_initial_cpc",
 )
 CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_date_of_birth", "disabilities")
-#: an episode with more than one assessment or section 47 enquiry, or with no assessment; an assessment not
-#: completed (no authorisation date) or without factors, a section 47 enquiry still open (``is_open_s47``);
-#: a child with more than one CIN plan, child protection plan or disability (across its episodes)
+#: an episode with more than one assessment or section 47 enquiry, or with no assessment, or no primary need
+#: code; an assessment not completed (no authorisation date) or without factors, a section 47 enquiry still
+#: open (``is_open_s47``); a child with more than one CIN plan, child protection plan or disability (across
+#: its episodes)
 GROUP_STATES = (
     "several_assessments",
     "several_section47",
     "episode_without_assessment",
+    "episode_without_primary_need",
     "open_assessment",
     "assessment_without_factors",
     "open_section47",
@@ -146,6 +148,8 @@ def features(child: dict[str, Any]) -> frozenset[str]:
             found.add("episode_without_assessment")
         if len(enquiries) > 1:
             found.add("several_section47")
+        if not episode["primary_need"]:
+            found.add("episode_without_primary_need")
         cin_plans += len(episode["cin_plans"])
         protection_plans += len(episode["child_protection_plans"])
         reason = episode["reason_for_closure"]
@@ -317,6 +321,15 @@ class Checks:
         self.rules_by_features: dict[frozenset[str], list[tuple[ChildCheck, Rule]]] = {}
         #: the rules that compare children, when the year has them
         self.repeat_rules = {r.id: r for r in self.rules if r.id in ("8510", "1520")}
+        #: for each of them that the year has: the rule, the fingerprints seen, the key compared and its xpath
+        self.repeat_checks = [
+            (self.repeat_rules[rule_id], seen, name, where)
+            for rule_id, seen, name, where in (
+                ("8510", self.child_ids, "la_child_id", "/ChildIdentifiers/LAchildID"),
+                ("1520", self.upns, "upn", "/ChildIdentifiers/UPN"),
+            )
+            if rule_id in self.repeat_rules
+        ]
         if (
             "100" in RULES
             and RULES["100"] in self.rules
@@ -348,13 +361,11 @@ class Checks:
         kept per child, never an id; so the first holder of a UPN, whose LA child id is not kept, is not
         named by 1520."""
         self.count += 1
-        for rule_id, seen, key, where in (
-            ("8510", self.child_ids, data["la_child_id"], "/ChildIdentifiers/LAchildID"),
-            ("1520", self.upns, data.get("upn"), "/ChildIdentifiers/UPN"),
-        ):
-            r = self.repeat_rules.get(rule_id)
-            if key is None or r is None:
+        for r, seen, name, where in self.repeat_checks:
+            key = data.get(name)
+            if key is None:
                 continue
+            rule_id = r.id
             fingerprint = hash((rule_id, key))
             first = seen.get(fingerprint)
             if first is None:

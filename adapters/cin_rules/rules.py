@@ -475,7 +475,11 @@ def rule_8606(child: Child, census: Census) -> list[str]:
     return found
 
 
-@rule("8610", "Primary Need code is missing for a referral which led to further action.")
+@rule(
+    "8610",
+    "Primary Need code is missing for a referral which led to further action.",
+    needs=("episode_without_primary_need",),
+)
 def rule_8610(child: Child, census: Census) -> list[str]:
     found: list[str] = []
     for where, episode in child[EPISODES]:
