@@ -123,77 +123,98 @@ def is_open_s47(s47: dict[str, Any]) -> bool:
 
 
 def features(child: dict[str, Any]) -> frozenset[str]:
-    episodes = child["cin_episodes"]
+    return examined(child)[0]
+
+
+def prepared(child: dict[str, Any], **values: Any) -> dict[str, Any]:
+    return examined(child, **values)[1]
+
+
+def examined(child: dict[str, Any], **values: Any) -> tuple[frozenset[str], dict[str, Any]]:
+    """The child's features (``FEATURES``), and a copy of it with ``values`` added and what its rules share
+    (``EPISODES``, and each key of ``GROUPS``: an empty tuple when the child has no group of that kind), both
+    from one pass over its episodes and their groups (plain loops: cheaper than comprehensions here)."""
     found = set(compress(CHILD_ITEMS, _child_items(child)))
+    add = found.add
     upn = child["upn"]
     if not upn:
-        found.add("no_upn")
+        add("no_upn")
     elif upn_faults(upn, code_lists.codes("upn_la_numbers")):
-        found.add("faulty_upn")
+        add("faulty_upn")
     la_child_id = child["la_child_id"]
     if len(la_child_id) > 20 or not (la_child_id.isascii() and la_child_id.isalnum()):
-        found.add("odd_la_child_id")
+        add("odd_la_child_id")
     disabilities = child["disabilities"]
     if len(disabilities) > 1:
-        found.add("several_disabilities")
+        add("several_disabilities")
     if "NONE" in disabilities:
-        found.add("disability_none")
-    cin_plans = protection_plans = 0
-    for episode in episodes:
+        add("disability_none")
+    episodes: list[tuple[str, dict[str, Any]]] = []
+    assessments_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    plans_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    enquiries_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    protection_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    number = 0
+    for episode in child["cin_episodes"]:
+        number += 1  # noqa: SIM113 - cheaper than enumerate, as below
+        where = f"/CINdetails[{number}]"
+        episodes.append((where, episode))
         found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
         assessments, enquiries = episode["assessments"], episode["section47_enquiries"]
         if len(assessments) > 1:
-            found.add("several_assessments")
+            add("several_assessments")
         elif not assessments:
-            found.add("episode_without_assessment")
+            add("episode_without_assessment")
         if len(enquiries) > 1:
-            found.add("several_section47")
+            add("several_section47")
         if not episode["primary_need"]:
-            found.add("episode_without_primary_need")
-        cin_plans += len(episode["cin_plans"])
-        protection_plans += len(episode["child_protection_plans"])
+            add("episode_without_primary_need")
         reason = episode["reason_for_closure"]
         if reason in CLOSED_AFTER_ASSESSMENT:
-            found.add("closed_after_assessment")
+            add("closed_after_assessment")
         elif reason == "RC2":
-            found.add("closed_on_death")
+            add("closed_on_death")
+        n = 0
         for assessment in assessments:
+            n += 1  # noqa: SIM113
+            assessments_of.append((f"{where}/Assessments[{n}]", episode, assessment))
             if not assessment["authorisation_date"]:
-                found.add("open_assessment")
+                add("open_assessment")
             factors = assessment["factors"]
             if not factors:
-                found.add("assessment_without_factors")
+                add("assessment_without_factors")
             elif not SINGLED_OUT_FACTORS.isdisjoint(factors):
-                found.add("singled_out_factor")
+                add("singled_out_factor")
+        n = 0
+        for plan in episode["cin_plans"]:
+            n += 1  # noqa: SIM113
+            plans_of.append((f"{where}/CINPlanDates[{n}]", episode, plan))
+        n = 0
         for enquiry in enquiries:
+            n += 1  # noqa: SIM113
+            enquiries_of.append((f"{where}/Section47[{n}]", episode, enquiry))
             if is_open_s47(enquiry):
-                found.add("open_section47")
-    if len(episodes) > 1:
-        found.add("several_episodes")
-    if cin_plans > 1:
-        found.add("several_cin_plans")
-    if protection_plans > 1:
-        found.add("several_protection_plans")
-    return frozenset(found)
-
-
-def prepared(child: dict[str, Any], has: frozenset[str] | None = None, **values: Any) -> dict[str, Any]:
-    """A copy of the child, with ``values`` added, and what its rules share (``EPISODES`` and ``GROUPS``);
-    ``has`` its features, when already known. A group kind the child has none of is an empty tuple."""
-    has = features(child) if has is None else has
-    episodes = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
-    shared: dict[str, Any] = {**child, **values, EPISODES: episodes}
-    for key, tag, name in GROUPS:
-        if name not in has:
-            shared[key] = ()
-            continue
-        groups = shared[key] = []  # plain loops: cheaper than nested comprehensions
-        for where, episode in episodes:
-            number = 0
-            for group in episode[name]:
-                number += 1  # noqa: SIM113 - cheaper than enumerate here, run for every child
-                groups.append((f"{where}/{tag}[{number}]", episode, group))
-    return shared
+                add("open_section47")
+        n = 0
+        for plan in episode["child_protection_plans"]:
+            n += 1  # noqa: SIM113
+            protection_of.append((f"{where}/ChildProtectionPlans[{n}]", episode, plan))
+    if number > 1:
+        add("several_episodes")
+    if len(plans_of) > 1:
+        add("several_cin_plans")
+    if len(protection_of) > 1:
+        add("several_protection_plans")
+    shared = {
+        **child,
+        **values,
+        EPISODES: episodes,
+        ASSESSMENTS: assessments_of or (),
+        CIN_PLANS: plans_of or (),
+        SECTION47: enquiries_of or (),
+        PROTECTION_PLANS: protection_of or (),
+    }
+    return frozenset(found), shared
 
 
 def _register(
@@ -341,8 +362,7 @@ class Checks:
         """The findings of one valid child (a list: most children have none)."""
         census = self.census
         assert census is not None  # a child is only read after the header
-        has = features(data)
-        child = prepared(data, has, gender_current=gender)
+        has, child = examined(data, gender_current=gender)
         rules = self.rules_by_features.get(has)
         if rules is None:
             rules = self.rules_by_features[has] = [(r.check, r) for r in self.child_rules if r.needs <= has]  # type: ignore[misc]
