@@ -78,14 +78,15 @@ EPISODE_GROUPS = (
 )
 CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_date_of_birth", "disabilities")
 #: an episode with more than one assessment or section 47 enquiry, or with no assessment, or no primary need
-#: code; an assessment not completed (no authorisation date) or without factors, a section 47 enquiry still
-#: open (``is_open_s47``); a child with more than one CIN plan, child protection plan or disability (across
-#: its episodes)
+#: code, or a closure date without a reason for closure or the other way round; an assessment not completed
+#: (no authorisation date) or without factors, a section 47 enquiry still open (``is_open_s47``); a child
+#: with more than one CIN plan, child protection plan or disability (across its episodes)
 GROUP_STATES = (
     "several_assessments",
     "several_section47",
     "episode_without_assessment",
     "episode_without_primary_need",
+    "closure_or_reason_alone",
     "open_assessment",
     "assessment_without_factors",
     "open_section47",
@@ -170,6 +171,8 @@ def examined(child: dict[str, Any], **values: Any) -> tuple[frozenset[str], dict
         if not episode["primary_need"]:
             add("episode_without_primary_need")
         reason = episode["reason_for_closure"]
+        if bool(reason) != bool(episode["closure_date"]):
+            add("closure_or_reason_alone")
         if reason in CLOSED_AFTER_ASSESSMENT:
             add("closed_after_assessment")
         elif reason == "RC2":
@@ -416,9 +419,10 @@ class Checks:
         first, last = self.census.first_day, self.census.last_day
         for _, _, plan in child[PROTECTION_PLANS]:
             tally.protection_plans_starting += first <= plan["start_date"] <= last
-        for episode in child["cin_episodes"]:
-            day = episode["date_of_initial_cpc"]
-            tally.conferences_held += bool(day) and first <= day <= last
+        if "date_of_initial_cpc" in has:
+            for episode in child["cin_episodes"]:
+                day = episode["date_of_initial_cpc"]
+                tally.conferences_held += bool(day) and first <= day <= last
         for _, _, enquiry in child[SECTION47]:
             day = enquiry["date_of_initial_cpc"]
             tally.conferences_held += bool(day) and first <= day <= last

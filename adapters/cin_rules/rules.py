@@ -511,7 +511,9 @@ def rule_8630(child: Child, census: Census) -> list[str]:
 
 
 @rule(
-    "8805", "A CIN case cannot have a CIN closure date without a Reason for Closure", needs=("closure_date",)
+    "8805",
+    "A CIN case cannot have a CIN closure date without a Reason for Closure",
+    needs=("closure_or_reason_alone",),
 )
 def rule_8805(child: Child, census: Census) -> list[str]:
     found: list[str] = []
@@ -524,7 +526,7 @@ def rule_8805(child: Child, census: Census) -> list[str]:
 @rule(
     "8810",
     "A CIN case cannot have a Reason for Closure without a CIN Closure Date",
-    needs=("reason_for_closure",),
+    needs=("closure_or_reason_alone",),
 )
 def rule_8810(child: Child, census: Census) -> list[str]:
     found: list[str] = []
