@@ -135,6 +135,11 @@ def test_each_element_the_reader_places_by_name_stands_in_one_place(year: int) -
     assert {inside[name] for name in cin_census.LIST_ITEMS} == {"FactorsIdentifiedAtAssessment", "Reviews"}
     assert (inside["Ethnicity"], inside["Disability"]) == ("ChildCharacteristics", "Disabilities")
     assert {inside[name] for name in ("FactorsIdentifiedAtAssessment", "Reviews")} <= cin_census.GROUPS
+    # every other element of a group is one of its values, read into the canonical group
+    values = {name for name, (place, _, _) in cin_census.PLACES.items() if place == cin_census.GROUP_VALUE}
+    in_groups = {name for name, parent in inside.items() if parent in cin_census.GROUPS}
+    assert in_groups - values == {"FactorsIdentifiedAtAssessment", "Reviews"} & set(inside)
+    assert {inside[name] for name in values if name in inside} <= cin_census.GROUPS
 
 
 def test_records_carry_line_and_xpath_of_their_child() -> None:
