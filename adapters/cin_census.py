@@ -168,6 +168,10 @@ class _Census:
         if self.current is not None:
             return []
         tag = element.tag
+        if tag == "Child" and self.children is not None and element.getparent() is self.children:
+            self.current = element
+            previous = element.getprevious()  # the child before (read, cleared), a stray or nothing
+            return [] if previous is None or previous.tag == "Child" else self._strays(previous)
         if tag == "Message":
             if self.message is not None or element.getparent() is not None:
                 raise _envelope("Message must be the root element and appear once.", element)
@@ -188,11 +192,8 @@ class _Census:
             ):
                 raise _envelope("Children must follow the Header in Message.", element)
             self.children = element
-        elif self.children is None or element.getparent() is not self.children:  # a Child out of place
+        else:  # a Child out of place
             raise _envelope("Child must be inside Message/Children.", element)
-        else:
-            self.current = element
-            return self._strays(element.getprevious())
         return []
 
     def end(self, element: Any) -> Iterable[Item]:
@@ -287,10 +288,9 @@ class _Census:
                 for line, where, code, message in faults
             )
             return [Rejected(position, errors)]
-        identifiers = {part.tag: (part.text or "").strip() for part in element[0]}
-        data = _child_data(element, identifiers, self.la_code, self.year)
+        data, gender = _child_data(element, self.la_code, self.year)
         items: list[Item] = [Record("cin_child", data, position)]
-        items += self.checks.child(data, identifiers.get("GenderCurrent"), position)
+        items += self.checks.child(data, gender, position)
         return items
 
 
@@ -326,29 +326,188 @@ def _date(value: str | None) -> str | None:
     return value.strip()[:10] if value else None
 
 
-def _texts(element: Any) -> dict[str, str | None]:
-    """The text of each child element by name (one pass: faster than a findtext per field)."""
-    return {part.tag: part.text for part in element}
+def _yes_no(value: str | None) -> bool:
+    return YES_NO[(value or "").strip()]
 
 
-def _texts_and_list(element: Any, tag: str) -> tuple[dict[str, str | None], list[str | None]]:
-    """``_texts`` of the element's other children, and the texts of the children of its child ``tag``
-    (empty without one), in the same pass."""
-    texts: dict[str, str | None] = {}
-    items: list[str | None] = []
-    for part in element:
-        if part.tag == tag:
-            items = [item.text for item in part]
-        else:
-            texts[part.tag] = part.text
-    return texts, items
+def _number(value: str | None) -> int:
+    return int(value or 0)
 
 
-def _child_data(element: Any, identifiers: dict[str, str], la_code: str, year: int) -> dict[str, Any]:
-    characteristics = element[1]
-    sex = identifiers["Sex"] if "Sex" in identifiers else GENDER_TO_SEX[identifiers["GenderCurrent"]]
-    disabilities = characteristics[1] if len(characteristics) > 1 else ()
+def _count(value: str | None) -> int | None:
+    count = _text(value)
+    return int(count) if count is not None else None
+
+
+def _assessment() -> tuple[dict[str, Any], list[Any]]:
+    factors: list[str | None] = []
+    group = {"start_date": None, "internal_review_date": None, "authorisation_date": None, "factors": factors}
+    return group, factors
+
+
+def _cin_plan() -> tuple[dict[str, Any], list[Any]]:
+    return {"start_date": None, "end_date": None}, []
+
+
+def _section47() -> tuple[dict[str, Any], list[Any]]:
+    # ICPCnotRequired is required in every year's schema: the reader always sets it
     return {
+        "start_date": None,
+        "initial_cpc_target": None,
+        "date_of_initial_cpc": None,
+        "icpc_not_required": None,
+    }, []
+
+
+def _protection_plan() -> tuple[dict[str, Any], list[Any]]:
+    reviews: list[str | None] = []
+    group = {
+        "start_date": None,
+        "end_date": None,
+        "initial_category_of_abuse": None,
+        "latest_category_of_abuse": None,
+        "number_of_previous_cpp": 0,
+        "reviews": reviews,
+    }
+    return group, reviews
+
+
+def _pre_proceedings() -> tuple[dict[str, Any], list[Any]]:
+    block = dict.fromkeys(
+        (
+            "pp_start_date",
+            "lbp_sent_date",
+            "fgdm_meeting_offer",
+            "fgdm_meeting_facilitated",
+            "initial_pp_meeting_date",
+            "review_meetings_count",
+            "step_decision_date",
+            "pp_outcome",
+            "court_application_date",
+            "letter_init_cp_date",
+        )
+    )
+    return block, []
+
+
+IDENTIFIER, GROUP, GROUP_VALUE, EPISODE_VALUE, LIST_ITEM, EPISODE, CONFERENCE, ETHNICITY, DISABILITY = range(
+    1, 10
+)
+#: how ``_read`` places each element of a Child, met in one pass over ``Child.iter()`` (one iterator in C,
+#: where a loop over the children of each element costs twice as much): (its place, its key in the canonical
+#: record, how its text is read). An element that starts a group of the episode makes the group (its key: the
+#: episode's list of them; None for the one pre-proceedings block) and is the open group until the next one;
+#: an element of a group is a value of the open group; a list item (an assessment factor, a review date) is
+#: added to the open group's list. In every year's schema each of these names stands in one place only, but
+#: DateOfInitialCPC (an episode's or a section 47 enquiry's: its parent tells); the elements that only hold
+#: others (ChildIdentifiers, Reviews...) are not here.
+PLACES: dict[str, tuple[int, Any, Any]] = {
+    **{
+        name: (IDENTIFIER, None, None)
+        for name in (
+            "LAchildID",
+            "UPN",
+            "FormerUPN",
+            "UPNunknown",
+            "PersonBirthDate",
+            "ExpectedPersonBirthDate",
+            "GenderCurrent",
+            "Sex",
+            "PersonDeathDate",
+        )
+    },
+    "Ethnicity": (ETHNICITY, None, _text),
+    "Disability": (DISABILITY, None, _text),
+    "CINdetails": (EPISODE, None, None),
+    "CINreferralDate": (EPISODE_VALUE, "referral_date", _date),
+    "ReferralSource": (EPISODE_VALUE, "referral_source", _text),
+    "PrimaryNeedCode": (EPISODE_VALUE, "primary_need", _text),
+    "CINclosureDate": (EPISODE_VALUE, "closure_date", _date),
+    "ReasonForClosure": (EPISODE_VALUE, "reason_for_closure", _text),
+    "ReferralNFA": (EPISODE_VALUE, "referral_nfa", _yes_no),
+    "DateOfInitialCPC": (CONFERENCE, "date_of_initial_cpc", _date),
+    "Assessments": (GROUP, "assessments", _assessment),
+    "AssessmentActualStartDate": (GROUP_VALUE, "start_date", _date),
+    "AssessmentInternalReviewDate": (GROUP_VALUE, "internal_review_date", _date),
+    "AssessmentAuthorisationDate": (GROUP_VALUE, "authorisation_date", _date),
+    "AssessmentFactors": (LIST_ITEM, None, _text),
+    "CINPlanDates": (GROUP, "cin_plans", _cin_plan),
+    "CINPlanStartDate": (GROUP_VALUE, "start_date", _date),
+    "CINPlanEndDate": (GROUP_VALUE, "end_date", _date),
+    "Section47": (GROUP, "section47_enquiries", _section47),
+    "S47ActualStartDate": (GROUP_VALUE, "start_date", _date),
+    "InitialCPCtarget": (GROUP_VALUE, "initial_cpc_target", _date),
+    "ICPCnotRequired": (GROUP_VALUE, "icpc_not_required", _yes_no),
+    "ChildProtectionPlans": (GROUP, "child_protection_plans", _protection_plan),
+    "CPPstartDate": (GROUP_VALUE, "start_date", _date),
+    "CPPendDate": (GROUP_VALUE, "end_date", _date),
+    "InitialCategoryOfAbuse": (GROUP_VALUE, "initial_category_of_abuse", _text),
+    "LatestCategoryOfAbuse": (GROUP_VALUE, "latest_category_of_abuse", _text),
+    "NumberOfPreviousCPP": (GROUP_VALUE, "number_of_previous_cpp", _number),
+    "CPPreviewDate": (LIST_ITEM, None, _date),
+    "PreProceedingsandFGDM": (GROUP, None, _pre_proceedings),
+    "PPStartDate": (GROUP_VALUE, "pp_start_date", _date),
+    "LBPSentDate": (GROUP_VALUE, "lbp_sent_date", _date),
+    "FGDMMeetingOffer": (GROUP_VALUE, "fgdm_meeting_offer", _text),
+    "FGDMMeetingFac": (GROUP_VALUE, "fgdm_meeting_facilitated", _text),
+    "InitialPPMeetingDate": (GROUP_VALUE, "initial_pp_meeting_date", _date),
+    "ReviewMeetingsCount": (GROUP_VALUE, "review_meetings_count", _count),
+    "StepDecisionDate": (GROUP_VALUE, "step_decision_date", _date),
+    "PPOutcome": (GROUP_VALUE, "pp_outcome", _text),
+    "CourtAppDate": (GROUP_VALUE, "court_application_date", _date),
+    "LetterInitCPDate": (GROUP_VALUE, "letter_init_cp_date", _date),
+}
+#: the names of each kind of place (the test of the reader against every year's schema reads them)
+IDENTIFIERS, GROUPS, EPISODE_VALUES, LIST_ITEMS = (
+    frozenset(name for name, (place, _, _) in PLACES.items() if place == kind)
+    for kind in (IDENTIFIER, GROUP, EPISODE_VALUE, LIST_ITEM)
+)
+
+
+def _child_data(element: Any, la_code: str, year: int) -> tuple[dict[str, Any], str | None]:
+    """The canonical child, and its ``GenderCurrent`` as given (before 2025): one pass (``PLACES``)."""
+    identifiers: dict[str, str] = {}
+    ethnicity = None
+    disabilities: list[str | None] = []
+    episodes: list[dict[str, Any]] = []
+    episode: dict[str, Any] = {}
+    group: dict[str, Any] = {}
+    items: list[Any] = []
+    details = None
+    place_of = PLACES.get
+    parts = element.iter()
+    next(parts)  # the Child itself
+    for part in parts:  # the most frequent places first
+        tag = part.tag
+        place = place_of(tag)
+        if place is None:
+            continue
+        kind, key, read = place
+        if kind == GROUP_VALUE:
+            group[key] = read(part.text)
+        elif kind == EPISODE_VALUE:
+            episode[key] = read(part.text)
+        elif kind == IDENTIFIER:
+            identifiers[tag] = (part.text or "").strip()
+        elif kind == LIST_ITEM:
+            items.append(read(part.text))
+        elif kind == GROUP:
+            group, items = read()
+            if key is None:
+                episode["pre_proceedings"] = group
+            else:
+                episode[key].append(group)
+        elif kind == EPISODE:
+            details, episode = part, _episode()
+            episodes.append(episode)
+        elif kind == DISABILITY:
+            disabilities.append(read(part.text))
+        elif kind == ETHNICITY:
+            ethnicity = read(part.text)
+        else:  # DateOfInitialCPC: the episode's or its section 47 enquiry's
+            (episode if part.getparent() is details else group)[key] = read(part.text)
+    sex = identifiers["Sex"] if "Sex" in identifiers else GENDER_TO_SEX[identifiers["GenderCurrent"]]
+    data = {
         "la_code": la_code,
         "collection_year": year,
         "la_child_id": identifiers["LAchildID"],
@@ -359,91 +518,28 @@ def _child_data(element: Any, identifiers: dict[str, str], la_code: str, year: i
         "expected_date_of_birth": _date(identifiers.get("ExpectedPersonBirthDate")),
         "sex": sex,
         "date_of_death": _date(identifiers.get("PersonDeathDate")),
-        "ethnicity": _text(characteristics[0].text),
-        "disabilities": [_text(d.text) for d in disabilities],
-        "cin_episodes": [_episode(details) for details in element.iterchildren("CINdetails")],
+        "ethnicity": ethnicity,
+        "disabilities": disabilities,
+        "cin_episodes": episodes,
     }
+    return data, identifiers.get("GenderCurrent")
 
 
-def _episode(details: Any) -> dict[str, Any]:
-    values: dict[str, str | None] = {}
-    assessments, plans, enquiries, protection_plans = [], [], [], []
-    pre_proceedings = None
-    for part in details:
-        tag = part.tag
-        if tag == "Assessments":
-            assessment, factors = _texts_and_list(part, "FactorsIdentifiedAtAssessment")
-            assessments.append(
-                {
-                    "start_date": _date(assessment.get("AssessmentActualStartDate")),
-                    "internal_review_date": _date(assessment.get("AssessmentInternalReviewDate")),
-                    "authorisation_date": _date(assessment.get("AssessmentAuthorisationDate")),
-                    "factors": [_text(f) for f in factors],
-                }
-            )
-        elif tag == "CINPlanDates":
-            plan = _texts(part)
-            plans.append(
-                {
-                    "start_date": _date(plan.get("CINPlanStartDate")),
-                    "end_date": _date(plan.get("CINPlanEndDate")),
-                }
-            )
-        elif tag == "Section47":
-            enquiry = _texts(part)
-            enquiries.append(
-                {
-                    "start_date": _date(enquiry.get("S47ActualStartDate")),
-                    "initial_cpc_target": _date(enquiry.get("InitialCPCtarget")),
-                    "date_of_initial_cpc": _date(enquiry.get("DateOfInitialCPC")),
-                    "icpc_not_required": YES_NO[(enquiry.get("ICPCnotRequired") or "").strip()],
-                }
-            )
-        elif tag == "ChildProtectionPlans":
-            plan, reviews = _texts_and_list(part, "Reviews")
-            protection_plans.append(
-                {
-                    "start_date": _date(plan.get("CPPstartDate")),
-                    "end_date": _date(plan.get("CPPendDate")),
-                    "initial_category_of_abuse": _text(plan.get("InitialCategoryOfAbuse")),
-                    "latest_category_of_abuse": _text(plan.get("LatestCategoryOfAbuse")),
-                    "number_of_previous_cpp": int(plan.get("NumberOfPreviousCPP") or 0),
-                    "reviews": [_date(r) for r in reviews],
-                }
-            )
-        elif tag == "PreProceedingsandFGDM":
-            pre_proceedings = _pre_proceedings(_texts(part))
-        else:
-            values[tag] = part.text
+def _episode() -> dict[str, Any]:
+    # ReferralNFA is required in every year's schema: the reader always sets it
     return {
-        "referral_date": _date(values.get("CINreferralDate")),
-        "referral_source": _text(values.get("ReferralSource")),
-        "primary_need": _text(values.get("PrimaryNeedCode")),
-        "closure_date": _date(values.get("CINclosureDate")),
-        "reason_for_closure": _text(values.get("ReasonForClosure")),
-        "date_of_initial_cpc": _date(values.get("DateOfInitialCPC")),
-        "referral_nfa": YES_NO[(values.get("ReferralNFA") or "").strip()],
-        "assessments": assessments,
-        "cin_plans": plans,
-        "section47_enquiries": enquiries,
-        "child_protection_plans": protection_plans,
-        "pre_proceedings": pre_proceedings,
-    }
-
-
-def _pre_proceedings(block: dict[str, str | None]) -> dict[str, Any]:
-    count = _text(block.get("ReviewMeetingsCount"))
-    return {
-        "pp_start_date": _date(block.get("PPStartDate")),
-        "lbp_sent_date": _date(block.get("LBPSentDate")),
-        "fgdm_meeting_offer": _text(block.get("FGDMMeetingOffer")),
-        "fgdm_meeting_facilitated": _text(block.get("FGDMMeetingFac")),
-        "initial_pp_meeting_date": _date(block.get("InitialPPMeetingDate")),
-        "review_meetings_count": int(count) if count is not None else None,
-        "step_decision_date": _date(block.get("StepDecisionDate")),
-        "pp_outcome": _text(block.get("PPOutcome")),
-        "court_application_date": _date(block.get("CourtAppDate")),
-        "letter_init_cp_date": _date(block.get("LetterInitCPDate")),
+        "referral_date": None,
+        "referral_source": None,
+        "primary_need": None,
+        "closure_date": None,
+        "reason_for_closure": None,
+        "date_of_initial_cpc": None,
+        "referral_nfa": None,
+        "assessments": [],
+        "cin_plans": [],
+        "section47_enquiries": [],
+        "child_protection_plans": [],
+        "pre_proceedings": None,
     }
 
 

@@ -74,13 +74,44 @@ EPISODE_GROUPS = (
     "closure_date",
     "reason_for_closure",
     "referral_nfa",
+    "date_of_initial_cpc",
 )
 CHILD_ITEMS = ("date_of_death", "upn", "former_upn", "upn_unknown", "expected_date_of_birth", "disabilities")
-#: an episode with more than one assessment or section 47 enquiry; an assessment not completed (no
-#: authorisation date), a section 47 enquiry still open (``is_open_s47``)
-GROUP_STATES = ("several_assessments", "several_section47", "open_assessment", "open_section47")
-#: every feature; ``faulty_upn`` is a UPN with a fault (``schemas.upn.upn_faults``), which most are not
-FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, "several_episodes", "faulty_upn")
+#: an episode with more than one assessment or section 47 enquiry, or with no assessment, or no primary need
+#: code, or a closure date without a reason for closure or the other way round; an assessment not completed
+#: (no authorisation date) or without factors, a section 47 enquiry still open (``is_open_s47``); a child
+#: with more than one CIN plan, child protection plan or disability (across its episodes)
+GROUP_STATES = (
+    "several_assessments",
+    "several_section47",
+    "episode_without_assessment",
+    "episode_without_primary_need",
+    "closure_or_reason_alone",
+    "open_assessment",
+    "assessment_without_factors",
+    "open_section47",
+    "several_cin_plans",
+    "several_protection_plans",
+    "several_disabilities",
+)
+#: codes that rules single out: assessment factors (21 "no factors identified" and the retired 18A and
+#: 19A), reasons for closure (RC8 and RC9 closed after assessment, RC2 died)
+SINGLED_OUT_FACTORS = frozenset({"21", "18A", "19A"})
+CLOSED_AFTER_ASSESSMENT = ("RC8", "RC9")
+#: the features of codes and identifiers: an assessment with a factor of ``SINGLED_OUT_FACTORS``, an episode
+#: closed after assessment or because the child died, the disability code NONE, no UPN, an LA child id longer
+#: than 20 characters or not only ASCII letters and digits, a UPN with a fault (``schemas.upn.upn_faults``,
+#: which most are not)
+CODES = (
+    "singled_out_factor",
+    "closed_after_assessment",
+    "closed_on_death",
+    "disability_none",
+    "no_upn",
+    "odd_la_child_id",
+)
+#: every feature
+FEATURES = (*EPISODE_GROUPS, *CHILD_ITEMS, *GROUP_STATES, *CODES, "several_episodes", "faulty_upn")
 
 
 _episode_groups = itemgetter(*EPISODE_GROUPS)
@@ -93,46 +124,100 @@ def is_open_s47(s47: dict[str, Any]) -> bool:
 
 
 def features(child: dict[str, Any]) -> frozenset[str]:
-    episodes = child["cin_episodes"]
+    return examined(child)[0]
+
+
+def prepared(child: dict[str, Any], **values: Any) -> dict[str, Any]:
+    return examined(child, **values)[1]
+
+
+def examined(child: dict[str, Any], **values: Any) -> tuple[frozenset[str], dict[str, Any]]:
+    """The child's features (``FEATURES``), and a copy of it with ``values`` added and what its rules share
+    (``EPISODES``, and each key of ``GROUPS``: an empty tuple when the child has no group of that kind), both
+    from one pass over its episodes and their groups (plain loops: cheaper than comprehensions here)."""
     found = set(compress(CHILD_ITEMS, _child_items(child)))
+    add = found.add
     upn = child["upn"]
-    if upn and upn_faults(upn, code_lists.codes("upn_la_numbers")):
-        found.add("faulty_upn")
-    for episode in episodes:
+    if not upn:
+        add("no_upn")
+    elif upn_faults(upn, code_lists.codes("upn_la_numbers")):
+        add("faulty_upn")
+    la_child_id = child["la_child_id"]
+    if len(la_child_id) > 20 or not (la_child_id.isascii() and la_child_id.isalnum()):
+        add("odd_la_child_id")
+    disabilities = child["disabilities"]
+    if len(disabilities) > 1:
+        add("several_disabilities")
+    if "NONE" in disabilities:
+        add("disability_none")
+    episodes: list[tuple[str, dict[str, Any]]] = []
+    assessments_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    plans_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    enquiries_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    protection_of: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    number = 0
+    for episode in child["cin_episodes"]:
+        number += 1  # noqa: SIM113 - cheaper than enumerate, as below
+        where = f"/CINdetails[{number}]"
+        episodes.append((where, episode))
         found.update(compress(EPISODE_GROUPS, _episode_groups(episode)))
         assessments, enquiries = episode["assessments"], episode["section47_enquiries"]
         if len(assessments) > 1:
-            found.add("several_assessments")
+            add("several_assessments")
+        elif not assessments:
+            add("episode_without_assessment")
         if len(enquiries) > 1:
-            found.add("several_section47")
+            add("several_section47")
+        if not episode["primary_need"]:
+            add("episode_without_primary_need")
+        reason = episode["reason_for_closure"]
+        if bool(reason) != bool(episode["closure_date"]):
+            add("closure_or_reason_alone")
+        if reason in CLOSED_AFTER_ASSESSMENT:
+            add("closed_after_assessment")
+        elif reason == "RC2":
+            add("closed_on_death")
+        n = 0
         for assessment in assessments:
+            n += 1  # noqa: SIM113
+            assessments_of.append((f"{where}/Assessments[{n}]", episode, assessment))
             if not assessment["authorisation_date"]:
-                found.add("open_assessment")
+                add("open_assessment")
+            factors = assessment["factors"]
+            if not factors:
+                add("assessment_without_factors")
+            elif not SINGLED_OUT_FACTORS.isdisjoint(factors):
+                add("singled_out_factor")
+        n = 0
+        for plan in episode["cin_plans"]:
+            n += 1  # noqa: SIM113
+            plans_of.append((f"{where}/CINPlanDates[{n}]", episode, plan))
+        n = 0
         for enquiry in enquiries:
+            n += 1  # noqa: SIM113
+            enquiries_of.append((f"{where}/Section47[{n}]", episode, enquiry))
             if is_open_s47(enquiry):
-                found.add("open_section47")
-    if len(episodes) > 1:
-        found.add("several_episodes")
-    return frozenset(found)
-
-
-def prepared(child: dict[str, Any], has: frozenset[str] | None = None, **values: Any) -> dict[str, Any]:
-    """A copy of the child, with ``values`` added, and what its rules share (``EPISODES`` and ``GROUPS``);
-    ``has`` its features, when already known. A group kind the child has none of is an empty tuple."""
-    has = features(child) if has is None else has
-    episodes = [(f"/CINdetails[{n}]", episode) for n, episode in enumerate(child["cin_episodes"], start=1)]
-    shared: dict[str, Any] = {**child, **values, EPISODES: episodes}
-    for key, tag, name in GROUPS:
-        shared[key] = (
-            [
-                (f"{where}/{tag}[{number}]", episode, group)
-                for where, episode in episodes
-                for number, group in enumerate(episode[name], start=1)
-            ]
-            if name in has
-            else ()
-        )
-    return shared
+                add("open_section47")
+        n = 0
+        for plan in episode["child_protection_plans"]:
+            n += 1  # noqa: SIM113
+            protection_of.append((f"{where}/ChildProtectionPlans[{n}]", episode, plan))
+    if number > 1:
+        add("several_episodes")
+    if len(plans_of) > 1:
+        add("several_cin_plans")
+    if len(protection_of) > 1:
+        add("several_protection_plans")
+    shared = {
+        **child,
+        **values,
+        EPISODES: episodes,
+        ASSESSMENTS: assessments_of or (),
+        CIN_PLANS: plans_of or (),
+        SECTION47: enquiries_of or (),
+        PROTECTION_PLANS: protection_of or (),
+    }
+    return frozenset(found), shared
 
 
 def _register(
@@ -248,15 +333,27 @@ class Checks:
         self.child_ids: dict[int, int] = {}
         self.upns: dict[int, int] = {}
         self.count = 0
+        #: each rule's code, severity and message of the census year, by rule id (``_finding``)
+        self.said: dict[str, tuple[str, str, str]] = {}
 
     def header(self, header: dict[str, Any], position: Position) -> Iterator[Finding]:
         self.census = Census.of(header)
+        self.said = {}
         self.rules = rules_for(self.census.year)
         self.child_rules = [r for r in self.rules if not r.whole_return and r.id not in ("8510", "1520")]
         #: the rules a child with those features can break, worked out once per set of features
         self.rules_by_features: dict[frozenset[str], list[tuple[ChildCheck, Rule]]] = {}
         #: the rules that compare children, when the year has them
         self.repeat_rules = {r.id: r for r in self.rules if r.id in ("8510", "1520")}
+        #: for each of them that the year has: the rule, the fingerprints seen, the key compared and its xpath
+        self.repeat_checks = [
+            (self.repeat_rules[rule_id], seen, name, where)
+            for rule_id, seen, name, where in (
+                ("8510", self.child_ids, "la_child_id", "/ChildIdentifiers/LAchildID"),
+                ("1520", self.upns, "upn", "/ChildIdentifiers/UPN"),
+            )
+            if rule_id in self.repeat_rules
+        ]
         if (
             "100" in RULES
             and RULES["100"] in self.rules
@@ -268,8 +365,7 @@ class Checks:
         """The findings of one valid child (a list: most children have none)."""
         census = self.census
         assert census is not None  # a child is only read after the header
-        has = features(data)
-        child = prepared(data, has, gender_current=gender)
+        has, child = examined(data, gender_current=gender)
         rules = self.rules_by_features.get(has)
         if rules is None:
             rules = self.rules_by_features[has] = [(r.check, r) for r in self.child_rules if r.needs <= has]  # type: ignore[misc]
@@ -288,13 +384,11 @@ class Checks:
         kept per child, never an id; so the first holder of a UPN, whose LA child id is not kept, is not
         named by 1520."""
         self.count += 1
-        for rule_id, seen, key, where in (
-            ("8510", self.child_ids, data["la_child_id"], "/ChildIdentifiers/LAchildID"),
-            ("1520", self.upns, data.get("upn"), "/ChildIdentifiers/UPN"),
-        ):
-            r = self.repeat_rules.get(rule_id)
-            if key is None or r is None:
+        for r, seen, name, where in self.repeat_checks:
+            key = data.get(name)
+            if key is None:
                 continue
+            rule_id = r.id
             fingerprint = hash((rule_id, key))
             first = seen.get(fingerprint)
             if first is None:
@@ -325,9 +419,10 @@ class Checks:
         first, last = self.census.first_day, self.census.last_day
         for _, _, plan in child[PROTECTION_PLANS]:
             tally.protection_plans_starting += first <= plan["start_date"] <= last
-        for episode in child["cin_episodes"]:
-            day = episode["date_of_initial_cpc"]
-            tally.conferences_held += bool(day) and first <= day <= last
+        if "date_of_initial_cpc" in has:
+            for episode in child["cin_episodes"]:
+                day = episode["date_of_initial_cpc"]
+                tally.conferences_held += bool(day) and first <= day <= last
         for _, _, enquiry in child[SECTION47]:
             day = enquiry["date_of_initial_cpc"]
             tally.conferences_held += bool(day) and first <= day <= last
@@ -341,5 +436,14 @@ class Checks:
 
     def _finding(self, r: Rule, record: str | None, position: Position, where: str) -> Finding:
         assert self.census is not None
-        at = Position(line=position.line, xpath=(position.xpath or "") + where)
-        return Finding(r.code, r.severity, record, at, r.message(self.census.year))
+        said = self.said.get(r.id)
+        if said is None:
+            said = self.said[r.id] = (r.code, r.severity, r.message(self.census.year))
+        code, severity, message = said
+        return Finding(
+            code,
+            severity,
+            record,
+            Position(line=position.line, xpath=(position.xpath or "") + where),
+            message,
+        )

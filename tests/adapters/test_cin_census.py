@@ -8,9 +8,12 @@ import sys
 import tracemalloc
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+from lxml import etree
 
+from adapters import cin_census
 from adapters.base import Finding, FormatError, Item, Record, RecordError, Rejected
 from adapters.cin_census import YEARS, CinCensusAdapter, derived_xsd
 from exchange import reference
@@ -95,6 +98,48 @@ def test_a_year_schema_is_derived_once_and_declares_child_and_header() -> None:
     assert derived_xsd(2026) is derived_xsd(2026)
     assert b'name="Child"' in derived_xsd(2017) and b'name="Header"' in derived_xsd(2017)
     assert b"PreProceedingsandFGDM" in derived_xsd(2026) and b"PreProceedingsandFGDM" not in derived_xsd(2025)
+
+
+def _parents(year: int) -> dict[str, set[str]]:
+    """Each element a Child of ``year``'s schema may hold, by name: the names of the elements it stands in."""
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    schema = etree.fromstring(derived_xsd(year))
+    types = {kind.get("name"): kind for kind in schema.iter(f"{xs}complexType") if kind.get("name")}
+    parents: dict[str, set[str]] = {}
+
+    def walk(name: str, kind: Any) -> None:
+        for element in kind.iter(f"{xs}element"):
+            if next(element.iterancestors(f"{xs}complexType")) is kind:
+                parents.setdefault(element.get("name"), set()).add(name)
+                inner = types.get(element.get("type"), element.find(f"{xs}complexType"))
+                if inner is not None:
+                    walk(element.get("name"), inner)
+
+    walk("Child", types["childtype"])
+    return parents
+
+
+@pytest.mark.parametrize("year", list(YEARS))
+def test_each_element_the_reader_places_by_name_stands_in_one_place(year: int) -> None:
+    # the reader walks a Child in one pass and places each element by its name alone (but DateOfInitialCPC)
+    parents = _parents(year)
+    assert {name for name, where in parents.items() if len(where) > 1} == {"DateOfInitialCPC"}
+    assert parents["DateOfInitialCPC"] == {"CINdetails", "Section47"}
+    inside = {name: where.pop() for name, where in parents.items() if len(where) == 1}
+    assert {name for name, parent in inside.items() if parent == "ChildIdentifiers"} <= cin_census.IDENTIFIERS
+    assert {name for name in cin_census.IDENTIFIERS if name in inside} == {
+        name for name, parent in inside.items() if parent == "ChildIdentifiers"
+    }
+    episode = {name for name, parent in inside.items() if parent == "CINdetails"}
+    assert episode == cin_census.EPISODE_VALUES | (cin_census.GROUPS & set(inside))
+    assert {inside[name] for name in cin_census.LIST_ITEMS} == {"FactorsIdentifiedAtAssessment", "Reviews"}
+    assert (inside["Ethnicity"], inside["Disability"]) == ("ChildCharacteristics", "Disabilities")
+    assert {inside[name] for name in ("FactorsIdentifiedAtAssessment", "Reviews")} <= cin_census.GROUPS
+    # every other element of a group is one of its values, read into the canonical group
+    values = {name for name, (place, _, _) in cin_census.PLACES.items() if place == cin_census.GROUP_VALUE}
+    in_groups = {name for name, parent in inside.items() if parent in cin_census.GROUPS}
+    assert in_groups - values == {"FactorsIdentifiedAtAssessment", "Reviews"} & set(inside)
+    assert {inside[name] for name in values if name in inside} <= cin_census.GROUPS
 
 
 def test_records_carry_line_and_xpath_of_their_child() -> None:
