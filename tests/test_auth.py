@@ -287,6 +287,8 @@ def test_client_assertion_cannot_be_replayed(
     replay = client.post("/oauth/token", data=data)
     assert replay.status_code in (400, 401)
     assert replay.get_json()["error"] == "invalid_client"
+    # not to be kept by a cache, as every answer of the token endpoint (RFC 6749 §5.1)
+    assert (replay.headers["Cache-Control"], replay.headers["Pragma"]) == ("no-store", "no-cache")
     assert db.session.scalar(select(UsedAssertion.jti).where(UsedAssertion.client_id == partner.client_id))
     assert [e.outcome for e in audit_events("auth.token_denied")] == ["failure"]
 

@@ -168,17 +168,19 @@ def _respond(endpoint: Callable[[], Response], action: str) -> Response:
     try:
         response = endpoint()
         if response.status_code < 400:
-            if not spend_before_commit(db.session()):
-                return _refuse(action, 400, "invalid_client", ASSERTION_SPENT)  # the token is never sent
-            db.session.commit()
-            return response
+            if spend_before_commit(db.session()):
+                db.session.commit()
+                return response
+            status, error, description = 400, "invalid_client", ASSERTION_SPENT  # the token is never sent
+        else:
+            body: dict[str, Any] = json.loads(response.get_data() or b"{}")
+            status, error = response.status_code, str(body.get("error", "invalid_request"))
+            description = body.get("error_description", "")
     except Exception:
         _roll_back_keeping_the_assertion_spent()
         db.session.commit()
         raise
-    body: dict[str, Any] = json.loads(response.get_data() or b"{}")
-    error = str(body.get("error", "invalid_request"))
-    out = _refuse(action, response.status_code, error, body.get("error_description", ""))
+    out = _refuse(action, status, error, description)
     for name in ("WWW-Authenticate", "Cache-Control", "Pragma"):
         if name in response.headers:
             out.headers[name] = response.headers[name]
@@ -233,10 +235,7 @@ def token() -> Response:
         try:
             g.dpop_jkt = dpop.check(proof, method="POST", url=request.base_url, session=db.session())
         except dpop.InvalidProof as error:
-            db.session.rollback()
-            audit.record("auth.token_denied", "failure", detail={"error": "invalid_dpop_proof"})
-            db.session.commit()
-            return problem_response(_oauth_problem(400, "invalid_dpop_proof", f"{error.reason}."))
+            return _refuse("auth.token_denied", 400, "invalid_dpop_proof", f"{error.reason}.")
     return _respond(authorization_server.create_token_response, "auth.token_denied")
 
 
