@@ -177,7 +177,8 @@ class Adapter:
     inbound: ClassVar[bool] = False
     outbound: ClassVar[bool] = False
 
-    #: whether a return's rules compare it with the submitter's return of the year before (``for_year``)
+    #: whether a return's rules compare it with the submitter's return of the year before, and read it with
+    #: the parts of this year's that the submitter's earlier submissions gave (``for_year``)
     reads_last_year: ClassVar[bool] = False
 
     def __init__(self, places: Places) -> None:
@@ -188,14 +189,20 @@ class Adapter:
         """The collection years (each the year a collection ends) a submitter may name: those with rules."""
         return ()
 
-    def for_year(self, collection_year: int, last_year: Sequence[BinaryIO] | None = None) -> Adapter:
+    def for_year(
+        self,
+        collection_year: int,
+        last_year: Sequence[BinaryIO] | None = None,
+        this_year: Sequence[BinaryIO] = (),
+    ) -> Adapter:
         """This adapter reading a return of ``collection_year`` (one of ``collection_years``), with the
-        streams of the submitter's return of the year before (``last_year``: [] when it has none)."""
+        streams of the submitter's return of the year before (``last_year``: [] when it has none) and those
+        of its earlier submissions of this year giving the parts the stream read does not (``this_year``)."""
         raise ValueError(f"{self.name} reads no collection year")
 
     def parts(self, stream: BinaryIO) -> frozenset[str]:
         """The parts of a return a stream of it gives (for ``reads_last_year``: the latest of each part is
-        last year's return); empty when the stream cannot be read."""
+        last year's return, or read with this year's); empty when the stream cannot be read."""
         return frozenset()
 
     def parse(self, stream: BinaryIO) -> Iterator[Item]:

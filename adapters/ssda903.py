@@ -22,7 +22,9 @@ so every row kept is spooled to a temporary SQLite file (``adapters.ssda903_rule
 return is read, the rules run child by child in batches and give one ``Finding`` per breach, after the
 records (memory stays flat). ``parse`` reads one table (its own rules only: a rule reading a table not
 given is skipped) or one XML return (every table); ``parse_return`` reads the tables of one return given as
-separate streams. The catalogue is the collection year's (2024 or 2025), else the latest shipped.
+separate streams. ``for_year(year, last_year, this_year)`` reads with last year's return and with the tables
+of this year's return that earlier submissions gave (``this_year``): then the rules reading a table of the
+stream run across them all. The catalogue is the collection year's (2024 or 2025), else the latest shipped.
 
 XML. One ``EXPSSDA903`` document, read with lxml ``iterparse`` under the secure settings; a DOCTYPE (so any
 entity declaration or external DTD), a processing instruction, a wrong root or a syntax fault (a truncated
@@ -339,11 +341,13 @@ class Ssda903Adapter(Adapter):
         *,
         rules: bool = True,
         last_year: Sequence[BinaryIO] | None = None,
+        this_year: Sequence[BinaryIO] = (),
     ) -> None:
         super().__init__(places)
         self.collection_year = collection_year
         self.rules = rules
         self.last_year = last_year
+        self.this_year = this_year
 
     @property
     def collection_years(self) -> tuple[int, ...]:
@@ -351,8 +355,15 @@ class Ssda903Adapter(Adapter):
 
         return YEARS
 
-    def for_year(self, collection_year: int, last_year: Sequence[BinaryIO] | None = None) -> Ssda903Adapter:
-        return Ssda903Adapter(self.places, collection_year, rules=self.rules, last_year=last_year)
+    def for_year(
+        self,
+        collection_year: int,
+        last_year: Sequence[BinaryIO] | None = None,
+        this_year: Sequence[BinaryIO] = (),
+    ) -> Ssda903Adapter:
+        return Ssda903Adapter(
+            self.places, collection_year, rules=self.rules, last_year=last_year, this_year=this_year
+        )
 
     def parts(self, stream: BinaryIO) -> frozenset[str]:
         """The tables a stream gives: every table (XML), the one whose header row it starts with (CSV), or
@@ -390,11 +401,15 @@ class Ssda903Adapter(Adapter):
 
     def parse(self, stream: BinaryIO) -> Iterator[Item]:
         """One table (CSV) or a whole return (XML): its records, then the findings of its rules (with the
-        adapter's ``last_year`` streams as last year's return)."""
-        yield from self.parse_return([stream], self.last_year)
+        adapter's ``last_year`` streams as last year's return and its ``this_year`` streams as the tables
+        this year's earlier submissions gave)."""
+        yield from self.parse_return([stream], self.last_year, self.this_year)
 
     def parse_return(
-        self, streams: Iterable[BinaryIO], previous: Sequence[BinaryIO] | None = None
+        self,
+        streams: Iterable[BinaryIO],
+        previous: Sequence[BinaryIO] | None = None,
+        others: Sequence[BinaryIO] = (),
     ) -> Iterator[Item]:
         """The tables of one return, each a stream: every table's records, then the return's findings.
 
@@ -403,7 +418,11 @@ class Ssda903Adapter(Adapter):
         the streams of last year's return, read first (with last year's code lists; its records, findings
         and rejections are not given) for the rules that compare with it, which run only when it is given;
         given empty (the submitter has none), a ``query`` finding ``ssda903.previous_return_absent`` says
-        that those rules were not run, as DfE's tool skips them when last year's file is absent.
+        that those rules were not run, as DfE's tool skips them when last year's file is absent. ``others``
+        holds the streams of this year's other tables (earlier submissions, none giving a table ``streams``
+        give), read after ``streams`` in the same way: the rules read them with the tables given, and only
+        the rules that read a table given run, their findings placed wherever the breach is (a finding in
+        a row of another submission's table names that table).
         """
         from adapters.ssda903_rules.spool import Spool
 
@@ -419,20 +438,26 @@ class Ssda903Adapter(Adapter):
                     "that compare with last year's return were not run",
                 )
             elif spool is not None and previous is not None:
-                last_year = Ssda903Adapter(
-                    self.places, self.collection_year and self.collection_year - 1, rules=False
-                )
                 with spool.last_year():
-                    for stream in previous:
-                        for _ in last_year.read(stream, spool):
-                            pass
+                    self.spool_only(previous, self.collection_year and self.collection_year - 1, spool)
             for stream in streams:
                 yield from self.read(stream, spool)
+            if spool is not None and others:
+                with spool.others():
+                    self.spool_only(others, self.collection_year, spool)
             if spool is not None:
                 yield from spool.findings(self.rule_year)
         finally:
             if spool is not None:
                 spool.close()
+
+    def spool_only(self, streams: Sequence[BinaryIO], year: int | None, spool: Spool) -> None:
+        """Spool the rows of ``streams``, read with ``year``'s code lists (their records, findings and
+        rejections are not given)."""
+        reader = Ssda903Adapter(self.places, year, rules=False)
+        for stream in streams:
+            for _ in reader.read(stream, spool):
+                pass
 
     def read(self, stream: BinaryIO, spool: Spool | None) -> Iterator[Item]:
         """One stream, CSV, XML or a zip of them (told from its first bytes), its rows spooled for the

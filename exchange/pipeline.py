@@ -28,7 +28,9 @@ atomic=False) -> Submission``
     ``collection_years``) and is kept on the submission. Processing reads the body with that year's rules;
     for an adapter whose rules compare with last year's return (SSDA903) the submitter's own processed
     submissions of the year before are read as that return (``_for_year``), and the receipt's
-    ``previous_submissions`` names them ([] when there are none: the adapter then says so in a finding).
+    ``previous_submissions`` names them ([] when there are none: the adapter then says so in a finding);
+    the tables of this year's return that the body does not give are read from its processed submissions of
+    this year, so the rules reading across tables run, and ``same_year_tables`` names them.
 
 ``process_next_submission(session, settings) -> bool``
     What ``exchange worker`` calls in its loop: lease one submission still ``processing`` (SKIP LOCKED on
@@ -298,6 +300,7 @@ def summary(submission: Submission) -> dict[str, Any]:
         "atomic": submission.atomic,
         "collection_year": submission.collection_year,
         "previous_submissions": submission.previous_submissions,
+        "same_year_tables": submission.same_year_tables,
         "records": submission.records,
         "accepted": submission.accepted,
         "rejected": submission.rejected,
@@ -361,6 +364,8 @@ class Report:
     findings: dict[str, int] = field(default_factory=dict)
     #: ids of the submissions read as last year's return (``_for_year``), else None
     previous: list[str] | None = None
+    #: the parts of this year's return read from earlier submissions, each with its submission's id, else None
+    same_year: dict[str, str] | None = None
 
     def reject(self, position: Position, faults: list[tuple[str, str, str]]) -> None:
         """One rejected record, with its (pointer suffix, code, message) faults."""
@@ -528,21 +533,38 @@ def _for_year(session: Session, submission: Submission, adapter: Adapter, report
     """``adapter`` reading the submission's collection year (as it is when none was named). When its rules
     compare with last year's return, that return is the submitter's own processed submissions of the year
     before, newest first, each kept unless a newer one gave one of its parts (an SSDA903 table: an XML
-    return gives them all); their ids go in ``report.previous``, [] when there are none."""
+    return gives them all); their ids go in ``report.previous``, [] when there are none. The parts of this
+    year's return the body does not give are read likewise from the submitter's processed submissions of
+    this year (``report.same_year``: each part with its submission's id), so the rules read across them."""
     year = submission.collection_year
     if year is None:
         return adapter
     if not adapter.reads_last_year:
         return adapter.for_year(year)
-    chosen: list[Submission] = []
-    given: frozenset[str] = frozenset()
-    for earlier in store.processed_returns(session, submission.org_id, submission.adapter, year - 1):
+    last_year = _newest_parts(session, adapter, submission, year - 1, frozenset())
+    report.previous = [str(earlier.id) for earlier, _ in last_year]
+    own = adapter.parts(store.open_body(session, submission.sha256))
+    this_year = _newest_parts(session, adapter, submission, year, own) if own else []
+    report.same_year = {part: str(earlier.id) for earlier, parts in this_year for part in sorted(parts)}
+    return adapter.for_year(
+        year,
+        [store.open_body(session, earlier.sha256) for earlier, _ in last_year],
+        [store.open_body(session, earlier.sha256) for earlier, _ in this_year],
+    )
+
+
+def _newest_parts(
+    session: Session, adapter: Adapter, submission: Submission, year: int, given: frozenset[str]
+) -> list[tuple[Submission, frozenset[str]]]:
+    """The submitter's processed submissions of ``year`` through ``adapter``, newest first, with their
+    parts, each kept unless ``given`` or a newer kept one holds one of its parts."""
+    kept = []
+    for earlier in store.processed_returns(session, submission.org_id, submission.adapter, year):
         parts = adapter.parts(store.open_body(session, earlier.sha256))
         if parts and not parts & given:
-            chosen.append(earlier)
+            kept.append((earlier, parts))
             given |= parts
-    report.previous = [str(earlier.id) for earlier in chosen]
-    return adapter.for_year(year, [store.open_body(session, earlier.sha256) for earlier in chosen])
+    return kept
 
 
 def _process_inline(
@@ -651,6 +673,7 @@ def _finish(session: Session, submission: Submission, report: Report, refused: R
     submission.report = report.faults
     submission.stored_ids = report.stored_ids if kept else []
     submission.previous_submissions = report.previous
+    submission.same_year_tables = report.same_year
     submission.completed_at = clock.now()
     submission.lease_until = None
     if submission.status == "rejected" and submission.answer_status == 201:

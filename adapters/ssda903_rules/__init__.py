@@ -24,7 +24,7 @@ Labs).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from adapters.base import Finding, Position
@@ -83,19 +83,22 @@ def run(
     *,
     year: int,
     normalised: bool = False,
+    given: Iterable[str] | None = None,
 ) -> Iterator[Finding]:
     """Every finding of ``year``'s rules on the return ``tables`` (and ``previous``, the year before).
 
     ``normalised`` rows are taken as they are (``engine.normalise`` gives them so already: the SSDA903
-    adapter's spool). A year without a catalogue is refused (ValueError) at the call, before any row is read.
+    adapter's spool). ``given``: the tables one submission gave when the others of ``tables`` came from
+    earlier ones; only the rules reading one of ``given`` run (``engine.run_rules``). A year without a
+    catalogue is refused (ValueError) at the call, before any row is read.
     """
     catalogue(year)
     before = Return(previous, year - 1, normalised=normalised) if previous is not None else None
-    return findings(Return(tables, year, before, normalised=normalised), year)
+    return findings(Return(tables, year, before, normalised=normalised), year, given)
 
 
-def findings(ret: Return, year: int) -> Iterator[Finding]:
-    for entry, (row, column) in run_rules(ret, year):
+def findings(ret: Return, year: int, given: Iterable[str] | None = None) -> Iterator[Finding]:
+    for entry, (row, column) in run_rules(ret, year, given):
         if entry.id in row.get(FAULTS, ()):  # the row was rejected for it already
             continue
         yield Finding(

@@ -196,7 +196,8 @@ class Return:
     """One SSDA903 return: every table's rows normalised (unless given so), and indexed by child once.
 
     Only the tables given are read; a rule reading another raises ``TableAbsent`` and is skipped, so one
-    table sent alone runs that table's rules only.
+    table sent alone runs that table's rules only. ``without(tables)`` is the same return with ``tables``
+    withheld: reading one of them raises ``TableAbsent`` (``run_rules`` tells by it which rules read them).
     """
 
     def __init__(
@@ -218,6 +219,15 @@ class Return:
                 raise ValueError(f"{name} is not an SSDA903 table")
             self.tables.setdefault(table, []).extend(rows if normalised else map(normalise, rows))
         self._by_child: dict[str, dict[Any, list[dict[str, Any]]]] = {}
+        self.withheld: frozenset[str] = frozenset()
+
+    def without(self, tables: Iterable[str]) -> Return:
+        """This return (its rows shared, not copied) with ``tables`` withheld."""
+        withheld = frozenset(ALIASES.get(name, name) for name in tables)
+        other = Return({}, self.year, self.previous, normalised=True)
+        other.tables = {name: rows for name, rows in self.tables.items() if name not in withheld}
+        other.withheld = withheld
+        return other
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         if table not in self.tables:
@@ -261,8 +271,10 @@ class Return:
 
     @cached_property
     def uasc_children(self) -> frozenset[Any]:
-        """Children with a row in the uasc table (the CSV return's only sign of UASC status)."""
-        return frozenset(self.by_child("uasc")) if "uasc" in self.tables else frozenset()
+        """Children with a row in the uasc table (the CSV return's only sign of UASC status); none when the
+        table was not given, ``TableAbsent`` when it is withheld."""
+        given = "uasc" in self.tables or "uasc" in self.withheld
+        return frozenset(self.by_child("uasc")) if given else frozenset()
 
     def pairs(self, table: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Each episode-like row with the next one of the same child (episodes in start order)."""
@@ -297,15 +309,31 @@ class Return:
         return during
 
 
-def run_rules(ret: Return, year: int) -> Iterator[tuple[Entry, Hit]]:
+def run_rules(ret: Return, year: int, given: Iterable[str] | None = None) -> Iterator[tuple[Entry, Hit]]:
+    """Each hit of ``year``'s rules on ``ret``. With ``given`` (the tables of ``ret`` one submission gave,
+    the others having come from earlier submissions), only the rules that read one of ``given`` run: a rule
+    that runs to its end with them withheld reads none of them, and its hits are not that submission's."""
     entries = catalogue(year)
+    others = ret.without(given) if given is not None else None
     for code, entry in entries.items():
         registered = RULES.get(code)
         if registered is None or (registered.previous and ret.previous is None):
             continue
         try:
+            if others is not None and not reads_withheld(registered, others):
+                continue
             hits = list(registered.check(ret))
         except TableAbsent:
             continue
         for hit in hits:
             yield entry, hit
+
+
+def reads_withheld(registered: Rule, ret: Return) -> bool:
+    """Whether the rule reads one of ``ret``'s withheld tables (it stops at the first it cannot read)."""
+    try:
+        for _ in registered.check(ret):
+            pass
+    except TableAbsent as absent:
+        return absent.args[0] in ret.withheld
+    return False

@@ -7,7 +7,9 @@ memory are bounded), then ``findings`` reads the rows back ordered by child and 
 children at a time: memory holds one batch, whatever the size of the return. Every rule of the catalogue
 reads one child's rows at a time, so batching by child changes no finding.
 Rows spooled within ``last_year()`` are the previous year's return: each batch gives the rules the same
-children's rows of it, and the rules that compare with last year run.
+children's rows of it, and the rules that compare with last year run. Rows spooled within ``others()`` are
+tables of this year's return that earlier submissions gave: the rules read them with the return's own, and
+only the rules reading one of the return's own tables run.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ WRITE_BATCH = 1000
 
 
 class Spool:
-    """Rows of one return by table, on disk; ``tables`` are the names of the tables the return gave, and
-    ``previous_tables`` those of last year's return (``has_previous``: whether it was given)."""
+    """Rows of one return by table, on disk; ``tables`` are the names of the tables the return gave,
+    ``other_tables`` those of this year's earlier submissions, and ``previous_tables`` those of last year's
+    return (``has_previous``: whether it was given)."""
 
     def __init__(self) -> None:
         self.db = sqlite3.connect("", check_same_thread=False)
@@ -39,26 +42,40 @@ class Spool:
         )
         self.pending: list[tuple[str, str, bytes, int]] = []
         self.tables: set[str] = set()
+        self.other_tables: set[str] = set()
         self.previous_tables: set[str] = set()
         self.has_previous = False
-        self._previous = False
+        self._into = self.tables  # where ``table`` notes a table: the return's own, unless spooling others
 
     @contextmanager
     def last_year(self) -> Iterator[None]:
         """The rows and tables spooled within are last year's return."""
-        self.has_previous = self._previous = True
+        self.has_previous = True
+        with self._spooling_into(self.previous_tables):
+            yield
+
+    @contextmanager
+    def others(self) -> Iterator[None]:
+        """The rows and tables spooled within are this year's, given by earlier submissions."""
+        with self._spooling_into(self.other_tables):
+            yield
+
+    @contextmanager
+    def _spooling_into(self, tables: set[str]) -> Iterator[None]:
+        self._into = tables
         try:
             yield
         finally:
-            self._previous = False
+            self._into = self.tables
 
     def table(self, name: str) -> None:
         """The return gives table ``name`` (even when it holds no row)."""
-        (self.previous_tables if self._previous else self.tables).add(name)
+        self._into.add(name)
 
     def add(self, table: str, row: Mapping[str, Any]) -> None:
         self.table(table)
-        self.pending.append((str(row["CHILD"]), table, pickle.dumps(row, 5), int(self._previous)))
+        previous = int(self._into is self.previous_tables)
+        self.pending.append((str(row["CHILD"]), table, pickle.dumps(row, 5), previous))
         if len(self.pending) >= WRITE_BATCH:
             self.write()
 
@@ -91,7 +108,8 @@ class Spool:
     def run(
         self, batch: dict[str, list[dict[str, Any]]], last: dict[str, list[dict[str, Any]]], year: int
     ) -> Iterator[Finding]:
-        tables = {name: batch.get(name, []) for name in self.tables}
+        tables = {name: batch.get(name, []) for name in self.tables | self.other_tables}
         previous = {name: last.get(name, []) for name in self.previous_tables} if self.has_previous else None
+        given = self.tables if self.other_tables else None
         if any(tables.values()):
-            yield from run(tables, previous, year=year, normalised=True)
+            yield from run(tables, previous, year=year, normalised=True, given=given)

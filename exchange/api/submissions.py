@@ -8,7 +8,8 @@ same cap, so a gzip bomb answers 413 without being inflated. The answer is 201 w
 are the report and whose ``submission`` is the receipt. A repeated ``Idempotency-Key`` gets the first
 answer again with ``Idempotent-Replayed: true``. ``collection_year`` names a statutory return's year (an
 SSDA903 return is then checked against the submitter's own return of the year before, which the receipt's
-``previous_submissions`` names; ``exchange.pipeline``). ``/findings`` lists every finding (a DfE rule that a
+``previous_submissions`` names, and with the tables of this year's return its earlier submissions gave, which
+``same_year_tables`` names; ``exchange.pipeline``). ``/findings`` lists every finding (a DfE rule that a
 stored record of a statutory return breaks) a page at a time, or all of them as CSV with
 ``Accept: text/csv``; like the submission itself, only the submitting organisation sees them.
 """
@@ -99,6 +100,17 @@ class SubmissionSchema(Schema):
             "description": "Ids of the submitter's submissions read as last year's return (SSDA903 with a "
             "collection_year); [] when none was found (a query finding ssda903.previous_return_absent "
             "then says the rules comparing with it were not run); null otherwise."
+        },
+    )
+    same_year_tables = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={
+            "description": "The tables of this collection year's return read with this submission from the "
+            "submitter's earlier submissions of the year (each table: the id of the submission that gave it; "
+            "SSDA903 with a collection_year): the rules reading a table of this submission ran across them, "
+            "and a finding in one of their rows names its table. {} when none was read; null otherwise."
         },
     )
     records = fields.Integer(

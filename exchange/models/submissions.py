@@ -85,6 +85,10 @@ class Submission(Base):
     #: ids of the submissions read as last year's return (SSDA903 with a collection year; [] when none was
     #: found and the rules comparing with last year were not run), else None
     previous_submissions: Mapped[list[str] | None] = mapped_column(JSON)
+    #: each table of this year's return read with this one from the submitter's earlier submissions of the
+    #: year, with the id of the submission that gave it (SSDA903 with a collection year; {} when none was),
+    #: else None
+    same_year_tables: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     #: set (not stored) on the submission ``pipeline.submit`` returns for a repeated Idempotency-Key
     replayed = False

@@ -56,6 +56,25 @@ def test_a_zip_of_tables_is_one_return_whose_rules_read_across_them() -> None:
     assert findings(parse(HEADER), "ssda903.EPI") == []
 
 
+def test_tables_earlier_submissions_gave_are_read_with_the_stream_and_only_its_tables_rules_run() -> None:
+    """The header came earlier (``this_year``): EPI reads it with the episodes and fires in its row 3; 611
+    (a mother without her child's date of birth) reads the header alone and was the earlier submission's."""
+    header = HEADER + b"C3,2,01/01/2005,WBRI,A123456789014,1,\n"
+    adapter = Ssda903Adapter(PLACES, collection_year=2024)
+    assert findings(list(adapter.parse(io.BytesIO(header))), "ssda903.611") == [
+        ("C3", Position(table="header", row=4, column="MC_DOB"))
+    ]
+    items = list(adapter.for_year(2024, None, [io.BytesIO(header)]).parse(io.BytesIO(EPISODES)))
+    assert [(r.kind, r.data["child_id"]) for r in items if isinstance(r, Record)] == [
+        ("legal_status_episode", "A1")
+    ]
+    assert findings(items, "ssda903.EPI") == [
+        ("B2", Position(table="header", row=3, column="CHILD")),
+        ("C3", Position(table="header", row=4, column="CHILD")),
+    ]
+    assert findings(items, "ssda903.611") == []
+
+
 def test_folders_and_the_hidden_files_archivers_add_are_left_out() -> None:
     data = zip_of(
         {"__MACOSX/._header.csv": b"\x00\x05\x16\x07", ".DS_Store": b"\x00\x00", "header.csv": HEADER}

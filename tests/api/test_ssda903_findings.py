@@ -7,6 +7,7 @@ read across them. Every data set is synthetic.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -79,23 +80,39 @@ def test_a_planted_rule_breach_is_exactly_that_finding_on_a_stored_row(camden, s
 EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
 
 
-def test_a_rule_across_tables_runs_only_on_tables_sent_together_in_one_zip(
-    camden, submit, client, auth_headers
+def test_a_rule_across_tables_runs_on_the_tables_of_one_zip_or_of_one_years_submissions(
+    camden, greenwich, submit, client, auth_headers
 ):
-    """EPI (a header row with no episode) reads the header and episodes tables: sent one by one, neither
-    submission has both; zipped into one submission, it fires on the one child without an episode."""
+    """EPI (a header row with no episode) reads the header and episodes tables. Sent one by one without a
+    collection year, neither submission has both; with one, the second is read with the first (another LA's
+    table never); zipped into one submission, the zip has both."""
     header = header_table(3)
     episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
     episodes_table = (EPISODES + episodes).encode()
     headers = auth_headers(camden)
+    in_header_row_4 = [("SYN000002", {"table": "header", "row": 4, "column": "CHILD"})]
 
     def epi(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         items = all_findings(client, headers, body["id"])
         return [(i["record"], i["position"]) for i in items if i["code"] == "ssda903.EPI"]
 
+    def sent(org: Any, table: bytes, year: str = "") -> dict[str, Any]:
+        answer = submit(org, table, SSDA903_CSV, query=f"?collection_year={year}" if year else "")
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+        return answer.get_json()
+
     for table in (header, episodes_table):
-        alone = submit(camden, table, SSDA903_CSV, query="?collection_year=2024").get_json()
-        assert alone["status"] == "accepted" and epi(alone) == []
+        alone = sent(camden, table)
+        assert (alone["status"], alone["same_year_tables"], epi(alone)) == ("accepted", None, [])
+    theirs = sent(greenwich, header, "2024")
+    first = sent(camden, header, "2024")
+    assert (first["same_year_tables"], epi(first)) == ({}, [])
+    second = sent(camden, episodes_table, "2024")
+    assert second["same_year_tables"] == {"header": first["id"]} and theirs["id"] not in json.dumps(second)
+    assert (second["records"], second["accepted"], epi(second)) == (2, 2, in_header_row_4)
+    shown = client.get(f"/v1/submissions/{second['id']}", headers=headers).get_json()
+    assert shown["same_year_tables"] == {"header": first["id"]}
+
     together = submit(
         camden,
         zip_of({"header.csv": header, "episodes.csv": episodes_table}),
@@ -105,7 +122,7 @@ def test_a_rule_across_tables_runs_only_on_tables_sent_together_in_one_zip(
     assert together.status_code == 201
     body = together.get_json()
     assert (body["status"], body["records"], body["accepted"], body["rejected"]) == ("accepted", 5, 5, 0)
-    assert epi(body) == [("SYN000002", {"table": "header", "row": 4, "column": "CHILD"})]
+    assert (body["same_year_tables"], epi(body)) == ({}, in_header_row_4)  # both tables its own
 
 
 def test_a_zip_that_is_not_one_return_is_refused_whole_as_a_problem(camden, submit):

@@ -85,6 +85,33 @@ def test_a_rule_reading_a_table_not_given_does_not_run():
     assert "ssda903.101" in codes
 
 
+def test_with_the_tables_one_submission_gave_only_the_rules_reading_one_of_them_run():
+    """The header came from an earlier submission, the episodes from this one: 101 reads the header alone
+    (the earlier submission's finding) and is left out; EPI reads both and runs (its finding in a header
+    row)."""
+    tables = {"header": [{**header("C7", SEX="Q"), "_row": 2}], "episodes": [{**episode("C8"), "_row": 2}]}
+    every = {(f.code, f.record, f.position) for f in run(tables, year=2025)}
+    header_alone = {(f.code, f.record, f.position) for f in run({"header": tables["header"]}, year=2025)}
+    given = {(f.code, f.record, f.position) for f in run(tables, year=2025, given={"episodes"})}
+    assert ("ssda903.101", "C7", Position(row=2, column="SEX")) in header_alone
+    assert ("ssda903.EPI", "C7", Position(row=2, column="CHILD")) in given
+    assert given == every - header_alone
+
+
+def test_a_rule_asking_whether_a_withheld_table_was_given_reads_it():
+    """392b leaves out the children of the uasc table, so it reads that table even when no uasc row is
+    asked for: with the uasc table given and the episodes from an earlier submission, it runs."""
+    tables = {
+        "episodes": [
+            {**episode("C7", HOME_POST=None), "_row": 2},
+            {**episode("C8", HOME_POST=None), "_row": 3},
+        ],
+        "uasc": [{"CHILD": "C8", "SEX": "M", "DOB": date(2008, 1, 1), "DUC": date(2026, 1, 1), "_row": 2}],
+    }
+    found = run(tables, year=2025, given={"uasc"})
+    assert [(f.record, f.position.row) for f in found if f.code == "ssda903.392b"] == [("C7", 2)]
+
+
 def test_iso_text_dates_and_the_adapters_table_names_are_read():
     tables = {
         "header": [{**header("C7"), "DOB": "2010-01-01", "_row": 2}],
