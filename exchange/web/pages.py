@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -605,6 +606,41 @@ def _where(position: dict[str, Any] | None) -> str:
     return str(Position(**(position or {})))
 
 
+def _return_rows(made: Submission) -> list[dict[str, Any]]:
+    """The receipt's rows for a statutory return read with a collection year: the year, and links to the
+    submissions it was checked against (last year's return) and with (this year's tables sent earlier)."""
+    if made.collection_year is None:
+        return []
+    link = Markup('<a class="govuk-link" href="{}">{}</a>').format
+    last_year = [
+        link(url_for(".submission", submission_id=given), f"submission {number}")
+        for number, given in enumerate(made.previous_submissions or [], start=1)
+    ]
+    tables = [
+        link(url_for(".submission", submission_id=given), table)
+        for table, given in sorted((made.same_year_tables or {}).items())
+    ]
+    rows = [
+        {
+            "key": {"text": "Collection year"},
+            "value": {"text": f"{made.collection_year - 1} to {made.collection_year}"},
+        }
+    ]
+    if made.previous_submissions is not None:
+        said = (
+            Markup(", ").join(last_year)
+            if last_year
+            else "None found: the rules comparing with it were not run"
+        )
+        rows.append({"key": {"text": "Checked against last year's return"}, "value": {"html": said}})
+    if made.same_year_tables is not None:
+        said = Markup(", ").join(tables) if tables else "None"
+        rows.append(
+            {"key": {"text": "Checked with this year's tables sent earlier"}, "value": {"html": said}}
+        )
+    return rows
+
+
 def _refusals(made: Submission) -> dict[str, str]:
     """A rejected file's faults (the API's 422 problem's ``errors``) as the error summary says them, each
     on the file field: the first ``REFUSALS_SHOWN``, where in the file, and how many more the receipt has."""
@@ -688,6 +724,7 @@ def submission(submission_id: uuid.UUID) -> Any:
     return render_template(
         "la/submission.html",
         item=found,
+        return_rows=_return_rows(found),
         severity=severity,
         code=code,
         severities=SEVERITIES,

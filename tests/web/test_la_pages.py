@@ -263,6 +263,35 @@ def test_a_zipped_ssda903_return_is_read_as_one_and_its_findings_name_their_tabl
     assert '<h2 class="govuk-heading-m">Report</h2>' in receipt and "Rejected records" not in receipt
 
 
+def test_tables_sent_one_by_one_with_their_year_are_checked_together_and_the_receipt_links_them(
+    app: Flask, signed_in
+) -> None:
+    """The episodes table, sent after the header table of the same year, is read with it: EPI fires in the
+    header's row 4, and the receipt links the header's submission (and says no return of last year was)."""
+    page = signed_in("la")
+    episodes = "".join(f"SYN00000{n},01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n" for n in (0, 1))
+    first, _ = receipt_of(
+        page, upload(page, "ssda903", header_table(3), "header.csv", collection_year="2024")
+    )
+    sent = upload(page, "ssda903", (EPISODES + episodes).encode(), "episodes.csv", collection_year="2024")
+    made, receipt = receipt_of(page, sent)
+    assert made.same_year_tables == {"header": str(first.id)}
+    assert ("ssda903.EPI", "SYN000002", "header row 4, column CHILD") in findings(receipt)
+    rows = dict(
+        re.findall(
+            r'<dt class="govuk-summary-list__key">\s*(.*?)\s*</dt>\s*<dd[^>]*>\s*(.*?)\s*</dd>', receipt, re.S
+        )
+    )
+    assert rows["Collection year"] == "2023 to 2024"
+    assert rows["Checked with this year&#39;s tables sent earlier"] == (
+        f'<a class="govuk-link" href="/submissions/{first.id}">header</a>'
+    )
+    assert (
+        rows["Checked against last year&#39;s return"]
+        == "None found: the rules comparing with it were not run"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "media_type"),
     [(header_table(2), "text/csv"), (b"\xef\xbb\xbf" + header_table(2), "text/csv")],
