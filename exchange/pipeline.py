@@ -9,8 +9,9 @@ session to work in and the settings; neither needs a request or an app context:
     far. ``submit(..., checked=prepared)`` then stores them without reading
     the body again; it refuses (``ValueError``) a ``Prepared`` of another body, adapter, organisation or
     collection year. A ``collection_year`` is checked as ``submit``'s is and chooses that year's code
-    lists and rules; last year's return is not looked for (it is in the database), so the rules comparing
-    with it do not run and the stored submission's ``previous_submissions`` is null.
+    lists and rules; last year's return and this year's other tables are not looked for (they are in the
+    database), so the rules comparing with them do not run and the stored submission's
+    ``previous_submissions`` and ``same_year_tables`` are null.
 
 ``submit(org, client_id, body, media_type, profile, *, session, settings, idempotency_key=None,
 atomic=False) -> Submission``

@@ -176,5 +176,9 @@ def test_a_return_checked_ahead_reads_the_collection_year_it_is_given(app, camde
         with pytest.raises(ValueError, match="another collection year"):
             stored(2024)
         submission = stored(None)
-    assert (submission.collection_year, submission.previous_submissions) == (2025, None)
+    assert (submission.collection_year, submission.previous_submissions, submission.same_year_tables) == (
+        2025,
+        None,
+        None,
+    )
     assert (submission.status, submission.records, submission.findings) == ("accepted", 2, {"error": 2})
