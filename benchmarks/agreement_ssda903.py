@@ -21,6 +21,13 @@ and rules, same files) and beside the floor (the same adapter with the rules off
 times in turn (ours, floor, peer, ours, ...) so that the shared machine's load falls on all alike: the best
 of each is reported, with the range and the load average; peak memory (RSS of a process reading the
 return) at each size.
+
+Columnar bound: how fast a columnar engine could be. DuckDB reads the same files into tables (every cell
+text, the episodes' dates parsed) and runs ``COLUMNAR_RULES`` (six of our rules as SQL, from a one-column
+filter to a window over each child's episodes) 50 times each in one query, 300 subqueries for the catalogue's
+300-odd rules, every hit fetched into Python; printed beside the peer in the same run. It checks no cell and
+emits no finding object, and most of the catalogue's rules are heavier than these six, so it is a bound on
+what rewriting the rules for such an engine could give, not an estimate of it.
 """
 
 from __future__ import annotations
@@ -72,6 +79,46 @@ PEER_DEPARTS = {
     "377": "peer counts every T3 episode in the return, where DfE says 'in any 12-month period'",
     "133": "peer's code list lacks S1 and X1, which DfE's ACCOM list has",
 }
+
+
+#: six of the rules as DuckDB SQL over the tables as read (``rn``: a row number), for the columnar bound
+COLUMNAR_RULES = {
+    "101": "SELECT child, rn FROM header WHERE sex IS NULL OR sex NOT IN ('1', '2', 'M', 'F', 'U')",
+    "168": "SELECT child, rn FROM header WHERE upn IS NULL "
+    "OR NOT regexp_full_match(upn, '[A-Z][0-9]{11}[0-9A-Z]|UN[1-7]')",
+    "611": "SELECT child, rn FROM header WHERE mother = '1' AND mc_dob IS NULL",
+    "EPI": "SELECT h.child, h.rn FROM header h ANTI JOIN episodes e ON e.child = h.child",
+    "INT": "SELECT child, rn FROM (SELECT child, rn, count(*) OVER (PARTITION BY child) AS n FROM header) "
+    "WHERE n > 1",
+    "501": "SELECT child, rn FROM (SELECT child, rn, decom_day, "
+    "lag(dec_day) OVER (PARTITION BY child ORDER BY decom_day NULLS LAST) ended FROM episodes) "
+    "WHERE decom_day < ended",
+}
+
+
+def columnar_seconds(files: list[Path]) -> float:
+    """Seconds for DuckDB to read ``files`` and run ``COLUMNAR_RULES`` 50 times over, fetching every hit."""
+    import duckdb
+
+    started = time.perf_counter()
+    con = duckdb.connect()
+    for path in files:
+        con.execute(
+            f"CREATE TABLE {path.stem} AS SELECT row_number() OVER () + 1 AS rn, * "  # noqa: S608 - LARGE's names
+            "FROM read_csv(?, all_varchar = true, header = true)",
+            [str(path)],
+        )
+    con.execute(
+        "CREATE OR REPLACE TABLE episodes AS SELECT *, try_strptime(decom, '%d/%m/%Y')::DATE AS decom_day, "
+        "try_strptime(dec, '%d/%m/%Y')::DATE AS dec_day FROM episodes"
+    )
+    query = " UNION ALL ".join(
+        f"SELECT '{rule}' AS rule, * FROM ({sql})"  # noqa: S608 - the queries above
+        for rule, sql in COLUMNAR_RULES.items()
+    )
+    con.execute(" UNION ALL ".join([query] * 50)).fetchall()
+    con.close()
+    return time.perf_counter() - started
 
 
 def peer_python(where: Path) -> Path:
@@ -228,15 +275,23 @@ def speed(python: Path, folder: Path, sizes: list[int], repeats: int) -> None:
     for size in sizes:
         files = generated(folder / str(size), max(1, round(size / per_copy)))
         children = children_in(files)
-        rates: dict[str, list[float]] = {"ours": [], "floor": [], "peer": []}
+        rates: dict[str, list[float]] = {"ours": [], "floor": [], "peer": [], "columnar bound": []}
         for _ in range(repeats):
             rates["ours"].append(children / run_ours(files)[1])
             rates["floor"].append(children / run_ours(files, rules=False)[1])
             rates["peer"].append(children / run_peer(python, files, "time")["seconds"])
-        ours, floor, peer = (max(rates[name]) for name in ("ours", "floor", "peer"))
+            rates["columnar bound"].append(children / columnar_seconds(files))
+        ours, floor, peer, bound = (max(rates[name]) for name in rates)
         report(f"SSDA903 every rule, {children:,} children, best", ours, "children/s", "peer", peer)
         report(
             f"SSDA903 every rule, {children:,} children, best", ours, "children/s", "floor: rules off", floor
+        )
+        report(
+            f"columnar bound (DuckDB: reading, 300 rule queries), {children:,} children, best",
+            bound,
+            "children/s",
+            "peer",
+            peer,
         )
         spread = ", ".join(f"{name} {min(r):,.0f}-{max(r):,.0f}" for name, r in rates.items())
         load = " ".join(f"{average:.1f}" for average in os.getloadavg())
