@@ -110,6 +110,15 @@ class Finding:
 Item = Record | RecordError | Rejected | Finding
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A stream of one of the submitter's earlier submissions, read beside a return (``Adapter.for_year``),
+    and the parts of it to read: those no newer submission gave (None: every part it gives)."""
+
+    stream: BinaryIO
+    parts: frozenset[str] | None = None
+
+
 class FormatError(Exception):
     """The stream as a whole cannot be read: nothing from it may be stored."""
 
@@ -192,12 +201,12 @@ class Adapter:
     def for_year(
         self,
         collection_year: int,
-        last_year: Sequence[BinaryIO] | None = None,
-        this_year: Sequence[BinaryIO] = (),
+        last_year: Sequence[Earlier] | None = None,
+        this_year: Sequence[Earlier] = (),
     ) -> Adapter:
         """This adapter reading a return of ``collection_year`` (one of ``collection_years``), with the
-        streams of the submitter's return of the year before (``last_year``: [] when it has none) and those
-        of its earlier submissions of this year giving the parts the stream read does not (``this_year``)."""
+        submitter's return of the year before (``last_year``: [] when it has none) and the parts of this
+        year's that its earlier submissions gave and the stream read does not (``this_year``)."""
         raise ValueError(f"{self.name} reads no collection year")
 
     def parts(self, stream: BinaryIO) -> frozenset[str]:

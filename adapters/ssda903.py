@@ -65,6 +65,7 @@ from lxml import etree
 from adapters.base import (
     SECURE,
     Adapter,
+    Earlier,
     Finding,
     FormatError,
     Item,
@@ -340,8 +341,8 @@ class Ssda903Adapter(Adapter):
         collection_year: int | None = None,
         *,
         rules: bool = True,
-        last_year: Sequence[BinaryIO] | None = None,
-        this_year: Sequence[BinaryIO] = (),
+        last_year: Sequence[Earlier] | None = None,
+        this_year: Sequence[Earlier] = (),
     ) -> None:
         super().__init__(places)
         self.collection_year = collection_year
@@ -358,8 +359,8 @@ class Ssda903Adapter(Adapter):
     def for_year(
         self,
         collection_year: int,
-        last_year: Sequence[BinaryIO] | None = None,
-        this_year: Sequence[BinaryIO] = (),
+        last_year: Sequence[Earlier] | None = None,
+        this_year: Sequence[Earlier] = (),
     ) -> Ssda903Adapter:
         return Ssda903Adapter(
             self.places, collection_year, rules=self.rules, last_year=last_year, this_year=this_year
@@ -401,28 +402,28 @@ class Ssda903Adapter(Adapter):
 
     def parse(self, stream: BinaryIO) -> Iterator[Item]:
         """One table (CSV) or a whole return (XML): its records, then the findings of its rules (with the
-        adapter's ``last_year`` streams as last year's return and its ``this_year`` streams as the tables
-        this year's earlier submissions gave)."""
+        adapter's ``last_year`` as last year's return and its ``this_year`` as the tables this year's
+        earlier submissions gave)."""
         yield from self.parse_return([stream], self.last_year, self.this_year)
 
     def parse_return(
         self,
         streams: Iterable[BinaryIO],
-        previous: Sequence[BinaryIO] | None = None,
-        others: Sequence[BinaryIO] = (),
+        previous: Sequence[Earlier] | None = None,
+        others: Sequence[Earlier] = (),
     ) -> Iterator[Item]:
         """The tables of one return, each a stream: every table's records, then the return's findings.
 
         The rules run once every stream is read, on the tables given (a rule reading a table not given is
         skipped: one table alone runs its own rules); an XML stream gives every table. ``previous`` holds
-        the streams of last year's return, read first (with last year's code lists; its records, findings
-        and rejections are not given) for the rules that compare with it, which run only when it is given;
-        given empty (the submitter has none), a ``query`` finding ``ssda903.previous_return_absent`` says
-        that those rules were not run, as DfE's tool skips them when last year's file is absent. ``others``
-        holds the streams of this year's other tables (earlier submissions, none giving a table ``streams``
-        give), read after ``streams`` in the same way: the rules read them with the tables given, and only
-        the rules that read a table given run, their findings placed wherever the breach is (a finding in
-        a row of another submission's table names that table).
+        last year's return (of each earlier stream, its ``parts``, else every table it gives), read first
+        (with last year's code lists; its records, findings and rejections are not given) for the rules
+        that compare with it, which run only when it is given; given empty (the submitter has none), a
+        ``query`` finding ``ssda903.previous_return_absent`` says that those rules were not run, as DfE's
+        tool skips them when last year's file is absent. ``others`` holds this year's other tables (of
+        earlier submissions; none that ``streams`` give), read after ``streams`` in the same way: the rules
+        read them with the tables given, and only the rules that read a table given run, their findings
+        placed wherever the breach is (a finding in a row of another submission's table names that table).
         """
         from adapters.ssda903_rules.spool import Spool
 
@@ -451,13 +452,14 @@ class Ssda903Adapter(Adapter):
             if spool is not None:
                 spool.close()
 
-    def spool_only(self, streams: Sequence[BinaryIO], year: int | None, spool: Spool) -> None:
-        """Spool the rows of ``streams``, read with ``year``'s code lists (their records, findings and
-        rejections are not given)."""
+    def spool_only(self, earlier: Sequence[Earlier], year: int | None, spool: Spool) -> None:
+        """Spool the rows of each earlier stream's tables (its ``parts``, else all), read with ``year``'s
+        code lists (their records, findings and rejections are not given)."""
         reader = Ssda903Adapter(self.places, year, rules=False)
-        for stream in streams:
-            for _ in reader.read(stream, spool):
-                pass
+        for given in earlier:
+            with spool.only(given.parts):
+                for _ in reader.read(given.stream, spool):
+                    pass
 
     def read(self, stream: BinaryIO, spool: Spool | None) -> Iterator[Item]:
         """One stream, CSV, XML or a zip of them (told from its first bytes), its rows spooled for the

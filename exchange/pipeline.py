@@ -64,7 +64,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters import registry
-from adapters.base import Adapter, Finding, FormatError, Position, Record, RecordError, Rejected
+from adapters.base import Adapter, Earlier, Finding, FormatError, Position, Record, RecordError, Rejected
 from exchange import audit, clock, idempotency
 from exchange.auth.receipts import sign_claims
 from exchange.bodies import Body
@@ -532,9 +532,9 @@ def _apply(
 # --- processing ----------------------------------------------------------------------------------
 def _for_year(session: Session, submission: Submission, adapter: Adapter, report: Report) -> Adapter:
     """``adapter`` reading the submission's collection year (as it is when none was named). When its rules
-    compare with last year's return, that return is the submitter's own processed submissions of the year
-    before, newest first, each kept unless a newer one gave one of its parts (an SSDA903 table: an XML
-    return gives them all); their ids go in ``report.previous``, [] when there are none. The parts of this
+    compare with last year's return, that return is each part (an SSDA903 table: an XML return gives them
+    all, a zip those of its files) from the newest of the submitter's own processed submissions of the year
+    before that gave it; their ids go in ``report.previous``, [] when there are none. The parts of this
     year's return the body does not give are read likewise from the submitter's processed submissions of
     this year (``report.same_year``: each part with its submission's id), so the rules read across them."""
     year = submission.collection_year
@@ -549,22 +549,22 @@ def _for_year(session: Session, submission: Submission, adapter: Adapter, report
     report.same_year = {part: str(earlier.id) for earlier, parts in this_year for part in sorted(parts)}
     return adapter.for_year(
         year,
-        [store.open_body(session, earlier.sha256) for earlier, _ in last_year],
-        [store.open_body(session, earlier.sha256) for earlier, _ in this_year],
+        [Earlier(store.open_body(session, earlier.sha256), parts) for earlier, parts in last_year],
+        [Earlier(store.open_body(session, earlier.sha256), parts) for earlier, parts in this_year],
     )
 
 
 def _newest_parts(
     session: Session, adapter: Adapter, submission: Submission, year: int, given: frozenset[str]
 ) -> list[tuple[Submission, frozenset[str]]]:
-    """The submitter's processed submissions of ``year`` through ``adapter``, newest first, with their
-    parts, each kept unless ``given`` or a newer kept one holds one of its parts."""
+    """The submitter's processed submissions of ``year`` through ``adapter``, newest first, each with the
+    parts it gives that neither ``given`` nor a newer one does (a submission left with none is left out)."""
     kept = []
     for earlier in store.processed_returns(session, submission.org_id, submission.adapter, year):
         parts = adapter.parts(store.open_body(session, earlier.sha256))
-        if parts and not parts & given:
-            kept.append((earlier, parts))
-            given |= parts
+        if parts - given:
+            kept.append((earlier, parts - given))
+        given |= parts
     return kept
 
 

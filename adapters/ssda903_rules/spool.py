@@ -46,6 +46,7 @@ class Spool:
         self.previous_tables: set[str] = set()
         self.has_previous = False
         self._into = self.tables  # where ``table`` notes a table: the return's own, unless spooling others
+        self._only: frozenset[str] | None = None  # the tables spooled, when not every table read
 
     @contextmanager
     def last_year(self) -> Iterator[None]:
@@ -61,6 +62,15 @@ class Spool:
             yield
 
     @contextmanager
+    def only(self, tables: frozenset[str] | None) -> Iterator[None]:
+        """Within, rows and tables of another table than ``tables`` (if given) are left out."""
+        self._only = tables
+        try:
+            yield
+        finally:
+            self._only = None
+
+    @contextmanager
     def _spooling_into(self, tables: set[str]) -> Iterator[None]:
         self._into = tables
         try:
@@ -70,9 +80,12 @@ class Spool:
 
     def table(self, name: str) -> None:
         """The return gives table ``name`` (even when it holds no row)."""
-        self._into.add(name)
+        if self._only is None or name in self._only:
+            self._into.add(name)
 
     def add(self, table: str, row: Mapping[str, Any]) -> None:
+        if self._only is not None and table not in self._only:
+            return
         self.table(table)
         previous = int(self._into is self.previous_tables)
         self.pending.append((str(row["CHILD"]), table, pickle.dumps(row, 5), previous))

@@ -23,7 +23,7 @@ import pytest
 from lxml import etree
 
 from adapters import registry
-from adapters.base import Finding, FormatError, Item, Position, Record, RecordError, Rejected
+from adapters.base import Earlier, Finding, FormatError, Item, Position, Record, RecordError, Rejected
 from adapters.ssda903 import Ssda903Adapter, media_type_of, read_day
 from exchange import reference
 from schemas.ssda903 import SCHEMAS, TABLES
@@ -801,7 +801,7 @@ def test_last_years_return_given_runs_the_rules_that_compare_with_it_on_this_yea
         return list(
             adapter.parse_return(
                 [io.BytesIO(this_year.encode())],
-                None if previous is None else [io.BytesIO(data) for data in previous],
+                None if previous is None else [Earlier(io.BytesIO(data)) for data in previous],
             )
         )
 
@@ -830,7 +830,7 @@ def test_last_years_return_given_empty_is_one_query_finding_that_its_rules_were_
         ("ssda903.previous_return_absent", "query", Position())
     ]
     assert not any(isinstance(f, Finding) and f.code == "ssda903.203" for f in absent)
-    given = list(adapter.for_year(2025, [io.BytesIO(last_year)]).parse(io.BytesIO(this_year)))
+    given = list(adapter.for_year(2025, [Earlier(io.BytesIO(last_year))]).parse(io.BytesIO(this_year)))
     assert [f.code for f in given if isinstance(f, Finding)] == ["ssda903.203"]
     assert not any(isinstance(f, Finding) for f in adapter.parse(io.BytesIO(this_year)))  # not looked up
 

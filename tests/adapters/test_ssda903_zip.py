@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from adapters.base import Finding, FormatError, Item, Position, Record
+from adapters.base import Earlier, Finding, FormatError, Item, Position, Record
 from adapters.ssda903 import Ssda903Adapter
 from exchange import reference
 from schemas.ssda903 import TABLES
@@ -64,7 +64,7 @@ def test_tables_earlier_submissions_gave_are_read_with_the_stream_and_only_its_t
     assert findings(list(adapter.parse(io.BytesIO(header))), "ssda903.611") == [
         ("C3", Position(table="header", row=4, column="MC_DOB"))
     ]
-    items = list(adapter.for_year(2024, None, [io.BytesIO(header)]).parse(io.BytesIO(EPISODES)))
+    items = list(adapter.for_year(2024, None, [Earlier(io.BytesIO(header))]).parse(io.BytesIO(EPISODES)))
     assert [(r.kind, r.data["child_id"]) for r in items if isinstance(r, Record)] == [
         ("legal_status_episode", "A1")
     ]
@@ -73,6 +73,22 @@ def test_tables_earlier_submissions_gave_are_read_with_the_stream_and_only_its_t
         ("C3", Position(table="header", row=4, column="CHILD")),
     ]
     assert findings(items, "ssda903.611") == []
+
+
+def test_of_an_earlier_submission_only_the_tables_it_is_read_for_are_read() -> None:
+    """An earlier zip of the header and episodes whose episodes table the stream replaces (with none): read
+    for its header only, A1's episode in it is left out and EPI fires on both children; read whole, the
+    zip's episode would keep A1 quiet."""
+    zipped = zip_of({"header.csv": HEADER, "episodes.csv": EPISODES})
+    no_episodes = EPISODES.split(b"\n")[0] + b"\n"
+
+    def epi(parts: frozenset[str] | None) -> list[str | None]:
+        earlier = Earlier(io.BytesIO(zipped), parts)
+        items = Ssda903Adapter(PLACES, 2024, this_year=[earlier]).parse(io.BytesIO(no_episodes))
+        return [record for record, _ in findings(list(items), "ssda903.EPI")]
+
+    assert epi(frozenset({"header"})) == ["A1", "B2"]
+    assert epi(None) == ["B2"]
 
 
 def test_folders_and_the_hidden_files_archivers_add_are_left_out() -> None:

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from exchange import pipeline
 from exchange.db import db
 from exchange.models import ReturnChild, Submission
-from tests.api.test_ssda903_findings import HEADER, SSDA903_CSV, all_findings
+from tests.api.test_ssda903_findings import EPISODES, HEADER, SSDA903_CSV, all_findings
+from tests.fixtures import zip_of
 
 ABSENT = "ssda903.previous_return_absent"
 
@@ -62,6 +63,19 @@ def test_last_years_return_submitted_first_makes_the_rule_comparing_with_it_fire
     assert (body["records"], body["accepted"], body["findings"]) == (2, 2, {"error": 1})
     shown = client.get(f"/v1/submissions/{body['id']}", headers=auth_headers(camden)).get_json()
     assert shown["previous_submissions"] == [newer["id"]]
+
+
+def test_a_table_resent_replaces_only_that_table_of_an_earlier_zip(camden, submit, client, auth_headers):
+    """Last year's return was a zip of the header and episodes, then its episodes were sent again: the
+    header still comes from the zip (so 203 fires), the episodes from the newer table."""
+    episodes = (EPISODES + "SYN000000,01/05/2023,S,C2,N1,U1,PR1,,,,AB1 2CD,AB3 4EF,SC123456\n").encode()
+    zipped = zip_of({"header.csv": MOVED, "episodes.csv": episodes})
+    earlier = returned(submit(camden, zipped, "application/zip", query="?collection_year=2024"))
+    resent = returned(submit(camden, episodes, SSDA903_CSV, query="?collection_year=2024"))
+    assert resent["same_year_tables"] == {"header": earlier["id"]}  # 2023-24's other table, from the zip
+    body = returned(submit(camden, THIS_YEAR, SSDA903_CSV, query="?collection_year=2025"))
+    assert body["previous_submissions"] == [resent["id"], earlier["id"]]
+    assert ("ssda903.203", "SYN000000") in codes_of(client, auth_headers(camden), body)
 
 
 def test_without_last_years_return_the_rule_stays_quiet_and_a_notice_says_it_was_not_run(
