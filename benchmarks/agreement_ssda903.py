@@ -153,12 +153,11 @@ def run_ours(files: list[Path], *, rules: bool = True) -> tuple[set[tuple[str, s
             children_of.append(
                 {number: row["CHILD"] for number, row in enumerate(csv.DictReader(source), start=2)}
             )
-    children: dict[int, str] = {}  # those of the file being read
+    reading: list[dict[int, str]] = [{}]  # the children of the file being read
 
     def streams() -> Iterator:
         for path, rows in zip(files, children_of, strict=True):
-            children.clear()
-            children.update(rows)
+            reading[0] = rows
             with path.open("rb") as stream:
                 yield stream
 
@@ -170,7 +169,7 @@ def run_ours(files: list[Path], *, rules: bool = True) -> tuple[set[tuple[str, s
         elif isinstance(item, Rejected):
             for fault in item.faults:
                 if fault.code in rule_ids:
-                    pairs.add((fault.code, children[fault.position.row]))
+                    pairs.add((fault.code, reading[0][fault.position.row]))
     return pairs, time.perf_counter() - started
 
 
